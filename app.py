@@ -1,0 +1,33 @@
+"""Application factory: configuration, extensions, blueprints, CLI and error pages. Nothing else."""
+from pathlib import Path
+
+from flask import Flask
+
+from participation import cli, errors, security, templating
+from participation.config import load_config
+from participation.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, select_locale
+from participation.views import BLUEPRINTS
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, template_folder="templates", static_folder="static")
+    app.config.update(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    compress.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    security.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,9 @@
+"""``flask --app app …`` commands. Each command commits once, at its end, and exits non-zero on refusal."""
+from flask import Flask
+
+from participation.cli import accounts, catalogue
+
+
+def init_app(app: Flask) -> None:
+    for module in (accounts, catalogue):
+        module.register(app)

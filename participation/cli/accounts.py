@@ -1,0 +1,27 @@
+import click
+from flask import Flask
+
+from participation.extensions import db
+from participation.operations.accounts import AccountError, create_user
+from participation.operations.reference import seed_catalogue, seed_localities
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("create-admin")
+    @click.argument("username")
+    @click.password_option(help="Asked twice when not given.")
+    def create_admin(username: str, password: str) -> None:
+        """Create a city-wide administrator account."""
+        try:
+            create_user(None, username=username, password=password, role="admin", display_name=username)
+        except AccountError as error:
+            raise click.ClickException(str(error)) from error
+        db.session.commit()
+        click.echo(f"created admin {username}")
+
+    @app.cli.command("seed-reference")
+    def seed_reference() -> None:
+        """Add the item catalogue and the 吉林省/长春市 locality rules where missing (safe to run again)."""
+        items, rules = seed_catalogue(), seed_localities()
+        db.session.commit()
+        click.echo(f"catalogue items added: {items}; locality rules added: {rules}")

@@ -1,0 +1,64 @@
+"""Words shown for stored codes (roles, statuses, channels …), translatable and kept in one place."""
+from flask_babel import lazy_gettext as _l
+
+ROLE_LABELS = {
+    "admin": _l("Administrator"), "organiser": _l("Community organiser"), "owner_rep": _l("Owner representative"),
+    "grid": _l("Grid worker / volunteer"), "hotline": _l("Hotline staff"), "agency": _l("Agency"),
+}
+STATUS_LABELS = {
+    "reserve": _l("Reserve"), "annual_plan": _l("Annual plan"), "planning": _l("Drafting the plan"), "plan_notice": _l("Plan on public notice"),
+    "works": _l("Works under way"), "acceptance": _l("Acceptance"), "aftercare": _l("After-care"),
+}
+OCCUPANCY_LABELS = {"owner_occupied": _l("Owner-occupied"), "rented": _l("Rented"), "vacant": _l("Vacant")}
+CATEGORY_LABELS = {"basic": _l("Basic"), "improvement": _l("Improvement"), "upgrade": _l("Upgrade")}
+CONDITION_LABELS = {
+    "good": _l("Good"), "needs_repair": _l("Needs repair"), "missing": _l("Missing"), "not_applicable": _l("Not applicable"),
+}
+CHANNEL_LABELS = {
+    "web": _l("Online, by the household"), "phone": _l("By phone, entered by staff"), "paper": _l("On paper, entered by staff"), "door_to_door": _l("Door to door, entered by staff"),
+    "hotline": _l("Through the hotline"),
+}
+QUANTITY_UNIT_LABELS = {
+    "per_m2_area": _l("Per m² of registered area"), "per_household": _l("Per household"), "per_unit": _l("Per unit (stairwell)"),
+    "per_building": _l("Per building"), "lump_sum": _l("Once for the community"),
+}
+ORGANISATION_KIND_LABELS = {
+    "contractor": _l("Contractor"), "supervisor": _l("Supervisor"), "property": _l("Property manager"), "pipeline": _l("Pipeline company"),
+}
+HOTLINE_LABELS = {"quality": _l("Quality supervision hotline"), "supervisor": _l("Supervisor complaint line"), "community": _l("Community hotline")}
+RULE_KIND_LABELS = {
+    "category_slogan": _l("Category slogan"), "extra_category": _l("Extra local category"), "elevator_subsidy": _l("Elevator subsidy"),
+    "elevator_cost_share": _l("Elevator cost share by floor"), "complaint_limit": _l("Complaint time limit"),
+    "plan_threshold": _l("Plan rule threshold"),
+}
+RULE_UNIT_LABELS = {
+    "yuan": _l("yuan"), "coefficient": _l("coefficient"), "hours": _l("hours (calendar clock)"), "calendar_days": _l("calendar days"),
+    "working_days": _l("working days"), "fraction": _l("fraction (0–1)"),
+}
+NOT_CONFIGURED = _l("Not configured")
+
+ALL_LABELS = {
+    "role": ROLE_LABELS, "status": STATUS_LABELS, "occupancy": OCCUPANCY_LABELS, "category": CATEGORY_LABELS,
+    "condition": CONDITION_LABELS, "channel": CHANNEL_LABELS, "quantity_unit": QUANTITY_UNIT_LABELS,
+    "organisation_kind": ORGANISATION_KIND_LABELS, "hotline": HOTLINE_LABELS, "rule_kind": RULE_KIND_LABELS,
+    "rule_unit": RULE_UNIT_LABELS,
+}
+
+
+def label(kind: str, code: str | None) -> str:
+    """The word for a stored code; an unknown code is shown as it is rather than hidden."""
+    if code is None:
+        return ""
+    return str(ALL_LABELS[kind].get(code, code))
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****5678: keep the first three and last four digits of a mobile; other numbers keep the last four."""
+    if not phone:
+        return ""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) == 11:
+        return f"{digits[:3]}****{digits[-4:]}"
+    if len(digits) > 4:
+        return "*" * (len(digits) - 4) + digits[-4:]
+    return "****"

@@ -1,0 +1,16 @@
+"""Every model, re-exported so Alembic's autogenerate and the rest of the code see one namespace."""
+from participation.models.access import CHANNELS, HouseholdActivity, HouseholdCode, Throttle
+from participation.models.accounts import ROLES, User, user_buildings, user_communities
+from participation.models.audit import AuditEvent
+from participation.models.catalogue import CATEGORIES, QUANTITY_UNITS, CatalogueItem
+from participation.models.fieldsurvey import CONDITIONS, FieldFinding
+from participation.models.locality import RULE_KINDS, RULE_UNITS, Locality, LocalityRule
+from participation.models.roster import (COMMUNITY_STATUSES, OCCUPANCIES, ORGANISATION_KINDS, Building, Community,
+                                         District, Household, Organisation, Unit)
+
+__all__ = [
+    "AuditEvent", "Building", "CATEGORIES", "CHANNELS", "COMMUNITY_STATUSES", "CONDITIONS", "CatalogueItem",
+    "Community", "District", "FieldFinding", "Household", "HouseholdActivity", "HouseholdCode", "Locality",
+    "LocalityRule", "OCCUPANCIES", "ORGANISATION_KINDS", "Organisation", "QUANTITY_UNITS", "ROLES", "RULE_KINDS",
+    "RULE_UNITS", "Throttle", "Unit", "User", "user_buildings", "user_communities",
+]

@@ -1,0 +1,71 @@
+"""Household codes: random, ≥ 40 bits, no look-alike characters, stored only as a keyed hash.
+
+A code is shown once, when it is issued (printed on the slip); issuing a new one revokes the old one.
+"""
+import hashlib
+import hmac
+import secrets
+
+from flask import current_app
+from sqlalchemy import select
+
+from participation.extensions import db
+from participation.models import Household, HouseholdCode, User
+from participation.models.types import utcnow
+from participation.operations.audit import record
+
+# No 0/O, 1/I/L: a code is read off paper by elderly residents and typed on small phones.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+LENGTH = 9  # 31**9 ≈ 2**44.6
+GROUP = 3
+
+
+def new_code(rng: secrets.SystemRandom | None = None) -> str:
+    chooser = rng.choice if rng is not None else secrets.choice
+    return "".join(chooser(ALPHABET) for _ in range(LENGTH))
+
+
+def normalise(typed: str) -> str | None:
+    """The code as stored from what a person typed (spaces, dashes, lower case allowed); None if it cannot be one."""
+    cleaned = "".join(ch for ch in (typed or "").upper() if ch.isalnum())
+    if len(cleaned) != LENGTH or any(ch not in ALPHABET for ch in cleaned):
+        return None
+    return cleaned
+
+
+def display(code: str) -> str:
+    """K7M-4PX-2QH: grouped for reading aloud and typing."""
+    return "-".join(code[i:i + GROUP] for i in range(0, len(code), GROUP))
+
+
+def code_hash(community_code: str, code: str) -> str:
+    key = current_app.config["HOUSEHOLD_CODE_KEY"].encode()
+    return hmac.new(key, f"{community_code}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def issue_code(actor: User | None, household: Household, *, code: str | None = None,
+               channel: str = "web") -> str:
+    """Revoke the household's live code, if any, and issue a new one; return it in plain text (shown once)."""
+    community = household.unit.building.community
+    now = utcnow()
+    live = db.session.scalar(select(HouseholdCode).where(HouseholdCode.household_id == household.id,
+                                                         HouseholdCode.revoked_at.is_(None)))
+    if live is not None:
+        live.revoked_at = now
+        db.session.flush()
+    plain = code or new_code()
+    db.session.add(HouseholdCode(household_id=household.id, code_hash=code_hash(community.code, plain),
+                                 issued_by_id=getattr(actor, "id", None), issued_at=now))
+    db.session.flush()
+    record(actor, "household_code.regenerate" if live is not None else "household_code.issue", household,
+           community=community, channel=channel)
+    return plain
+
+
+def find_by_code(community_code: str, typed: str) -> HouseholdCode | None:
+    """The live code row matching ``typed`` in the community, or None."""
+    code = normalise(typed)
+    if code is None:
+        return None
+    return db.session.scalar(select(HouseholdCode).where(
+        HouseholdCode.code_hash == code_hash(community_code, code), HouseholdCode.revoked_at.is_(None)))

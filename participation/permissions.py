@@ -1,0 +1,109 @@
+"""Who may see and do what: named predicates over a staff user and the roster.
+
+Scopes: an admin or hotline user with no district sees the whole city, otherwise their district; an organiser sees
+their district or listed communities; an owner representative their listed communities; a grid worker their listed
+buildings; an agency the communities whose works their organisation does, plus any listed ones.
+"""
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Select, or_, select
+
+from participation.extensions import db, login_manager
+from participation.models import Building, Community, Household, User, user_buildings, user_communities
+
+STAFF_ROLES = ("admin", "organiser", "owner_rep", "grid", "hotline", "agency")
+
+
+def visible_communities(user: User) -> Select:
+    """A select of the communities ``user`` may see, ordered by code."""
+    query = select(Community).order_by(Community.code)
+    if user.role in ("admin", "hotline") and user.district_id is None:
+        return query
+    conditions = []
+    if user.district_id is not None and user.role in ("admin", "hotline", "organiser"):
+        conditions.append(Community.district_id == user.district_id)
+    listed = select(user_communities.c.community_id).where(user_communities.c.user_id == user.id)
+    conditions.append(Community.id.in_(listed))
+    if user.role == "grid":
+        via_buildings = (select(Building.community_id)
+                         .join(user_buildings, user_buildings.c.building_id == Building.id)
+                         .where(user_buildings.c.user_id == user.id))
+        conditions.append(Community.id.in_(via_buildings))
+    if user.role == "agency" and user.organisation_id is not None:
+        conditions.append(or_(Community.contractor_id == user.organisation_id,
+                              Community.supervisor_id == user.organisation_id))
+    return query.where(or_(*conditions))
+
+
+def visible_buildings(user: User, community: Community) -> Select:
+    """Buildings of ``community`` the user may see: all of them, or a grid worker's own."""
+    query = select(Building).where(Building.community_id == community.id).order_by(Building.sort_key)
+    if user.role == "grid" and not _lists_community(user, community):
+        listed = select(user_buildings.c.building_id).where(user_buildings.c.user_id == user.id)
+        query = query.where(Building.id.in_(listed))
+    return query
+
+
+def _lists_community(user: User, community: Community) -> bool:
+    return any(listed.id == community.id for listed in user.communities)
+
+
+def can_view_community(user: User, community: Community) -> bool:
+    return db.session.scalar(visible_communities(user).where(Community.id == community.id)) is not None
+
+
+def can_manage_community(user: User, community: Community) -> bool:
+    """Edit the community's record, its roster, codes and field survey."""
+    return user.role in ("admin", "organiser") and can_view_community(user, community)
+
+
+def can_record_field_survey(user: User, community: Community) -> bool:
+    if user.role == "agency":
+        return (user.organisation is not None and user.organisation.kind == "pipeline"
+                and can_view_community(user, community))
+    return can_manage_community(user, community)
+
+
+def can_view_building(user: User, building: Building) -> bool:
+    if user.role == "grid":
+        return _lists_community(user, building.community) or any(b.id == building.id for b in user.buildings)
+    return user.role != "agency" and can_view_community(user, building.community)
+
+
+def can_view_household(user: User, household: Household) -> bool:
+    """See the household in the roster (masked phone); agencies never see households."""
+    return user.role != "agency" and can_view_building(user, household.unit.building)
+
+
+def can_act_for_household(user: User, household: Household) -> bool:
+    """Staff-assisted mode: enter answers and requests on the household's behalf."""
+    return user.role in ("organiser", "grid", "hotline") and can_view_household(user, household)
+
+
+def can_reveal_phone(user: User, household: Household) -> bool:
+    """Who needs the number to call residents back; every reveal is audited."""
+    return user.role in ("admin", "organiser", "grid", "hotline") and can_view_household(user, household)
+
+
+def can_issue_codes(user: User, community: Community) -> bool:
+    return can_manage_community(user, community)
+
+
+def is_admin(user: User) -> bool:
+    return user.is_authenticated and user.role == "admin"
+
+
+def role_required(*roles: str):
+    """View decorator: staff in one of ``roles`` (any staff when empty); anonymous users go to the login page."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if roles and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator

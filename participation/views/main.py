@@ -1,0 +1,49 @@
+"""The front page, the staff home, and the display switches (language, large text) every visitor has."""
+from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from participation.extensions import db
+from participation.forms import EmptyForm
+from participation.permissions import role_required, visible_communities
+from participation.templating import LARGE_TEXT_COOKIE
+
+bp = Blueprint("main", __name__)
+
+ONE_YEAR = 60 * 60 * 24 * 365
+
+
+def _back() -> str:
+    target = request.form.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else url_for("main.index")
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.staff_home"))
+    return render_template("main/index.html")
+
+
+@bp.get("/staff")
+@role_required()
+def staff_home():
+    communities = db.session.scalars(visible_communities(current_user)).all()
+    return render_template("main/staff_home.html", communities=communities)
+
+
+@bp.post("/display/large-text")
+def toggle_large_text():
+    """大字模式, remembered in a cookie for a year; works as a plain form button without JavaScript."""
+    response = make_response(redirect(_back()))
+    if EmptyForm().validate_on_submit():
+        turn_on = request.cookies.get(LARGE_TEXT_COOKIE) != "1"
+        response.set_cookie(LARGE_TEXT_COOKIE, "1" if turn_on else "0", max_age=ONE_YEAR, samesite="Lax",
+                            httponly=True)
+    return response
+
+
+@bp.post("/display/language")
+def switch_language():
+    if EmptyForm().validate_on_submit() and request.form.get("lang") in ("zh_Hans_CN", "en"):
+        session["lang"] = request.form["lang"]
+    return redirect(_back())

@@ -1,0 +1,174 @@
+"""Fixtures shared by the whole suite.
+
+The same tests run on SQLite (default, a file in a temporary folder) and on PostgreSQL when TEST_DATABASE_URL is
+set. The schema is created once per session; after each test every table is emptied, so tests never see each
+other's rows on either database.
+"""
+import os
+import re
+from decimal import Decimal
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import delete
+
+from app import create_app
+from participation.extensions import db, limiter
+from participation.models import Building, Community, District, Household, Locality, Organisation, Unit
+from participation.operations.accounts import create_user
+from participation.operations.reference import seed_catalogue, seed_localities
+
+PASSWORD = "correct-horse-battery"
+
+
+def pytest_collection_modifyitems(config, items):
+    # Browser journeys run in their own pytest invocation (tests/e2e has its own conftest and live server).
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production: its own ``g`` and its own DB session.
+
+    What the test added so far is committed first, so the request sees it; the test's session starts a new
+    transaction on its next query, so it sees what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{instance / 'test.db'}"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret",
+        "HOUSEHOLD_CODE_KEY": "test-code-key",
+        "UPLOAD_FOLDER": str(instance / "uploads"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": "localhost",
+    })
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app):
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(delete(table))
+        db.session.commit()
+        db.session.remove()
+    limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def reference_data(app):
+    """The catalogue and the 长春 locality rules, as a fresh deployment has them."""
+    seed_catalogue()
+    seed_localities()
+    db.session.commit()
+
+
+@pytest.fixture
+def make_community(app):
+    """Factory: a community with ``buildings`` × ``units`` × ``floors`` × ``per_floor`` households."""
+    counter = {"n": 0}
+
+    def make(code=None, *, buildings=2, units=2, floors=3, per_floor=2, district=None, **fields):
+        counter["n"] += 1
+        if district is None:
+            locality = db.session.query(Locality).first() or Locality(province="吉林省", city="长春市")
+            district = db.session.query(District).filter_by(name="南关区").first() or \
+                District(locality=locality, name="南关区")
+        community = Community(code=code or f"C{counter['n']:03d}", name=fields.pop("name", f"测试小区{counter['n']}"),
+                              district=district, year_built=fields.pop("year_built", 1995),
+                              community_hotline=fields.pop("community_hotline", "0431-88888888"), **fields)
+        db.session.add(community)
+        for b in range(1, buildings + 1):
+            building = Building(community=community, name=str(b), sort_key=f"{b:05d}")
+            for u in range(1, units + 1):
+                unit = Unit(building=building, name=str(u), sort_key=f"{u:05d}")
+                for floor in range(1, floors + 1):
+                    for door in range(1, per_floor + 1):
+                        room = f"{floor}{door:02d}"
+                        unit.households.append(Household(
+                            room=room, sort_key=f"{floor:03d}{door:03d}", floor=floor,
+                            area=Decimal("60.50") + floor, phone=f"1380000{b}{u}{floor}{door:02d}"[:11]))
+        db.session.flush()
+        return community
+
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: a staff user of ``role`` with the given scope; the password is ``PASSWORD``."""
+    counter = {"n": 0}
+
+    def make(role="organiser", *, username=None, organisation=None, **scope):
+        counter["n"] += 1
+        if role == "agency" and organisation is None:
+            organisation = Organisation(name=f"单位{counter['n']}", kind="contractor")
+            db.session.add(organisation)
+        user = create_user(None, username=username or f"{role}{counter['n']}", password=PASSWORD, role=role,
+                           organisation=organisation, **scope)
+        db.session.flush()
+        return user
+
+    return make
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username, password=PASSWORD):
+        page = self._client.get("/login")
+        token = csrf_token(page.get_data(as_text=True))
+        return self._client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+    def logout(self):
+        page = self._client.get("/")
+        return self._client.post("/logout", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or \
+        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
