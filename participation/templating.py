@@ -1,11 +1,29 @@
 """What every template can use: labels, masking, the resident's household, the display mode."""
-from flask import Flask, request
+from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from participation.labels import label, mask_phone
 from participation.residents import current_household
 
 LARGE_TEXT_COOKIE = "large_text"
+
+# (endpoint, title, roles that see the link) — the staff navigation, in order.
+STAFF_NAV = (
+    ("roster.index", _l("Communities"), ("admin", "organiser", "owner_rep", "grid", "hotline")),
+    ("roster.import_roster", _l("Import roster"), ("admin", "organiser")),
+    ("assisted.search", _l("Act for a household"), ("organiser", "grid", "hotline")),
+    ("admin.index", _l("Administration"), ("admin",)),
+)
+
+
+def _staff_nav() -> list[dict]:
+    if not current_user.is_authenticated:
+        return []
+    return [{"url": url_for(endpoint), "title": title}
+            for endpoint, title, roles in STAFF_NAV
+            if current_user.role in roles and endpoint in current_app.view_functions]
 
 
 def _context():
@@ -13,6 +31,7 @@ def _context():
         "label": label,
         "mask_phone": mask_phone,
         "current_household": current_household(),
+        "staff_nav": _staff_nav(),
         "large_text": request.cookies.get(LARGE_TEXT_COOKIE) == "1",
         "html_lang": "en" if str(get_locale()) == "en" else "zh-CN",
     }

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 344002f189cd
+Revision ID: e28e7e06d595
 Revises: 
-Create Date: 2026-11-22 00:26:52.523556
+Create Date: 2026-11-22 00:28:37.329718
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '344002f189cd'
+revision = 'e28e7e06d595'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -28,8 +28,8 @@ def upgrade():
     sa.Column('unit_cost', sa.Numeric(precision=12, scale=2), nullable=False),
     sa.Column('owner_matter', sa.Integer(), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
-    sa.Column('retired_at', participation.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('updated_at', participation.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("quantity_unit IN ('per_m2_area', 'per_household', 'per_unit', 'per_building', 'lump_sum')", name=op.f('ck_catalogue_items_quantity_unit')),
     sa.CheckConstraint('owner_matter IS NULL OR owner_matter BETWEEN 1 AND 9', name=op.f('ck_catalogue_items_owner_matter')),
     sa.CheckConstraint('unit_cost >= 0', name=op.f('ck_catalogue_items_unit_cost')),
@@ -55,8 +55,8 @@ def upgrade():
     op.create_table('throttles',
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),
-    sa.Column('blocked_until', participation.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('updated_at', participation.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('blocked_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_throttles'))
     )
     op.create_table('districts',
@@ -82,7 +82,7 @@ def upgrade():
     sa.Column('valid_to', sa.Integer(), nullable=True),
     sa.Column('source', sa.Text(), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
-    sa.Column('updated_at', participation.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind IN ('category_slogan', 'extra_category', 'elevator_subsidy', 'elevator_cost_share', 'complaint_limit', 'plan_threshold')", name=op.f('ck_locality_rules_kind')),
     sa.CheckConstraint("unit IS NULL OR unit IN ('yuan', 'coefficient', 'hours', 'calendar_days', 'working_days', 'fraction')", name=op.f('ck_locality_rules_unit')),
     sa.CheckConstraint('length(source) > 0', name=op.f('ck_locality_rules_has_source')),
@@ -130,8 +130,8 @@ def upgrade():
     sa.Column('organisation_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('is_demo', sa.Boolean(), nullable=False),
-    sa.Column('created_at', participation.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_login_at', participation.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("role != 'agency' OR organisation_id IS NOT NULL", name=op.f('ck_users_agency_has_organisation')),
     sa.CheckConstraint("role IN ('admin', 'organiser', 'owner_rep', 'grid', 'hotline', 'agency')", name=op.f('ck_users_role')),
     sa.ForeignKeyConstraint(['district_id'], ['districts.id'], name=op.f('fk_users_district_id_districts')),
@@ -148,7 +148,7 @@ def upgrade():
     sa.Column('community_id', sa.Integer(), nullable=True),
     sa.Column('channel', sa.String(length=20), nullable=False),
     sa.Column('detail', sa.JSON(), nullable=False),
-    sa.Column('created_at', participation.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_events_actor_id_users')),
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_audit_events_community_id_communities')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events'))
@@ -180,7 +180,7 @@ def upgrade():
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('photo_path', sa.String(length=200), nullable=True),
     sa.Column('recorded_by_id', sa.Integer(), nullable=False),
-    sa.Column('updated_at', participation.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("condition IN ('good', 'needs_repair', 'missing', 'not_applicable')", name=op.f('ck_field_findings_condition')),
     sa.CheckConstraint('quantity IS NULL OR quantity >= 0', name=op.f('ck_field_findings_quantity')),
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_field_findings_community_id_communities'), ondelete='CASCADE'),
@@ -227,9 +227,9 @@ def upgrade():
     sa.Column('contact_name', sa.String(length=40), nullable=True),
     sa.Column('phone', sa.String(length=30), nullable=True),
     sa.Column('occupancy', sa.String(length=20), nullable=False),
-    sa.Column('notice_accepted_at', participation.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', participation.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', participation.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('notice_accepted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("occupancy IN ('owner_occupied', 'rented', 'vacant')", name=op.f('ck_households_occupancy')),
     sa.CheckConstraint('area > 0', name=op.f('ck_households_area_positive')),
     sa.CheckConstraint('floor BETWEEN -5 AND 200', name=op.f('ck_households_floor_range')),
@@ -248,7 +248,7 @@ def upgrade():
     sa.Column('channel', sa.String(length=20), nullable=False),
     sa.Column('staff_id', sa.Integer(), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
-    sa.Column('created_at', participation.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("channel = 'web' OR staff_id IS NOT NULL", name=op.f('ck_household_activities_assisted_has_staff')),
     sa.CheckConstraint("channel IN ('web', 'phone', 'paper', 'door_to_door', 'hotline')", name=op.f('ck_household_activities_channel')),
     sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_household_activities_household_id_households'), ondelete='CASCADE'),
@@ -263,8 +263,8 @@ def upgrade():
     sa.Column('household_id', sa.Integer(), nullable=False),
     sa.Column('code_hash', sa.String(length=64), nullable=False),
     sa.Column('issued_by_id', sa.Integer(), nullable=True),
-    sa.Column('issued_at', participation.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', participation.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_household_codes_household_id_households'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['issued_by_id'], ['users.id'], name=op.f('fk_household_codes_issued_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_household_codes')),
