@@ -66,6 +66,20 @@ def can_record_field_survey(user: User, community: Community) -> bool:
     return can_manage_community(user, community)
 
 
+def uses_field_survey(user: User) -> bool:
+    """Roles that have the field survey at all (others get 403 wherever the community is)."""
+    if user.role == "agency":
+        return user.organisation is not None and user.organisation.kind == "pipeline"
+    return user.role in ("admin", "organiser", "owner_rep", "grid")
+
+
+def can_view_field_survey(user: User, community: Community) -> bool:
+    """Recorders, plus owner representatives and grid workers in scope, who read it."""
+    if user.role in ("owner_rep", "grid"):
+        return can_view_community(user, community)
+    return can_record_field_survey(user, community)
+
+
 def can_view_building(user: User, building: Building) -> bool:
     if user.role == "grid":
         return _lists_community(user, building.community) or any(b.id == building.id for b in user.buildings)

@@ -1,0 +1,118 @@
+"""Photos staff upload (field survey): checked to be real images, cleaned of metadata, kept outside /static.
+
+A phone photo carries EXIF with the GPS position of whoever took it and the phone's serial data. We keep only the
+pixels: apply the EXIF orientation, then re-encode a fresh image that has no metadata at all.
+"""
+import io
+import logging
+import os
+import secrets
+import warnings
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, ImageOps
+
+logger = logging.getLogger(__name__)
+
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
+MAX_SIDE = 1600
+# Refuse "decompression bombs" (a small file that expands to gigabytes) before decoding the pixels.
+MAX_PIXELS = 60_000_000
+JPEG_QUALITY = 85
+
+
+class UploadError(ValueError):
+    """A refused upload; the message is shown to the user."""
+
+
+def max_upload_bytes() -> int:
+    return int(current_app.config.get("MAX_CONTENT_LENGTH") or 16 * 1024 * 1024)
+
+
+def describe_size(n_bytes: int) -> str:
+    """16 MB, 500 KB: how the limit is told to people."""
+    if n_bytes >= 1024 * 1024:
+        return f"{n_bytes / (1024 * 1024):g} MB"
+    return f"{max(1, n_bytes // 1024)} KB"
+
+
+def upload_root() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"])
+
+
+def store_photo(stream, folder: str) -> str:
+    """Check, clean and store an uploaded photo under ``UPLOAD_FOLDER/<folder>``; return its relative path.
+
+    Raises UploadError (nothing stored) when the file is empty, too large, or not a JPEG, PNG or WebP image.
+    """
+    limit = max_upload_bytes()
+    data = stream.read(limit + 1)
+    if not data:
+        raise UploadError(_("The photo file is empty."))
+    if len(data) > limit:
+        raise UploadError(_("The photo is too large. Photos up to %(size)s are accepted.", size=describe_size(limit)))
+    clean = _clean_image(data)
+    relative = f"{folder}/{secrets.token_hex(16)}.jpg"
+    target = upload_root() / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    clean.save(partial, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    os.replace(partial, target)
+    return relative
+
+
+def _clean_image(data: bytes) -> Image.Image:
+    """The decoded, upright, downscaled RGB pixels of ``data``, in a new image without any metadata."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                if probe.format not in ACCEPTED_FORMATS:
+                    raise _not_an_image()
+                if probe.width * probe.height > MAX_PIXELS:
+                    raise UploadError(_("The picture has too many pixels. Please send a smaller photo."))
+                probe.verify()  # reads the whole file: catches truncated or forged images
+            image = Image.open(io.BytesIO(data))
+            image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG only: decode at a reduced scale, much faster
+            upright = ImageOps.exif_transpose(image)
+            upright.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+            rgb = _flatten(upright)
+    except UploadError:
+        raise
+    except Exception as error:  # Pillow raises many kinds on malformed files; all mean "not a usable photo"
+        logger.info("rejected upload: %s", error)
+        raise _not_an_image() from error
+    # A fresh image from raw pixels: no EXIF (GPS), XMP, ICC, comments or anything else from the original.
+    return Image.frombytes("RGB", rgb.size, rgb.tobytes())
+
+
+def _not_an_image() -> UploadError:
+    return UploadError(_("This file is not a photo. Please choose a JPEG, PNG or WebP picture."))
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB pixels; transparent parts become white (JPEG has no transparency)."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def stored_file(relative: str) -> Path | None:
+    """The file of a stored upload, or None when it is missing or the path leaves the upload folder."""
+    root = upload_root().resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path
+
+
+def discard(relative: str | None) -> None:
+    """Remove a stored upload that will not be used (its transaction failed); a missing file is fine."""
+    path = stored_file(relative) if relative else None
+    if path is not None:
+        path.unlink(missing_ok=True)
