@@ -1,10 +1,47 @@
-"""The resident's session: which household this browser entered as (residents have no staff account)."""
+"""Whose household page this browser shows: a resident who entered with the household code, or a staff member
+acting for the household (staff-assisted mode). Residents have no staff account; both live in the signed session.
+"""
+from dataclasses import dataclass
+
 from flask import g, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from participation.extensions import db
-from participation.models import Household, HouseholdCode
+from participation.models import Household, HouseholdCode, User
+from participation.operations.assisted import ASSIST_CHANNELS
+from participation.permissions import can_act_for_household
 
 SESSION_KEY = "household_id"
+CODE_KEY = "household_code_id"
+ASSIST_KEY = "assist"
+BROWSER_KEY = "entry_browser"
+# What survives entering as a household: the visitor's language and the browser id the entry throttle counts under.
+KEPT_ON_ENTRY = ("lang", BROWSER_KEY)
+
+# What residents read for each HouseholdActivity.action; later features add theirs here.
+ACTIVITY_LABELS = {
+    "notice.accept": _l("Accepted the notice on personal information"),
+    "assist.start": _l("Staff opened the household's page to help"),
+}
+
+
+def activity_label(action: str) -> str:
+    return str(ACTIVITY_LABELS.get(action, action))
+
+
+@dataclass(frozen=True)
+class Acting:
+    """The household whose page this request shows, and how: the resident online (``staff`` None, channel "web"),
+    or a staff member on the household's behalf through ``channel``."""
+
+    household: Household
+    channel: str = "web"
+    staff: User | None = None
+
+    @property
+    def assisted(self) -> bool:
+        return self.staff is not None
 
 
 def current_household() -> Household | None:
@@ -14,7 +51,7 @@ def current_household() -> Household | None:
     """
     if "household" not in g:
         g.household = None
-        household_id, code_id = session.get(SESSION_KEY), session.get("household_code_id")
+        household_id, code_id = session.get(SESSION_KEY), session.get(CODE_KEY)
         if isinstance(household_id, int) and isinstance(code_id, int):
             code = db.session.get(HouseholdCode, code_id)
             if code is not None and code.revoked_at is None and code.household_id == household_id:
@@ -22,15 +59,51 @@ def current_household() -> Household | None:
     return g.household
 
 
+def assisted_household() -> Acting | None:
+    """The household a signed-in staff member is acting for, while they still may; cached for the request."""
+    if "assisting" not in g:
+        g.assisting = None
+        data = session.get(ASSIST_KEY)
+        if current_user.is_authenticated and isinstance(data, dict) and data.get("channel") in ASSIST_CHANNELS \
+                and isinstance(data.get("household_id"), int):
+            household = db.session.get(Household, data["household_id"])
+            if household is not None and can_act_for_household(current_user, household):
+                g.assisting = Acting(household, data["channel"], current_user._get_current_object())
+    return g.assisting
+
+
+def acting() -> Acting | None:
+    """Staff acting for a household take precedence; otherwise the household this browser entered as."""
+    assisted = assisted_household()
+    if assisted is not None:
+        return assisted
+    household = current_household()
+    return Acting(household) if household is not None else None
+
+
 def enter_as(household: Household, *, code_id: int) -> None:
+    """Start a resident session. Everything else in the session (a staff login, an assisted household) ends, so
+    one browser is never a resident and a staff member at once."""
+    kept = {key: session[key] for key in KEPT_ON_ENTRY if key in session}
     session.clear()
+    session.update(kept)
     session[SESSION_KEY] = household.id
-    session["household_code_id"] = code_id
+    session[CODE_KEY] = code_id
     session.permanent = True
     g.household = household
 
 
 def leave() -> None:
     session.pop(SESSION_KEY, None)
-    session.pop("household_code_id", None)
+    session.pop(CODE_KEY, None)
     g.pop("household", None)
+
+
+def start_assisting(household: Household, channel: str) -> None:
+    session[ASSIST_KEY] = {"household_id": household.id, "channel": channel}
+    g.pop("assisting", None)
+
+
+def stop_assisting() -> None:
+    session.pop(ASSIST_KEY, None)
+    g.pop("assisting", None)

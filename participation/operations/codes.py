@@ -69,3 +69,18 @@ def find_by_code(community_code: str, typed: str) -> HouseholdCode | None:
         return None
     return db.session.scalar(select(HouseholdCode).where(
         HouseholdCode.code_hash == code_hash(community_code, code), HouseholdCode.revoked_at.is_(None)))
+
+
+def live_code(household: Household) -> HouseholdCode | None:
+    return db.session.scalar(select(HouseholdCode).where(HouseholdCode.household_id == household.id,
+                                                         HouseholdCode.revoked_at.is_(None)))
+
+
+def issue_unit_codes(actor: User, unit, *, reissue_all: bool = False) -> list[tuple[Household, str]]:
+    """Codes for the slips of one 单元, in room order: for households without a live code, or for every household
+    (revoking the old codes, so the old slips stop working) when ``reissue_all``. Each issue is audited."""
+    issued = []
+    for household in unit.households:
+        if reissue_all or live_code(household) is None:
+            issued.append((household, issue_code(actor, household)))
+    return issued

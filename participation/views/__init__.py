@@ -1,6 +1,9 @@
 """Blueprints, in the order they are registered. Nothing imports a views module except ``app.py``."""
+from participation.views.assisted import bp as assisted_bp
 from participation.views.auth import bp as auth_bp
 from participation.views.fieldsurvey import bp as fieldsurvey_bp
 from participation.views.main import bp as main_bp
+from participation.views.resident import bp as resident_bp
+from participation.views.slips import bp as slips_bp
 
-BLUEPRINTS = [main_bp, auth_bp, fieldsurvey_bp]
+BLUEPRINTS = [main_bp, auth_bp, fieldsurvey_bp, resident_bp, slips_bp, assisted_bp]

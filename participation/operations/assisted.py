@@ -1,0 +1,57 @@
+"""Staff-assisted mode: grid workers, organisers and hotline staff act for a household that cannot (or would rather
+not) use a phone — on the phone, on paper, door to door or through the hotline. Every action records the channel
+and the staff member on the household (its residents see them) and in the audit log.
+"""
+from sqlalchemy import select
+
+from participation.extensions import db
+from participation.models import CHANNELS, Building, Community, Household, HouseholdActivity, Unit, User
+from participation.operations.audit import record
+from participation.permissions import visible_buildings
+
+# Every channel but the resident's own: the ones staff act through.
+ASSIST_CHANNELS = tuple(channel for channel in CHANNELS if channel != "web")
+SEARCH_LIMIT = 60
+
+
+class AssistError(ValueError):
+    """A refused assisted action; the message is shown to the staff member."""
+
+
+def _variants(typed: str, suffixes: tuple[str, ...]) -> set[str]:
+    """What a roster may hold for a typed 楼栋/单元/房号: "3", "3号楼" and "3栋" all mean building 3."""
+    typed = typed.strip()
+    bare = typed
+    for suffix in suffixes:
+        if bare.endswith(suffix) and len(bare) > len(suffix):
+            bare = bare[: -len(suffix)]
+            break
+    return {typed, bare} | {bare + suffix for suffix in suffixes}
+
+
+def find_households(user: User, community: Community, *, building: str = "", unit: str = "",
+                    room: str = "") -> list[Household]:
+    """Households of ``community`` in the buildings ``user`` may see, narrowed by what was typed, in roster order."""
+    allowed = visible_buildings(user, community).with_only_columns(Building.id)
+    query = (select(Household).join(Household.unit).join(Unit.building)
+             .where(Building.id.in_(allowed))
+             .order_by(Building.sort_key, Unit.sort_key, Household.sort_key).limit(SEARCH_LIMIT))
+    if building.strip():
+        query = query.where(Building.name.in_(_variants(building, ("号楼", "栋", "幢", "号"))))
+    if unit.strip():
+        query = query.where(Unit.name.in_(_variants(unit, ("单元",))))
+    if room.strip():
+        query = query.where(Household.room.in_(_variants(room, ("室", "号"))))
+    return db.session.scalars(query).all()
+
+
+def start_assisting(actor: User, household: Household, channel: str) -> HouseholdActivity:
+    """Open the household to act for it through ``channel``; the household's page lists this, with who did it."""
+    if channel not in ASSIST_CHANNELS:
+        raise AssistError(channel)
+    activity = HouseholdActivity(household_id=household.id, action="assist.start", channel=channel,
+                                 staff_id=actor.id)
+    db.session.add(activity)
+    record(actor, "household.assist", household, community=household.community, channel=channel)
+    db.session.flush()
+    return activity
