@@ -64,8 +64,8 @@ def entry(community_code: str):
             return redirect(url_for(".home"))
         if result.refused:
             status = 429
-            form.form_errors.append(_("Too many wrong codes were tried from this phone or network. Please wait %(seconds)d "
-                                      "seconds and try again.", seconds=result.wait))
+            form.form_errors.append(_("Too many wrong codes were tried from this phone or network. Please wait "
+                                      "%(seconds)d seconds and try again.", seconds=result.wait))
         elif result.malformed:
             status = 400
             form.code.errors.append(_("A household code has 9 letters and digits, for example K7M-4PX-2QH. "

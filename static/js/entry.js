@@ -4,21 +4,28 @@
 (function () {
   "use strict";
   var form = document.getElementById("entry-form");
-  var hash = window.location.hash ? window.location.hash.slice(1) : "";
-  if (!form || !hash) {
+  if (!form) {
     return;
-  }
-  var code = hash;
-  try {
-    code = decodeURIComponent(hash);
-  } catch (ignored) { /* a malformed escape is sent as it is; the server explains what is wrong */ }
-  if (window.history && window.history.replaceState) {
-    window.history.replaceState(null, "", window.location.pathname + window.location.search);
   }
   var field = form.querySelector("input[name=code]");
-  if (!field) {
-    return;
+
+  function submitFromFragment() {
+    var hash = window.location.hash ? window.location.hash.slice(1) : "";
+    if (!hash || !field) {
+      return;
+    }
+    var code = hash;
+    try {
+      code = decodeURIComponent(hash);
+    } catch (ignored) { /* a malformed escape is sent as it is; the server explains what is wrong */ }
+    if (window.history && window.history.replaceState) {
+      window.history.replaceState(null, "", window.location.pathname + window.location.search);
+    }
+    field.value = code.slice(0, 40);
+    form.submit();
   }
-  field.value = code.slice(0, 40);
-  form.submit();
+
+  submitFromFragment();
+  // A slip scanned while this page is already open only changes the fragment: no new page load.
+  window.addEventListener("hashchange", submitFromFragment);
 }());
