@@ -1,0 +1,58 @@
+import json
+import time
+
+import click
+from flask import Flask
+
+from participation.extensions import db
+from participation.operations.demo import DISTRICT, DemoRefused, seed_demo
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--json", "as_json", is_flag=True,
+                  help='Print {"users": [{"role", "username", "password"}], "households": [{"community", '
+                       '"building", "unit", "room", "code"}]} (codes as 9 plain characters, no dashes).')
+    def seed_demo_command(as_json: bool) -> None:
+        """Add the demo (长春市南关区, three communities, one login per role); running it again changes nothing.
+
+        Refuses to run on a database that holds communities or accounts that are not the demo's.
+        """
+        started = time.perf_counter()
+        try:
+            result = seed_demo()
+        except DemoRefused as refusal:
+            db.session.rollback()
+            found = refusal.args[0]
+            raise click.ClickException(
+                f"this database holds data that is not demo data ({found['communities']} communities, "
+                f"{found['users']} accounts); seed-demo only runs on an empty database or on its own demo. "
+                "Nothing was changed.") from refusal
+        db.session.commit()
+        for place in result.omitted_codes:
+            click.echo(f"note: the code of {place} was changed since the demo issued it; not printed", err=True)
+        for username in result.omitted_users:
+            click.echo(f"note: the password of {username} was changed since the demo set it; not printed", err=True)
+        if as_json:
+            click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
+            return
+        _summary(result, time.perf_counter() - started)
+
+
+def _summary(result, seconds: float) -> None:
+    added = result.added
+    households = sum(c["households"] for c in result.communities)
+    click.echo(f"Demo: 长春市{DISTRICT}, {len(result.communities)} communities, {households} households "
+               f"(added now: {added['households']} households, {added['codes']} codes, {added['users']} accounts, "
+               f"{added['findings']} field-survey findings; {seconds:.1f} s)")
+    for community in result.communities:
+        click.echo(f"  {community['code']}  {community['name']}: {community['buildings']} buildings, "
+                   f"{community['households']} households — residents enter at /r/{community['code']}")
+    click.echo("Staff logins at /login (username / password):")
+    for user in result.users:
+        click.echo(f"  {user['role']:<10} {user['username']} / {user['password']}")
+    if result.households:
+        first = result.households[0]
+        click.echo(f"Example household: {first['community']} building {first['building']} unit {first['unit']} "
+                   f"room {first['room']}, code {first['code']}")
+    click.echo("Every household code: flask --app app seed-demo --json")

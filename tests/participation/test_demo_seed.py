@@ -1,0 +1,157 @@
+"""``flask --app app seed-demo``: the demo's shape, determinism, idempotency and refusal on real data."""
+import json
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import delete, func, select
+from werkzeug.security import generate_password_hash
+
+from participation.extensions import db
+from participation.models import (ROLES, AuditEvent, Building, Community, FieldFinding, Household, HouseholdCode,
+                                  Organisation, Unit, User)
+from participation.models import accounts as accounts_models
+from participation.operations import codes
+
+COUNTED = (Community, Building, Unit, Household, HouseholdCode, User, Organisation, FieldFinding, AuditEvent)
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(monkeypatch):
+    """The demo hashes six passwords per run; a cheap method keeps these tests quick (logins verify any method)."""
+    monkeypatch.setattr(accounts_models, "generate_password_hash",
+                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"))
+
+
+def seed(runner, *args):
+    result = runner.invoke(args=["seed-demo", *args])
+    db.session.expire_all()
+    return result
+
+
+def seed_json(runner) -> dict:
+    result = seed(runner, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def row_counts() -> dict:
+    return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model)) for model in COUNTED}
+
+
+def test_demo_on_an_empty_database_has_the_stated_shape(runner):
+    data = seed_json(runner)
+    assert set(data) == {"users", "households"}
+
+    communities = db.session.scalars(select(Community).order_by(Community.code)).all()
+    assert len(communities) == 3 and all(c.is_demo for c in communities)
+    for community in communities:
+        assert community.district.name == "南关区" and community.district.locality.city == "长春市"
+        assert "长春市南关区" in community.address
+        assert len(community.hotlines) == 3
+        assert (community.contractor.kind, community.supervisor.kind) == ("contractor", "supervisor")
+        assert 8 <= len(community.buildings) <= 12
+        households = [h for b in community.buildings for u in b.units for h in u.households]
+        assert 270 <= len(households) <= 340
+        occupancy = Counter(h.occupancy for h in households)
+        assert occupancy["rented"] > 0 and occupancy["vacant"] > 0 and occupancy["owner_occupied"] > len(households) / 2
+        for building in community.buildings:
+            assert 2 <= len(building.units) <= 3
+            for unit in building.units:
+                per_floor = Counter(h.floor for h in unit.households)
+                assert set(per_floor) in ({1, 2, 3, 4, 5, 6}, {1, 2, 3, 4, 5, 6, 7})
+                assert set(per_floor.values()) == {2}
+        for household in households:
+            assert Decimal("45") <= household.area <= Decimal("95")
+            assert household.area == household.area.quantize(Decimal("0.01"))
+        assert len({h.area for h in households}) > 10
+
+    # One owner holds two units: exactly one owner identifier appears on exactly two households.
+    shared = db.session.execute(select(Household.owner_key, func.count()).group_by(Household.owner_key)
+                                .having(func.count() > 1)).all()
+    assert [count for _key, count in shared] == [2]
+
+    # The field survey of one community: a mix of conditions, quantities where something needs work.
+    findings = db.session.scalars(select(FieldFinding)).all()
+    assert {f.community_id for f in findings} == {communities[0].id}
+    assert set(Counter(f.condition for f in findings)) == {"good", "needs_repair", "missing", "not_applicable"}
+    assert all(f.quantity is not None and f.quantity > 0 for f in findings if f.needs_work)
+
+    # One account per role, all demo; the grid worker covers some buildings, the agency is the contractor.
+    assert [user["role"] for user in data["users"]] == list(ROLES)
+    accounts = {u.role: u for u in db.session.scalars(select(User))}
+    assert set(accounts) == set(ROLES) and all(u.is_demo for u in accounts.values())
+    assert 0 < len(accounts["grid"].buildings) < len(communities[0].buildings)
+    assert accounts["agency"].organisation_id == communities[0].contractor_id
+    for user in data["users"]:
+        assert accounts[user["role"]].username == user["username"]
+        assert accounts[user["role"]].check_password(user["password"])
+
+    # Every printed code (plain, 9 characters) opens its own household, typed plainly or grouped.
+    assert len(data["households"]) == db.session.scalar(select(func.count(Household.id)))
+    for row in data["households"]:
+        assert len(row["code"]) == codes.LENGTH and set(row["code"]) <= set(codes.ALPHABET)
+        found = codes.find_by_code(row["community"], row["code"])
+        assert found is not None
+        household = found.household
+        assert (household.community.code, household.unit.building.name, household.unit.name, household.room) == \
+            (row["community"], row["building"], row["unit"], row["room"])
+    first = data["households"][0]
+    assert codes.find_by_code(first["community"], codes.display(first["code"]).lower()) is not None
+
+
+def test_without_json_prints_a_short_summary(runner):
+    result = seed(runner)
+    assert result.exit_code == 0, result.output
+    assert "3 communities" in result.output and "/r/NG001" in result.output
+    assert "demo-organiser / demo-organiser-2025" in result.output
+
+
+def wipe_database():
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(delete(table))
+    db.session.commit()
+
+
+def test_same_output_on_every_fresh_database(runner):
+    first = seed_json(runner)
+    wipe_database()
+    assert seed_json(runner) == first
+
+
+def test_second_run_changes_nothing_and_leaves_out_codes_changed_since(runner):
+    first = seed_json(runner)
+    counts = row_counts()
+    assert seed_json(runner) == first
+    assert row_counts() == counts
+
+    # Staff regenerate one code and change one password: the seed cannot know the new ones, so it omits them.
+    target = first["households"][5]
+    household = codes.find_by_code(target["community"], target["code"]).household
+    codes.issue_code(None, household)
+    organiser = db.session.scalar(select(User).filter_by(role="organiser"))
+    organiser.set_password("a-new-secret-password")
+    db.session.commit()
+    result = seed(runner, "--json")
+    assert result.exit_code == 0
+    third = json.loads(result.stdout)
+    assert third["households"] == [row for row in first["households"] if row != target]
+    assert [u["role"] for u in third["users"]] == [r for r in ROLES if r != "organiser"]
+    assert "not printed" in result.stderr
+
+
+@pytest.mark.parametrize("what", ["community", "user"])
+def test_refuses_a_database_with_other_data_and_changes_nothing(runner, make_user, what):
+    if what == "user":
+        make_user("admin", username="real-admin")
+    else:
+        from participation.models import District, Locality
+        locality = Locality(province="吉林省", city="长春市")
+        db.session.add(Community(code="REAL1", name="真实小区", district=District(locality=locality, name="朝阳区")))
+    db.session.commit()
+    before = row_counts()
+    result = seed(runner, "--json")
+    assert result.exit_code != 0
+    assert "not demo data" in result.output
+    assert result.stdout == ""
+    assert row_counts() == before
