@@ -14,6 +14,7 @@ from participation.extensions import db, login_manager
 from participation.models import Building, Community, Household, User, user_buildings, user_communities
 
 STAFF_ROLES = ("admin", "organiser", "owner_rep", "grid", "hotline", "agency")
+PHONE_REVEAL_ROLES = ("admin", "organiser", "grid", "hotline")
 
 
 def visible_communities(user: User) -> Select:
@@ -98,7 +99,7 @@ def can_act_for_household(user: User, household: Household) -> bool:
 
 def can_reveal_phone(user: User, household: Household) -> bool:
     """Who needs the number to call residents back; every reveal is audited."""
-    return user.role in ("admin", "organiser", "grid", "hotline") and can_view_household(user, household)
+    return user.role in PHONE_REVEAL_ROLES and can_view_household(user, household)
 
 
 def can_issue_codes(user: User, community: Community) -> bool:
@@ -121,3 +122,15 @@ def role_required(*roles: str):
             return view(*args, **kwargs)
         return wrapped
     return decorator
+
+
+# --- roster ---
+
+def can_export_roster(user: User, community: Community) -> bool:
+    """A whole roster in one file: those who run the community, and owner representatives (phones masked)."""
+    return user.role in ("admin", "organiser", "owner_rep") and can_view_community(user, community)
+
+
+def can_reveal_phones_of(user: User, community: Community) -> bool:
+    """can_reveal_phone for every household the user sees in ``community`` at once (an export)."""
+    return user.role in PHONE_REVEAL_ROLES and can_view_community(user, community)

@@ -4,6 +4,7 @@ from participation.views.auth import bp as auth_bp
 from participation.views.fieldsurvey import bp as fieldsurvey_bp
 from participation.views.main import bp as main_bp
 from participation.views.resident import bp as resident_bp
+from participation.views.roster import bp as roster_bp
 from participation.views.slips import bp as slips_bp
 
-BLUEPRINTS = [main_bp, auth_bp, fieldsurvey_bp, resident_bp, slips_bp, assisted_bp]
+BLUEPRINTS = [main_bp, auth_bp, fieldsurvey_bp, resident_bp, slips_bp, assisted_bp, roster_bp]

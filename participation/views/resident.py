@@ -7,6 +7,7 @@ import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from participation import residents
 from participation.extensions import db, limiter
@@ -47,6 +48,20 @@ def _acting_or_away():
     return acting
 
 
+def _try_code(community, typed: str, browser_id: str):
+    """Check the code and keep the count of failures. Two wrong tries at the same moment from one browser (a double
+    tap) race to create its throttle row; the loser tries once more, when the row exists, instead of failing."""
+    for last in (False, True):
+        try:
+            result = try_code(community, typed, browser_id=browser_id, remote_addr=request.remote_addr)
+            db.session.commit()
+            return result
+        except IntegrityError:
+            db.session.rollback()
+            if last:
+                raise
+
+
 @bp.route("/r/<community_code>", methods=["GET", "POST"])
 @limiter.limit(ENTRY_POST_LIMIT, methods=["POST"])
 def entry(community_code: str):
@@ -57,8 +72,7 @@ def entry(community_code: str):
     form = EntryForm()
     status = 200
     if form.validate_on_submit():
-        result = try_code(community, form.code.data, browser_id=browser_id, remote_addr=request.remote_addr)
-        db.session.commit()
+        result = _try_code(community, form.code.data, browser_id)
         if result.household is not None:
             residents.enter_as(result.household, code_id=result.code_row.id)
             return redirect(url_for(".home"))

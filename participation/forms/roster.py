@@ -1,0 +1,50 @@
+"""Forms of the roster pages: the upload, the community record, the phone reveal button."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import IntegerField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from participation.labels import STATUS_LABELS
+from participation.models import COMMUNITY_STATUSES
+from participation.operations.roster_files import normalise_phone
+
+
+class RosterUploadForm(FlaskForm):
+    file = FileField(_l("Roster file (.xlsx or .csv)"),
+                     validators=[FileRequired(_l("Choose the file to import."))],
+                     render_kw={"accept": ".xlsx,.csv"})
+    district = SelectField(_l("District for new communities"), coerce=int, validate_choice=True)
+    submit = SubmitField(_l("Check and import"))
+
+
+def _phone_number(form, field) -> None:
+    if field.data and normalise_phone(field.data) is None:
+        raise ValidationError(_l("Enter a phone number such as 0431-88888888 or 13812345678."))
+
+
+class CommunityForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    year_built = IntegerField(_l("Year built"), validators=[Optional(), NumberRange(min=1900, max=2100)],
+                              render_kw={"inputmode": "numeric"})
+    status = SelectField(_l("Stage"),
+                         choices=[SelectChoice(code, STATUS_LABELS[code]) for code in COMMUNITY_STATUSES])
+    quality_hotline = StringField(_l("Quality supervision hotline"), validators=[Optional(), Length(max=30),
+                                                                                 _phone_number],
+                                  render_kw={"type": "tel"})
+    supervisor_hotline = StringField(_l("Supervisor complaint line"), validators=[Optional(), Length(max=30),
+                                                                                  _phone_number],
+                                     render_kw={"type": "tel"})
+    community_hotline = StringField(_l("Community hotline"), validators=[Optional(), Length(max=30), _phone_number],
+                                    render_kw={"type": "tel"})
+    contractor = SelectField(_l("Contractor"), coerce=int)
+    supervisor = SelectField(_l("Supervisor"), coerce=int)
+    submit = SubmitField(_l("Save"))
+
+    def set_organisations(self, contractors, supervisors) -> None:
+        """Choices from Organisation rows of the right kind; 0 stands for none."""
+        none = SelectChoice(0, _l("— none —"))
+        self.contractor.choices = [none] + [SelectChoice(org.id, org.name) for org in contractors]
+        self.supervisor.choices = [none] + [SelectChoice(org.id, org.name) for org in supervisors]
