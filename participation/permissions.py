@@ -124,6 +124,32 @@ def role_required(*roles: str):
     return decorator
 
 
+# --- administration (accounts, locality rules) ---
+
+def scope_district_ids(district, communities, buildings) -> set[int]:
+    """The districts an account's scope touches; empty for a city-wide or unscoped account."""
+    ids = {district.id} if district is not None else set()
+    ids |= {community.district_id for community in communities}
+    ids |= {building.community.district_id for building in buildings}
+    return ids
+
+
+def can_manage_user(actor: User, target: User) -> bool:
+    """A city-wide admin manages every account; a district admin those whose scope lies wholly in the district."""
+    if actor.role != "admin":
+        return False
+    if actor.district_id is None:
+        return True
+    return scope_district_ids(target.district, target.communities, target.buildings) == {actor.district_id}
+
+
+def can_manage_locality(user: User, locality) -> bool:
+    """City-wide admins edit every locality's rules; a district admin those of the district's own locality."""
+    if user.role != "admin":
+        return False
+    return user.district_id is None or user.district.locality_id == locality.id
+
+
 # --- roster ---
 
 def can_export_roster(user: User, community: Community) -> bool:

@@ -1,5 +1,6 @@
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask_babel import force_locale
 
 from participation.extensions import db
 from participation.operations.accounts import AccountError, create_user
@@ -12,10 +13,12 @@ def register(app: Flask) -> None:
     @click.password_option(help="Asked twice when not given.")
     def create_admin(username: str, password: str) -> None:
         """Create a city-wide administrator account."""
-        try:
-            create_user(None, username=username, password=password, role="admin", display_name=username)
-        except AccountError as error:
-            raise click.ClickException(str(error)) from error
+        # No request here to choose a language from: refusals are worded in the default (Chinese).
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            try:
+                create_user(None, username=username, password=password, role="admin", display_name=username)
+            except AccountError as error:
+                raise click.ClickException(str(error)) from error
         db.session.commit()
         click.echo(f"created admin {username}")
 

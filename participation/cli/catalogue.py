@@ -2,20 +2,8 @@ import json
 
 import click
 from flask import Flask
-from sqlalchemy import select
 
-from participation.extensions import db
-from participation.models import CatalogueItem
-
-
-def catalogue_as_dicts(include_retired: bool = False) -> list[dict]:
-    query = select(CatalogueItem).order_by(CatalogueItem.code)
-    if not include_retired:
-        query = query.where(CatalogueItem.retired_at.is_(None))
-    return [{"code": item.code, "name": item.name, "category": item.category, "group": item.group,
-             "quantity_unit": item.quantity_unit, "unit_cost": float(item.unit_cost),
-             "owner_matter": item.owner_matter, "retired": item.retired}
-            for item in db.session.scalars(query)]
+from participation.operations.catalogue import catalogue_as_dicts
 
 
 def register(app: Flask) -> None:

@@ -1,4 +1,6 @@
 """Blueprints, in the order they are registered. Nothing imports a views module except ``app.py``."""
+from participation.views.accounts import bp as accounts_bp
+from participation.views.admin import bp as admin_bp
 from participation.views.assisted import bp as assisted_bp
 from participation.views.auth import bp as auth_bp
 from participation.views.fieldsurvey import bp as fieldsurvey_bp
@@ -7,4 +9,4 @@ from participation.views.resident import bp as resident_bp
 from participation.views.roster import bp as roster_bp
 from participation.views.slips import bp as slips_bp
 
-BLUEPRINTS = [main_bp, auth_bp, fieldsurvey_bp, resident_bp, slips_bp, assisted_bp, roster_bp]
+BLUEPRINTS = [main_bp, auth_bp, fieldsurvey_bp, resident_bp, slips_bp, assisted_bp, admin_bp, accounts_bp, roster_bp]

@@ -1,0 +1,140 @@
+"""The audit log for admins: filters, newest first, 50 a page, district scope, CSV export for Excel."""
+import csv
+import io
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import delete
+
+from participation.extensions import db
+from participation.models import AuditEvent, District
+from participation.operations.audit import record
+from tests.participation.admin_support import build_community, fast_password_hashing  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+
+START = datetime(2026, 3, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Beijing
+
+
+@pytest.fixture
+def scene(make_user):
+    ng = build_community("NG1")
+    chaoyang = District(locality=ng.district.locality, name="朝阳区")
+    db.session.add(chaoyang)
+    cy = build_community("CY1", chaoyang)
+    organiser = make_user("organiser", username="ng_org", communities=[ng])
+    far_organiser = make_user("organiser", username="cy_org", communities=[cy])
+    events = [
+        record(organiser, "household_code.issue", ng.buildings[0], community=ng, channel="web", room="101室"),
+        record(organiser, "household.phone_reveal", ng.buildings[0], community=ng, channel="phone"),
+        record(far_organiser, "household_code.issue", cy.buildings[0], community=cy, channel="web"),
+        record(organiser, "login", organiser),
+        record(far_organiser, "login", far_organiser),
+        record(None, "catalogue_item.update", object_type="catalogue_items", object_id=3,
+               changes={"name": ["旧名", "=HYPERLINK(\"x\")"]}),
+    ]
+    for offset, event in enumerate(events):
+        event.created_at = START + timedelta(days=offset)
+    db.session.commit()
+    return {"ng": ng, "cy": cy, "chaoyang": chaoyang, "organiser": organiser}
+
+
+def _login_admin(auth, make_user, **scope):
+    admin = make_user("admin", username=f"admin{len(scope)}", **scope)
+    # the admin's own sign-in is an event too; date it well before the scene so the order stays predictable
+    auth.login(admin.username)
+    # accounts made by the fixtures are system events of no interest here
+    db.session.execute(delete(AuditEvent).where(AuditEvent.action == "user.create"))
+    for event in db.session.query(AuditEvent).filter_by(action="login", actor_id=admin.id):
+        event.created_at = START - timedelta(days=30)
+    db.session.commit()
+    return admin
+
+
+def _rows(html: str) -> list[str]:
+    return [chunk.split("</tr>")[0] for chunk in html.split('<tr id="event-')[1:]]
+
+
+def test_city_admin_sees_everything_newest_first(client, auth, make_user, scene):
+    _login_admin(auth, make_user)
+    html = client.get("/admin/audit").get_data(as_text=True)
+    rows = _rows(html)
+    assert len(rows) == 7
+    assert "catalogue_item.update" in rows[0] and "household_code.issue" in rows[-2]
+    assert "旧名" in rows[0]  # detail shown readably, Chinese as is
+    assert "2026" in rows[0]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("actor=ng_org", 3),
+    ("actor=ORG", 5),
+    ("action=household_code.", 2),
+    ("action=household_code.issue&community=NG1", 1),
+    ("community=CY1", 1),
+    ("channel=phone", 1),
+    ("date_from=2026-03-02&date_to=2026-03-03", 2),
+    ("date_to=2026-03-01", 2),  # the scene's first event and the admin's own sign-in
+    ("action=%25", 0),  # LIKE wildcards are taken literally
+])
+def test_filters(client, auth, make_user, scene, query, expected):
+    _login_admin(auth, make_user)
+    response = client.get(f"/admin/audit?{query}")
+    assert response.status_code == 200
+    assert len(_rows(response.get_data(as_text=True))) == expected
+
+
+def test_a_bad_date_is_shown_and_ignored(client, auth, make_user, scene):
+    _login_admin(auth, make_user)
+    response = client.get("/admin/audit?date_from=yesterday")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'class="error"' in html and len(_rows(html)) == 7
+
+
+def test_pages_of_fifty(client, auth, make_user, scene):
+    _login_admin(auth, make_user)
+    for n in range(60):
+        record(scene["organiser"], "test.bulk", object_type="x", object_id=n, community=scene["ng"])
+    db.session.commit()
+    first = client.get("/admin/audit?action=test.").get_data(as_text=True)
+    assert len(_rows(first)) == 50 and "第1页，共2页" in first
+    assert "page=2" in first and "action=test." in first
+    assert len(_rows(client.get("/admin/audit?action=test.&page=2").get_data(as_text=True))) == 10
+    assert len(_rows(client.get("/admin/audit?action=test.&page=9").get_data(as_text=True))) == 0
+
+
+def test_district_admin_sees_their_district_only(client, auth, make_user, scene):
+    _login_admin(auth, make_user, district=scene["ng"].district)
+    html = client.get("/admin/audit").get_data(as_text=True)
+    rows = _rows(html)
+    text = "".join(rows)
+    # NG1's two events, the NG organiser's sign-in, the admin's own sign-in; nothing of 朝阳区, no city-wide event
+    assert len(rows) == 4
+    assert "CY1" not in text and "cy_org" not in text and "catalogue_item.update" not in text
+    assert _rows(client.get("/admin/audit?community=CY1").get_data(as_text=True)) == []
+    body = client.get("/admin/audit.csv").get_data(as_text=True)
+    assert "CY1" not in body and "cy_org" not in body
+
+
+def test_csv_export_has_a_bom_and_the_filtered_rows(client, auth, make_user, scene):
+    _login_admin(auth, make_user)
+    response = client.get("/admin/audit.csv?actor=ng_org")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    raw = response.get_data()
+    assert raw.startswith("\ufeff".encode("utf-8"))
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["time", "actor", "action"]
+    assert [row[2] for row in rows[1:]] == ["login", "household.phone_reveal", "household_code.issue"]
+    assert rows[-1][0] == "2026-03-01 10:00:00"  # Beijing time
+    assert rows[-1][5] == "NG1" and "101室" in rows[-1][7]
+
+
+def test_csv_cells_cannot_run_as_formulas(client, auth, make_user, scene):
+    _login_admin(auth, make_user)
+    record(None, "=cmd|' /C calc'!A0", object_type="x")
+    db.session.commit()
+    rows = list(csv.reader(io.StringIO(client.get("/admin/audit.csv").get_data().decode("utf-8-sig"))))
+    actions = [row[2] for row in rows[1:]]
+    assert "'=cmd|' /C calc'!A0" in actions
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
