@@ -54,5 +54,8 @@ def load_config(instance_path: str) -> dict:
                                "image/svg+xml", "text/csv"],
         "COMPRESS_ALGORITHM": ["gzip"],
         "COMPRESS_MIN_SIZE": 500,
+        # Flask-Compress re-wraps streamed bodies without closing the file behind them (static files leak a
+        # handle per request), so only buffered responses — our pages — are compressed; static assets are small.
+        "COMPRESS_STREAMS": False,
         "SEND_FILE_MAX_AGE_DEFAULT": 60 * 60 * 24 * 7,
     }

@@ -1,5 +1,5 @@
 """Flask extensions, created unbound; ``create_app`` binds them. Imports no feature module."""
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
@@ -33,7 +33,9 @@ compress = Compress()
 
 
 def select_locale() -> str:
-    """Chinese unless the visitor chose English (the switch) or their browser prefers it."""
+    """Chinese unless the visitor chose English (the switch) or their browser prefers it; Chinese in the CLI."""
+    if not has_request_context():
+        return "zh_Hans_CN"
     chosen = session.get("lang") if session else None
     if chosen in ("zh_Hans_CN", "en"):
         return chosen

@@ -114,9 +114,11 @@ def make_community(app):
                               community_hotline=fields.pop("community_hotline", "0431-88888888"), **fields)
         db.session.add(community)
         for b in range(1, buildings + 1):
-            building = Building(community=community, name=str(b), sort_key=f"{b:05d}")
+            building = Building(name=str(b), sort_key=f"{b:05d}")
+            community.buildings.append(building)
             for u in range(1, units + 1):
-                unit = Unit(building=building, name=str(u), sort_key=f"{u:05d}")
+                unit = Unit(name=str(u), sort_key=f"{u:05d}")
+                building.units.append(unit)
                 for floor in range(1, floors + 1):
                     for door in range(1, per_floor + 1):
                         room = f"{floor}{door:02d}"
@@ -157,7 +159,7 @@ class AuthActions:
         return self._client.post("/login", data={"username": username, "password": password, "csrf_token": token})
 
     def logout(self):
-        page = self._client.get("/")
+        page = self._client.get("/staff")
         return self._client.post("/logout", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
 
 

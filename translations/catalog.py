@@ -30,7 +30,7 @@ def _save(catalog) -> None:
 
 def update() -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
-                    "--no-location", "--sort-output", "-o", str(POT), "."], cwd=ROOT, check=True)
+                    "--no-location", "--sort-output", "--ignore-dirs", ".* node_modules", "-o", str(POT), "."], cwd=ROOT, check=True)
     if not PO.exists():
         subprocess.run([sys.executable, "-m", "babel.messages.frontend", "init", "-i", str(POT), "-d", "translations",
                         "-l", "zh_Hans_CN"], cwd=ROOT, check=True)
