@@ -85,14 +85,16 @@ def _check_headers(table: RosterTable, errors: _Problems) -> None:
             continue
         if header not in FIELD_OF:
             errors.at(0, _("Unknown column %(name)s. The columns allowed are: %(allowed)s.", name=header,
-                            allowed="、".join(HEADERS)))
+                           allowed="、".join(HEADERS)))
         elif header in seen:
             errors.at(0, _("The column %(name)s appears twice.", name=header))
         seen.add(header)
     for header, _field, required, _length in COLUMNS:
         if required and header not in seen:
             errors.at(0, _("The column %(name)s is missing.", name=header))
-    for position, header in enumerate(table.headers):
+    width = max((len(values) for _n, values in table.rows), default=0)
+    for position in range(width):
+        header = table.headers[position] if position < len(table.headers) else ""
         if not header and any(position < len(values) and cell_text(values[position]) for _n, values in table.rows):
             errors.at(0, _("Column %(number)d has values but no header.", number=position + 1))
     if not errors and not table.rows:
@@ -100,17 +102,19 @@ def _check_headers(table: RosterTable, errors: _Problems) -> None:
 
 
 def _parse_row(number: int, cells: dict[str, str], errors: _Problems) -> RosterRow | None:
+    """One row on its own: None (with its errors added) when anything in it is wrong."""
     before = len(errors)
     for header, name, required, longest in COLUMNS:
         value = cells.get(name, "")
         if required and not value:
             errors.at(number, _("Row %(row)d: %(column)s is empty.", row=number, column=header))
         elif longest and len(value) > longest:
-            errors.at(number, _("Row %(row)d: %(column)s is too long (at most %(max)d characters).", row=number,
-                            column=header, max=longest))
+            errors.at(number, _("Row %(row)d: %(column)s is too long (at most %(max)d characters).",
+                                row=number, column=header, max=longest))
     code = cells.get("community_code", "")
     if code and not CODE_PATTERN.fullmatch(code):
-        errors.at(number, _("Row %(row)d: the community code may contain only letters, digits, - and _.", row=number))
+        errors.at(number, _("Row %(row)d: the community code may contain only letters, digits, - and _.",
+                            row=number))
     row = RosterRow(number, code, cells.get("community_name", ""), cells.get("building", ""),
                     cells.get("unit", ""), cells.get("room", ""))
     if cells.get("floor"):
@@ -125,26 +129,23 @@ def _parse_row(number: int, cells: dict[str, str], errors: _Problems) -> RosterR
     row.owner_key = cells.get("owner_key") or None
     row.contact_name = cells.get("contact_name") or None
     tail = cells.get("id_tail", "").upper()
-    if tail:
-        if ID_TAIL_PATTERN.fullmatch(tail):
-            row.id_tail = tail
-        else:
-            errors.at(number, _("Row %(row)d: the owner's ID tail must be 6 characters: digits, the last one may be X.",
-                            row=number))
+    if tail and ID_TAIL_PATTERN.fullmatch(tail):
+        row.id_tail = tail
+    elif tail:
+        errors.at(number, _("Row %(row)d: the owner's ID tail must be 6 characters: digits, the last one may be "
+                            "X.", row=number))
     phone = cells.get("phone", "")
-    if phone:
-        if MASKED_PHONE_PATTERN.fullmatch(phone):
-            row.phone, row.phone_masked = phone, True   # as exported; checked against the stored number later
-        elif (normalised := normalise_phone(phone)) is not None:
-            row.phone = normalised
-        else:
-            errors.at(number, _("Row %(row)d: the phone number %(phone)s is not valid.", row=number, phone=phone))
+    if phone and MASKED_PHONE_PATTERN.fullmatch(phone):
+        row.phone, row.phone_masked = phone, True   # as exported; checked against the stored number later
+    elif phone and (normalised := normalise_phone(phone)) is not None:
+        row.phone = normalised
+    elif phone:
+        errors.at(number, _("Row %(row)d: the phone number %(phone)s is not valid.", row=number, phone=phone))
     occupancy = cells.get("occupancy", "")
-    if occupancy:
-        if occupancy in OCCUPANCY_WORDS:
-            row.occupancy = OCCUPANCY_WORDS[occupancy]
-        else:
-            errors.at(number, _("Row %(row)d: the occupancy must be 自住, 出租 or 空置.", row=number))
+    if occupancy in OCCUPANCY_WORDS:
+        row.occupancy = OCCUPANCY_WORDS[occupancy]
+    elif occupancy:
+        errors.at(number, _("Row %(row)d: the occupancy must be 自住, 出租 or 空置.", row=number))
     return row if len(errors) == before else None
 
 
@@ -179,18 +180,18 @@ def _parse_rows(table: RosterTable, errors: _Problems, progress) -> list[RosterR
             continue
         first = names.setdefault(row.community_code, (row.community_name, number))
         if first[0] != row.community_name:
-            errors.at(number, _("Row %(row)d: community %(code)s is named %(name)s on row %(first)d.", row=number,
-                            code=row.community_code, name=first[0], first=first[1]))
+            errors.at(number, _("Row %(row)d: community %(code)s is named %(name)s on row %(first)d.",
+                                row=number, code=row.community_code, name=first[0], first=first[1]))
         first_room = rooms.setdefault((row.community_code, row.building, row.unit, row.room), number)
         if first_room != number:
             errors.at(number, _("Row %(row)d: room %(room)s of building %(building)s, unit %(unit)s is already on "
-                            "row %(first)d.", row=number, room=row.room, building=row.building, unit=row.unit,
-                            first=first_room))
+                                "row %(first)d.", row=number, room=row.room, building=row.building,
+                                unit=row.unit, first=first_room))
         if row.owner_key and row.id_tail:
             first_tail = owner_tails.setdefault((row.community_code, row.owner_key), (row.id_tail, number))
             if first_tail[0] != row.id_tail:
-                errors.at(number, _("Row %(row)d: owner %(owner)s has a different ID tail on row %(first)d.", row=number,
-                                owner=row.owner_key, first=first_tail[1]))
+                errors.at(number, _("Row %(row)d: owner %(owner)s has a different ID tail on row %(first)d.",
+                                    row=number, owner=row.owner_key, first=first_tail[1]))
         parsed.append(row)
     if progress:
         progress("validate", len(table.rows) % 100)

@@ -371,3 +371,14 @@ def test_five_thousand_rows_import_and_reimport(district, capsys):
     counts = import_roster(None, xlsx_bytes(rows), filename="big.xlsx")
     assert counts["households"]["unchanged"] == 5000
     assert capsys.readouterr() == ("", "")
+
+
+def test_values_under_an_empty_header_are_refused(district):
+    rows = [row + [None, "备注"] for row in roster_rows(floors=1)]
+    assert refused(xlsx_bytes(rows, headers=HEADERS + ("",)), filename="r.xlsx") == ["第14列有内容，但没有列名。"]
+
+
+def test_files_over_the_row_limit_are_refused_before_any_check(district, monkeypatch):
+    monkeypatch.setattr("participation.operations.roster_files.MAX_ROWS", 5)
+    assert refused(csv_bytes(roster_rows(floors=1)), filename="r.csv") == [
+        "文件超过 5 行。请拆分成几个文件（例如每个小区一个），再逐个导入。"]
