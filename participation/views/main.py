@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from participation.extensions import db
 from participation.forms import EmptyForm
-from participation.permissions import role_required, visible_communities
+from participation.permissions import role_required, uses_field_survey, visible_communities
 from participation.templating import LARGE_TEXT_COOKIE
 
 bp = Blueprint("main", __name__)
@@ -28,7 +28,8 @@ def index():
 @role_required()
 def staff_home():
     communities = db.session.scalars(visible_communities(current_user)).all()
-    return render_template("main/staff_home.html", communities=communities)
+    return render_template("main/staff_home.html", communities=communities,
+                           field_survey=uses_field_survey(current_user))
 
 
 @bp.post("/display/large-text")

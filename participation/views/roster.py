@@ -16,8 +16,9 @@ from participation.operations.communities import (CommunityError, addable_distri
 from participation.operations.roster_export import export_roster, template_workbook
 from participation.operations.roster_files import RosterImportError
 from participation.operations.roster_import import import_roster as run_import
-from participation.permissions import (PHONE_REVEAL_ROLES, can_export_roster, can_manage_community,
-                                       can_reveal_phone, can_reveal_phones_of, can_view_community, role_required)
+from participation.permissions import (PHONE_REVEAL_ROLES, can_export_roster, can_issue_codes, can_manage_community,
+                                       can_reveal_phone, can_reveal_phones_of, can_view_community,
+                                       can_view_field_survey, role_required)
 
 bp = Blueprint("roster", __name__)
 
@@ -101,7 +102,9 @@ def community(community_code: str):
                            buildings=roster_tree(current_user, community),
                            may_manage=can_manage_community(current_user, community),
                            may_export=can_export_roster(current_user, community),
-                           may_reveal=can_reveal_phones_of(current_user, community), revealed=revealed)
+                           may_reveal=can_reveal_phones_of(current_user, community), revealed=revealed,
+                           may_field_survey=can_view_field_survey(current_user, community),
+                           may_slips=can_issue_codes(current_user, community) or current_user.role == "grid")
 
 
 @bp.post("/c/<community_code>/phone")
