@@ -170,7 +170,7 @@ def rules_by_year(locality_id: int):
                   "error")
             status = 400
     return render_template("admin/rules_year.html", locality=locality, year=year,
-                           rows=year_table(locality, year)), status
+                           rows=year_table(locality, year), kinds=RULE_KINDS), status
 
 
 # --- catalogue --------------------------------------------------------------------------------------------------
