@@ -1,0 +1,52 @@
+"""Configuration from the environment; secrets generated once into instance/ and kept."""
+import stat
+
+import pytest
+
+from participation.config import load_config
+from participation.extensions import db
+
+
+def test_secrets_are_generated_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("HOUSEHOLD_CODE_KEY", raising=False)
+    first = load_config(str(tmp_path))
+    second = load_config(str(tmp_path))
+    assert len(first["SECRET_KEY"]) == 64
+    assert first["SECRET_KEY"] == second["SECRET_KEY"]
+    assert first["HOUSEHOLD_CODE_KEY"] == second["HOUSEHOLD_CODE_KEY"] != first["SECRET_KEY"]
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+
+
+def test_sqlite_in_instance_by_default(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    config = load_config(str(tmp_path))
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'participation.db'}"
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_postgresql_uses_psycopg3_and_redis_holds_the_limits(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://app@db.example/minhu")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/2")
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    config = load_config(str(tmp_path))
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://app@db.example/minhu"
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/2"
+    assert config["SECRET_KEY"] == "from-env"
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_cookie_flags(tmp_path, monkeypatch):
+    monkeypatch.setenv("COOKIE_SECURE", "1")
+    config = load_config(str(tmp_path))
+    assert config["SESSION_COOKIE_HTTPONLY"] and config["SESSION_COOKIE_SECURE"]
+    assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_sqlite_connections_use_wal_full_sync_and_foreign_keys(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite pragmas; this run is on another database")
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
