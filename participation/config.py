@@ -34,6 +34,7 @@ def load_config(instance_path: str) -> dict:
         "HOUSEHOLD_CODE_KEY": os.environ.get("HOUSEHOLD_CODE_KEY")
         or _instance_secret(instance_path, "household_code_key"),
         "SQLALCHEMY_DATABASE_URI": database_url,
+        "PASSWORD_HASH_METHOD": "scrypt",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,

@@ -15,6 +15,7 @@ STAFF_NAV = (
     ("roster.import_roster", _l("Import roster"), ("admin", "organiser")),
     ("assisted.search", _l("Act for a household"), ("organiser", "grid", "hotline")),
     ("admin.index", _l("Administration"), ("admin",)),
+    ("accounts.own_password", _l("My password"), ("admin", "organiser", "owner_rep", "grid", "hotline", "agency")),
 )
 
 

@@ -55,6 +55,8 @@ def app(tmp_path_factory):
         "UPLOAD_FOLDER": str(instance / "uploads"),
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "localhost",
+        # scrypt costs ~0.2 s a hash; tests make many accounts. Checking reads the method from the stored hash.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

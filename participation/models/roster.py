@@ -1,7 +1,7 @@
 """The roster (调查摸底): district → community → building → unit (单元) → household, and the agencies at work."""
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.extensions import db

@@ -1,5 +1,5 @@
 """Staff sign-in at /login. One message for every failure, so no username is revealed."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 

@@ -1,11 +1,8 @@
 """Helpers shared by the admin tests (test_admin_*.py)."""
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
-from participation.models import accounts as accounts_model
 
 from participation.extensions import db
 from participation.models import Building, Community, District, Household, Locality, Unit
@@ -36,10 +33,3 @@ def build_community(code: str, district: District | None = None, *, buildings: i
     db.session.flush()
     return community
 
-
-@pytest.fixture
-def fast_password_hashing(monkeypatch):
-    """werkzeug's default scrypt takes ~0.2 s a hash; these tests make and sign in many accounts, so they hash with
-    a cheap PBKDF2 instead. Checking still goes through werkzeug, which reads the method from the stored hash."""
-    monkeypatch.setattr(accounts_model, "generate_password_hash",
-                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"))

@@ -6,9 +6,8 @@ from participation.extensions import db
 from participation.models import AuditEvent, District, Organisation, User
 from participation.operations.accounts import AccountError, clean_scope, manageable_users
 from tests.conftest import PASSWORD, csrf_token
-from tests.participation.admin_support import build_community, fast_password_hashing  # noqa: F401
+from tests.participation.admin_support import build_community
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
 NEW_PASSWORD = "a-fresh-password-1"
 

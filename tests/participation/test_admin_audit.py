@@ -9,9 +9,8 @@ from sqlalchemy import delete
 from participation.extensions import db
 from participation.models import AuditEvent, District
 from participation.operations.audit import record
-from tests.participation.admin_support import build_community, fast_password_hashing  # noqa: F401
+from tests.participation.admin_support import build_community
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
 START = datetime(2026, 3, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Beijing
 

@@ -6,9 +6,7 @@ from participation.extensions import db
 from participation.models import AuditEvent, District, Locality, LocalityRule
 from participation.operations.locality import rule_for
 from tests.conftest import csrf_token
-from tests.participation.admin_support import fast_password_hashing  # noqa: F401 (a fixture)
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
 
 @pytest.fixture

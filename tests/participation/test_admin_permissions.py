@@ -6,9 +6,8 @@ from participation.extensions import db
 from participation.models import AuditEvent, CatalogueItem, Locality, LocalityRule, Organisation, User
 from participation.operations.locality import rule_for
 from tests.conftest import csrf_token
-from tests.participation.admin_support import build_community, fast_password_hashing  # noqa: F401
+from tests.participation.admin_support import build_community
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
 OTHER_ROLES = ["organiser", "owner_rep", "grid", "hotline", "agency"]
 

@@ -10,9 +10,7 @@ from participation.extensions import db
 from participation.models import AuditEvent, Throttle, User
 from participation.models.types import utcnow
 from tests.conftest import PASSWORD, csrf_token
-from tests.participation.admin_support import fast_password_hashing  # noqa: F401 (a fixture)
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
 WRONG = "wrong-password-123"
 

@@ -12,9 +12,7 @@ from participation.models import AuditEvent, CatalogueItem, Locality
 from participation.operations.catalogue import ItemInvalid, create_item, update_item
 from participation.operations.locality import create_rule
 from tests.conftest import csrf_token
-from tests.participation.admin_support import fast_password_hashing  # noqa: F401 (a fixture)
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
 SEED_CSV = Path(__file__).parents[2] / "participation/data/catalogue.csv"
 ITEM_FIELDS = ("name", "category", "group", "quantity_unit", "unit_cost", "owner_matter", "note")

@@ -5,22 +5,14 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import delete, func, select
-from werkzeug.security import generate_password_hash
 
 from participation.extensions import db
 from participation.models import (ROLES, AuditEvent, Building, Community, FieldFinding, Household, HouseholdCode,
                                   Organisation, Unit, User)
-from participation.models import accounts as accounts_models
 from participation.operations import codes
 
 COUNTED = (Community, Building, Unit, Household, HouseholdCode, User, Organisation, FieldFinding, AuditEvent)
 
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(monkeypatch):
-    """The demo hashes six passwords per run; a cheap method keeps these tests quick (logins verify any method)."""
-    monkeypatch.setattr(accounts_models, "generate_password_hash",
-                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"))
 
 
 def seed(runner, *args):

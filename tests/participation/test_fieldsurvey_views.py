@@ -8,10 +8,8 @@ from openpyxl import load_workbook
 from PIL import ExifTags, Image
 from sqlalchemy import select
 
-from werkzeug.security import generate_password_hash
 
 from participation.extensions import db
-from participation.models import accounts as accounts_models
 from participation.models import (Building, CatalogueItem, Community, District, FieldFinding, Household, Locality,
                                   Organisation, Unit)
 from participation.models.types import utcnow
@@ -31,12 +29,6 @@ def build_community(code: str, district: District) -> Community:
     db.session.flush()
     return community
 
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(monkeypatch):
-    """Ten accounts per test: a cheap hash keeps the matrix fast (login verifies whatever method is stored)."""
-    monkeypatch.setattr(accounts_models, "generate_password_hash",
-                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"))
 
 
 def jpeg_bytes(size=(400, 300), **save) -> bytes:

@@ -11,9 +11,7 @@ from participation.extensions import db
 from participation.models import AuditEvent, Locality, LocalityRule
 from participation.operations.locality import (RuleInvalid, create_rule, delete_rule, describe, rule_for,
                                                update_rule, year_table)
-from tests.participation.admin_support import fast_password_hashing  # noqa: F401 (a fixture)
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
 
 @pytest.fixture(autouse=True)

@@ -92,7 +92,7 @@ def assert_qr_says(html: str, expected: list[str]) -> None:
 @pytest.mark.parametrize("role", ["owner_rep", "hotline", "agency"])
 def test_roles_that_never_print_slips_get_403(client, login_as, site, role):
     community, _ = site
-    user = login_as(role)
+    login_as(role)
     building = community.buildings[0]
     for url in ("/slips/", f"/slips/{community.code}", unit_url(community),
                 f"/slips/{community.code}/buildings/{building.id}/poster",
@@ -110,7 +110,7 @@ def test_anonymous_visitors_are_sent_to_the_login(client, site):
 
 def test_a_community_outside_the_organisers_scope_is_404(client, login_as, site):
     community, other = site
-    organiser = login_as("organiser")
+    login_as("organiser")
     assert client.get(f"/slips/{other.code}").status_code == 404
     assert client.get(unit_url(other)).status_code == 404
     assert client.get(f"/slips/{other.code}/buildings/{other.buildings[0].id}/poster").status_code == 404
@@ -167,7 +167,7 @@ def test_printing_again_skips_households_that_have_a_code(client, login_as, site
     unit = community.buildings[0].units[0]
     issue_code(None, unit.households[0])
     db.session.commit()
-    organiser = login_as("organiser")
+    login_as("organiser")
     html = issue(client, unit_url(community)).text
     assert len(SLIP_CODE.findall(html)) == 5
     again = issue(client, unit_url(community)).text
@@ -180,7 +180,7 @@ def test_reissuing_every_code_needs_a_confirmation(client, login_as, site):
     unit = community.buildings[0].units[0]
     old = [issue_code(None, household) for household in unit.households]
     db.session.commit()
-    organiser = login_as("organiser")
+    login_as("organiser")
     confirm = issue(client, unit_url(community), mode="all")
     assert confirm.status_code == 200
     assert "以前发的纸条全部作废" in confirm.text and 'name="confirmed" value="yes"' in confirm.text
@@ -195,7 +195,7 @@ def test_reissuing_every_code_needs_a_confirmation(client, login_as, site):
 
 def test_issuing_needs_the_csrf_token(client, login_as, site):
     community, _ = site
-    organiser = login_as("organiser")
+    login_as("organiser")
     response = client.post(unit_url(community), data={"mode": "missing"})
     assert response.status_code == 400
     assert live_codes() == 0
@@ -206,7 +206,7 @@ def test_the_unit_page_lists_households_and_whether_they_have_a_code(client, log
     unit = community.buildings[0].units[0]
     issue_code(None, unit.households[0])
     db.session.commit()
-    organiser = login_as("organiser")
+    login_as("organiser")
     html = client.get(unit_url(community)).text
     assert html.count('<span class="badge warn">还没有户码</span>') == 5 and "已发" in html
     assert html.count("/regenerate") == 6
@@ -244,7 +244,7 @@ def test_regenerate_shows_the_new_code_once_and_signs_out_the_old_sessions(clien
 
 def test_regenerating_a_household_of_another_community_is_404(client, login_as, site):
     community, other = site
-    organiser = login_as("organiser")
+    login_as("organiser")
     foreign = other.buildings[0].units[0].households[0]
     assert client.get(f"/slips/{community.code}/households/{foreign.id}/regenerate").status_code == 404
     assert client.get(f"/slips/{other.code}/households/{foreign.id}/regenerate").status_code == 404
@@ -257,7 +257,7 @@ def test_the_poster_has_the_url_its_qr_and_the_complaint_numbers_but_no_code(cli
     community, _ = site
     issue_code(None, community.buildings[1].units[0].households[0])
     db.session.commit()
-    organiser = login_as("organiser")
+    login_as("organiser")
     html = client.get(f"/slips/{community.code}/buildings/{community.buildings[1].id}/poster").text
     assert "2号楼" in html and community.name in html
     url = f"http://localhost/r/{community.code}"
