@@ -47,8 +47,11 @@ def test_import_roster_then_print_slips(page, live_server, login, shot, tmp_path
     code = first.locator(".code").inner_text().strip()
     assert re.fullmatch(r"[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}", code), code
     shot(page, "12-slips-screen")
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi, as the office printer lays it out
     page.emulate_media(media="print")
-    shot(page, "13-slips-print")
+    code_box, slip_box = first.locator(".code").bounding_box(), first.bounding_box()
+    assert code_box["x"] + code_box["width"] <= slip_box["x"] + slip_box["width"]  # the code is never cut off
+    shot(page, "13-slips-print-a4")
 
     # The printed code opens that household's page on a resident's phone.
     resident = browser.new_context(**browser_context_args)
