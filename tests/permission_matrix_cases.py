@@ -1,0 +1,175 @@
+"""The permission decision of every URL rule, for every actor: what ``tests/test_permission_matrix.py`` expects.
+
+One row per rule of ``app.url_map`` (static aside). A view added without a row here fails the build, so every new
+page gets a permission decision. Each row says, per HTTP method, what each actor gets when the URL is filled with
+objects of community A (their own scope): a status code, ``Redirect(path)``, or ``Acts(outcome, audit_action)`` for
+a POST whose empty form is itself the complete action (a button) and which an allowed role therefore performs.
+
+A decision the app does not meet yet is listed in the row's ``known`` with the reason; that single case runs as a
+strict xfail, so it shows in every run and fails loudly once fixed.
+
+The cross-scope tests (community B, building 2) derive their expectation from a row: 404 where the actor is allowed
+on A, and 403 where the role may never use the page — unless ``cross`` says otherwise for a role.
+"""
+from dataclasses import dataclass, field
+
+ADMIN, ORGANISER, OWNER_REP, GRID, HOTLINE, AGENCY, PIPELINE = (
+    "admin", "organiser", "owner_rep", "grid", "hotline", "agency", "agency_pipeline")
+ANONYMOUS, RESIDENT = "anonymous", "resident"
+STAFF = (ADMIN, ORGANISER, OWNER_REP, GRID, HOTLINE, AGENCY, PIPELINE)
+ACTORS = STAFF + (ANONYMOUS, RESIDENT)
+
+# URL parameter → the world's key for the object that fills it (tests/test_permission_matrix.py ``World``).
+DEFAULT_PARAMS = {
+    "community_code": "community", "household_id": "household", "unit_id": "unit", "building_id": "building",
+    "item_code": "item", "code": "catalogue_item", "locality_id": "locality", "rule_id": "rule", "user_id": "user",
+    "organisation_id": "organisation",
+}
+# The parameters whose object belongs to a community (or, for admins, a district or locality): out of scope → 404.
+SCOPED_PARAMS = {"community_code", "household_id", "unit_id", "building_id", "user_id", "locality_id", "rule_id"}
+
+
+@dataclass(frozen=True)
+class Redirect:
+    path: str
+
+
+@dataclass(frozen=True)
+class Acts:
+    """An allowed role's POST that performs the action: ``outcome`` and one new audit row ``action``."""
+    outcome: object
+    action: str
+
+
+LOGIN = Redirect("/login")
+HOME = Redirect("/")
+
+
+def roles(allowed, ok=200, *, others=403, outsiders=LOGIN) -> dict:
+    """``ok`` for the staff roles in ``allowed``, ``others`` for the rest of the staff, ``outsiders`` for anonymous
+    visitors and residents (who have no staff account)."""
+    table = {actor: ok if actor in allowed else others for actor in STAFF}
+    table.update({ANONYMOUS: outsiders, RESIDENT: outsiders})
+    return table
+
+
+def everyone(outcome) -> dict:
+    return {actor: outcome for actor in ACTORS}
+
+
+@dataclass(frozen=True)
+class Case:
+    get: dict | None = None
+    post: dict | None = None
+    params: dict = field(default_factory=dict)   # URL parameter → world key, overriding DEFAULT_PARAMS
+    query: str = ""                               # appended to GET URLs; {name} takes a world key
+    data: dict = field(default_factory=dict)      # POST field → world key
+    cross: dict = field(default_factory=dict)     # role → expected status on another community's objects
+    public: bool = False                          # the same for everyone in any community: no scope check
+    # (method, actor) → why the app does not yet answer as decided; each runs alone as a strict xfail
+    known: dict = field(default_factory=dict)
+
+
+ADMINS = (ADMIN,)
+MANAGERS = (ADMIN, ORGANISER)                                   # can_manage_community
+ROSTER_READERS = (ADMIN, ORGANISER, OWNER_REP, GRID, HOTLINE)  # agencies never see households
+ASSISTERS = (ORGANISER, GRID, HOTLINE)                          # can_act_for_household
+PHONE_REVEALERS = (ADMIN, ORGANISER, GRID, HOTLINE)
+FIELD_SURVEY_READERS = (ADMIN, ORGANISER, OWNER_REP, GRID, PIPELINE)
+FIELD_SURVEY_RECORDERS = (ADMIN, ORGANISER, PIPELINE)
+SLIP_USERS = (ADMIN, ORGANISER, GRID)
+# Roles that read the field survey but may not record answer 403 on A's item form, and 404 on B's: the scope check
+# comes first there. Likewise grid workers on slips, which they may open but not issue. Neither reveals anything; the
+# cross tests pin the order down.
+READER_SCOPE_FIRST = {OWNER_REP: 404, GRID: 404}
+GRID_SCOPE_FIRST = {GRID: 404}
+
+ADMIN_PAGE = roles(ADMINS)
+ADMIN_FORM_POST = roles(ADMINS, 400)
+STAFF_STATUS = roles(STAFF)
+
+CASES: dict[str, Case] = {
+    # --- public and display switches ---
+    "/": Case(get=roles(STAFF, Redirect("/staff"), outsiders=200)),
+    "/login": Case(get=roles(STAFF, Redirect("/staff"), outsiders=200),
+                   post=roles(STAFF, Redirect("/staff"), outsiders=400)),
+    "/display/language": Case(post=everyone(HOME)),
+    "/display/large-text": Case(post=everyone(HOME)),
+    # The entry page is public by design (the slip's QR opens it); the household code is what is private.
+    "/r/<community_code>": Case(get=everyone(200), post=everyone(400), public=True),
+    # --- the resident's pages: only a household's own session (staff without an assisted household go home) ---
+    "/home": Case(get=roles((), others=HOME, outsiders=HOME) | {RESIDENT: 200}),
+    "/home/notice": Case(get=roles((), others=HOME, outsiders=HOME) | {RESIDENT: 200},
+                         post=roles((), others=HOME, outsiders=HOME) | {RESIDENT: Redirect("/home")}),
+    # --- any staff ---
+    "/staff": Case(get=STAFF_STATUS),
+    "/account/password": Case(get=STAFF_STATUS, post=roles(STAFF, 400)),
+    # --- administration ---
+    "/admin/": Case(get=ADMIN_PAGE),
+    "/admin/audit": Case(get=ADMIN_PAGE),
+    "/admin/audit.csv": Case(get=ADMIN_PAGE),
+    "/admin/catalogue": Case(get=ADMIN_PAGE),
+    "/admin/catalogue.json": Case(get=ADMIN_PAGE),
+    "/admin/catalogue/new": Case(get=ADMIN_PAGE, post=ADMIN_FORM_POST),
+    "/admin/catalogue/<code>/edit": Case(get=ADMIN_PAGE, post=ADMIN_FORM_POST),
+    "/admin/catalogue/<code>/retire": Case(
+        post=roles(ADMINS, Acts(Redirect("/admin/catalogue"), "catalogue_item.retire"))),
+    "/admin/catalogue/<code>/restore": Case(
+        post=roles(ADMINS, Acts(Redirect("/admin/catalogue"), "catalogue_item.restore")),
+        params={"code": "retired_item"}),
+    "/admin/localities/<int:locality_id>/rules": Case(get=ADMIN_PAGE),
+    "/admin/localities/<int:locality_id>/rules/new": Case(get=ADMIN_PAGE, post=ADMIN_FORM_POST),
+    "/admin/localities/<int:locality_id>/year": Case(get=ADMIN_PAGE, query="?year=2023"),
+    "/admin/rules/<int:rule_id>/edit": Case(get=ADMIN_PAGE, post=ADMIN_FORM_POST),
+    "/admin/rules/<int:rule_id>/delete": Case(
+        post=roles(ADMINS, Acts(Redirect("/admin/localities/{locality}/rules"), "locality_rule.delete")),
+        params={"rule_id": "spare_rule"}),
+    "/admin/users": Case(get=ADMIN_PAGE),
+    "/admin/users/new": Case(get=ADMIN_PAGE, post=ADMIN_FORM_POST),
+    "/admin/users/<int:user_id>/edit": Case(get=ADMIN_PAGE, post=ADMIN_FORM_POST),
+    "/admin/users/<int:user_id>/password": Case(get=ADMIN_PAGE, post=ADMIN_FORM_POST),
+    "/admin/users/<int:user_id>/deactivate": Case(
+        post=roles(ADMINS, Acts(Redirect("/admin/users"), "user.deactivate"))),
+    "/admin/users/<int:user_id>/reactivate": Case(
+        post=roles(ADMINS, Acts(Redirect("/admin/users"), "user.reactivate")), params={"user_id": "inactive_user"}),
+    "/admin/organisations": Case(get=ADMIN_PAGE),
+    "/admin/organisations/new": Case(get=ADMIN_PAGE, post=ADMIN_FORM_POST),
+    "/admin/organisations/<int:organisation_id>/edit": Case(get=ADMIN_PAGE, post=ADMIN_FORM_POST, known={
+        ("POST", ADMIN): "an empty POST re-saves the organisation's stored values (the form is built with obj= on "
+                         "POST too) and update_organisation writes an organisation.update audit row with changes={}"}),
+    # The contractor of A is in use: deleting it is refused with a message and changes nothing.
+    "/admin/organisations/<int:organisation_id>/delete": Case(post=roles(ADMINS, Redirect("/admin/organisations"))),
+    # --- staff-assisted mode ---
+    "/assist/": Case(get=roles(ASSISTERS), query="?community={community}&building=1"),
+    "/assist/households/<int:household_id>": Case(get=roles(ASSISTERS), post=roles(ASSISTERS, 400)),
+    "/assist/stop": Case(post=roles(ASSISTERS, Redirect("/assist/"))),
+    # --- roster ---
+    "/roster/": Case(get=roles(ROSTER_READERS)),
+    "/roster/import": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400)),
+    "/roster/template.xlsx": Case(get=roles(MANAGERS)),
+    "/roster/<community_code>/export.xlsx": Case(get=roles((ADMIN, ORGANISER, OWNER_REP))),
+    "/c/<community_code>": Case(get=roles(ROSTER_READERS)),
+    "/c/<community_code>/edit": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400)),
+    "/c/<community_code>/phone": Case(
+        post=roles(PHONE_REVEALERS, Acts(Redirect("/c/{community}"), "household.phone_reveal")),
+        data={"household_id": "household"}),
+    # --- field survey ---
+    "/c/<community_code>/field-survey": Case(get=roles(FIELD_SURVEY_READERS)),
+    "/c/<community_code>/field-survey.xlsx": Case(get=roles(FIELD_SURVEY_READERS)),
+    "/c/<community_code>/field-survey/<item_code>": Case(
+        get=roles(FIELD_SURVEY_RECORDERS), post=roles(FIELD_SURVEY_RECORDERS, 400), cross=READER_SCOPE_FIRST),
+    "/c/<community_code>/field-survey/<item_code>/photo": Case(get=roles(FIELD_SURVEY_READERS)),
+    # --- slips and posters ---
+    "/slips/": Case(get=roles(SLIP_USERS)),
+    "/slips/<community_code>": Case(get=roles(SLIP_USERS)),
+    "/slips/<community_code>/units/<int:unit_id>": Case(
+        get=roles(MANAGERS), post=roles(MANAGERS, Acts(200, "household_code.issue")), cross=GRID_SCOPE_FIRST),
+    "/slips/<community_code>/households/<int:household_id>/regenerate": Case(
+        get=roles(MANAGERS), post=roles(MANAGERS, Acts(200, "household_code.regenerate")), cross=GRID_SCOPE_FIRST),
+    "/slips/<community_code>/buildings/<int:building_id>/poster": Case(get=roles(SLIP_USERS)),
+    # --- ending a session: run after every other POST ---
+    "/logout": Case(post=everyone(HOME)),
+    "/home/leave": Case(post=everyone(HOME)),
+}
+
+LAST_POSTS = ("/logout", "/home/leave")
