@@ -264,6 +264,8 @@ def update_organisation(actor: User, organisation: Organisation, *, name: str, k
         raise AccountError(_("This organisation has accounts or works assigned; its kind cannot change."), "kind")
     changes = {key: [getattr(organisation, key), value] for key, value in clean.items()
                if getattr(organisation, key) != value}
+    if not changes:
+        return organisation
     for key, value in clean.items():
         setattr(organisation, key, value)
     db.session.flush()

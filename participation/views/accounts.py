@@ -204,7 +204,8 @@ def organisations():
 @role_required("admin")
 def edit_organisation(organisation_id: int | None):
     organisation = _organisation(organisation_id) if organisation_id is not None else None
-    form = OrganisationForm(obj=organisation)
+    # Stored values fill the form on GET only: a POST missing fields must fail validation, not re-save them.
+    form = OrganisationForm(obj=organisation) if request.method == "GET" else OrganisationForm()
     if form.validate_on_submit():
         fields = {"name": form.name.data, "kind": form.kind.data, "phone": form.phone.data}
         try:
