@@ -17,7 +17,9 @@ def failing_app(app):
         db.session.flush()
         raise RuntimeError("simulated failure")
 
-    return broken
+    yield broken
+    with broken.app_context():
+        db.engine.dispose()  # its own connection pool: close it rather than leave it to the garbage collector
 
 
 def test_500_page_is_friendly_and_rolls_back(failing_app, caplog):
