@@ -17,7 +17,7 @@ $(BIN)/activate: pyproject.toml
 venv: $(BIN)/activate
 
 translations: venv
-	$(BIN)/pybabel compile -d translations --use-fuzzy -f >/dev/null
+	$(BIN)/pybabel -q compile -d translations -f
 
 demo: venv translations
 	$(FLASK) db upgrade
