@@ -7,6 +7,7 @@ from participation import cli, errors, security, templating
 from participation.config import load_config
 from participation.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, select_locale
 from participation.views import BLUEPRINTS
+from surveys import models as survey_models  # noqa: F401  (registers the survey tables until surveys.views does)
 
 
 def create_app(config: dict | None = None) -> Flask:

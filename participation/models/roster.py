@@ -119,6 +119,8 @@ class Unit(db.Model):
                                              index=True)
     name: Mapped[str] = mapped_column(String(20), nullable=False)
     sort_key: Mapped[str] = mapped_column(String(40), nullable=False)
+    # Set by organisers after the field survey: the elevator question goes only to units where one can be added.
+    elevator_possible: Mapped[bool] = mapped_column(nullable=False, default=False, server_default=db.false())
 
     building: Mapped[Building] = relationship(back_populates="units")
     households: Mapped[list["Household"]] = relationship(back_populates="unit", order_by="Household.sort_key",

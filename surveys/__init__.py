@@ -1,0 +1,1 @@
+"""Survey engine: surveys and their questions, answering, XLSForm import/export, response imports, summaries."""
