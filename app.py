@@ -7,7 +7,9 @@ from participation import cli, errors, security, templating
 from participation.config import load_config
 from participation.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, select_locale
 from participation.views import BLUEPRINTS
-from surveys import models as survey_models  # noqa: F401  (registers the survey tables until surveys.views does)
+from surveys import cli as survey_cli
+from surveys import models as survey_models  # noqa: F401  (the survey tables, for migrations)
+from surveys.views import BLUEPRINTS as SURVEY_BLUEPRINTS
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -25,10 +27,11 @@ def create_app(config: dict | None = None) -> Flask:
     compress.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
-    for blueprint in BLUEPRINTS:
+    for blueprint in [*BLUEPRINTS, *SURVEY_BLUEPRINTS]:
         app.register_blueprint(blueprint)
     security.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    survey_cli.init_app(app)
     return app

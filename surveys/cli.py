@@ -1,0 +1,16 @@
+"""``flask --app app surveys …``: XLSForm import and paper/ODK response import."""
+from importlib import import_module
+
+from flask import Flask
+from flask.cli import AppGroup
+
+surveys_cli = AppGroup("surveys", help="Needs surveys: XLSForm and response imports.")
+
+# Modules that add commands to ``surveys_cli`` (with ``@surveys_cli.command``) when imported.
+COMMAND_MODULES: list[str] = []
+
+
+def init_app(app: Flask) -> None:
+    for module in COMMAND_MODULES:
+        import_module(module)
+    app.cli.add_command(surveys_cli)

@@ -1,0 +1,3 @@
+"""Survey blueprints, registered by ``app.py`` after the participation ones."""
+
+BLUEPRINTS = []
