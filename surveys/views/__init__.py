@@ -1,3 +1,5 @@
 """Survey blueprints, registered by ``app.py`` after the participation ones."""
 
-BLUEPRINTS = []
+from surveys.views.response_import import bp as response_import_bp  # noqa: E402
+
+BLUEPRINTS = [response_import_bp]

@@ -1,0 +1,72 @@
+"""``flask --app app surveys import-responses FILE --survey ID``: paper or ODK/Kobo answers from .xlsx/.csv."""
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from participation.extensions import db
+from participation.models import User
+from participation.permissions import can_manage_community
+from surveys.cli import surveys_cli
+from surveys.models import Survey
+from surveys.response_import import ImportResult, ResponseImportError, import_responses
+
+
+def summary_lines(result: ImportResult) -> list[str]:
+    """What the import did, as told on the command line and on the upload page."""
+    lines = [_("Rows: %(rows)d. New responses saved: %(imported)d.", rows=result.rows, imported=result.imported)]
+    if result.already_answered:
+        lines.append(_("%(n)d households had answered already; their answers were kept as they were and these rows "
+                       "were not imported:", n=len(result.already_answered)))
+        for entry in result.already_answered:
+            lines.append("  " + already_answered_line(entry))
+    if result.ignored_columns:
+        lines.append(_("Columns ignored (ODK/Kobo metadata and notes): %(columns)s",
+                       columns="、".join(result.ignored_columns)))
+    return lines
+
+
+def already_answered_line(entry: dict) -> str:
+    if entry["status"] == "draft":
+        return _("Row %(row)d: %(building)s-%(unit)s-%(room)s has started answering online (a draft).", **entry)
+    return _("Row %(row)d: %(building)s-%(unit)s-%(room)s has already answered.", **entry)
+
+
+@surveys_cli.command("import-responses")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--survey", "survey_id", required=True, type=int, help="The survey's id.")
+@click.option("--as-user", "username",
+              help="Record the answers as paper forms entered by this staff account (within its scope); without "
+                   "it the channel is 'import' and no staff member.")
+def import_responses_command(path: Path, survey_id: int, username: str | None) -> None:
+    """Import answers (columns 楼栋, 单元, 房号 and one per question): all-or-nothing, exit 1 on any error."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        survey = db.session.get(Survey, survey_id)
+        if survey is None:
+            raise click.ClickException(_("There is no survey %(id)d.", id=survey_id))
+        actor = None
+        if username:
+            actor = db.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+            if actor is None:
+                raise click.ClickException(_("No staff account is called %(name)s.", name=username))
+            if survey.community is None or not can_manage_community(actor, survey.community):
+                raise click.ClickException(_("%(name)s may not import answers for this survey.", name=username))
+        started = time.perf_counter()
+        try:
+            result = import_responses(actor, survey, path, filename=path.name,
+                                      lang=current_app.config["BABEL_DEFAULT_LOCALE"][:2])
+        except ResponseImportError as error:
+            db.session.rollback()
+            for message in error.errors:
+                click.echo(message, err=True)
+            click.echo(_("Nothing was imported."), err=True)
+            sys.exit(1)
+        db.session.commit()
+        for line in summary_lines(result):
+            click.echo(line)
+        click.echo(_("Done in %(seconds).2f s.", seconds=time.perf_counter() - started))
