@@ -1,0 +1,196 @@
+"""Saving a household's answers: drafts and submissions, edits until the survey closes, every save kept as a revision.
+
+One household has one response per survey across every channel. The UNIQUE(survey_id, household_id) constraint is
+what guarantees it: when two requests (the resident online, a volunteer typing the paper form) create the response
+at the same moment, the database refuses the second insert and ``save_response`` raises ResponseConflict with the
+session still usable, so the caller can save again — which then finds the winner's row and edits it.
+"""
+import logging
+import secrets
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from participation.extensions import db
+from participation.models import Household, User
+from participation.models.types import utcnow
+from participation.operations.audit import record
+from participation.operations.codes import ALPHABET
+from surveys.models import Answer, Question, Response, ResponseRevision, Survey, SurveyStateError
+
+logger = logging.getLogger(__name__)
+
+RECEIPT_LENGTH = 8   # "R" + 8 of 31 unambiguous characters: 31**8 ≈ 8.5e11, no 0/O or 1/I/L to misread
+
+
+class ResponseConflict(RuntimeError):
+    """Another request created this household's response at the same moment; nothing of this save was kept."""
+
+
+def new_receipt() -> str:
+    return "R" + "".join(secrets.choice(ALPHABET) for _ in range(RECEIPT_LENGTH))
+
+
+def find_response(survey: Survey, household: Household, *, lock: bool = False) -> Response | None:
+    query = select(Response).where(Response.survey_id == survey.id, Response.household_id == household.id)
+    if lock:
+        # Two edits of one response at once take turns instead of interleaving their answer rows.
+        query = query.with_for_update()
+    return db.session.scalar(query)
+
+
+def save_response(actor: User | None, survey: Survey, household: Household, values: dict, *, channel: str,
+                  staff: User | None = None, submit: bool, sensitive_consent: bool = False) -> Response:
+    """Save ``values`` (cleaned by ``surveys.answers.clean_answers``) as the household's answers.
+
+    ``actor`` is the staff member acting (None for the resident online); ``staff`` is recorded on the response for
+    assisted channels. A submitted response stays submitted; later saves are edits with a new version. Raises
+    SurveyStateError when the survey is not open, ResponseConflict when a concurrent request created the response.
+    """
+    if survey.community_id is None or household.unit.building.community_id != survey.community_id:
+        raise SurveyStateError("This household is not in the survey's community.")
+    if not survey.is_accepting():
+        raise SurveyStateError("This survey is not open for answers.")
+    if channel not in ("web", "import") and staff is None:
+        raise ValueError(f"Answers through {channel} record the staff member who entered them.")
+    now = utcnow()
+    response = find_response(survey, household, lock=True)
+    created = response is None
+    if created:
+        response = _create(survey, household, channel=channel, staff=staff)
+    else:
+        response.version += 1
+        response.channel = channel
+        response.staff_id = getattr(staff, "id", None)
+    if submit and response.status != "submitted":
+        response.status = "submitted"
+        response.submitted_at = now
+    has_sensitive = any(q.sensitive for q in survey.questions)
+    if sensitive_consent and has_sensitive:
+        response.sensitive_consent_at = response.sensitive_consent_at or now
+    else:
+        response.sensitive_consent_at = None   # consent withdrawn (or never given): no sensitive answers kept
+    response.updated_at = now
+    _replace_answers(survey, response, values)
+    db.session.add(ResponseRevision(response_id=response.id, version=response.version, status=response.status,
+                                    channel=channel, staff_id=getattr(staff, "id", None), values=jsonable(values),
+                                    saved_at=now))
+    action = "survey_response.submit" if submit else "survey_response.save"
+    if actor is not None:
+        record(actor, action, response, community=survey.community_id, channel=channel, survey=survey.id,
+               household=household.id, version=response.version)
+    db.session.flush()
+    return response
+
+
+def _create(survey: Survey, household: Household, *, channel: str, staff: User | None) -> Response:
+    """Insert the response inside a savepoint: losing the race rolls back only this insert."""
+    response = Response(survey_id=survey.id, household_id=household.id, status="draft", receipt=new_receipt(),
+                        channel=channel, staff_id=getattr(staff, "id", None), version=1)
+    savepoint = db.session.begin_nested()
+    try:
+        db.session.add(response)
+        db.session.flush()
+    except IntegrityError as error:
+        savepoint.rollback()
+        logger.info("response of household %s to survey %s created concurrently: %s", household.id, survey.id,
+                    error.orig)
+        raise ResponseConflict(household.id) from error
+    savepoint.commit()
+    return response
+
+
+def _replace_answers(survey: Survey, response: Response, values: dict) -> None:
+    """One row per value: the saved answers become exactly ``values``."""
+    for answer in list(response.answers):
+        response.answers.remove(answer)
+    db.session.flush()
+    by_name = {q.name: q for q in survey.questions}
+    for name, value in values.items():
+        question = by_name.get(name)
+        if question is not None and value not in (None, "", []):
+            response.answers.extend(answer_rows(question, value))
+
+
+def answer_rows(question: Question, value) -> list[Answer]:
+    if question.type in ("select_multiple", "rank"):
+        ranked = question.type == "rank"
+        return [Answer(question_id=question.id, choice=choice, rank=position if ranked else None)
+                for position, choice in enumerate(value, start=1)]
+    if question.type in ("select_one", "yes_no"):
+        return [Answer(question_id=question.id, choice=value)]
+    if question.type in ("integer", "decimal", "rating"):
+        return [Answer(question_id=question.id, number=Decimal(value))]
+    if question.type == "date":
+        return [Answer(question_id=question.id, date_value=value)]
+    return [Answer(question_id=question.id, text_value=str(value))]
+
+
+def response_values(response: Response) -> dict[str, object]:
+    """The saved answers as ``clean_answers`` gives them: str, list[str] (picks by choice order, ranks in order),
+    int or Decimal, date."""
+    questions = {q.id: q for q in response.survey.questions}
+    grouped: dict[int, list[Answer]] = {}
+    for answer in response.answers:
+        grouped.setdefault(answer.question_id, []).append(answer)
+    values: dict[str, object] = {}
+    for question_id, answers in grouped.items():
+        question = questions.get(question_id)
+        if question is not None:
+            values[question.name] = _value_of(question, answers)
+    return values
+
+
+def _value_of(question: Question, answers: list[Answer]):
+    first = answers[0]
+    if question.type == "rank":
+        return [a.choice for a in sorted(answers, key=lambda a: a.rank or 0)]
+    if question.type == "select_multiple":
+        order = {choice.name: position for position, choice in enumerate(question.choices)}
+        return [a.choice for a in sorted(answers, key=lambda a: order.get(a.choice, len(order)))]
+    if question.type in ("select_one", "yes_no"):
+        return first.choice
+    if question.type in ("integer", "rating"):
+        return int(first.number)
+    if question.type == "decimal":
+        number = first.number
+        return number.quantize(Decimal(1)) if number == number.to_integral_value() else number.normalize()
+    if question.type == "date":
+        return first.date_value
+    return first.text_value
+
+
+def jsonable(values: dict) -> dict:
+    """Values as a revision stores them: dates as ISO text, numbers as exact decimal text."""
+    def one(value):
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return format(value, "f")
+        if isinstance(value, list):
+            return [one(item) for item in value]
+        return value
+    return {name: one(value) for name, value in values.items()}
+
+
+def revisions(response: Response) -> list[ResponseRevision]:
+    """The response's history, newest first."""
+    return db.session.scalars(select(ResponseRevision).where(ResponseRevision.response_id == response.id)
+                              .order_by(ResponseRevision.version.desc())).all()
+
+
+def household_surveys(household: Household) -> list[tuple[Survey, Response | None]]:
+    """The community's surveys a resident meets (open or closed, never drafts or templates), newest first, each
+    with the household's response if any."""
+    community_id = household.unit.building.community_id
+    surveys = db.session.scalars(select(Survey).where(Survey.community_id == community_id,
+                                                      Survey.is_template.is_(False),
+                                                      Survey.status.in_(("open", "closed")))
+                                 .order_by(Survey.opens_at.desc(), Survey.id.desc())).all()
+    surveys = [survey for survey in surveys if survey.effective_status() != "draft"]
+    responses = {r.survey_id: r for r in db.session.scalars(
+        select(Response).where(Response.household_id == household.id,
+                               Response.survey_id.in_([s.id for s in surveys])))} if surveys else {}
+    return [(survey, responses.get(survey.id)) for survey in surveys]
