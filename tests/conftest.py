@@ -10,13 +10,14 @@ from decimal import Decimal
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from app import create_app
 from participation.extensions import db, limiter
 from participation.models import Building, Community, District, Household, Locality, Organisation, Unit
 from participation.operations.accounts import create_user
 from participation.operations.reference import seed_catalogue, seed_localities
+from participation.operations.roster_files import natural_key
 
 PASSWORD = "correct-horse-battery"
 
@@ -100,37 +101,55 @@ def reference_data(app):
     db.session.commit()
 
 
+# make_community's complaint numbers, as posted on site: two landlines and a mobile written with spaces.
+COMPLAINT_NUMBERS = {"quality_hotline": "0431-88881234", "supervisor_hotline": "139 0000 1111",
+                     "community_hotline": "0431-85550000"}
+
+
 @pytest.fixture
 def make_community(app):
-    """Factory: a community with ``buildings`` × ``units`` × ``floors`` × ``per_floor`` households."""
+    """Factory: a community of ``buildings`` × ``units`` × ``floors`` × ``per_floor`` households (rooms 101, 102,
+    201 …), built top-down so every child cascades into the session through its parent's collection.
+
+    By default it lies in 南关区 (``district``: a District, or the name of one in the first locality; both are made
+    when missing), is named "<code>小区", was built in 1995 and posts ``COMPLAINT_NUMBERS``; any other keyword sets
+    a Community attribute (``status``, ``contractor`` …) or overrides these. Every household has ``area`` m² and,
+    with ``phones``, its own 11-digit mobile; sort keys are the roster importer's (``natural_key``) unless
+    ``sort_key`` computes them from the names another way.
+    """
     counter = {"n": 0}
 
-    def make(code=None, *, buildings=2, units=2, floors=3, per_floor=2, district=None, **fields):
+    def make(code=None, *, buildings=2, units=2, floors=3, per_floor=2, district=None, area=Decimal("60.50"),
+             phones=True, sort_key=natural_key, **fields):
         counter["n"] += 1
-        if district is None:
-            locality = db.session.query(Locality).first() or Locality(province="吉林省", city="长春市")
-            district = db.session.query(District).filter_by(name="南关区").first() or \
-                District(locality=locality, name="南关区")
-        community = Community(code=code or f"C{counter['n']:03d}", name=fields.pop("name", f"测试小区{counter['n']}"),
-                              district=district, year_built=fields.pop("year_built", 1995),
-                              community_hotline=fields.pop("community_hotline", "0431-88888888"), **fields)
+        code = code or f"C{counter['n']:03d}"
+        attributes = {"name": f"{code}小区", "year_built": 1995, **COMPLAINT_NUMBERS, **fields}
+        community = Community(code=code, district=_district(district), **attributes)
         db.session.add(community)
         for b in range(1, buildings + 1):
-            building = Building(name=str(b), sort_key=f"{b:05d}")
+            building = Building(name=str(b), sort_key=sort_key(str(b)))
             community.buildings.append(building)
             for u in range(1, units + 1):
-                unit = Unit(name=str(u), sort_key=f"{u:05d}")
+                unit = Unit(name=str(u), sort_key=sort_key(str(u)))
                 building.units.append(unit)
                 for floor in range(1, floors + 1):
                     for door in range(1, per_floor + 1):
                         room = f"{floor}{door:02d}"
                         unit.households.append(Household(
-                            room=room, sort_key=f"{floor:03d}{door:03d}", floor=floor,
-                            area=Decimal("60.50") + floor, phone=f"1380000{b}{u}{floor}{door:02d}"[:11]))
+                            room=room, sort_key=sort_key(room), floor=floor, area=area,
+                            phone=f"138{b:02d}{u:02d}{floor:02d}{door:02d}" if phones else None))
         db.session.flush()
         return community
 
     return make
+
+
+def _district(district: District | str | None) -> District:
+    if isinstance(district, District):
+        return district
+    name = district or "南关区"
+    locality = db.session.scalar(select(Locality).order_by(Locality.id)) or Locality(province="吉林省", city="长春市")
+    return db.session.scalar(select(District).filter_by(name=name)) or District(locality=locality, name=name)
 
 
 @pytest.fixture
@@ -149,6 +168,24 @@ def make_user(app):
         return user
 
     return make
+
+
+@pytest.fixture
+def login_as(make_user, auth):
+    """Factory: sign the client in as a new user named after its ``role``, scoped as that role usually is to
+    ``community``: a grid worker to its first building, admins and hotline staff to nothing (they see the city),
+    anyone else to the community. Other keywords go to ``make_user`` (``display_name`` …)."""
+    def login(role, community=None, **fields):
+        if role == "grid":
+            fields["buildings"] = [community.buildings[0]]
+        elif role not in ("admin", "hotline") and community is not None:
+            fields["communities"] = [community]
+        user = make_user(role, username=role, **fields)
+        db.session.commit()
+        auth.login(role)
+        return user
+
+    return login
 
 
 class AuthActions:

@@ -14,8 +14,8 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from participation.extensions import db
-from participation.models import (AuditEvent, Building, CatalogueItem, Community, District, FieldFinding, Household,
-                                  Locality, LocalityRule, Organisation, Unit)
+from participation.models import (AuditEvent, CatalogueItem, District, FieldFinding, Locality, LocalityRule,
+                                  Organisation)
 from participation.models.types import utcnow
 from participation.operations.accounts import create_user
 from participation.operations.codes import issue_code
@@ -34,24 +34,6 @@ CROSS_ACTORS = {ORGANISER: ORGANISER, OWNER_REP: OWNER_REP, GRID: GRID, AGENCY: 
 
 # --- the world --------------------------------------------------------------------------------------------------
 
-def _community(code: str, district: District, contractor: Organisation | None = None) -> Community:
-    """Buildings 1 and 2, each with 2 units of 2 households, built top-down."""
-    community = Community(code=code, name=f"{code}小区", district=district, year_built=1995,
-                          community_hotline="0431-88888888", contractor=contractor)
-    db.session.add(community)
-    for b in (1, 2):
-        building = Building(name=str(b), sort_key=f"{b:05d}")
-        community.buildings.append(building)
-        for u in (1, 2):
-            unit = Unit(name=str(u), sort_key=f"{u:05d}")
-            building.units.append(unit)
-            for door in (1, 2):
-                unit.households.append(Household(room=f"10{door}", sort_key=f"001{door:03d}", floor=1,
-                                                 area=Decimal("60.50"), phone=f"1380431{b}{u}0{door}"))
-    db.session.flush()
-    return community
-
-
 def _photo(name: str) -> str:
     relative = f"matrix/{name}.jpg"
     path = upload_root() / relative
@@ -61,7 +43,7 @@ def _photo(name: str) -> str:
 
 
 @pytest.fixture
-def world(app, reference_data):
+def world(app, reference_data, make_community):
     """Communities A and B in one district, a second district, and one account per actor (hashed cheaply: the test
     app's PASSWORD_HASH_METHOD)."""
     locality = db.session.scalar(select(Locality).filter_by(city="长春市"))
@@ -72,7 +54,9 @@ def world(app, reference_data):
     foreign_rule = LocalityRule(locality=foreign, kind="category_slogan", key="upgrade", text_value="积极推进",
                                 valid_from=2020, source="成都市实施方案")
     db.session.add_all([district, district2, contractor, pipeline, foreign, foreign_rule])
-    a, b = _community("A001", district, contractor), _community("B001", district)
+    # Buildings 1 and 2, each of 2 units with households 101 and 102.
+    a = make_community("A001", district=district, floors=1, contractor=contractor)
+    b = make_community("B001", district=district, floors=1)
 
     def user(name, role, **scope):
         return create_user(None, username=name, password=PASSWORD, role=role, **scope)

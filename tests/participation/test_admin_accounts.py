@@ -3,24 +3,19 @@ import pytest
 from sqlalchemy import select
 
 from participation.extensions import db
-from participation.models import AuditEvent, District, Organisation, User
+from participation.models import AuditEvent, Organisation, User
 from participation.operations.accounts import AccountError, clean_scope, manageable_users
 from tests.conftest import PASSWORD, csrf_token
-from tests.participation.admin_support import build_community
 
 
 NEW_PASSWORD = "a-fresh-password-1"
 
 
 @pytest.fixture
-def world(app):
+def world(make_community):
     """Two districts of 长春 with a community each."""
-    nanguan_community = build_community("NG1")
-    nanguan = nanguan_community.district
-    chaoyang = District(locality=nanguan.locality, name="朝阳区")
-    db.session.add(chaoyang)
-    chaoyang_community = build_community("CY1", chaoyang)
-    return {"nanguan": nanguan, "chaoyang": chaoyang, "ng": nanguan_community, "cy": chaoyang_community}
+    ng, cy = make_community("NG1"), make_community("CY1", district="朝阳区")
+    return {"nanguan": ng.district, "chaoyang": cy.district, "ng": ng, "cy": cy}
 
 
 @pytest.fixture

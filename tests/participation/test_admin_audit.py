@@ -7,20 +7,16 @@ import pytest
 from sqlalchemy import delete
 
 from participation.extensions import db
-from participation.models import AuditEvent, District
+from participation.models import AuditEvent
 from participation.operations.audit import record
-from tests.participation.admin_support import build_community
 
 
 START = datetime(2026, 3, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Beijing
 
 
 @pytest.fixture
-def scene(make_user):
-    ng = build_community("NG1")
-    chaoyang = District(locality=ng.district.locality, name="朝阳区")
-    db.session.add(chaoyang)
-    cy = build_community("CY1", chaoyang)
+def scene(make_user, make_community):
+    ng, cy = make_community("NG1"), make_community("CY1", district="朝阳区")
     organiser = make_user("organiser", username="ng_org", communities=[ng])
     far_organiser = make_user("organiser", username="cy_org", communities=[cy])
     events = [
@@ -35,7 +31,7 @@ def scene(make_user):
     for offset, event in enumerate(events):
         event.created_at = START + timedelta(days=offset)
     db.session.commit()
-    return {"ng": ng, "cy": cy, "chaoyang": chaoyang, "organiser": organiser}
+    return {"ng": ng, "cy": cy, "chaoyang": cy.district, "organiser": organiser}
 
 
 def _login_admin(auth, make_user, **scope):

@@ -15,10 +15,8 @@ def changchun(reference_data):
 
 
 @pytest.fixture
-def admin(make_user, auth, changchun):
-    user = make_user("admin")
-    auth.login(user.username)
-    return user
+def admin(login_as, changchun):
+    return login_as("admin")
 
 
 def _form(client, url: str, **fields) -> dict:

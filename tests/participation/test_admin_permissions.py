@@ -6,7 +6,6 @@ from participation.extensions import db
 from participation.models import AuditEvent, CatalogueItem, Locality, LocalityRule, Organisation, User
 from participation.operations.locality import rule_for
 from tests.conftest import csrf_token
-from tests.participation.admin_support import build_community
 
 
 OTHER_ROLES = ["organiser", "owner_rep", "grid", "hotline", "agency"]
@@ -29,8 +28,8 @@ POST_ACTIONS = [
 
 
 @pytest.fixture
-def ids(reference_data, make_user):
-    community = build_community("NG1")
+def ids(reference_data, make_user, make_community):
+    community = make_community("NG1")
     target = make_user("organiser", username="target", communities=[community])
     organisation = Organisation(name="某监理", kind="supervisor")
     db.session.add(organisation)

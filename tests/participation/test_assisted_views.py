@@ -6,31 +6,14 @@ from participation.extensions import db
 from participation.models import AuditEvent, HouseholdActivity
 from participation.operations.codes import issue_code
 from tests.conftest import csrf_token
-from tests.participation.test_entry_views import accept_notice, build_community, enter
+from tests.participation.test_entry_views import accept_notice, enter
 
 
 @pytest.fixture
-def site(app):
-    community = build_community("220102001")
-    other = build_community("220103009")
+def site(make_community):
+    community, other = make_community("220102001"), make_community("220103009")
     db.session.commit()
     return community, other
-
-
-@pytest.fixture
-def login_as(site, auth, make_user):
-    """Sign in as a new user of ``role``: a grid worker for building 1 of the first community, others for it."""
-    community = site[0]
-
-    def login(role, display_name=None):
-        scope = {"admin": {}, "hotline": {}, "grid": {"buildings": [community.buildings[0]]}}
-        user = make_user(role, username=role, **scope.get(role, {"communities": [community]}))
-        user.display_name = display_name or user.display_name
-        db.session.commit()
-        auth.login(role)
-        return user
-
-    return login
 
 
 def target(community, building=0, unit=1, index=5):
@@ -45,7 +28,7 @@ def start(client, household, channel="door_to_door"):
 @pytest.mark.parametrize("role", ["admin", "owner_rep", "agency"])
 def test_roles_that_do_not_act_for_households_get_403(client, login_as, site, role):
     household = target(site[0])
-    login_as(role)
+    login_as(role, site[0])
     assert client.get("/assist/").status_code == 403
     assert client.get(f"/assist/households/{household.id}").status_code == 403
     token = csrf_token(client.get("/staff").text)
@@ -62,7 +45,7 @@ def test_anonymous_visitors_are_sent_to_the_login(client, site):
 
 def test_search_by_building_unit_and_room_as_people_write_them(client, login_as, site):
     community, _ = site
-    login_as("organiser")
+    login_as("organiser", community)
     page = client.get("/assist/", query_string={"community": community.code, "building": "1号楼", "unit": "2单元",
                                                 "room": "302室"})
     assert page.status_code == 200
@@ -75,7 +58,7 @@ def test_search_by_building_unit_and_room_as_people_write_them(client, login_as,
 
 def test_a_grid_worker_finds_and_opens_only_their_buildings(client, login_as, site):
     community, other = site
-    login_as("grid")
+    login_as("grid", community)
     page = client.get("/assist/", query_string={"community": community.code})
     assert page.text.count("/assist/households/") == 12 and "2号楼" not in page.text
     assert client.get(f"/assist/households/{target(community, building=1).id}").status_code == 404
@@ -88,7 +71,7 @@ def test_a_grid_worker_finds_and_opens_only_their_buildings(client, login_as, si
 
 def test_hotline_staff_find_households_across_the_city(client, login_as, site):
     community, other = site
-    login_as("hotline")
+    login_as("hotline", community)
     page = client.get("/assist/", query_string={"community": other.code, "building": "2", "unit": "1",
                                                 "room": "101"})
     assert "2号楼1单元101室" in page.text
@@ -97,7 +80,7 @@ def test_hotline_staff_find_households_across_the_city(client, login_as, site):
 def test_acting_for_a_household_records_channel_and_staff_and_shows_a_banner(client, login_as, site):
     community, _ = site
     household = target(community)
-    grid = login_as("grid", display_name="李网格")
+    grid = login_as("grid", community, display_name="李网格")
     response = start(client, household, "door_to_door")
     assert response.status_code == 302 and response.headers["Location"].endswith("/home")
     activity = db.session.scalar(select(HouseholdActivity))
@@ -132,7 +115,7 @@ def test_the_resident_later_sees_what_staff_did(client, app, login_as, site):
     household = target(community)
     code = issue_code(None, household)
     db.session.commit()
-    login_as("hotline", display_name="王接线")
+    login_as("hotline", community, display_name="王接线")
     start(client, household, "phone")
     notice = client.get("/home/notice").text
     client.post("/home/notice", data={"confirm": "y", "csrf_token": csrf_token(notice)})
@@ -149,7 +132,7 @@ def test_the_resident_later_sees_what_staff_did(client, app, login_as, site):
 
 def test_a_channel_must_be_one_staff_use(client, login_as, site):
     household = target(site[0])
-    login_as("organiser")
+    login_as("organiser", site[0])
     for channel in ("web", "carrier-pigeon", ""):
         assert start(client, household, channel).status_code == 400
     assert db.session.query(HouseholdActivity).count() == 0
@@ -158,7 +141,7 @@ def test_a_channel_must_be_one_staff_use(client, login_as, site):
 
 def test_acting_needs_the_csrf_token(client, login_as, site):
     household = target(site[0])
-    login_as("organiser")
+    login_as("organiser", site[0])
     response = client.post(f"/assist/households/{household.id}", data={"channel": "phone"})
     assert response.status_code == 400
     assert db.session.query(HouseholdActivity).count() == 0
@@ -166,7 +149,7 @@ def test_acting_needs_the_csrf_token(client, login_as, site):
 
 def test_stopping_ends_the_assisted_session(client, login_as, site):
     household = target(site[0])
-    login_as("organiser")
+    login_as("organiser", site[0])
     start(client, household, "paper")
     page = client.get("/home/notice").text
     response = client.post("/assist/stop", data={"csrf_token": csrf_token(page)})
@@ -178,7 +161,7 @@ def test_stopping_ends_the_assisted_session(client, login_as, site):
 
 def test_losing_the_building_ends_the_assisted_session(client, login_as, site):
     community, _ = site
-    grid = login_as("grid")
+    grid = login_as("grid", community)
     start(client, target(community), "door_to_door")
     assert client.get("/home/notice").status_code == 200
     grid.buildings = [community.buildings[1]]

@@ -19,10 +19,8 @@ ITEM_FIELDS = ("name", "category", "group", "quantity_unit", "unit_cost", "owner
 
 
 @pytest.fixture
-def admin(reference_data, make_user, auth):
-    user = make_user("admin")
-    auth.login(user.username)
-    return user
+def admin(reference_data, login_as):
+    return login_as("admin")
 
 
 def _item_form(client, url: str, **fields) -> dict:

@@ -1,40 +1,15 @@
 """Household codes: format, entropy, hashing, issue and revocation (operations, no HTTP)."""
 import math
 import random
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from participation.extensions import db
-from participation.models import AuditEvent, Building, Community, District, Household, HouseholdCode, Locality, Unit
+from participation.models import AuditEvent, HouseholdCode
 from participation.operations import codes
 
 LOOK_ALIKES = set("01OILoil")
-
-
-@pytest.fixture
-def make_community(app):
-    """Communities of 2 buildings × 2 units × ``floors`` × ``per_floor`` households, built top-down."""
-    def make(code=None, *, floors=3, per_floor=2):
-        number = db.session.query(Community).count() + 1
-        locality = db.session.scalar(select(Locality)) or Locality(province="吉林省", city="长春市")
-        district = db.session.scalar(select(District)) or District(locality=locality, name="南关区")
-        community = Community(code=code or f"K{number:03d}", name=f"小区{number}", district=district)
-        db.session.add(community)
-        for b in (1, 2):
-            building = Building(name=str(b), sort_key=f"{b:05d}")
-            community.buildings.append(building)
-            for u in (1, 2):
-                unit = Unit(name=str(u), sort_key=f"{u:05d}")
-                building.units.append(unit)
-                for floor in range(1, floors + 1):
-                    for door in range(1, per_floor + 1):
-                        unit.households.append(Household(room=f"{floor}{door:02d}", sort_key=f"{floor:03d}{door:03d}",
-                                                         floor=floor, area=Decimal("60.50")))
-        db.session.flush()
-        return community
-    return make
 
 
 def test_alphabet_has_no_look_alikes_and_gives_at_least_40_bits():

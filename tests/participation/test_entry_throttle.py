@@ -10,14 +10,13 @@ from participation.models.types import utcnow
 from participation.operations import entry
 from participation.operations.codes import issue_code
 from tests.conftest import csrf_token
-from tests.participation.test_entry_views import build_community
 
 WRONG = "K7M-4PX-2QH"
 
 
 @pytest.fixture
-def site(app):
-    community = build_community("220102001", floors=8)   # 64 households
+def site(make_community):
+    community = make_community("220102001", floors=8)   # 64 households
     households = [h for b in community.buildings for u in b.units for h in u.households]
     codes = [issue_code(None, household) for household in households]
     db.session.commit()

@@ -1,37 +1,12 @@
 """Resident entry at /r/<community_code>: the page, success and failure, the processing notice, the home page."""
-from decimal import Decimal
-
 import pytest
 from sqlalchemy import select
 
 from participation.extensions import db
-from participation.models import (Building, Community, District, Household, HouseholdActivity, Locality, Throttle,
-                                  Unit)
+from participation.models import Community, Household, HouseholdActivity, Throttle
 from participation.operations.assisted import start_assisting
 from participation.operations.codes import display, issue_code
 from tests.conftest import csrf_token
-
-
-def build_community(code: str, *, floors: int = 3) -> Community:
-    """2 buildings × 2 units × ``floors`` floors × 2 households, with its three complaint numbers."""
-    locality = db.session.scalar(select(Locality)) or Locality(province="吉林省", city="长春市")
-    district = db.session.scalar(select(District)) or District(locality=locality, name="南关区")
-    community = Community(code=code, name=f"幸福小区{code}", district=district, status="planning",
-                          quality_hotline="0431-88881234", supervisor_hotline="139 0000 1111",
-                          community_hotline="0431-85550000")
-    db.session.add(community)
-    for b in (1, 2):
-        building = Building(name=str(b), sort_key=f"{b:05d}")
-        community.buildings.append(building)
-        for u in (1, 2):
-            unit = Unit(name=str(u), sort_key=f"{u:05d}")
-            building.units.append(unit)
-            for floor in range(1, floors + 1):
-                for door in (1, 2):
-                    unit.households.append(Household(room=f"{floor}{door:02d}", sort_key=f"{floor:03d}{door:03d}",
-                                                     floor=floor, area=Decimal("60.50")))
-    db.session.flush()
-    return community
 
 
 def household_at(community: Community, building: int = 1, unit: int = 1, index: int = 0) -> Household:
@@ -39,8 +14,8 @@ def household_at(community: Community, building: int = 1, unit: int = 1, index: 
 
 
 @pytest.fixture
-def site(app):
-    community = build_community("220102001")
+def site(make_community):
+    community = make_community("220102001", status="planning")
     household = household_at(community, 1, 2, 5)   # 1号楼2单元302室
     code = issue_code(None, household)
     db.session.commit()
@@ -122,9 +97,9 @@ def test_a_typed_code_opens_the_notice_then_the_home_page(client, site):
     assert "1号楼2单元302室" in home.text
 
 
-def test_a_wrong_code_gets_a_clear_message_and_reveals_nothing(client, site, app):
+def test_a_wrong_code_gets_a_clear_message_and_reveals_nothing(client, site, app, make_community):
     community, _, code = site
-    other = build_community("220102002")
+    other = make_community("220102002")
     foreign = issue_code(None, household_at(other))
     db.session.commit()
     wrong = enter(client, community.code, "K7M-4PX-2QH")

@@ -8,32 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from participation.extensions import db
-from participation.models import (AuditEvent, Building, CatalogueItem, Community, District, FieldFinding, Household,
-                                  Locality, Unit)
+from participation.models import AuditEvent, CatalogueItem, FieldFinding
 from participation.models.types import utcnow
 from participation.operations.fieldsurvey import (FieldSurveyError, export_workbook, record_finding,
                                                   roster_quantity, roster_totals, survey_overview)
-
-
-def build_community(code: str) -> Community:
-    """Two buildings × two units × three floors × two households (24), built top-down."""
-    locality = db.session.scalar(select(Locality))
-    district = db.session.scalar(select(District).filter_by(name="南关区")) or District(locality=locality,
-                                                                                         name="南关区")
-    community = Community(code=code, name=f"小区{code}", district=district)
-    db.session.add(community)
-    for b in (1, 2):
-        building = Building(name=str(b), sort_key=f"{b:05d}")
-        community.buildings.append(building)
-        for u in (1, 2):
-            unit = Unit(name=str(u), sort_key=f"{u:05d}")
-            building.units.append(unit)
-            for floor in (1, 2, 3):
-                for door in (1, 2):
-                    unit.households.append(Household(room=f"{floor}{door:02d}", sort_key=f"{floor:03d}{door:03d}",
-                                                     floor=floor, area=Decimal("50.25")))
-    db.session.flush()
-    return community
 
 
 @pytest.fixture
@@ -44,8 +22,8 @@ def in_request(app):
 
 
 @pytest.fixture
-def site(reference_data, make_user):
-    community = build_community("FS1")
+def site(reference_data, make_user, make_community):
+    community = make_community("FS1", area=Decimal("50.25"))   # 24 households, 1206.00 m² in all
     organiser = make_user("organiser", username="fs-organiser", communities=[community])
     return community, organiser
 

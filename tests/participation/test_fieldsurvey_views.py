@@ -10,25 +10,10 @@ from sqlalchemy import select
 
 
 from participation.extensions import db
-from participation.models import (Building, CatalogueItem, Community, District, FieldFinding, Household, Locality,
-                                  Organisation, Unit)
+from participation.models import CatalogueItem, FieldFinding, Organisation
 from participation.models.types import utcnow
 from participation.operations.fieldsurvey import record_finding
 from tests.conftest import csrf_token
-
-
-def build_community(code: str, district: District) -> Community:
-    community = Community(code=code, name=f"小区{code}", district=district)
-    db.session.add(community)
-    for b in (1, 2):
-        building = Building(name=str(b), sort_key=f"{b:05d}")
-        community.buildings.append(building)
-        unit = Unit(name="1", sort_key="00001")
-        building.units.append(unit)
-        unit.households.append(Household(room="101", sort_key="001001", floor=1, area=Decimal("60.00")))
-    db.session.flush()
-    return community
-
 
 
 def jpeg_bytes(size=(400, 300), **save) -> bytes:
@@ -38,11 +23,13 @@ def jpeg_bytes(size=(400, 300), **save) -> bytes:
 
 
 @pytest.fixture
-def world(reference_data, make_user):
-    """Communities A and B in 南关区, C in 朝阳区; one user of every kind, in and out of scope."""
-    locality = db.session.scalar(select(Locality))
-    nanguan, chaoyang = District(locality=locality, name="南关区"), District(locality=locality, name="朝阳区")
-    a, b, c = build_community("FSA", nanguan), build_community("FSB", nanguan), build_community("FSC", chaoyang)
+def world(reference_data, make_user, make_community):
+    """Communities A and B in 南关区, C in 朝阳区, of one household a building; one user of every kind, in and out
+    of scope."""
+    one_a_building = {"units": 1, "floors": 1, "per_floor": 1}
+    a, b = make_community("FSA", **one_a_building), make_community("FSB", **one_a_building)
+    c = make_community("FSC", district="朝阳区", **one_a_building)
+    nanguan, chaoyang = a.district, c.district
     contractor = Organisation(name="甲建筑公司", kind="contractor")
     pipeline = Organisation(name="长春燃气管线公司", kind="pipeline")
     db.session.add_all([contractor, pipeline])

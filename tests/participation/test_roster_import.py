@@ -66,25 +66,6 @@ def district(in_request):
     return district
 
 
-def build_community(code: str, district: District, name: str | None = None) -> Community:
-    """A stored community of 2 buildings × 2 units × 3 floors × 2 rooms, with the sort keys another tool would write
-    (zero-padded to 5), built top-down so the collections cascade into the session."""
-    community = Community(code=code, name=name or f"小区{code}", district=district)
-    db.session.add(community)
-    for b in (1, 2):
-        building = Building(name=str(b), sort_key=f"{b:05d}")
-        community.buildings.append(building)
-        for u in (1, 2):
-            unit = Unit(name=str(u), sort_key=f"{u:05d}")
-            building.units.append(unit)
-            for floor in (1, 2, 3):
-                for door in (1, 2):
-                    unit.households.append(Household(room=f"{floor}{door:02d}", sort_key=f"{floor:03d}{door:03d}",
-                                                     floor=floor, area=Decimal("60.50"), phone="13900001111"))
-    db.session.flush()
-    return community
-
-
 def refused(source, actor=None, **options) -> list[str]:
     with pytest.raises(RosterImportError) as caught:
         import_roster(actor, source, **options)
@@ -132,8 +113,13 @@ def test_buildings_units_and_rooms_sort_naturally(district):
     assert natural_key("2") < natural_key("10") and natural_key("3号楼") < natural_key("12号楼")
 
 
-def test_imported_buildings_join_stored_ones_in_natural_order(district):
-    community = build_community("OLD01", district)
+def other_tools_sort_key(name: str) -> str:
+    """Sort keys as another tool writes them (zero-padded to 5), which the importer normalises to its own."""
+    return name.zfill(5)
+
+
+def test_imported_buildings_join_stored_ones_in_natural_order(district, make_community):
+    community = make_community("OLD01", district=district, sort_key=other_tools_sort_key)
     db.session.commit()
     import_roster(None, xlsx_bytes(roster_rows("OLD01", community.name, buildings=(10,), units=(1,), floors=1)))
     assert [b.name for b in roster_tree(None, community)] == ["1", "2", "10"]
@@ -300,10 +286,10 @@ def test_one_owner_with_two_id_tails_is_refused(district):
     assert refused(xlsx_bytes(rows), filename="r.xlsx") == ["第5行：业主 王建国 的证件后六位与第2行不同"]
 
 
-def test_organiser_imports_only_communities_they_manage(district, make_user):
-    other_district = District(locality=district.locality, name="朝阳区")
-    theirs = build_community("OWN01", district)
-    foreign = build_community("FOR01", other_district)
+def test_organiser_imports_only_communities_they_manage(district, make_user, make_community):
+    theirs = make_community("OWN01", district=district)
+    foreign = make_community("FOR01", district="朝阳区")
+    other_district = foreign.district
     organiser = make_user("organiser", district=district)
     db.session.commit()
     rows = roster_rows("OWN01", theirs.name, floors=1) + roster_rows("FOR01", foreign.name, floors=1)
@@ -317,8 +303,8 @@ def test_organiser_imports_only_communities_they_manage(district, make_user):
                                                filename="r.xlsx", district=other_district)
 
 
-def test_organiser_with_listed_communities_cannot_add_new_ones(district, make_user):
-    theirs = build_community("OWN01", district)
+def test_organiser_with_listed_communities_cannot_add_new_ones(district, make_user, make_community):
+    theirs = make_community("OWN01", district=district)
     organiser = make_user("organiser", communities=[theirs])
     errors = refused(xlsx_bytes(roster_rows("NEW01", floors=1)), actor=organiser, filename="r.xlsx")
     assert errors[0] == "第2行：小区 NEW01 还不在系统里，您没有新增小区的权限"

@@ -10,32 +10,16 @@ from participation.extensions import db
 from participation.models import AuditEvent, HouseholdCode
 from participation.operations.codes import ALPHABET, issue_code
 from tests.conftest import csrf_token
-from tests.participation.test_entry_views import accept_notice, build_community, enter
+from tests.participation.test_entry_views import accept_notice, enter
 
 SLIP_CODE = re.compile(r'<p class="code">([%s]{3}-[%s]{3}-[%s]{3})</p>' % ((ALPHABET,) * 3))
 
 
 @pytest.fixture
-def site(app):
-    community = build_community("220102001")
-    other = build_community("220103009")
+def site(make_community):
+    community, other = make_community("220102001"), make_community("220103009")
     db.session.commit()
     return community, other
-
-
-@pytest.fixture
-def login_as(site, auth, make_user):
-    """Sign in as a new user of ``role`` scoped to the first community (a grid worker: its building 1)."""
-    community = site[0]
-
-    def login(role):
-        scope = {"admin": {}, "hotline": {}, "grid": {"buildings": [community.buildings[0]]}}
-        user = make_user(role, username=role, **scope.get(role, {"communities": [community]}))
-        db.session.commit()
-        auth.login(role)
-        return user
-
-    return login
 
 
 def unit_url(community, building=0, unit=0) -> str:
@@ -92,7 +76,7 @@ def assert_qr_says(html: str, expected: list[str]) -> None:
 @pytest.mark.parametrize("role", ["owner_rep", "hotline", "agency"])
 def test_roles_that_never_print_slips_get_403(client, login_as, site, role):
     community, _ = site
-    login_as(role)
+    login_as(role, community)
     building = community.buildings[0]
     for url in ("/slips/", f"/slips/{community.code}", unit_url(community),
                 f"/slips/{community.code}/buildings/{building.id}/poster",
@@ -110,7 +94,7 @@ def test_anonymous_visitors_are_sent_to_the_login(client, site):
 
 def test_a_community_outside_the_organisers_scope_is_404(client, login_as, site):
     community, other = site
-    login_as("organiser")
+    login_as("organiser", community)
     assert client.get(f"/slips/{other.code}").status_code == 404
     assert client.get(unit_url(other)).status_code == 404
     assert client.get(f"/slips/{other.code}/buildings/{other.buildings[0].id}/poster").status_code == 404
@@ -122,7 +106,7 @@ def test_a_community_outside_the_organisers_scope_is_404(client, login_as, site)
 
 def test_a_grid_worker_prints_posters_of_their_buildings_but_issues_no_codes(client, login_as, site):
     community, _ = site
-    login_as("grid")
+    login_as("grid", community)
     page = client.get(f"/slips/{community.code}").text
     assert "1号楼" in page and "2号楼" not in page
     assert "/units/" not in page
@@ -138,7 +122,7 @@ def test_a_grid_worker_prints_posters_of_their_buildings_but_issues_no_codes(cli
 def test_issue_and_print_the_slips_of_a_unit(client, login_as, site, role):
     community, _ = site
     unit = community.buildings[0].units[1]
-    user = login_as(role)
+    user = login_as(role, community)
     response = issue(client, unit_url(community, 0, 1))
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
@@ -167,7 +151,7 @@ def test_printing_again_skips_households_that_have_a_code(client, login_as, site
     unit = community.buildings[0].units[0]
     issue_code(None, unit.households[0])
     db.session.commit()
-    login_as("organiser")
+    login_as("organiser", community)
     html = issue(client, unit_url(community)).text
     assert len(SLIP_CODE.findall(html)) == 5
     again = issue(client, unit_url(community)).text
@@ -180,7 +164,7 @@ def test_reissuing_every_code_needs_a_confirmation(client, login_as, site):
     unit = community.buildings[0].units[0]
     old = [issue_code(None, household) for household in unit.households]
     db.session.commit()
-    login_as("organiser")
+    login_as("organiser", community)
     confirm = issue(client, unit_url(community), mode="all")
     assert confirm.status_code == 200
     assert "以前发的纸条全部作废" in confirm.text and 'name="confirmed" value="yes"' in confirm.text
@@ -195,7 +179,7 @@ def test_reissuing_every_code_needs_a_confirmation(client, login_as, site):
 
 def test_issuing_needs_the_csrf_token(client, login_as, site):
     community, _ = site
-    login_as("organiser")
+    login_as("organiser", community)
     response = client.post(unit_url(community), data={"mode": "missing"})
     assert response.status_code == 400
     assert live_codes() == 0
@@ -206,7 +190,7 @@ def test_the_unit_page_lists_households_and_whether_they_have_a_code(client, log
     unit = community.buildings[0].units[0]
     issue_code(None, unit.households[0])
     db.session.commit()
-    login_as("organiser")
+    login_as("organiser", community)
     html = client.get(unit_url(community)).text
     assert html.count('<span class="badge warn">还没有户码</span>') == 5 and "已发" in html
     assert html.count("/regenerate") == 6
@@ -224,7 +208,7 @@ def test_regenerate_shows_the_new_code_once_and_signs_out_the_old_sessions(clien
     accept_notice(resident)
     assert resident.get("/home").status_code == 200
 
-    organiser = login_as("organiser")
+    organiser = login_as("organiser", community)
     url = f"/slips/{community.code}/households/{household.id}/regenerate"
     confirm = client.get(url)
     assert confirm.status_code == 200 and "旧户码会马上作废" in confirm.text
@@ -244,7 +228,7 @@ def test_regenerate_shows_the_new_code_once_and_signs_out_the_old_sessions(clien
 
 def test_regenerating_a_household_of_another_community_is_404(client, login_as, site):
     community, other = site
-    login_as("organiser")
+    login_as("organiser", community)
     foreign = other.buildings[0].units[0].households[0]
     assert client.get(f"/slips/{community.code}/households/{foreign.id}/regenerate").status_code == 404
     assert client.get(f"/slips/{other.code}/households/{foreign.id}/regenerate").status_code == 404
@@ -257,7 +241,7 @@ def test_the_poster_has_the_url_its_qr_and_the_complaint_numbers_but_no_code(cli
     community, _ = site
     issue_code(None, community.buildings[1].units[0].households[0])
     db.session.commit()
-    login_as("organiser")
+    login_as("organiser", community)
     html = client.get(f"/slips/{community.code}/buildings/{community.buildings[1].id}/poster").text
     assert "2号楼" in html and community.name in html
     url = f"http://localhost/r/{community.code}"
