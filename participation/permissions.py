@@ -160,3 +160,15 @@ def can_export_roster(user: User, community: Community) -> bool:
 def can_reveal_phones_of(user: User, community: Community) -> bool:
     """can_reveal_phone for every household the user sees in ``community`` at once (an export)."""
     return user.role in PHONE_REVEAL_ROLES and can_view_community(user, community)
+
+
+# --- survey results ---
+
+def can_view_survey_results(user: User, community: Community) -> bool:
+    """Aggregated results and the follow-up list: staff who see the community's households (never agencies)."""
+    return user.role != "agency" and can_view_community(user, community)
+
+
+def can_export_survey_responses(user: User, community: Community) -> bool:
+    """Every household's answers in one file: those who run the community."""
+    return can_manage_community(user, community)

@@ -50,6 +50,12 @@ def _fraction(part, whole) -> float | None:
     return round(float(Decimal(part) / Decimal(whole)), 4)
 
 
+def _plain(value) -> Decimal:
+    """A stored NUMERIC(16, 4) as people write it: 3 rather than 3.0000, 2.5 rather than 2.5000."""
+    value = Decimal(str(value))
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
 def _cell(count: int, suppress: bool):
     return SUPPRESSED if suppress and 0 < count < MIN_CELL else count
 
@@ -97,14 +103,18 @@ def _rates(stats: dict) -> dict:
     return stats
 
 
-def participation(survey: Survey, buildings: list[int] | None = None) -> dict:
+def participation(survey: Survey, viewer: User | None = None) -> dict:
     """Response rates overall, per building and per 单元, by headcount and by registered area.
 
     ``rate`` counts submitted non-vacant households over the households not marked vacant (DESIGN §6);
     ``rate_all`` is submitted households over all households, and vacant units that answered are counted apart
-    (``responded_vacant``). ``buildings`` limits the per-building rows (a grid worker's own); the overall
-    figures always cover the whole community.
+    (``responded_vacant``). With a ``viewer``, the per-building rows are those they may see (a grid worker's
+    own buildings); the overall figures always cover the whole community.
     """
+    buildings = None
+    if viewer is not None:
+        visible = visible_buildings(viewer, survey.community).with_only_columns(Building.id).order_by(None)
+        buildings = set(db.session.scalars(visible))
     status = (select(Response.household_id, Response.status).where(Response.survey_id == survey.id)
               .subquery())
     vacant = Household.occupancy == "vacant"
@@ -164,7 +174,7 @@ class _Grouped:
         for qid, number, count in db.session.execute(
                 base.add_columns(Answer.question_id, Answer.number, func.count()).where(Answer.number.is_not(None))
                 .group_by(Answer.question_id, Answer.number).order_by(Answer.question_id, Answer.number)):
-            self.numbers[qid].append((Decimal(str(number)), int(count)))
+            self.numbers[qid].append((_plain(number), int(count)))
         self.dates = {qid: (low, high) for qid, low, high in db.session.execute(
             base.add_columns(Answer.question_id, func.min(Answer.date_value), func.max(Answer.date_value))
             .where(Answer.date_value.is_not(None)).group_by(Answer.question_id))}
@@ -258,7 +268,7 @@ def _number_summary(question, grouped, suppress) -> dict:
     stats = {"mean": None, "median": None, "min": None, "max": None}
     if values and not hidden:
         stats["mean"] = (sum(value * times for value, times in values) / count).quantize(CENT)
-        stats["median"] = _median(values, count)
+        stats["median"] = _plain(_median(values, count))
         if not suppress:   # the extremes are single households' answers
             stats.update(min=values[0][0], max=values[-1][0])
     return {"count": _cell(count, suppress), **stats, "labels": labels, "absolute": cells,

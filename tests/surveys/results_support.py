@@ -130,14 +130,14 @@ def build_world(code="R001", *, confidential=False, answer=lambda index, househo
     values, drafts, k = {}, set(), 0
     for index, household in enumerate(households):
         if answer(index, household) or index == 15:
-            response = Response(survey=survey, household=household, status="submitted", receipt=f"R{index:05d}",
+            response = Response(survey=survey, household=household, status="submitted", receipt=f"{code}R{index:05d}",
                                 channel="web" if index % 2 else "import", submitted_at=START + timedelta(hours=index))
             values[household.id] = answer_values(k)
             store_answers(response, survey, values[household.id])
             db.session.add(response)
             k += 1
         elif index % 6 == 0:
-            db.session.add(Response(survey=survey, household=household, status="draft", receipt=f"D{index:05d}",
+            db.session.add(Response(survey=survey, household=household, status="draft", receipt=f"{code}D{index:05d}",
                                     channel="web"))
             drafts.add(household.id)
     db.session.flush()

@@ -65,10 +65,10 @@ def test_participation_per_building_and_unit(world):
         assert entry["units"][1]["area_responded"] == sum(h.area for h in unit_answered)
 
 
-def test_participation_limited_to_buildings_keeps_overall(world):
-    first = world.community.buildings[0]
-    stats = participation(world.survey, buildings=[first.id])
-    assert [b["id"] for b in stats["buildings"]] == [first.id]
+def test_participation_rows_limited_to_a_grid_workers_buildings_overall_kept(world, make_user):
+    second = world.community.buildings[1]
+    stats = participation(world.survey, make_user("grid", buildings=[second]))
+    assert [b["id"] for b in stats["buildings"]] == [second.id]
     assert stats["households"] == 48
 
 

@@ -1,0 +1,114 @@
+"""Survey results for staff: /surveys/<id>/results (participation, charts, the item block), /surveys/<id>/follow-up
+(households not yet answered, printable) and the response exports.
+
+Staff who see the community's households read results (agencies: 403); a survey of a community outside the user's
+scope answers 404. Exports hold every household's answers: organisers and admins only, and never for a
+confidential survey, whose organisers see aggregates only (403 with the reason).
+"""
+from flask import Blueprint, Response, abort, render_template
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from participation.charts import chart_fragment, item_need_chart, participation_chart, question_chart
+from participation.extensions import db
+from participation.permissions import can_export_survey_responses, can_view_survey_results, role_required
+from surveys.exports import responses_csv, responses_long_csv, responses_xlsx
+from surveys.models import Survey
+from surveys.summaries import item_block, must_suppress, non_responders, participation, survey_summaries
+
+bp = Blueprint("survey_results", __name__)
+
+RESULT_ROLES = ("admin", "organiser", "owner_rep", "grid", "hotline")   # agencies never see households
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _lang() -> str:
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh"
+
+
+def _survey(survey_id: int, *, export: bool = False) -> Survey:
+    """Load and authorize: 404 for a missing survey, a template, or a community outside the user's scope."""
+    survey = db.session.get(Survey, survey_id)
+    if survey is None or survey.community is None or not can_view_survey_results(current_user, survey.community):
+        abort(404)
+    if export and not can_export_survey_responses(current_user, survey.community):
+        abort(403)
+    return survey
+
+
+def _confidential():
+    """A confidential survey's organisers see aggregates only: say why the file is refused."""
+    message = _("This survey is confidential: its answers are shown only as totals, never per household.")
+    return render_template("errors/403.html", status=403, message=message), 403
+
+
+def _download(body, mimetype: str, name: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/surveys/<int:survey_id>/results")
+@role_required(*RESULT_ROLES)
+def results(survey_id: int):
+    survey = _survey(survey_id)
+    lang = _lang()
+    stats = participation(survey, current_user)
+    summaries = survey_summaries(survey, lang=lang)
+    items = item_block(survey)
+    headcount, area = _("By households"), _("By area")
+    charts = {summary["question"]: chart_fragment(question_chart(summary), f"chart-{summary['question']}",
+                                                  label=summary["title"]) for summary in summaries}
+    return render_template(
+        "surveys/results.html", survey=survey, community=survey.community, lang=lang, stats=stats,
+        summaries=summaries, items=items, charts=charts, suppressed=must_suppress(survey),
+        participation_chart=chart_fragment(participation_chart(stats, headcount=headcount, area=area)
+                                           if stats["buildings"] else None, "chart-participation",
+                                           label=_("Response rate per building")),
+        items_chart=chart_fragment(item_need_chart(items, headcount=headcount, area=area) if items else None,
+                                   "chart-items", label=_("Share of households that need each item")),
+        can_export=can_export_survey_responses(current_user, survey.community) and not survey.confidential)
+
+
+@bp.get("/surveys/<int:survey_id>/follow-up")
+@role_required(*RESULT_ROLES)
+def follow_up(survey_id: int):
+    survey = _survey(survey_id)
+    return render_template("surveys/results_follow_up.html", survey=survey, community=survey.community,
+                           lang=_lang(), missing=non_responders(survey, current_user))
+
+
+@bp.get("/surveys/<int:survey_id>/responses.csv")
+@role_required("admin", "organiser")
+def export_csv(survey_id: int):
+    survey = _survey(survey_id, export=True)
+    if survey.confidential:
+        return _confidential()
+    body = responses_csv(current_user, survey)
+    db.session.commit()
+    return _download(body, "text/csv; charset=utf-8", f"survey-{survey.id}-responses.csv")
+
+
+@bp.get("/surveys/<int:survey_id>/responses.xlsx")
+@role_required("admin", "organiser")
+def export_xlsx(survey_id: int):
+    survey = _survey(survey_id, export=True)
+    if survey.confidential:
+        return _confidential()
+    body = responses_xlsx(current_user, survey)
+    db.session.commit()
+    return _download(body, XLSX, f"survey-{survey.id}-responses.xlsx")
+
+
+@bp.get("/surveys/<int:survey_id>/responses-long.csv")
+@role_required("admin", "organiser")
+def export_long_csv(survey_id: int):
+    survey = _survey(survey_id, export=True)
+    if survey.confidential:
+        return _confidential()
+    body = responses_long_csv(current_user, survey)
+    db.session.commit()
+    return _download(body, "text/csv; charset=utf-8", f"survey-{survey.id}-responses-long.csv")
