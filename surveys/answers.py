@@ -92,8 +92,20 @@ def _typed_values(survey: Survey, raw: dict, previous: dict) -> tuple[dict, dict
     return typed, errors, stored
 
 
+def hidden_questions(survey: Survey, household, raw: dict, *, consent: bool | None = None) -> set[str]:
+    """Names of the questions (notes too) that ``raw`` answers hide: what the paged form leaves out. Nothing is
+    stored: photos are not read here."""
+    if consent is None:
+        consent = _truthy(raw.get(CONSENT_FIELD))
+    without_files = {name: value for name, value in raw.items() if not isinstance(value, FileStorage)}
+    hidden: set[str] = set()
+    typed, errors, _stored = _typed_values(survey, without_files, {})
+    _apply_rules(survey, household, typed, errors, lang="zh", consent=consent, check_required=False, hidden=hidden)
+    return hidden
+
+
 def _apply_rules(survey: Survey, household, typed: dict, errors: dict, *, lang: str, consent: bool,
-                 check_required: bool) -> dict:
+                 check_required: bool, hidden: set | None = None) -> dict:
     """Walk the survey in order: drop what is hidden (section or question relevance, audience, sensitive without
     consent), then check required and constraints of what is shown. Hidden answers never reach ``values``."""
     context = dict(typed)   # what expressions see; hidden questions read as unanswered
@@ -101,8 +113,6 @@ def _apply_rules(survey: Survey, household, typed: dict, errors: dict, *, lang: 
     section_shown: dict[int, bool] = {}
     needs = _need_levels(survey)
     for question in _in_survey_order(survey):
-        if question.type == "note":
-            continue
         name = question.name
         if question.section_id not in section_shown:
             section_shown[question.section_id] = _true(question.section.relevant, context)
@@ -111,6 +121,10 @@ def _apply_rules(survey: Survey, household, typed: dict, errors: dict, *, lang: 
         if question.role == "item_share" and question.item_id is not None and question.item_id in needs \
                 and context.get(needs[question.item_id]) != "need":
             shown = False   # willing to share only what one needs, whatever the relevance column says
+        if not shown and hidden is not None:
+            hidden.add(name)
+        if question.type == "note":
+            continue
         if not shown:
             context[name] = None
             errors.pop(name, None)

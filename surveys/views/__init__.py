@@ -1,6 +1,7 @@
 """Survey blueprints, registered by ``app.py`` after the participation ones."""
 
+from surveys.views.answer import bp as answer_bp  # noqa: E402
 from surveys.views.response_import import bp as response_import_bp  # noqa: E402
 from surveys.views.results import bp as results_bp  # noqa: E402
 
-BLUEPRINTS = [response_import_bp, results_bp]
+BLUEPRINTS = [response_import_bp, results_bp, answer_bp]

@@ -1,0 +1,65 @@
+"""The answer form: a survey's questions are data, so the request's fields are read by question name into the raw
+dict ``clean_answers`` checks, instead of a WTForms class per survey. CSRF is checked by CSRFProtect as for every
+POST; ``AnswerForm`` carries the token and the button pressed."""
+from datetime import date
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import HiddenField
+
+from surveys.answers import CONSENT_FIELD
+from surveys.models import Survey
+
+ACTIONS = ("draft", "submit", "check")
+MULTI_TYPES = ("select_multiple", "rank")
+
+
+class AnswerForm(FlaskForm):
+    """The token and which button was pressed: save a draft, submit, or (paged form) check without saving."""
+
+    action = HiddenField()
+
+    def chosen_action(self) -> str:
+        return self.action.data if self.action.data in ACTIONS else "submit"
+
+
+def raw_answers(survey: Survey, form: MultiDict, files: MultiDict) -> dict:
+    """What the household sent, by question name: lists for picks and ranks (in the order of the fields), one string
+    otherwise (several values for a single answer stay a list, which ``clean_answers`` refuses), uploads for photos.
+    Fields that are no question (the token, buttons, forged names) are left out."""
+    raw: dict = {}
+    for question in survey.questions:
+        name = question.name
+        if question.type == "photo":
+            upload = files.get(name)
+            if upload is not None:
+                raw[name] = upload
+            if f"{name}__remove" in form:
+                raw[f"{name}__remove"] = form.get(f"{name}__remove")
+            continue
+        sent = form.getlist(name)
+        if not sent:
+            continue
+        raw[name] = sent if question.type in MULTI_TYPES or len(sent) > 1 else sent[0]
+    if CONSENT_FIELD in form:
+        raw[CONSENT_FIELD] = form.get(CONSENT_FIELD)
+    return raw
+
+
+def shown_values(values: dict) -> dict:
+    """Saved values as the form fields show them: text, or lists of choice names."""
+    def one(value):
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return format(value, "f")
+        if isinstance(value, list):
+            return [str(item) for item in value]
+        return "" if value is None else str(value)
+    return {name: one(value) for name, value in values.items()}
+
+
+def shown_raw(raw: dict) -> dict:
+    """What was typed, shown back next to its error (uploads cannot be shown back)."""
+    return {name: value for name, value in raw.items() if isinstance(value, (str, list))}

@@ -1,0 +1,201 @@
+"""Answering a survey at /s/<id>: the household that entered with its code, or a staff member acting for it
+(staff-assisted mode, with the channel and the staff member recorded).
+
+Without JavaScript the survey is one long form with "save draft" and "submit". ``static/js/survey.js`` pages it
+section by section, asks this view which questions the answers so far hide (``action=check``, nothing saved), keeps
+the answers on the phone while the network is away and sends them when it returns (``Accept: application/json``).
+The server checks everything either way; the script decides nothing.
+"""
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from participation import residents
+from participation.extensions import db
+from participation.operations.uploads import stored_file
+from surveys.answers import CONSENT_FIELD, clean_answers, hidden_questions, in_audience
+from surveys.forms import AnswerForm, raw_answers, shown_raw, shown_values
+from surveys.models import Survey, SurveyStateError
+from surveys.operations import (ResponseConflict, find_response, household_surveys, response_values, revisions,
+                                save_response)
+
+bp = Blueprint("survey_answer", __name__)
+
+
+@bp.app_context_processor
+def _surveys_for_home() -> dict:
+    """The resident home page lists the community's surveys through this (participation never imports surveys)."""
+    return {"household_surveys": household_surveys}
+
+
+def _lang() -> str:
+    return "en" if str(get_locale() or "").startswith("en") else "zh"
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+
+
+def _private(html: str, status: int = 200):
+    return html, status, {"Cache-Control": "no-store"}
+
+
+def _load(survey_id: int):
+    """(acting, survey) or a response to return: back to the entry when nobody entered, to the notice when it was
+    not accepted yet; 404 for a survey the household does not meet (another community, a draft, a template)."""
+    acting = residents.acting()
+    if acting is None:
+        if _wants_json():
+            return None, None, (jsonify(ok=False, message=_("Please open your household's page again.")), 401)
+        flash(_("Please open your household's page again: scan the QR code on your slip or type your household "
+                "code."), "warning")
+        return None, None, redirect(url_for("main.index"))
+    survey = db.session.get(Survey, survey_id)
+    household = acting.household
+    if survey is None or survey.is_template or survey.community_id != household.unit.building.community_id \
+            or survey.effective_status() == "draft":
+        abort(404)
+    if household.notice_accepted_at is None:
+        return None, None, redirect(url_for("resident.notice"))
+    return acting, survey, None
+
+
+def _pages(survey: Survey, household) -> list:
+    """(section, questions this household is asked) per page, in order; audiences leave questions out."""
+    pages = []
+    for section in sorted(survey.sections, key=lambda s: s.position):
+        questions = [q for q in sorted(section.questions, key=lambda q: q.position) if in_audience(q, household)]
+        if questions:
+            pages.append((section, questions))
+    return pages
+
+
+def _render_form(acting, survey, response, *, values, errors=None, consent=False, status=200):
+    pages = _pages(survey, acting.household)
+    # The separate consent (PIPL Arts. 28–29) sits on the page of the first sensitive question.
+    consent_page = next((number for number, (_section, questions) in enumerate(pages, start=1)
+                         if any(q.sensitive for q in questions)), None)
+    return _private(render_template(
+        "surveys/answer.html", survey=survey, acting=acting, household=acting.household, response=response,
+        pages=pages, values=values, errors=errors or {}, consent=consent, consent_page=consent_page,
+        form=AnswerForm(), lang=_lang(), history=revisions(response) if response is not None else [],
+        consent_field=CONSENT_FIELD), status)
+
+
+@bp.get("/s/<int:survey_id>")
+def show(survey_id: int):
+    acting, survey, away = _load(survey_id)
+    if away is not None:
+        return away
+    response = find_response(survey, acting.household)
+    values = response_values(response) if response is not None else {}
+    if survey.effective_status() == "closed":
+        return _private(render_template("surveys/answer_closed.html", survey=survey, response=response,
+                                        household=acting.household, values=values, lang=_lang(),
+                                        pages=_pages(survey, acting.household)))
+    return _render_form(acting, survey, response, values=shown_values(values),
+                        consent=response is not None and response.sensitive_consent_at is not None)
+
+
+@bp.post("/s/<int:survey_id>")
+def save(survey_id: int):
+    acting, survey, away = _load(survey_id)
+    if away is not None:
+        return away
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        abort(400)
+    household = acting.household
+    raw = raw_answers(survey, request.form, request.files)
+    action = form.chosen_action()
+    if action == "check":
+        return jsonify(ok=True, hidden=sorted(hidden_questions(survey, household, raw)))
+    if survey.effective_status() != "open":
+        return _refused(survey, _("This survey is closed. Your answers can no longer be changed."))
+    response = find_response(survey, household)
+    # A submitted response stays submitted: every later save is a checked edit, never a draft again.
+    submit = action == "submit" or (response is not None and response.status == "submitted")
+    consent = request.form.get(CONSENT_FIELD) == "1"
+    values, errors = clean_answers(survey, household, raw, lang=_lang(), consent=consent, check_required=submit,
+                                   previous=response_values(response) if response is not None else {})
+    if errors:
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(ok=False, errors=errors, hidden=sorted(hidden_questions(survey, household, raw))), 400
+        flash(_("Some answers need another look. They are marked below."), "error")
+        return _render_form(acting, survey, response, values=shown_raw(raw), errors=errors, consent=consent,
+                            status=400)
+    try:
+        response, raced = _save(acting, survey, values, submit=submit, consent=consent)
+    except SurveyStateError:
+        db.session.rollback()
+        return _refused(survey, _("This survey is closed. Your answers can no longer be changed."))
+    except ResponseConflict:
+        db.session.rollback()
+        return _refused(survey, _("Someone else was saving this household's answers at the same moment. Please "
+                                  "try again."), status=409)
+    db.session.commit()
+    message = _("Your answers were submitted.") if response.status == "submitted" and action == "submit" else \
+        _("Your answers were saved. You can change them until the survey closes.")
+    if raced:
+        message = _("This household's answers were also being saved another way at the same moment (for example "
+                    "on paper). Yours were saved as the latest version; the other one is kept in the history.")
+    if _wants_json():
+        return jsonify(ok=True, status=response.status, receipt=response.receipt if submit else None,
+                       version=response.version, message=message,
+                       hidden=sorted(hidden_questions(survey, household, raw, consent=consent)),
+                       next=url_for(".receipt", survey_id=survey.id) if submit else None)
+    flash(message, "warning" if raced else "info")
+    if submit:
+        return redirect(url_for(".receipt", survey_id=survey.id))
+    return redirect(url_for(".show", survey_id=survey.id))
+
+
+def _save(acting, survey, values, *, submit: bool, consent: bool):
+    """Save; when another request created the response in the same moment, save again as an edit of it (one
+    response per household, the other version kept in the history). Returns (response, whether it raced)."""
+    for attempt in (1, 2):
+        try:
+            response = save_response(acting.staff, survey, acting.household, values, channel=acting.channel,
+                                     staff=acting.staff, submit=submit, sensitive_consent=consent)
+            return response, attempt > 1
+        except ResponseConflict:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _refused(survey: Survey, message: str, status: int = 409):
+    if _wants_json():
+        return jsonify(ok=False, message=message), status
+    flash(message, "error")
+    return redirect(url_for(".show", survey_id=survey.id))
+
+
+@bp.get("/s/<int:survey_id>/receipt")
+def receipt(survey_id: int):
+    acting, survey, away = _load(survey_id)
+    if away is not None:
+        return away
+    response = find_response(survey, acting.household)
+    if response is None or response.status != "submitted":
+        return redirect(url_for(".show", survey_id=survey.id))
+    return _private(render_template("surveys/answer_receipt.html", survey=survey, response=response,
+                                    household=acting.household, lang=_lang()))
+
+
+@bp.get("/s/<int:survey_id>/photo/<name>")
+def photo(survey_id: int, name: str):
+    """The household's own photo answer; it is never served to another household."""
+    acting, survey, away = _load(survey_id)
+    if away is not None:
+        abort(404)
+    response = find_response(survey, acting.household)
+    question = next((q for q in survey.questions if q.name == name and q.type == "photo"), None)
+    relative = response_values(response).get(name) if response is not None and question is not None else None
+    path = stored_file(relative) if relative else None
+    if path is None:
+        abort(404)
+    result = send_file(path, mimetype="image/jpeg", max_age=0, conditional=True)
+    result.headers["Cache-Control"] = "private, no-store"
+    return result
