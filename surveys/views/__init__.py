@@ -1,7 +1,8 @@
 """Survey blueprints, registered by ``app.py`` after the participation ones."""
 
 from surveys.views.answer import bp as answer_bp  # noqa: E402
+from surveys.views.builder import bp as builder_bp  # noqa: E402
 from surveys.views.response_import import bp as response_import_bp  # noqa: E402
 from surveys.views.results import bp as results_bp  # noqa: E402
 
-BLUEPRINTS = [response_import_bp, results_bp, answer_bp]
+BLUEPRINTS = [response_import_bp, builder_bp, results_bp, answer_bp]
