@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 surveys_cli = AppGroup("surveys", help="Needs surveys: XLSForm and response imports.")
 
 # Modules that add commands to ``surveys_cli`` (with ``@surveys_cli.command``) when imported.
-COMMAND_MODULES: list[str] = ["surveys.cli_responses", "surveys.cli_lifecycle"]
+COMMAND_MODULES: list[str] = ["surveys.cli_responses", "surveys.cli_lifecycle", "surveys.cli_xlsform"]
 
 
 def init_app(app: Flask) -> None:

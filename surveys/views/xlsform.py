@@ -1,0 +1,92 @@
+"""XLSForm upload (a new draft survey for a community) and download (any survey as .xlsx)."""
+import io
+
+from flask import (
+    Blueprint,
+    abort,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SubmitField
+
+from participation.extensions import db
+from participation.operations.communities import community_by_code
+from participation.permissions import (
+    can_manage_community,
+    can_view_community,
+    role_required,
+)
+from surveys.models import Survey
+from surveys.xlsform import XLSFormError
+from surveys.xlsform_export import export_xlsform
+from surveys.xlsform_import import MAX_BYTES, import_xlsform
+
+bp = Blueprint("survey_xlsform", __name__)
+
+MANAGE_ROLES = ("admin", "organiser")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+RESULT_KEY = "xlsform_import_result"
+
+
+class XLSFormUploadForm(FlaskForm):
+    file = FileField(_l("XLSForm file (.xlsx, .xls, .csv or .md)"),
+                     validators=[FileRequired(_l("Choose the file to import."))],
+                     render_kw={"accept": ".xlsx,.xls,.xlsm,.csv,.md"})
+    submit = SubmitField(_l("Check and import"))
+
+
+def _managed_community(code: str):
+    community = community_by_code(code)
+    if community is None or not can_view_community(current_user, community):
+        abort(404)
+    if not can_manage_community(current_user, community):
+        abort(403)
+    return community
+
+
+@bp.route("/c/<community_code>/surveys/import-xlsform", methods=["GET", "POST"])
+@role_required(*MANAGE_ROLES)
+def upload(community_code: str):
+    community = _managed_community(community_code)
+    form = XLSFormUploadForm()
+    status, errors = 200, None
+    if form.validate_on_submit():
+        upload_file = form.file.data
+        data = upload_file.stream.read(MAX_BYTES + 1)
+        try:
+            result = import_xlsform(current_user, community, data, upload_file.filename or "")
+        except XLSFormError as error:
+            db.session.rollback()
+            errors, status = error.errors, 422
+        else:
+            db.session.commit()
+            session[RESULT_KEY] = {"id": result.survey.id, "title": result.survey.label(),
+                                   "questions": len(result.survey.questions), "warnings": result.warnings}
+            return redirect(url_for("survey_xlsform.upload", community_code=community.code))
+    elif form.is_submitted():
+        status = 400
+    result = session.pop(RESULT_KEY, None) if request.method == "GET" else None
+    return render_template("surveys/xlsform_import.html", form=form, community=community, errors=errors,
+                           result=result), status
+
+
+@bp.get("/surveys/<int:survey_id>/xlsform.xlsx")
+@role_required(*MANAGE_ROLES)
+def download(survey_id: int):
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        abort(404)
+    if not survey.is_template:
+        _managed_community(survey.community.code)
+    data = export_xlsform(survey)
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, max_age=0,
+                     download_name=_("survey-%(id)d.xlsx", id=survey.id))
