@@ -350,7 +350,7 @@ def _place(row: int, household: Household, status: str) -> dict:
 def template_workbook(survey: Survey, lang: str = "zh") -> bytes:
     """An empty answer sheet for this survey (楼栋, 单元, 房号 and each question's name) and a sheet that explains
     every column: the question, its type, and the choice names to write."""
-    from openpyxl import Workbook   # only this path needs it
+    from openpyxl import Workbook  # only this path needs it
 
     workbook = Workbook()
     answers = workbook.active

@@ -6,6 +6,8 @@ from flask import Flask
 
 from participation.extensions import db
 from participation.operations.demo import DISTRICT, DemoRefused, seed_demo
+# The CLI is the top layer: it may reach into the survey engine (participation itself never imports surveys).
+from surveys.demo import seed_demo_surveys
 
 
 def register(app: Flask) -> None:
@@ -28,6 +30,7 @@ def register(app: Flask) -> None:
                 f"this database holds data that is not demo data ({found['communities']} communities, "
                 f"{found['users']} accounts); seed-demo only runs on an empty database or on its own demo. "
                 "Nothing was changed.") from refusal
+        surveys = seed_demo_surveys()
         db.session.commit()
         for place in result.omitted_codes:
             click.echo(f"note: the code of {place} was changed since the demo issued it; not printed", err=True)
@@ -36,10 +39,10 @@ def register(app: Flask) -> None:
         if as_json:
             click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
             return
-        _summary(result, time.perf_counter() - started)
+        _summary(result, surveys, time.perf_counter() - started)
 
 
-def _summary(result, seconds: float) -> None:
+def _summary(result, surveys: dict, seconds: float) -> None:
     added = result.added
     households = sum(c["households"] for c in result.communities)
     click.echo(f"Demo: 长春市{DISTRICT}, {len(result.communities)} communities, {households} households "
@@ -48,6 +51,8 @@ def _summary(result, seconds: float) -> None:
     for community in result.communities:
         click.echo(f"  {community['code']}  {community['name']}: {community['buildings']} buildings, "
                    f"{community['households']} households — residents enter at /r/{community['code']}")
+    click.echo(f"Surveys in NG001: an open needs survey about 60 % answered and a closed one (added now: "
+               f"{surveys['surveys']} surveys, {surveys['responses']} responses)")
     click.echo("Staff logins at /login (username / password):")
     for user in result.users:
         click.echo(f"  {user['role']:<10} {user['username']} / {user['password']}")

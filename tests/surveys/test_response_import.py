@@ -245,4 +245,4 @@ def test_answers_are_stored_one_row_per_value(survey):
                               .where(Question.name == "order").order_by(Answer.rank)).all()
     assert [tuple(r) for r in rows] == [("light", 1, None), ("bench", 2, None)]
     age = db.session.scalar(select(Answer.number).join(Question).where(Question.name == "age"))
-    assert age == Decimal("67")
+    assert age == Decimal(67)

@@ -1,0 +1,268 @@
+"""The demo's surveys, in 曙光里小区 (NG001): an open 需求调查 about 60 % answered, and a closed 意见征集.
+
+Called by ``flask seed-demo`` after the roster demo. Deterministic: every answer comes from a ``random.Random``
+seeded with the demo seed and the household's address, so it never depends on what else exists. Idempotent: a
+survey is found again by its community and Chinese title, and only households without a response get one.
+
+Answers are drawn as raw form values, checked by ``clean_answers`` exactly like a web submission, then inserted in
+bulk (about 175 responses × 60 answer rows): one ORM insert of the responses, one executemany of the answers and
+one of the revisions, instead of a save per household.
+"""
+import random
+from datetime import timedelta
+
+from sqlalchemy import insert, select
+
+from participation.extensions import db
+from participation.models import Building, CatalogueItem, Community, FieldFinding, Household, Unit, User
+from participation.models.types import utcnow
+from participation.operations.codes import ALPHABET
+from participation.operations.demo import COMMUNITIES, SEED, USERS
+from surveys.answers import clean_answers
+from surveys.builder_questions import add_section_raw, append_question, renumber
+from surveys.itemblock import add_elevator_question, add_item_block
+from surveys.models import Answer, Choice, Response, ResponseRevision, Survey
+from surveys.operations import RECEIPT_LENGTH, answer_rows, jsonable
+
+COMMUNITY = COMMUNITIES[0][0]   # 曙光里小区: the field survey, the grid worker, the owner representative
+NEEDS_TITLE = {"zh": "曙光里小区改造需求调查", "en": "Shuguangli renovation needs survey"}
+NEEDS_DESCRIPTION = {"zh": "请告诉我们您家需要改造哪些项目、先做哪些。每户填写一份，截止前可以修改。",
+                     "en": "Tell us which items your household needs and which should come first. One answer per "
+                           "household; you can change it until the survey closes."}
+OPINION_TITLE = {"zh": "楼道照明改造方案意见征集", "en": "Stairwell lighting plan: your views"}
+OPINION_DESCRIPTION = {"zh": "楼道照明改造方案已在各单元门口张贴，请提出您的意见。",
+                       "en": "The stairwell lighting plan is posted at every entrance; tell us what you think."}
+ANSWER_SHARE = {"needs": 0.65, "opinion": 0.45}   # of occupied households: about 60 % and 43 % of all households
+ELEVATOR_BUILDINGS = ("1", "2", "3", "4", "5")    # units where the field survey found room for an elevator
+COMMENTS = (
+    "希望先解决屋顶漏雨的问题。", "楼道太黑了，老人晚上上下楼不安全。", "停车太乱，消防通道经常被堵。",
+    "施工期间请注意噪音，家里有老人和孩子。", "希望能加装电梯，住六楼上下楼太难了。", "雨季小区门口积水严重。",
+    "电动车充电桩越多越好。", "垃圾点离楼太近，夏天有味道。", "希望改造过程多公示、多听居民意见。",
+)
+OPINION_COMMENTS = ("灯的亮度可以再高一些。", "希望用声控加人体感应的灯。", "施工时间尽量避开午休。",
+                    "一楼门口也需要一盏灯。")
+
+
+def seed_demo_surveys() -> dict:
+    """Add the demo surveys and their answers where missing; returns what was added. Never commits."""
+    added = {"surveys": 0, "responses": 0}
+    community = db.session.scalar(select(Community).filter_by(code=COMMUNITY))
+    organiser = db.session.scalar(select(User).filter_by(username=USERS["organiser"][0]))
+    grid = db.session.scalar(select(User).filter_by(username=USERS["grid"][0]))
+    if community is None or organiser is None or grid is None:
+        return added
+    now = utcnow().replace(microsecond=0)
+    households = _households(community)
+    needs = _find(community, NEEDS_TITLE)
+    if needs is None:
+        needs = _needs_survey(community, organiser, opened=now - timedelta(days=18), closes=now + timedelta(days=40))
+        added["surveys"] += 1
+    if needs.is_accepting(now):
+        added["responses"] += _answer(needs, households, "needs", _needs_raw, grid, now)
+    opinion = _find(community, OPINION_TITLE)
+    if opinion is None:
+        opinion = _opinion_survey(community, organiser, opened=now - timedelta(days=75))
+        added["surveys"] += 1
+    if opinion.status == "open":   # answered while it ran, then closed: answers go in before the close
+        added["responses"] += _answer(opinion, households, "opinion", _opinion_raw, grid, now - timedelta(days=46))
+        opinion.close(now=now - timedelta(days=45))
+    db.session.flush()
+    return added
+
+
+def _find(community: Community, title: dict) -> Survey | None:
+    surveys = db.session.scalars(select(Survey).where(Survey.community_id == community.id)).all()
+    return next((survey for survey in surveys if survey.title.get("zh") == title["zh"]), None)
+
+
+def _households(community: Community) -> list[Household]:
+    return list(db.session.scalars(
+        select(Household).join(Unit, Household.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
+        .where(Building.community_id == community.id).order_by(Building.sort_key, Unit.sort_key, Household.sort_key)))
+
+
+# ---------------------------------------------------------------------------------------------------- structure
+
+def _needs_survey(community: Community, organiser: User, *, opened, closes) -> Survey:
+    survey = Survey(community=community, title=dict(NEEDS_TITLE), description=dict(NEEDS_DESCRIPTION),
+                    created_by_id=organiser.id, closes_at=closes)
+    db.session.add(survey)
+    about = add_section_raw(survey, {"zh": "您家的情况", "en": "Your household"}, name="about")
+    append_question(survey, about, name="residents", type="integer", required=True,
+                    label={"zh": "您家常住几口人？", "en": "How many people live in your home?"},
+                    settings={"min": 1, "max": 12})
+    append_question(survey, about, name="elderly", type="yes_no", required=True,
+                    label={"zh": "家里有60岁以上的老人吗？", "en": "Does anyone aged 60 or over live with you?"})
+    items = add_section_raw(survey, {"zh": "改造项目", "en": "Renovation items"}, name="items")
+    catalogue = list(db.session.scalars(select(CatalogueItem).where(CatalogueItem.retired_at.is_(None))
+                                        .order_by(CatalogueItem.code)))
+    add_item_block(survey, catalogue, section=items)
+    elevator = add_section_raw(survey, {"zh": "加装电梯", "en": "Adding an elevator"}, name="elevator_page")
+    add_elevator_question(survey, section=elevator, item=next((i for i in catalogue if i.code == "I14"), None))
+    other = add_section_raw(survey, {"zh": "意见和建议", "en": "Comments"}, name="comments_page")
+    append_question(survey, other, name="comments", type="long_text",
+                    label={"zh": "您对这次改造还有什么意见和建议？", "en": "Anything else about the renovation?"})
+    db.session.flush()
+    renumber(survey)
+    _mark_elevator_units(community)
+    survey.open(now=opened)
+    return survey
+
+
+def _opinion_survey(community: Community, organiser: User, *, opened) -> Survey:
+    survey = Survey(community=community, title=dict(OPINION_TITLE), description=dict(OPINION_DESCRIPTION),
+                    created_by_id=organiser.id)
+    db.session.add(survey)
+    page = add_section_raw(survey, {"zh": "意见", "en": "Your views"}, name="views")
+    satisfied = append_question(survey, page, name="plan_opinion", type="select_one", required=True,
+                                label={"zh": "您对楼道照明改造方案是否满意？",
+                                       "en": "Are you satisfied with the plan?"})
+    for position, (name, zh, en) in enumerate((("satisfied", "满意", "Satisfied"),
+                                                ("mostly", "基本满意", "Mostly satisfied"),
+                                                ("unsatisfied", "不满意", "Not satisfied")), 1):
+        satisfied.choices.append(Choice(name=name, label={"zh": zh, "en": en}, position=position))
+    concerns = append_question(survey, page, name="concerns", type="select_multiple",
+                               label={"zh": "您最关心哪些方面？（可多选）", "en": "What matters most to you?"})
+    for position, (name, zh, en) in enumerate((("brightness", "亮度", "Brightness"),
+                                                ("sensor", "感应开关", "Sensor switches"),
+                                                ("noise", "施工噪音", "Building noise"),
+                                                ("schedule", "施工时间", "Schedule"),
+                                                ("safety", "用电安全", "Electrical safety")), 1):
+        concerns.choices.append(Choice(name=name, label={"zh": zh, "en": en}, position=position))
+    append_question(survey, page, name="suggestion", type="text",
+                    label={"zh": "其他建议", "en": "Other suggestions"})
+    db.session.flush()
+    renumber(survey)
+    survey.open(now=opened)
+    return survey
+
+
+def _mark_elevator_units(community: Community) -> None:
+    """Where the field survey found room for an elevator, unless an organiser has marked units already."""
+    units = [unit for building in community.buildings for unit in building.units]
+    if not any(unit.elevator_possible for unit in units):
+        for unit in units:
+            unit.elevator_possible = unit.building.name in ELEVATOR_BUILDINGS
+
+
+# ---------------------------------------------------------------------------------------------------- answers
+
+def _answer(survey: Survey, households: list[Household], kind: str, draw, grid: User, until) -> int:
+    """Responses for the households the seed says answered and that have none yet; returns how many were added."""
+    answered = set(db.session.scalars(select(Response.household_id).where(Response.survey_id == survey.id)))
+    findings = _findings(survey.community)
+    grid_buildings = {building.id for building in grid.buildings}
+    span = max((until - survey.opens_at).total_seconds(), 3600)
+    new: list[tuple[Response, dict]] = []
+    for household in households:
+        unit = household.unit
+        rng = random.Random(f"{SEED}:survey:{kind}:{unit.building.name}:{unit.name}:{household.room}")
+        if household.occupancy == "vacant" or rng.random() >= ANSWER_SHARE[kind] or household.id in answered:
+            continue
+        raw = draw(survey, household, rng, findings)
+        values, errors = clean_answers(survey, household, raw)
+        if errors:   # the drawing rules and the survey disagree: a bug here, never demo data that breaks pages
+            raise RuntimeError(f"demo answers refused for {household.room}: {errors}")
+        channel, staff = "web", None
+        if unit.building_id in grid_buildings:
+            pick = rng.random()
+            channel = "paper" if pick < 0.1 else "door_to_door" if pick < 0.2 else "web"
+            staff = grid if channel != "web" else None
+        when = survey.opens_at + timedelta(seconds=int(span * rng.random() ** 1.6))   # most answer early
+        response = Response(survey_id=survey.id, household_id=household.id, status="submitted", channel=channel,
+                            staff_id=getattr(staff, "id", None), version=1, created_at=when, updated_at=when,
+                            submitted_at=when, receipt="R" + "".join(rng.choice(ALPHABET)
+                                                                     for _ in range(RECEIPT_LENGTH)))
+        new.append((response, values))
+    if not new:
+        return 0
+    db.session.add_all(response for response, _values in new)
+    db.session.flush()
+    by_name = {question.name: question for question in survey.questions}
+    answers, revisions = [], []
+    for response, values in new:
+        for name, value in values.items():
+            for row in answer_rows(by_name[name], value):
+                answers.append({"response_id": response.id, "question_id": row.question_id, "choice": row.choice,
+                                "rank": row.rank, "number": row.number, "text_value": row.text_value,
+                                "date_value": row.date_value})
+        revisions.append({"response_id": response.id, "version": 1, "status": "submitted",
+                          "channel": response.channel, "staff_id": response.staff_id, "values": jsonable(values),
+                          "saved_at": response.submitted_at})
+    db.session.execute(insert(Answer), answers)
+    db.session.execute(insert(ResponseRevision), revisions)
+    return len(new)
+
+
+def _findings(community: Community) -> dict[str, str]:
+    rows = db.session.execute(select(CatalogueItem.code, FieldFinding.condition)
+                              .join(FieldFinding, FieldFinding.item_id == CatalogueItem.id)
+                              .where(FieldFinding.community_id == community.id))
+    return dict(rows.all())
+
+
+# Need levels by category: (need, neutral) probabilities; the rest say "no".
+NEED_ODDS = {"basic": (0.82, 0.12), "improvement": (0.5, 0.3), "upgrade": (0.3, 0.4)}
+SHARE_ODDS = {"improvement": 0.55, "upgrade": 0.4}
+PRIORITY_WEIGHT = {"basic": 5.0, "improvement": 2.5, "upgrade": 1.0}
+BANDS = (("none", 30), ("up_to_500", 35), ("up_to_2000", 22), ("up_to_5000", 10), ("over_5000", 3))
+
+
+def _needs_raw(survey: Survey, household: Household, rng: random.Random, findings: dict) -> dict:
+    """One household's answers: basic items mostly needed (less where the field survey found them good), upgrade
+    items split; priorities among what it needs, basic items first; elevator support rising with the floor."""
+    elderly = rng.random() < 0.45
+    raw: dict = {"residents": str(rng.choice((1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 6))), "elderly": "yes" if elderly else "no"}
+    needed: list[tuple[str, float]] = []
+    for question in survey.questions:
+        if question.role != "item_need" or question.item is None:
+            continue
+        item = question.item
+        need, neutral = NEED_ODDS.get(item.category, (0.4, 0.3))
+        if findings.get(item.code) in ("good", "not_applicable"):
+            need, neutral = 0.15, 0.45
+        elif findings.get(item.code) in ("needs_repair", "missing") and item.category != "basic":
+            need = min(need + 0.2, 0.9)
+        if item.code in ("I04", "I05", "U05", "U06") and elderly:
+            need = min(need + 0.3, 0.95)
+        if item.code == "I14":
+            need = min(0.15 + 0.12 * household.floor, 0.9)
+        draw = rng.random()
+        level = "need" if draw < need else "neutral" if draw < need + neutral else "no"
+        raw[question.name] = level
+        if level == "need":
+            weight = PRIORITY_WEIGHT.get(item.category, 1.0) * (2.0 if findings.get(item.code) == "missing" else 1.0)
+            needed.append((item.code, weight))
+            share = f"share_{item.code}"
+            if item.category in SHARE_ODDS and any(q.name == share for q in survey.questions):
+                raw[share] = "yes" if rng.random() < SHARE_ODDS[item.category] else "no"
+    raw["priorities"] = _weighted_order(rng, needed, 5)
+    raw["cofunding_band"] = rng.choices([name for name, _w in BANDS], weights=[w for _n, w in BANDS])[0]
+    if household.floor > 1 and household.unit.elevator_possible:
+        support = min(0.1 + 0.14 * household.floor, 0.9)
+        draw = rng.random()
+        raw["elevator"] = "support" if draw < support else "neutral" if draw < support + 0.15 else "oppose"
+    if rng.random() < 0.18:
+        raw["comments"] = rng.choice(COMMENTS)
+    return raw
+
+
+def _weighted_order(rng: random.Random, options: list[tuple[str, float]], top: int) -> list[str]:
+    """Up to ``top`` codes drawn without replacement, heavier weights more likely first."""
+    pool, picked = list(options), []
+    while pool and len(picked) < top:
+        code = rng.choices([code for code, _w in pool], weights=[w for _c, w in pool])[0]
+        picked.append(code)
+        pool = [(c, w) for c, w in pool if c != code]
+    return picked
+
+
+def _opinion_raw(survey: Survey, household: Household, rng: random.Random, findings: dict) -> dict:
+    raw: dict = {"plan_opinion": rng.choices(("satisfied", "mostly", "unsatisfied"), weights=(50, 35, 15))[0]}
+    concerns = [name for name, odds in (("brightness", 0.5), ("sensor", 0.45), ("noise", 0.2), ("schedule", 0.15),
+                                        ("safety", 0.3)) if rng.random() < odds]
+    if concerns:
+        raw["concerns"] = concerns
+    if rng.random() < 0.12:
+        raw["suggestion"] = rng.choice(OPINION_COMMENTS)
+    return raw
