@@ -22,6 +22,8 @@ import re
 
 from flask_babel import gettext as _
 
+from surveys import expressions
+
 ZH_COLUMN, EN_COLUMN = "Chinese (zh)", "English (en)"
 LANGUAGE_COLUMNS = {"zh": ZH_COLUMN, "en": EN_COLUMN}
 TRANSLATED = ("label", "hint", "required_message", "constraint_message")
@@ -90,34 +92,12 @@ def yes_no_value(value) -> bool | None:
 
 # --- expressions (relevant, constraint) ---
 
-# The XLSForm subset the server evaluates (issue #3 item 2). Anything else would be silently wrong, so it is refused.
-ALLOWED_FUNCTIONS = {"selected", "count-selected", "not", "string-length", "if", "regex", "today", "true", "false"}
-_STRINGS = re.compile(r"'[^']*'|\"[^\"]*\"")
-_REFERENCE = re.compile(r"\$\{([^}]*)\}")
-_FUNCTION = re.compile(r"([A-Za-z_][\w:.-]*)\s*\(")
-_KEYWORDS = {"and", "or", "div", "mod"}
-
-
 def expression_problem(text: str, names: set[str]) -> str | None:
-    """Why ``text`` cannot be used here (an unknown name, an unsupported function, a path), or None when it can."""
+    """Why ``text`` cannot be used here (outside the evaluator's subset, or naming an unknown question), or None."""
     try:
-        from surveys import expressions
-    except ImportError:  # the evaluator has not landed yet: check names and functions by pattern
-        expressions = None
-    if expressions is not None:
-        try:
-            references = expressions.parse(text).references
-        except expressions.ExpressionError as error:
-            return _("the expression %(expression)s cannot be used: %(reason)s", expression=text, reason=str(error))
-    else:
-        bare = _STRINGS.sub("''", text)
-        for function in _FUNCTION.findall(bare):
-            if function.lower() not in _KEYWORDS and function not in ALLOWED_FUNCTIONS:
-                return _("the function %(function)s() in %(expression)s is not supported.", function=function,
-                         expression=text)
-        if "/" in _REFERENCE.sub("", bare):
-            return _("%(expression)s uses a path; refer to questions as ${name}.", expression=text)
-        references = set(_REFERENCE.findall(bare))
+        references = expressions.parse(text).references
+    except expressions.ExpressionError as error:
+        return _("the expression %(expression)s cannot be used: %(reason)s", expression=text, reason=str(error))
     unknown = sorted(name for name in references if name not in names)
     if unknown:
         return _("%(expression)s refers to %(names)s, which is not a question of this form.", expression=text,
