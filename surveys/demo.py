@@ -52,19 +52,21 @@ def seed_demo_surveys() -> dict:
     if community is None or organiser is None or grid is None:
         return added
     now = utcnow().replace(microsecond=0)
-    households = _households(community)
+    households = community_households(community)
     needs = _find(community, NEEDS_TITLE)
     if needs is None:
-        needs = _needs_survey(community, organiser, opened=now - timedelta(days=18), closes=now + timedelta(days=40))
+        needs = build_needs_survey(community, organiser, opened=now - timedelta(days=18),
+                                   closes=now + timedelta(days=40))
         added["surveys"] += 1
     if needs.is_accepting(now):
-        added["responses"] += _answer(needs, households, "needs", _needs_raw, grid, now)
+        added["responses"] += bulk_answers(needs, households, "needs", needs_answers, grid, now)
     opinion = _find(community, OPINION_TITLE)
     if opinion is None:
         opinion = _opinion_survey(community, organiser, opened=now - timedelta(days=75))
         added["surveys"] += 1
     if opinion.status == "open":   # answered while it ran, then closed: answers go in before the close
-        added["responses"] += _answer(opinion, households, "opinion", _opinion_raw, grid, now - timedelta(days=46))
+        added["responses"] += bulk_answers(opinion, households, "opinion", _opinion_raw, grid,
+                                           now - timedelta(days=46))
         opinion.close(now=now - timedelta(days=45))
     db.session.flush()
     return added
@@ -75,7 +77,7 @@ def _find(community: Community, title: dict) -> Survey | None:
     return next((survey for survey in surveys if survey.title.get("zh") == title["zh"]), None)
 
 
-def _households(community: Community) -> list[Household]:
+def community_households(community: Community) -> list[Household]:
     return list(db.session.scalars(
         select(Household).join(Unit, Household.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
         .where(Building.community_id == community.id).order_by(Building.sort_key, Unit.sort_key, Household.sort_key)))
@@ -83,9 +85,9 @@ def _households(community: Community) -> list[Household]:
 
 # ---------------------------------------------------------------------------------------------------- structure
 
-def _needs_survey(community: Community, organiser: User, *, opened, closes) -> Survey:
+def build_needs_survey(community: Community, organiser: User | None, *, opened, closes) -> Survey:
     survey = Survey(community=community, title=dict(NEEDS_TITLE), description=dict(NEEDS_DESCRIPTION),
-                    created_by_id=organiser.id, closes_at=closes)
+                    created_by_id=getattr(organiser, "id", None), closes_at=closes)
     db.session.add(survey)
     about = add_section_raw(survey, {"zh": "您家的情况", "en": "Your household"}, name="about")
     append_question(survey, about, name="residents", type="integer", required=True,
@@ -147,17 +149,20 @@ def _mark_elevator_units(community: Community) -> None:
 
 # ---------------------------------------------------------------------------------------------------- answers
 
-def _answer(survey: Survey, households: list[Household], kind: str, draw, grid: User, until) -> int:
-    """Responses for the households the seed says answered and that have none yet; returns how many were added."""
+def bulk_answers(survey: Survey, households: list[Household], kind: str, draw, grid: User | None, until, *,
+                 share: float | None = None) -> int:
+    """Responses for the households the seed says answered (``share`` of the occupied ones, by default the demo's)
+    and that have none yet; returns how many were added. Also used by ``bench/survey_summaries.py``."""
     answered = set(db.session.scalars(select(Response.household_id).where(Response.survey_id == survey.id)))
-    findings = _findings(survey.community)
-    grid_buildings = {building.id for building in grid.buildings}
+    findings = field_findings(survey.community)
+    grid_buildings = {building.id for building in grid.buildings} if grid is not None else set()
+    share = ANSWER_SHARE[kind] if share is None else share
     span = max((until - survey.opens_at).total_seconds(), 3600)
     new: list[tuple[Response, dict]] = []
     for household in households:
         unit = household.unit
         rng = random.Random(f"{SEED}:survey:{kind}:{unit.building.name}:{unit.name}:{household.room}")
-        if household.occupancy == "vacant" or rng.random() >= ANSWER_SHARE[kind] or household.id in answered:
+        if household.occupancy == "vacant" or rng.random() >= share or household.id in answered:
             continue
         raw = draw(survey, household, rng, findings)
         values, errors = clean_answers(survey, household, raw)
@@ -194,7 +199,7 @@ def _answer(survey: Survey, households: list[Household], kind: str, draw, grid: 
     return len(new)
 
 
-def _findings(community: Community) -> dict[str, str]:
+def field_findings(community: Community) -> dict[str, str]:
     rows = db.session.execute(select(CatalogueItem.code, FieldFinding.condition)
                               .join(FieldFinding, FieldFinding.item_id == CatalogueItem.id)
                               .where(FieldFinding.community_id == community.id))
@@ -208,7 +213,7 @@ PRIORITY_WEIGHT = {"basic": 5.0, "improvement": 2.5, "upgrade": 1.0}
 BANDS = (("none", 30), ("up_to_500", 35), ("up_to_2000", 22), ("up_to_5000", 10), ("over_5000", 3))
 
 
-def _needs_raw(survey: Survey, household: Household, rng: random.Random, findings: dict) -> dict:
+def needs_answers(survey: Survey, household: Household, rng: random.Random, findings: dict) -> dict:
     """One household's answers: basic items mostly needed (less where the field survey found them good), upgrade
     items split; priorities among what it needs, basic items first; elevator support rising with the floor."""
     elderly = rng.random() < 0.45
