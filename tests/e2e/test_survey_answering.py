@@ -134,3 +134,15 @@ def test_answering_across_pages_with_the_network_dropping_midway(page, context, 
     expect(page.get_by_role("button", name="下一页")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     shot(page, "35-survey-360px-large-text")
+
+
+def test_the_organiser_sees_the_answer_in_the_charts(page, live_server, login, survey_id, shot):
+    """Runs after the resident's submission above: the organiser's results page counts it and draws the charts."""
+    login(page, "organiser")
+    page.goto(f"{live_server}/surveys/{survey_id}/results")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(TITLE)
+    expect(page.locator(".results-figures")).to_contain_text(re.compile(r"\b1\s*/\s*\d+"))
+    page.wait_for_selector(".main-svg")                              # plotly.js drew from the JSON blocks
+    assert page.locator(".main-svg").count() >= 2
+    assert page.evaluate("typeof Plotly !== 'undefined' && Plotly.version") == "4.1.1"
+    shot(page, "36-organiser-results-charts")
