@@ -10,6 +10,9 @@ strict xfail, so it shows in every run and fails loudly once fixed.
 
 The cross-scope tests (community B, building 2) derive their expectation from a row: 404 where the actor is allowed
 on A, and 403 where the role may never use the page — unless ``cross`` says otherwise for a role.
+
+A rule whose answer depends on the state of its object (a survey that is a draft, closed or a template) has one row
+here for its main case and more in ``VARIANTS``, which every test runs like the rows of ``CASES``.
 """
 from dataclasses import dataclass, field
 
@@ -24,9 +27,12 @@ DEFAULT_PARAMS = {
     "community_code": "community", "household_id": "household", "unit_id": "unit", "building_id": "building",
     "item_code": "item", "code": "catalogue_item", "locality_id": "locality", "rule_id": "rule", "user_id": "user",
     "organisation_id": "organisation",
+    # surveys: the draft of A that the builder edits, and its page, question and choice
+    "survey_id": "survey", "section_id": "section", "question_id": "question", "choice_id": "choice",
 }
 # The parameters whose object belongs to a community (or, for admins, a district or locality): out of scope → 404.
-SCOPED_PARAMS = {"community_code", "household_id", "unit_id", "building_id", "user_id", "locality_id", "rule_id"}
+SCOPED_PARAMS = {"community_code", "household_id", "unit_id", "building_id", "user_id", "locality_id", "rule_id",
+                 "survey_id"}
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,20 @@ SLIP_USERS = (ADMIN, ORGANISER, GRID)
 # cross tests pin the order down.
 READER_SCOPE_FIRST = {OWNER_REP: 404, GRID: 404}
 GRID_SCOPE_FIRST = {GRID: 404}
+# Surveys (surveys/views/*): the builder's readers and editors, results for those who see households, files of every
+# household's answers for those who run the community.
+SURVEY_READERS = (ADMIN, ORGANISER, OWNER_REP)
+RESULT_READERS = ROSTER_READERS
+# The answering pages serve the household this browser acts for: the resident's session (or staff in assisted mode,
+# see test_staff_acting_for_the_household_answer_as_it_does). Staff acting for nobody, and visitors, go to the start
+# page with a message, in any community; the resident meets only its own community's surveys.
+NOBODY_ACTING = HOME
+ANSWER_CROSS = {actor: NOBODY_ACTING for actor in STAFF} | {RESIDENT: 404}
+
+
+def answering(resident, *, others=NOBODY_ACTING) -> dict:
+    return roles((), others=others, outsiders=others) | {RESIDENT: resident}
+
 
 ADMIN_PAGE = roles(ADMINS)
 ADMIN_FORM_POST = roles(ADMINS, 400)
@@ -165,9 +185,99 @@ CASES: dict[str, Case] = {
     "/slips/<community_code>/households/<int:household_id>/regenerate": Case(
         get=roles(MANAGERS), post=roles(MANAGERS, Acts(200, "household_code.regenerate")), cross=GRID_SCOPE_FIRST),
     "/slips/<community_code>/buildings/<int:building_id>/poster": Case(get=roles(SLIP_USERS)),
+    # --- survey builder (surveys/views/builder.py): owner representatives read, admins and organisers edit ---
+    "/c/<community_code>/surveys": Case(get=roles(SURVEY_READERS)),
+    # An empty form keeps the radio default "needs" and would create a survey: send an invalid choice instead.
+    "/c/<community_code>/surveys/new": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400),
+                                            data={"kind": "nonsense"}),
+    "/surveys/templates": Case(get=roles(MANAGERS)),
+    "/surveys/templates/new": Case(get=ADMIN_PAGE, post=ADMIN_FORM_POST, data={"kind": "nonsense"}),
+    "/surveys/<int:survey_id>": Case(get=roles(SURVEY_READERS)),
+    "/surveys/<int:survey_id>/preview": Case(get=roles(SURVEY_READERS)),
+    "/surveys/<int:survey_id>/paper": Case(get=roles(SURVEY_READERS), params={"survey_id": "open_survey"},
+                                           query="?unit={unit}"),
+    "/surveys/<int:survey_id>/settings": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400)),
+    "/surveys/<int:survey_id>/items": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400)),
+    "/surveys/<int:survey_id>/copy": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400)),
+    "/surveys/<int:survey_id>/open": Case(
+        post=roles(MANAGERS, Acts(Redirect("/surveys/{draft_to_open}"), "survey.open")),
+        params={"survey_id": "draft_to_open"}),
+    "/surveys/<int:survey_id>/close": Case(
+        post=roles(MANAGERS, Acts(Redirect("/surveys/{open_survey}"), "survey.close")),
+        params={"survey_id": "open_survey"}),
+    "/surveys/<int:survey_id>/delete": Case(
+        post=roles(MANAGERS, Acts(Redirect("/c/{community}/surveys"), "survey.delete")),
+        params={"survey_id": "empty_draft"}),
+    "/surveys/<int:survey_id>/sections/new": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400)),
+    "/surveys/<int:survey_id>/sections/<int:section_id>": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400)),
+    "/surveys/<int:survey_id>/sections/<int:section_id>/delete": Case(
+        post=roles(MANAGERS, Acts(Redirect("/surveys/{survey}"), "survey.section_delete")),
+        params={"section_id": "spare_section"}),
+    # A move without its direction is refused: 400, nothing moved.
+    "/surveys/<int:survey_id>/sections/<int:section_id>/move": Case(post=roles(MANAGERS, 400)),
+    "/surveys/<int:survey_id>/questions/new": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400)),
+    "/surveys/<int:survey_id>/questions/<int:question_id>": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400)),
+    "/surveys/<int:survey_id>/questions/<int:question_id>/delete": Case(
+        post=roles(MANAGERS, Acts(Redirect("/surveys/{survey}"), "survey.question_delete")),
+        params={"question_id": "spare_question"}),
+    "/surveys/<int:survey_id>/questions/<int:question_id>/move": Case(post=roles(MANAGERS, 400)),
+    "/surveys/<int:survey_id>/questions/<int:question_id>/choices": Case(post=roles(MANAGERS, 400)),
+    "/surveys/<int:survey_id>/choices/<int:choice_id>": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400)),
+    "/surveys/<int:survey_id>/choices/<int:choice_id>/delete": Case(
+        post=roles(MANAGERS, Acts(Redirect("/surveys/{survey}"), "survey.choice_delete")),
+        params={"choice_id": "spare_choice"}),
+    "/surveys/<int:survey_id>/choices/<int:choice_id>/move": Case(post=roles(MANAGERS, 400)),
+    # --- XLSForm (surveys/views/xlsform.py) and paper or ODK answers (surveys/views/response_import.py) ---
+    "/c/<community_code>/surveys/import-xlsform": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400)),
+    "/surveys/<int:survey_id>/xlsform.xlsx": Case(get=roles(MANAGERS)),
+    "/surveys/<int:survey_id>/responses/import": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400),
+                                                      params={"survey_id": "open_survey"}),
+    "/surveys/<int:survey_id>/responses/template.xlsx": Case(get=roles(MANAGERS),
+                                                             params={"survey_id": "open_survey"}),
+    # --- results (surveys/views/results.py): agencies never; files of every household for those who run it ---
+    "/surveys/<int:survey_id>/results": Case(get=roles(RESULT_READERS), params={"survey_id": "open_survey"}),
+    "/surveys/<int:survey_id>/follow-up": Case(get=roles(RESULT_READERS), params={"survey_id": "open_survey"}),
+    "/surveys/<int:survey_id>/responses.csv": Case(get=roles(MANAGERS), params={"survey_id": "open_survey"}),
+    "/surveys/<int:survey_id>/responses.xlsx": Case(get=roles(MANAGERS), params={"survey_id": "open_survey"}),
+    "/surveys/<int:survey_id>/responses-long.csv": Case(get=roles(MANAGERS), params={"survey_id": "open_survey"}),
+    # --- answering (surveys/views/answer.py): the open survey the resident's household submitted ---
+    # An empty submission misses the required answer: 400, nothing saved.
+    "/s/<int:survey_id>": Case(get=answering(200), post=answering(400), params={"survey_id": "open_survey"},
+                               cross=ANSWER_CROSS),
+    "/s/<int:survey_id>/receipt": Case(get=answering(200), params={"survey_id": "open_survey"}, cross=ANSWER_CROSS),
+    # The household's own photo answer; nobody else's browser gets it.
+    "/s/<int:survey_id>/photo/<name>": Case(get=answering(200, others=404),
+                                            params={"survey_id": "open_survey", "name": "photo_name"},
+                                            cross={RESIDENT: 404}),
     # --- ending a session: run after every other POST ---
     "/logout": Case(post=everyone(HOME)),
     "/home/leave": Case(post=everyone(HOME)),
 }
 
 LAST_POSTS = ("/logout", "/home/leave")
+
+# The same rule with an object in another state: name → (rule, Case). The template has no community, so its rows
+# are ``public`` (the same template in every scope).
+VARIANTS: dict[str, tuple[str, Case]] = {
+    "a closed survey reads, its answers no longer change": ("/s/<int:survey_id>", Case(
+        get=answering(200), post=answering(Redirect("/s/{closed_survey}")), params={"survey_id": "closed_survey"},
+        cross=ANSWER_CROSS)),
+    "a draft is not there for households": ("/s/<int:survey_id>", Case(
+        get=answering(404), post=answering(404), cross=ANSWER_CROSS)),
+    "a template is not there for households": ("/s/<int:survey_id>", Case(
+        get=answering(404), params={"survey_id": "template"}, public=True)),
+    "templates: organisers read them": ("/surveys/<int:survey_id>", Case(
+        get=roles(MANAGERS), params={"survey_id": "template"}, public=True)),
+    "templates: only admins edit them": ("/surveys/<int:survey_id>/settings", Case(
+        get=ADMIN_PAGE, post=ADMIN_FORM_POST, params={"survey_id": "template"}, public=True)),
+    "templates: organisers copy them": ("/surveys/<int:survey_id>/copy", Case(
+        get=roles(MANAGERS), post=roles(MANAGERS, 400), params={"survey_id": "template"}, public=True)),
+    "templates: their XLSForm": ("/surveys/<int:survey_id>/xlsform.xlsx", Case(
+        get=roles(MANAGERS), params={"survey_id": "template"}, public=True)),
+    "templates: no paper version": ("/surveys/<int:survey_id>/paper", Case(
+        get=roles(MANAGERS, 404), params={"survey_id": "template"}, public=True)),
+    "templates: no results": ("/surveys/<int:survey_id>/results", Case(
+        get=roles(RESULT_READERS, 404), params={"survey_id": "template"}, public=True)),
+    "templates: no answers to import": ("/surveys/<int:survey_id>/responses/import", Case(
+        get=roles(MANAGERS, 404), params={"survey_id": "template"}, public=True)),
+}

@@ -20,13 +20,17 @@ from participation.models.types import utcnow
 from participation.operations.accounts import create_user
 from participation.operations.codes import issue_code
 from participation.operations.uploads import upload_root
+from surveys.models import Answer, Choice, Question, Response, Section, Survey
+from surveys.operations import new_receipt
 from tests.conftest import PASSWORD, csrf_token
-from tests.permission_matrix_cases import (ACTORS, ADMIN, AGENCY, ANONYMOUS, CASES, DEFAULT_PARAMS, GRID, HOTLINE,
-                                           LAST_POSTS, ORGANISER, OWNER_REP, PIPELINE, RESIDENT, SCOPED_PARAMS,
-                                           STAFF, Acts, Redirect)
+from tests.permission_matrix_cases import (ACTORS, ADMIN, AGENCY, ANONYMOUS, ASSISTERS, CASES, DEFAULT_PARAMS, GRID,
+                                           HOTLINE, LAST_POSTS, MANAGERS, ORGANISER, OWNER_REP, PIPELINE, RESIDENT,
+                                           SCOPED_PARAMS, STAFF, VARIANTS, Acts, Redirect)
 
 PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
-ID_PARAMS = {"household_id", "unit_id", "building_id"}
+# Objects inside a community or a survey, whose id must belong to the community (or survey) the URL names.
+ID_PARAMS = {"household_id", "unit_id", "building_id", "section_id", "question_id", "choice_id"}
+QUERY_PARAMS = {"community": "community_code", "unit": "unit_id"}   # world key in a row's query → what it names
 # Scoped to community A (or its building 1), or to the other district; each maps to the row of its role.
 CROSS_ACTORS = {ORGANISER: ORGANISER, OWNER_REP: OWNER_REP, GRID: GRID, AGENCY: AGENCY, PIPELINE: PIPELINE,
                 "district2_admin": ADMIN, "district2_organiser": ORGANISER, "district2_hotline": HOTLINE}
@@ -42,10 +46,68 @@ def _photo(name: str) -> str:
     return relative
 
 
+def _survey(community, status="draft", pages=(("p1", ()),), *, required=()) -> Survey:
+    """A survey of ``community`` (None: a template) through the ORM. ``pages``: (page name, questions), a question
+    being (name, type, choice names); ``required`` names the questions that need an answer."""
+    survey = Survey(community=community, is_template=community is None, status=status,
+                    title={"zh": f"{status}问卷"})
+    position = 0
+    for number, (page, questions) in enumerate(pages, start=1):
+        section = Section(name=page, position=number, label={"zh": f"第{number}页"})
+        survey.sections.append(section)
+        for name, type_, choices in questions:
+            position += 1
+            survey.questions.append(Question(
+                section=section, name=name, type=type_, position=position, label={"zh": name},
+                required=name in required,
+                choices=[Choice(name=c, position=i, label={"zh": c}) for i, c in enumerate(choices, start=1)]))
+    db.session.add(survey)
+    return survey
+
+
+def survey_world(a, b, resident_home):
+    """Community A: the draft the builder edits (a spare page, question and choice to delete), a draft to open, an
+    empty draft to delete, an open survey the resident's household submitted with a photo, a closed survey, and a
+    template. Community B: a draft and an open survey. Returns a function giving the scope keys of A, of B, and of
+    A's surveys with B's pages, questions and choices, to call after the commit (the ids)."""
+    yes_no = ("yes", "no")
+    draft = _survey(a, pages=(("p1", (("q1", "select_one", ("a", "b", "spare")), ("q2", "text", ()))), ("p2", ())))
+    to_open, empty = _survey(a, pages=(("p1", (("q1", "yes_no", ()),)),)), _survey(a)
+    open_a = _survey(a, "open", (("p1", (("need", "select_one", yes_no), ("photo", "photo", ()))),),
+                     required=("need",))
+    closed, template = _survey(a, "closed", (("p1", (("need", "select_one", yes_no),)),)), _survey(None)
+    need, photo = open_a.questions
+    db.session.add(Response(survey=open_a, household=resident_home, status="submitted", receipt=new_receipt(),
+                            channel="web", submitted_at=utcnow(), answers=[
+                                Answer(question=need, choice="yes"),
+                                Answer(question=photo, text_value=_photo("answer"))]))
+    draft_b = _survey(b, pages=(("p1", (("q1", "select_one", ("a", "b")),)),))
+    open_b = _survey(b, "open", (("p1", (("need", "select_one", yes_no),)),))
+
+    def keys(draft, to_open, empty, open_, closed, spare_section, spare_question, spare_choice) -> dict:
+        return {"survey": draft.id, "section": draft.sections[0].id, "question": draft.questions[0].id,
+                "choice": draft.questions[0].choices[0].id, "spare_section": spare_section.id,
+                "spare_question": spare_question.id, "spare_choice": spare_choice.id, "draft_to_open": to_open.id,
+                "empty_draft": empty.id, "open_survey": open_.id, "closed_survey": closed.id,
+                "template": template.id, "photo_name": "photo", "nonsense": "?"}
+
+    def later():
+        question_b = draft_b.questions[0]
+        own = keys(draft, to_open, empty, open_a, closed, draft.sections[1], draft.questions[1],
+                   draft.questions[0].choices[2])
+        # B's drafts mirror A's states for the city-wide control; B has nothing closed, so its open survey stands in
+        # there (what staff and residents get on B is the same for both).
+        other = keys(draft_b, draft_b, draft_b, open_b, open_b, draft_b.sections[0], question_b,
+                     question_b.choices[1])
+        children = ("section", "question", "choice", "spare_section", "spare_question", "spare_choice")
+        return own, other, own | {key: other[key] for key in children}
+    return later
+
+
 @pytest.fixture
 def world(app, reference_data, make_community):
-    """Communities A and B in one district, a second district, and one account per actor (hashed cheaply: the test
-    app's PASSWORD_HASH_METHOD)."""
+    """Communities A and B in one district, a second district, one account per actor (hashed cheaply: the test
+    app's PASSWORD_HASH_METHOD), and surveys in both communities (``survey_world``)."""
     locality = db.session.scalar(select(Locality).filter_by(city="长春市"))
     district, district2 = District(locality=locality, name="南关区"), District(locality=locality, name="朝阳区")
     contractor = Organisation(name="甲建筑公司", kind="contractor")
@@ -84,23 +146,26 @@ def world(app, reference_data, make_community):
     resident_home.notice_accepted_at = utcnow()
     resident_code = issue_code(None, resident_home)
     issue_code(None, b.buildings[0].units[0].households[0])
+    survey_keys = survey_world(a, b, resident_home)
     rules = db.session.scalars(select(LocalityRule).where(LocalityRule.locality_id == locality.id)
                                .order_by(LocalityRule.id)).all()
     db.session.commit()
+    surveys_a, surveys_b, surveys_a_with_b_children = survey_keys()
 
-    def scope(community, building, *, user, inactive, locality_, rule, spare_rule):
+    def scope(community, building, *, user, inactive, locality_, rule, spare_rule, surveys):
         return {"community": community.code, "building": building.id, "unit": building.units[0].id,
                 "household": building.units[0].households[0].id, "item": b01.code, "catalogue_item": b02.code,
                 "retired_item": b03.code, "locality": locality_.id, "rule": rule.id, "spare_rule": spare_rule.id,
-                "user": user.id, "inactive_user": inactive.id, "organisation": contractor.id}
+                "user": user.id, "inactive_user": inactive.id, "organisation": contractor.id} | surveys
 
-    own = {"user": target_a, "inactive": inactive_a, "locality_": locality, "rule": rules[0], "spare_rule": rules[-1]}
+    own = {"user": target_a, "inactive": inactive_a, "locality_": locality, "rule": rules[0], "spare_rule": rules[-1],
+           "surveys": surveys_a}
     scopes = {
         "A": scope(a, a.buildings[0], **own),
         "A, building 2": scope(a, a.buildings[1], **own),
-        "A's code with B's objects": scope(a, b.buildings[0], **own),
+        "A's code with B's objects": scope(a, b.buildings[0], **own | {"surveys": surveys_a_with_b_children}),
         "B": scope(b, b.buildings[0], user=target_b, inactive=target_b, locality_=foreign, rule=foreign_rule,
-                   spare_rule=foreign_rule),
+                   spare_rule=foreign_rule, surveys=surveys_b),
     }
     return SimpleNamespace(users={name: u.username for name, u in users.items()}, scopes=scopes,
                            resident_code=resident_code, resident_address=resident_home.address,
@@ -201,25 +266,39 @@ class Matrix:
         assert not self.failures, "\n" + "\n".join(self.failures)
 
 
+# Every decided case by name: a rule (its row in CASES) or a variant's name (VARIANTS).
+ALL_CASES = {rule: (rule, case) for rule, case in CASES.items()} | VARIANTS
+
+
+def all_cases():
+    return list(ALL_CASES.values())
+
+
 def post_rules():
-    """POSTs in table order, with the ones that end a session last."""
-    posts = [(rule, case) for rule, case in CASES.items() if case.post is not None]
+    """POSTs in table order, variants after the rows, with the ones that end a session last."""
+    posts = [(rule, case) for rule, case in all_cases() if case.post is not None]
     return sorted(posts, key=lambda pair: LAST_POSTS.index(pair[0]) + 1 if pair[0] in LAST_POSTS else 0)
 
 
 # --- every rule has a decision ------------------------------------------------------------------------------------
 
 def test_every_url_rule_has_a_permission_decision_for_every_actor(app):
-    rules = {rule.rule: rule.methods - {"HEAD", "OPTIONS"} for rule in app.url_map.iter_rules()
-             if rule.endpoint != "static"}
+    rules: dict[str, set] = {}   # one path may be several rules (a GET view and a POST view)
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint != "static":
+            rules.setdefault(rule.rule, set()).update(rule.methods - {"HEAD", "OPTIONS"})
     problems = [f"{rule}: no row in tests/permission_matrix_cases.py" for rule in sorted(set(rules) - set(CASES))]
     problems += [f"{rule}: row for a rule that no longer exists" for rule in sorted(set(CASES) - set(rules))]
-    for rule, methods in rules.items():
-        case = CASES.get(rule)
-        if case is None:
+    problems += [f"variant {name!r}: its rule {rule} has no row" for name, (rule, _) in VARIANTS.items()
+                 if rule not in CASES]
+    for name, (rule, case) in ALL_CASES.items():
+        methods = rules.get(rule)
+        if methods is None:
             continue
         problems += [f"{rule}: {method} is not covered by the matrix" for method in methods - {"GET", "POST"}]
         for method, table in (("GET", case.get), ("POST", case.post)):
+            if table is None and name in VARIANTS:
+                continue   # a variant may check one method only
             if (method in methods) != (table is not None):
                 problems.append(f"{rule}: the row's {method} does not match the rule's methods {sorted(methods)}")
             elif table is not None and set(table) != set(ACTORS):
@@ -237,7 +316,7 @@ def test_every_url_rule_has_a_permission_decision_for_every_actor(app):
 def test_every_rule_answers_the_actor_as_decided(app, world, actor):
     client = sign_in(app, world, actor)
     matrix = Matrix(client, actor, world.scopes["A"])
-    for rule, case in CASES.items():
+    for rule, case in all_cases():
         if case.get is not None and ("GET", actor) not in case.known:
             matrix.get(rule, case, case.get[actor])
     token = form_token(client, actor)
@@ -247,17 +326,17 @@ def test_every_rule_answers_the_actor_as_decided(app, world, actor):
     matrix.check()
 
 
-KNOWN = [pytest.param(rule, method, actor, id=f"{actor}-{method}-{rule}",
+KNOWN = [pytest.param(name, method, actor, id=f"{actor}-{method}-{name}",
                       marks=pytest.mark.xfail(strict=True, reason=reason))
-         for rule, case in CASES.items() for (method, actor), reason in case.known.items()]
+         for name, (rule, case) in ALL_CASES.items() for (method, actor), reason in case.known.items()]
 
 
-@pytest.mark.parametrize("rule, method, actor", KNOWN)
-def test_known_gap_is_still_open(app, world, rule, method, actor):
+@pytest.mark.parametrize("name, method, actor", KNOWN)
+def test_known_gap_is_still_open(app, world, name, method, actor):
     """One decided case the app does not meet yet (see the row's ``known``)."""
     client = sign_in(app, world, actor)
     matrix = Matrix(client, actor, world.scopes["A"])
-    case = CASES[rule]
+    rule, case = ALL_CASES[name]
     if method == "GET":
         matrix.get(rule, case, case.get[actor])
     else:
@@ -269,17 +348,18 @@ def test_known_gap_is_still_open(app, world, rule, method, actor):
 
 def _params(rule: str, case) -> set[str]:
     names = set(PARAM.findall(rule)) | set(case.data)
-    return names | ({"community_code"} if "{community}" in case.query else set())
+    return names | {QUERY_PARAMS[key] for key in re.findall(r"{(\w+)}", case.query) if key in QUERY_PARAMS}
 
 
 def scoped_rules():
-    """Rules reaching a community's object: a community code, a roster id, an account, a locality or its rule."""
-    return [(rule, case) for rule, case in CASES.items() if _params(rule, case) & SCOPED_PARAMS and not case.public]
+    """Rules reaching a community's object: a community code, a roster id, an account, a locality or its rule, a
+    survey."""
+    return [(rule, case) for rule, case in all_cases() if _params(rule, case) & SCOPED_PARAMS and not case.public]
 
 
 def rules_with_ids():
-    """Rules naming a building, unit or household (in the URL or the form)."""
-    return [(rule, case) for rule, case in CASES.items() if _params(rule, case) & (ID_PARAMS | {"household_id"})]
+    """Rules naming a building, unit or household (in the URL, the form or the query)."""
+    return [(rule, case) for rule, case in all_cases() if _params(rule, case) & ID_PARAMS]
 
 
 def elsewhere(case, method: str, row: str, *, other_community: bool):
@@ -319,8 +399,10 @@ def test_city_wide_staff_reach_community_b_as_they_reach_a(app, world, who):
 
 @pytest.mark.parametrize("who", [ADMIN, HOTLINE, ORGANISER])
 def test_a_community_code_with_another_communitys_ids_answers_404(app, world, who):
-    """/slips/A/units/<a unit of B>: the id must belong to the community in the URL, even for city-wide staff."""
-    rules = [(rule, case) for rule, case in rules_with_ids() if "<community_code>" in rule]
+    """/slips/A/units/<a unit of B>, /surveys/<A's>/paper?unit=<a unit of B>, /surveys/<A's>/questions/<B's>: the id
+    must belong to the community or survey the URL names, even for city-wide staff."""
+    rules = [(rule, case) for rule, case in rules_with_ids()
+             if "<community_code>" in rule or "<int:survey_id>" in rule]
     run_elsewhere(app, world, who, who, "A's code with B's objects", rules, other_community=False)
 
 
@@ -356,7 +438,57 @@ def test_resident_of_a_sees_nothing_of_b(app, world):
     home = client.get("/home")
     assert home.status_code == 200 and world.a_name in home.text and world.b_name not in home.text
     matrix = Matrix(client, RESIDENT, world.scopes["B"])
+    token = form_token(client, RESIDENT)
     for rule, case in scoped_rules():
+        # Staff pages of B send the resident to sign in; B's surveys are not there for A's household.
         if case.get is not None:
-            matrix.get(rule, case, case.get[RESIDENT])   # staff pages of B send the resident to sign in
+            matrix.get(rule, case, case.cross.get(RESIDENT, case.get[RESIDENT]))
+        if case.post is not None:
+            matrix.post(rule, case, case.cross.get(RESIDENT, case.post[RESIDENT]), token)
     matrix.check()
+
+
+# --- surveys: assisted answering, confidential exports, the grid worker's follow-up list ---------------------------
+
+@pytest.mark.parametrize("who", ASSISTERS)
+def test_staff_acting_for_the_household_answer_as_it_does(app, world, who):
+    """In assisted mode the answering pages serve the household the staff member acts for exactly as the household's
+    own session does; B's surveys stay out of reach."""
+    client = sign_in(app, world, who)
+    household = world.scopes["A"]["household"]
+    page = client.get(f"/assist/households/{household}")
+    token = csrf_token(page.text)
+    started = client.post(f"/assist/households/{household}", data={"channel": "phone", "csrf_token": token})
+    assert started.status_code == 302 and urlsplit(started.location).path == "/home"
+    answering = [(rule, case) for rule, case in all_cases() if rule.startswith("/s/")]
+    assert answering
+    for scope in ("A", "B"):
+        matrix = Matrix(client, who, world.scopes[scope])
+        for rule, case in answering:
+            in_b = scope == "B" and not case.public
+            if case.get is not None:
+                matrix.get(rule, case, case.cross[RESIDENT] if in_b else case.get[RESIDENT])
+            if case.post is not None:
+                matrix.post(rule, case, case.cross[RESIDENT] if in_b else case.post[RESIDENT], token)
+        matrix.check()
+
+
+@pytest.mark.parametrize("who", MANAGERS)
+def test_a_confidential_survey_gives_totals_and_no_file_per_household(app, world, who):
+    survey_id = world.scopes["A"]["open_survey"]
+    db.session.get(Survey, survey_id).confidential = True
+    db.session.commit()
+    client = sign_in(app, world, who)
+    assert client.get(f"/surveys/{survey_id}/results").status_code == 200
+    for name in ("responses.csv", "responses.xlsx", "responses-long.csv"):
+        refused = client.get(f"/surveys/{survey_id}/{name}")
+        assert refused.status_code == 403, name
+        assert "这是保密问卷：只显示汇总数字，不显示每户的回答。" in refused.text
+
+
+def test_grid_worker_follow_up_lists_only_their_buildings(app, world):
+    client = sign_in(app, world, GRID)
+    page = client.get(f"/surveys/{world.scopes['A']['open_survey']}/follow-up")
+    assert page.status_code == 200
+    assert f'id="fu-{world.scopes["A"]["building"]}"' in page.text
+    assert f'id="fu-{world.scopes["A, building 2"]["building"]}"' not in page.text
