@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from flask import g, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from participation.extensions import db
-from participation.models import Household, HouseholdCode, User
+from participation.models import Household, HouseholdCode, Unit, User
 from participation.operations.assisted import ASSIST_CHANNELS
 from participation.permissions import can_act_for_household
 
@@ -53,7 +54,10 @@ def current_household() -> Household | None:
         g.household = None
         household_id, code_id = session.get(SESSION_KEY), session.get(CODE_KEY)
         if isinstance(household_id, int) and isinstance(code_id, int):
-            code = db.session.get(HouseholdCode, code_id)
+            # One query for the code and the household's address: every household page reads the unit and
+            # building (its community decides what the household may see).
+            code = db.session.get(HouseholdCode, code_id, options=[
+                joinedload(HouseholdCode.household).joinedload(Household.unit).joinedload(Unit.building)])
             if code is not None and code.revoked_at is None and code.household_id == household_id:
                 g.household = code.household
     return g.household

@@ -20,6 +20,7 @@ from werkzeug.datastructures import FileStorage
 from participation.operations.uploads import UploadError, discard, store_photo
 from surveys.expressions import ExpressionError, is_true
 from surveys.models import Question, Survey
+from surveys.structure import structure
 
 logger = logging.getLogger(__name__)
 
@@ -58,9 +59,10 @@ def clean_answers(survey: Survey, household, raw: dict, *, lang: str = "zh", con
     if consent is None:
         consent = _truthy(raw.get(CONSENT_FIELD))
     previous = previous or {}
+    shape = structure(survey)   # open surveys: read once per worker, not once per submission
     with force_locale(locale_for(lang)):
-        typed, errors, stored = _typed_values(survey, raw, previous)
-        values = _apply_rules(survey, household, typed, errors, lang=lang, consent=consent,
+        typed, errors, stored = _typed_values(shape, raw, previous)
+        values = _apply_rules(shape, household, typed, errors, lang=lang, consent=consent,
                               check_required=check_required)
     if errors:
         for path in stored:
@@ -99,8 +101,9 @@ def hidden_questions(survey: Survey, household, raw: dict, *, consent: bool | No
         consent = _truthy(raw.get(CONSENT_FIELD))
     without_files = {name: value for name, value in raw.items() if not isinstance(value, FileStorage)}
     hidden: set[str] = set()
-    typed, errors, _stored = _typed_values(survey, without_files, {})
-    _apply_rules(survey, household, typed, errors, lang="zh", consent=consent, check_required=False, hidden=hidden)
+    shape = structure(survey)
+    typed, errors, _stored = _typed_values(shape, without_files, {})
+    _apply_rules(shape, household, typed, errors, lang="zh", consent=consent, check_required=False, hidden=hidden)
     return hidden
 
 

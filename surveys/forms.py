@@ -10,6 +10,7 @@ from wtforms import HiddenField
 
 from surveys.answers import CONSENT_FIELD
 from surveys.models import Survey
+from surveys.structure import structure
 
 ACTIONS = ("draft", "submit", "check")
 MULTI_TYPES = ("select_multiple", "rank")
@@ -29,7 +30,7 @@ def raw_answers(survey: Survey, form: MultiDict, files: MultiDict) -> dict:
     otherwise (several values for a single answer stay a list, which ``clean_answers`` refuses), uploads for photos.
     Fields that are no question (the token, buttons, forged names) are left out."""
     raw: dict = {}
-    for question in survey.questions:
+    for question in structure(survey).questions:
         name = question.name
         if question.type == "photo":
             upload = files.get(name)

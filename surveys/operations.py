@@ -10,8 +10,10 @@ import secrets
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from participation.extensions import db
 from participation.models import Household, User
@@ -19,6 +21,7 @@ from participation.models.types import utcnow
 from participation.operations.audit import record
 from participation.operations.codes import ALPHABET
 from surveys.models import Answer, Question, Response, ResponseRevision, Survey, SurveyStateError
+from surveys.structure import structure
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +34,25 @@ class ResponseConflict(RuntimeError):
 
 def new_receipt() -> str:
     return "R" + "".join(secrets.choice(ALPHABET) for _ in range(RECEIPT_LENGTH))
+
+
+def load_survey(survey_id: int) -> Survey | None:
+    """The survey with its whole structure as ORM objects (pages, questions, their choices and catalogue items) in
+    four queries, for a page that renders all of it; lazy loading it one question at a time cost ~100 round trips.
+    Also fills a survey already in the session (``populate_existing``)."""
+    survey = db.session.scalars(
+        select(Survey).where(Survey.id == survey_id)
+        .options(selectinload(Survey.sections),
+                 selectinload(Survey.questions).options(selectinload(Question.choices), joinedload(Question.item)))
+        .execution_options(populate_existing=True)).first()
+    if survey is not None:
+        # A page's questions are the survey's questions of that page, already loaded in position order.
+        by_section: dict[int, list[Question]] = {section.id: [] for section in survey.sections}
+        for question in survey.questions:
+            by_section.setdefault(question.section_id, []).append(question)
+        for section in survey.sections:
+            set_committed_value(section, "questions", by_section[section.id])
+    return survey
 
 
 def find_response(survey: Survey, household: Household, *, lock: bool = False) -> Response | None:
@@ -56,24 +78,25 @@ def save_response(actor: User | None, survey: Survey, household: Household, valu
     if channel not in ("web", "import") and staff is None:
         raise ValueError(f"Answers through {channel} record the staff member who entered them.")
     now = utcnow()
+    status = "submitted" if submit else "draft"
+    has_sensitive = any(q.sensitive for q in structure(survey).questions)
+    consent_at = now if sensitive_consent and has_sensitive else None
     response = find_response(survey, household, lock=True)
     created = response is None
     if created:
-        response = _create(survey, household, channel=channel, staff=staff)
+        response = _create(survey, household, channel=channel, staff=staff, status=status, now=now,
+                           consent_at=consent_at)
     else:
         response.version += 1
         response.channel = channel
         response.staff_id = getattr(staff, "id", None)
-    if submit and response.status != "submitted":
-        response.status = "submitted"
-        response.submitted_at = now
-    has_sensitive = any(q.sensitive for q in survey.questions)
-    if sensitive_consent and has_sensitive:
-        response.sensitive_consent_at = response.sensitive_consent_at or now
-    else:
-        response.sensitive_consent_at = None   # consent withdrawn (or never given): no sensitive answers kept
-    response.updated_at = now
-    _replace_answers(survey, response, values)
+        if submit and response.status != "submitted":
+            response.status = "submitted"
+            response.submitted_at = now
+        # Consent withdrawn (or never given) keeps no sensitive answers; given again, the first time stays.
+        response.sensitive_consent_at = (response.sensitive_consent_at or now) if consent_at else None
+        response.updated_at = now
+    _replace_answers(survey, response, values, created=created)
     db.session.add(ResponseRevision(response_id=response.id, version=response.version, status=response.status,
                                     channel=channel, staff_id=getattr(staff, "id", None), values=jsonable(values),
                                     saved_at=now))
@@ -85,10 +108,14 @@ def save_response(actor: User | None, survey: Survey, household: Household, valu
     return response
 
 
-def _create(survey: Survey, household: Household, *, channel: str, staff: User | None) -> Response:
-    """Insert the response inside a savepoint: losing the race rolls back only this insert."""
-    response = Response(survey_id=survey.id, household_id=household.id, status="draft", receipt=new_receipt(),
-                        channel=channel, staff_id=getattr(staff, "id", None), version=1)
+def _create(survey: Survey, household: Household, *, channel: str, staff: User | None, status: str, now,
+            consent_at) -> Response:
+    """Insert the response, already in its final state, inside a savepoint: losing the race rolls back only this
+    insert."""
+    response = Response(survey_id=survey.id, household_id=household.id, status=status, receipt=new_receipt(),
+                        channel=channel, staff_id=getattr(staff, "id", None), version=1,
+                        sensitive_consent_at=consent_at, created_at=now, updated_at=now,
+                        submitted_at=now if status == "submitted" else None)
     savepoint = db.session.begin_nested()
     try:
         db.session.add(response)
@@ -102,16 +129,34 @@ def _create(survey: Survey, household: Household, *, channel: str, staff: User |
     return response
 
 
-def _replace_answers(survey: Survey, response: Response, values: dict) -> None:
-    """One row per value: the saved answers become exactly ``values``."""
-    for answer in list(response.answers):
-        response.answers.remove(answer)
-    db.session.flush()
-    by_name = {q.name: q for q in survey.questions}
-    for name, value in values.items():
-        question = by_name.get(name)
-        if question is not None and value not in (None, "", []):
-            response.answers.extend(answer_rows(question, value))
+def _replace_answers(survey: Survey, response: Response, values: dict, *, created: bool) -> None:
+    """The saved answers become exactly ``values``: one DELETE of the old rows (none on a new response) and one
+    bulk INSERT, instead of loading the old rows and flushing an object per value."""
+    if not created:
+        db.session.execute(delete(Answer).where(Answer.response_id == response.id),
+                           execution_options={"synchronize_session": False})
+    by_name = {q.name: q for q in structure(survey).questions}
+    rows = [answer_row_values(answer, response) for name, value in values.items()
+            if (question := by_name.get(name)) is not None and value not in (None, "", [])
+            for answer in answer_rows(question, value)]
+    if rows:
+        # The table, not the entity: the ORM's bulk insert splits rows by which columns are None (one statement
+        # per answer type). One executemany: psycopg 3 pipelines it (measured faster here than a multi-row
+        # INSERT … RETURNING or a VALUES list); SQLite runs it in one call.
+        db.session.execute(insert(Answer.__table__), rows)
+    # The collection (if anything loaded it) no longer matches the table: read it again when next asked.
+    db.session.expire(response, ["answers"])
+
+
+def answer_row_values(answer: Answer, response: Response) -> dict:
+    """One row of ``answer_rows`` as the parameters of a bulk insert."""
+    row = {"response_id": response.id, "question_id": answer.question_id, "choice": answer.choice,
+           "rank": answer.rank, "number": answer.number, "text_value": answer.text_value,
+           "date_value": answer.date_value}
+    if "survey_id" in Answer.__table__.c:
+        # Denormalised copy of the response's survey (summaries); given here, it is not looked up per statement.
+        row["survey_id"] = response.survey_id
+    return row
 
 
 def answer_rows(question: Question, value) -> list[Answer]:
@@ -131,7 +176,7 @@ def answer_rows(question: Question, value) -> list[Answer]:
 def response_values(response: Response) -> dict[str, object]:
     """The saved answers as ``clean_answers`` gives them: str, list[str] (picks by choice order, ranks in order),
     int or Decimal, date."""
-    questions = {q.id: q for q in response.survey.questions}
+    questions = {q.id: q for q in structure(response.survey).questions}
     grouped: dict[int, list[Answer]] = {}
     for answer in response.answers:
         grouped.setdefault(answer.question_id, []).append(answer)

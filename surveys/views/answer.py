@@ -16,8 +16,9 @@ from participation.operations.uploads import stored_file
 from surveys.answers import CONSENT_FIELD, clean_answers, hidden_questions, in_audience
 from surveys.forms import AnswerForm, raw_answers, shown_raw, shown_values
 from surveys.models import Survey, SurveyStateError
-from surveys.operations import (ResponseConflict, find_response, household_surveys, response_values, revisions,
-                                save_response)
+from surveys.operations import (ResponseConflict, find_response, household_surveys, load_survey, response_values,
+                                revisions, save_response)
+from surveys.structure import structure
 
 bp = Blueprint("survey_answer", __name__)
 
@@ -40,9 +41,11 @@ def _private(html: str, status: int = 200):
     return html, status, {"Cache-Control": "no-store"}
 
 
-def _load(survey_id: int):
+def _load(survey_id: int, *, pages: bool = False):
     """(acting, survey) or a response to return: back to the entry when nobody entered, to the notice when it was
-    not accepted yet; 404 for a survey the household does not meet (another community, a draft, a template)."""
+    not accepted yet; 404 for a survey the household does not meet (another community, a draft, a template).
+    ``pages``: the page renders the questions, so load them all at once; otherwise only the survey row is read
+    (checking and saving answers read the structure cached by surveys.structure)."""
     acting = residents.acting()
     if acting is None:
         if _wants_json():
@@ -50,7 +53,7 @@ def _load(survey_id: int):
         flash(_("Please open your household's page again: scan the QR code on your slip or type your household "
                 "code."), "warning")
         return None, None, redirect(url_for("main.index"))
-    survey = db.session.get(Survey, survey_id)
+    survey = load_survey(survey_id) if pages else db.session.get(Survey, survey_id)
     household = acting.household
     if survey is None or survey.is_template or survey.community_id != household.unit.building.community_id \
             or survey.effective_status() == "draft":
@@ -84,7 +87,7 @@ def _render_form(acting, survey, response, *, values, errors=None, consent=False
 
 @bp.get("/s/<int:survey_id>")
 def show(survey_id: int):
-    acting, survey, away = _load(survey_id)
+    acting, survey, away = _load(survey_id, pages=True)
     if away is not None:
         return away
     response = find_response(survey, acting.household)
@@ -119,10 +122,12 @@ def save(survey_id: int):
     values, errors = clean_answers(survey, household, raw, lang=_lang(), consent=consent, check_required=submit,
                                    previous=response_values(response) if response is not None else {})
     if errors:
-        db.session.rollback()
+        # Nothing was written (clean_answers only reads, and discards photos it stored), and the request ends
+        # without a commit; no rollback here, which would expire the survey and reload it page by page to show it.
         if _wants_json():
             return jsonify(ok=False, errors=errors, hidden=sorted(hidden_questions(survey, household, raw))), 400
         flash(_("Some answers need another look. They are marked below."), "error")
+        load_survey(survey_id)   # the form shows every page again
         return _render_form(acting, survey, response, values=shown_raw(raw), errors=errors, consent=consent,
                             status=400)
     try:
@@ -134,21 +139,23 @@ def save(survey_id: int):
         db.session.rollback()
         return _refused(survey, _("Someone else was saving this household's answers at the same moment. Please "
                                   "try again."), status=409)
+    # Read before the commit expires them: afterwards each would cost a query (the survey's whole structure again).
+    status, receipt_number, version = response.status, response.receipt, response.version
+    hidden = sorted(hidden_questions(survey, household, raw, consent=consent)) if _wants_json() else None
     db.session.commit()
-    message = _("Your answers were submitted.") if response.status == "submitted" and action == "submit" else \
+    message = _("Your answers were submitted.") if status == "submitted" and action == "submit" else \
         _("Your answers were saved. You can change them until the survey closes.")
     if raced:
         message = _("This household's answers were also being saved another way at the same moment (for example "
                     "on paper). Yours were saved as the latest version; the other one is kept in the history.")
     if _wants_json():
-        return jsonify(ok=True, status=response.status, receipt=response.receipt if submit else None,
-                       version=response.version, message=message,
-                       hidden=sorted(hidden_questions(survey, household, raw, consent=consent)),
-                       next=url_for(".receipt", survey_id=survey.id) if submit else None)
+        return jsonify(ok=True, status=status, receipt=receipt_number if submit else None, version=version,
+                       message=message, hidden=hidden,
+                       next=url_for(".receipt", survey_id=survey_id) if submit else None)
     flash(message, "warning" if raced else "info")
     if submit:
-        return redirect(url_for(".receipt", survey_id=survey.id))
-    return redirect(url_for(".show", survey_id=survey.id))
+        return redirect(url_for(".receipt", survey_id=survey_id))
+    return redirect(url_for(".show", survey_id=survey_id))
 
 
 def _save(acting, survey, values, *, submit: bool, consent: bool):
@@ -191,7 +198,7 @@ def photo(survey_id: int, name: str):
     if away is not None:
         abort(404)
     response = find_response(survey, acting.household)
-    question = next((q for q in survey.questions if q.name == name and q.type == "photo"), None)
+    question = next((q for q in structure(survey).questions if q.name == name and q.type == "photo"), None)
     relative = response_values(response).get(name) if response is not None and question is not None else None
     path = stored_file(relative) if relative else None
     if path is None:

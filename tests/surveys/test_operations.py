@@ -15,6 +15,7 @@ from participation.models.types import utcnow
 from surveys import operations
 from surveys.models import Answer, Response, ResponseRevision, SurveyStateError
 from surveys.operations import ResponseConflict, response_values, revisions, save_response
+from surveys.structure import structure
 from tests.surveys.test_answers import make_survey
 
 ALL_TYPES = [
@@ -191,3 +192,18 @@ def test_fifty_web_and_paper_submissions_racing_yield_one_response(app, site, ma
     assert response.version == 50
     assert db.session.scalar(select(func.count()).select_from(ResponseRevision)) == 50
     assert len(response_values(response)) == 2
+
+
+def test_an_open_surveys_structure_is_read_once_and_a_drafts_every_time(site, make_community):
+    _community, survey, _household = site
+    shape = structure(survey)
+    assert shape is structure(survey) and shape is not survey
+    assert [q.name for q in shape.questions] == [name for _page, name, _type, _fields in ALL_TYPES]
+    assert [c.name for c in next(q for q in shape.questions if q.name == "order").choices] == ["a", "b", "c"]
+    with pytest.raises(TypeError):
+        shape.questions[0].settings["top_n"] = 1   # shared between requests: read-only
+    draft = make_survey(make_community("220102002"), ALL_TYPES, status="draft")
+    assert structure(draft) is draft   # the builder may still change it
+    survey.updated_at = utcnow() + timedelta(seconds=1)
+    db.session.flush()
+    assert structure(survey) is not shape   # another version of the row is read again
