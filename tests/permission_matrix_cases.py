@@ -249,6 +249,10 @@ CASES: dict[str, Case] = {
     "/s/<int:survey_id>/photo/<name>": Case(get=answering(200, others=404),
                                             params={"survey_id": "open_survey", "name": "photo_name"},
                                             cross={RESIDENT: 404}),
+    # Residents' view of the results (surveys/views/resident_results.py): aggregates of a closed survey whose
+    # organisers chose to show them after close (the model's default).
+    "/s/<int:survey_id>/results": Case(get=answering(200), params={"survey_id": "closed_survey"},
+                                       cross=ANSWER_CROSS),
     # --- ending a session: run after every other POST ---
     "/logout": Case(post=everyone(HOME)),
     "/home/leave": Case(post=everyone(HOME)),
@@ -264,6 +268,8 @@ VARIANTS: dict[str, tuple[str, Case]] = {
         cross=ANSWER_CROSS)),
     "a draft is not there for households": ("/s/<int:survey_id>", Case(
         get=answering(404), post=answering(404), cross=ANSWER_CROSS)),
+    "no results for households while the survey is open": ("/s/<int:survey_id>/results", Case(
+        get=answering(404), params={"survey_id": "open_survey"}, cross=ANSWER_CROSS)),
     "a template is not there for households": ("/s/<int:survey_id>", Case(
         get=answering(404), params={"survey_id": "template"}, public=True)),
     "templates: organisers read them": ("/surveys/<int:survey_id>", Case(
