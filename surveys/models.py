@@ -7,7 +7,7 @@ GROUP BY, not a loop over JSON.
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.extensions import db
@@ -232,6 +232,16 @@ class Response(db.Model):
         return f"<Response {self.id} survey={self.survey_id} household={self.household_id} {self.status}>"
 
 
+def _survey_of_response(context) -> int:
+    """The answer's survey, copied from its response when an insert leaves it out (the ORM save path and the bulk
+    inserts both do): one look-up per response and statement, not per answer row."""
+    response_id = context.get_current_parameters()["response_id"]
+    known = context.__dict__.setdefault("_survey_of_response", {})
+    if response_id not in known:
+        known[response_id] = context.connection.scalar(select(Response.survey_id).where(Response.id == response_id))
+    return known[response_id]
+
+
 class Answer(db.Model):
     """One value of one question: a picked choice (with its rank for ranking questions), a number, a text or a date."""
 
@@ -239,6 +249,10 @@ class Answer(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"), nullable=False)
+    # Denormalised from the response so a survey's summaries read one range of the covering index below instead
+    # of every answer of every survey; set automatically from the response (see _survey_of_response).
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), nullable=False,
+                                           default=_survey_of_response)
     question_id: Mapped[int] = mapped_column(ForeignKey("survey_questions.id", ondelete="CASCADE"), nullable=False)
     choice: Mapped[str | None] = mapped_column(String(60), nullable=True)
     rank: Mapped[int | None] = mapped_column(nullable=True)
@@ -253,6 +267,9 @@ class Answer(db.Model):
         UniqueConstraint("response_id", "question_id", "choice"),
         Index("ix_survey_answers_question_choice", "question_id", "choice"),
         Index("ix_survey_answers_response", "response_id"),
+        # Covers every grouped query of surveys.summaries: one survey's rows in (question, choice, rank) order.
+        Index("ix_survey_answers_summary", "survey_id", "question_id", "choice", "rank", "number", "date_value",
+              "response_id"),
         CheckConstraint("rank IS NULL OR rank >= 1", name="rank"),
     )
 

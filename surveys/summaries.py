@@ -1,8 +1,9 @@
 """Survey results as plain dicts: participation, per-question summaries, the renovation item block, follow-up lists.
 
-Everything is aggregated in the database (GROUP BY over ``survey_answers`` joined to responses and households), so
-a 2,000-household community summarises in a handful of queries; Python only reshapes the grouped rows. Only
-submitted responses count; drafts are shown as partial participation, never as answers.
+Everything is aggregated in the database (``surveys.figures``: a few GROUP BY queries over one survey's answers,
+cached per process until a response changes), so a 2,000-household community summarises in a handful of queries;
+Python only reshapes the grouped rows. Only submitted responses count; drafts are shown as partial participation,
+never as answers.
 
 Small cells: a count of 1–4 respondents is shown as ``SUPPRESSED`` ("<5") wherever ``suppress`` is on — always for
 residents, and for staff when the survey is confidential. Who answered (participation, follow-up lists) is not an
@@ -20,16 +21,13 @@ from participation.extensions import db
 from participation.labels import mask_phone
 from participation.models import CATEGORIES, Building, Household, Unit, User
 from participation.permissions import visible_buildings
-from surveys.models import Answer, Question, Response, Survey
+from surveys.figures import CENT, CHOICE_TYPES, TEXT_TYPES, _area, _figures, _Grouped, _plain, _questions
+from surveys.models import Question, Response, Survey
 
 SUPPRESSED = "<5"
 MIN_CELL = 5
-CHOICE_TYPES = ("select_one", "select_multiple", "yes_no")
 NUMBER_TYPES = ("integer", "decimal", "rating")
-TEXT_TYPES = ("text", "long_text", "phone", "photo")
-LATEST_TEXTS = 5
 HISTOGRAM_BINS = 8
-CENT = Decimal("0.01")
 
 
 def must_suppress(survey: Survey, *, residents: bool = False) -> bool:
@@ -39,21 +37,10 @@ def must_suppress(survey: Survey, *, residents: bool = False) -> bool:
 
 # --- small helpers ----------------------------------------------------------------------------------------------
 
-def _area(value) -> Decimal:
-    """A sum of areas as exact m²; SQLite sums NUMERIC as floats, so round back to the register's hundredths."""
-    return Decimal(str(value or 0)).quantize(CENT)
-
-
 def _fraction(part, whole) -> float | None:
     if not whole:
         return None
     return round(float(Decimal(part) / Decimal(whole)), 4)
-
-
-def _plain(value) -> Decimal:
-    """A stored NUMERIC(16, 4) as people write it: 3 rather than 3.0000, 2.5 rather than 2.5000."""
-    value = Decimal(str(value))
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
 def _cell(count: int, suppress: bool):
@@ -73,13 +60,6 @@ def _protect(cells: list, counts: list[int]) -> list:
 
 def _relative(cells: list, counts: list[int], denominator) -> list:
     return [None if cell == SUPPRESSED else _fraction(count, denominator) for cell, count in zip(cells, counts)]
-
-
-def _submitted(survey_id: int):
-    """Answers of submitted responses, joined to the answering household (for areas)."""
-    return (select().select_from(Answer).join(Response, Response.id == Answer.response_id)
-            .join(Household, Household.id == Response.household_id)
-            .where(Response.survey_id == survey_id, Response.status == "submitted"))
 
 
 # --- participation ----------------------------------------------------------------------------------------------
@@ -155,33 +135,6 @@ def participation_for_residents(survey: Survey) -> dict:
 
 
 # --- per-question summaries -------------------------------------------------------------------------------------
-
-class _Grouped:
-    """The grouped rows of a survey's answers, fetched once for many questions."""
-
-    def __init__(self, survey: Survey, question_ids: list[int]):
-        base = _submitted(survey.id).where(Answer.question_id.in_(question_ids))
-        self.choices = defaultdict(list)   # question → [(choice, rank, count, area)]
-        for qid, choice, rank, count, area in db.session.execute(
-                base.add_columns(Answer.question_id, Answer.choice, Answer.rank, func.count(), func.sum(Household.area))
-                .where(Answer.choice.is_not(None)).group_by(Answer.question_id, Answer.choice, Answer.rank)):
-            self.choices[qid].append((choice, rank, int(count), _area(area)))
-        answered = (base.add_columns(Answer.question_id, Answer.response_id, Household.area).distinct().subquery())
-        self.respondents = {qid: (int(count), _area(area)) for qid, count, area in db.session.execute(
-            select(answered.c.question_id, func.count(), func.sum(answered.c.area))
-            .group_by(answered.c.question_id))}
-        self.numbers = defaultdict(list)   # question → [(value, count)] ascending
-        for qid, number, count in db.session.execute(
-                base.add_columns(Answer.question_id, Answer.number, func.count()).where(Answer.number.is_not(None))
-                .group_by(Answer.question_id, Answer.number).order_by(Answer.question_id, Answer.number)):
-            self.numbers[qid].append((_plain(number), int(count)))
-        self.dates = {qid: (low, high) for qid, low, high in db.session.execute(
-            base.add_columns(Answer.question_id, func.min(Answer.date_value), func.max(Answer.date_value))
-            .where(Answer.date_value.is_not(None)).group_by(Answer.question_id))}
-
-    def total(self, question: Question) -> tuple[int, Decimal]:
-        return self.respondents.get(question.id, (0, Decimal("0.00")))
-
 
 def _choice_labels(question: Question, lang: str) -> tuple[list[str], list[str]]:
     names = [choice.name for choice in question.choices]
@@ -279,10 +232,7 @@ def _text_summary(question, grouped, suppress) -> dict:
     count, _area_sum = grouped.total(question)
     latest = []
     if not suppress and question.type != "photo":
-        latest = db.session.scalars(
-            _submitted(question.survey_id).add_columns(Answer.text_value)
-            .where(Answer.question_id == question.id, Answer.text_value.is_not(None))
-            .order_by(Response.submitted_at.desc(), Answer.id.desc()).limit(LATEST_TEXTS)).all()
+        latest = grouped.latest_texts(question)
     return {"count": _cell(count, suppress), "latest": latest}
 
 
@@ -317,14 +267,14 @@ def question_summary(question: Question, *, suppress: bool | None = None, lang: 
     (select_multiple relative to the question's respondents), plus the type's own figures."""
     survey = question.survey
     suppress = must_suppress(survey) if suppress is None else suppress
-    return _summarise(question, _Grouped(survey, [question.id]), suppress, lang)
+    return _summarise(question, _Grouped(survey, [question], whole=False), suppress, lang)
 
 
 def survey_summaries(survey: Survey, *, suppress: bool | None = None, lang: str = "zh") -> list[dict]:
     """Every answerable question's summary, from one set of grouped queries, in survey order."""
     suppress = must_suppress(survey) if suppress is None else suppress
-    questions = [question for question in survey.questions if question.type != "note"]
-    grouped = _Grouped(survey, [question.id for question in questions])
+    questions = _questions(survey)
+    grouped = _figures(survey)
     return [_summarise(question, grouped, suppress, lang) for question in questions]
 
 
@@ -335,10 +285,10 @@ def item_block(survey: Survey, *, suppress: bool | None = None) -> list[dict]:
     """Per catalogue item: need by headcount and by area among the households that answered its need question,
     willingness to share the cost among its supporters, and priority (Borda points and first choices)."""
     suppress = must_suppress(survey) if suppress is None else suppress
-    block = [q for q in survey.questions if q.role in ("item_need", "item_share", "item_priority")]
+    block = _questions(survey, "item_need", "item_share", "item_priority")
     if not block:
         return []
-    grouped = _Grouped(survey, [question.id for question in block])
+    grouped = _figures(survey)
     items = {}
     for question in block:
         if question.role == "item_need" and question.item is not None:
