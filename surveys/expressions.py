@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
+from surveys.expression_regex import MAX_PATTERN, PatternRefused, guard_pattern
+
 MAX_LENGTH = 2000          # characters of expression text
 MAX_DEPTH = 32             # nested parentheses, function calls and unary minus
-MAX_PATTERN = 300          # characters of a regex() pattern
-REGEX_STEP_BUDGET = 10**7       # well under a second of backtracking at worst, see _value_cap
 LOCAL = ZoneInfo("Asia/Shanghai")
 EPOCH = datetime.date(1970, 1, 1)
 
@@ -232,63 +232,20 @@ def _regex_node(arguments, position):
     if arguments[1][0] != "lit" or not isinstance(arguments[1][1], str):
         raise ExpressionError(_l("regex() at character %(position)s needs its pattern written in quotes.",
                                  position=position), position)
-    pattern = arguments[1][1]
-    if len(pattern) > MAX_PATTERN:
-        raise ExpressionError(_l("The regex() pattern at character %(position)s is longer than %(limit)s "
-                                 "characters.", position=position, limit=MAX_PATTERN), position)
     try:
-        compiled = re.compile(pattern, re.ASCII)   # \d and \w as in Java and JavaScript, not any script's digits
-        tree = re._parser.parse(pattern)  # the stdlib's own parse tree, to judge backtracking
-    except (re.error, RecursionError, OverflowError):
-        raise ExpressionError(_l("The regex() pattern at character %(position)s is not a valid regular "
-                                 "expression.", position=position), position) from None
-    varying = _backtracking_repeats(tree, inside_repeat=False)
-    if varying is None or varying > 5:
-        raise ExpressionError(_l("The regex() pattern at character %(position)s is too complex to check safely; "
-                                 "avoid nested repeats such as (a+)+, alternatives inside repeats and "
-                                 "back-references.", position=position), position)
-    anchored = pattern.startswith(("^", r"\A"))
-    return ("regex", arguments[0], compiled, _value_cap(varying + (0 if anchored else 1)))
-
-
-_C = re._constants
-_REPEATS = {_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT}
-
-
-def _backtracking_repeats(tree, inside_repeat: bool) -> int | None:
-    """How many variable-length repeats the pattern has, or None when it can backtrack exponentially: a
-    variable repeat or an alternation inside a repeat (`(a+)+`, `(a|ab)*`) or a back-reference."""
-    count = 0
-    for operator, argument in tree:
-        if operator in (_C.GROUPREF, _C.GROUPREF_EXISTS) or (operator == _C.BRANCH and inside_repeat):
-            return None
-        if operator in _REPEATS:
-            least, most, inner = argument
-            if inside_repeat and least != most:
-                return None
-            count += least != most
-            children, nested = [inner], inside_repeat or most > 1
-        elif operator == _C.BRANCH:
-            children, nested = argument[1], inside_repeat
-        elif operator in (_C.SUBPATTERN, _C.ASSERT, _C.ASSERT_NOT):
-            children, nested = [argument[-1]], inside_repeat
-        elif operator == _C.ATOMIC_GROUP:
-            children, nested = [argument], inside_repeat
-        else:
-            continue
-        for child in children:
-            sub = _backtracking_repeats(child, nested)
-            if sub is None:
-                return None
-            count += sub
-    return count
-
-
-def _value_cap(degree: int) -> int:
-    """The longest value a pattern is tried on: k varying repeats can backtrack about n**k / k! steps."""
-    if degree <= 1:
-        return 100_000
-    return min(100_000, int((REGEX_STEP_BUDGET * math.factorial(degree)) ** (1 / degree)))
+        compiled, value_cap = guard_pattern(arguments[1][1])
+    except PatternRefused as refusal:
+        messages = {
+            "length": _l("The regex() pattern at character %(position)s is longer than %(limit)s characters.",
+                         position=position, limit=MAX_PATTERN),
+            "invalid": _l("The regex() pattern at character %(position)s is not a valid regular expression.",
+                          position=position),
+            "complex": _l("The regex() pattern at character %(position)s is too complex to check safely; avoid "
+                          "nested repeats such as (a+)+, alternatives inside repeats and back-references.",
+                          position=position),
+        }
+        raise ExpressionError(messages[refusal.reason], position) from None
+    return ("regex", arguments[0], compiled, value_cap)
 
 
 # --- values ----------------------------------------------------------------------------------------------------
