@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from participation.extensions import db
 from participation.operations.audit import record
+from surveys.expressions import validate
 from surveys.models import QUESTION_TYPES, Choice, Question, Section, Survey
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,59}$")
@@ -122,19 +123,8 @@ def references(text: str | None) -> set[str]:
 
 def check_expression(text: str, known: set[str]) -> str | None:
     """None when ``text`` parses and refers only to ``known`` questions, else the message to show."""
-    try:
-        from surveys.expressions import validate   # another engineer's; until it lands only the names are checked
-    except ImportError:
-        validate = None
-    if validate is not None:
-        problems = validate(text, known)
-        return _("This expression cannot be used: %(problem)s", problem=problems[0]) if problems else None
-    if text.count("(") != text.count(")"):
-        return _("This expression cannot be used: %(problem)s", problem=_("the brackets do not match."))
-    unknown = sorted(references(text) - known)
-    if unknown:
-        return _("The expression refers to ${%(name)s}, which is not a question of this survey.", name=unknown[0])
-    return None
+    problems = validate(text, known)
+    return _("This expression cannot be used: %(problem)s", problem=problems[0]) if problems else None
 
 
 def referring_questions(survey: Survey, name: str, *, exclude=()) -> list[str]:
