@@ -11,8 +11,9 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from participation.extensions import db
@@ -26,6 +27,9 @@ from surveys.structure import structure
 logger = logging.getLogger(__name__)
 
 RECEIPT_LENGTH = 8   # "R" + 8 of 31 unambiguous characters: 31**8 ≈ 8.5e11, no 0/O or 1/I/L to misread
+
+
+LOOK_UP = object()   # save_response's ``existing`` when the caller has not read the response yet
 
 
 class ResponseConflict(RuntimeError):
@@ -64,12 +68,15 @@ def find_response(survey: Survey, household: Household, *, lock: bool = False) -
 
 
 def save_response(actor: User | None, survey: Survey, household: Household, values: dict, *, channel: str,
-                  staff: User | None = None, submit: bool, sensitive_consent: bool = False) -> Response:
+                  staff: User | None = None, submit: bool, sensitive_consent: bool = False,
+                  existing: Response | None = LOOK_UP) -> Response:
     """Save ``values`` (cleaned by ``surveys.answers.clean_answers``) as the household's answers.
 
     ``actor`` is the staff member acting (None for the resident online); ``staff`` is recorded on the response for
     assisted channels. A submitted response stays submitted; later saves are edits with a new version. Raises
     SurveyStateError when the survey is not open, ResponseConflict when a concurrent request created the response.
+    ``existing``: the response (or None) the caller already read with ``find_response(..., lock=True)`` in this
+    transaction, so it is not looked up twice.
     """
     if survey.community_id is None or household.unit.building.community_id != survey.community_id:
         raise SurveyStateError("This household is not in the survey's community.")
@@ -81,7 +88,7 @@ def save_response(actor: User | None, survey: Survey, household: Household, valu
     status = "submitted" if submit else "draft"
     has_sensitive = any(q.sensitive for q in structure(survey).questions)
     consent_at = now if sensitive_consent and has_sensitive else None
-    response = find_response(survey, household, lock=True)
+    response = find_response(survey, household, lock=True) if existing is LOOK_UP else existing
     created = response is None
     if created:
         response = _create(survey, household, channel=channel, staff=staff, status=status, now=now,
@@ -97,9 +104,10 @@ def save_response(actor: User | None, survey: Survey, household: Household, valu
         response.sensitive_consent_at = (response.sensitive_consent_at or now) if consent_at else None
         response.updated_at = now
     _replace_answers(survey, response, values, created=created)
-    db.session.add(ResponseRevision(response_id=response.id, version=response.version, status=response.status,
-                                    channel=channel, staff_id=getattr(staff, "id", None), values=jsonable(values),
-                                    saved_at=now))
+    # The table, not an object: nothing reads the revision back in this request, and a flush costs more.
+    db.session.execute(insert(ResponseRevision.__table__), [{
+        "response_id": response.id, "version": response.version, "status": response.status, "channel": channel,
+        "staff_id": getattr(staff, "id", None), "values": jsonable(values), "saved_at": now}])
     action = "survey_response.submit" if submit else "survey_response.save"
     if actor is not None:
         record(actor, action, response, community=survey.community_id, channel=channel, survey=survey.id,
@@ -110,12 +118,26 @@ def save_response(actor: User | None, survey: Survey, household: Household, valu
 
 def _create(survey: Survey, household: Household, *, channel: str, staff: User | None, status: str, now,
             consent_at) -> Response:
-    """Insert the response, already in its final state, inside a savepoint: losing the race rolls back only this
-    insert."""
+    """Insert the response, already in its final state. Losing the race to another request's insert keeps nothing
+    of this one: on PostgreSQL ``ON CONFLICT DO NOTHING`` returns no row (no savepoint, no error); elsewhere a
+    savepoint rolls back only this insert."""
     response = Response(survey_id=survey.id, household_id=household.id, status=status, receipt=new_receipt(),
                         channel=channel, staff_id=getattr(staff, "id", None), version=1,
                         sensitive_consent_at=consent_at, created_at=now, updated_at=now,
                         submitted_at=now if status == "submitted" else None)
+    if db.session.get_bind().dialect.name == "postgresql":
+        columns = {column.key: getattr(response, column.key) for column in Response.__table__.c if column.key != "id"}
+        new_id = db.session.scalar(pg_insert(Response.__table__).values(columns)
+                                   .on_conflict_do_nothing(index_elements=["survey_id", "household_id"])
+                                   .returning(Response.__table__.c.id))
+        if new_id is None:
+            logger.info("response of household %s to survey %s created concurrently", household.id, survey.id)
+            raise ResponseConflict(household.id)
+        # The row as inserted, made a clean persistent object without another round trip.
+        response.id = new_id
+        make_transient_to_detached(response)
+        db.session.add(response)
+        return response
     savepoint = db.session.begin_nested()
     try:
         db.session.add(response)
@@ -136,9 +158,18 @@ def _replace_answers(survey: Survey, response: Response, values: dict, *, create
         db.session.execute(delete(Answer).where(Answer.response_id == response.id),
                            execution_options={"synchronize_session": False})
     by_name = {q.name: q for q in structure(survey).questions}
-    rows = [answer_row_values(answer, response) for name, value in values.items()
-            if (question := by_name.get(name)) is not None and value not in (None, "", [])
-            for answer in answer_rows(question, value)]
+    survey_column = "survey_id" in Answer.__table__.c
+    rows = []
+    for name, value in values.items():
+        question = by_name.get(name)
+        if question is None or value in (None, "", []):
+            continue
+        for row in answer_fields(question, value):
+            row["response_id"] = response.id
+            if survey_column:
+                # Denormalised copy of the response's survey (summaries); given here, it is not looked up.
+                row["survey_id"] = response.survey_id
+            rows.append(row)
     if rows:
         # The table, not the entity: the ORM's bulk insert splits rows by which columns are None (one statement
         # per answer type). One executemany: psycopg 3 pipelines it (measured faster here than a multi-row
@@ -148,29 +179,28 @@ def _replace_answers(survey: Survey, response: Response, values: dict, *, create
     db.session.expire(response, ["answers"])
 
 
-def answer_row_values(answer: Answer, response: Response) -> dict:
-    """One row of ``answer_rows`` as the parameters of a bulk insert."""
-    row = {"response_id": response.id, "question_id": answer.question_id, "choice": answer.choice,
-           "rank": answer.rank, "number": answer.number, "text_value": answer.text_value,
-           "date_value": answer.date_value}
-    if "survey_id" in Answer.__table__.c:
-        # Denormalised copy of the response's survey (summaries); given here, it is not looked up per statement.
-        row["survey_id"] = response.survey_id
-    return row
+ANSWER_FIELDS = ("question_id", "choice", "rank", "number", "text_value", "date_value")
+
+
+def answer_fields(question, value) -> list[dict]:
+    """``answer_rows`` as plain insert parameters (every column given, so one executemany covers all types);
+    building ORM objects only to read them back cost more than the insert."""
+    blank = dict.fromkeys(ANSWER_FIELDS)
+    if question.type in ("select_multiple", "rank"):
+        ranked = question.type == "rank"
+        return [{**blank, "question_id": question.id, "choice": choice, "rank": position if ranked else None}
+                for position, choice in enumerate(value, start=1)]
+    if question.type in ("select_one", "yes_no"):
+        return [{**blank, "question_id": question.id, "choice": value}]
+    if question.type in ("integer", "decimal", "rating"):
+        return [{**blank, "question_id": question.id, "number": Decimal(value)}]
+    if question.type == "date":
+        return [{**blank, "question_id": question.id, "date_value": value}]
+    return [{**blank, "question_id": question.id, "text_value": str(value)}]
 
 
 def answer_rows(question: Question, value) -> list[Answer]:
-    if question.type in ("select_multiple", "rank"):
-        ranked = question.type == "rank"
-        return [Answer(question_id=question.id, choice=choice, rank=position if ranked else None)
-                for position, choice in enumerate(value, start=1)]
-    if question.type in ("select_one", "yes_no"):
-        return [Answer(question_id=question.id, choice=value)]
-    if question.type in ("integer", "decimal", "rating"):
-        return [Answer(question_id=question.id, number=Decimal(value))]
-    if question.type == "date":
-        return [Answer(question_id=question.id, date_value=value)]
-    return [Answer(question_id=question.id, text_value=str(value))]
+    return [Answer(**fields) for fields in answer_fields(question, value)]
 
 
 def response_values(response: Response) -> dict[str, object]:

@@ -115,7 +115,8 @@ def save(survey_id: int):
         return jsonify(ok=True, hidden=sorted(hidden_questions(survey, household, raw)))
     if survey.effective_status() != "open":
         return _refused(survey, _("This survey is closed. Your answers can no longer be changed."))
-    response = find_response(survey, household)
+    # Locked now (edits of one response take turns) and handed to save_response, which then does not read it again.
+    response = find_response(survey, household, lock=True)
     # A submitted response stays submitted: every later save is a checked edit, never a draft again.
     submit = action == "submit" or (response is not None and response.status == "submitted")
     consent = request.form.get(CONSENT_FIELD) == "1"
@@ -131,7 +132,7 @@ def save(survey_id: int):
         return _render_form(acting, survey, response, values=shown_raw(raw), errors=errors, consent=consent,
                             status=400)
     try:
-        response, raced = _save(acting, survey, values, submit=submit, consent=consent)
+        response, raced = _save(acting, survey, values, submit=submit, consent=consent, existing=response)
     except SurveyStateError:
         db.session.rollback()
         return _refused(survey, _("This survey is closed. Your answers can no longer be changed."))
@@ -158,13 +159,15 @@ def save(survey_id: int):
     return redirect(url_for(".show", survey_id=survey_id))
 
 
-def _save(acting, survey, values, *, submit: bool, consent: bool):
+def _save(acting, survey, values, *, submit: bool, consent: bool, existing):
     """Save; when another request created the response in the same moment, save again as an edit of it (one
     response per household, the other version kept in the history). Returns (response, whether it raced)."""
     for attempt in (1, 2):
         try:
+            # The second attempt reads the response again: it is the one the other request created.
             response = save_response(acting.staff, survey, acting.household, values, channel=acting.channel,
-                                     staff=acting.staff, submit=submit, sensitive_consent=consent)
+                                     staff=acting.staff, submit=submit, sensitive_consent=consent,
+                                     **({"existing": existing} if attempt == 1 else {}))
             return response, attempt > 1
         except ResponseConflict:
             if attempt == 2:
