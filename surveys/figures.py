@@ -1,9 +1,10 @@
 """The grouped figures behind ``surveys.summaries``: a few GROUP BY queries over one survey's submitted answers,
 cached per process under the state of those answers.
 
-The queries read one survey's range of ``ix_survey_answers_summary`` (survey, question, choice, rank, number, date,
-response) and meet the submitted responses with their households' areas as one small joined set. A results page
-after no change costs two small queries (the survey's questions and the state of its responses).
+The counts read one survey's range of ``ix_survey_answers_summary`` (survey, question, choice, rank, number, date,
+response) alone, leaving out the answers of unsubmitted responses; only the item block's need questions meet the
+submitted responses with their households' areas, on first use. A results page after no change costs two small
+queries (the survey's questions and the state of its responses).
 """
 import threading
 from collections import OrderedDict, defaultdict
@@ -36,8 +37,8 @@ def _plain(value) -> Decimal:
 class _Grouped:
     """The grouped figures of a survey's submitted answers, fetched once for many questions.
 
-    Each query reads one survey's range of ``ix_survey_answers_summary`` (already in question/choice/rank order)
-    and meets the survey's submitted responses, with their households' areas, as one small joined set.
+    Each count reads one survey's range of ``ix_survey_answers_summary`` without a join; the households' areas
+    are joined only for the need questions, when the item block first asks (``areas``).
     Respondents of a single-valued question are the sum of its groups (one answer row per response); only the
     multi-row types (select_multiple, rank) need a DISTINCT.
     """
@@ -48,61 +49,86 @@ class _Grouped:
         self.question_ids = {question.id for question in questions}
         self._survey_id = survey.id
         self._texts_of = [q.id for q in questions if q.type in TEXT_TYPES and q.type != "photo"]
-        self._latest = None
+        self._areas_of = [q.id for q in questions if q.role == "item_need"]
+        self._multi_ids = {q.id for q in questions if q.type in ("select_multiple", "rank")}
+        self._latest = self._areas = None
         submitted = (select(Response.id, Response.submitted_at, Household.area)
                      .join(Household, Household.id == Response.household_id)
                      .where(Response.survey_id == survey.id, Response.status == "submitted"))
         if db.session.get_bind().dialect.name == "postgresql":
             # OFFSET 0 keeps PostgreSQL from flattening the join: one hash probe per answer row (the response with
-            # its household's area) instead of two, about a third of the choice query
+            # its household's area) instead of two
             submitted = submitted.offset(0)
-        submitted = submitted.subquery()
-        self._submitted = submitted
+        self._submitted = submitted.subquery()
+        # Counts need no join: the answers of the few unsubmitted responses (drafts) are left out by a hashed
+        # NOT IN over the survey's responses, so the counts read the survey's answer rows alone (a join with the
+        # households' areas costs PostgreSQL half again as much; only the item block needs areas, see areas())
+        unsubmitted = select(Response.id).where(Response.survey_id == survey.id, Response.status != "submitted")
 
-        def grouped(*columns, of):
-            query = (select(Answer.question_id, *columns).join(submitted, submitted.c.id == Answer.response_id)
-                     .where(Answer.survey_id == survey.id))
+        def counted(*columns, of):
+            query = select(Answer.question_id, *columns).where(Answer.survey_id == survey.id,
+                                                               Answer.response_id.not_in(unsubmitted))
             return query if of is None else query.where(Answer.question_id.in_(of))
 
         choice_ids = [q.id for q in questions if q.type in CHOICE_TYPES or q.type == "rank"]
         other_ids = [q.id for q in questions if q.id not in set(choice_ids)]
-        multi_ids = [q.id for q in questions if q.type in ("select_multiple", "rank")]
-        counts, areas = defaultdict(int), defaultdict(Decimal)
-        self.choices = defaultdict(list)   # question → [(choice, rank, count, area)]
+        counts = defaultdict(int)
+        self.choices = defaultdict(list)   # question → [(choice, rank, count)]
         if choice_ids:
-            for qid, choice, rank, count, area in db.session.execute(
-                    grouped(Answer.choice, Answer.rank, func.count(), func.sum(submitted.c.area),
-                            of=None if whole else choice_ids)
+            for qid, choice, rank, count in db.session.execute(
+                    counted(Answer.choice, Answer.rank, func.count(), of=None if whole else choice_ids)
                     .where(Answer.choice.is_not(None)).group_by(Answer.question_id, Answer.choice, Answer.rank)):
-                self.choices[qid].append((choice, rank, int(count), _area(area)))
+                self.choices[qid].append((choice, rank, int(count)))
                 counts[qid] += int(count)
-                areas[qid] += Decimal(str(area or 0))
         self.numbers = defaultdict(list)   # question → [(value, count)] ascending
         self.dates = {}
         if other_ids:
             # numbers by value; dates and texts (number NULL) come out as one group per question
-            for qid, number, count, area, low, high in db.session.execute(
-                    grouped(Answer.number, func.count(), func.sum(submitted.c.area), func.min(Answer.date_value),
-                            func.max(Answer.date_value), of=other_ids)
+            for qid, number, count, low, high in db.session.execute(
+                    counted(Answer.number, func.count(), func.min(Answer.date_value), func.max(Answer.date_value),
+                            of=other_ids)
                     .group_by(Answer.question_id, Answer.number).order_by(Answer.question_id, Answer.number)):
                 counts[qid] += int(count)
-                areas[qid] += Decimal(str(area or 0))
                 if number is not None:
                     self.numbers[qid].append((_plain(number), int(count)))
                 if low is not None:
                     self.dates[qid] = (low, high)
-        self.respondents = {qid: (counts[qid], areas[qid].quantize(CENT)) for qid in counts}
-        if multi_ids:
-            answered = (select(Answer.question_id, Answer.response_id).distinct()
-                        .where(Answer.survey_id == survey.id, Answer.question_id.in_(multi_ids)).subquery())
-            for qid in multi_ids:
+        self.respondents = dict(counts)
+        if self._multi_ids:
+            for qid in self._multi_ids:
                 self.respondents.pop(qid, None)
-            self.respondents.update({qid: (int(count), _area(area)) for qid, count, area in db.session.execute(
-                select(answered.c.question_id, func.count(), func.sum(submitted.c.area))
-                .join(submitted, submitted.c.id == answered.c.response_id).group_by(answered.c.question_id))})
+            self.respondents.update({qid: int(count) for qid, count in db.session.execute(
+                counted(func.count(Answer.response_id.distinct()), of=self._multi_ids).group_by(Answer.question_id))})
 
-    def total(self, question: Question) -> tuple[int, Decimal]:
-        return self.respondents.get(question.id, (0, Decimal("0.00")))
+    def total(self, question: Question) -> int:
+        """The question's respondents (submitted responses with an answer to it)."""
+        return self.respondents.get(question.id, 0)
+
+    def areas(self, question: Question) -> tuple[Decimal, dict[str, Decimal]]:
+        """An item-need question's respondents' registered area and the area by choice (DESIGN §6), for every
+        need question at once on first use: one join of their answers with the households' areas."""
+        if self._areas is None:
+            areas = defaultdict(dict)   # filled, then published: a cached object may be shared by threads
+            submitted = self._submitted
+            if self._areas_of:
+                for qid, choice, area in db.session.execute(
+                        select(Answer.question_id, Answer.choice, func.sum(submitted.c.area))
+                        .join(submitted, submitted.c.id == Answer.response_id)
+                        .where(Answer.survey_id == self._survey_id, Answer.question_id.in_(self._areas_of),
+                               Answer.choice.is_not(None))
+                        .group_by(Answer.question_id, Answer.choice)):
+                    areas[qid][choice] = _area(area)
+            totals = {qid: sum(by_choice.values(), Decimal("0.00")) for qid, by_choice in areas.items()}
+            multi = [qid for qid in self._areas_of if qid in self._multi_ids]
+            if multi:   # several values per household: each household's area once
+                answered = (select(Answer.question_id, Answer.response_id).distinct()
+                            .where(Answer.survey_id == self._survey_id, Answer.question_id.in_(multi)).subquery())
+                totals.update({qid: _area(area) for qid, area in db.session.execute(
+                    select(answered.c.question_id, func.sum(submitted.c.area))
+                    .join(submitted, submitted.c.id == answered.c.response_id).group_by(answered.c.question_id))})
+            self._areas = (totals, areas)
+        totals, areas = self._areas
+        return totals.get(question.id, Decimal("0.00")), areas.get(question.id, {})
 
     def latest_texts(self, question: Question) -> list[str]:
         """The newest texts of every text question at once (a window per question), on first use."""
@@ -148,7 +174,7 @@ def _figures(survey: Survey) -> _Grouped:
     """The grouped figures of all the survey's questions. A results page after no change costs two small queries:
     the figures are cached per process under the survey's questions and the state of its answers, so any new,
     edited or submitted response (or a changed area) reads them afresh."""
-    kinds = tuple(db.session.execute(select(Question.id, Question.type).where(
+    kinds = tuple(db.session.execute(select(Question.id, Question.type, Question.role).where(
         Question.survey_id == survey.id, Question.type != "note").order_by(Question.id)))
     key = (db.session.get_bind().url.render_as_string(), survey.id, kinds, _answers_state(survey))
     with _CACHE_LOCK:

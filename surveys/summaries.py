@@ -145,10 +145,10 @@ def _choice_labels(question: Question, lang: str) -> tuple[list[str], list[str]]
 
 
 def _choice_summary(question, grouped, suppress, lang) -> dict:
-    total, _total_area = grouped.total(question)
+    total = grouped.total(question)
     names, labels = _choice_labels(question, lang)
     counts = dict.fromkeys(names, 0)
-    for choice, _rank, count, _area_sum in grouped.choices[question.id]:
+    for choice, _rank, count in grouped.choices[question.id]:
         if choice not in counts:   # a value stored before a choice was renamed: shown, never dropped
             names.append(choice)
             labels.append(choice)
@@ -166,7 +166,7 @@ def _rank_summary(question, grouped, suppress, lang) -> dict:
     top_n = int((question.settings or {}).get("top_n") or len(question.choices) or 1)
     names, labels = _choice_labels(question, lang)
     picked, first, points = defaultdict(int), defaultdict(int), defaultdict(int)
-    for choice, rank, count, _area_sum in grouped.choices[question.id]:
+    for choice, rank, count in grouped.choices[question.id]:
         if choice not in names:
             names.append(choice)
             labels.append(choice)
@@ -181,7 +181,7 @@ def _rank_summary(question, grouped, suppress, lang) -> dict:
     first_cells = [_cell(count, suppress) for count in first_counts]
     if suppress:
         first_cells = _protect(first_cells, first_counts)
-    total, _total_area = grouped.total(question)
+    total = grouped.total(question)
     return {"names": names, "labels": labels, "absolute": cells, "relative": _relative(cells, picked_counts, total),
             "first": first_cells, "top_n": top_n,
             "points": [None if cell == SUPPRESSED else points[name] for cell, name in zip(cells, names)]}
@@ -229,7 +229,7 @@ def _number_summary(question, grouped, suppress) -> dict:
 
 
 def _text_summary(question, grouped, suppress) -> dict:
-    count, _area_sum = grouped.total(question)
+    count = grouped.total(question)
     latest = []
     if not suppress and question.type != "photo":
         latest = grouped.latest_texts(question)
@@ -237,7 +237,7 @@ def _text_summary(question, grouped, suppress) -> dict:
 
 
 def _date_summary(question, grouped, suppress) -> dict:
-    count, _area_sum = grouped.total(question)
+    count = grouped.total(question)
     low, high = grouped.dates.get(question.id, (None, None))
     if suppress:
         low = high = None
@@ -246,7 +246,7 @@ def _date_summary(question, grouped, suppress) -> dict:
 
 
 def _summarise(question: Question, grouped: _Grouped, suppress: bool, lang: str) -> dict:
-    total, _area_sum = grouped.total(question)
+    total = grouped.total(question)
     summary = {"question": question.name, "type": question.type, "role": question.role,
                "title": question.text("label", lang), "total": _cell(total, suppress), "suppressed": suppress}
     if question.type in CHOICE_TYPES:
@@ -295,12 +295,12 @@ def item_block(survey: Survey, *, suppress: bool | None = None) -> list[dict]:
             items[question.item.code] = _need(question, grouped)
     for question in block:
         if question.role == "item_share" and question.item is not None and question.item.code in items:
-            counts = {choice: count for choice, _rank, count, _area_sum in grouped.choices[question.id]}
+            counts = {choice: count for choice, _rank, count in grouped.choices[question.id]}
             items[question.item.code]["share_willing"] = counts.get("yes", 0)
     for question in block:
         if question.role == "item_priority":
             top_n = int((question.settings or {}).get("top_n") or 5)
-            for choice, rank, count, _area_sum in grouped.choices[question.id]:
+            for choice, rank, count in grouped.choices[question.id]:
                 if choice in items and rank is not None and rank <= top_n:
                     items[choice]["priority_points"] += (top_n + 1 - rank) * count
                     items[choice]["first_choice"] += count if rank == 1 else 0
@@ -310,15 +310,15 @@ def item_block(survey: Survey, *, suppress: bool | None = None) -> list[dict]:
 
 
 def _need(question: Question, grouped: _Grouped) -> dict:
-    respondents, respondents_area = grouped.total(question)
-    counts, areas = defaultdict(int), defaultdict(lambda: Decimal("0.00"))
-    for choice, _rank, count, area in grouped.choices[question.id]:
+    respondents = grouped.total(question)
+    respondents_area, areas = grouped.areas(question)
+    counts = defaultdict(int)
+    for choice, _rank, count in grouped.choices[question.id]:
         counts[choice] += count
-        areas[choice] += area
     item = question.item
     return {"code": item.code, "name": item.name, "category": item.category, "position": question.position,
             "question": question.name, "respondents": respondents, "respondents_area": respondents_area,
-            "need": counts["need"], "neutral": counts["neutral"], "no": counts["no"], "need_area": areas["need"],
+            "need": counts["need"], "neutral": counts["neutral"], "no": counts["no"], "need_area": areas.get("need", Decimal("0.00")),
             "share_willing": None, "priority_points": 0, "first_choice": 0}
 
 
