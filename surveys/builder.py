@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import CatalogueItem, Community, User
 from participation.models.types import utcnow
-from participation.operations.audit import record
+from participation.operations.audit import apply_changes, record
 from surveys.builder_questions import (BuilderError, add_section_raw, delete_question, ordered_questions,
                                       ordered_sections)
 from surveys.itemblock import add_elevator_question, add_item_block, block_items, remove_block_items
@@ -91,10 +91,6 @@ def _clean_settings(fields: dict) -> dict:
     return clean
 
 
-def _snapshot(survey: Survey) -> dict:
-    return {name: getattr(survey, name) for name in SETTINGS_FIELDS}
-
-
 def create_survey(actor: User, community: Community | None, fields: dict, *, kind: str = "blank",
                   template: Survey | None = None) -> Survey:
     """A new draft for ``community`` (a template when None): blank with one page, the standard needs survey, or a
@@ -131,12 +127,7 @@ def create_survey(actor: User, community: Community | None, fields: dict, *, kin
 def update_survey(actor: User, survey: Survey, fields: dict) -> Survey:
     survey.require_editable()
     clean = _clean_settings(fields)
-    before = _snapshot(survey)
-    for name, value in clean.items():
-        setattr(survey, name, value)
-    db.session.flush()
-    after = _snapshot(survey)
-    changes = {name: [before[name], after[name]] for name in SETTINGS_FIELDS if before[name] != after[name]}
+    changes = apply_changes(survey, clean, SETTINGS_FIELDS)
     if changes:
         record(actor, "survey.update", survey, community=survey.community, changes=changes)
     return survey

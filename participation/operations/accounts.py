@@ -10,7 +10,7 @@ from participation.models import (ORGANISATION_KINDS, ROLES, Building, Community
                                   user_buildings, user_communities)
 from participation.models.types import utcnow
 from participation.operations import throttle
-from participation.operations.audit import record
+from participation.operations.audit import apply_changes, record
 from participation.permissions import can_manage_user, scope_district_ids
 
 logger = logging.getLogger(__name__)
@@ -262,13 +262,9 @@ def update_organisation(actor: User, organisation: Organisation, *, name: str, k
     clean = _clean_organisation(name, kind, phone, organisation)
     if clean["kind"] != organisation.kind and organisation_in_use(organisation):
         raise AccountError(_("This organisation has accounts or works assigned; its kind cannot change."), "kind")
-    changes = {key: [getattr(organisation, key), value] for key, value in clean.items()
-               if getattr(organisation, key) != value}
+    changes = apply_changes(organisation, clean, clean.keys())
     if not changes:
         return organisation
-    for key, value in clean.items():
-        setattr(organisation, key, value)
-    db.session.flush()
     record(actor, "organisation.update", organisation, changes=changes)
     return organisation
 

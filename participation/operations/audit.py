@@ -24,6 +24,16 @@ def record(actor, action: str, obj=None, *, object_type: str | None = None, obje
     return event
 
 
+def apply_changes(obj, values: dict, fields) -> dict:
+    """Set ``values`` on ``obj`` and flush; return {field: [before, after]} for those of ``fields`` that changed,
+    as the audit rows of updates record them."""
+    before = {name: getattr(obj, name) for name in fields}
+    for name, value in values.items():
+        setattr(obj, name, value)
+    db.session.flush()
+    return {name: [before[name], getattr(obj, name)] for name in fields if getattr(obj, name) != before[name]}
+
+
 def _jsonable(value):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value

@@ -13,7 +13,7 @@ from participation.extensions import db
 from participation.labels import CATEGORY_LABELS
 from participation.models import CATEGORIES, QUANTITY_UNITS, CatalogueItem, Locality, User
 from participation.models.types import utcnow
-from participation.operations.audit import record
+from participation.operations.audit import apply_changes, record
 from participation.operations.locality import describe, extra_categories, rule_for
 
 CODE = re.compile(r"^[A-Z][0-9]{1,9}$")
@@ -138,12 +138,7 @@ def create_item(actor: User, raw: dict, *, allowed_categories) -> CatalogueItem:
 def update_item(actor: User, item: CatalogueItem, raw: dict, *, allowed_categories) -> CatalogueItem:
     # An item may keep a category that is no longer offered (an extra class that has expired).
     clean = validate_item(raw, allowed_categories=set(allowed_categories) | {item.category}, item=item)
-    before = _snapshot(item)
-    for name, value in clean.items():
-        setattr(item, name, value)
-    db.session.flush()
-    after = _snapshot(item)
-    changes = {name: [before[name], after[name]] for name in EDITABLE if before[name] != after[name]}
+    changes = apply_changes(item, clean, EDITABLE)
     record(actor, "catalogue_item.update", item, code=item.code, changes=changes)
     return item
 

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from participation.extensions import db
 from participation.labels import NOT_CONFIGURED, RULE_KIND_LABELS
 from participation.models import CATEGORIES, RULE_KINDS, Locality, LocalityRule, User
-from participation.operations.audit import record
+from participation.operations.audit import apply_changes, record
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 COMPLAINT_CLASSES = ("emergency", "utility", "general", "complex")
@@ -296,12 +296,7 @@ def create_rule(actor: User, locality: Locality, kind: str, raw: dict) -> Locali
 
 def update_rule(actor: User, rule: LocalityRule, raw: dict) -> LocalityRule:
     clean = validate_rule(rule.locality, rule.kind, raw, rule=rule)
-    before = _snapshot(rule)
-    for name, value in clean.items():
-        setattr(rule, name, value)
-    db.session.flush()
-    after = _snapshot(rule)
-    changes = {name: [before[name], after[name]] for name in RULE_FIELDS if before[name] != after[name]}
+    changes = apply_changes(rule, clean, RULE_FIELDS)
     record(actor, "locality_rule.update", rule, locality=rule.locality.name, kind=rule.kind, key=rule.key,
            changes=changes)
     return rule
