@@ -410,3 +410,16 @@ def _photo(question: Question, raw, kept: str | None, *, remove: bool, stored: l
         stored.append(path)
         return path
     return None if remove else kept
+
+
+def jsonable(values: dict) -> dict:
+    """Values as a revision stores them: dates as ISO text, numbers as exact decimal text."""
+    def one(value):
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return format(value, "f")
+        if isinstance(value, list):
+            return [one(item) for item in value]
+        return value
+    return {name: one(value) for name, value in values.items()}

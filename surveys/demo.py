@@ -22,7 +22,8 @@ from surveys.answers import clean_answers
 from surveys.builder_questions import add_section_raw, append_question, renumber
 from surveys.itemblock import add_elevator_question, add_item_block
 from surveys.models import Answer, Choice, Response, ResponseRevision, Survey
-from surveys.operations import RECEIPT_LENGTH, answer_rows, jsonable
+from surveys.answers import jsonable
+from surveys.operations import RECEIPT_LENGTH, answer_rows
 
 COMMUNITY = COMMUNITIES[0][0]   # 曙光里小区: the field survey, the grid worker, the owner representative
 NEEDS_TITLE = {"zh": "曙光里小区改造需求调查", "en": "Shuguangli renovation needs survey"}

@@ -1,14 +1,12 @@
 """The answer form: a survey's questions are data, so the request's fields are read by question name into the raw
 dict ``clean_answers`` checks, instead of a WTForms class per survey. CSRF is checked by CSRFProtect as for every
 POST; ``AnswerForm`` carries the token and the button pressed."""
-from datetime import date
-from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField
 
-from surveys.answers import CONSENT_FIELD
+from surveys.answers import CONSENT_FIELD, jsonable
 from surveys.models import Survey
 from surveys.structure import structure
 
@@ -51,14 +49,10 @@ def raw_answers(survey: Survey, form: MultiDict, files: MultiDict) -> dict:
 def shown_values(values: dict) -> dict:
     """Saved values as the form fields show them: text, or lists of choice names."""
     def one(value):
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, Decimal):
-            return format(value, "f")
         if isinstance(value, list):
             return [str(item) for item in value]
         return "" if value is None else str(value)
-    return {name: one(value) for name, value in values.items()}
+    return {name: one(value) for name, value in jsonable(values).items()}
 
 
 def shown_raw(raw: dict) -> dict:

@@ -7,7 +7,6 @@ session still usable, so the caller can save again — which then finds the winn
 """
 import logging
 import secrets
-from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import delete, insert, select
@@ -21,6 +20,7 @@ from participation.models import Household, User
 from participation.models.types import utcnow
 from participation.operations.audit import record
 from participation.operations.codes import ALPHABET
+from surveys.answers import jsonable
 from surveys.models import Answer, Question, Response, ResponseRevision, Survey, SurveyStateError
 from surveys.structure import structure
 
@@ -251,19 +251,6 @@ def _value_of(question: Question, answers: list[Answer]):
     if question.type == "date":
         return first.date_value
     return first.text_value
-
-
-def jsonable(values: dict) -> dict:
-    """Values as a revision stores them: dates as ISO text, numbers as exact decimal text."""
-    def one(value):
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, Decimal):
-            return format(value, "f")
-        if isinstance(value, list):
-            return [one(item) for item in value]
-        return value
-    return {name: one(value) for name, value in values.items()}
 
 
 def revisions(response: Response) -> list[ResponseRevision]:
