@@ -31,7 +31,7 @@ from participation.operations.roster_files import natural_key  # noqa: E402
 from surveys.demo import build_needs_survey, bulk_answers, community_households, needs_answers  # noqa: E402
 from surveys.models import Answer, Response  # noqa: E402
 from surveys.figures import clear_cache  # noqa: E402
-from surveys.summaries import item_block, participation, survey_summaries  # noqa: E402
+from surveys.summaries import item_block, participation, survey_results, survey_summaries  # noqa: E402
 
 BUILDINGS, UNITS, FLOORS, PER_FLOOR = 25, 4, 10, 2    # 2,000 households
 ANSWERED = 0.82                                        # ≈ 1,600 responses
@@ -105,11 +105,10 @@ def measure(label: str, url: str, repeat: int) -> None:
         items = median_ms(lambda: item_block(db.session.get(Survey, survey_id)), repeat)
         rates = median_ms(lambda: participation(db.session.get(Survey, survey_id)), repeat)
 
-        def page():   # what the results page asks for in one request: the grouped figures are read once
+        def page():   # what the results page asks for in one request: questions and figures are read once
             survey = db.session.get(Survey, survey_id)
             participation(survey)
-            survey_summaries(survey)
-            item_block(survey)
+            survey_results(survey)
         whole = median_ms(page, repeat)
         page()
         again = median_ms(page, repeat, cached=True)

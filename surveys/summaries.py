@@ -281,14 +281,27 @@ def survey_summaries(survey: Survey, *, suppress: bool | None = None, lang: str 
 
 # --- the renovation item block (DESIGN §6) ------------------------------------------------------------------------
 
+ITEM_ROLES = ("item_need", "item_share", "item_priority")
+
+
+def survey_results(survey: Survey, *, lang: str = "zh") -> tuple[list[dict], list[dict]]:
+    """The staff results page's summaries and item block, from one load of the questions and one set of figures."""
+    suppress = must_suppress(survey)
+    questions = _questions(survey)
+    grouped = _figures(survey)
+    summaries = [_summarise(question, grouped, suppress, lang) for question in questions]
+    return summaries, _item_rows([q for q in questions if q.role in ITEM_ROLES], grouped, suppress)
+
+
 def item_block(survey: Survey, *, suppress: bool | None = None) -> list[dict]:
     """Per catalogue item: need by headcount and by area among the households that answered its need question,
     willingness to share the cost among its supporters, and priority (Borda points and first choices)."""
     suppress = must_suppress(survey) if suppress is None else suppress
-    block = _questions(survey, "item_need", "item_share", "item_priority")
-    if not block:
-        return []
-    grouped = _figures(survey)
+    block = _questions(survey, *ITEM_ROLES)
+    return _item_rows(block, _figures(survey), suppress) if block else []
+
+
+def _item_rows(block: list[Question], grouped, suppress: bool) -> list[dict]:
     items = {}
     for question in block:
         if question.role == "item_need" and question.item is not None:

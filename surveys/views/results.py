@@ -15,7 +15,7 @@ from participation.extensions import db
 from participation.permissions import can_export_survey_responses, can_view_survey_results, role_required
 from surveys.exports import responses_csv, responses_long_csv, responses_xlsx
 from surveys.models import Survey
-from surveys.summaries import item_block, must_suppress, non_responders, participation, survey_summaries
+from surveys.summaries import must_suppress, non_responders, participation, survey_results
 
 bp = Blueprint("survey_results", __name__)
 
@@ -57,8 +57,7 @@ def results(survey_id: int):
     survey = _survey(survey_id)
     lang = _lang()
     stats = participation(survey, current_user)
-    summaries = survey_summaries(survey, lang=lang)
-    items = item_block(survey)
+    summaries, items = survey_results(survey, lang=lang)
     headcount, area = _("By households"), _("By area")
     charts = {summary["question"]: chart_fragment(question_chart(summary), f"chart-{summary['question']}",
                                                   label=summary["title"]) for summary in summaries}

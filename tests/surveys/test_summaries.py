@@ -11,7 +11,7 @@ from sqlalchemy import select
 from participation.extensions import db
 from surveys.models import Answer, Response
 from surveys.summaries import (SUPPRESSED, item_block, non_responders, participation, question_summary,
-                               survey_summaries)
+                               survey_results, survey_summaries)
 from tests.surveys.results_support import ITEMS, build_world
 
 
@@ -241,3 +241,13 @@ def test_cached_figures_follow_every_change_of_the_answers(world):
     corrected = {row["code"]: row for row in item_block(world.survey)}["B01"]["need_area"]
     assert corrected == rows["B01"]["need_area"] + Decimal("1.25")
     assert question_summary(_question(world, "need_B01"))["total"] == len(world.values) + 1
+
+
+@pytest.mark.parametrize("confidential", [False, True])
+def test_the_results_page_figures_match_the_separate_summaries(app, reference_data, confidential):
+    world = build_world("RS01", confidential=confidential)
+    db.session.commit()
+    summaries, items = survey_results(world.survey)
+    assert summaries == survey_summaries(world.survey)
+    assert items == item_block(world.survey)
+    assert items and summaries
