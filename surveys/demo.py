@@ -18,12 +18,12 @@ from participation.models import Building, CatalogueItem, Community, FieldFindin
 from participation.models.types import utcnow
 from participation.operations.codes import ALPHABET
 from participation.operations.demo import COMMUNITIES, SEED, USERS
-from surveys.answers import clean_answers
+from surveys.answers import clean_answers, jsonable
 from surveys.builder_questions import add_section_raw, append_question, renumber
 from surveys.itemblock import add_elevator_question, add_item_block
 from surveys.models import Answer, Choice, Response, ResponseRevision, Survey
-from surveys.answers import jsonable
 from surveys.operations import RECEIPT_LENGTH, answer_rows
+from surveys.tallies import rebuild
 
 COMMUNITY = COMMUNITIES[0][0]   # 曙光里小区: the field survey, the grid worker, the owner representative
 NEEDS_TITLE = {"zh": "曙光里小区改造需求调查", "en": "Shuguangli renovation needs survey"}
@@ -197,6 +197,7 @@ def bulk_answers(survey: Survey, households: list[Household], kind: str, draw, g
                           "saved_at": response.submitted_at})
     db.session.execute(insert(Answer), answers)
     db.session.execute(insert(ResponseRevision), revisions)
+    rebuild(survey)   # rows inserted in bulk, not saved one by one: recount the survey's tallies once
     return len(new)
 
 

@@ -7,7 +7,7 @@ GROUP BY, not a loop over JSON.
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.extensions import db
@@ -232,16 +232,6 @@ class Response(db.Model):
         return f"<Response {self.id} survey={self.survey_id} household={self.household_id} {self.status}>"
 
 
-def _survey_of_response(context) -> int:
-    """The answer's survey, copied from its response when an insert leaves it out (the ORM save path and the bulk
-    inserts both do): one look-up per response and statement, not per answer row."""
-    response_id = context.get_current_parameters()["response_id"]
-    known = context.__dict__.setdefault("_survey_of_response", {})
-    if response_id not in known:
-        known[response_id] = context.connection.scalar(select(Response.survey_id).where(Response.id == response_id))
-    return known[response_id]
-
-
 class Answer(db.Model):
     """One value of one question: a picked choice (with its rank for ranking questions), a number, a text or a date."""
 
@@ -249,10 +239,6 @@ class Answer(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"), nullable=False)
-    # Denormalised from the response so a survey's summaries read one range of the covering index below instead
-    # of every answer of every survey; set automatically from the response (see _survey_of_response).
-    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), nullable=False,
-                                           default=_survey_of_response)
     question_id: Mapped[int] = mapped_column(ForeignKey("survey_questions.id", ondelete="CASCADE"), nullable=False)
     choice: Mapped[str | None] = mapped_column(String(60), nullable=True)
     rank: Mapped[int | None] = mapped_column(nullable=True)
@@ -264,12 +250,9 @@ class Answer(db.Model):
     question = relationship("Question")
 
     __table_args__ = (
+        # Also the index of a response's answers (its leading column): no second one to keep up at every save.
         UniqueConstraint("response_id", "question_id", "choice"),
         Index("ix_survey_answers_question_choice", "question_id", "choice"),
-        Index("ix_survey_answers_response", "response_id"),
-        # Covers every grouped query of surveys.summaries: one survey's rows in (question, choice, rank) order.
-        Index("ix_survey_answers_summary", "survey_id", "question_id", "choice", "rank", "number", "date_value",
-              "response_id"),
         CheckConstraint("rank IS NULL OR rank >= 1", name="rank"),
     )
 
@@ -283,8 +266,7 @@ class ResponseRevision(db.Model):
     __tablename__ = "survey_response_revisions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"), nullable=False,
-                                             index=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"), nullable=False)
     version: Mapped[int] = mapped_column(nullable=False)
     status: Mapped[str] = mapped_column(String(10), nullable=False)
     channel: Mapped[str] = mapped_column(String(20), nullable=False)
@@ -292,7 +274,33 @@ class ResponseRevision(db.Model):
     values: Mapped[dict] = mapped_column(JSON, nullable=False)   # {question name: value as answered}
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
+    # Also the index of a response's history (its leading column).
     __table_args__ = (UniqueConstraint("response_id", "version"),)
 
     def __repr__(self) -> str:
         return f"<ResponseRevision {self.response_id} v{self.version}>"
+
+
+TALLY_KINDS = ("respondents", "choice", "number", "date")
+
+
+class Tally(db.Model):
+    """A running count of one survey's submitted answers, kept by ``surveys.tallies`` in the same transaction as
+    every save: per question its respondents, and per picked choice (and rank), number or date how many households
+    gave it and their registered area. Summaries read these few hundred rows instead of every answer."""
+
+    __tablename__ = "survey_tallies"
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("survey_questions.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    value: Mapped[str] = mapped_column(String(60), primary_key=True, default="")   # choice, number or ISO date
+    rank: Mapped[int] = mapped_column(primary_key=True, default=0)                 # 0: not a ranking
+    count: Mapped[int] = mapped_column(nullable=False, default=0)
+    area: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False, default=0)
+
+    # No CHECK (count >= 0): a decrement is inserted as a negative row before ON CONFLICT adds it to the tally.
+    __table_args__ = (one_of("kind", TALLY_KINDS, "kind"),)
+
+    def __repr__(self) -> str:
+        return f"<Tally q={self.question_id} {self.kind} {self.value!r} #{self.rank}: {self.count}>"

@@ -23,6 +23,7 @@ from participation.operations.codes import ALPHABET
 from surveys.answers import jsonable
 from surveys.models import Answer, Question, Response, ResponseRevision, Survey, SurveyStateError
 from surveys.structure import structure
+from surveys.tallies import apply_answers
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ def save_response(actor: User | None, survey: Survey, household: Household, valu
     consent_at = now if sensitive_consent and has_sensitive else None
     response = find_response(survey, household, lock=True) if existing is LOOK_UP else existing
     created = response is None
+    was_submitted = not created and response.status == "submitted"
     if created:
         response = _create(survey, household, channel=channel, staff=staff, status=status, now=now,
                            consent_at=consent_at)
@@ -103,7 +105,9 @@ def save_response(actor: User | None, survey: Survey, household: Household, valu
         # Consent withdrawn (or never given) keeps no sensitive answers; given again, the first time stays.
         response.sensitive_consent_at = (response.sensitive_consent_at or now) if consent_at else None
         response.updated_at = now
-    _replace_answers(survey, response, values, created=created)
+    old, new = _replace_answers(survey, response, values, created=created, old_counted=was_submitted)
+    if response.status == "submitted":   # drafts are not counted; a submitted response stays submitted
+        apply_answers(survey.id, household.area, old=old, new=new)
     # The table, not an object: nothing reads the revision back in this request, and a flush costs more.
     db.session.execute(insert(ResponseRevision.__table__), [{
         "response_id": response.id, "version": response.version, "status": response.status, "channel": channel,
@@ -151,14 +155,21 @@ def _create(survey: Survey, household: Household, *, channel: str, staff: User |
     return response
 
 
-def _replace_answers(survey: Survey, response: Response, values: dict, *, created: bool) -> None:
+def _replace_answers(survey: Survey, response: Response, values: dict, *, created: bool,
+                     old_counted: bool) -> tuple[list, list[dict]]:
     """The saved answers become exactly ``values``: one DELETE of the old rows (none on a new response) and one
-    bulk INSERT, instead of loading the old rows and flushing an object per value."""
+    bulk INSERT, instead of loading the old rows and flushing an object per value. Returns (old rows, new rows);
+    the old rows are read back by the DELETE only when they were counted in the tallies (``old_counted``)."""
+    old = []
     if not created:
-        db.session.execute(delete(Answer).where(Answer.response_id == response.id),
-                           execution_options={"synchronize_session": False})
+        removal = delete(Answer).where(Answer.response_id == response.id)
+        if old_counted:
+            old = db.session.execute(removal.returning(Answer.question_id, Answer.choice, Answer.rank, Answer.number,
+                                                       Answer.date_value),
+                                     execution_options={"synchronize_session": False}).mappings().all()
+        else:
+            db.session.execute(removal, execution_options={"synchronize_session": False})
     by_name = {q.name: q for q in structure(survey).questions}
-    survey_column = "survey_id" in Answer.__table__.c
     rows = []
     for name, value in values.items():
         question = by_name.get(name)
@@ -166,9 +177,6 @@ def _replace_answers(survey: Survey, response: Response, values: dict, *, create
             continue
         for row in answer_fields(question, value):
             row["response_id"] = response.id
-            if survey_column:
-                # Denormalised copy of the response's survey (summaries); given here, it is not looked up.
-                row["survey_id"] = response.survey_id
             rows.append(row)
     if rows:
         connection = db.session.connection()
@@ -180,6 +188,7 @@ def _replace_answers(survey: Survey, response: Response, values: dict, *, create
             db.session.execute(insert(Answer.__table__), rows)
     # The collection (if anything loaded it) no longer matches the table: read it again when next asked.
     db.session.expire(response, ["answers"])
+    return old, rows
 
 
 ANSWER_FIELDS = ("question_id", "choice", "rank", "number", "text_value", "date_value")

@@ -1,8 +1,7 @@
 """Survey results as plain dicts: participation, per-question summaries, the renovation item block, follow-up lists.
 
-Everything is aggregated in the database (``surveys.figures``: a few GROUP BY queries over one survey's answers,
-cached per process until a response changes), so a 2,000-household community summarises in a handful of queries;
-Python only reshapes the grouped rows. Only submitted responses count; drafts are shown as partial participation,
+Everything is counted as answers are saved (``surveys.tallies``) and read in one query (``surveys.figures``), so a
+2,000-household community summarises in a handful of queries; Python only reshapes the counts. Only submitted responses count; drafts are shown as partial participation,
 never as answers.
 
 Small cells: a count of 1–4 respondents is shown as ``SUPPRESSED`` ("<5") wherever ``suppress`` is on — always for
@@ -274,7 +273,7 @@ def survey_summaries(survey: Survey, *, suppress: bool | None = None, lang: str 
     """Every answerable question's summary, from one set of grouped queries, in survey order."""
     suppress = must_suppress(survey) if suppress is None else suppress
     questions = _questions(survey)
-    grouped = _figures(survey)
+    grouped = _figures(survey, questions)
     return [_summarise(question, grouped, suppress, lang) for question in questions]
 
 
@@ -288,7 +287,7 @@ def survey_results(survey: Survey, *, lang: str = "zh") -> tuple[list[dict], lis
     """The staff results page's summaries and item block, from one load of the questions and one set of figures."""
     suppress = must_suppress(survey)
     questions = _questions(survey)
-    grouped = _figures(survey)
+    grouped = _figures(survey, questions)
     summaries = [_summarise(question, grouped, suppress, lang) for question in questions]
     return summaries, _item_rows([q for q in questions if q.role in ITEM_ROLES], grouped, suppress)
 
@@ -298,7 +297,7 @@ def item_block(survey: Survey, *, suppress: bool | None = None) -> list[dict]:
     willingness to share the cost among its supporters, and priority (Borda points and first choices)."""
     suppress = must_suppress(survey) if suppress is None else suppress
     block = _questions(survey, *ITEM_ROLES)
-    return _item_rows(block, _figures(survey), suppress) if block else []
+    return _item_rows(block, _figures(survey, block), suppress) if block else []
 
 
 def _item_rows(block: list[Question], grouped, suppress: bool) -> list[dict]:

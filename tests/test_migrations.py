@@ -55,3 +55,30 @@ def test_downgrade_to_base_and_upgrade_again(tmp_path):
         assert downgrade.returncode == 0, downgrade.stderr
         again = flask("db", "upgrade", database_url=url)
         assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.slow
+def test_the_tallies_migration_counts_the_answers_already_given(tmp_path):
+    """Down one step (answers get their survey back), up again: the migration recounts the demo's submitted
+    answers into exactly the tallies the application keeps."""
+    from sqlalchemy import create_engine, text
+    query = text("SELECT survey_id, question_id, kind, value, rank, count, area FROM survey_tallies "
+                 "WHERE count > 0 ORDER BY 1, 2, 3, 4, 5")
+    with empty_database(tmp_path) as url:
+        assert flask("db", "upgrade", database_url=url).returncode == 0
+        seeded = flask("seed-demo", database_url=url)
+        assert seeded.returncode == 0, seeded.stderr
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect() as connection:
+            kept = connection.execute(query).all()
+        assert len(kept) > 100
+        down = flask("db", "downgrade", "4cd27d14852e", database_url=url)
+        assert down.returncode == 0, down.stderr
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM survey_answers a JOIN survey_responses r ON "
+                                          "r.id = a.response_id WHERE a.survey_id <> r.survey_id")) == 0
+        up = flask("db", "upgrade", database_url=url)
+        assert up.returncode == 0, up.stderr
+        with engine.connect() as connection:
+            assert connection.execute(query).all() == kept
+        engine.dispose()

@@ -25,6 +25,7 @@ from participation.operations.roster_files import (COLUMNS, FIELD_OF, HEADERS, O
                                                    RosterTable, cell_text, natural_key, normalise_phone,
                                                    read_roster_file)
 from participation.permissions import can_manage_community
+from participation.signals import household_areas_changed
 
 logger = logging.getLogger(__name__)
 
@@ -336,7 +337,7 @@ def _write(rows: list[RosterRow], stored: _Existing, present: set[str], district
     counts["communities"]["unchanged"] = (len(touched) - counts["communities"]["created"]
                                          - counts["communities"]["updated"])
     _create_parents(rows, stored, counts)
-    seen = set()
+    seen, areas_changed = set(), set()
     for count, row in enumerate(rows, 1):
         community = stored.communities[row.community_code]
         unit = stored.units[(stored.buildings[(community.id, row.building)].id, row.unit)]
@@ -349,12 +350,17 @@ def _write(rows: list[RosterRow], stored: _Existing, present: set[str], district
             db.session.add(household)
             counts["households"]["created"] += 1
         else:
+            area = household.area
             changed = _apply(household, row, present, community.code)
             counts["households"]["updated" if changed else "unchanged"] += 1
+            if household.area != area:
+                areas_changed.add(community.id)
         if progress and count % 100 == 0:
             progress("write", 100)
     _normalise_sort_keys(stored)
     db.session.flush()
+    if areas_changed:   # what others derived from the old areas (survey tallies) follows in this transaction
+        household_areas_changed.send(None, community_ids=sorted(areas_changed))
     if progress:
         progress("write", len(rows) % 100)
     counts["households"]["not_in_file"] = sum(1 for key in stored.households if key not in seen)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from participation.extensions import db
 from participation.models import Building, CatalogueItem, Community, District, Household, Locality, Unit
 from surveys.models import Answer, Choice, Question, Response, Section, Survey
+from surveys.tallies import rebuild
 
 NEED_CHOICES = (("need", "需要"), ("neutral", "无所谓"), ("no", "不需要"))
 COLOURS = (("red", "红"), ("green", "绿"), ("blue", "蓝"))
@@ -141,4 +142,5 @@ def build_world(code="R001", *, confidential=False, answer=lambda index, househo
                                     channel="web"))
             drafts.add(household.id)
     db.session.flush()
+    rebuild(survey)   # answers written as rows here, not saved one by one: count them once, as the demo does
     return SimpleNamespace(community=community, survey=survey, households=households, values=values, drafts=drafts)

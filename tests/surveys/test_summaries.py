@@ -214,35 +214,6 @@ def test_non_responders_masked_and_scoped(world, make_user):
     assert mine["count"] == sum(1 for h in expected if h.unit.building_id == world.community.buildings[1].id)
 
 
-def test_answers_carry_their_responses_survey(world):
-    rows = db.session.execute(select(Answer.survey_id, Response.survey_id)
-                              .join(Response, Response.id == Answer.response_id)).all()
-    assert rows and all(mine == theirs == world.survey.id for mine, theirs in rows)
-
-
-def test_cached_figures_follow_every_change_of_the_answers(world):
-    rows = {row["code"]: row for row in item_block(world.survey)}
-    before = rows["B01"]["need_count"]
-    assert before == sum(1 for v in world.values.values() if v["need_B01"] == "need")
-    assert item_block(world.survey) == list(rows.values())   # unchanged: the same figures
-    # a draft submitted with a "need" answer: counted at once
-    draft = next(h for h in world.households if h.id in world.drafts)
-    response = db.session.scalar(select(Response).filter_by(survey_id=world.survey.id, household_id=draft.id))
-    response.answers.append(Answer(question_id=_question(world, "need_B01").id, choice="need"))
-    response.status, response.submitted_at, response.version = "submitted", response.created_at, 2
-    db.session.flush()
-    rows = {row["code"]: row for row in item_block(world.survey)}
-    assert rows["B01"]["need_count"] == before + 1
-    assert rows["B01"]["need_area"] == sum(h.area for h in _submitted(world)
-                                           if world.values[h.id]["need_B01"] == "need") + draft.area
-    # a responding household's registered area corrected in the roster: the area figures follow
-    draft.area += Decimal("1.25")
-    db.session.flush()
-    corrected = {row["code"]: row for row in item_block(world.survey)}["B01"]["need_area"]
-    assert corrected == rows["B01"]["need_area"] + Decimal("1.25")
-    assert question_summary(_question(world, "need_B01"))["total"] == len(world.values) + 1
-
-
 @pytest.mark.parametrize("confidential", [False, True])
 def test_the_results_page_figures_match_the_separate_summaries(app, reference_data, confidential):
     world = build_world("RS01", confidential=confidential)
