@@ -5,12 +5,13 @@ Setup (not timed): a scratch PostgreSQL database (BENCH_DATABASE_URL, or one mad
 the end) gets the demo roster and the demo's open needs survey without answers; every household's notice is marked
 accepted. Each simulated resident then enters with their household code (GET /r/NG001, POST the code), opens the
 survey (GET /s/<id>, which gives the CSRF token) — also not timed. Timed: N POSTs of the whole survey form
-(``action=submit``, CSRF included, answers drawn as seed-demo draws them), from ``--threads`` client threads; then N
-POSTs to the bare endpoint, with a body of the same size, from as many threads. Prints requests per second of both
-and the ratio (goal ≥ 0.6). Loopback only; at most ``--count`` requests each and ``--deadline`` seconds in all;
+(``action=submit``, CSRF included, answers drawn as seed-demo draws them), from ``--threads`` client threads; then,
+after warming its workers with untimed requests as the entry warmed the survey's, N POSTs to the bare endpoint with a
+body of the same size, and N POSTs of the same forms to ``/floor`` (the same rows written by raw SQL, no app), from
+as many threads. Prints requests per second of each and the ratios to the bare insert (goal ≥ 0.6). Loopback only; at most ``--count`` requests each and ``--deadline`` seconds in all;
 gunicorn is stopped at the end, whatever happens.
 
-    .venv/bin/python bench/survey_submissions.py [--count 150] [--threads 4] [--workers 2]
+    .venv/bin/python bench/survey_submissions.py [--count 290] [--threads 4] [--workers 2]
 
 Only the entry page's rate limit is switched off (RATELIMIT_ENABLED=False): the setup enters N households from one
 address in a few seconds, which the limiter rightly refuses in production. The timed path has no limit either way.
@@ -49,17 +50,61 @@ def survey_app():
 
 
 def bare_app():
-    """The baseline: Flask, one SQLAlchemy engine, one endpoint that parses the form and inserts one row."""
+    """The baseline: Flask, one SQLAlchemy engine, one endpoint that parses the form and inserts one row.
+
+    Also ``/floor``: the rows a submission stores and nothing else — one response (ON CONFLICT DO NOTHING), its
+    answer rows by COPY, one revision with the form as JSON — into copies of the survey tables (same columns,
+    indexes and foreign keys), with no session, no checks and no tallies: what any design that stores the answers
+    as rows at once pays the database, for comparison."""
+    import json
+
     from flask import Flask, request
     from sqlalchemy import create_engine, text
     engine = create_engine(_sqlalchemy_url(os.environ["BENCH_URL"]), pool_pre_ping=True)
     app = Flask("bare")
+    with engine.connect() as connection:
+        questions = {name: (qid, kind) for qid, name, kind in connection.execute(text(
+            "SELECT id, name, type FROM survey_questions WHERE survey_id = :s"), {"s": int(os.environ["BENCH_SURVEY"])})}
 
     @app.post("/bare")
     def insert():
         with engine.begin() as connection:
             connection.execute(text("INSERT INTO bench_bare (payload) VALUES (:payload)"),
                                {"payload": request.form.get("payload", "")})
+        return "", 204
+
+    @app.post("/floor")
+    def floor():
+        form = request.form
+        rows, values = [], {}
+        for name in form:
+            if name not in questions:
+                continue
+            qid, kind = questions[name]
+            picked = form.getlist(name)
+            values[name] = picked if len(picked) > 1 else picked[0]
+            for rank, value in enumerate(picked, start=1):
+                if kind in ("integer", "decimal", "rating"):
+                    rows.append((qid, None, None, value, None))
+                elif kind in ("text", "long_text", "phone"):
+                    rows.append((qid, None, None, None, value))
+                else:
+                    rows.append((qid, value, rank if kind == "rank" else None, None, None))
+        with engine.begin() as connection:
+            response_id = connection.execute(text(
+                "INSERT INTO bench_responses (survey_id, household_id, status, receipt, channel, version, created_at, "
+                "updated_at, submitted_at) VALUES (:s, :h, 'submitted', :r, 'web', 1, now(), now(), now()) "
+                "ON CONFLICT (survey_id, household_id) DO NOTHING RETURNING id"),
+                {"s": int(os.environ["BENCH_SURVEY"]), "h": int(form["household"]),
+                 "r": "F" + form["household"]}).scalar()
+            cursor = connection.connection.driver_connection.cursor()
+            with cursor.copy("COPY bench_answers (response_id, question_id, choice, rank, number, text_value) "
+                             "FROM STDIN") as copy:
+                for qid, choice, rank, number, text_value in rows:
+                    copy.write_row((response_id, qid, choice, rank, number, text_value))
+            connection.execute(text("INSERT INTO bench_revisions (response_id, version, status, channel, values, "
+                                    "saved_at) VALUES (:r, 1, 'submitted', 'web', :v, now())"),
+                               {"r": response_id, "v": json.dumps(values, ensure_ascii=False)})
         return "", 204
     return app
 
@@ -70,8 +115,9 @@ def _sqlalchemy_url(url: str) -> str:
 
 # ---------------------------------------------------------------------------------------------------- setup
 
-def prepare(url: str) -> tuple[int, list[dict], dict]:
-    """Demo roster and the needs survey (open, unanswered); (survey id, NG001 households with codes, forms)."""
+def prepare(url: str) -> tuple[int, list[dict], dict, dict]:
+    """Demo roster and the needs survey (open, unanswered); (survey id, NG001 households with codes, forms, the
+    households' ids by address)."""
     from sqlalchemy import text, update
 
     from app import create_app
@@ -87,6 +133,16 @@ def prepare(url: str) -> tuple[int, list[dict], dict]:
         db.session.execute(text("DROP TABLE IF EXISTS bench_bare"))
         db.session.execute(text("CREATE TABLE bench_bare (id SERIAL PRIMARY KEY, payload TEXT NOT NULL, "
                                 "created_at TIMESTAMPTZ NOT NULL DEFAULT now())"))
+        db.session.execute(text("DROP TABLE IF EXISTS bench_revisions, bench_answers, bench_responses"))
+        for copy, table in (("bench_responses", "survey_responses"), ("bench_answers", "survey_answers"),
+                            ("bench_revisions", "survey_response_revisions")):
+            db.session.execute(text(f"CREATE TABLE {copy} (LIKE {table} INCLUDING ALL)"))   # ids: same sequences
+        db.session.execute(text(
+            "ALTER TABLE bench_responses "
+            "ADD FOREIGN KEY (survey_id) REFERENCES surveys (id), ADD FOREIGN KEY (household_id) REFERENCES households (id);"
+            "ALTER TABLE bench_answers ADD FOREIGN KEY (response_id) REFERENCES bench_responses (id), "
+            "ADD FOREIGN KEY (question_id) REFERENCES survey_questions (id);"
+            "ALTER TABLE bench_revisions ADD FOREIGN KEY (response_id) REFERENCES bench_responses (id)"))
         result = seed_demo()
         db.session.execute(update(Household).values(notice_accepted_at=utcnow()))
         community = db.session.scalar(db.select(Community).filter_by(code=COMMUNITY))
@@ -97,16 +153,17 @@ def prepare(url: str) -> tuple[int, list[dict], dict]:
                                     closes=now + timedelta(days=30))
         db.session.commit()
         findings = field_findings(community)
-        forms = {}
+        forms, ids = {}, {}
         for household in community_households(community):
             unit = household.unit
             rng = random.Random(f"bench:{unit.building.name}:{unit.name}:{household.room}")
             forms[(unit.building.name, unit.name, household.room)] = needs_answers(survey, household, rng, findings)
+            ids[(unit.building.name, unit.name, household.room)] = household.id
         codes = [row for row in result.households if row["community"] == COMMUNITY]
         survey_id = survey.id
         db.session.remove()
         db.engine.dispose()
-    return survey_id, codes, forms
+    return survey_id, codes, forms, ids
 
 
 class Client:
@@ -216,7 +273,7 @@ def timed(jobs: list, threads: int, deadline: float) -> tuple[float, int, list]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--count", type=int, default=150, help="submissions (and bare inserts); at most 290")
+    parser.add_argument("--count", type=int, default=290, help="submissions (and bare inserts); at most 290")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--deadline", type=float, default=240, help="seconds for the whole run")
@@ -236,7 +293,8 @@ def main() -> None:
 
 def run(url: str, args, deadline: float) -> None:
     started = time.perf_counter()
-    survey_id, codes, forms = prepare(url)
+    survey_id, codes, forms, ids = prepare(url)
+    os.environ["BENCH_SURVEY"] = str(survey_id)
     codes = codes[:args.count]
     print(f"setup: demo roster, needs survey {survey_id} with {len(next(iter(forms.values())))}-ish answers a form; "
           f"{len(codes)} households ({time.perf_counter() - started:.1f} s)")
@@ -252,8 +310,8 @@ def run(url: str, args, deadline: float) -> None:
             status, body = client.request("GET", f"/s/{survey_id}")
             if status != 200:
                 return False, f"survey page {status}"
-            raw = forms[(row["building"], row["unit"], row["room"])]
-            residents.append((client, form_fields(raw, token_of(body))))
+            address = (row["building"], row["unit"], row["room"])
+            residents.append((client, form_fields(forms[address], token_of(body)), ids[address]))
             return True, None
 
         seconds, entered, failures = timed([lambda row=row: enter(row) for row in codes], args.threads, deadline)
@@ -265,9 +323,9 @@ def run(url: str, args, deadline: float) -> None:
             status, body = client.request("POST", f"/s/{survey_id}", fields)
             return status == 302, f"{status} {body[:200]}"
 
-        body_size = max(len(urllib.parse.urlencode(fields)) for _client, fields in residents)
-        seconds, submitted, failures = timed([lambda c=c, f=f: submit(c, f) for c, f in residents], args.threads,
-                                             deadline)
+        body_size = max(len(urllib.parse.urlencode(fields)) for _client, fields, _id in residents)
+        seconds, submitted, failures = timed([lambda c=c, f=f: submit(c, f) for c, f, _id in residents],
+                                             args.threads, deadline)
         survey_rate = submitted / seconds
         if failures:
             print(f"  {len(failures)} submissions failed, e.g. {failures[0]}")
@@ -278,14 +336,29 @@ def run(url: str, args, deadline: float) -> None:
             status, body = Client(server.port).request("POST", "/bare", {"payload": payload})
             return status == 204, f"{status} {body[:200]}"
 
+        def floor(fields, household_id):
+            status, body = Client(server.port).request("POST", "/floor", fields + [("household", household_id)])
+            return status == 204, f"{status} {body[:200]}"
+
+        # Untimed first: the workers load the app on their first requests (the survey server was warmed by the
+        # households' entry above); timing a cold server would flatter the ratio.
+        timed([bare] * (10 * args.workers), args.threads, deadline)
         seconds, inserted, failures = timed([bare] * len(residents), args.threads, deadline)
         bare_rate = inserted / seconds
         if failures:
             print(f"  {len(failures)} bare inserts failed, e.g. {failures[0]}")
+        seconds, floored, failures = timed([lambda f=f, i=i: floor(f, i) for _c, f, i in residents], args.threads,
+                                           deadline)
+        floor_rate = floored / seconds
+        if failures:
+            print(f"  {len(failures)} floor submissions failed, e.g. {failures[0]}")
     check = verify(url, survey_id)
     print(f"gunicorn, {args.workers} sync workers, PostgreSQL, {args.threads} client threads, loopback:")
     print(f"  bare one-row insert: {inserted:4d} requests  {bare_rate:7.1f} req/s  (body {body_size} bytes)")
     print(f"  survey submission:   {submitted:4d} requests  {survey_rate:7.1f} req/s  ({check})")
+    print(f"  the rows alone (floor): {floored:4d} requests  {floor_rate:7.1f} req/s  (response, answers by COPY, "
+          f"revision; no app)")
+    print(f"  ratio floor / bare:      {floor_rate / bare_rate:.2f}  (what storing the answers as rows leaves)")
     print(f"  ratio submission / bare: {survey_rate / bare_rate:.2f}  (goal ≥ 0.6: "
           f"{'met' if survey_rate / bare_rate >= 0.6 else 'NOT met'})")
 

@@ -52,17 +52,24 @@ class _Grouped:
         if not whole:
             query = query.where(Tally.question_id.in_(self.question_ids))
         days = defaultdict(list)
+        summed, summed_area = defaultdict(int), defaultdict(Decimal)   # single-valued: respondents = Σ values
         for question_id, kind, value, rank, count, area in db.session.execute(query):
             if kind == "respondents":
                 self.respondents[question_id] = count
                 self._respondents_area[question_id] = _area(area)
-            elif kind == "choice":
+                continue
+            summed[question_id] += count
+            summed_area[question_id] += _area(area)
+            if kind == "choice":
                 self.choices[question_id].append((value, rank or None, count))
                 self._areas[question_id][value] = self._areas[question_id].get(value, Decimal("0.00")) + _area(area)
             elif kind == "number":
                 self.numbers[question_id].append((_plain(value), count))
             elif kind == "date":
                 days[question_id].append(date.fromisoformat(value))
+        for question_id, count in summed.items():
+            self.respondents.setdefault(question_id, count)
+            self._respondents_area.setdefault(question_id, summed_area[question_id])
         for numbers in self.numbers.values():
             numbers.sort()
         self.dates = {question_id: (min(values), max(values)) for question_id, values in days.items()}

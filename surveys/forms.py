@@ -15,12 +15,17 @@ MULTI_TYPES = ("select_multiple", "rank")
 
 
 class AnswerForm(FlaskForm):
-    """The token and which button was pressed: save a draft, submit, or (paged form) check without saving."""
+    """What the page renders: the token and which button was pressed (save a draft, submit, or — paged form —
+    check without saving)."""
 
     action = HiddenField()
 
-    def chosen_action(self) -> str:
-        return self.action.data if self.action.data in ACTIONS else "submit"
+
+def chosen_action(form: MultiDict) -> str:
+    """The button pressed. The token was checked by CSRFProtect before the view ran, so saving builds no form
+    object (a FlaskForm loads WTForms' message catalogue from disk on every request)."""
+    action = form.get("action")
+    return action if action in ACTIONS else "submit"
 
 
 def raw_answers(survey: Survey, form: MultiDict, files: MultiDict) -> dict:

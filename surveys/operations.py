@@ -23,7 +23,7 @@ from participation.operations.codes import ALPHABET
 from surveys.answers import jsonable
 from surveys.models import Answer, Question, Response, ResponseRevision, Survey, SurveyStateError
 from surveys.structure import structure
-from surveys.tallies import apply_answers
+from surveys.tallies import apply_answers, counted_apart
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +106,6 @@ def save_response(actor: User | None, survey: Survey, household: Household, valu
         response.sensitive_consent_at = (response.sensitive_consent_at or now) if consent_at else None
         response.updated_at = now
     old, new = _replace_answers(survey, response, values, created=created, old_counted=was_submitted)
-    if response.status == "submitted":   # drafts are not counted; a submitted response stays submitted
-        apply_answers(survey.id, household.area, old=old, new=new)
     # The table, not an object: nothing reads the revision back in this request, and a flush costs more.
     db.session.execute(insert(ResponseRevision.__table__), [{
         "response_id": response.id, "version": response.version, "status": response.status, "channel": channel,
@@ -117,6 +115,10 @@ def save_response(actor: User | None, survey: Survey, household: Household, valu
         record(actor, action, response, community=survey.community_id, channel=channel, survey=survey.id,
                household=household.id, version=response.version)
     db.session.flush()
+    if response.status == "submitted":   # drafts are not counted; a submitted response stays submitted
+        # Last before the commit: the survey's tallies are shared by every household, so their row locks are
+        # held for as short a time as can be.
+        apply_answers(survey.id, household.area, counted_apart(structure(survey).questions), old=old, new=new)
     return response
 
 

@@ -1,8 +1,10 @@
 """Running counts of each survey's submitted answers (``survey_tallies``), kept in the transaction of every save.
 
 A summary of a 2,000-household survey reads a few hundred tally rows instead of ~100,000 answer rows. Each tally is
-keyed by (survey, question, kind, value, rank): ``respondents`` (value ""), a picked ``choice`` (with its rank for a
-ranking), a ``number`` or a ``date``; it holds how many submitted households gave it and their registered area.
+keyed by (survey, question, kind, value, rank): a picked ``choice`` (with its rank for a ranking), a ``number``, a
+``date``, or ``respondents`` (value ""); it holds how many submitted households gave it and their registered area.
+A single-valued question's respondents are the sum of its values, so only questions with several values per
+household (picks, rankings) or none counted (texts) keep a ``respondents`` tally: half the rows to write per save.
 
 ``apply_answers`` adds a save's difference (the new submitted rows minus the old ones): an edit that changes two
 answers touches about four tallies. Its rows are written in key order, so two saves at once lock shared tallies in
@@ -19,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from participation.extensions import db
 from participation.models import Household
 from participation.signals import household_areas_changed
-from surveys.models import Answer, Response, Survey, Tally
+from surveys.models import Answer, Question, Response, Survey, Tally
 
 Key = tuple[int, str, str, int]   # (question, kind, value, rank)
 
@@ -30,14 +32,22 @@ def _number_key(number) -> str:
     return f"{number.quantize(Decimal(1)) if number == number.to_integral_value() else number.normalize():f}"
 
 
-def answer_keys(rows) -> list[Key]:
-    """The tally keys of one response's answer rows (mappings or objects with question_id, choice, rank, number,
-    date_value): one ``respondents`` key per question answered, one key per value."""
+COUNTED_APART = ("select_multiple", "rank", "text", "long_text", "phone", "photo")
+
+
+def counted_apart(questions) -> set[int]:
+    """The questions whose respondents are tallied apart: several values per household, or a text."""
+    return {question.id for question in questions if question.type in COUNTED_APART}
+
+
+def answer_keys(rows, apart: set[int]) -> list[Key]:
+    """The tally keys of one response's answer rows (mappings with question_id, choice, rank, number, date_value):
+    one key per value, and one ``respondents`` key per question of ``apart`` answered."""
     keys, answered = [], set()
     for row in rows:
-        get = row.get if isinstance(row, dict) else (lambda name, row=row: getattr(row, name))
+        get = row.get
         question = get("question_id")
-        if question not in answered:
+        if question in apart and question not in answered:
             answered.add(question)
             keys.append((question, "respondents", "", 0))
         if get("choice") is not None:
@@ -49,14 +59,15 @@ def answer_keys(rows) -> list[Key]:
     return keys
 
 
-def apply_answers(survey_id: int, area, *, old=(), new=()) -> int:
+def apply_answers(survey_id: int, area, apart: set[int], *, old=(), new=()) -> int:
     """Add one household's change to the survey's tallies: ``old`` submitted answer rows leave, ``new`` ones come
-    (either may be empty: a first submission, a draft). Returns how many tallies changed."""
+    (either may be empty: a first submission, a draft); ``apart`` as ``counted_apart`` gives it. Returns how many
+    tallies changed."""
     area = Decimal(str(area or 0))
     delta: dict[Key, int] = defaultdict(int)
-    for key in answer_keys(old):
+    for key in answer_keys(old, apart):
         delta[key] -= 1
-    for key in answer_keys(new):
+    for key in answer_keys(new, apart):
         delta[key] += 1
     rows = [{"survey_id": survey_id, "question_id": question, "kind": kind, "value": value, "rank": rank,
              "count": change, "area": area * change}
@@ -95,6 +106,7 @@ def rebuild(survey: Survey) -> int:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("LOCK TABLE survey_tallies IN EXCLUSIVE MODE"))
     db.session.execute(delete(Tally).where(Tally.survey_id == survey.id))
+    apart = counted_apart(db.session.scalars(select(Question).where(Question.survey_id == survey.id)))
     counts: dict[Key, list] = {}
     rows = db.session.execute(
         select(Answer.response_id, Answer.question_id, Answer.choice, Answer.rank, Answer.number, Answer.date_value,
@@ -104,7 +116,7 @@ def rebuild(survey: Survey) -> int:
     current, batch, area = None, [], None
 
     def flush():
-        for key in answer_keys(batch):
+        for key in answer_keys(batch, apart):
             entry = counts.setdefault(key, [0, Decimal("0")])
             entry[0] += 1
             entry[1] += Decimal(str(area or 0))

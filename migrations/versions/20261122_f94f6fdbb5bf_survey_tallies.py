@@ -44,6 +44,9 @@ def upgrade():
     op.drop_index('ix_survey_response_revisions_response_id', table_name='survey_response_revisions')
 
 
+COUNTED_APART = ("select_multiple", "rank", "text", "long_text", "phone", "photo")
+
+
 def _number_key(number) -> str:
     number = Decimal(str(number))
     return f"{number.quantize(Decimal(1)) if number == number.to_integral_value() else number.normalize():f}"
@@ -54,14 +57,15 @@ def _count_existing_answers():
     the migration does not change when the application does)."""
     bind = op.get_bind()
     rows = bind.execute(sa.text(
-        "SELECT r.survey_id, a.response_id, a.question_id, a.choice, a.rank, a.number, a.date_value, h.area "
+        "SELECT r.survey_id, a.response_id, a.question_id, q.type, a.choice, a.rank, a.number, a.date_value, h.area "
         "FROM survey_answers a JOIN survey_responses r ON r.id = a.response_id "
+        "JOIN survey_questions q ON q.id = a.question_id "
         "JOIN households h ON h.id = r.household_id WHERE r.status = 'submitted' ORDER BY a.response_id"))
     counts = defaultdict(lambda: [0, Decimal("0")])
     seen = set()
-    for survey_id, response_id, question_id, choice, rank, number, date_value, area in rows:
+    for survey_id, response_id, question_id, kind, choice, rank, number, date_value, area in rows:
         keys = []
-        if (response_id, question_id) not in seen:
+        if kind in COUNTED_APART and (response_id, question_id) not in seen:
             seen.add((response_id, question_id))
             keys.append((survey_id, question_id, "respondents", "", 0))
         if choice is not None:

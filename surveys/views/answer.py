@@ -14,7 +14,7 @@ from participation import residents
 from participation.extensions import db
 from participation.operations.uploads import stored_file
 from surveys.answers import CONSENT_FIELD, clean_answers, hidden_questions, in_audience
-from surveys.forms import AnswerForm, raw_answers, shown_raw, shown_values
+from surveys.forms import AnswerForm, chosen_action, raw_answers, shown_raw, shown_values
 from surveys.models import Survey, SurveyStateError
 from surveys.operations import (ResponseConflict, find_response, household_surveys, load_survey, response_values,
                                 revisions, save_response)
@@ -105,12 +105,9 @@ def save(survey_id: int):
     acting, survey, away = _load(survey_id)
     if away is not None:
         return away
-    form = AnswerForm()
-    if not form.validate_on_submit():
-        abort(400)
     household = acting.household
     raw = raw_answers(survey, request.form, request.files)
-    action = form.chosen_action()
+    action = chosen_action(request.form)
     if action == "check":
         return jsonify(ok=True, hidden=sorted(hidden_questions(survey, household, raw)))
     if survey.effective_status() != "open":
