@@ -9,6 +9,7 @@ from participation.extensions import babel, compress, csrf, db, limiter, login_m
 from participation.views import BLUEPRINTS
 from surveys import cli as survey_cli
 from surveys import models as survey_models  # noqa: F401  (the survey tables, for migrations)
+from surveys.plan_needs import community_needs
 from surveys.views import BLUEPRINTS as SURVEY_BLUEPRINTS
 
 
@@ -34,4 +35,5 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     survey_cli.init_app(app)
+    app.extensions["needs_source"] = community_needs   # what residents said, for participation's plan inputs
     return app

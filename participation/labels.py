@@ -29,11 +29,11 @@ HOTLINE_LABELS = {"quality": _l("Quality supervision hotline"), "supervisor": _l
 RULE_KIND_LABELS = {
     "category_slogan": _l("Category slogan"), "extra_category": _l("Extra local category"), "elevator_subsidy": _l("Elevator subsidy"),
     "elevator_cost_share": _l("Elevator cost share by floor"), "complaint_limit": _l("Complaint time limit"),
-    "plan_threshold": _l("Plan rule threshold"),
+    "plan_threshold": _l("Plan rule threshold"), "programme_target": _l("City programme target"),
 }
 RULE_UNIT_LABELS = {
     "yuan": _l("yuan"), "coefficient": _l("coefficient"), "hours": _l("hours (calendar clock)"), "calendar_days": _l("calendar days"),
-    "working_days": _l("working days"), "fraction": _l("fraction (0–1)"),
+    "working_days": _l("working days"), "fraction": _l("fraction (0–1)"), "count": _l("count"),
 }
 NOT_CONFIGURED = _l("Not configured")
 

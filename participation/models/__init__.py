@@ -5,12 +5,15 @@ from participation.models.audit import AuditEvent
 from participation.models.catalogue import CATEGORIES, QUANTITY_UNITS, CatalogueItem
 from participation.models.fieldsurvey import CONDITIONS, FieldFinding
 from participation.models.locality import RULE_KINDS, RULE_UNITS, Locality, LocalityRule
+from participation.models.plans import (FUNDING_LINES, SUGGESTIONS, VERSION_STATUSES, WORK_STATUSES, CommunityBudget,
+                                        Plan, PlanItem, PlanVersion, PlanWork)
 from participation.models.roster import (COMMUNITY_STATUSES, OCCUPANCIES, ORGANISATION_KINDS, Building, Community,
                                          District, Household, Organisation, Unit)
 
 __all__ = [
     "AuditEvent", "Building", "CATEGORIES", "CHANNELS", "COMMUNITY_STATUSES", "CONDITIONS", "CatalogueItem",
-    "Community", "District", "FieldFinding", "Household", "HouseholdActivity", "HouseholdCode", "Locality",
-    "LocalityRule", "OCCUPANCIES", "ORGANISATION_KINDS", "Organisation", "QUANTITY_UNITS", "ROLES", "RULE_KINDS",
-    "RULE_UNITS", "Throttle", "Unit", "User", "user_buildings", "user_communities",
+    "Community", "CommunityBudget", "District", "FUNDING_LINES", "FieldFinding", "Household", "HouseholdActivity", "HouseholdCode", "Locality",
+    "LocalityRule", "OCCUPANCIES", "ORGANISATION_KINDS", "Organisation", "Plan", "PlanItem", "PlanVersion", "PlanWork",
+    "QUANTITY_UNITS", "ROLES", "RULE_KINDS", "RULE_UNITS", "SUGGESTIONS", "Throttle", "Unit", "User",
+    "VERSION_STATUSES", "WORK_STATUSES", "user_buildings", "user_communities",
 ]

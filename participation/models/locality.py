@@ -14,8 +14,9 @@ RULE_KINDS = (
     "elevator_cost_share",  # key: floor number; number: reference coefficient
     "complaint_limit",      # key: complaint class; number + unit: the time limit, clock from unit
     "plan_threshold",       # key: threshold name; number: fraction 0..1
+    "programme_target",     # key: communities / buildings / households / investment; the city's plan for the span
 )
-RULE_UNITS = ("yuan", "coefficient", "hours", "calendar_days", "working_days", "fraction")
+RULE_UNITS = ("yuan", "coefficient", "hours", "calendar_days", "working_days", "fraction", "count")
 
 
 class Locality(db.Model):
@@ -50,7 +51,7 @@ class LocalityRule(db.Model):
     kind: Mapped[str] = mapped_column(String(30), nullable=False)
     key: Mapped[str] = mapped_column(String(40), nullable=False)
     text_value: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    number_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 4), nullable=True)
+    number_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4), nullable=True)   # up to 126亿 yuan
     unit: Mapped[str | None] = mapped_column(String(20), nullable=True)
     valid_from: Mapped[int] = mapped_column(nullable=False)
     valid_to: Mapped[int | None] = mapped_column(nullable=True)  # None: open-ended

@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from participation.extensions import db
-from participation.models import (ROLES, Building, CatalogueItem, Community, District, FieldFinding, Household,
+from participation.models import (ROLES, Building, CatalogueItem, Community, CommunityBudget, District, FieldFinding, Household,
                                   HouseholdCode, Locality, Organisation, Unit, User)
 from participation.operations import codes
 from participation.operations.accounts import create_user
@@ -76,7 +76,7 @@ FINDINGS = (
     ("I04", "missing", 1, "楼道没有扶手和休息座椅，老年住户多。"),
     ("I06", "needs_repair", 1, "没有施划停车位，乱停车堵塞通道。"),
     ("I07", "missing", 1, "电动车飞线充电，有火灾隐患。"),
-    ("I14", "missing", 1, "6至7层住宅，没有电梯。"),
+    ("I14", "missing", Decimal("0.15"), "6至7层住宅，没有电梯；约15%的单元具备加装条件且居民意愿较强。"),
     ("U01", "good", None, "300米内有社区综合服务中心。"),
     ("U03", "not_applicable", None, "周边已有幼儿园，小区内无空地。"),
 )
@@ -137,6 +137,7 @@ def seed_demo() -> DemoResult:
     db.session.flush()
     users = _users(district, communities, counter, result)
     _field_survey(communities[0], users["organiser"], counter)
+    _budget(communities[0], users["organiser"])
     _codes(communities, counter, result)
     result.added = counter.added
     for community in communities:
@@ -254,6 +255,21 @@ def _users(district: District, communities: list[Community], counter: _Counter, 
         else:
             result.omitted_users.append(username)
     return users
+
+
+# The first community's plan year and money as a 街道 office would enter them (yuan): a 2025 project, so the
+# elevator subsidy of that year's rule applies.
+BUDGET = {"plan_year": 2025, "envelope": Decimal("8500000"), "central_subsidy": Decimal("3600000"),
+          "local_funds": Decimal("2400000"), "pipeline_units": Decimal("900000"), "original_owners": None,
+          "social_capital": Decimal("300000"), "residents_direct": Decimal("200000"),
+          "maintenance_fund": Decimal("150000"), "housing_fund": None, "public_revenue": Decimal("50000")}
+
+
+def _budget(community: Community, organiser: User) -> None:
+    if db.session.scalar(select(CommunityBudget.id).filter_by(community_id=community.id)) is None:
+        db.session.add(CommunityBudget(community_id=community.id, updated_by_id=organiser.id,
+                                       note="演示数据：资金盘子与各渠道资金为示意。", **BUDGET))
+        db.session.flush()
 
 
 def _field_survey(community: Community, organiser: User, counter: _Counter) -> None:

@@ -29,7 +29,9 @@ UNITS_BY_KIND = {
     "category_slogan": (), "extra_category": (), "elevator_subsidy": ("yuan",),
     "elevator_cost_share": ("coefficient",), "complaint_limit": ("hours", "calendar_days", "working_days"),
     "plan_threshold": ("fraction", "yuan"),
+    "programme_target": ("count", "yuan"),
 }
+PROGRAMME_TARGETS = ("communities", "buildings", "households", "investment")
 TEXT_KINDS = ("category_slogan", "extra_category")
 ASCII_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 ASCII_LETTERS = re.compile(r"^[A-Za-z]{1,30}$")
@@ -182,8 +184,8 @@ def _number(value, errors: dict) -> Decimal | None:
     if number is None or not number.is_finite():
         errors["number_value"] = _("Enter a number, such as 150000 or 0.5.")
         return None
-    if number.as_tuple().exponent < -4 or abs(number) >= Decimal("1e10"):
-        errors["number_value"] = _("Use at most 4 decimal places and fewer than 11 digits before the point.")
+    if number.as_tuple().exponent < -4 or abs(number) >= Decimal("1e14"):
+        errors["number_value"] = _("Use at most 4 decimal places and fewer than 15 digits before the point.")
         return None
     return number
 
@@ -220,6 +222,10 @@ def _check_value(kind: str, clean: dict, raw: dict, errors: dict) -> None:
     if kind == "plan_threshold":
         # Money thresholds are named cost_per_household_*; every other threshold is a share of households.
         allowed = ("yuan",) if key.startswith("cost_per_household") else ("fraction",)
+    elif kind == "programme_target":
+        if key not in PROGRAMME_TARGETS:
+            errors["key"] = _("The key is one of: %(keys)s.", keys=", ".join(PROGRAMME_TARGETS))
+        allowed = ("yuan",) if key == "investment" else ("count",)
     if not unit and len(allowed) == 1:
         unit = allowed[0]
     if unit not in allowed:
@@ -233,6 +239,8 @@ def _check_value(kind: str, clean: dict, raw: dict, errors: dict) -> None:
             errors["number_value"] = _("A share is a fraction from 0 to 1, such as 0.5 for half.")
         elif kind == "plan_threshold" and unit == "yuan" and number < 0:
             errors["number_value"] = _("An amount cannot be negative.")
+        elif kind == "programme_target" and number <= 0:
+            errors["number_value"] = _("The number must be greater than 0.")
     clean.update(text_value=None, number_value=number, unit=unit or None)
 
 
