@@ -287,3 +287,12 @@ VARIANTS: dict[str, tuple[str, Case]] = {
     "templates: no answers to import": ("/surveys/<int:survey_id>/responses/import", Case(
         get=roles(MANAGERS, 404), params={"survey_id": "template"}, public=True)),
 }
+
+
+# Each feature's rows live in a file of its own, merged here (the files import the helpers above).
+from tests.permission_cases_city import CASES as CITY_CASES  # noqa: E402
+from tests.permission_cases_dashboards import CASES as DASHBOARD_CASES  # noqa: E402
+from tests.permission_cases_plans import CASES as PLAN_CASES  # noqa: E402
+
+for _cases in (PLAN_CASES, DASHBOARD_CASES, CITY_CASES):
+    CASES.update(_cases)
