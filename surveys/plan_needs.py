@@ -54,12 +54,26 @@ def community_needs(community: Community) -> dict | None:
                 "need_share_area": _share(areas.get("support", 0), respondents_area),
                 "need_area": areas.get("support"), "share_asked": False, "share_willing": None, "share_rate": None,
                 "priority_points": 0, "first_choice": 0, "elevator": True}
+            _add_priorities(items[question.item.code], questions, grouped)
     elevator = next((q.item.code for q in questions if q.role == "elevator" and q.item is not None), None)
     title = survey.title.get("zh") or survey.title.get("en") or ""
     return {"survey": {"id": survey.id, "title": title, "status": survey.effective_status(),
                        "confidential": survey.confidential},
             "participation": participation(survey), "items": items, "elevator_item": elevator,
             "comments": [] if survey.confidential else _comments(survey, questions)}
+
+
+def _add_priorities(row: dict, questions: list[Question], grouped) -> None:
+    """Borda points and first picks of an item the item block does not cover (its picks are counted the same way:
+    top_n points for the first … 1 for the last)."""
+    for question in questions:
+        if question.role != "item_priority":
+            continue
+        top_n = int((question.settings or {}).get("top_n") or 5)
+        for choice, rank, count in grouped.choices[question.id]:
+            if choice == row["code"] and rank is not None and rank <= top_n:
+                row["priority_points"] += (top_n + 1 - rank) * count
+                row["first_choice"] += count if rank == 1 else 0
 
 
 def _share(part, whole):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app, has_app_context
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -39,6 +40,17 @@ ORDER = {category: index for index, category in enumerate(CATEGORIES)}
 
 def money(value) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _exact(share) -> Decimal:
+    """A share as given (a float rounded to 4 places) as the Decimal it was written as, to compare with a
+    threshold kept as NUMERIC: 0.3333 must meet a threshold of 0.3333."""
+    return Decimal(str(share))
+
+
+def _then(first: str, second: str) -> str:
+    """Two sentences of a reason: Chinese runs them on, English leaves a space."""
+    return first + ("" if str(get_locale() or "zh").startswith("zh") else " ") + second
 
 
 def _percent(share) -> str:
@@ -166,31 +178,31 @@ def _suggest(row: dict, limits: dict) -> tuple[str, str]:
     share, area_share = row["need_share"], row["need_share_area"]
     if not row["respondents"] or share is None:
         return "reserve", _("No resident has answered about this item yet.")
-    lowest = min(share, area_share if area_share is not None else share)
+    lowest = _exact(min(share, area_share if area_share is not None else share))
     said = _("%(share)s of the households that answered need it (%(area)s by area).", share=_percent(share),
              area=_percent(area_share if area_share is not None else share))
     if category == "improvement":
         if lowest > limits["improvement_need_share"]:
-            return "include", said + " " + _("Above %(limit)s by headcount and by area: include, in priority "
+            return "include", _then(said, _("Above %(limit)s by headcount and by area: include, in priority "
                                              "order within the budget.",
-                                             limit=_percent(limits["improvement_need_share"]))
+                                             limit=_percent(limits["improvement_need_share"])))
         if lowest >= limits["improvement_budget_allows_share"]:
-            return "include_if_budget", said + " " + _("From %(limit)s: include if the budget allows.",
-                                                       limit=_percent(limits["improvement_budget_allows_share"]))
-        return "exclude", said + " " + _("Under %(limit)s: leave it out of this plan.",
-                                         limit=_percent(limits["improvement_budget_allows_share"]))
+            return "include_if_budget", _then(said, _("From %(limit)s: include if the budget allows.",
+                                                       limit=_percent(limits["improvement_budget_allows_share"])))
+        return "exclude", _then(said, _("Under %(limit)s: leave it out of this plan.",
+                                         limit=_percent(limits["improvement_budget_allows_share"])))
     # upgrade (and a locality's extra classes): need, and supporters willing to share the cost
     if lowest <= limits["upgrade_need_share"]:
-        return "reserve", said + " " + _("Not above %(limit)s: keep it in reserve.",
-                                         limit=_percent(limits["upgrade_need_share"]))
+        return "reserve", _then(said, _("Not above %(limit)s: keep it in reserve.",
+                                         limit=_percent(limits["upgrade_need_share"])))
     willing = row["share_rate"]
-    if willing is None or willing <= limits["upgrade_cost_share_willing"]:
-        return "reserve", said + " " + _("Too few of its supporters would share the cost (%(willing)s, more than "
+    if willing is None or _exact(willing) <= limits["upgrade_cost_share_willing"]:
+        return "reserve", _then(said, _("Too few of its supporters would share the cost (%(willing)s, more than "
                                          "%(limit)s needed): keep it in reserve.",
                                          willing=_percent(willing or 0),
-                                         limit=_percent(limits["upgrade_cost_share_willing"]))
-    return "include", said + " " + _("%(willing)s of its supporters would share the cost: include.",
-                                     willing=_percent(willing))
+                                         limit=_percent(limits["upgrade_cost_share_willing"])))
+    return "include", _then(said, _("%(willing)s of its supporters would share the cost: include.",
+                                     willing=_percent(willing)))
 
 
 def _apply_budget(items: list[dict], budget: CommunityBudget | None) -> None:
@@ -205,15 +217,17 @@ def _apply_budget(items: list[dict], budget: CommunityBudget | None) -> None:
     for row in ranked:
         if envelope is not None and used + row["estimated_cost"] > envelope:
             row["suggestion"], row["if_budget_allows"] = "include_if_budget", True
-            row["reason"] += " " + _("The envelope of %(envelope)s yuan is used up by items with more priority: "
-                                     "include if the budget allows.", envelope=f"{envelope:,.0f}")
+            row["reason"] = _then(row["reason"], _("The envelope of %(envelope)s yuan is used up by items with more "
+                                                   "priority: include if the budget allows.",
+                                                   envelope=f"{envelope:,.0f}"))
             continue
         used += row["estimated_cost"]
     for row in items:
         if row["owner_matter"] and row["suggestion"] in ("include", "include_if_budget"):
             row["suggestion"] = "needs_vote"
-            row["reason"] += " " + _("It changes the owners' shared parts (民法典 Art. 278, item %(matter)s): an "
-                                     "owner vote must pass first.", matter=row["owner_matter"])
+            row["reason"] = _then(row["reason"], _("It changes the owners' shared parts (民法典 Art. 278, item "
+                                                   "%(matter)s): an owner vote must pass first.",
+                                                   matter=row["owner_matter"]))
 
 
 def _funding(context: _Context, items: list[dict], budget: CommunityBudget | None, locality) -> dict:
@@ -223,7 +237,8 @@ def _funding(context: _Context, items: list[dict], budget: CommunityBudget | Non
     lines = {line: (money(value) if value is not None else None)
              for line, value in (budget.funding() if budget is not None else dict.fromkeys(FUNDING_LINES)).items()}
     elevator = next((row for row in items if row["code"] == context.elevator_code), None)
-    elevators = int(elevator["quantity"]) if elevator is not None and elevator["suggestion"] in PLANNED else 0
+    elevators = int(elevator["quantity"]) if elevator is not None and elevator["suggestion"] in PLANNED \
+        and not elevator["if_budget_allows"] else 0
     rule = rule_for(locality, "elevator_subsidy", "per_elevator", context.year) if locality is not None else None
     subsidy = money(Decimal(rule.number_value) * elevators) if rule is not None and rule.number_value else None
     lines["elevator_subsidy"] = subsidy
@@ -254,18 +269,18 @@ def _flags(context: _Context, participation: dict, items: list[dict], funding: d
     if context.needs is None:
         flags.append({"kind": "no_survey", "message": _("No needs survey yet: the suggestions rest on the field "
                                                         "survey alone.")})
-    elif participation["rate"] is not None and participation["rate"] < limits["response_rate_flag"]:
+    elif participation["rate"] is not None and _exact(participation["rate"]) < limits["response_rate_flag"]:
         flags.append({"kind": "low_response", "message": _(
             "Only %(rate)s of the households answered (under %(limit)s).", rate=_percent(participation["rate"]),
             limit=_percent(limits["response_rate_flag"]))})
     for building in participation.get("buildings", []):
-        if building["rate"] is not None and building["rate"] < limits["building_response_rate_flag"]:
+        if building["rate"] is not None and _exact(building["rate"]) < limits["building_response_rate_flag"]:
             flags.append({"kind": "low_building_response", "building": building["label"], "message": _(
                 "%(building)s: only %(rate)s answered (under %(limit)s).", building=building["label"],
                 rate=_percent(building["rate"]), limit=_percent(limits["building_response_rate_flag"]))})
     for row in items:
         if row["suggestion"] in PLANNED and row["no_share"] is not None \
-                and row["no_share"] >= limits["objection_share_flag"]:
+                and _exact(row["no_share"]) >= limits["objection_share_flag"]:
             flags.append({"kind": "strong_objection", "item": row["code"], "message": _(
                 "%(item)s is in the plan but %(share)s of the households that answered do not want it.",
                 item=row["name"], share=_percent(row["no_share"]))})
