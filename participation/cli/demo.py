@@ -4,7 +4,11 @@ import time
 import click
 from flask import Flask
 
+from sqlalchemy import select
+
 from participation.extensions import db
+from participation.models import Community
+from participation.operations.plan_inputs import plan_inputs
 from participation.operations.demo import DISTRICT, DemoRefused, seed_demo
 # The CLI is the top layer: it may reach into the survey engine (participation itself never imports surveys).
 from surveys.demo import seed_demo_surveys
@@ -42,6 +46,16 @@ def register(app: Flask) -> None:
         _summary(result, surveys, time.perf_counter() - started)
 
 
+def _plan_line(code: str) -> None:
+    """The first community's plan inputs in one line: what the demo's plan costs per household (DESIGN §3's anchor:
+    长春 2021–2025 about 2.1万–2.9万元)."""
+    community = db.session.scalar(select(Community).filter_by(code=code))
+    budget = plan_inputs(community)["budget"]
+    click.echo(f"Plan inputs of {code} ({budget['plan_year']}): estimated cost {budget['estimated_cost']:,.2f} yuan, "
+               f"{budget['cost_per_household']:,.2f} yuan per household; funding known "
+               f"{budget['funding_total']:,.2f}, gap {budget['gap']:,.2f} — /c/{code}/plan")
+
+
 def _summary(result, surveys: dict, seconds: float) -> None:
     added = result.added
     households = sum(c["households"] for c in result.communities)
@@ -53,6 +67,7 @@ def _summary(result, surveys: dict, seconds: float) -> None:
                    f"{community['households']} households — residents enter at /r/{community['code']}")
     click.echo(f"Surveys in NG001: an open needs survey about 60 % answered and a closed one (added now: "
                f"{surveys['surveys']} surveys, {surveys['responses']} responses)")
+    _plan_line(result.communities[0]["code"])
     click.echo("Staff logins at /login (username / password):")
     for user in result.users:
         click.echo(f"  {user['role']:<10} {user['username']} / {user['password']}")
