@@ -99,6 +99,18 @@ def test_without_json_prints_a_short_summary(runner):
     assert "demo-organiser / demo-organiser-2025" in result.output
 
 
+def test_the_demo_plan_costs_what_changchun_spends_per_household(runner):
+    """DESIGN §3's anchor: 长春 2021–2025 invested about 2.1万–2.9万元 per household; the demo's plan inputs land in
+    the 1万–4万 band the flags accept, with 2025's elevator subsidy applied."""
+    from participation.operations.plan_inputs import plan_inputs
+    result = seed(runner)
+    assert result.exit_code == 0, result.output
+    budget = plan_inputs(db.session.scalar(select(Community).filter_by(code="NG001")))["budget"]
+    assert Decimal("10000") <= budget["cost_per_household"] <= Decimal("40000")
+    assert f"{budget['cost_per_household']:,.2f} yuan per household" in result.output
+    assert budget["elevator_subsidy_configured"] and budget["funding"]["elevator_subsidy"] > 0
+
+
 def wipe_database():
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(delete(table))
