@@ -56,6 +56,7 @@ class ItemShape:
     id: int
     code: str
     category: str
+    name: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,7 +123,7 @@ def read_structure(survey_id: int) -> SurveyShape:
     shapes = tuple(QuestionShape(
         id=q.id, survey_id=q.survey_id, section_id=q.section_id, section=sections[q.section_id],
         position=q.position, name=q.name, type=q.type, role=q.role, item_id=q.item_id,
-        item=ItemShape(q.item.id, q.item.code, q.item.category) if q.item is not None else None,
+        item=ItemShape(q.item.id, q.item.code, q.item.category, q.item.name) if q.item is not None else None,
         label=_frozen(q.label), hint=_frozen(q.hint), required=bool(q.required), relevant=q.relevant,
         constraint=q.constraint, constraint_message=_frozen(q.constraint_message), sensitive=bool(q.sensitive),
         settings=_frozen(q.settings),
