@@ -176,3 +176,21 @@ def test_many_households_saving_at_once_leave_exact_tallies(app, make_community)
         1 for r in db.session.scalars(select(Response).where(Response.survey_id == survey_id))
         if r.status == "submitted" and any(a.question_id == many.id for a in r.answers))
     assert db.session.scalar(select(Tally.count).where(Tally.count < 0).limit(1)) is None
+
+
+def test_the_recount_command_restores_tallies_written_around(make_community, runner):
+    community = make_community("220102014", buildings=1, units=1, floors=1)
+    survey = make_survey(community, SPEC)
+    household = community.buildings[0].units[0].households[0]
+    save_response(None, survey, household, {"need_B01": "need", "people": 3}, channel="web", submit=True)
+    db.session.commit()
+    kept = tallies.stored(survey)
+    db.session.execute(Tally.__table__.delete())   # as after a restore that left the tallies out
+    db.session.commit()
+    assert tallies.stored(survey) == {}
+    result = runner.invoke(args=["surveys", "recount", str(survey.id)])
+    assert result.exit_code == 0, result.output
+    assert f"recounted {survey.id}" in result.output
+    assert tallies.stored(survey) == kept
+    missing = runner.invoke(args=["surveys", "recount", "999999"])
+    assert missing.exit_code != 0 and "999999" in missing.output
