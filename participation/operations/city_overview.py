@@ -1,0 +1,354 @@
+"""The city / district overview (DESIGN §2, issue 4): every community the viewer sees, by lifecycle status, with its
+preparatory work against the end-of-March deadline of its plan year, households covered, participation, estimated
+investment, and the programme targets (locality rules ``programme_target``) against what is achieved.
+
+Plain dicts out. Every figure comes from a handful of SQL GROUP BYs over all the listed communities at once, never
+a query or a Python loop over rows per community, so 1,339 communities cost what one does a few times over.
+
+Residents' answers are read from the survey tables through ``sqlalchemy.table()`` (participation never imports the
+survey package): the needs survey of a community is, as in ``surveys.plan_needs``, its newest survey with a need
+question, a closed one before an open one.
+
+Estimated investment: the plan's version in force (the adopted one, else the newest) — its included items' cost;
+without a plan, the field survey's items found ``needs_repair``/``missing`` at quantity × unit cost, the quantity
+from the finding, else from the roster by the item's unit (the elevator item of the needs survey: the 单元 marked
+able to take one), as ``plan_inputs`` computes it.
+"""
+from collections import Counter
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy import and_, case, column, func, literal, or_, select, table
+
+from participation.extensions import db
+from participation.models import (COMMUNITY_STATUSES, FUNDING_LINES, Building, CatalogueItem, Community,
+                                  CommunityBudget, District, FieldFinding, Household, Locality, Plan, PlanItem,
+                                  PlanVersion, Unit, User)
+from participation.models.types import utcnow
+from participation.operations.locality import PROGRAMME_TARGETS, current_year, describe, rules_for_year
+from participation.permissions import visible_communities
+
+CENT = Decimal("0.01")
+NEEDS_WORK = ("needs_repair", "missing")
+DEADLINE_MONTH, DEADLINE_DAY = 3, 31          # preparatory work for a year's projects: due by the end of March
+CHINA = ZoneInfo("Asia/Shanghai")
+PREPARATORY = ("field_survey", "needs_survey_closed", "plan")
+
+surveys_t = table("surveys", column("id"), column("community_id"), column("is_template"), column("status"),
+                  column("opens_at"), column("closes_at"))
+questions_t = table("survey_questions", column("survey_id"), column("role"), column("item_id"))
+responses_t = table("survey_responses", column("survey_id"), column("household_id"), column("status"))
+
+
+def _money(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def deadline_for(year: int) -> date:
+    return date(year, DEADLINE_MONTH, DEADLINE_DAY)
+
+
+def city_overview(viewer: User, *, district: int | None = None, year: int | None = None,
+                  status: str | None = None, today: date | None = None) -> dict:
+    """The overview of the communities ``viewer`` may see; ``district`` (an id) and ``status`` narrow it, ``year``
+    keeps the communities whose plan year it is (their budget's, else this year) and picks the targets' year."""
+    today = today or datetime.now(CHINA).date()
+    this_year = current_year()
+    listed = visible_communities(viewer).with_only_columns(Community.id).order_by(None)
+    if district is not None:
+        listed = listed.where(Community.district_id == district)
+    if status is not None:
+        listed = listed.where(Community.status == status)
+    plan_year = func.coalesce(CommunityBudget.plan_year, this_year)
+    if year is not None:
+        listed = listed.where(Community.id.in_(
+            select(Community.id).outerjoin(CommunityBudget, CommunityBudget.community_id == Community.id)
+            .where(plan_year == year)))
+    in_scope = select(listed.subquery().c.id)
+
+    base = db.session.execute(
+        select(Community.id, Community.code, Community.name, Community.status, Community.year_built,
+               District.id, District.name, District.locality_id, plan_year, CommunityBudget.envelope,
+               *(getattr(CommunityBudget, line) for line in FUNDING_LINES))
+        .join(District, District.id == Community.district_id)
+        .outerjoin(CommunityBudget, CommunityBudget.community_id == Community.id)
+        .where(Community.id.in_(in_scope)).order_by(Community.code)).all()
+    roster = _roster(in_scope)
+    survey = _needs_surveys(in_scope)
+    responded = _responded(survey)
+    plans = _plan_costs(in_scope)
+    findings, surveyed = _finding_costs(in_scope, survey)
+    basic_missing = _basic_unsurveyed(in_scope)
+
+    rows = []
+    for (cid, code, name, state, year_built, district_id, district_name, locality_id, row_year, envelope,
+         *funding) in base:
+        households, vacant, area, units, elevator_units, buildings = roster.get(cid, (0, 0, Decimal(0), 0, 0, 0))
+        survey_id, survey_closed = survey["by_community"].get(cid, (None, False))
+        answered = responded.get(cid, 0)
+        eligible = households - vacant
+        plan = plans.get(cid)
+        if plan is not None:
+            investment, source = plan["cost"], "plan"
+        elif cid in findings:
+            investment, source = findings[cid], "field_survey"
+        else:
+            investment, source = None, None
+        known = [value for value in funding if value is not None]
+        work = {"field_survey": cid in surveyed and basic_missing.get(cid, 1) == 0,
+                "needs_survey_closed": bool(survey_closed), "plan": plan is not None}
+        deadline = deadline_for(int(row_year))
+        missing = [step for step in PREPARATORY if not work[step]]
+        rows.append({
+            "id": cid, "code": code, "name": name, "district": district_name, "district_id": district_id,
+            "locality_id": locality_id, "status": state, "year_built": year_built, "plan_year": int(row_year),
+            "households": households, "vacant": vacant, "buildings": buildings, "units": units,
+            "elevator_units": elevator_units, "area": _money(area),
+            "survey_id": survey_id, "responded": answered,
+            "response_rate": round(answered / eligible, 4) if eligible and survey_id is not None else None,
+            "investment": None if investment is None else _money(investment), "investment_source": source,
+            "plan_version": None if plan is None else plan["number"],
+            "plan_adopted": False if plan is None else plan["adopted"],
+            "envelope": None if envelope is None else _money(envelope),
+            "funding_known": _money(sum(known)) if known else None,
+            "preparatory": {**work, "missing": missing, "deadline": deadline,
+                            "deadline_passed": today > deadline,
+                            # a reserve community has no project this year: nothing of it is due yet
+                            "overdue": state != "reserve" and today > deadline and bool(missing)},
+        })
+    return {"communities": rows, "totals": _totals(rows), "by_status": _by_status(rows),
+            "targets": _targets(rows, year or this_year), "year": year, "district": district, "status": status,
+            "today": today}
+
+
+def _roster(in_scope) -> dict:
+    """{community id: (households, vacant, area, units, elevator units, buildings)} in two GROUP BYs."""
+    homes = db.session.execute(
+        select(Building.community_id, func.count(Household.id),
+               func.coalesce(func.sum(case((Household.occupancy == "vacant", 1), else_=0)), 0),
+               func.coalesce(func.sum(Household.area), 0))
+        .join(Unit, Unit.building_id == Building.id).join(Household, Household.unit_id == Unit.id)
+        .where(Building.community_id.in_(in_scope)).group_by(Building.community_id)).all()
+    parts = db.session.execute(
+        select(Building.community_id, func.count(Unit.id),
+               func.coalesce(func.sum(case((Unit.elevator_possible, 1), else_=0)), 0),
+               func.count(Building.id.distinct()))
+        .outerjoin(Unit, Unit.building_id == Building.id)
+        .where(Building.community_id.in_(in_scope)).group_by(Building.community_id)).all()
+    figures = {cid: [int(h), int(v), Decimal(str(a)), 0, 0, 0] for cid, h, v, a in homes}
+    for cid, units, elevator_units, buildings in parts:
+        figures.setdefault(cid, [0, 0, Decimal(0), 0, 0, 0])[3:] = [int(units), int(elevator_units), int(buildings)]
+    return {cid: tuple(values) for cid, values in figures.items()}
+
+
+def _needs_surveys(in_scope) -> dict:
+    """Each community's needs survey: the newest closed one with a need question, else the newest open one."""
+    now = utcnow()
+    has_needs = select(questions_t.c.survey_id).where(questions_t.c.survey_id == surveys_t.c.id,
+                                                      questions_t.c.role == "item_need").exists()
+    closed = or_(surveys_t.c.status == "closed",
+                 and_(surveys_t.c.status == "open", surveys_t.c.closes_at.is_not(None), surveys_t.c.closes_at <= now))
+    running = and_(surveys_t.c.status == "open", or_(surveys_t.c.opens_at.is_(None), surveys_t.c.opens_at <= now))
+    rows = db.session.execute(
+        select(surveys_t.c.community_id, func.max(case((closed, surveys_t.c.id))),
+               func.max(case((running, surveys_t.c.id))))
+        .where(surveys_t.c.community_id.in_(in_scope), surveys_t.c.is_template == literal(False), has_needs)
+        .group_by(surveys_t.c.community_id)).all()
+    chosen = {cid: (closed_id, True) if closed_id is not None else (open_id, False)
+              for cid, closed_id, open_id in rows if closed_id is not None or open_id is not None}
+    return {"by_community": chosen}
+
+
+def _chosen_surveys(survey: dict) -> list[int]:
+    return [survey_id for survey_id, _closed in survey["by_community"].values()]
+
+
+def _responded(survey: dict) -> dict:
+    """Submitted responses of occupied households per community, over every chosen survey in one GROUP BY."""
+    ids = _chosen_surveys(survey)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(surveys_t.c.community_id, func.count())
+        .select_from(responses_t)
+        .join(surveys_t, surveys_t.c.id == responses_t.c.survey_id)
+        .join(Household, Household.id == responses_t.c.household_id)
+        .where(responses_t.c.survey_id.in_(ids), responses_t.c.status == "submitted",
+               Household.occupancy != "vacant")
+        .group_by(surveys_t.c.community_id)).all()
+    return {cid: int(count) for cid, count in rows}
+
+
+def _plan_costs(in_scope) -> dict:
+    """{community id: {"number", "adopted", "cost"}}: the adopted version, else the newest, and its included cost."""
+    in_force = (select(PlanVersion.plan_id,
+                       func.coalesce(func.max(case((PlanVersion.status == "adopted", PlanVersion.number))),
+                                     func.max(PlanVersion.number)).label("number"),
+                       func.max(case((PlanVersion.status == "adopted", 1), else_=0)).label("adopted"))
+                .group_by(PlanVersion.plan_id).subquery())
+    rows = db.session.execute(
+        select(Plan.community_id, in_force.c.number, in_force.c.adopted,
+               func.coalesce(func.sum(case((PlanItem.included, PlanItem.cost), else_=0)), 0))
+        .join(in_force, in_force.c.plan_id == Plan.id)
+        .join(PlanVersion, and_(PlanVersion.plan_id == Plan.id, PlanVersion.number == in_force.c.number))
+        .outerjoin(PlanItem, PlanItem.version_id == PlanVersion.id)
+        .where(Plan.community_id.in_(in_scope))
+        .group_by(Plan.community_id, in_force.c.number, in_force.c.adopted)).all()
+    return {cid: {"number": int(number), "adopted": bool(adopted), "cost": _money(cost)}
+            for cid, number, adopted, cost in rows}
+
+
+def _finding_costs(in_scope, survey: dict) -> tuple[dict, set]:
+    """({community id: cost of the items found needing work}, the communities with any finding).
+    One GROUP BY joining the findings to the roster figures, computed in subqueries of their own."""
+    homes = (select(Building.community_id.label("cid"), func.count(Household.id).label("households"),
+                    func.coalesce(func.sum(Household.area), 0).label("area"))
+             .join(Unit, Unit.building_id == Building.id).join(Household, Household.unit_id == Unit.id)
+             .where(Building.community_id.in_(in_scope)).group_by(Building.community_id).subquery())
+    parts = (select(Building.community_id.label("cid"), func.count(Unit.id).label("units"),
+                    func.coalesce(func.sum(case((Unit.elevator_possible, 1), else_=0)), 0).label("elevator_units"),
+                    func.count(Building.id.distinct()).label("buildings"))
+             .outerjoin(Unit, Unit.building_id == Building.id)
+             .where(Building.community_id.in_(in_scope)).group_by(Building.community_id).subquery())
+    ids = _chosen_surveys(survey)
+    elevator = (select(surveys_t.c.community_id.label("cid"), func.max(questions_t.c.item_id).label("item_id"))
+                .join(questions_t, questions_t.c.survey_id == surveys_t.c.id)
+                .where(surveys_t.c.id.in_(ids or [-1]), questions_t.c.role == "elevator")
+                .group_by(surveys_t.c.community_id).subquery())
+    by_roster = case(
+        (and_(CatalogueItem.quantity_unit == "per_unit", CatalogueItem.id == elevator.c.item_id),
+         parts.c.elevator_units),
+        (CatalogueItem.quantity_unit == "per_m2_area", homes.c.area),
+        (CatalogueItem.quantity_unit == "per_household", homes.c.households),
+        (CatalogueItem.quantity_unit == "per_unit", parts.c.units),
+        (CatalogueItem.quantity_unit == "per_building", parts.c.buildings),
+        (CatalogueItem.quantity_unit == "lump_sum", 1), else_=0)
+    quantity = func.coalesce(FieldFinding.quantity, func.coalesce(by_roster, 0))
+    needed = FieldFinding.condition.in_(NEEDS_WORK)
+    rows = db.session.execute(
+        select(FieldFinding.community_id,
+               func.sum(case((needed, func.round(quantity * CatalogueItem.unit_cost, 2)), else_=0)))
+        .join(CatalogueItem, CatalogueItem.id == FieldFinding.item_id)
+        .outerjoin(homes, homes.c.cid == FieldFinding.community_id)
+        .outerjoin(parts, parts.c.cid == FieldFinding.community_id)
+        .outerjoin(elevator, elevator.c.cid == FieldFinding.community_id)
+        .where(FieldFinding.community_id.in_(in_scope), CatalogueItem.retired_at.is_(None))
+        .group_by(FieldFinding.community_id)).all()
+    costs = {cid: _money(cost) for cid, cost in rows}
+    return costs, set(costs)
+
+
+def _basic_unsurveyed(in_scope) -> dict:
+    """{community id: basic catalogue items without a finding}; the field survey is done when none is left."""
+    basic = db.session.scalar(select(func.count(CatalogueItem.id)).where(
+        CatalogueItem.category == "basic", CatalogueItem.retired_at.is_(None)))
+    rows = db.session.execute(
+        select(FieldFinding.community_id, func.count(FieldFinding.id))
+        .join(CatalogueItem, CatalogueItem.id == FieldFinding.item_id)
+        .where(FieldFinding.community_id.in_(in_scope), CatalogueItem.category == "basic",
+               CatalogueItem.retired_at.is_(None))
+        .group_by(FieldFinding.community_id)).all()
+    return {cid: basic - int(count) for cid, count in rows}
+
+
+def _totals(rows: list[dict]) -> dict:
+    eligible = sum(row["households"] - row["vacant"] for row in rows if row["survey_id"] is not None)
+    responded = sum(row["responded"] for row in rows)
+    return {
+        "communities": len(rows), "buildings": sum(row["buildings"] for row in rows),
+        "households": sum(row["households"] for row in rows), "area": _money(sum(row["area"] for row in rows)),
+        "responded": responded, "response_rate": round(responded / eligible, 4) if eligible else None,
+        "investment": _money(sum(row["investment"] or 0 for row in rows)),
+        "funding_known": _money(sum(row["funding_known"] or 0 for row in rows)),
+        "overdue": sum(1 for row in rows if row["preparatory"]["overdue"]),
+        "preparatory_done": sum(1 for row in rows if not row["preparatory"]["missing"]),
+    }
+
+
+def _by_status(rows: list[dict]) -> list[dict]:
+    counts = Counter(row["status"] for row in rows)
+    return [{"status": state, "communities": counts.get(state, 0)} for state in COMMUNITY_STATUSES]
+
+
+def _targets(rows: list[dict], year: int) -> list[dict]:
+    """Each programme target of the year (summed over the localities of the listed communities; None — 未配置 —
+    unless every one of them has it) against the communities in the programme (past 储备)."""
+    in_programme = [row for row in rows if row["status"] != "reserve"]
+    achieved = {"communities": Decimal(len(in_programme)),
+                "buildings": Decimal(sum(row["buildings"] for row in in_programme)),
+                "households": Decimal(sum(row["households"] for row in in_programme)),
+                "investment": _money(sum(row["investment"] or 0 for row in in_programme))}
+    localities = sorted({row["locality_id"] for row in rows})
+    rules = {locality_id: rules_for_year(db.session.get(Locality, locality_id), "programme_target", year)
+             for locality_id in localities}
+    targets = []
+    for key in PROGRAMME_TARGETS:
+        found = [rules[locality_id].get(key) for locality_id in localities]
+        configured = bool(found) and all(rule is not None and rule.number_value is not None for rule in found)
+        target = sum((Decimal(rule.number_value) for rule in found), Decimal(0)) if configured else None
+        targets.append({
+            "key": key, "target": target, "achieved": achieved[key], "configured": configured,
+            "share": float(achieved[key] / target) if configured and target else None,
+            "unit": found[0].unit if configured else None,
+            "rules": [describe(rule) for rule in found if rule is not None],
+        })
+    return targets
+
+
+def overview_districts(viewer: User) -> list[dict]:
+    """The districts of the communities the viewer sees, for the filter."""
+    listed = visible_communities(viewer).with_only_columns(Community.district_id).order_by(None)
+    rows = db.session.execute(select(District.id, District.name).where(District.id.in_(listed))
+                              .order_by(District.name)).all()
+    return [{"id": district_id, "name": name} for district_id, name in rows]
+
+
+# --- 年度改造清单: the year's list a city hands upward ------------------------------------------------------------
+
+ANNUAL_HEADERS = ("区", "小区编码", "小区名称", "建成年份", "楼栋数", "户数", "建筑面积（㎡）", "改造阶段",
+                  "计划投资（元）", "投资来源", "已落实资金（元）", "实地调查", "需求调查已结束", "改造方案",
+                  "前期工作截止", "逾期未完成")
+ANNUAL_WIDTHS = (10, 12, 24, 9, 8, 8, 14, 12, 16, 10, 16, 9, 12, 9, 12, 10)
+STATUS_ZH = {"reserve": "储备", "annual_plan": "年度计划", "planning": "方案编制", "plan_notice": "方案公示",
+             "works": "实施", "acceptance": "验收", "aftercare": "建后管理"}
+SOURCE_ZH = {"plan": "改造方案", "field_survey": "实地调查测算", None: ""}
+
+
+def annual_list_xlsx(overview: dict) -> bytes:
+    """The 年度改造清单 of an overview made for one plan year: one row per community, Chinese headers (the sheet is
+    handed upward as it is, whatever language the page was in), a frozen header, widths and number formats."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"{overview['year']}年度改造清单" if overview["year"] else "年度改造清单"
+    sheet.append(ANNUAL_HEADERS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    yes = {True: "是", False: "否"}
+    for row in overview["communities"]:
+        work = row["preparatory"]
+        sheet.append((row["district"], row["code"], row["name"], row["year_built"], row["buildings"],
+                      row["households"], row["area"], STATUS_ZH.get(row["status"], row["status"]), row["investment"],
+                      SOURCE_ZH.get(row["investment_source"], ""), row["funding_known"],
+                      "已完成" if work["field_survey"] else "未完成", yes[work["needs_survey_closed"]],
+                      "已编制" if work["plan"] else "未编制", work["deadline"], yes[work["overdue"]]))
+    totals = overview["totals"]
+    if overview["communities"]:
+        sheet.append(("合计", None, f"{totals['communities']}个小区", None, totals["buildings"], totals["households"],
+                      totals["area"], None, totals["investment"], None, totals["funding_known"]))
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+    formats = {5: "#,##0", 6: "#,##0", 7: "#,##0.00", 9: "#,##0.00", 11: "#,##0.00", 15: "yyyy-mm-dd"}
+    for column, number_format in formats.items():
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.number_format = number_format
+    for index, width in enumerate(ANNUAL_WIDTHS, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
