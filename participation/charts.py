@@ -9,11 +9,16 @@ Suppressed cells ("<5") are drawn as empty bars labelled "<5", never as a number
 import json
 
 import plotly.graph_objects as go
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
+
+from participation.labels import label
 
 SUPPRESSED = "<5"
 ACCENT, SECOND = "#a31515", "#0b4f9c"
-FONT = 'system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif'
+FONT = ('system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei", '
+        'sans-serif')
 CHART_TEMPLATE = go.layout.Template(layout={
     "font": {"family": FONT, "size": 14, "color": "#1b1b1b"},
     "colorway": [ACCENT, SECOND, "#1f6f3a", "#8a5300", "#555555"],
@@ -92,6 +97,136 @@ def item_need_chart(rows: list[dict], *, headcount: str, area: str) -> go.Figure
     labels = [f'{row["code"]} {row["name"]}' for row in rows]
     return grouped_bar_chart(labels, [(headcount, [row["need_share"] for row in rows]),
                                       (area, [row["need_share_area"] for row in rows])])
+
+
+# --- the organiser dashboard (participation.operations.dashboard.community_dashboard) ---------------------------
+# The vendored bundle has bar, pie and scatter traces only, so the heat map is drawn as stacked bars of equal
+# width, one per 单元, coloured by its rate: the cells stretch to the phone's width and keep their labels.
+HEAT_LOW, HEAT_HIGH, HEAT_EMPTY = (253, 236, 234), (163, 21, 21), "#d9d9d9"
+CATEGORY_COLOURS = {"basic": SECOND, "improvement": "#1f6f3a", "upgrade": "#8a5300"}
+CONDITION_COLOURS = {"good": "#1f6f3a", "needs_repair": "#8a5300", "missing": ACCENT, "not_applicable": "#9a9a9a",
+                     "not_surveyed": "#d9d9d9"}
+PRIORITY_TOP = 15
+WORK_COLOURS = {"not_started": "#9a9a9a", "in_progress": "#8a5300", "finished": "#1f6f3a"}
+WORK_LABELS = {"not_started": _l("Not started"), "in_progress": _l("In progress"), "finished": _l("Finished")}
+
+
+def heat_colour(rate: float | None) -> str:
+    """The cell colour of a response rate: pale for 0, the accent red for 1, grey without a rate (all vacant)."""
+    if rate is None:
+        return HEAT_EMPTY
+    rate = min(max(rate, 0.0), 1.0)
+    red, green, blue = (round(low + (high - low) * rate) for low, high in zip(HEAT_LOW, HEAT_HIGH))
+    return f"#{red:02x}{green:02x}{blue:02x}"
+
+
+def _pct(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.0f}%"
+
+
+def participation_heatmap(buildings: list[dict]) -> go.Figure | None:
+    """Buildings down, their 单元 across: each cell the unit's response rate (vacant units out of the denominator,
+    counted apart in the hover)."""
+    if not buildings:
+        return None
+    figure = go.Figure()
+    width = max(len(building["units"]) for building in buildings)
+    labels = [building["label"] for building in buildings]
+    for position in range(width):
+        cells = [building["units"][position] if position < len(building["units"]) else None
+                 for building in buildings]
+        hover = ["" if cell is None else _("%(unit)s: %(responded)d of %(eligible)d households answered (%(rate)s); "
+                                           "%(vacant)d vacant, not counted", unit=cell["label"],
+                                           responded=cell["responded"], eligible=cell["eligible"],
+                                           rate=_pct(cell["rate"]), vacant=cell["vacant"]) for cell in cells]
+        figure.add_trace(go.Bar(
+            x=[None if cell is None else 1 for cell in cells], y=labels, orientation="h",
+            marker={"color": [heat_colour(None if cell is None else cell["rate"]) for cell in cells],
+                    "line": {"color": "#ffffff", "width": 2}},
+            text=["" if cell is None else f'{cell["label"]}<br>{_pct(cell["rate"])}' for cell in cells],
+            textposition="inside", insidetextanchor="middle", hovertext=hover,
+            hovertemplate="%{y} %{hovertext}<extra></extra>", name=str(position + 1)))
+    figure.update_layout(template=CHART_TEMPLATE, barmode="stack", bargap=0.08,
+                         height=FRAME_HEIGHT + 52 * len(buildings),
+                         xaxis={"visible": False, "range": [0, width], "fixedrange": True},
+                         yaxis={"fixedrange": True})
+    return figure
+
+
+def need_by_category_chart(rows: list[dict]) -> go.Figure | None:
+    """Need share by headcount of each item residents were asked about, one colour per category."""
+    if not rows:
+        return None
+    figure = go.Figure()
+    for category in CATEGORY_COLOURS:
+        own = [row for row in rows if row["category"] == category]
+        if not own:
+            continue
+        name = label("category", category)
+        figure.add_trace(go.Bar(
+            name=name, orientation="h", x=[row["need_share"] for row in own],
+            y=[f'{row["code"]} {row["name"]}' for row in own], marker={"color": CATEGORY_COLOURS[category]},
+            text=[_pct(row["need_share"]) for row in own], textposition="auto",
+            customdata=[[_pct(row["need_share_area"]), row["need_count"], row["respondents"]] for row in own],
+            hovertemplate="%{y}: %{text} · " + _("by area") + " %{customdata[0]} · %{customdata[1]}/%{customdata[2]}"
+                          "<extra></extra>"))
+    figure.update_layout(template=CHART_TEMPLATE, showlegend=True, legend={"orientation": "h", "y": -0.12, "x": 0},
+                         height=FRAME_HEIGHT + 40 + BAR_HEIGHT * len(rows),
+                         xaxis={"tickformat": ".0%", "range": [0, 1], "fixedrange": True}, yaxis={"fixedrange": True})
+    return figure
+
+
+def priority_chart(rows: list[dict], *, top: int = PRIORITY_TOP) -> go.Figure | None:
+    """The Borda ranking, the most points on top (``rows`` come sorted): the first ``top`` items, so the chart
+    stays readable on a phone (the table beside it lists them all)."""
+    if not rows:
+        return None
+    rows = rows[:top]
+    return bar_chart([f'{row["code"]} {row["name"]}' for row in rows], [row["points"] for row in rows],
+                     axis_title=_("Priority points"))
+
+
+def willingness_chart(rows: list[dict]) -> go.Figure | None:
+    """Share of each item's supporters willing to share its cost (improvement and upgrade items)."""
+    if not rows:
+        return None
+    figure = bar_chart([f'{row["code"]} {row["name"]}' for row in rows], [row["share_rate"] for row in rows])
+    figure.update_traces(text=[f'{row["share_willing"]}/{row["need_count"]} · {_pct(row["share_rate"])}'
+                               for row in rows], marker={"color": SECOND})
+    figure.update_layout(xaxis={"tickformat": ".0%", "range": [0, 1], "title": {"text": ""}})
+    return figure
+
+
+def findings_chart(findings: dict) -> go.Figure | None:
+    """The field survey's findings: per category, how many items it found in each condition (or has not seen)."""
+    if not findings["total"]:
+        return None
+    categories = list(findings["by_category"])
+    figure = go.Figure()
+    for condition in findings["conditions"]:
+        counts = [findings["by_category"][category][condition] for category in categories]
+        name = _("Not surveyed yet") if condition == "not_surveyed" else label("condition", condition)
+        figure.add_trace(go.Bar(name=name, orientation="h", x=counts,
+                                y=[label("category", category) for category in categories],
+                                marker={"color": CONDITION_COLOURS.get(condition, "#555555")},
+                                text=[count or "" for count in counts], textposition="inside",
+                                hovertemplate=f"{name} %{{y}}: %{{x}}<extra></extra>"))
+    figure.update_layout(template=CHART_TEMPLATE, barmode="stack", showlegend=True,
+                         legend={"orientation": "h", "y": -0.2, "x": 0},
+                         height=FRAME_HEIGHT + 60 + 44 * len(categories),
+                         xaxis={"title": {"text": _("Items")}, "fixedrange": True}, yaxis={"fixedrange": True})
+    return figure
+
+
+def works_chart(works: dict | None) -> go.Figure | None:
+    """Works on the plan's items: not started / in progress / finished."""
+    if not works or not works["total"]:
+        return None
+    statuses = list(WORK_COLOURS)
+    figure = bar_chart([str(WORK_LABELS[status]) for status in statuses], [works[status] for status in statuses],
+                       shares=[works[status] / works["total"] for status in statuses], axis_title=_("Items"))
+    figure.update_traces(marker={"color": [WORK_COLOURS[status] for status in statuses]})
+    return figure
 
 
 def figure_payload(figure: go.Figure) -> dict:

@@ -1,4 +1,8 @@
 """Permission rows of the dashboards pages (merged into tests/permission_matrix_cases.CASES)."""
-from tests.permission_matrix_cases import Case  # noqa: F401
+from tests.permission_matrix_cases import SURVEY_READERS, Case, roles
 
-CASES: dict = {}
+CASES: dict = {
+    # The organiser dashboard (participation/views/dashboards.py): those who run the community and its owner
+    # representatives; other staff 403 (the role check comes first), another community 404.
+    "/c/<community_code>/dashboard": Case(get=roles(SURVEY_READERS)),
+}
