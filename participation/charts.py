@@ -182,7 +182,8 @@ def priority_chart(rows: list[dict], *, top: int = PRIORITY_TOP) -> go.Figure | 
     if not rows:
         return None
     rows = rows[:top]
-    return bar_chart([f'{row["code"]} {row["name"]}' for row in rows], [row["points"] for row in rows],
+    return bar_chart([f'{row["code"]} {row["name"]}' for row in rows],
+                     [SUPPRESSED if row["points"] is None else row["points"] for row in rows],
                      axis_title=_("Priority points"))
 
 

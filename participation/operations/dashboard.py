@@ -13,6 +13,7 @@ from participation.models.plans import WORK_STATUSES
 from participation.operations.plan_inputs import NEEDS_WORK, plan_inputs
 
 NOT_SURVEYED = "not_surveyed"
+SUPPRESSED, MIN_CELL = "<5", 5   # as on the survey's results page (surveys.summaries)
 
 
 def community_dashboard(community: Community) -> dict:
@@ -20,7 +21,7 @@ def community_dashboard(community: Community) -> dict:
     "works"}: shares and rates are fractions 0–1 (None without answers), money Decimal yuan."""
     inputs = plan_inputs(community)
     items, budget, stats = inputs["items"], inputs["budget"], inputs["participation"]
-    return {
+    dashboard = {
         "community": inputs["community"],
         "survey": inputs["survey"],
         "summary": {
@@ -46,6 +47,30 @@ def community_dashboard(community: Community) -> dict:
         "findings": _findings(items),
         "works": works_progress(community),
     }
+    if inputs["survey"] is not None and inputs["survey"]["confidential"]:
+        _suppress(dashboard)
+    return dashboard
+
+
+def _suppress(dashboard: dict) -> None:
+    """A confidential survey shows staff totals only: an item count of 1–4 households becomes "<5", and the share
+    or points it would reveal go (who answered is not an answer: participation stays exact)."""
+    def small(value) -> bool:
+        return isinstance(value, int) and 0 < value < MIN_CELL
+
+    for row in dashboard["needs"]:
+        if small(row["respondents"]) or small(row["need_count"]):
+            row["need_share"] = row["need_share_area"] = None
+        row.update({key: SUPPRESSED for key in ("respondents", "need_count") if small(row[key])})
+    for row in dashboard["priority"]:
+        if small(row["first_choice"]):
+            row["first_choice"] = SUPPRESSED
+        if row["points"] < MIN_CELL:
+            row["points"] = None
+    for row in dashboard["willingness"]:
+        if small(row["need_count"]) or small(row["share_willing"]):
+            row["share_rate"] = None
+        row.update({key: SUPPRESSED for key in ("need_count", "share_willing") if small(row[key])})
 
 
 def _item(row: dict, *keys: str, **extra) -> dict:

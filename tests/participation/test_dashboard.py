@@ -320,3 +320,22 @@ def test_the_priority_chart_keeps_the_first_items():
     assert with_all["data"][0]["x"] == list(range(39, 19, -1))
     first = charts.figure_payload(charts.priority_chart(rows))["data"][0]["x"]
     assert first == list(range(39, 39 - charts.PRIORITY_TOP, -1))
+
+
+def test_a_confidential_survey_suppresses_small_item_counts(client, login_as, reference_data):
+    world = build_world("DB05", confidential=True)
+    db.session.commit()
+    dashboard = community_dashboard(world.community)
+    needs = {row["code"]: row for row in dashboard["needs"]}
+    assert (needs["U01"]["need_count"], needs["U01"]["need_share"]) == ("<5", None)   # 3 supporters
+    supporters = sum(values["need_I01"] == "need" for values in world.values.values())
+    assert needs["I01"]["need_count"] == supporters >= 5
+    willing = {row["code"]: row for row in dashboard["willingness"]}
+    assert (willing["U01"]["share_willing"], willing["U01"]["share_rate"]) == ("<5", None)
+    responded = sum(1 for h in world.households if h.id in world.values and h.occupancy != "vacant")
+    assert dashboard["summary"]["responded"] == responded            # who answered stays exact for staff
+    login_as("organiser", world.community)
+    html = client.get("/c/DB05/dashboard").text
+    figure = _chart(html, "chart-willingness")
+    assert figure["data"][0]["x"][[row["code"] for row in dashboard["willingness"]].index("U01")] is None
+    assert "&lt;5" in html
