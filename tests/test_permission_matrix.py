@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import (AuditEvent, CatalogueItem, District, FieldFinding, Locality, LocalityRule,
-                                  Organisation)
+                                  Organisation, Plan, PlanItem, PlanVersion, PlanWork)
 from participation.models.types import utcnow
 from participation.operations.accounts import create_user
 from participation.operations.codes import issue_code
@@ -142,6 +142,14 @@ def world(app, reference_data, make_community):
     for community, name in ((a, "a"), (b, "b")):
         db.session.add(FieldFinding(community=community, item=b01, condition="needs_repair", quantity=Decimal(2),
                                     photo_path=_photo(name), recorded_by=users[ADMIN]))
+    # Each community's plan: version 1, adopted, with the item B01 and its works.
+    plan_versions = {}
+    for community in (a, b):
+        version = PlanVersion(number=1, status="adopted", adopted_at=utcnow(), items=[PlanItem(
+            item=b01, position=1, included=True, quantity=Decimal(2), unit_cost=b01.unit_cost,
+            cost=2 * b01.unit_cost, suggestion="include")])
+        db.session.add(Plan(community=community, versions=[version], works=[PlanWork(item=b01)]))
+        plan_versions[community.code] = version
     resident_home = a.buildings[0].units[0].households[0]
     resident_home.notice_accepted_at = utcnow()
     resident_code = issue_code(None, resident_home)
@@ -156,7 +164,8 @@ def world(app, reference_data, make_community):
         return {"community": community.code, "building": building.id, "unit": building.units[0].id,
                 "household": building.units[0].households[0].id, "item": b01.code, "catalogue_item": b02.code,
                 "retired_item": b03.code, "locality": locality_.id, "rule": rule.id, "spare_rule": spare_rule.id,
-                "user": user.id, "inactive_user": inactive.id, "organisation": contractor.id} | surveys
+                "user": user.id, "inactive_user": inactive.id, "organisation": contractor.id,
+                "plan_version": plan_versions[community.code].number} | surveys
 
     own = {"user": target_a, "inactive": inactive_a, "locality_": locality, "rule": rules[0], "spare_rule": rules[-1],
            "surveys": surveys_a}
