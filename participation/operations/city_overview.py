@@ -45,6 +45,11 @@ questions_t = table("survey_questions", column("survey_id"), column("role"), col
 responses_t = table("survey_responses", column("survey_id"), column("household_id"), column("status"))
 
 
+def _run(statement):
+    """Core execution on the session's connection: plain rows, without the ORM's per-row loading."""
+    return db.session.connection().execute(statement)
+
+
 def _money(value) -> Decimal:
     return Decimal(str(value or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -71,26 +76,27 @@ def city_overview(viewer: User, *, district: int | None = None, year: int | None
             .where(plan_year == year)))
     in_scope = select(listed.subquery().c.id)
 
-    base = db.session.execute(
+    base = _run(
         select(Community.id, Community.code, Community.name, Community.status, Community.year_built,
                District.id, District.name, District.locality_id, plan_year, CommunityBudget.envelope,
                *(getattr(CommunityBudget, line) for line in FUNDING_LINES))
         .join(District, District.id == Community.district_id)
         .outerjoin(CommunityBudget, CommunityBudget.community_id == Community.id)
         .where(Community.id.in_(in_scope)).order_by(Community.code)).all()
-    roster = _roster(in_scope)
-    survey = _needs_surveys(in_scope)
-    responded = _responded(survey)
+    surveys = _needs_surveys(in_scope)
+    survey_ids = [survey_id for survey_id, _closed in surveys.values()]
+    roster = _roster(in_scope, survey_ids)
     plans = _plan_costs(in_scope)
-    findings, surveyed = _finding_costs(in_scope, survey)
-    basic_missing = _basic_unsurveyed(in_scope)
+    findings, basic_surveyed = _finding_costs(in_scope, survey_ids, roster)
+    basic_items = db.session.scalar(select(func.count(CatalogueItem.id)).where(
+        CatalogueItem.category == "basic", CatalogueItem.retired_at.is_(None)))
 
     rows = []
     for (cid, code, name, state, year_built, district_id, district_name, locality_id, row_year, envelope,
          *funding) in base:
-        households, vacant, area, units, elevator_units, buildings = roster.get(cid, (0, 0, Decimal(0), 0, 0, 0))
-        survey_id, survey_closed = survey["by_community"].get(cid, (None, False))
-        answered = responded.get(cid, 0)
+        households, vacant, area, units, elevator_units, buildings, answered = roster.get(
+            cid, (0, 0, Decimal(0), 0, 0, 0, 0))
+        survey_id, survey_closed = surveys.get(cid, (None, False))
         eligible = households - vacant
         plan = plans.get(cid)
         if plan is not None:
@@ -100,7 +106,8 @@ def city_overview(viewer: User, *, district: int | None = None, year: int | None
         else:
             investment, source = None, None
         known = [value for value in funding if value is not None]
-        work = {"field_survey": cid in surveyed and basic_missing.get(cid, 1) == 0,
+        # the field survey is done when every basic item (应改尽改) has a finding
+        work = {"field_survey": cid in findings and basic_surveyed.get(cid, 0) >= basic_items,
                 "needs_survey_closed": bool(survey_closed), "plan": plan is not None}
         deadline = deadline_for(int(row_year))
         missing = [step for step in PREPARATORY if not work[step]]
@@ -126,62 +133,61 @@ def city_overview(viewer: User, *, district: int | None = None, year: int | None
             "today": today}
 
 
-def _roster(in_scope) -> dict:
-    """{community id: (households, vacant, area, units, elevator units, buildings)} in two GROUP BYs."""
-    homes = db.session.execute(
+def _roster(in_scope, survey_ids: list[int]) -> dict:
+    """{community id: (households, vacant, area, units, elevator units, buildings, responded)} in three GROUP BYs:
+    households, 单元 and buildings, and the submitted responses to each community's needs survey less those of
+    vacant units (joined to the few vacant households only, not to the whole roster)."""
+    homes = _run(
         select(Building.community_id, func.count(Household.id),
                func.coalesce(func.sum(case((Household.occupancy == "vacant", 1), else_=0)), 0),
                func.coalesce(func.sum(Household.area), 0))
         .join(Unit, Unit.building_id == Building.id).join(Household, Household.unit_id == Unit.id)
         .where(Building.community_id.in_(in_scope)).group_by(Building.community_id)).all()
-    parts = db.session.execute(
+    parts = _run(
         select(Building.community_id, func.count(Unit.id),
                func.coalesce(func.sum(case((Unit.elevator_possible, 1), else_=0)), 0),
                func.count(Building.id.distinct()))
         .outerjoin(Unit, Unit.building_id == Building.id)
         .where(Building.community_id.in_(in_scope)).group_by(Building.community_id)).all()
-    figures = {cid: [int(h), int(v), Decimal(str(a)), 0, 0, 0] for cid, h, v, a in homes}
+    vacant = Household.__table__.alias("vacant")
+    answered = dict(_run(
+        select(surveys_t.c.community_id, func.count() - func.count(vacant.c.id))
+        .select_from(responses_t).join(surveys_t, surveys_t.c.id == responses_t.c.survey_id)
+        .outerjoin(vacant, and_(vacant.c.id == responses_t.c.household_id, vacant.c.occupancy == "vacant"))
+        .where(responses_t.c.survey_id.in_(survey_ids), responses_t.c.status == "submitted")
+        .group_by(surveys_t.c.community_id)).all()) if survey_ids else {}
+    figures = {cid: [int(h), int(v), Decimal(str(a)), 0, 0, 0, int(answered.get(cid, 0))] for cid, h, v, a in homes}
     for cid, units, elevator_units, buildings in parts:
-        figures.setdefault(cid, [0, 0, Decimal(0), 0, 0, 0])[3:] = [int(units), int(elevator_units), int(buildings)]
+        figures.setdefault(cid, [0, 0, Decimal(0), 0, 0, 0, 0])[3:6] = [int(units), int(elevator_units),
+                                                                       int(buildings)]
     return {cid: tuple(values) for cid, values in figures.items()}
 
 
 def _needs_surveys(in_scope) -> dict:
-    """Each community's needs survey: the newest closed one with a need question, else the newest open one."""
+    """{community id: (survey id, closed)}: the newest closed survey with a need question, else the newest open
+    one."""
     now = utcnow()
     has_needs = select(questions_t.c.survey_id).where(questions_t.c.survey_id == surveys_t.c.id,
                                                       questions_t.c.role == "item_need").exists()
     closed = or_(surveys_t.c.status == "closed",
                  and_(surveys_t.c.status == "open", surveys_t.c.closes_at.is_not(None), surveys_t.c.closes_at <= now))
     running = and_(surveys_t.c.status == "open", or_(surveys_t.c.opens_at.is_(None), surveys_t.c.opens_at <= now))
-    rows = db.session.execute(
+    rows = _run(
         select(surveys_t.c.community_id, func.max(case((closed, surveys_t.c.id))),
                func.max(case((running, surveys_t.c.id))))
         .where(surveys_t.c.community_id.in_(in_scope), surveys_t.c.is_template == literal(False), has_needs)
         .group_by(surveys_t.c.community_id)).all()
     chosen = {cid: (closed_id, True) if closed_id is not None else (open_id, False)
               for cid, closed_id, open_id in rows if closed_id is not None or open_id is not None}
-    return {"by_community": chosen}
+    return chosen
 
 
-def _chosen_surveys(survey: dict) -> list[int]:
-    return [survey_id for survey_id, _closed in survey["by_community"].values()]
-
-
-def _responded(survey: dict) -> dict:
-    """Submitted responses of occupied households per community, over every chosen survey in one GROUP BY."""
-    ids = _chosen_surveys(survey)
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(surveys_t.c.community_id, func.count())
-        .select_from(responses_t)
-        .join(surveys_t, surveys_t.c.id == responses_t.c.survey_id)
-        .join(Household, Household.id == responses_t.c.household_id)
-        .where(responses_t.c.survey_id.in_(ids), responses_t.c.status == "submitted",
-               Household.occupancy != "vacant")
-        .group_by(surveys_t.c.community_id)).all()
-    return {cid: int(count) for cid, count in rows}
+def _elevator_items(survey_ids: list[int]):
+    """A subquery (cid, item_id): the catalogue item of the elevator question of each chosen needs survey."""
+    return (select(surveys_t.c.community_id.label("cid"), func.max(questions_t.c.item_id).label("item_id"))
+            .join(questions_t, questions_t.c.survey_id == surveys_t.c.id)
+            .where(surveys_t.c.id.in_(survey_ids or [-1]), questions_t.c.role == "elevator")
+            .group_by(surveys_t.c.community_id).subquery())
 
 
 def _plan_costs(in_scope) -> dict:
@@ -191,7 +197,7 @@ def _plan_costs(in_scope) -> dict:
                                      func.max(PlanVersion.number)).label("number"),
                        func.max(case((PlanVersion.status == "adopted", 1), else_=0)).label("adopted"))
                 .group_by(PlanVersion.plan_id).subquery())
-    rows = db.session.execute(
+    rows = _run(
         select(Plan.community_id, in_force.c.number, in_force.c.adopted,
                func.coalesce(func.sum(case((PlanItem.included, PlanItem.cost), else_=0)), 0))
         .join(in_force, in_force.c.plan_id == Plan.id)
@@ -203,57 +209,40 @@ def _plan_costs(in_scope) -> dict:
             for cid, number, adopted, cost in rows}
 
 
-def _finding_costs(in_scope, survey: dict) -> tuple[dict, set]:
-    """({community id: cost of the items found needing work}, the communities with any finding).
-    One GROUP BY joining the findings to the roster figures, computed in subqueries of their own."""
-    homes = (select(Building.community_id.label("cid"), func.count(Household.id).label("households"),
-                    func.coalesce(func.sum(Household.area), 0).label("area"))
-             .join(Unit, Unit.building_id == Building.id).join(Household, Household.unit_id == Unit.id)
-             .where(Building.community_id.in_(in_scope)).group_by(Building.community_id).subquery())
-    parts = (select(Building.community_id.label("cid"), func.count(Unit.id).label("units"),
-                    func.coalesce(func.sum(case((Unit.elevator_possible, 1), else_=0)), 0).label("elevator_units"),
-                    func.count(Building.id.distinct()).label("buildings"))
-             .outerjoin(Unit, Unit.building_id == Building.id)
-             .where(Building.community_id.in_(in_scope)).group_by(Building.community_id).subquery())
-    ids = _chosen_surveys(survey)
-    elevator = (select(surveys_t.c.community_id.label("cid"), func.max(questions_t.c.item_id).label("item_id"))
-                .join(questions_t, questions_t.c.survey_id == surveys_t.c.id)
-                .where(surveys_t.c.id.in_(ids or [-1]), questions_t.c.role == "elevator")
-                .group_by(surveys_t.c.community_id).subquery())
-    by_roster = case(
-        (and_(CatalogueItem.quantity_unit == "per_unit", CatalogueItem.id == elevator.c.item_id),
-         parts.c.elevator_units),
-        (CatalogueItem.quantity_unit == "per_m2_area", homes.c.area),
-        (CatalogueItem.quantity_unit == "per_household", homes.c.households),
-        (CatalogueItem.quantity_unit == "per_unit", parts.c.units),
-        (CatalogueItem.quantity_unit == "per_building", parts.c.buildings),
-        (CatalogueItem.quantity_unit == "lump_sum", 1), else_=0)
-    quantity = func.coalesce(FieldFinding.quantity, func.coalesce(by_roster, 0))
+def _finding_costs(in_scope, survey_ids: list[int], roster: dict) -> tuple[dict, dict]:
+    """({community id: cost of the items found needing work}, {community id: basic items surveyed}).
+
+    One GROUP BY (community, quantity unit): the cost of findings with a measured quantity, and the summed unit
+    costs of those without (the elevator item apart), which the community's roster figure for that unit (the 单元
+    that can take an elevator) multiplies — the same sum as quantity × unit cost item by item, rounded once per
+    community, without scanning the households a second time."""
+    elevator = _elevator_items(survey_ids)
+    is_elevator = and_(CatalogueItem.quantity_unit == "per_unit", CatalogueItem.id == elevator.c.item_id)
     needed = FieldFinding.condition.in_(NEEDS_WORK)
-    rows = db.session.execute(
-        select(FieldFinding.community_id,
-               func.sum(case((needed, func.round(quantity * CatalogueItem.unit_cost, 2)), else_=0)))
+    by_roster = and_(needed, FieldFinding.quantity.is_(None))
+    rows = _run(
+        select(FieldFinding.community_id, CatalogueItem.quantity_unit,
+               func.coalesce(func.sum(case((and_(needed, FieldFinding.quantity.is_not(None)),
+                                               FieldFinding.quantity * CatalogueItem.unit_cost), else_=0)), 0),
+               func.coalesce(func.sum(case((and_(by_roster, ~func.coalesce(is_elevator, False)),
+                                               CatalogueItem.unit_cost), else_=0)), 0),
+               func.coalesce(func.sum(case((and_(by_roster, is_elevator), CatalogueItem.unit_cost), else_=0)), 0),
+               func.count(FieldFinding.id).filter(CatalogueItem.category == "basic"))
         .join(CatalogueItem, CatalogueItem.id == FieldFinding.item_id)
-        .outerjoin(homes, homes.c.cid == FieldFinding.community_id)
-        .outerjoin(parts, parts.c.cid == FieldFinding.community_id)
         .outerjoin(elevator, elevator.c.cid == FieldFinding.community_id)
         .where(FieldFinding.community_id.in_(in_scope), CatalogueItem.retired_at.is_(None))
-        .group_by(FieldFinding.community_id)).all()
-    costs = {cid: _money(cost) for cid, cost in rows}
-    return costs, set(costs)
-
-
-def _basic_unsurveyed(in_scope) -> dict:
-    """{community id: basic catalogue items without a finding}; the field survey is done when none is left."""
-    basic = db.session.scalar(select(func.count(CatalogueItem.id)).where(
-        CatalogueItem.category == "basic", CatalogueItem.retired_at.is_(None)))
-    rows = db.session.execute(
-        select(FieldFinding.community_id, func.count(FieldFinding.id))
-        .join(CatalogueItem, CatalogueItem.id == FieldFinding.item_id)
-        .where(FieldFinding.community_id.in_(in_scope), CatalogueItem.category == "basic",
-               CatalogueItem.retired_at.is_(None))
-        .group_by(FieldFinding.community_id)).all()
-    return {cid: basic - int(count) for cid, count in rows}
+        .group_by(FieldFinding.community_id, CatalogueItem.quantity_unit)).all()
+    costs, basic = {}, {}
+    for cid, quantity_unit, measured, per_unit_cost, elevator_cost, basic_count in rows:
+        households, _vacant, area, units, elevator_units, buildings, _answered = roster.get(
+            cid, (0, 0, Decimal(0), 0, 0, 0, 0))
+        by_unit = {"per_m2_area": area, "per_household": households, "per_unit": units, "per_building": buildings,
+                   "lump_sum": 1}
+        cost = (Decimal(str(measured)) + Decimal(str(per_unit_cost)) * Decimal(by_unit.get(quantity_unit, 0))
+                + Decimal(str(elevator_cost)) * elevator_units)
+        costs[cid] = costs.get(cid, Decimal(0)) + cost
+        basic[cid] = basic.get(cid, 0) + int(basic_count)
+    return {cid: _money(cost) for cid, cost in costs.items()}, basic
 
 
 def _totals(rows: list[dict]) -> dict:
@@ -303,7 +292,7 @@ def _targets(rows: list[dict], year: int) -> list[dict]:
 def overview_districts(viewer: User) -> list[dict]:
     """The districts of the communities the viewer sees, for the filter."""
     listed = visible_communities(viewer).with_only_columns(Community.district_id).order_by(None)
-    rows = db.session.execute(select(District.id, District.name).where(District.id.in_(listed))
+    rows = _run(select(District.id, District.name).where(District.id.in_(listed))
                               .order_by(District.name)).all()
     return [{"id": district_id, "name": name} for district_id, name in rows]
 
