@@ -1,0 +1,46 @@
+"""An organiser on a phone opens the community dashboard (the charts draw), downloads the plan-inputs workbook,
+adopts the suggestions as a draft plan and edits it into a second version with a reason."""
+import re
+
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+SHEETS = ["概况", "需求汇总", "分楼栋", "资金测算", "意见与投诉"]
+
+
+def test_dashboard_workbook_and_plan_versions(page, live_server, login, shot, tmp_path):
+    login(page, "organiser")
+    page.goto(f"{live_server}/c/NG001/dashboard")
+    expect(page.locator("main")).to_contain_text("曙光里小区")
+    # plotly draws each chart as an SVG inside its container: the page's charts, not just their JSON
+    drawn = page.locator(".js-plotly-plot .main-svg")
+    expect(drawn.first).to_be_visible(timeout=15000)
+    assert page.locator(".js-plotly-plot").count() >= 4
+    shot(page, "40-dashboard")
+
+    page.goto(f"{live_server}/c/NG001/plan")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载 Excel 表").click()
+    path = tmp_path / "plan.xlsx"
+    download.value.save_as(path)
+    workbook = load_workbook(path)
+    assert workbook.sheetnames == SHEETS
+    costs = [row for row in workbook["需求汇总"].iter_rows(values_only=True) if row and row[1] == "I13"]
+    assert costs, "the item rows are in the summary sheet"
+    shot(page, "41-plan-inputs")
+
+    page.get_by_role("button", name="采纳建议，生成方案草稿").click()
+    expect(page.locator("h1")).to_contain_text(re.compile("第 ?1 ?版"))
+    page.get_by_role("link", name="修改并生成新版本").first.click()
+    row = page.locator("#row-I13")
+    row.get_by_label("数量").fill("12000")
+    row.get_by_label("修改原因").fill("只做西侧三栋楼的外墙保温，面积按实测")
+    page.get_by_label("本版本的修改说明").fill("节能改造分期实施")
+    page.get_by_role("button", name="保存为新版本").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile("第 ?2 ?版"))
+    change = page.locator("#change-I13")
+    expect(change).to_contain_text("只做西侧三栋楼的外墙保温")
+    expect(change).to_contain_text("12,000")
+    shot(page, "42-plan-version-2")
+    page.get_by_role("button", name="采用此版本").click()
+    expect(page.locator("body")).to_contain_text("已采用")
