@@ -35,6 +35,24 @@ RULE_UNIT_LABELS = {
     "yuan": _l("yuan"), "coefficient": _l("coefficient"), "hours": _l("hours (calendar clock)"), "calendar_days": _l("calendar days"),
     "working_days": _l("working days"), "fraction": _l("fraction (0–1)"), "count": _l("count"),
 }
+# Plans (一区一案): funding lines, suggestions, versions, works, where a quantity comes from.
+FUNDING_LABELS = {
+    "central_subsidy": _l("Central subsidy"), "local_funds": _l("Local funds (incl. special bonds, policy loans)"),
+    "pipeline_units": _l("Pipeline companies"), "original_owners": _l("Original property-right units"),
+    "social_capital": _l("Social capital"), "residents_direct": _l("Residents (direct)"),
+    "maintenance_fund": _l("Housing maintenance fund"), "housing_fund": _l("Housing provident fund"),
+    "public_revenue": _l("Public revenue of the community"), "elevator_subsidy": _l("Elevator subsidy"),
+}
+SUGGESTION_LABELS = {
+    "include": _l("Include"), "include_if_budget": _l("Include if the budget allows"),
+    "needs_vote": _l("Needs an owner vote"), "reserve": _l("Reserve"), "exclude": _l("Exclude"),
+}
+VERSION_STATUS_LABELS = {"draft": _l("Draft"), "adopted": _l("Adopted"), "superseded": _l("Superseded")}
+WORK_STATUS_LABELS = {"not_started": _l("Not started"), "in_progress": _l("In progress"), "finished": _l("Finished")}
+QUANTITY_SOURCE_LABELS = {
+    "field_survey": _l("Field survey"), "roster": _l("Roster"),
+    "roster_elevator_units": _l("Roster: units that can take an elevator"),
+}
 NOT_CONFIGURED = _l("Not configured")
 
 ALL_LABELS = {

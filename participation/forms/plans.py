@@ -8,22 +8,10 @@ from wtforms.fields import DateField, FieldList, FormField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from participation.labels import FUNDING_LABELS, WORK_STATUS_LABELS
 from participation.models import FUNDING_LINES, WORK_STATUSES
 from participation.operations.plans import MAX_TEXT
 
-FUNDING_LABELS = {
-    "central_subsidy": _l("Central subsidy"), "local_funds": _l("Local funds (incl. special bonds, policy loans)"),
-    "pipeline_units": _l("Pipeline companies"), "original_owners": _l("Original property-right units"),
-    "social_capital": _l("Social capital"), "residents_direct": _l("Residents (direct)"),
-    "maintenance_fund": _l("Housing maintenance fund"), "housing_fund": _l("Housing provident fund"),
-    "public_revenue": _l("Public revenue of the community"), "elevator_subsidy": _l("Elevator subsidy"),
-}
-SUGGESTION_LABELS = {
-    "include": _l("Include"), "include_if_budget": _l("Include if the budget allows"),
-    "needs_vote": _l("Needs an owner vote"), "reserve": _l("Reserve"), "exclude": _l("Exclude"),
-}
-VERSION_STATUS_LABELS = {"draft": _l("Draft"), "adopted": _l("Adopted"), "superseded": _l("Superseded")}
-WORK_STATUS_LABELS = {"not_started": _l("Not started"), "in_progress": _l("In progress"), "finished": _l("Finished")}
 TEXT = Length(max=MAX_TEXT, message=_l("The text is too long (at most %(max)d characters)."))
 AMOUNT = {"inputmode": "decimal", "autocomplete": "off"}
 

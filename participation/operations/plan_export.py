@@ -13,13 +13,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from participation.labels import NOT_CONFIGURED, label
+from participation.labels import FUNDING_LABELS, NOT_CONFIGURED, QUANTITY_SOURCE_LABELS, SUGGESTION_LABELS, label
 from participation.models import FUNDING_LINES, Community, User
 from participation.operations.audit import record
 from participation.operations.plan_inputs import CENT, plan_inputs
@@ -32,22 +31,6 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 WIDEST, WRAPPED = 60, 48            # column widths in characters; longer text wraps
 BOLD = Font(bold=True)
 # The same words as the plan pages' (participation/forms/plans.py).
-SUGGESTION_LABELS = {
-    "include": _l("Include"), "include_if_budget": _l("Include if the budget allows"),
-    "needs_vote": _l("Needs an owner vote"), "reserve": _l("Reserve"), "exclude": _l("Exclude"),
-}
-QUANTITY_SOURCE_LABELS = {
-    "field_survey": _l("Field survey"), "roster": _l("Roster"),
-    "roster_elevator_units": _l("Roster: units that can take an elevator"),
-}
-# The same words as the budget form's (participation/forms/plans.py), which operations may not import.
-FUNDING_LABELS = {
-    "central_subsidy": _l("Central subsidy"), "local_funds": _l("Local funds (incl. special bonds, policy loans)"),
-    "pipeline_units": _l("Pipeline companies"), "original_owners": _l("Original property-right units"),
-    "social_capital": _l("Social capital"), "residents_direct": _l("Residents (direct)"),
-    "maintenance_fund": _l("Housing maintenance fund"), "housing_fund": _l("Housing provident fund"),
-    "public_revenue": _l("Public revenue of the community"), "elevator_subsidy": _l("Elevator subsidy"),
-}
 
 
 # --- JSON -----------------------------------------------------------------------------------------------------------

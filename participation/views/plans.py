@@ -21,8 +21,8 @@ from markupsafe import Markup, escape
 
 from participation.extensions import db
 from participation.forms import EmptyForm
-from participation.forms.plans import (FUNDING_LABELS, SUGGESTION_LABELS, VERSION_STATUS_LABELS, WORK_STATUS_LABELS,
-                                       BudgetForm, PlanEditForm, WorkForm)
+from participation.forms.plans import BudgetForm, PlanEditForm, WorkForm
+from participation.labels import FUNDING_LABELS, SUGGESTION_LABELS, VERSION_STATUS_LABELS, WORK_STATUS_LABELS
 from participation.models import FUNDING_LINES
 from participation.operations.fieldsurvey import active_item, community_by_code
 from participation.operations.plan_export import export_plan_inputs

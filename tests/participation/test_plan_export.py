@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from participation.extensions import db
-from participation.labels import NOT_CONFIGURED
+from participation.labels import FUNDING_LABELS, NOT_CONFIGURED
 from participation.models import AuditEvent, CatalogueItem, CommunityBudget, FieldFinding
-from participation.operations.plan_export import (FUNDING_LABELS, building_headers, elevator_note,
+from participation.operations.plan_export import (building_headers, elevator_note,
                                                   export_plan_inputs, item_headers, plan_json, plan_workbook)
 from participation.operations.plan_inputs import plan_inputs
 from tests.surveys.results_support import build_world
