@@ -1,13 +1,30 @@
 """What every template can use: labels, masking, the resident's household, the display mode."""
+import qrcode
+import qrcode.constants
+import qrcode.image.svg
 from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from participation.labels import label, mask_phone
 from participation.residents import current_household
 
 LARGE_TEXT_COOKIE = "large_text"
+
+
+def qr_svg(payload: str, *, label: str) -> Markup:
+    """``payload`` as an inline SVG QR code (no image request, allowed by the CSP), medium error correction so a
+    creased or smudged slip still scans."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
+                       image_factory=qrcode.image.svg.SvgPathImage)
+    qr.add_data(payload)
+    qr.make(fit=True)
+    # The factory names every path "qr-path"; ids must be unique on a page holding many slips.
+    svg = qr.make_image().to_string(encoding="unicode").replace(' id="qr-path"', "")
+    return Markup(svg.replace("<svg ", f'<svg class="qr" role="img" aria-label="{escape(label)}" ', 1))
+
 
 # (endpoint, title, roles that see the link) — the staff navigation, in order.
 STAFF_NAV = (

@@ -11,13 +11,9 @@ wherever the community is; a community outside the user's scope answers 404.
 import io
 from itertools import groupby
 
-import qrcode
-import qrcode.constants
-import qrcode.image.svg
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup, escape
 
 from participation.extensions import db
 from participation.forms import EmptyForm
@@ -32,6 +28,7 @@ from participation.operations.plans import (BUDGET_MONEY_FIELDS, PlanRefused, ad
                                             public_items, public_participation, save_budget, set_work,
                                             version_by_number, version_changes, works_by_item)
 from participation.permissions import can_manage_community, can_view_survey_results, role_required
+from participation.templating import qr_svg
 
 bp = Blueprint("plans", __name__)
 
@@ -78,16 +75,6 @@ def _field_errors(form, errors: dict) -> None:
 
 def _groups(items: list[dict]) -> list[tuple[str, list[dict]]]:
     return [(category, list(rows)) for category, rows in groupby(items, key=lambda row: row["category"])]
-
-
-def qr_svg(payload: str, *, label: str) -> Markup:
-    """An inline SVG QR code (no image request, allowed by the CSP), as the slips draw theirs."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
-                       image_factory=qrcode.image.svg.SvgPathImage)
-    qr.add_data(payload)
-    qr.make(fit=True)
-    svg = qr.make_image().to_string(encoding="unicode").replace(' id="qr-path"', "")
-    return Markup(svg.replace("<svg ", f'<svg class="qr" role="img" aria-label="{escape(label)}" ', 1))
 
 
 # --- the plan page and the budget --------------------------------------------------------------------------------

@@ -8,13 +8,9 @@ Owner representatives, hotline staff and agencies may not use these pages (403).
 Codes are stored hashed, so a code can be printed only in the response that issued it: the printed page is rendered
 straight from the POST and marked ``no-store``.
 """
-import qrcode
-import qrcode.constants
-import qrcode.image.svg
 from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup, escape
 
 from participation.extensions import db
 from participation.forms import EmptyForm
@@ -24,6 +20,7 @@ from participation.operations.codes import display, issue_code, issue_unit_codes
 from participation.operations.entry import community_by_code
 from participation.permissions import (can_issue_codes, can_view_building, can_view_community, role_required,
                                        visible_communities)
+from participation.templating import qr_svg
 
 bp = Blueprint("slips", __name__, url_prefix="/slips")
 
@@ -50,18 +47,6 @@ def _in_community(model, object_id: int, community):
     if obj is None or building[model](obj).community_id != community.id:
         abort(404)
     return obj
-
-
-def qr_svg(payload: str, *, label: str) -> Markup:
-    """``payload`` as an inline SVG QR code (no image request, allowed by the CSP), medium error correction so a
-    creased or smudged slip still scans."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
-                       image_factory=qrcode.image.svg.SvgPathImage)
-    qr.add_data(payload)
-    qr.make(fit=True)
-    # The factory names every path "qr-path"; ids must be unique on a page holding many slips.
-    svg = qr.make_image().to_string(encoding="unicode").replace(' id="qr-path"', "")
-    return Markup(svg.replace("<svg ", f'<svg class="qr" role="img" aria-label="{escape(label)}" ', 1))
 
 
 def _no_store(html: str):
