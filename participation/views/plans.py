@@ -14,6 +14,7 @@ from itertools import groupby
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from participation.extensions import db
 from participation.forms import EmptyForm
@@ -188,14 +189,20 @@ def edit(community_code: str):
     if form.validate_on_submit():
         try:
             made = edit_version(current_user, current, form.changes(), form.measures.data, form.reason.data)
+            number = made.number
+            db.session.commit()
         except PlanRefused as refused:
             db.session.rollback()
             _row_errors(form, refused.errors)
             status = 400
+        except IntegrityError:   # another organiser saved version N+1 in the same moment (UNIQUE plan, number)
+            db.session.rollback()
+            flash(_("Someone else saved a new version at the same moment, so yours was not saved. Look at the "
+                    "latest version and make your changes again."), "error")
+            return _to_plan(community)
         else:
-            db.session.commit()
-            flash(_("Version %(number)d saved as a draft.", number=made.number), "success")
-            return redirect(url_for(".version", community_code=community.code, number=made.number))
+            flash(_("Version %(number)d saved as a draft.", number=number), "success")
+            return redirect(url_for(".version", community_code=community.code, number=number))
     elif form.is_submitted():
         status = 400
     if not form.is_submitted():

@@ -10,7 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from participation.extensions import db
 from participation.models import (AuditEvent, CatalogueItem, CommunityBudget, FieldFinding, Plan, PlanVersion,
@@ -182,6 +182,32 @@ def test_adopt_edit_and_adopt_versions(client, community, login_as):
     assert client.get("/c/PV1/plan/versions/3").status_code == 404
     untouched = client.post("/c/PV1/plan/edit", data=edit_form(client) | {"reason": "无"})
     assert untouched.status_code == 400 and len(versions()) == 2
+
+
+def test_two_organisers_saving_a_version_at_once_lose_nothing_and_see_why(client, community, login_as,
+                                                                         monkeypatch):
+    """Another organiser's version 2 is written in the same moment: the UNIQUE (plan, number) refuses one of them,
+    nothing of the refused save is kept, and the page says so instead of failing."""
+    from participation.operations import plans as operations
+    from participation.views import plans as views
+    login_as("organiser", community)
+    adopt(client)
+    data = edit_form(client)
+    b01 = index_of(data, "B01")
+    data.update({f"items-{b01}-quantity": "150", f"items-{b01}-reason": "复测", "reason": "复测"})
+    real = operations.edit_version
+
+    def raced(actor, plan, *args, **kwargs):
+        made = real(actor, plan, *args, **kwargs)
+        db.session.execute(insert(PlanVersion.__table__).values(   # the same number, as the other request wrote it
+            plan_id=plan.id, number=made.number, status="draft", created_at=made.created_at))
+        return made
+
+    monkeypatch.setattr(views, "edit_version", raced)
+    response = client.post("/c/PV1/plan/edit", data=data)
+    assert response.status_code == 302 and response.location.endswith("/c/PV1/plan")
+    assert [v.number for v in versions()] == [1]
+    assert "您的修改未保存" in client.get("/c/PV1/plan").text
 
 
 def test_edit_without_a_plan_goes_back_to_the_plan_page(client, community, login_as):
