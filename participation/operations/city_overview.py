@@ -309,8 +309,10 @@ SOURCE_ZH = {"plan": "改造方案", "field_survey": "实地调查测算", None:
 
 
 def annual_list_xlsx(overview: dict) -> bytes:
-    """The 年度改造清单 of an overview made for one plan year: one row per community, Chinese headers (the sheet is
-    handed upward as it is, whatever language the page was in), a frozen header, widths and number formats."""
+    """The 年度改造清单 of an overview made for one plan year: one row per community in that year's programme
+    (储备 communities are not), Chinese headers (the sheet is handed upward as it is, whatever language the page
+    was in), a total row, a frozen header, widths and number formats."""
+    listed = [row for row in overview["communities"] if row["status"] != "reserve"]
     book = Workbook()
     sheet = book.active
     sheet.title = f"{overview['year']}年度改造清单" if overview["year"] else "年度改造清单"
@@ -318,15 +320,15 @@ def annual_list_xlsx(overview: dict) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     yes = {True: "是", False: "否"}
-    for row in overview["communities"]:
+    for row in listed:
         work = row["preparatory"]
         sheet.append((row["district"], row["code"], row["name"], row["year_built"], row["buildings"],
                       row["households"], row["area"], STATUS_ZH.get(row["status"], row["status"]), row["investment"],
                       SOURCE_ZH.get(row["investment_source"], ""), row["funding_known"],
                       "已完成" if work["field_survey"] else "未完成", yes[work["needs_survey_closed"]],
                       "已编制" if work["plan"] else "未编制", work["deadline"], yes[work["overdue"]]))
-    totals = overview["totals"]
-    if overview["communities"]:
+    totals = _totals(listed)
+    if listed:
         sheet.append(("合计", None, f"{totals['communities']}个小区", None, totals["buildings"], totals["households"],
                       totals["area"], None, totals["investment"], None, totals["funding_known"]))
         for cell in sheet[sheet.max_row]:

@@ -204,11 +204,13 @@ def test_targets_of_the_year_against_the_communities_in_the_programme(city, make
 
 
 def test_a_year_without_targets_shows_them_not_configured(city, make_user):
+    budget = db.session.scalar(select(CommunityBudget).where(CommunityBudget.community_id == city["a"].id))
+    budget.plan_year = 2030                     # the seeded targets run 2021–2025
+    db.session.commit()
     result = city_overview(make_user("admin"), year=2030)
-    assert result["communities"] == []
-    result = city_overview(make_user("admin"))   # every community; this year's targets (none after 2025)
-    if current_year() > 2025:
-        assert all(row["configured"] is False and row["target"] is None for row in result["targets"])
+    assert [row["code"] for row in result["communities"]] == ["CA"]
+    assert all(row["configured"] is False and row["target"] is None for row in result["targets"])
+    assert {row["key"]: row["achieved"] for row in result["targets"]}["households"] == 24
 
 
 def test_filters_by_district_and_status(city, make_user):
@@ -266,3 +268,12 @@ def test_annual_list_workbook(city, client, login_as):
     assert row["改造方案"] == "未编制"
     assert sheet.cell(3, 1).value == "合计" and sheet.max_row == 3
     assert sheet.cell(2, 9).number_format == "#,##0.00"
+
+
+def test_annual_list_leaves_out_reserve_communities(city, client, login_as):
+    """This year's list: CB (no budget: this year) is in it; CC, also this year's, is in reserve and is not."""
+    login_as("admin")
+    sheet = load_workbook(BytesIO(client.get(f"/city/annual-list.xlsx?year={current_year()}").data)).active
+    codes = [sheet.cell(row, 2).value for row in range(2, sheet.max_row + 1)]
+    assert codes == ["CB", None]
+    assert sheet.cell(3, 6).value == 4     # the total row counts CB's 4 households only
