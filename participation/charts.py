@@ -52,8 +52,12 @@ def bar_chart(labels: list[str], cells: list, *, shares: list | None = None, axi
     figure = go.Figure(go.Bar(x=values, y=list(labels), orientation="h", text=_text(cells, shares),
                               textposition="auto", cliponaxis=False, marker={"color": ACCENT},
                               hovertemplate="%{y}: %{x}<extra></extra>"))
+    axis = {"title": {"text": axis_title}, "rangemode": "tozero"}
+    counted = [value for value in values if value is not None]
+    if counted and all(isinstance(value, int) for value in counted) and max(counted) <= 10:
+        axis["dtick"] = 1   # a few households or communities: whole numbers on the axis, never 0.5
     figure.update_layout(template=CHART_TEMPLATE, height=FRAME_HEIGHT + BAR_HEIGHT * max(len(labels), 1),
-                         xaxis={"title": {"text": axis_title}, "rangemode": "tozero"})
+                         xaxis=axis)
     return figure
 
 
