@@ -88,11 +88,12 @@ def _comments(survey: Survey, questions: list[Question]) -> list[dict]:
     if not texts:
         return []
     rows = db.session.execute(
-        select(Answer.question_id, Answer.text_value, Response.submitted_at, Building, Unit)
+        select(Answer.question_id, Answer.text_value, Response.submitted_at, Building.name, Unit.name)
         .join(Response, Response.id == Answer.response_id).join(Household, Household.id == Response.household_id)
         .join(Unit, Unit.id == Household.unit_id).join(Building, Building.id == Unit.building_id)
         .where(Response.survey_id == survey.id, Response.status == "submitted", Answer.question_id.in_(texts),
                func.length(Answer.text_value) > 0)
         .order_by(Response.submitted_at.desc(), Answer.id.desc()).limit(COMMENTS))
     return [{"question": texts[question_id].text("label"), "text": text, "submitted_at": submitted_at,
-             "building": building.label, "unit": unit.label} for question_id, text, submitted_at, building, unit in rows]
+             "building": Building.label_of(building), "unit": Unit.label_of(unit)}
+            for question_id, text, submitted_at, building, unit in rows]

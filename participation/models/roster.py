@@ -103,7 +103,12 @@ class Building(db.Model):
 
     @property
     def label(self) -> str:
-        return self.name if not self.name.isdigit() else f"{self.name}号楼"
+        return self.label_of(self.name)
+
+    @staticmethod
+    def label_of(name: str) -> str:
+        """"3" → 3号楼; a name written out ("3号楼", "东楼") stays as it is."""
+        return name if not name.isdigit() else f"{name}号楼"
 
     def __repr__(self) -> str:
         return f"<Building {self.id} {self.name}>"
@@ -130,7 +135,11 @@ class Unit(db.Model):
 
     @property
     def label(self) -> str:
-        return self.name if not self.name.isdigit() else f"{self.name}单元"
+        return self.label_of(self.name)
+
+    @staticmethod
+    def label_of(name: str) -> str:
+        return name if not name.isdigit() else f"{name}单元"
 
     def __repr__(self) -> str:
         return f"<Unit {self.id} {self.name}>"

@@ -16,12 +16,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask import current_app, has_app_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from participation.extensions import db
 from participation.labels import label
 from participation.models import (CATEGORIES, FUNDING_LINES, Building, CatalogueItem, Community, CommunityBudget,
-                                  FieldFinding, Household, Unit)
+                                  District, FieldFinding, Household, Locality, Unit)
 from participation.operations.locality import current_year, describe, rule_for, rules_for_year
 
 CENT = Decimal("0.01")
@@ -71,7 +71,8 @@ def plan_inputs(community: Community, *, year: int | None = None) -> dict:
     """The community's plan inputs for ``year`` (the budget's plan year, else this year)."""
     budget = db.session.scalar(select(CommunityBudget).where(CommunityBudget.community_id == community.id))
     year = year or (budget.plan_year if budget is not None else current_year())
-    locality = community.district.locality
+    district, locality = db.session.execute(select(District, Locality).join(Locality)
+                                            .where(District.id == community.district_id)).one()
     thresholds = dict(DEFAULT_THRESHOLDS)
     thresholds.update({key: Decimal(rule.number_value) for key, rule in
                        rules_for_year(locality, "plan_threshold", year).items() if rule.number_value is not None})
@@ -83,7 +84,7 @@ def plan_inputs(community: Community, *, year: int | None = None) -> dict:
     funding = _funding(context, items, budget, locality)
     participation = _participation(context)
     return {
-        "community": {"code": community.code, "name": community.name, "district": community.district.name,
+        "community": {"code": community.code, "name": community.name, "district": district.name,
                       "status": community.status, "year_built": community.year_built, "plan_year": year},
         "survey": needs["survey"] if needs else None,
         "roster": context.totals,
@@ -103,17 +104,18 @@ def _needs(community: Community) -> dict | None:
 
 
 def roster_figures(community: Community) -> dict:
-    """Households (vacant apart), registered area, 单元 (and those that can take an elevator), buildings: one
-    GROUP BY over the community's roster."""
-    households, vacant, area = db.session.execute(
-        select(func.count(Household.id), func.coalesce(func.sum((Household.occupancy == "vacant").cast(db.Integer)), 0),
-               func.coalesce(func.sum(Household.area), 0))
-        .join(Unit, Unit.id == Household.unit_id).join(Building, Building.id == Unit.building_id)
-        .where(Building.community_id == community.id)).one()
-    units, elevator_units, buildings = db.session.execute(
-        select(func.count(Unit.id), func.coalesce(func.sum(Unit.elevator_possible.cast(db.Integer)), 0),
-               func.count(Building.id.distinct()))
-        .join(Building, Building.id == Unit.building_id).where(Building.community_id == community.id)).one()
+    """Households (vacant apart), registered area, 单元 (and those that can take an elevator), buildings: two
+    aggregates over the community's roster, in one round trip."""
+    households = (select(func.count(Household.id), func.coalesce(func.sum((Household.occupancy == "vacant")
+                                                                         .cast(db.Integer)), 0),
+                         func.coalesce(func.sum(Household.area), 0))
+                  .join(Unit, Unit.id == Household.unit_id).join(Building, Building.id == Unit.building_id)
+                  .where(Building.community_id == community.id).subquery())
+    units = (select(func.count(Unit.id), func.coalesce(func.sum(Unit.elevator_possible.cast(db.Integer)), 0),
+                    func.count(Building.id.distinct()))
+             .join(Building, Building.id == Unit.building_id).where(Building.community_id == community.id).subquery())
+    households, vacant, area, units, elevator_units, buildings = db.session.execute(
+        select(*households.c, *units.c).select_from(households.join(units, true()))).one()   # one row each
     return {"households": int(households), "vacant": int(vacant), "area": money(area or 0), "units": int(units),
             "elevator_units": int(elevator_units), "buildings": int(buildings)}
 
