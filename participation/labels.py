@@ -53,13 +53,23 @@ QUANTITY_SOURCE_LABELS = {
     "field_survey": _l("Field survey"), "roster": _l("Roster"),
     "roster_elevator_units": _l("Roster: units that can take an elevator"),
 }
+# Complaints (接诉即办)
+TICKET_STATE_LABELS = {
+    "received": _l("Received"), "dispatched": _l("Dispatched"), "returned": _l("Returned by the agency"),
+    "handling": _l("Being handled"), "replied": _l("Replied"), "completed": _l("Completed, awaiting call-back"),
+    "closed": _l("Closed"), "duplicate": _l("Duplicate"), "rejected": _l("Rejected"),
+}
+URGENCY_LABELS = {"normal": _l("Normal"), "urgent": _l("Urgent"), "emergency": _l("Emergency")}
+SATISFACTION_LABELS = {"satisfied": _l("Satisfied"), "basically_satisfied": _l("Basically satisfied"),
+                       "dissatisfied": _l("Dissatisfied")}
 NOT_CONFIGURED = _l("Not configured")
 
 ALL_LABELS = {
     "role": ROLE_LABELS, "status": STATUS_LABELS, "occupancy": OCCUPANCY_LABELS, "category": CATEGORY_LABELS,
     "condition": CONDITION_LABELS, "channel": CHANNEL_LABELS, "quantity_unit": QUANTITY_UNIT_LABELS,
     "organisation_kind": ORGANISATION_KIND_LABELS, "hotline": HOTLINE_LABELS, "rule_kind": RULE_KIND_LABELS,
-    "rule_unit": RULE_UNIT_LABELS,
+    "rule_unit": RULE_UNIT_LABELS, "ticket_state": TICKET_STATE_LABELS, "urgency": URGENCY_LABELS,
+    "satisfaction": SATISFACTION_LABELS,
 }
 
 

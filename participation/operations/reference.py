@@ -9,7 +9,7 @@ from importlib import resources
 from sqlalchemy import select
 
 from participation.extensions import db
-from participation.models import CatalogueItem, Locality, LocalityRule
+from participation.models import CatalogueItem, ComplaintCategory, Locality, LocalityRule
 
 
 def _rows(name: str) -> list[dict]:
@@ -59,7 +59,22 @@ def seed_localities() -> int:
             valid_from=int(row["valid_from"]), valid_to=valid_to, source=row["source"]))
         added += 1
     db.session.flush()
+    _seed_complaint_categories(localities)
     return added
+
+
+def _seed_complaint_categories(localities: dict) -> None:
+    """The complaint categories of ``data/complaint_categories.csv`` that a locality lacks (matched on code)."""
+    for position, row in enumerate(_rows("complaint_categories.csv"), start=1):
+        locality = localities.get((row["province"], row["city"])) or db.session.scalar(
+            select(Locality).filter_by(province=row["province"], city=row["city"]))
+        if locality is None or db.session.scalar(select(ComplaintCategory.id).filter_by(
+                locality_id=locality.id, code=row["code"])) is not None:
+            continue
+        db.session.add(ComplaintCategory(locality_id=locality.id, code=row["code"], name=row["name"],
+                                         limit_class=row["limit_class"], quality_or_safety=row["quality_or_safety"] == "1",
+                                         position=position))
+    db.session.flush()
 
 
 def default_locality() -> Locality | None:
