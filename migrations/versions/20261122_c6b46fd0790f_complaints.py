@@ -1,5 +1,5 @@
 """Complaints (接诉即办): categories as locality data, tickets with their timeline, photos and call-backs, the
-holiday table of the working-day clock, supervisors' patrol findings, the notification outbox.
+holiday table of the working-day clock, supervisors' patrol findings, the notification outbox, Open311 keys.
 
 Read and tidied by hand: new tables only, plain op.create_index.
 
@@ -167,8 +167,20 @@ def upgrade():
     op.create_index(op.f('ix_ticket_photos_finding_id'), 'ticket_photos', ['finding_id'], unique=False)
     op.create_index(op.f('ix_ticket_photos_ticket_id'), 'ticket_photos', ['ticket_id'], unique=False)
 
+    op.create_table('open311_keys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('key_hash', sa.String(length=128), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_open311_keys')),
+    sa.UniqueConstraint('key_hash', name=op.f('uq_open311_keys_key_hash')),
+    sa.UniqueConstraint('name', name=op.f('uq_open311_keys_name'))
+    )
 
 def downgrade():
+    op.drop_table('open311_keys')
     op.drop_index(op.f('ix_ticket_photos_ticket_id'), table_name='ticket_photos')
     op.drop_index(op.f('ix_ticket_photos_finding_id'), table_name='ticket_photos')
     op.drop_table('ticket_photos')

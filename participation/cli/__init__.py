@@ -1,9 +1,9 @@
 """``flask --app app …`` commands. Each command commits once, at its end, and exits non-zero on refusal."""
 from flask import Flask
 
-from participation.cli import accounts, benchdata, catalogue, demo, plan, roster
+from participation.cli import accounts, benchdata, catalogue, demo, open311, plan, roster, tickets
 
 
 def init_app(app: Flask) -> None:
-    for module in (accounts, catalogue, roster, demo, plan, benchdata):
+    for module in (accounts, catalogue, roster, demo, plan, benchdata, tickets, open311):
         module.register(app)

@@ -229,3 +229,20 @@ class Notification(db.Model):
         CheckConstraint("household_id IS NOT NULL OR user_id IS NOT NULL", name="has_recipient"),
         Index("ix_notifications_unsent", "sent_at", "id"),
     )
+
+
+class Open311Key(db.Model):
+    """A key for POSTing service requests through Open311 GeoReport v2 (``flask open311 create-key NAME``): shown
+    once, stored as a hash."""
+
+    __tablename__ = "open311_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), nullable=False, unique=True)
+    key_hash: Mapped[str] = mapped_column(String(128), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    def __repr__(self) -> str:
+        return f"<Open311Key {self.name}>"

@@ -1,0 +1,6 @@
+"""(being built)"""
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    pass

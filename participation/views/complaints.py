@@ -1,0 +1,4 @@
+"""(being built) — see the module's blueprint below."""
+from flask import Blueprint
+
+bp = Blueprint("complaints", __name__)

@@ -1,0 +1,4 @@
+"""Permission rows of the open311 pages (merged into tests/permission_matrix_cases.CASES)."""
+from tests.permission_matrix_cases import Case  # noqa: F401
+
+CASES: dict = {}
