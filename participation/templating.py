@@ -31,6 +31,7 @@ STAFF_NAV = (
     ("roster.index", _l("Communities"), ("admin", "organiser", "owner_rep", "grid", "hotline")),
     ("roster.import_roster", _l("Import roster"), ("admin", "organiser")),
     ("assisted.search", _l("Act for a household"), ("organiser", "grid", "hotline")),
+    ("hotline.index", _l("Complaint desk"), ("admin", "organiser", "hotline", "agency")),
     ("city.overview", _l("City overview"), ("admin", "organiser", "owner_rep")),
     ("admin.index", _l("Administration"), ("admin",)),
     ("accounts.own_password", _l("My password"), ("admin", "organiser", "owner_rep", "grid", "hotline", "agency")),

@@ -1,0 +1,60 @@
+"""Forms of the hotline desk: finding the caller, taking the call, and one form per ticket action."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from participation.labels import URGENCY_LABELS
+from participation.models.complaints import URGENCIES
+
+DESK_CHANNELS = ("hotline_12345", "community_hotline", "walk_in")
+CHANNEL_NAMES = {"hotline_12345": _l("12345 transfer"), "community_hotline": _l("Community hotline"),
+                 "walk_in": _l("Walk-in")}
+
+
+class CallerSearchForm(FlaskForm):
+    """GET: no CSRF. By address (community + building/unit/room or free text) or by phone."""
+
+    class Meta:
+        csrf = False
+
+    community = StringField(_l("Community (code or name)"), validators=[Optional(), Length(max=100)])
+    address = StringField(_l("Address, e.g. 3-2-502"), validators=[Optional(), Length(max=60)])
+    building = StringField(_l("Building"), validators=[Optional(), Length(max=20)])
+    unit = StringField(_l("Unit"), validators=[Optional(), Length(max=20)])
+    room = StringField(_l("Room"), validators=[Optional(), Length(max=20)])
+    phone = StringField(_l("Caller's phone"), validators=[Optional(), Length(max=30)], render_kw={"type": "tel"})
+    find = SubmitField(_l("Find the caller"))
+
+
+class IntakeForm(FlaskForm):
+    household = HiddenField()
+    community = StringField(_l("Community (code or name)"), validators=[Optional(), Length(max=100)])
+    building = StringField(_l("Building"), validators=[Optional(), Length(max=20)])
+    caller_name = StringField(_l("Caller's name (outside the roster)"), validators=[Optional(), Length(max=40)])
+    caller_phone = StringField(_l("Caller's phone (outside the roster)"), validators=[Optional(), Length(max=20)],
+                               render_kw={"type": "tel"})
+    channel = SelectField(_l("Channel"), choices=[SelectChoice(code, CHANNEL_NAMES[code]) for code in DESK_CHANNELS])
+    external_number = StringField(_l("12345 ticket number (工单号)"), validators=[Optional(), Length(max=40)])
+    category = SelectField(_l("Category"), validators=[DataRequired()])
+    place = StringField(_l("Place (a common area)"), validators=[Optional(), Length(max=100)])
+    description = TextAreaField(_l("What is the problem?"), validators=[DataRequired(), Length(max=4000)],
+                                render_kw={"rows": 5})
+    urgency = SelectField(_l("Urgency"), choices=[SelectChoice(code, URGENCY_LABELS[code]) for code in URGENCIES])
+    complex_case = BooleanField(_l("Complex case (longer time limit)"))
+    decision = HiddenField()
+    submit = SubmitField(_l("Check and file"))
+
+
+class TicketActionForm(FlaskForm):
+    """Every action's fields; each action's form on the page shows only its own, the operation checks them."""
+    action = HiddenField(validators=[DataRequired()])
+    agency = SelectField(_l("Agency"), coerce=int, validate_choice=False, validators=[Optional()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=4000)], render_kw={"rows": 2})
+    until = DateTimeLocalField(_l("Until"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    solved = SelectField(_l("Solved?"), choices=[SelectChoice("", "—"), SelectChoice("yes", _l("Yes")),
+                                                     SelectChoice("no", _l("No"))],
+                         validators=[Optional()])
+    satisfaction = SelectField(_l("Satisfaction"), validate_choice=False, validators=[Optional()])
+    original = StringField(_l("Receipt of the original ticket"), validators=[Optional(), Length(max=20)])
