@@ -7,6 +7,7 @@ import threading
 from datetime import datetime, timedelta
 from xml.etree import ElementTree
 
+import georeport
 import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
@@ -351,7 +352,6 @@ def live(app):
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_the_georeport_client_reads_us(site, live, fmt):
-    georeport = pytest.importorskip("georeport")
     first, second = filed(site, utcnow() - timedelta(days=2)), filed(site, code="construction_quality")
     db.session.commit()
     client = georeport.GeoReport(live, output_format=fmt)
