@@ -6,6 +6,7 @@ from flask import Flask
 from participation import cli, errors, security, templating
 from participation.config import load_config
 from participation.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, select_locale
+from participation.operations.complaint_rates import complaint_hotspots
 from participation.views import BLUEPRINTS
 from surveys import cli as survey_cli
 from surveys import models as survey_models  # noqa: F401  (the survey tables, for migrations)
@@ -36,4 +37,5 @@ def create_app(config: dict | None = None) -> Flask:
     cli.init_app(app)
     survey_cli.init_app(app)
     app.extensions["needs_source"] = community_needs   # what residents said, for participation's plan inputs
+    app.extensions["complaint_hotspots"] = complaint_hotspots   # buildings that keep complaining, for its flags
     return app
