@@ -1,4 +1,21 @@
-"""Permission rows of the hotline pages (merged into tests/permission_matrix_cases.CASES)."""
-from tests.permission_matrix_cases import Case  # noqa: F401
+"""Permission rows of the hotline desk (merged into tests/permission_matrix_cases.CASES).
 
-CASES: dict = {}
+The desk (admins, organisers, hotline staff of the community) takes calls and works every ticket it sees; agencies
+open the queue and the tickets that are with their organisation (the world's ticket of A is dispatched to the
+agency actor's contractor; the pipeline company has none: 404). Owner representatives and grid workers 403.
+An empty POST on a ticket names no action: 400, nothing changed. Showing the number is audited.
+"""
+from tests.permission_matrix_cases import ADMIN, AGENCY, HOTLINE, ORGANISER, PIPELINE, Acts, Case, Redirect, roles
+
+DESK = (ADMIN, ORGANISER, HOTLINE)
+TICKET_READERS = DESK + (AGENCY,)
+
+CASES: dict = {
+    "/hotline": Case(get=roles(TICKET_READERS + (PIPELINE,))),
+    # An empty call has no description: 400, no ticket.
+    "/hotline/new": Case(get=roles(DESK), post=roles(DESK, 400)),
+    "/hotline/tickets/<receipt>": Case(get=roles(TICKET_READERS) | {PIPELINE: 404},
+                                       post=roles(TICKET_READERS, 400) | {PIPELINE: 404}),
+    "/hotline/tickets/<receipt>/phone": Case(
+        post=roles(DESK, Acts(Redirect("/hotline/tickets/{ticket}"), "ticket.phone_reveal"))),
+}

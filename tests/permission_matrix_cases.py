@@ -30,10 +30,11 @@ DEFAULT_PARAMS = {
     # surveys: the draft of A that the builder edits, and its page, question and choice
     "survey_id": "survey", "section_id": "section", "question_id": "question", "choice_id": "choice",
     "number": "plan_version",   # a plan version's number within the community's plan
+    "receipt": "ticket",        # a complaint ticket of the community
 }
 # The parameters whose object belongs to a community (or, for admins, a district or locality): out of scope → 404.
 SCOPED_PARAMS = {"community_code", "household_id", "unit_id", "building_id", "user_id", "locality_id", "rule_id",
-                 "survey_id"}
+                 "survey_id", "receipt"}
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,12 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from participation.extensions import db
-from participation.models import (AuditEvent, CatalogueItem, District, FieldFinding, Locality, LocalityRule,
-                                  Organisation, Plan, PlanItem, PlanVersion, PlanWork)
+from participation.models import (AuditEvent, CatalogueItem, ComplaintCategory, District, FieldFinding, Locality,
+                                  LocalityRule, Organisation, Plan, PlanItem, PlanVersion, PlanWork)
 from participation.models.types import utcnow
 from participation.operations.accounts import create_user
 from participation.operations.codes import issue_code
+from participation.operations.tickets import act, file_ticket
 from participation.operations.uploads import upload_root
 from surveys.models import Answer, Choice, Question, Response, Section, Survey
 from surveys.operations import new_receipt
@@ -152,6 +153,14 @@ def world(app, reference_data, make_community):
         plan_versions[community.code] = version
     resident_home = a.buildings[0].units[0].households[0]
     resident_home.notice_accepted_at = utcnow()
+    # A complaint ticket in each community: A's filed by the resident's household and dispatched to A's contractor
+    # (the agency actor's), B's just received.
+    complaint = db.session.scalar(select(ComplaintCategory).filter_by(locality_id=locality.id,
+                                                                      code="construction_quality"))
+    tickets = {community.code: file_ticket(None, community, category=complaint, description="楼道墙皮脱落",
+                                           household=community.buildings[0].units[0].households[0])
+               for community in (a, b)}
+    act(users[HOTLINE], tickets[a.code], "dispatch", agency=contractor)
     resident_code = issue_code(None, resident_home)
     issue_code(None, b.buildings[0].units[0].households[0])
     survey_keys = survey_world(a, b, resident_home)
@@ -165,7 +174,8 @@ def world(app, reference_data, make_community):
                 "household": building.units[0].households[0].id, "item": b01.code, "catalogue_item": b02.code,
                 "retired_item": b03.code, "locality": locality_.id, "rule": rule.id, "spare_rule": spare_rule.id,
                 "user": user.id, "inactive_user": inactive.id, "organisation": contractor.id,
-                "plan_version": plan_versions[community.code].number} | surveys
+                "plan_version": plan_versions[community.code].number,
+                "ticket": tickets[community.code].receipt} | surveys
 
     own = {"user": target_a, "inactive": inactive_a, "locality_": locality, "rule": rules[0], "spare_rule": rules[-1],
            "surveys": surveys_a}

@@ -2,7 +2,7 @@
 duplicates), the queue (order, overdue and due-soon flags, agencies' own tickets), the ticket page with one form per
 action for the right role, the audited phone reveal, and the tickets CLI."""
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -360,6 +360,31 @@ def test_escalate_command(runner, site):
 def test_seed_holidays_command(runner, app):
     result = runner.invoke(args=["tickets", "seed-holidays", "2025"])
     assert result.exit_code == 0
-    days = db.session.scalars(select(Holiday.day).where(Holiday.day.between("2025-01-01", "2025-12-31"))).all()
+    days = db.session.scalars(select(Holiday.day).where(Holiday.day.between(date(2025, 1, 1), date(2025, 12, 31)))).all()
     assert len(days) > 0 and re.findall(r"\d+", result.output) == [str(len(days))]
     assert re.findall(r"\d+", runner.invoke(args=["tickets", "seed-holidays", "2025"]).output) == ["0"]
+
+
+def test_a_queue_page_is_one_query(site):
+    from sqlalchemy import event
+
+    from participation.operations.ticket_queries import queue
+    for _ in range(3):
+        new_ticket(site)
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+    engine = db.engine
+    for who in ("hotline", "organiser", "contractor"):
+        user = site["users"][who]
+        db.session.expire_all()
+        db.session.get(type(user), user.id)    # the user loaded, as the login does before the view
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            result = queue(db.session.get(type(user), user.id))
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert len(statements) == 1, (who, statements)
+        assert len(result["items"]) == (0 if who == "contractor" else 3)
