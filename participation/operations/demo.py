@@ -18,6 +18,7 @@ from participation.models import (ROLES, Building, CatalogueItem, Community, Com
                                   HouseholdCode, Locality, Organisation, Unit, User)
 from participation.operations import codes
 from participation.operations.accounts import create_user
+from participation.operations.demo_complaints import seed_demo_complaints
 from participation.operations.fieldsurvey import record_finding, roster_quantity, roster_totals
 from participation.operations.reference import default_locality, seed_catalogue, seed_localities
 
@@ -139,6 +140,7 @@ def seed_demo() -> DemoResult:
     _field_survey(communities[0], users["organiser"], counter)
     _budget(communities[0], users["organiser"])
     _codes(communities, counter, result)
+    counter.added.update(seed_demo_complaints(communities, users, result))   # tickets and patrol findings
     result.added = counter.added
     for community in communities:
         totals = roster_totals(community)

@@ -7,11 +7,14 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from participation.extensions import db
-from participation.models import (ROLES, AuditEvent, Building, Community, FieldFinding, Household, HouseholdCode,
-                                  Organisation, Unit, User)
+from participation.models import (ROLES, TICKET_STATES, AuditEvent, Building, Community, FieldFinding, Household,
+                                  HouseholdCode, Notification, Organisation, PatrolFinding, Ticket, TicketEvent, Unit,
+                                  User)
 from participation.operations import codes
+from participation.operations.demo_complaints import SUPERVISOR_LOGIN
 
-COUNTED = (Community, Building, Unit, Household, HouseholdCode, User, Organisation, FieldFinding, AuditEvent)
+COUNTED = (Community, Building, Unit, Household, HouseholdCode, User, Organisation, FieldFinding, AuditEvent, Ticket,
+           TicketEvent, PatrolFinding, Notification)
 
 
 
@@ -69,15 +72,19 @@ def test_demo_on_an_empty_database_has_the_stated_shape(runner):
     assert set(Counter(f.condition for f in findings)) == {"good", "needs_repair", "missing", "not_applicable"}
     assert all(f.quantity is not None and f.quantity > 0 for f in findings if f.needs_work)
 
-    # One account per role, all demo; the grid worker covers some buildings, the agency is the contractor.
-    assert [user["role"] for user in data["users"]] == list(ROLES)
-    accounts = {u.role: u for u in db.session.scalars(select(User))}
+    # One account per role, all demo, and a second agency account for the supervisor (patrol findings); the grid
+    # worker covers some buildings, the agency is the contractor.
+    assert [user["role"] for user in data["users"]] == [*ROLES, "agency"]
+    accounts = {u.role: u for u in db.session.scalars(select(User).where(User.username != SUPERVISOR_LOGIN[0]))}
     assert set(accounts) == set(ROLES) and all(u.is_demo for u in accounts.values())
     assert 0 < len(accounts["grid"].buildings) < len(communities[0].buildings)
     assert accounts["agency"].organisation_id == communities[0].contractor_id
-    for user in data["users"]:
+    supervisor = db.session.scalar(select(User).filter_by(username=SUPERVISOR_LOGIN[0]))
+    assert supervisor.is_demo and supervisor.organisation_id == communities[0].supervisor_id
+    for user in data["users"][:-1]:
         assert accounts[user["role"]].username == user["username"]
         assert accounts[user["role"]].check_password(user["password"])
+    assert data["users"][-1]["username"] == SUPERVISOR_LOGIN[0] and supervisor.check_password(SUPERVISOR_LOGIN[1])
 
     # Every printed code (plain, 9 characters) opens its own household, typed plainly or grouped.
     assert len(data["households"]) == db.session.scalar(select(func.count(Household.id)))
@@ -90,6 +97,26 @@ def test_demo_on_an_empty_database_has_the_stated_shape(runner):
             (row["community"], row["building"], row["unit"], row["room"])
     first = data["households"][0]
     assert codes.find_by_code(first["community"], codes.display(first["code"]).lower()) is not None
+
+
+def test_demo_complaints_cover_every_state(runner):
+    """About 40 tickets through the real lifecycle, in every state, some overdue at the demo's "now", some called
+    back; patrol findings of both sources that count in no rate."""
+    from datetime import datetime, timezone
+    seed_json(runner)
+    tickets = db.session.scalars(select(Ticket)).all()
+    assert 35 <= len(tickets) <= 45
+    assert {t.state for t in tickets} == set(TICKET_STATES)
+    demo_now = datetime(2025, 11, 14, 10, 0, tzinfo=timezone.utc)     # Friday 18:00 in Beijing
+    assert sum(1 for t in tickets if t.is_open and t.due_at < demo_now) >= 3
+    called_back = [t for t in tickets if t.satisfaction is not None]
+    assert len(called_back) >= 5 and {t.satisfaction for t in called_back} == {"satisfied", "basically_satisfied",
+                                                                                 "dissatisfied"}
+    assert any(t.reopened for t in tickets) and any(t.callback_attempts == 3 for t in tickets)
+    assert all(t.received_at <= e.at for t in tickets for e in t.events)
+    findings = db.session.scalars(select(PatrolFinding)).all()
+    assert {f.source for f in findings} == {"supervisor", "resident_supervisor"} and len(findings) >= 5
+    assert {t.channel for t in tickets} >= {"web", "hotline_12345", "community_hotline", "walk_in"}
 
 
 def test_without_json_prints_a_short_summary(runner):
@@ -140,7 +167,7 @@ def test_second_run_changes_nothing_and_leaves_out_codes_changed_since(runner):
     assert result.exit_code == 0
     third = json.loads(result.stdout)
     assert third["households"] == [row for row in first["households"] if row != target]
-    assert [u["role"] for u in third["users"]] == [r for r in ROLES if r != "organiser"]
+    assert [u["role"] for u in third["users"]] == [r for r in ROLES if r != "organiser"] + ["agency"]
     assert "not printed" in result.stderr
 
 
