@@ -24,7 +24,8 @@ class CallerSearchForm(FlaskForm):
     building = StringField(_l("Building"), validators=[Optional(), Length(max=20)])
     unit = StringField(_l("Unit"), validators=[Optional(), Length(max=20)])
     room = StringField(_l("Room"), validators=[Optional(), Length(max=20)])
-    phone = StringField(_l("Caller's phone"), validators=[Optional(), Length(max=30)], render_kw={"type": "tel"})
+    phone = StringField(_l("Caller's phone"), validators=[Optional(), Length(max=30)],
+                        render_kw={"type": "tel", "autofocus": True, "autocomplete": "off"})
     find = SubmitField(_l("Find the caller"))
 
 
