@@ -14,6 +14,8 @@ for _fmt in ("json", "xml"):
         f"/open311/v2/services.{_fmt}": Case(get=everyone(200), public=True),
         f"/open311/v2/services/<service_code>.{_fmt}": Case(get=everyone(404), params={"service_code": "item"},
                                                            public=True),
+        f"/open311/v2/service/<service_code>.{_fmt}": Case(get=everyone(404), params={"service_code": "item"},
+                                                          public=True),
         f"/open311/v2/requests.{_fmt}": Case(get=everyone(200), post=everyone(403), public=True),
         f"/open311/v2/requests/<service_request_id>.{_fmt}": Case(
             get=everyone(404), params={"service_request_id": "item"}, public=True),

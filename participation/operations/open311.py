@@ -347,7 +347,8 @@ def _split(value: str | None) -> list[str]:
 
 def find_requests(args, *, now: datetime | None = None) -> list[Ticket]:
     """GET Service Requests: by ids (which override everything else), or by service codes, status and a span of
-    at most 90 days of ``requested_datetime`` (the latest 90 days by default), newest first, at most 1000."""
+    at most 90 days of ``requested_datetime`` (the latest 90 days by default), newest first, at most 1000 (or a
+    ``page`` of ``page_size``)."""
     no_nul(args.values())
     query = select(Ticket).order_by(Ticket.received_at.desc(), Ticket.id.desc())
     ids = _split(args.get("service_request_id"))
@@ -369,16 +370,31 @@ def find_requests(args, *, now: datetime | None = None) -> list[Ticket]:
     end = parse_date(end_text, "end_date") if end_text else None
     if start is None and end is None:
         end = now or utcnow()
-    if start is None:
-        start = end - WINDOW
-    if end is None:
-        end = start + WINDOW
+    try:
+        if start is None:
+            start = end - WINDOW
+        if end is None:
+            end = start + WINDOW
+    except OverflowError:   # 0001-01-01 or 9999-12-31 and 90 days beyond
+        raise Open311Error(400, _("start_date and end_date may not span more than 90 days.")) from None
     if end < start:
         raise Open311Error(400, _("end_date is before start_date."))
     if end - start > WINDOW:
         raise Open311Error(400, _("start_date and end_date may not span more than 90 days."))
     query = query.where(Ticket.received_at >= start, Ticket.received_at <= end)
-    return list(db.session.scalars(query.limit(MAX_RESULTS)))
+    # The pagination extension (page, page_size; open311/open311.github.io#16); pages past the end are empty.
+    page, page_size = _count(args.get("page"), "page", 1), _count(args.get("page_size"), "page_size", MAX_RESULTS)
+    return list(db.session.scalars(query.limit(page_size).offset((page - 1) * page_size)))
+
+
+def _count(value: str | None, field: str, default: int) -> int:
+    text = (value or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= (MAX_RESULTS if field == "page_size" else 10**6):
+        raise Open311Error(400, _("%(field)s must be a whole number from 1 to %(most)d.", field=field,
+                                  most=MAX_RESULTS if field == "page_size" else 10**6))
+    return int(text)
 
 
 def find_request(receipt: str) -> Ticket:

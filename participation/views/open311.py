@@ -140,6 +140,8 @@ def request_get(fmt: str, service_request_id: str):
 _routes("discovery", "discovery", discovery)
 _routes("services", "services", services)
 _routes("services/<service_code>", "service_definition", service_definition)
+# open311 1.1 (PyPI, Code for America) asks for the definition at the singular "service/".
+_routes("service/<service_code>", "service_definition_singular", service_definition)
 _routes("requests", "requests", requests_get)
 _routes("requests", "create_request", requests_post, methods=("POST",))
 _routes("requests/<service_request_id>", "request", request_get)

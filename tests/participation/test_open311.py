@@ -109,6 +109,7 @@ def test_service_definition_in_json_and_xml(client, site):
     urgency = next(a for a in body["attributes"] if a["code"] == "urgency")
     assert urgency["datatype"] == "singlevaluelist" and [v["key"] for v in urgency["values"]] == list(URGENCIES)
     assert sorted(a["order"] for a in body["attributes"]) == list(range(1, len(body["attributes"]) + 1))
+    assert client.get(f"{BASE}/service/noise.xml").data == client.get(f"{BASE}/services/noise.xml").data
     root = xml(client.get(f"{BASE}/services/noise.xml"))
     assert root.tag == "service_definition" and root.findtext("service_code") == "noise"
     codes_ = [a.findtext("code") for a in root.findall("attributes/attribute")]
@@ -280,6 +281,9 @@ def test_get_requests_filters_and_the_90_day_window(client, site, monkeypatch):
                                                                                                 old.receipt]
     closed = as_json(client.get(f"{BASE}/requests/{rejected.receipt}.json"))[0]
     assert closed["status"] == "closed" and closed["status_notes"] == "不属于改造范围"
+    assert ids("?page_size=2") == [rejected.receipt, quality.receipt]
+    assert ids("?page_size=2&page=2") == [recent.receipt]
+    assert ids("?page_size=2&page=3") == []
     monkeypatch.setattr(api, "MAX_RESULTS", 2)
     assert ids() == [rejected.receipt, quality.receipt]
 
@@ -287,7 +291,9 @@ def test_get_requests_filters_and_the_90_day_window(client, site, monkeypatch):
 @pytest.mark.parametrize("query", ["?start_date=yesterday", "?end_date=2025-13-01T00:00:00Z",
                                    "?start_date=2025-01-01T00:00:00Z&end_date=2025-06-01T00:00:00Z",
                                    "?start_date=2025-06-01T00:00:00Z&end_date=2025-01-01T00:00:00Z",
-                                   "?status=pending", "?service_code=%00", "?service_request_id=C%00"])
+                                   "?status=pending", "?page=0", "?page_size=1001", "?page=x",
+                                   "?service_code=%00", "?service_request_id=C%00",
+                                   "?start_date=9999-12-31T23:59:59Z", "?end_date=0001-01-01T00:00:00Z"])
 def test_bad_get_arguments_are_400(client, site, query):
     for fmt in ("json", "xml"):
         response = client.get(f"{BASE}/requests.{fmt}{query}")
