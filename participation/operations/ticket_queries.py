@@ -12,7 +12,7 @@ from participation.models import (OPEN_STATES, Building, Community, ComplaintCat
 from participation.models.types import utcnow
 from participation.operations.assisted import find_households
 from participation.operations.audit import record
-from participation.permissions import visible_communities
+from participation.permissions import can_view_community, can_view_household, visible_communities
 
 PAGE_SIZE = 50
 DUE_SOON = timedelta(hours=24)
@@ -46,7 +46,6 @@ def households_by_phone(user: User, text: str) -> list[Household]:
 
 
 def _grid_sees(user: User, household: Household) -> bool:
-    from participation.permissions import can_view_household
     return can_view_household(user, household)
 
 
@@ -91,7 +90,6 @@ def ticket_visible(user: User, ticket: Ticket) -> bool:
     """Desk staff: tickets of the communities they see; agencies: the tickets that are with their organisation."""
     if user.role == "agency":
         return user.organisation_id is not None and ticket.agency_id == user.organisation_id
-    from participation.permissions import can_view_community
     return user.role in ("hotline", "organiser", "admin") and can_view_community(user, ticket.community)
 
 

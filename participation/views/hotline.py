@@ -19,7 +19,7 @@ from participation.operations.ticket_queries import (community_by_text, duplicat
                                                      households_by_phone, queue, reveal_ticket_phone,
                                                      ticket_by_receipt, ticket_visible, timeline)
 from participation.operations.tickets import ACTIONS, TicketRefused, act, agencies_of, file_ticket, may_act
-from participation.permissions import PHONE_REVEAL_ROLES, can_view_household, role_required, visible_communities
+from participation.permissions import PHONE_REVEAL_ROLES, can_view_household, role_required
 
 bp = Blueprint("hotline", __name__)
 

@@ -214,7 +214,7 @@ def test_agencies_see_only_their_tickets(client, site):
     assert mine.household.phone[-4:] not in page   # agencies see no caller at all
 
 
-# --- the ticket page: every action through its form ---------------------------------------------------------------------
+# --- the ticket page: every action through its form -------------------------------------------------------------------
 
 def post_action(client, ticket, action, **fields):
     page = client.get(f"/hotline/tickets/{ticket.receipt}")
@@ -309,7 +309,7 @@ def test_others_cannot_open_the_ticket(client, site, username, status):
     assert state_of(ticket) == "received"
 
 
-# --- the phone number ---------------------------------------------------------------------------------------------------
+# --- the phone number -------------------------------------------------------------------------------------------------
 
 def test_show_number_is_audited(client, site):
     ticket = new_ticket(site)
@@ -360,7 +360,8 @@ def test_escalate_command(runner, site):
 def test_seed_holidays_command(runner, app):
     result = runner.invoke(args=["tickets", "seed-holidays", "2025"])
     assert result.exit_code == 0
-    days = db.session.scalars(select(Holiday.day).where(Holiday.day.between(date(2025, 1, 1), date(2025, 12, 31)))).all()
+    year = Holiday.day.between(date(2025, 1, 1), date(2025, 12, 31))
+    days = db.session.scalars(select(Holiday.day).where(year)).all()
     assert len(days) > 0 and re.findall(r"\d+", result.output) == [str(len(days))]
     assert re.findall(r"\d+", runner.invoke(args=["tickets", "seed-holidays", "2025"]).output) == ["0"]
 
