@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import literal, or_, select
 
 from participation.extensions import db
 from participation.labels import label
@@ -166,7 +166,9 @@ def locate(address: str | None, lat: str | None, long: str | None, building_hint
                                       "the community's name (and e.g. 3号楼2单元)."))
         raise Open311Error(400, _("No location was provided: send address_string with the community's name."))
     matches: dict[int, tuple[int, Community]] = {}
-    for community in db.session.scalars(select(Community).order_by(Community.id)):
+    # The database narrows it down (a name or code that occurs in the address; LIKE's wildcards re-checked below).
+    named = or_(literal(address).contains(Community.name), literal(address).contains(Community.code))
+    for community in db.session.scalars(select(Community).where(named).order_by(Community.id)):
         for word in (community.name, community.code):
             if word and word in address:
                 best = matches.get(community.id, (0, community))[0]

@@ -369,3 +369,15 @@ def test_the_georeport_client_reads_us(site, live, fmt):
     one = client.get_service_request(first.receipt)
     assert one["service_request_id"] == first.receipt and one["status"] == "open"
     assert one["service_code"] == "noise"
+
+
+def test_the_longest_community_name_written_wins(client, site, make_community):
+    make_community("OS003", name="OS001小区二期")
+    db.session.commit()
+    response = post(client, api_key=site["key"], service_code="noise", address_string="长春 OS001小区二期 1号楼",
+                    description="噪音")
+    assert response.status_code == 200, response.text
+    ticket = db.session.scalar(select(Ticket).filter_by(receipt=as_json(response)[0]["service_request_id"]))
+    assert ticket.community.code == "OS003" and ticket.building.community_id == ticket.community_id
+    assert post(client, api_key=site["key"], service_code="noise", address_string="OS001小区 or OS002小区",
+                description="噪音").status_code == 400
