@@ -310,9 +310,12 @@ def _address(ticket: Ticket) -> str:
 
 
 def request_dict(ticket: Ticket) -> dict:
-    """One request as the spec names its fields; no caller, household or room."""
+    """One request as the spec names its fields; no caller, household or room. The words (description, replies)
+    only of requests filed through Open311 itself: a resident who wrote on the app or called the hotline did not
+    publish what they wrote, and free text may hold names and room numbers."""
+    published = ticket.channel == "open311"
     public = [event for event in ticket.events if event.public]
-    notes = [event.note for event in public if event.note and event.action in ("reply", "reject")]
+    notes = [event.note for event in public if published and event.note and event.action in ("reply", "reject")]
     received = ticket.events[0].details if ticket.events else {}
     closed = ticket.state not in OPEN_STATES
     return {
@@ -321,7 +324,7 @@ def request_dict(ticket: Ticket) -> dict:
         "status_notes": notes[-1] if notes else None,
         "service_name": ticket.category.name,
         "service_code": ticket.category.code,
-        "description": ticket.description,
+        "description": ticket.description if published else None,
         "agency_responsible": ticket.agency.name if ticket.agency is not None else None,
         "service_notice": label("ticket_state", ticket.state),
         "requested_datetime": w3c(ticket.received_at),

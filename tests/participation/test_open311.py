@@ -226,7 +226,7 @@ def test_posts_are_rate_limited_per_key(client, site):
 
 def test_get_requests_fields_and_no_caller_data(client, site):
     ticket = filed(site, household=site["community"].buildings[1].units[0].households[0], caller_name="王小明",
-                   caller_phone=PHONE)
+                   caller_phone=PHONE, channel="open311")
     ticket.events[0].details = dict(ticket.events[0].details) | {"caller_email": EMAIL}
     room = ticket.household.room
     act(site["hotline"], ticket, "dispatch", agency=site["contractor"])
@@ -253,12 +253,28 @@ def test_get_requests_fields_and_no_caller_data(client, site):
     assert root.findtext("request/expected_datetime") == request["expected_datetime"]
 
 
+def test_what_residents_wrote_elsewhere_is_not_published(client, site):
+    """A complaint written on the app or told to the hotline is listed (category, state, times) without its words:
+    its writer did not publish it, and free text may hold names and room numbers."""
+    ticket = filed(site, description="302室张阿姨家门口的楼梯扶手松了")
+    act(site["hotline"], ticket, "dispatch", agency=site["contractor"])
+    act(site["agency"], ticket, "sign")
+    act(site["agency"], ticket, "reply", note="已联系302室张阿姨，明天上午加固")
+    db.session.commit()
+    for url in (f"{BASE}/requests.json", f"{BASE}/requests.xml", f"{BASE}/requests/{ticket.receipt}.json"):
+        page = client.get(url)
+        assert page.status_code == 200 and ticket.receipt in page.text
+        assert "张阿姨" not in page.text and "302室" not in page.text
+    [request] = as_json(client.get(f"{BASE}/requests/{ticket.receipt}.json"))
+    assert request["description"] is None and request["status_notes"] is None and request["status"] == "open"
+
+
 def test_get_requests_filters_and_the_90_day_window(client, site, monkeypatch):
     now = utcnow()
     recent = filed(site, now - timedelta(days=10))
     old = filed(site, now - timedelta(days=100))
     quality = filed(site, now - timedelta(days=5), code="construction_quality")
-    rejected = filed(site, now - timedelta(days=3))
+    rejected = filed(site, now - timedelta(days=3), channel="open311")
     act(site["hotline"], rejected, "reject", note="不属于改造范围")
     db.session.commit()
 
