@@ -18,6 +18,8 @@ down_revision = '33a0de326be8'
 branch_labels = None
 depends_on = None
 
+OPEN = "state IN ('received', 'dispatched', 'returned', 'handling', 'replied', 'completed')"
+
 
 def upgrade():
     op.create_table('holidays',
@@ -120,6 +122,8 @@ def upgrade():
     op.create_index('ix_tickets_community_due', 'tickets', ['community_id', 'due_at'], unique=False)
     op.create_index('ix_tickets_household', 'tickets', ['household_id'], unique=False)
     op.create_index('ix_tickets_queue', 'tickets', ['state', 'due_at'], unique=False)
+    op.create_index('ix_tickets_open_due', 'tickets', ['due_at', 'id'], unique=False,
+                    postgresql_where=sa.text(OPEN), sqlite_where=sa.text(OPEN))
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=True),
@@ -189,6 +193,7 @@ def downgrade():
     op.drop_index('ix_notifications_unsent', table_name='notifications')
     op.drop_table('notifications')
     op.drop_index('ix_tickets_queue', table_name='tickets')
+    op.drop_index('ix_tickets_open_due', table_name='tickets')
     op.drop_index('ix_tickets_household', table_name='tickets')
     op.drop_index('ix_tickets_community_due', table_name='tickets')
     op.drop_index('ix_tickets_agency_due', table_name='tickets')

@@ -6,7 +6,7 @@ The lifecycle itself (which action moves which state, and who may take it) lives
 """
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.extensions import db
@@ -16,6 +16,7 @@ from participation.models.types import UTCDateTime, one_of, utcnow
 TICKET_STATES = ("received", "dispatched", "returned", "handling", "replied", "completed", "closed", "duplicate",
                  "rejected")
 OPEN_STATES = ("received", "dispatched", "returned", "handling", "replied", "completed")
+OPEN_PREDICATE = "state IN ('received', 'dispatched', 'returned', 'handling', 'replied', 'completed')"
 TICKET_CHANNELS = ("web", "hotline_12345", "community_hotline", "walk_in", "open311", "patrol")
 URGENCIES = ("normal", "urgent", "emergency")
 LIMIT_CLASSES = ("emergency", "utility", "general", "complex")   # the locality's complaint_limit keys
@@ -124,7 +125,10 @@ class Ticket(db.Model):
         CheckConstraint("state NOT IN ('dispatched', 'handling', 'replied') OR agency_id IS NOT NULL",
                         name="dispatched_has_agency"),
         CheckConstraint("state <> 'duplicate' OR duplicate_of_id IS NOT NULL", name="duplicate_has_original"),
-        # The queue: open tickets by due time, per community and per agency.
+        # The queue: open tickets by due time (a partial index: closed tickets, most of them in time, stay out of
+        # it), per community and per agency.
+        Index("ix_tickets_open_due", "due_at", "id", postgresql_where=text(OPEN_PREDICATE),
+              sqlite_where=text(OPEN_PREDICATE)),
         Index("ix_tickets_queue", "state", "due_at"),
         Index("ix_tickets_community_due", "community_id", "due_at"),
         Index("ix_tickets_agency_due", "agency_id", "due_at"),
