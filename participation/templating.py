@@ -32,6 +32,8 @@ STAFF_NAV = (
     ("roster.import_roster", _l("Import roster"), ("admin", "organiser")),
     ("assisted.search", _l("Act for a household"), ("organiser", "grid", "hotline")),
     ("hotline.index", _l("Complaint desk"), ("admin", "organiser", "hotline", "agency")),
+    ("bulletin.week", _l("Weekly bulletin"), ("admin", "organiser", "hotline", "agency")),
+    ("bulletin.findings", _l("Patrol findings"), ("admin", "organiser", "hotline", "agency", "owner_rep")),
     ("city.overview", _l("City overview"), ("admin", "organiser", "owner_rep")),
     ("admin.index", _l("Administration"), ("admin",)),
     ("accounts.own_password", _l("My password"), ("admin", "organiser", "owner_rep", "grid", "hotline", "agency")),
