@@ -18,7 +18,7 @@ class AssistError(ValueError):
     """A refused assisted action; the message is shown to the staff member."""
 
 
-def _variants(typed: str, suffixes: tuple[str, ...]) -> set[str]:
+def name_variants(typed: str, suffixes: tuple[str, ...]) -> set[str]:
     """What a roster may hold for a typed 楼栋/单元/房号: "3", "3号楼" and "3栋" all mean building 3."""
     typed = typed.strip()
     bare = typed
@@ -37,11 +37,11 @@ def find_households(user: User, community: Community, *, building: str = "", uni
              .where(Building.id.in_(allowed))
              .order_by(Building.sort_key, Unit.sort_key, Household.sort_key).limit(SEARCH_LIMIT))
     if building.strip():
-        query = query.where(Building.name.in_(_variants(building, ("号楼", "栋", "幢", "号"))))
+        query = query.where(Building.name.in_(name_variants(building, ("号楼", "栋", "幢", "号"))))
     if unit.strip():
-        query = query.where(Unit.name.in_(_variants(unit, ("单元",))))
+        query = query.where(Unit.name.in_(name_variants(unit, ("单元",))))
     if room.strip():
-        query = query.where(Household.room.in_(_variants(room, ("室", "号"))))
+        query = query.where(Household.room.in_(name_variants(room, ("室", "号"))))
     return db.session.scalars(query).all()
 
 

@@ -18,7 +18,7 @@ from participation.models import Ticket, TicketPhoto
 from participation.models.complaints import PatrolFinding
 from participation.operations.audit import record
 from participation.operations.tickets import file_ticket
-from participation.operations.uploads import (JPEG_QUALITY, UploadError, _clean_image, describe_size, discard,
+from participation.operations.uploads import (JPEG_QUALITY, UploadError, clean_image, describe_size, discard,
                                               upload_root)
 
 MAX_PHOTOS = 3
@@ -59,7 +59,7 @@ def check_photos(files) -> list[_Checked]:
         if len(data) > MAX_PHOTO_BYTES:
             raise _too_large(number)
         try:
-            checked.append(_Checked(_clean_image(data)))
+            checked.append(_Checked(clean_image(data)))
         except UploadError as error:
             raise UploadError(_("Photo %(number)d: %(reason)s", number=number, reason=str(error))) from error
     return checked

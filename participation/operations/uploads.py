@@ -53,7 +53,7 @@ def store_photo(stream, folder: str) -> str:
         raise UploadError(_("The photo file is empty."))
     if len(data) > limit:
         raise UploadError(_("The photo is too large. Photos up to %(size)s are accepted.", size=describe_size(limit)))
-    clean = _clean_image(data)
+    clean = clean_image(data)
     relative = f"{folder}/{secrets.token_hex(16)}.jpg"
     target = upload_root() / relative
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -63,7 +63,7 @@ def store_photo(stream, folder: str) -> str:
     return relative
 
 
-def _clean_image(data: bytes) -> Image.Image:
+def clean_image(data: bytes) -> Image.Image:
     """The decoded, upright, downscaled RGB pixels of ``data``, in a new image without any metadata."""
     try:
         with warnings.catch_warnings():

@@ -13,7 +13,7 @@ from participation.forms.hotline import CallerSearchForm, IntakeForm, TicketActi
 from participation.labels import SATISFACTION_LABELS, mask_phone
 from participation.models import OPEN_STATES, Building, ComplaintCategory, Household, Organisation
 from participation.models.complaints import SATISFACTION
-from participation.operations.assisted import _variants
+from participation.operations.assisted import name_variants
 from participation.operations.deadlines import BEIJING
 from participation.operations.ticket_queries import (community_by_text, duplicate_suggestions, households_by_address,
                                                      households_by_phone, queue, reveal_ticket_phone,
@@ -134,7 +134,7 @@ def _file(form: IntakeForm, household: Household | None):
         if (form.building.data or "").strip():
             building = db.session.scalar(select(Building).where(
                 Building.community_id == community.id,
-                Building.name.in_(_variants(form.building.data, ("号楼", "栋", "幢", "号")))))
+                Building.name.in_(name_variants(form.building.data, ("号楼", "栋", "幢", "号")))))
             if building is None:
                 raise TicketRefused(_("That building is not in this community."))
         if not (form.caller_phone.data or "").strip():
