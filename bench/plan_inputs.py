@@ -19,7 +19,6 @@ point it at a database you care about. ``--communities``/``--households`` shrink
 """
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
+from bench.timing import medians_ms  # noqa: E402
 from participation.extensions import db  # noqa: E402
 from participation.models import Community, Household, User  # noqa: E402
 from participation.operations.city_overview import city_overview  # noqa: E402
@@ -97,18 +97,6 @@ def generate(app, *args: str) -> float:
             db.session.execute(text("ANALYZE"))   # what autovacuum does within a minute of a bulk load
             db.session.commit()
     return seconds
-
-
-def medians_ms(baseline, measured, repeat: int) -> tuple[float, float]:
-    """Median milliseconds of each, run in turns so that load from elsewhere on the machine hits both alike."""
-    times = ([], [])
-    for _ in range(repeat):
-        for function, kept in ((baseline, times[0]), (measured, times[1])):
-            db.session.expire_all()
-            started = time.perf_counter()
-            function()
-            kept.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def bench_plan_inputs(label: str, url: str, repeat: int) -> None:

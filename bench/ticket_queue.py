@@ -21,7 +21,6 @@ and re-created: never point it at a database you care about).
 import argparse
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -33,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
+from bench.timing import medians_ms  # noqa: E402
 from participation.extensions import db  # noqa: E402
 from participation.models import (Building, Community, ComplaintCategory, District, Locality,  # noqa: E402
                                   Organisation, Ticket)
@@ -160,17 +160,6 @@ def generate(app, tickets: int, communities: int, stress: bool = False) -> tuple
         db.session.commit()
         ids = {"hotline": hotline.id, "organiser": organiser.id, "district": districts[0].id, "now": now}
     return time.perf_counter() - started, ids
-
-
-def medians_ms(baseline, measured, repeat: int) -> tuple[float, float]:
-    times = ([], [])
-    for _ in range(repeat):
-        for function, kept in ((baseline, times[0]), (measured, times[1])):
-            db.session.expire_all()
-            started = time.perf_counter()
-            function()
-            kept.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def bench(label: str, url: str, tickets: int, communities: int, repeat: int, stress: bool = False) -> None:
