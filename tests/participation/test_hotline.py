@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from participation.extensions import db
-from participation.models import AuditEvent, ComplaintCategory, Holiday, Organisation, Ticket, TicketEvent
+from participation.models import (AuditEvent, ComplaintCategory, District, Holiday, Organisation, Ticket,
+                                  TicketEvent)
 from participation.models.types import utcnow
 from participation.operations.tickets import act, file_ticket
 from tests.conftest import PASSWORD, csrf_token
@@ -389,3 +390,66 @@ def test_a_queue_page_is_one_query(site):
             event.remove(engine, "before_cursor_execute", count)
         assert len(statements) == 1, (who, statements)
         assert len(result["items"]) == (0 if who == "contractor" else 3)
+
+
+def test_queue_filters_each_and_together_match_the_tickets(site):
+    """The queue's statements are kept per shape of filters: every combination returns exactly the open tickets that
+    match, in due order, for the city-wide desk, an organiser and an agency."""
+    from itertools import combinations
+
+    from participation.operations.ticket_queries import queue
+    noise = db.session.scalar(select(ComplaintCategory).filter_by(code="noise"))
+    made = [new_ticket(site) for _ in range(3)] + [new_ticket(site, community=site["outsider"])]
+    loud = file_ticket(site["users"]["hotline"], site["community"], category=noise, place="小区东门",
+                       description="夜间施工噪音", channel="walk_in")
+    db.session.commit()
+    act(site["users"]["hotline"], made[0], "dispatch", agency=site["contractor"])
+    act(site["users"]["hotline"], made[1], "dispatch", agency=site["supervisor"])
+    act(site["users"]["hotline"], made[2], "reject", note="不属实")
+    db.session.commit()
+    everything = [made[0], made[1], made[3], loud]
+    values = {"community": "HL001", "state": "dispatched", "category": "noise", "agency": site["contractor"].id}
+
+    def expected(user, chosen):
+        keep = []
+        for ticket in everything:
+            if user.role == "agency" and ticket.agency_id != user.organisation_id:
+                continue
+            if user.role == "organiser" and ticket.community_id != site["community"].id:
+                continue
+            if "community" in chosen and ticket.community.code != chosen["community"]:
+                continue
+            if "state" in chosen and ticket.state != chosen["state"]:
+                continue
+            if "category" in chosen and ticket.category.code != chosen["category"]:
+                continue
+            if "agency" in chosen and ticket.agency_id != chosen["agency"]:
+                continue
+            keep.append(ticket)
+        return sorted((t.receipt for t in keep), key=lambda r: next((t.due_at, t.id) for t in keep if t.receipt == r))
+
+    for who in ("hotline", "organiser", "contractor"):
+        user = site["users"][who]
+        for size in range(len(values) + 1):
+            for names in combinations(values, size):
+                chosen = {name: values[name] for name in names}
+                got = [item["receipt"] for item in queue(user, **chosen)["items"]]
+                assert got == expected(user, chosen), (who, chosen)
+
+
+def test_queue_follows_a_changed_scope(site):
+    """A kept statement never outlives the scope it was built for: another district, or a community given to the
+    organiser later, shows at once."""
+    from participation.operations.ticket_queries import queue
+    foreign, home = new_ticket(site, community=site["outsider"]), new_ticket(site)
+    organiser = site["users"]["organiser"]
+    assert foreign.receipt not in [item["receipt"] for item in queue(organiser)["items"]]
+    organiser.communities.append(site["outsider"])
+    db.session.commit()
+    assert foreign.receipt in [item["receipt"] for item in queue(organiser)["items"]]
+    hotline = site["users"]["hotline"]
+    assert foreign.receipt in [item["receipt"] for item in queue(hotline)["items"]]
+    site["outsider"].district = District(locality=site["community"].district.locality, name="朝阳区")
+    hotline.district_id = site["community"].district_id      # a district desk now: the other district is gone
+    db.session.commit()
+    assert [item["receipt"] for item in queue(hotline)["items"]] == [home.receipt]
