@@ -105,9 +105,11 @@ def file_ticket(actor: User | None, community: Community, *, category: Complaint
         raise TicketRefused(_("Choose one of the options offered."))
     if category.locality_id != community.district.locality_id or category.retired_at is not None:
         raise TicketRefused(_("Choose one of the options offered."))
+    place = (place or "").strip() or None
     if household is not None:
-        unit = household.unit
-        building = unit.building
+        # the reporter's own building and 单元, unless the problem is in a common area: then the ticket names the
+        # place and no building (the hot spots and the duplicate check count it for the community, not their home)
+        unit, building = (None, None) if place else (household.unit, household.unit.building)
     if building is not None and building.community_id != community.id:
         raise TicketRefused(_("That building is not in this community."))
     if channel == "hotline_12345" and not (external_number or "").strip():
@@ -116,7 +118,7 @@ def file_ticket(actor: User | None, community: Community, *, category: Complaint
     limit_class = "emergency" if urgency == "emergency" else ("complex" if complex_case else category.limit_class)
     due, estimated = ticket_due(community.district.locality, limit_class, now)
     ticket = Ticket(receipt=new_receipt(), community=community, building=building, unit=unit, household=household,
-                    place=(place or "").strip() or None, category=category, urgency=urgency, limit_class=limit_class,
+                    place=place, category=category, urgency=urgency, limit_class=limit_class,
                     description=description, channel=channel, external_number=(external_number or "").strip() or None,
                     caller_name=(caller_name or "").strip() or None, caller_phone=(caller_phone or "").strip() or None,
                     state="received", received_at=now, due_at=due, due_estimated=estimated,

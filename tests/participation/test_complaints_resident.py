@@ -165,7 +165,14 @@ def test_a_common_area_needs_its_name_and_is_kept(app, site):
     assert counts()[0] == 0
     response = post(client, form(client, where="common", place="3号楼门口"))
     assert response.status_code == 302
-    assert db.session.scalar(select(Ticket.place)) == "3号楼门口"
+    ticket = db.session.scalar(select(Ticket))
+    assert ticket.place == "3号楼门口"
+    # the reporter stays on the ticket, but a common area is not their building or 单元
+    assert ticket.household_id is not None and ticket.building_id is None and ticket.unit_id is None
+    response = post(client, form(client, where="home"))
+    assert response.status_code == 302
+    own = db.session.scalars(select(Ticket).order_by(Ticket.id.desc())).first()
+    assert own.place is None and own.unit_id == own.household.unit_id
 
 
 EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 2000 + b"This program cannot be run"
