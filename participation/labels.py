@@ -62,6 +62,9 @@ TICKET_STATE_LABELS = {
 URGENCY_LABELS = {"normal": _l("Normal"), "urgent": _l("Urgent"), "emergency": _l("Emergency")}
 SATISFACTION_LABELS = {"satisfied": _l("Satisfied"), "basically_satisfied": _l("Basically satisfied"),
                        "dissatisfied": _l("Dissatisfied")}
+# Patrol findings: rectification (整改) by the contractor, verified (核验) by the supervisor or an owner representative
+FINDING_STATE_LABELS = {"open": _l("Not rectified"), "rectified": _l("Rectified, to be checked"),
+                        "verified": _l("Verified")}
 NOT_CONFIGURED = _l("Not configured")
 
 ALL_LABELS = {
@@ -69,7 +72,7 @@ ALL_LABELS = {
     "condition": CONDITION_LABELS, "channel": CHANNEL_LABELS, "quantity_unit": QUANTITY_UNIT_LABELS,
     "organisation_kind": ORGANISATION_KIND_LABELS, "hotline": HOTLINE_LABELS, "rule_kind": RULE_KIND_LABELS,
     "rule_unit": RULE_UNIT_LABELS, "ticket_state": TICKET_STATE_LABELS, "urgency": URGENCY_LABELS,
-    "satisfaction": SATISFACTION_LABELS,
+    "satisfaction": SATISFACTION_LABELS, "finding_state": FINDING_STATE_LABELS,
 }
 
 

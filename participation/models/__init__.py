@@ -4,7 +4,8 @@ from participation.models.accounts import ROLES, User, user_buildings, user_comm
 from participation.models.audit import AuditEvent
 from participation.models.catalogue import CATEGORIES, QUANTITY_UNITS, CatalogueItem
 from participation.models.complaints import (OPEN_STATES, TICKET_STATES, ComplaintCategory, Holiday, Notification,
-                                             Open311Key, PatrolFinding, Ticket, TicketEvent, TicketPhoto)
+                                             Open311Key, PatrolFinding, PatrolFindingEvent, Ticket, TicketEvent,
+                                             TicketPhoto)
 from participation.models.fieldsurvey import CONDITIONS, FieldFinding
 from participation.models.locality import RULE_KINDS, RULE_UNITS, Locality, LocalityRule
 from participation.models.plans import (FUNDING_LINES, SUGGESTIONS, VERSION_STATUSES, WORK_STATUSES, CommunityBudget,
@@ -15,7 +16,7 @@ from participation.models.roster import (COMMUNITY_STATUSES, OCCUPANCIES, ORGANI
 __all__ = [
     "AuditEvent", "Building", "CATEGORIES", "CHANNELS", "COMMUNITY_STATUSES", "CONDITIONS", "CatalogueItem",
     "Community", "CommunityBudget", "ComplaintCategory", "District", "FUNDING_LINES", "Holiday", "Notification",
-    "OPEN_STATES", "Open311Key", "PatrolFinding", "TICKET_STATES", "Ticket", "TicketEvent", "TicketPhoto", "FieldFinding", "Household", "HouseholdActivity", "HouseholdCode", "Locality",
+    "OPEN_STATES", "Open311Key", "PatrolFinding", "PatrolFindingEvent", "TICKET_STATES", "Ticket", "TicketEvent", "TicketPhoto", "FieldFinding", "Household", "HouseholdActivity", "HouseholdCode", "Locality",
     "LocalityRule", "OCCUPANCIES", "ORGANISATION_KINDS", "Organisation", "Plan", "PlanItem", "PlanVersion", "PlanWork",
     "QUANTITY_UNITS", "ROLES", "RULE_KINDS", "RULE_UNITS", "SUGGESTIONS", "Throttle", "Unit", "User",
     "VERSION_STATUSES", "WORK_STATUSES", "user_buildings", "user_communities",

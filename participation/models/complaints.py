@@ -23,6 +23,10 @@ LIMIT_CLASSES = ("emergency", "utility", "general", "complex")   # the locality'
 SATISFACTION = ("satisfied", "basically_satisfied", "dissatisfied")
 HOLIDAY_KINDS = ("holiday", "workday")   # a day off on a weekday, or a make-up working day (调休) at a weekend
 FINDING_SOURCES = ("supervisor", "resident_supervisor")
+# A patrol finding's rectification: open → rectified (the contractor) → verified (the supervisor or the owner
+# representative) or back to open (returned with a reason).
+FINDING_STATES = ("open", "rectified", "verified")
+FINDING_ACTIONS = ("rectify", "verify", "return")
 
 
 class ComplaintCategory(db.Model):
@@ -201,17 +205,55 @@ class PatrolFinding(db.Model):
     description: Mapped[str] = mapped_column(Text, nullable=False)
     contractor_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), nullable=True)
     found_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    rectified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    rectified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)   # cleared when returned
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    state: Mapped[str] = mapped_column(String(10), nullable=False, default="open", server_default="open")
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     community = relationship("Community")
     category = relationship("ComplaintCategory")
     photos: Mapped[list[TicketPhoto]] = relationship(cascade="all, delete-orphan")
+    events: Mapped[list["PatrolFindingEvent"]] = relationship(back_populates="finding",
+                                                              order_by="PatrolFindingEvent.id",
+                                                              cascade="all, delete-orphan")
 
     __table_args__ = (
         one_of("source", FINDING_SOURCES, "source"),
         CheckConstraint("length(description) BETWEEN 1 AND 4000", name="description"),
+        one_of("state", FINDING_STATES, "state"),
+        CheckConstraint("state = 'open' OR rectified_at IS NOT NULL", name="rectified_has_time"),
+        CheckConstraint("state <> 'verified' OR verified_at IS NOT NULL", name="verified_has_time"),
     )
+
+
+class PatrolFindingEvent(db.Model):
+    """One step of a finding's rectification: rectified by the contractor (a note, perhaps photos), verified or
+    returned (a reason) by the supervisor or the owner representative; who, when, from which state to which."""
+
+    __tablename__ = "patrol_finding_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("patrol_findings.id", ondelete="CASCADE"), nullable=False,
+                                            index=True)
+    action: Mapped[str] = mapped_column(String(10), nullable=False)
+    from_state: Mapped[str] = mapped_column(String(10), nullable=False)
+    to_state: Mapped[str] = mapped_column(String(10), nullable=False)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    photo_ids: Mapped[list] = mapped_column(JSON, nullable=False, default=list)   # TicketPhoto rows it added
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    finding: Mapped[PatrolFinding] = relationship(back_populates="events")
+    actor = relationship("User")
+
+    __table_args__ = (
+        one_of("action", FINDING_ACTIONS, "action"),
+        CheckConstraint("note IS NULL OR length(note) <= 1000", name="note"),
+        Index("ix_patrol_finding_events_action_at", "action", "at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<PatrolFindingEvent {self.finding_id} {self.action} {self.from_state}→{self.to_state}>"
 
 
 class Notification(db.Model):

@@ -6,8 +6,10 @@ supervisor the ticket is with), the week's patrol findings, the quality and safe
 - new: received in the week;  closed: closed (after the call-back, or 回访未接通) in the week;
 - overdue: due in the week and not answered (回复) by the deadline, counted once the deadline has passed — the
   complement of the response rate's numerator, so the page's numbers add up.
-Patrol findings are listed apart and never counted in the ticket figures or the rates. No caller, phone or
-household appears: the bulletin is handed on as it is.
+Patrol findings are listed apart and never counted in the ticket figures or the rates, each with its state now
+(open / rectified / verified); ``findings_rectified`` and ``findings_verified`` count the findings (of any week)
+the contractor marked rectified, and the supervisor or an owner representative verified, during the week. No caller,
+phone or household appears: the bulletin is handed on as it is.
 """
 from datetime import datetime
 from io import BytesIO
@@ -18,8 +20,8 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import and_, case, func, or_, select
 
 from participation.extensions import db
-from participation.models import (Building, Community, ComplaintCategory, Organisation, PatrolFinding, Ticket,
-                                  User)
+from participation.models import (Building, Community, ComplaintCategory, Organisation, PatrolFinding,
+                                  PatrolFindingEvent, Ticket, User)
 from participation.models.types import utcnow
 from participation.operations.complaint_rates import NOT_DUE, Period, _scope, complaint_rates, iso_week
 from participation.operations.deadlines import BEIJING
@@ -78,7 +80,8 @@ def weekly_bulletin(week: str | Period, *, communities=None, agency_id: int | No
     findings_query = (select(PatrolFinding.id, Community.code, Community.name, ComplaintCategory.name,
                              ComplaintCategory.quality_or_safety, Building.name, PatrolFinding.place,
                              PatrolFinding.source, PatrolFinding.description, Organisation.name,
-                             PatrolFinding.found_at, PatrolFinding.rectified_at, User.display_name, User.username)
+                             PatrolFinding.found_at, PatrolFinding.rectified_at, User.display_name, User.username,
+                             PatrolFinding.state, PatrolFinding.verified_at)
                       .join(Community, Community.id == PatrolFinding.community_id)
                       .join(ComplaintCategory, ComplaintCategory.id == PatrolFinding.category_id)
                       .outerjoin(Building, Building.id == PatrolFinding.building_id)
@@ -86,18 +89,18 @@ def weekly_bulletin(week: str | Period, *, communities=None, agency_id: int | No
                       .join(User, User.id == PatrolFinding.recorded_by_id)
                       .where(PatrolFinding.found_at >= start, PatrolFinding.found_at < end)
                       .order_by(PatrolFinding.found_at, PatrolFinding.id))
-    if communities is not None:
-        findings_query = findings_query.where(PatrolFinding.community_id.in_(_ids(communities)))
-    if agency_id is not None:
-        supervised = select(Community.id).where(Community.supervisor_id == agency_id)
-        findings_query = findings_query.where(or_(PatrolFinding.contractor_id == agency_id,
-                                                  PatrolFinding.community_id.in_(supervised)))
     findings = [{"id": finding_id, "community_code": code, "community": name, "category": category,
                  "quality_or_safety": bool(quality_flag), "building": building, "place": place, "source": source,
                  "description": description, "contractor": contractor, "found_at": found, "rectified_at": rectified,
-                 "recorded_by": display_name or username}
+                 "recorded_by": display_name or username, "state": state, "verified_at": verified}
                 for finding_id, code, name, category, quality_flag, building, place, source, description, contractor,
-                found, rectified, display_name, username in db.session.execute(findings_query)]
+                found, rectified, display_name, username, state, verified
+                in db.session.execute(_findings_scope(findings_query, communities, agency_id))]
+    steps = dict(db.session.execute(_findings_scope(
+        select(PatrolFindingEvent.action, func.count(PatrolFindingEvent.finding_id.distinct()))
+        .join(PatrolFinding, PatrolFinding.id == PatrolFindingEvent.finding_id)
+        .where(PatrolFindingEvent.action.in_(("rectify", "verify")), PatrolFindingEvent.at >= start,
+               PatrolFindingEvent.at < end), communities, agency_id).group_by(PatrolFindingEvent.action)).all())
 
     rates = complaint_rates(start, end, communities=communities, agency_id=agency_id, by="community")
     listed = {row["code"] for row in by_community}
@@ -109,7 +112,18 @@ def weekly_bulletin(week: str | Period, *, communities=None, agency_id: int | No
     return {"week": period.key, "start": start, "end": end, "first_day": period.first_day,
             "last_day": period.first_day.fromordinal(period.first_day.toordinal() + 6), "now": now,
             "totals": totals, "by_community": by_community, "by_agency": by_agency,
-            "quality_tickets": quality_tickets, "findings": findings, "rates": rates}
+            "quality_tickets": quality_tickets, "findings": findings, "rates": rates,
+            "findings_rectified": int(steps.get("rectify", 0)), "findings_verified": int(steps.get("verify", 0))}
+
+
+def _findings_scope(query, communities, agency_id: int | None):
+    """Patrol findings of the communities given and, for an agency, of its works (contractor or supervisor)."""
+    if communities is not None:
+        query = query.where(PatrolFinding.community_id.in_(_ids(communities)))
+    if agency_id is not None:
+        supervised = select(Community.id).where(Community.supervisor_id == agency_id)
+        query = query.where(or_(PatrolFinding.contractor_id == agency_id, PatrolFinding.community_id.in_(supervised)))
+    return query
 
 
 def _ids(communities):
@@ -129,6 +143,7 @@ STATE_ZH = {"received": "已受理", "dispatched": "已派单", "returned": "已
             "completed": "已办结", "closed": "已回访关闭", "duplicate": "重复件", "rejected": "不予受理"}
 URGENCY_ZH = {"normal": "一般", "urgent": "紧急", "emergency": "特急"}
 SOURCE_ZH = {"supervisor": "监理巡查", "resident_supervisor": "居民监督员"}
+FINDING_STATE_ZH = {"open": "未整改", "rectified": "已整改待核验", "verified": "已核验"}
 KIND_ZH = {"contractor": "施工单位", "supervisor": "监理单位", "property": "物业", "pipeline": "管线单位"}
 PERCENT, COUNT, WHEN = "0.0%", "#,##0", "yyyy-mm-dd hh:mm"
 DEFINITIONS = (
@@ -136,6 +151,8 @@ DEFINITIONS = (
     ("解决率", "期内回访接通的次数中，回访认为已解决的次数 ÷ 期内回访接通次数"),
     ("满意率", "期内回访接通的次数中，评价为满意或基本满意的次数 ÷ 期内回访接通次数"),
     ("说明", "监理巡查和居民监督员的巡查发现单独列出，不计入上述比率；分母为0时比率记为“—”。时间均为北京时间。"),
+    ("巡查整改", "本周整改：施工单位在本周标记为已整改的巡查发现数（不论发现于哪一周）；本周核验：监理或业主代表在本周核验通过的"
+             "巡查发现数。“巡查发现”表中的整改状态为导出时的状态。"),
 )
 
 
@@ -182,7 +199,8 @@ def bulletin_xlsx(result: dict) -> bytes:
     rates = result["rates"]
     summary = [("新增工单", result["totals"]["new"]), ("办结关闭工单", result["totals"]["closed"]),
                ("超期工单", result["totals"]["overdue"]), ("巡查发现", len(result["findings"])),
-               ("质量安全类工单", len(result["quality_tickets"]))]
+               ("质量安全类工单", len(result["quality_tickets"])),
+               ("本周整改巡查发现", result["findings_rectified"]), ("本周核验巡查发现", result["findings_verified"])]
     overview = _sheet(book, "概况", ("项目", "数值"), summary, (24, 16), {2: COUNT}, first=True, above=[title])
     overview["A1"].font = Font(bold=True, size=14)
     overview.append(())
@@ -206,11 +224,13 @@ def bulletin_xlsx(result: dict) -> bytes:
     _sheet(book, "按承办单位", ("承办单位", "类别", "新增", "办结关闭", "超期"),
            [(row["name"] or "未派单", KIND_ZH.get(row["kind"], ""), row["new"], row["closed"], row["overdue"])
             for row in result["by_agency"]], (30, 10, 8, 10, 8), {3: COUNT, 4: COUNT, 5: COUNT}, above=[title])
-    _sheet(book, "巡查发现", ("发现时间", "小区", "楼栋", "部位", "类别", "来源", "情况", "施工单位", "记录人", "整改时间"),
+    _sheet(book, "巡查发现", ("发现时间", "小区", "楼栋", "部位", "类别", "来源", "情况", "施工单位", "记录人", "整改时间",
+                          "整改状态", "核验时间"),
            [(_local(row["found_at"]), row["community"], row["building"], row["place"], row["category"],
              SOURCE_ZH.get(row["source"], row["source"]), row["description"], row["contractor"], row["recorded_by"],
-             _local(row["rectified_at"])) for row in result["findings"]],
-           (17, 16, 8, 14, 10, 10, 48, 26, 14, 17), {1: WHEN, 10: WHEN}, above=[title])
+             _local(row["rectified_at"]), FINDING_STATE_ZH.get(row["state"], row["state"]),
+             _local(row["verified_at"])) for row in result["findings"]],
+           (17, 16, 8, 14, 10, 10, 48, 26, 14, 17, 12, 17), {1: WHEN, 10: WHEN, 12: WHEN}, above=[title])
     _sheet(book, "质量安全工单", ("受理编号", "小区", "类别", "楼栋", "部位", "紧急程度", "状态", "受理时间", "办理时限",
                             "关闭时间", "承办单位", "诉求内容"),
            [(row["receipt"], row["community"], row["category"], row["building"], row["place"],

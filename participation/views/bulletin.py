@@ -6,6 +6,10 @@ Who: hotline staff, organisers and admins read the bulletin and the rates of the
 accounts of a supervisor organisation, for the communities they supervise) and 居民监督员 (owner representatives,
 see ``participation.operations.patrols``); the readers above and the filers read them, a contractor those of its
 works. Grid workers have none of these pages (403).
+
+Rectification (``/patrols/<id>/rectify``, ``/verify``, ``/return``): a finding the user may not read answers 404; a
+reader who may not take the step (desk staff, another organisation, a contractor asked to verify) 403; a refused
+step (wrong state, no note, a bad photo) shows the list again with the reason (400), nothing changed.
 """
 import io
 from datetime import date, datetime, timedelta
@@ -16,18 +20,21 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import MultipleFileField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from participation.charts import chart_fragment, grouped_bar_chart
 from participation.extensions import db
-from participation.models import Building, Community, ComplaintCategory
+from participation.models import Building, Community, ComplaintCategory, PatrolFinding, User
 from participation.models.types import utcnow
 from participation.operations.bulletin import bulletin_xlsx, weekly_bulletin
 from participation.operations.complaint_rates import complaint_rates, iso_week, periods_between, week_of
 from participation.operations.deadlines import BEIJING
-from participation.operations.patrols import (MAX_DESCRIPTION, MAX_PLACE, FindingRefused, finding_source,
-                                              patrol_communities, record_finding, visible_findings)
+from participation.operations.patrols import (MAX_DESCRIPTION, MAX_NOTE, MAX_PLACE, FindingForbidden, FindingRefused,
+                                              finding_actions, finding_source, may_rectify,
+                                              may_verify, patrol_communities, record_finding, rectify_finding,
+                                              return_finding, verify_finding, visible_finding, visible_findings)
 from participation.permissions import role_required, visible_communities
 
 bp = Blueprint("bulletin", __name__)
@@ -205,12 +212,80 @@ def new_finding():
 @bp.get("/patrols")
 @role_required(*PATROL_READERS)
 def findings():
-    rows = db.session.scalars(visible_findings(current_user).limit(FINDINGS_SHOWN)).all()
+    return _findings_page()
+
+
+def _findings_page(errors: dict | None = None, drafts: dict | None = None, status: int = 200):
+    """The list of findings with each one's state, its latest step and the steps the user may take; ``errors`` and
+    ``drafts`` (finding id → message, text typed) show a refused step again."""
+    rows = db.session.scalars(visible_findings(current_user).options(
+        selectinload(PatrolFinding.events), selectinload(PatrolFinding.photos)).limit(FINDINGS_SHOWN)).all()
     ids = {row.building_id for row in rows if row.building_id is not None}
     buildings = dict(db.session.execute(select(Building.id, Building.name).where(Building.id.in_(ids))).all()) \
         if ids else {}
+    actors = {event.actor_id for row in rows for event in row.events}
+    names = {user_id: display_name or username for user_id, display_name, username in db.session.execute(
+        select(User.id, User.display_name, User.username).where(User.id.in_(actors)))} if actors else {}
+    details = {}
+    for row in rows:
+        rectification_photos = {photo_id for event in row.events for photo_id in event.photo_ids or ()}
+        details[row.id] = {"photos": sum(1 for photo in row.photos if photo.id not in rectification_photos),
+                           "last": row.events[-1] if row.events else None,
+                           "actions": finding_actions(current_user, row)}
     return render_template("bulletin/patrols.html", findings=rows, buildings=buildings, beijing=beijing,
-                           source_labels=SOURCE_LABELS,
+                           source_labels=SOURCE_LABELS, details=details, names=names,
+                           errors=errors or {}, drafts=drafts or {}, max_note=MAX_NOTE,
                            may_file=current_user.role in PATROL_FILERS and finding_source(current_user) is not None,
-                           shown=FINDINGS_SHOWN)
+                           shown=FINDINGS_SHOWN), status
 
+
+def _acting_on(finding_id: int, allowed) -> PatrolFinding:
+    """The finding if the user may read it (else 404) and may take this kind of step on it (else 403)."""
+    finding = visible_finding(current_user, finding_id)
+    if finding is None:
+        abort(404)
+    if not allowed(current_user, finding):
+        abort(403)
+    return finding
+
+
+def _step(finding: PatrolFinding, take, done: str, typed: str | None = None):
+    """Take a step (the CSRF token was checked by CSRFProtect before the view): commit and go back to the list, or
+    show the list again with the reason."""
+    try:
+        take()
+    except FindingForbidden:
+        db.session.rollback()
+        abort(403)
+    except FindingRefused as error:
+        db.session.rollback()
+        return _findings_page({finding.id: str(error)}, {finding.id: typed}, 400)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for(".findings", _anchor=f"finding-{finding.id}"))
+
+
+@bp.post("/patrols/<int:finding_id>/rectify")
+@role_required(*PATROL_READERS)
+def rectify(finding_id: int):
+    finding = _acting_on(finding_id, may_rectify)
+    note = request.form.get("note", "")
+    return _step(finding, lambda: rectify_finding(current_user, finding, note, photos=request.files.getlist("photos")),
+                 _("Marked rectified; the supervisor has been asked to check it."), note)
+
+
+@bp.post("/patrols/<int:finding_id>/verify")
+@role_required(*PATROL_READERS)
+def verify(finding_id: int):
+    finding = _acting_on(finding_id, may_verify)
+    return _step(finding, lambda: verify_finding(current_user, finding),
+                 _("The rectification was verified; the contractor has been told."))
+
+
+@bp.post("/patrols/<int:finding_id>/return")
+@role_required(*PATROL_READERS)
+def send_back(finding_id: int):
+    finding = _acting_on(finding_id, may_verify)
+    reason = request.form.get("reason", "")
+    return _step(finding, lambda: return_finding(current_user, finding, reason),
+                 _("The finding was sent back to the contractor."), reason)
