@@ -114,6 +114,7 @@ class Ticket(db.Model):
     household = relationship("Household")
     category = relationship("ComplaintCategory")
     agency = relationship("Organisation")
+    duplicate_of = relationship("Ticket", remote_side="Ticket.id")
     events: Mapped[list["TicketEvent"]] = relationship(back_populates="ticket", order_by="TicketEvent.id",
                                                        cascade="all, delete-orphan")
     photos: Mapped[list["TicketPhoto"]] = relationship(back_populates="ticket", cascade="all, delete-orphan")

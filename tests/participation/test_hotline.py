@@ -274,6 +274,8 @@ def test_reject_and_mark_duplicate_through_the_page(client, site):
     sign_in(client, "desk")
     assert post_action(client, copy, "mark_duplicate", original=original.receipt.lower()).status_code == 302
     assert state_of(copy) == "duplicate"
+    page = client.get(f"/hotline/tickets/{copy.receipt}").text    # the original by its receipt, linked
+    assert f'href="/hotline/tickets/{original.receipt}">{original.receipt}</a>' in page
     assert post_action(client, wrong, "reject").status_code == 400            # a reason is needed
     assert state_of(wrong) == "received"
     assert post_action(client, wrong, "reject", note="非改造范围").status_code == 302
