@@ -299,11 +299,12 @@ from tests.permission_cases_complaints import CASES as COMPLAINT_CASES  # noqa: 
 from tests.permission_cases_hotline import CASES as HOTLINE_CASES  # noqa: E402
 from tests.permission_cases_open311 import CASES as OPEN311_CASES  # noqa: E402
 from tests.permission_cases_bulletin import CASES as BULLETIN_CASES  # noqa: E402
+from tests.permission_cases_complaint_dashboard import CASES as COMPLAINT_DASHBOARD_CASES  # noqa: E402
 from tests.permission_cases_holidays import CASES as HOLIDAY_CASES  # noqa: E402
 from tests.permission_cases_patrols import CASES as PATROL_CASES  # noqa: E402
 
 for _cases in (PLAN_CASES, DASHBOARD_CASES, CITY_CASES, COMPLAINT_CASES, HOTLINE_CASES, OPEN311_CASES,
-               BULLETIN_CASES):
+               BULLETIN_CASES, COMPLAINT_DASHBOARD_CASES):
     CASES.update(_cases)
 CASES.update(PATROL_CASES)
 CASES.update(HOLIDAY_CASES)

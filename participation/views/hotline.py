@@ -7,6 +7,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from participation import complaint_charts
+from participation.charts import chart_fragment
 from participation.extensions import db
 from participation.forms import EmptyForm
 from participation.forms.hotline import CallerSearchForm, IntakeForm, TicketActionForm
@@ -14,6 +16,7 @@ from participation.labels import SATISFACTION_LABELS, mask_phone
 from participation.models import OPEN_STATES, Building, ComplaintCategory, Household, Organisation
 from participation.models.complaints import SATISFACTION
 from participation.operations.assisted import name_variants
+from participation.operations.complaint_dashboard import desk_dashboard
 from participation.operations.deadlines import BEIJING
 from participation.operations.ticket_queries import (community_by_text, duplicate_suggestions, households_by_address,
                                                      households_by_phone, queue, reveal_ticket_phone,
@@ -239,3 +242,27 @@ def reveal(receipt: str):
     db.session.commit()
     session[REVEALED_KEY] = ticket.id   # the id, not the number
     return redirect(url_for("hotline.ticket", receipt=ticket.receipt))
+
+
+# --- the desk's charts ----------------------------------------------------------------------------------------------
+
+@bp.get("/hotline/dashboard")
+@role_required(*QUEUE_ROLES)
+def dashboard():
+    """Charts of the tickets the queue lists (open by state and by due time, new and closed per day, the rates per
+    agency and per category, patrol findings), each with its table; a page apart so the queue stays one query."""
+    figures = desk_dashboard(current_user)
+    charts = {
+        "state": (complaint_charts.state_chart(figures["by_state"]), _("Open tickets by state")),
+        "due": (complaint_charts.due_chart(figures["by_due"]), _("Open tickets by due time")),
+        "flow": (complaint_charts.flow_chart(figures["flow"]), _("New and closed tickets per day")),
+        "agency": (complaint_charts.rates_chart(figures["by_agency"]["rows"]), _("Rates by agency")),
+        "category": (complaint_charts.rates_chart(figures["by_category"]), _("Rates by category")),
+        "findings": (complaint_charts.findings_chart(figures["findings"]), _("Patrol findings")),
+    }
+    fragments = {name: chart_fragment(figure, f"chart-{name}", label=text)
+                 for name, (figure, text) in charts.items()}
+    return render_template("hotline/dashboard.html", figures=figures, charts=fragments,
+                           titles={name: text for name, (_figure, text) in charts.items()},
+                           due_labels=complaint_charts.DUE_LABELS,
+                           has_charts=any(figure for figure, _text in charts.values()))
