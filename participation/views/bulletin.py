@@ -46,7 +46,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_PERIODS = 60
 FINDINGS_SHOWN = 200
 SOURCE_LABELS = {"supervisor": _l("Supervisor patrol (监理)"), "resident_supervisor": _l("Resident supervisor")}
-RATE_NAMES = {"response_rate": _l("Response rate"), "resolution_rate": _l("Resolution rate"),
+RATE_NAMES = {"response_rate": _l("Timely response rate"), "resolution_rate": _l("Resolution rate"),
               "satisfaction_rate": _l("Satisfaction rate")}
 
 
