@@ -128,7 +128,9 @@ def _find(search: CallerSearchForm) -> list[Household]:
 def _file(form: IntakeForm, household: Household | None):
     """File the ticket, unless duplicates are suggested and no decision was taken yet: (ticket, suggestions)."""
     if household is not None:
-        community, building = household.community, household.unit.building
+        # a caller reporting a common area (the place named) is not reporting their own building
+        community = household.community
+        building = None if (form.place.data or "").strip() else household.unit.building
     else:
         community = community_by_text(current_user, form.community.data)
         if community is None:

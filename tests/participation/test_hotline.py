@@ -455,3 +455,20 @@ def test_queue_follows_a_changed_scope(site):
     hotline.district_id = site["community"].district_id      # a district desk now: the other district is gone
     db.session.commit()
     assert [item["receipt"] for item in queue(hotline)["items"]] == [home.receipt]
+
+
+def test_a_caller_reporting_a_common_area_is_checked_against_the_communitys_common_area_tickets(client, site):
+    """A household calling about the gate: the ticket names the place, not their building, and the duplicate check
+    looks at the community's common-area tickets of that category, not at their building's."""
+    at_home = new_ticket(site)                                               # building 1, the caller's own
+    gate = file_ticket(site["users"]["hotline"], site["community"], category=site["category"], place="小区北门",
+                       description="北门地面塌陷", channel="walk_in")
+    db.session.commit()
+    sign_in(client, "desk")
+    caller = household(site, 0, 0, 1)
+    first = intake(client, household=str(caller.id), place="北门")
+    assert first.status_code == 200
+    assert gate.receipt in first.text and at_home.receipt not in first.text
+    assert intake(client, household=str(caller.id), place="北门", decision="file").status_code == 302
+    filed = tickets()[-1]
+    assert filed.place == "北门" and filed.building_id is None and filed.household_id == caller.id
