@@ -1,0 +1,231 @@
+"""Owner votes (业主共同决定, 民法典第二百七十八条): the vote, one ballot per owner, its history, objections, and
+owner verification.
+
+A ballot belongs to an *owner*, not to a household or a login: ``Ballot.owner`` is the roster's 业主标识
+(``Household.owner_key``) or "h<household id>" when the roster names none, and UNIQUE(vote_id, owner) makes the
+database refuse a second ballot whatever the channel. Area and headcount are not stored on ballots: they are the
+roster's, read at tally time (an owner of several units counted once, with the summed area), and frozen into the
+vote's result columns when voting closes, so the preliminary and final results never move afterwards.
+"""
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from participation.extensions import db
+from participation.models.types import UTCDateTime, one_of, utcnow
+
+VOTE_STATUSES = ("draft", "open", "preliminary", "final", "cancelled")
+VOTE_SCOPES = ("community", "buildings", "unit")
+MATTER_CLASSES = ("ordinary", "special")
+BALLOT_CHOICES = ("yes", "no", "abstain")
+BALLOT_CHANNELS = ("web", "paper", "assisted")
+VERIFICATION_METHODS = ("id_tail", "in_person")
+
+vote_buildings = Table(
+    "vote_buildings", db.metadata,
+    Column("vote_id", ForeignKey("votes.id", ondelete="CASCADE"), primary_key=True),
+    Column("building_id", ForeignKey("buildings.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Vote(db.Model):
+    """One owners' decision on one Art. 278 matter; its class follows from the matter (items 6–8: special)."""
+
+    __tablename__ = "votes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), nullable=False,
+                                              index=True)
+    matter: Mapped[int] = mapped_column(nullable=False)
+    matter_class: Mapped[str] = mapped_column(String(10), nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    scope: Mapped[str] = mapped_column(String(10), nullable=False, default="community")
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), nullable=True,
+                                                index=True)
+    status: Mapped[str] = mapped_column(String(12), nullable=False, default="draft")
+    # A locality's stricter rule (art278.VoteRule.text, e.g. "9/10 all") with its source; NULL: Art. 278's own.
+    rule_text: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    rule_source: Mapped[str | None] = mapped_column(Text, nullable=True)
+    hide_tallies: Mapped[bool] = mapped_column(nullable=False, default=False)
+    opens_at = mapped_column(UTCDateTime, nullable=True)
+    closes_at = mapped_column(UTCDateTime, nullable=True)
+    objection_until = mapped_column(UTCDateTime, nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    opened_at = mapped_column(UTCDateTime, nullable=True)
+    closed_at = mapped_column(UTCDateTime, nullable=True)
+    finalised_at = mapped_column(UTCDateTime, nullable=True)
+    cancelled_at = mapped_column(UTCDateTime, nullable=True)
+    cancel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cosigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)   # owner_rep
+    cosigned_at = mapped_column(UTCDateTime, nullable=True)
+    # The result as counted when voting closed (m², owners); NULL until then.
+    result_area_total: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
+    result_area_participating: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
+    result_area_yes: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
+    result_headcount_total: Mapped[int | None] = mapped_column(nullable=True)
+    result_headcount_participating: Mapped[int | None] = mapped_column(nullable=True)
+    result_headcount_yes: Mapped[int | None] = mapped_column(nullable=True)
+    result_quorum_met: Mapped[bool | None] = mapped_column(nullable=True)
+    result_passed: Mapped[bool | None] = mapped_column(nullable=True)
+
+    community = relationship("Community")
+    unit = relationship("Unit")
+    buildings = relationship("Building", secondary=vote_buildings, order_by="Building.sort_key")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    cosigned_by = relationship("User", foreign_keys=[cosigned_by_id])
+    ballots: Mapped[list["Ballot"]] = relationship(back_populates="vote", cascade="all, delete-orphan",
+                                                   passive_deletes=True)
+    objections: Mapped[list["VoteObjection"]] = relationship(back_populates="vote", cascade="all, delete-orphan",
+                                                             passive_deletes=True,
+                                                             order_by="VoteObjection.created_at")
+
+    __table_args__ = (
+        CheckConstraint("matter BETWEEN 1 AND 9", name="matter_range"),
+        CheckConstraint("(matter BETWEEN 6 AND 8 AND matter_class = 'special') OR "
+                        "(matter NOT BETWEEN 6 AND 8 AND matter_class = 'ordinary')", name="matter_class"),
+        one_of("scope", VOTE_SCOPES, "scope"),
+        one_of("status", VOTE_STATUSES, "status"),
+        CheckConstraint("(scope = 'unit' AND unit_id IS NOT NULL) OR (scope <> 'unit' AND unit_id IS NULL)",
+                        name="unit_scope"),
+        CheckConstraint("(rule_text IS NULL AND rule_source IS NULL) OR "
+                        "(rule_text IS NOT NULL AND rule_source IS NOT NULL)", name="rule_has_source"),
+        CheckConstraint("closes_at IS NULL OR opens_at IS NULL OR closes_at > opens_at", name="dates"),
+        CheckConstraint("status <> 'final' OR cosigned_at IS NOT NULL", name="final_cosigned"),
+        CheckConstraint("status NOT IN ('preliminary', 'final') OR result_passed IS NOT NULL",
+                        name="closed_has_result"),
+        CheckConstraint("length(title) > 0", name="title_not_empty"),
+    )
+
+    @property
+    def closed(self) -> bool:
+        """Voting is over (a preliminary or final result exists)."""
+        return self.status in ("preliminary", "final")
+
+    def __repr__(self) -> str:
+        return f"<Vote {self.id} matter {self.matter} {self.status}>"
+
+
+class OwnerVerification(db.Model):
+    """An owner shown to be the owner: the ID tail typed online (``id_tail``), or checked in person by staff
+    (``in_person``: a paper or assisted ballot). ``vote_id`` NULL: not tied to one vote."""
+
+    __tablename__ = "owner_verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), nullable=False,
+                                              index=True)
+    owner: Mapped[str] = mapped_column(String(80), nullable=False)
+    vote_id: Mapped[int | None] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), nullable=True,
+                                                index=True)
+    method: Mapped[str] = mapped_column(String(10), nullable=False)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    verified_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    household = relationship("Household")
+    verified_by = relationship("User")
+
+    __table_args__ = (one_of("method", VERIFICATION_METHODS, "method"),)
+
+    def __repr__(self) -> str:
+        return f"<OwnerVerification {self.id} {self.owner} {self.method}>"
+
+
+class Ballot(db.Model):
+    """The one ballot of one owner in one vote; changes overwrite ``choice`` and add a ``BallotChange``."""
+
+    __tablename__ = "ballots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), nullable=False)
+    owner: Mapped[str] = mapped_column(String(80), nullable=False)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), nullable=False,
+                                              index=True)   # the unit it was last cast through
+    choice: Mapped[str] = mapped_column(String(10), nullable=False)
+    channel: Mapped[str] = mapped_column(String(10), nullable=False)
+    verification_id: Mapped[int] = mapped_column(ForeignKey("owner_verifications.id"), nullable=False)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)   # staff, paper
+    version: Mapped[int] = mapped_column(nullable=False, default=1)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    vote: Mapped[Vote] = relationship(back_populates="ballots")
+    household = relationship("Household")
+    verification = relationship("OwnerVerification")
+    verified_by = relationship("User")
+    changes: Mapped[list["BallotChange"]] = relationship(back_populates="ballot", cascade="all, delete-orphan",
+                                                         passive_deletes=True, order_by="BallotChange.id")
+
+    __table_args__ = (
+        UniqueConstraint("vote_id", "owner"),
+        one_of("choice", BALLOT_CHOICES, "choice"),
+        one_of("channel", BALLOT_CHANNELS, "channel"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Ballot {self.id} vote {self.vote_id} {self.owner} {self.choice}>"
+
+
+class BallotChange(db.Model):
+    """Every cast of a ballot until close, the first included (``old_choice`` NULL)."""
+
+    __tablename__ = "ballot_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"), nullable=False,
+                                           index=True)
+    old_choice: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    new_choice: Mapped[str] = mapped_column(String(10), nullable=False)
+    channel: Mapped[str] = mapped_column(String(10), nullable=False)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)   # staff, if any
+    changed_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    ballot: Mapped[Ballot] = relationship(back_populates="changes")
+    actor = relationship("User")
+
+    __table_args__ = (
+        CheckConstraint(f"old_choice IS NULL OR old_choice IN ({', '.join(repr(c) for c in BALLOT_CHOICES)})",
+                        name="old_choice"),
+        one_of("new_choice", BALLOT_CHOICES, "new_choice"),
+        one_of("channel", BALLOT_CHANNELS, "channel"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<BallotChange {self.id} {self.old_choice}→{self.new_choice}>"
+
+
+class VoteObjection(db.Model):
+    """An objection raised during the objection period (询异公示), and its answer."""
+
+    __tablename__ = "vote_objections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), nullable=False, index=True)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id", ondelete="SET NULL"),
+                                                     nullable=True)
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)   # staff entering it
+    channel: Mapped[str] = mapped_column(String(10), nullable=False, default="web")
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    answered_at = mapped_column(UTCDateTime, nullable=True)
+
+    vote: Mapped[Vote] = relationship(back_populates="objections")
+    household = relationship("Household")
+    raised_by = relationship("User", foreign_keys=[raised_by_id])
+    answered_by = relationship("User", foreign_keys=[answered_by_id])
+
+    __table_args__ = (
+        CheckConstraint("length(text) > 0", name="text_not_empty"),
+        one_of("channel", BALLOT_CHANNELS, "channel"),
+        CheckConstraint("(answer IS NULL AND answered_at IS NULL) OR (answer IS NOT NULL AND answered_at IS NOT "
+                        "NULL)", name="answered"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<VoteObjection {self.id} vote {self.vote_id}>"
