@@ -2,8 +2,9 @@
 from flask import Flask
 
 from participation.cli import accounts, benchdata, catalogue, demo, open311, plan, roster, tickets
+from participation.cli import votes
 
 
 def init_app(app: Flask) -> None:
-    for module in (accounts, catalogue, roster, demo, plan, benchdata, tickets, open311):
+    for module in (accounts, catalogue, roster, demo, plan, benchdata, tickets, open311, votes):
         module.register(app)
