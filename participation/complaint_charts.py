@@ -58,8 +58,9 @@ def flow_chart(days: list[dict]) -> go.Figure | None:
 
 
 def rates_chart(rows: list[dict]) -> go.Figure | None:
-    """The three rates side by side for each row (an agency, a category …); a rate without denominator is no bar."""
-    if not rows:
+    """The three rates side by side for each row (an agency, a category …); a rate without denominator is no bar,
+    and rows with no rate at all draw no chart (the table beside it says why)."""
+    if not any(row[key] is not None for row in rows for key in RATE_NAMES):
         return None
     return grouped_bar_chart([row["label"] for row in rows],
                              [(str(name), [row[key] for row in rows]) for key, name in RATE_NAMES.items()])

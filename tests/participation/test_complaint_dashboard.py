@@ -260,3 +260,11 @@ def test_owner_representatives_see_the_patrol_findings_only(client, login_as, wo
     html = client.get("/c/R1/dashboard").get_data(as_text=True)
     assert 'id="dash-complaints"' in html and 'id="chart-complaint_findings"' in html
     assert 'id="complaint-figures"' not in html and 'id="table-by-state"' not in html
+
+
+def test_a_rates_chart_without_any_rate_is_not_drawn(app):
+    from participation.complaint_charts import RATE_NAMES, rates_chart
+    empty = [{"label": "施工质量"} | {key: None for key in RATE_NAMES}]
+    assert rates_chart(empty) is None and rates_chart([]) is None
+    some = [empty[0] | {next(iter(RATE_NAMES)): 0.5}]
+    assert rates_chart(some) is not None
