@@ -23,3 +23,5 @@ __all__ = [
     "QUANTITY_UNITS", "ROLES", "RULE_KINDS", "RULE_UNITS", "SUGGESTIONS", "Throttle", "Unit", "User",
     "VERSION_STATUSES", "WORK_STATUSES", "user_buildings", "user_communities",
 ]
+from participation.models.acceptance import (AcceptanceRating, AcceptanceRecord,  # noqa: E402, F401
+                                             AcceptanceRecordSubject, RatingResponse)

@@ -15,6 +15,7 @@ RULE_KINDS = (
     "complaint_limit",      # key: complaint class; number + unit: the time limit, clock from unit
     "plan_threshold",       # key: threshold name; number: fraction 0..1
     "programme_target",     # key: communities / buildings / households / investment; the city's plan for the span
+    "acceptance_pass",      # key: satisfied_share / participation_share; number: fraction 0..1 (联合验收满意度)
 )
 RULE_UNITS = ("yuan", "coefficient", "hours", "calendar_days", "working_days", "fraction", "count")
 
