@@ -19,3 +19,4 @@ from participation.views.slips import bp as slips_bp
 BLUEPRINTS = [main_bp, auth_bp, fieldsurvey_bp, resident_bp, slips_bp, assisted_bp, admin_bp, accounts_bp, roster_bp,
               plans_bp, dashboards_bp, city_bp, complaints_bp, hotline_bp, open311_bp, bulletin_bp]
 from participation.views.holidays import bp as holidays_bp; BLUEPRINTS.append(holidays_bp)  # noqa: E402, E702
+from participation.views.acceptance import bp as acceptance_bp; BLUEPRINTS.append(acceptance_bp)  # noqa: E402, E702
