@@ -308,3 +308,5 @@ for _cases in (PLAN_CASES, DASHBOARD_CASES, CITY_CASES, COMPLAINT_CASES, HOTLINE
     CASES.update(_cases)
 CASES.update(PATROL_CASES)
 CASES.update(HOLIDAY_CASES)
+from tests.permission_cases_acceptance import CASES as ACCEPTANCE_CASES  # noqa: E402
+CASES.update(ACCEPTANCE_CASES)

@@ -8,6 +8,7 @@ from participation.models.complaints import (OPEN_STATES, TICKET_STATES, Complai
                                              TicketPhoto)
 from participation.models.fieldsurvey import CONDITIONS, FieldFinding
 from participation.models.locality import RULE_KINDS, RULE_UNITS, Locality, LocalityRule
+from participation.models.plan_comments import COMMENT_MAX, STANCES, PlanComment, PlanCommentPeriod  # noqa: F401
 from participation.models.plans import (FUNDING_LINES, SUGGESTIONS, VERSION_STATUSES, WORK_STATUSES, CommunityBudget,
                                         Plan, PlanItem, PlanVersion, PlanWork)
 from participation.models.roster import (COMMUNITY_STATUSES, OCCUPANCIES, ORGANISATION_KINDS, Building, Community,
