@@ -310,3 +310,5 @@ CASES.update(PATROL_CASES)
 CASES.update(HOLIDAY_CASES)
 from tests.permission_cases_acceptance import CASES as ACCEPTANCE_CASES  # noqa: E402
 CASES.update(ACCEPTANCE_CASES)
+from tests.permission_cases_plan_comments import CASES as PLAN_COMMENT_CASES  # noqa: E402
+CASES.update(PLAN_COMMENT_CASES)

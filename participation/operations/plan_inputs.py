@@ -23,6 +23,7 @@ from participation.labels import label
 from participation.models import (CATEGORIES, FUNDING_LINES, Building, CatalogueItem, Community, CommunityBudget,
                                   District, FieldFinding, Household, Locality, Unit)
 from participation.operations.locality import current_year, describe, rule_for, rules_for_year
+from participation.operations.plan_comments import objections_by_item
 
 CENT = Decimal("0.01")
 NEEDS_WORK = ("needs_repair", "missing")
@@ -34,6 +35,9 @@ DEFAULT_THRESHOLDS = {
     "response_rate_flag": Decimal("0.5"), "building_response_rate_flag": Decimal("0.3"),
     "objection_share_flag": Decimal("0.3333"),
     "cost_per_household_min": Decimal("10000"), "cost_per_household_max": Decimal("40000"),
+    # Households objecting to an item in the plan's comment period (方案公示): 5, the smallest count shown to
+    # residents anywhere (operations/plans.MIN_CELL), unless the locality's rule says otherwise.
+    "comment_objections_flag": Decimal("5"),
 }
 ORDER = {category: index for index, category in enumerate(CATEGORIES)}
 
@@ -286,6 +290,15 @@ def _flags(context: _Context, participation: dict, items: list[dict], funding: d
             flags.append({"kind": "strong_objection", "item": row["code"], "message": _(
                 "%(item)s is in the plan but %(share)s of the households that answered do not want it.",
                 item=row["name"], share=_percent(row["no_share"]))})
+    objections = objections_by_item(context.community)
+    for row in items:
+        counted = objections.get(row["code"])
+        if counted and counted["object"] >= limits["comment_objections_flag"]:
+            flags.append({"kind": "comment_objections", "item": row["code"], "version": counted["version"],
+                          "object": counted["object"], "support": counted["support"], "message": _(
+                "%(item)s: strong objections in the comment period on version %(version)d (%(object)d households "
+                "object, %(support)d support).", item=row["name"], version=counted["version"],
+                object=counted["object"], support=counted["support"])})
     unsurveyed = [row["code"] for row in items if row["category"] == "basic" and row["finding"] is None]
     if unsurveyed:
         flags.append({"kind": "not_surveyed", "items": unsurveyed, "message": _(

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import (FUNDING_LINES, WORK_STATUSES, CatalogueItem, Community, CommunityBudget, Plan,
-                                  PlanItem, PlanVersion, PlanWork, User)
+                                  PlanCommentPeriod, PlanItem, PlanVersion, PlanWork, User)
 from participation.models.types import utcnow
 from participation.operations.audit import apply_changes, record
 from participation.operations.locality import FIRST_YEAR, LAST_YEAR
@@ -90,6 +90,21 @@ def adopted_version(plan: Plan | None) -> PlanVersion | None:
     if plan is None:
         return None
     return next((version for version in plan.versions if version.status == "adopted"), None)
+
+
+def locked_number(plan: Plan | None) -> int | None:
+    """The number of the plan's locked final version (participation.operations.plan_comments.lock), or None."""
+    if plan is None or plan.id is None:
+        return None
+    return db.session.scalar(select(PlanVersion.number).join(PlanCommentPeriod)
+                             .where(PlanVersion.plan_id == plan.id, PlanCommentPeriod.locked_at.isnot(None)))
+
+
+def _refuse_if_locked(plan: Plan) -> None:
+    number = locked_number(plan)
+    if number is not None:
+        raise PlanRefused({"": _("Version %(number)d is the locked final plan: it can no longer be changed.",
+                                 number=number)})
 
 
 def works_by_item(plan: Plan | None) -> dict[int, PlanWork]:
@@ -190,6 +205,7 @@ def edit_version(actor: User, plan: Plan, changes: dict, measures: str | None, r
     latest = latest_version(plan)
     if latest is None:
         raise PlanRefused({"": _("This plan has no version yet.")})
+    _refuse_if_locked(plan)
     errors = {}
     measures = (measures or "").strip() or None
     reason = (reason or "").strip() or None
@@ -238,6 +254,7 @@ def adopt_version(actor: User, version: PlanVersion) -> PlanVersion:
         raise PlanRefused({"": _("Only a draft version can be adopted; version %(number)d is not a draft.",
                                  number=version.number)})
     plan = version.plan
+    _refuse_if_locked(plan)
     previous = adopted_version(plan)
     if previous is not None:
         previous.status = "superseded"
