@@ -16,7 +16,11 @@ RATE_NAMES = {"response_rate": _l("Timely response rate"), "resolution_rate": _l
 
 
 def _whole_numbers(figure: go.Figure) -> go.Figure:
-    figure.update_layout(xaxis={"rangemode": "tozero", "tickformat": "d", "fixedrange": True},
+    """Counts on the x axis: integer ticks only (a step of one for small counts, where plotly would put ticks at
+    halves and print 0, 1, 1, 2, 2)."""
+    largest = sum(max((value or 0 for value in trace.x), default=0) for trace in figure.data)
+    small = {"tick0": 0, "dtick": 1} if largest <= 12 else {}
+    figure.update_layout(xaxis={"rangemode": "tozero", "tickformat": "d", "fixedrange": True, **small},
                          yaxis={"fixedrange": True})
     return figure
 
@@ -89,6 +93,5 @@ def findings_chart(findings: dict) -> go.Figure | None:
                                 hovertemplate=f"{name} %{{y}}: %{{x}}<extra></extra>"))
     figure.update_layout(template=CHART_TEMPLATE, barmode="stack", showlegend=True,
                          legend={"orientation": "h", "y": -0.2, "x": 0}, height=FRAME_HEIGHT + 60 + 44 * len(rows),
-                         xaxis={"title": {"text": _("Findings")}, "tickformat": "d", "fixedrange": True},
-                         yaxis={"fixedrange": True})
-    return figure
+                         xaxis={"title": {"text": _("Findings")}})
+    return _whole_numbers(figure)

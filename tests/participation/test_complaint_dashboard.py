@@ -268,3 +268,13 @@ def test_a_rates_chart_without_any_rate_is_not_drawn(app):
     assert rates_chart(empty) is None and rates_chart([]) is None
     some = [empty[0] | {next(iter(RATE_NAMES)): 0.5}]
     assert rates_chart(some) is not None
+
+
+def test_small_counts_get_whole_number_ticks(app):
+    from participation.complaint_charts import findings_chart
+    figure = findings_chart({"total": 6, "by_category": [{"label": "施工质量", "open": 3, "rectified": 0},
+                                                         {"label": "施工安全", "open": 2, "rectified": 1}]})
+    assert figure.layout.xaxis.dtick == 1 and figure.layout.xaxis.tickformat == "d"
+    assert figure.layout.xaxis.title.text
+    many = findings_chart({"total": 60, "by_category": [{"label": "施工质量", "open": 40, "rectified": 20}]})
+    assert many.layout.xaxis.dtick is None
