@@ -6,6 +6,7 @@ from participation.models.catalogue import CATEGORIES, QUANTITY_UNITS, Catalogue
 from participation.models.complaints import (OPEN_STATES, TICKET_STATES, ComplaintCategory, Holiday, Notification,
                                              Open311Key, PatrolFinding, PatrolFindingEvent, Ticket, TicketEvent,
                                              TicketPhoto)
+from participation.models.elevators import ELEVATOR_STATUSES, ElevatorRequest, ElevatorShaftOwner  # noqa: F401
 from participation.models.fieldsurvey import CONDITIONS, FieldFinding
 from participation.models.locality import RULE_KINDS, RULE_UNITS, Locality, LocalityRule
 from participation.models.plan_comments import COMMENT_MAX, STANCES, PlanComment, PlanCommentPeriod  # noqa: F401
