@@ -21,3 +21,4 @@ BLUEPRINTS = [main_bp, auth_bp, fieldsurvey_bp, resident_bp, slips_bp, assisted_
 from participation.views.holidays import bp as holidays_bp; BLUEPRINTS.append(holidays_bp)  # noqa: E402, E702
 from participation.views.acceptance import bp as acceptance_bp; BLUEPRINTS.append(acceptance_bp)  # noqa: E402, E702
 from participation.views.plan_comments import bp as plan_comments_bp; BLUEPRINTS.append(plan_comments_bp)  # noqa: E402, E702
+from participation.views.elevators import bp as elevators_bp; BLUEPRINTS.append(elevators_bp)  # noqa: E402, E702
