@@ -312,3 +312,5 @@ from tests.permission_cases_acceptance import CASES as ACCEPTANCE_CASES  # noqa:
 CASES.update(ACCEPTANCE_CASES)
 from tests.permission_cases_plan_comments import CASES as PLAN_COMMENT_CASES  # noqa: E402
 CASES.update(PLAN_COMMENT_CASES)
+from tests.permission_cases_elevators import CASES as ELEVATOR_CASES  # noqa: E402
+CASES.update(ELEVATOR_CASES)
