@@ -4,6 +4,7 @@ from flask_babel import force_locale
 
 from participation.extensions import db
 from participation.operations.accounts import AccountError, create_user
+from participation.operations.deadlines import seed_holidays
 from participation.operations.reference import seed_catalogue, seed_localities
 
 
@@ -24,7 +25,8 @@ def register(app: Flask) -> None:
 
     @app.cli.command("seed-reference")
     def seed_reference() -> None:
-        """Add the item catalogue and the 吉林省/长春市 locality rules where missing (safe to run again)."""
-        items, rules = seed_catalogue(), seed_localities()
+        """Add the item catalogue, the 吉林省/长春市 locality rules and the holiday table (chinese-calendar's years)
+        where missing (safe to run again)."""
+        items, rules, days = seed_catalogue(), seed_localities(), seed_holidays()
         db.session.commit()
-        click.echo(f"catalogue items added: {items}; locality rules added: {rules}")
+        click.echo(f"catalogue items added: {items}; locality rules added: {rules}; holidays and 调休 days added: {days}")

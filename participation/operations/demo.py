@@ -18,6 +18,7 @@ from participation.models import (ROLES, Building, CatalogueItem, Community, Com
                                   HouseholdCode, Locality, Organisation, Unit, User)
 from participation.operations import codes
 from participation.operations.accounts import create_user
+from participation.operations.deadlines import seed_holidays
 from participation.operations.demo_complaints import seed_demo_complaints
 from participation.operations.fieldsurvey import record_finding, roster_quantity, roster_totals
 from participation.operations.reference import default_locality, seed_catalogue, seed_localities
@@ -128,6 +129,7 @@ def seed_demo() -> DemoResult:
     result = DemoResult()
     seed_catalogue()
     seed_localities()
+    seed_holidays()      # the working-day clocks of the demo's complaints count 国庆 and 调休
     locality = db.session.scalar(select(Locality).filter_by(province="吉林省", city="长春市")) or default_locality()
     district = db.session.scalar(select(District).filter_by(locality_id=locality.id, name=DISTRICT))
     if district is None:

@@ -80,3 +80,13 @@ def test_limits_come_from_the_locality_with_defaults_where_none(app, reference_d
 def test_a_limit_beyond_a_year_of_working_days_is_refused(app):
     with pytest.raises(ValueError):
         due_after(beijing(2025, 1, 2, 9, 0), Decimal(400), "working_days")
+
+
+def test_seed_reference_fills_the_holiday_table_once(runner):
+    first = runner.invoke(args=["seed-reference"])
+    assert first.exit_code == 0, first.output
+    days = db.session.scalar(select(func.count()).select_from(Holiday))
+    assert days > 200 and f"holidays and 调休 days added: {days}" in first.output
+    assert db.session.get(Holiday, date(2025, 10, 8)).kind == "holiday"
+    again = runner.invoke(args=["seed-reference"])
+    assert "holidays and 调休 days added: 0" in again.output

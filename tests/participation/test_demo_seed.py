@@ -1,14 +1,15 @@
 """``flask --app app seed-demo``: the demo's shape, determinism, idempotency and refusal on real data."""
 import json
 from collections import Counter
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import delete, func, select
 
 from participation.extensions import db
-from participation.models import (ROLES, TICKET_STATES, AuditEvent, Building, Community, FieldFinding, Household,
-                                  HouseholdCode, Notification, Organisation, PatrolFinding, Ticket, TicketEvent, Unit,
+from participation.models import (ROLES, TICKET_STATES, AuditEvent, Building, Community, FieldFinding, Holiday,
+                                  Household, HouseholdCode, Notification, Organisation, PatrolFinding, Ticket, TicketEvent, Unit,
                                   User)
 from participation.operations import codes
 from participation.operations.demo_complaints import SUPERVISOR_LOGIN
@@ -117,6 +118,10 @@ def test_demo_complaints_cover_every_state(runner):
     findings = db.session.scalars(select(PatrolFinding)).all()
     assert {f.source for f in findings} == {"supervisor", "resident_supervisor"} and len(findings) >= 5
     assert {t.channel for t in tickets} >= {"web", "hotline_12345", "community_hotline", "walk_in"}
+    # the holiday table is seeded, so the demo's working-day deadlines are not estimates
+    assert db.session.get(Holiday, date(2025, 10, 1)).kind == "holiday"
+    assert db.session.get(Holiday, date(2025, 9, 28)).kind == "workday"      # the 调休 Sunday before 国庆
+    assert not any(t.due_estimated for t in tickets)
 
 
 def test_without_json_prints_a_short_summary(runner):
