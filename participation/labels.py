@@ -93,3 +93,9 @@ def mask_phone(phone: str | None) -> str:
     if len(digits) > 4:
         return "*" * (len(digits) - 4) + digits[-4:]
     return "****"
+
+
+# Joint acceptance (联合验收): the rule kind of the residents' rating pass rule, and a round's result.
+RULE_KIND_LABELS["acceptance_pass"] = _l("Acceptance rating pass rule")
+ACCEPTANCE_RESULT_LABELS = {"passed": _l("Passed"), "failed": _l("Failed")}
+ALL_LABELS["acceptance_result"] = ACCEPTANCE_RESULT_LABELS
