@@ -31,8 +31,10 @@ class ShaftForm(FlaskForm):
 
 class ConsentForm(FlaskForm):
     household = IntegerField(_l("Household"), validators=[InputRequired(message=_l("Choose the household."))])
-    consent = RadioField(_l("The owner's answer"), choices=[SelectChoice("yes", _l("Agrees")), SelectChoice("no", _l("Does not agree"))],
+    consent = RadioField(_l("The owner's answer"),
+                         choices=[SelectChoice("yes", _l("Agrees")), SelectChoice("no", _l("Does not agree"))],
                          validators=[InputRequired(message=_l("Choose the owner's answer."))])
-    channel = SelectField(_l("How it was given"), choices=[SelectChoice(c, CHANNEL_LABELS[c]) for c in CONSENT_CHANNELS],
+    channel = SelectField(_l("How it was given"),
+                          choices=[SelectChoice(channel, CHANNEL_LABELS[channel]) for channel in CONSENT_CHANNELS],
                           validators=[InputRequired(message=_l("Choose how the owner gave the answer."))])
     note = StringField(_l("Note"), validators=[Optional(), NOTE])

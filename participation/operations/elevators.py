@@ -341,3 +341,22 @@ def shaft_consent_summary(request: ElevatorRequest) -> dict:
     answers = [owner.consent for owner in request.shaft_owners]
     return {"marked": len(answers), "yes": answers.count(True), "no": answers.count(False),
             "pending": answers.count(None), "all_agreed": all(answer is True for answer in answers)}
+
+
+def elevator_overview(community: Community, year: int | None = None) -> list[dict]:
+    """Per 单元 that can take an elevator, plain data for the plan inputs: the latest request's status (None: no
+    request), its vote, the cost, the subsidy (None: 未配置), the owners' part and the shaft owners' answers."""
+    year = year or plan_year(community)
+    rows = []
+    for unit in elevator_units(community):
+        request = latest_request(unit)
+        active = request if request is not None and request.active else None
+        estimate = unit_estimate(unit, year, request=active)
+        rows.append({
+            "unit_id": unit.id, "unit": _unit_name(unit), "status": request.status if request else None,
+            "vote_id": request.vote_id if request else None, "year": year, "cost": estimate["cost"],
+            "subsidy": estimate["subsidy"], "subsidy_configured": estimate["subsidy_configured"],
+            "owners_part": estimate["owners_part"],
+            "shaft": shaft_consent_summary(request) if request is not None else None,
+        })
+    return rows

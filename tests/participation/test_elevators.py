@@ -12,13 +12,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from participation.extensions import db
-from participation.models import (AuditEvent, CatalogueItem, CommunityBudget, ElevatorRequest, ElevatorShaftOwner, Household,
-                                  Notification)
+from participation.models import (AuditEvent, CatalogueItem, CommunityBudget, ElevatorRequest, ElevatorShaftOwner,
+                                  Household, Notification)
 from participation.models.types import utcnow
 from participation.operations.codes import issue_code
-from participation.operations.elevators import (ElevatorRefused, allocate, coefficient_for, mark_shaft_households,
-                                                open_consultation, record_shaft_consent, set_estimate,
-                                                shaft_consent_summary, start_request, unit_estimate, withdraw)
+from participation.operations.elevators import (ElevatorRefused, allocate, coefficient_for, elevator_overview,
+                                                mark_shaft_households, open_consultation, record_shaft_consent,
+                                                set_estimate, shaft_consent_summary, start_request, unit_estimate,
+                                                withdraw)
 from tests.conftest import csrf_token
 from tests.participation.test_entry_views import accept_notice, enter
 
@@ -261,6 +262,16 @@ def test_occupied_owners_consent_one_by_one(site):
     assert _count(ElevatorShaftOwner) == 1
 
 
+def test_the_overview_for_the_plan_inputs(site):
+    community, _, organiser = site
+    request = start_request(_household(_unit(community), "301"))
+    mark_shaft_households(organiser, request, [_household(_unit(community), "101")])
+    rows = elevator_overview(community, 2024)
+    assert [row["status"] for row in rows] == ["started", None]
+    assert rows[0]["owners_part"] == Decimal(500000) and rows[0]["shaft"]["pending"] == 1
+    assert elevator_overview(community, 2026)[1]["subsidy"] is None
+
+
 # --- the resident's page -----------------------------------------------------------------------------------------
 
 def _resident(app, household):
@@ -347,6 +358,23 @@ def test_the_shaft_owner_reads_that_their_consent_is_needed(app, site):
     db.session.commit()
     html = _resident(app, _household(unit, "101")).get(f"/r/{community.code}/elevator").text
     assert "The shaft would occupy part of your home" in html or "井道" in html or "专有部分" in html
+
+
+def test_staff_acting_for_a_household_start_it_on_its_behalf(client, site, auth):
+    community, _, organiser = site
+    household = _household(_unit(community), "601")
+    household.notice_accepted_at = utcnow()
+    db.session.commit()
+    auth.login(organiser.username)
+    page = client.get(f"/assist/households/{household.id}")
+    token = csrf_token(page.text)
+    assert client.post(f"/assist/households/{household.id}", data={"channel": "phone", "csrf_token": token}
+                       ).status_code == 302
+    assert client.post(f"/r/{community.code}/elevator/start", data={"csrf_token": token}).status_code == 302
+    request = db.session.scalar(select(ElevatorRequest))
+    assert request.started_by_household_id == household.id and request.started_channel == "phone"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "elevator.start"))
+    assert event.actor_id == organiser.id and event.channel == "phone"
 
 
 def test_nobody_acting_goes_to_the_start_page(client, site):
