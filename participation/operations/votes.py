@@ -16,9 +16,13 @@ is written. Every action writes an audit row.
     owner_of(household) -> str                     # owner identity: 业主标识 or "h<household id>"
     electorate(vote) -> dict[str, Owner]           # owners in scope, one per owner, summed area
     verify_owner(household, tail, *, vote=None, throttle_key=None) -> OwnerVerification   # VoteError if wrong
-    cast_ballot(vote, household, choice, channel, actor=None, verified=None) -> Ballot
-    tally(vote) -> dict                            # DESIGN §8's keys + "reasons", "rule", "status"
-    visible_tally(vote, user) -> dict              # participation only while hide_tallies and voting is open
+    cast_ballot(vote, household, choice, channel, actor=None, verified=None, *, staff_import=False) -> Ballot
+    tally(vote) -> dict                  # DESIGN §8's keys + "reasons", "failed", "rule", "status"
+    rule_of(vote) -> art278.VoteRule     # the rule it is decided by (a locality's, or Art. 278's for its class)
+    visible_tally(vote, user) -> dict    # participation only while hide_tallies and voting is open
+    households_in_scope(vote) -> Select  # the households a vote covers
+
+Paper ballots from a file: participation.operations.vote_import.import_ballots(actor, vote, table, filename=).
 
 Web ballots need ``verified``: the OwnerVerification that ``verify_owner`` returned in this resident's session
 (a tenant holding the household code cannot produce one). Paper and assisted ballots need the staff ``actor``,
