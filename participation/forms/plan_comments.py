@@ -13,7 +13,7 @@ from participation.models import COMMENT_MAX
 from participation.operations.plan_comments import MAX_ANSWER, MAX_NOTE, MAX_REASON
 
 STANCE_LABELS = {"support": _l("I support it"), "object": _l("I object"), "other": _l("Another opinion")}
-STAFF_STANCE_LABELS = {"support": _l("Support"), "object": _l("Object"), "other": _l("Other opinion")}
+STAFF_STANCE_LABELS = {"support": _l("Supports"), "object": _l("Objects"), "other": _l("Other opinion")}
 PERIOD_STATE_LABELS = {"upcoming": _l("Not open yet"), "open": _l("Open for comment"), "closed": _l("Closed")}
 
 

@@ -269,13 +269,24 @@ def _pc2_household():
 
 
 def test_staff_acting_for_a_household_comment_on_its_behalf(app, published, client):
+    """The organiser (signed in) acts for a household on the phone: the comment is the household's, with the
+    channel and the staff member, and the audit row names the staff member."""
     community, version, homes, codes = published
-    period = db.session.scalar(select(PlanCommentPeriod))
+    away = post(client, PLAN_PAGE, {"item": "B01", "stance": "support"}, page="/staff")
+    assert away.status_code == 302 and away.location.endswith("/") and rows() == []
+    url = f"/assist/households/{homes[2].id}"
+    assert client.post(url, data={"channel": "phone", "csrf_token": csrf_token(client.get(url).text)}
+                       ).status_code == 302
+    notice = client.get("/home/notice")
+    assert client.post("/home/notice", data={"confirm": "y", "csrf_token": csrf_token(notice.text)}
+                       ).status_code == 302
+    assert 'name="stance"' in client.get(PLAN_PAGE).text
+    assert say(client, "support", "电话里说支持").status_code == 302
     staff = db.session.scalar(select(User).filter_by(username="organiser"))
-    made = ops.comment(homes[2], period, version.items[0], "support", "电话里说支持", channel="phone", staff=staff)
-    db.session.commit()
-    assert (made.channel, made.entered_by_id) == ("phone", staff.id)
-    assert db.session.scalar(select(AuditEvent).filter_by(action="plan_comment.create")).actor_id == staff.id
+    (made,) = rows()
+    assert (made.household_id, made.channel, made.entered_by_id) == (homes[2].id, "phone", staff.id)
+    event = db.session.scalar(select(AuditEvent).filter_by(action="plan_comment.create"))
+    assert (event.actor_id, event.channel) == (staff.id, "phone")
 
 
 # --- permissions --------------------------------------------------------------------------------------------------
