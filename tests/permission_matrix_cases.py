@@ -292,25 +292,23 @@ VARIANTS: dict[str, tuple[str, Case]] = {
 
 
 # Each feature's rows live in a file of its own, merged here (the files import the helpers above).
+from tests.permission_cases_acceptance import CASES as ACCEPTANCE_CASES  # noqa: E402
+from tests.permission_cases_bulletin import CASES as BULLETIN_CASES  # noqa: E402
 from tests.permission_cases_city import CASES as CITY_CASES  # noqa: E402
-from tests.permission_cases_dashboards import CASES as DASHBOARD_CASES  # noqa: E402
-from tests.permission_cases_plans import CASES as PLAN_CASES  # noqa: E402
+from tests.permission_cases_complaint_dashboard import CASES as COMPLAINT_DASHBOARD_CASES  # noqa: E402
 from tests.permission_cases_complaints import CASES as COMPLAINT_CASES  # noqa: E402
+from tests.permission_cases_dashboards import CASES as DASHBOARD_CASES  # noqa: E402
+from tests.permission_cases_elevators import CASES as ELEVATOR_CASES  # noqa: E402
+from tests.permission_cases_holidays import CASES as HOLIDAY_CASES  # noqa: E402
 from tests.permission_cases_hotline import CASES as HOTLINE_CASES  # noqa: E402
 from tests.permission_cases_open311 import CASES as OPEN311_CASES  # noqa: E402
-from tests.permission_cases_bulletin import CASES as BULLETIN_CASES  # noqa: E402
-from tests.permission_cases_complaint_dashboard import CASES as COMPLAINT_DASHBOARD_CASES  # noqa: E402
-from tests.permission_cases_holidays import CASES as HOLIDAY_CASES  # noqa: E402
 from tests.permission_cases_patrols import CASES as PATROL_CASES  # noqa: E402
+from tests.permission_cases_plan_comments import CASES as PLAN_COMMENT_CASES  # noqa: E402
+from tests.permission_cases_plans import CASES as PLAN_CASES  # noqa: E402
 
 for _cases in (PLAN_CASES, DASHBOARD_CASES, CITY_CASES, COMPLAINT_CASES, HOTLINE_CASES, OPEN311_CASES,
-               BULLETIN_CASES, COMPLAINT_DASHBOARD_CASES):
+               BULLETIN_CASES, COMPLAINT_DASHBOARD_CASES, PATROL_CASES, HOLIDAY_CASES, ACCEPTANCE_CASES,
+               PLAN_COMMENT_CASES, ELEVATOR_CASES):
+    overlap = set(CASES) & set(_cases)
+    assert not overlap, f"permission rows defined twice: {sorted(overlap)}"
     CASES.update(_cases)
-CASES.update(PATROL_CASES)
-CASES.update(HOLIDAY_CASES)
-from tests.permission_cases_acceptance import CASES as ACCEPTANCE_CASES  # noqa: E402
-CASES.update(ACCEPTANCE_CASES)
-from tests.permission_cases_plan_comments import CASES as PLAN_COMMENT_CASES  # noqa: E402
-CASES.update(PLAN_COMMENT_CASES)
-from tests.permission_cases_elevators import CASES as ELEVATOR_CASES  # noqa: E402
-CASES.update(ELEVATOR_CASES)

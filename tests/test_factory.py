@@ -74,7 +74,8 @@ def test_reference_data_is_seeded_exactly(reference_data, app):
         assert item.unit_cost == Decimal(row["reference_unit_cost_yuan"])
     rules = list(csv.DictReader((Path(__file__).parents[1] / "participation/data/locality_rules.csv")
                                 .read_text(encoding="utf-8").splitlines()))
-    assert len(rules) == 30   # slogans 3, elevator subsidy 3, cost shares 7, complaint limits 4, thresholds 9, targets 4
+    # slogans 3, elevator subsidy 3, cost shares 7, complaint limits 4, thresholds 9, targets 4, acceptance pass 2
+    assert len(rules) == 32
     assert db.session.query(LocalityRule).count() == len(rules)
     targets = {rule.key: rule.number_value for rule in db.session.query(LocalityRule).filter_by(kind="programme_target")}
     assert targets == {"communities": 1339, "buildings": 7273, "households": 430000, "investment": 12600000000}

@@ -29,7 +29,7 @@ UNITS_BY_KIND = {
     "category_slogan": (), "extra_category": (), "elevator_subsidy": ("yuan",),
     "elevator_cost_share": ("coefficient",), "complaint_limit": ("hours", "calendar_days", "working_days"),
     "plan_threshold": ("fraction", "yuan"),
-    "programme_target": ("count", "yuan"),
+    "programme_target": ("count", "yuan"), "acceptance_pass": ("fraction",),
 }
 PROGRAMME_TARGETS = ("communities", "buildings", "households", "investment")
 TEXT_KINDS = ("category_slogan", "extra_category")

@@ -127,3 +127,17 @@ def test_district_admin_sees_only_their_own_locality(client, auth, make_user, ch
     token = csrf_token(client.get(f"/admin/localities/{chengdu.id}/rules").get_data(as_text=True))
     assert client.post(f"/admin/rules/{rule.id}/delete", data={"csrf_token": token}).status_code == 404
     assert db.session.get(LocalityRule, rule.id) is not None
+
+
+def test_every_rule_kind_has_its_units_and_a_form_that_answers(client, admin, changchun):
+    """A kind added to the model without its units in the admin form would fail on save: each kind answers with the
+    rule saved or a message, never a server error."""
+    from participation.models.locality import RULE_KINDS
+    from participation.operations.locality import UNITS_BY_KIND
+    assert set(RULE_KINDS) == set(UNITS_BY_KIND)
+    for kind in RULE_KINDS:
+        url = f"/admin/localities/{changchun.id}/rules/new?kind={kind}"
+        unit = (UNITS_BY_KIND[kind] or ("",))[0]
+        response = client.post(url, data=_form(client, url, kind=kind, key="probe_key", number_value="0.5", unit=unit,
+                                               text_value="试", valid_from="2031", valid_to="2031", source="测试"))
+        assert response.status_code in (302, 400), (kind, response.status_code)

@@ -203,7 +203,7 @@ def test_the_loop_through_the_pages(site, client, auth):
     assert done.status_code == 302 and done.location.endswith(f"/patrols#finding-{finding.id}")
     assert state_of(finding.id)[0] == "rectified"
     html = client.get("/patrols").get_data(as_text=True)
-    assert "已加设防护网" in html and "Photos: 1" in html and 'data-state="rectified"' in html
+    assert "已加设防护网" in html and "照片1张" in html and 'data-state="rectified"' in html
     assert f'action="/patrols/{finding.id}/rectify"' not in html
     auth.logout()
 
