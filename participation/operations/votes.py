@@ -38,7 +38,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from participation.extensions import db
 from participation.models import (Ballot, BallotChange, Building, Community, Household, OwnerVerification, Unit,
@@ -348,25 +348,20 @@ def _require_open(vote: Vote) -> None:
 
 def _store(vote, owner, household, choice, channel, actor, verification) -> tuple[Ballot, str | None]:
     """Insert the owner's ballot, or change it. Losing an insert race to another cast (UNIQUE(vote_id, owner))
-    rolls back only a savepoint; the change is then applied with a version check, so concurrent changes are
+    does nothing (ON CONFLICT DO NOTHING); the change is then applied with a version check, so concurrent changes are
     applied one after another and each history row names the choice it replaced."""
     for _attempt in range(50):
         ballot = db.session.scalar(select(Ballot).where(Ballot.vote_id == vote.id, Ballot.owner == owner)
                                    .with_for_update().execution_options(populate_existing=True))
         now = utcnow()
         if ballot is None:
-            ballot = Ballot(vote_id=vote.id, owner=owner, household_id=household.id, choice=choice, channel=channel,
-                            verification_id=verification.id, verified_by_id=getattr(actor, "id", None), version=1,
-                            created_at=now, updated_at=now)
-            savepoint = db.session.begin_nested()
-            try:
-                db.session.add(ballot)
-                db.session.flush()
-            except IntegrityError:
-                savepoint.rollback()
+            values = dict(vote_id=vote.id, owner=owner, household_id=household.id, choice=choice, channel=channel,
+                          verification_id=verification.id, verified_by_id=getattr(actor, "id", None), version=1,
+                          created_at=now, updated_at=now)
+            if not _insert_unless_there(values):
                 logger.info("ballot of %s in vote %s inserted concurrently; changing it instead", owner, vote.id)
                 continue
-            savepoint.commit()
+            ballot = db.session.scalar(select(Ballot).where(Ballot.vote_id == vote.id, Ballot.owner == owner))
             _history(ballot, None, choice, channel, household, actor, now)
             return ballot, None
         old, version = ballot.choice, ballot.version
@@ -380,6 +375,17 @@ def _store(vote, owner, household, choice, channel, actor, verification) -> tupl
             _history(ballot, old, choice, channel, household, actor, now)
             return ballot, old
     raise VoteError(_("Many ballots for this owner arrived at once. Please try again."))
+
+
+def _insert_unless_there(values: dict) -> bool:
+    """INSERT … ON CONFLICT (vote_id, owner) DO NOTHING; True when this cast inserted the ballot. A conflict waits
+    for the other cast's transaction and then does nothing, on both databases. (Not a savepoint: with the SQLite
+    driver's transaction handling a SAVEPOINT taken before any write opens the transaction itself and its RELEASE
+    commits the ballot alone, so the first history row could land after another cast's.)"""
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (insert(Ballot.__table__).values(**values)
+                 .on_conflict_do_nothing(index_elements=["vote_id", "owner"]).returning(Ballot.__table__.c.id))
+    return db.session.execute(statement).scalar() is not None
 
 
 def _history(ballot, old, choice, channel, household, actor, now) -> None:

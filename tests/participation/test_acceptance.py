@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from PIL import Image
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -309,7 +310,7 @@ def test_refusals_change_nothing(app, site):
     community, other, b01, b02, users, households = site
     organiser = users["organiser"]
     before = audit("acceptance.open")
-    with pytest.raises(AcceptanceRefused, match="not finished"):
+    with force_locale("en"), pytest.raises(AcceptanceRefused, match="not finished"):
         open_round(organiser, community, subject(b02), closes_at=utcnow() + timedelta(days=3))
     with pytest.raises(AcceptanceRefused):
         open_round(organiser, community, "project", closes_at=utcnow() + timedelta(days=3))   # B02 unfinished
@@ -346,7 +347,7 @@ def test_refusals_change_nothing(app, site):
         close_round(organiser, round_)
     record_ = create_record(organiser, community, [subject(b01)], "待整改")
     db.session.commit()
-    with pytest.raises(AcceptanceRefused, match="not passed"):
+    with force_locale("en"), pytest.raises(AcceptanceRefused, match="not passed"):
         sign_record(organiser, record_)                    # the last round failed
     with pytest.raises(AcceptanceRefused):
         sign_record(users["contractor"], record_)          # not a signing role
