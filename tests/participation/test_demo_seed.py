@@ -191,3 +191,79 @@ def test_refuses_a_database_with_other_data_and_changes_nothing(runner, make_use
     assert "not demo data" in result.output
     assert result.stdout == ""
     assert row_counts() == before
+
+
+def test_demo_participation_comment_period_acceptance_and_a_final_vote(runner):
+    """NG001's plan: version 2 open for comment with residents' comments (one hidden with its reason, answered
+    ones); a failed rating whose 整改 ticket was worked to completion, a passed re-rating and a record signed by all
+    three; a final owner vote with its tally. A second run adds nothing of it."""
+    from participation.models import (AcceptanceRating, AcceptanceRecord, Ballot, PlanComment, PlanCommentPeriod,
+                                      PlanVersion, RatingResponse, Vote, VoteObjection)
+    from participation.models.types import utcnow
+    from participation.operations import votes
+    from participation.operations.plans import today
+    seed_json(runner)
+    assert votes.utcnow is utcnow       # the demo's fixed clock was put back
+
+    period = db.session.scalar(select(PlanCommentPeriod))
+    assert period.version.number == 2 and period.state(today()) == "open"
+    comments = period.comments
+    assert len(comments) >= 3 and {c.stance for c in comments} == {"support", "object", "other"}
+    hidden = [c for c in comments if c.hidden]
+    assert len(hidden) == 1 and hidden[0].hidden_reason and hidden[0].stance == "object"
+    assert any(c.answer and c.answered_at for c in comments)
+
+    first, second = db.session.scalars(select(AcceptanceRating).order_by(AcceptanceRating.number)).all()
+    assert (first.number, first.status, first.result) == (1, "closed", "failed")
+    assert first.ticket is not None and first.ticket.state in ("completed", "closed")
+    assert first.ticket.agency_id == first.community.contractor_id
+    assert [e.action for e in first.ticket.events][-3:] == ["sign", "reply", "complete"]
+    assert (second.number, second.previous_id, second.result) == (2, first.id, "passed") and second.ticket is None
+    assert second.opens_at > first.ticket.events[-1].at      # the re-rating follows the completed 整改
+    assert first.responses * 2 >= first.eligible and second.responses * 2 >= second.eligible
+    record = db.session.scalar(select(AcceptanceRecord))
+    assert record.fully_signed and [s.subject for s in record.subjects] == [second.subject]
+    assert (record.organiser.role, record.owner_rep.role, record.supervisor.role) == ("organiser", "owner_rep",
+                                                                                      "agency")
+    assert record.supervisor.organisation_id == record.community.supervisor_id
+
+    vote = db.session.scalar(select(Vote))
+    assert (vote.matter, vote.matter_class, vote.status, vote.scope) == (5, "ordinary", "final", "buildings")
+    result = votes.tally(vote)
+    assert result["quorum_met"] and result["passed"] and result["headcount_participating"] > 0
+    assert vote.finalised_at >= vote.objection_until and vote.cosigned_at is not None
+    assert all(objection.answer for objection in vote.objections) and vote.objections
+
+    models = (PlanVersion, PlanCommentPeriod, PlanComment, AcceptanceRating, RatingResponse, AcceptanceRecord, Vote,
+              Ballot, VoteObjection, Ticket, TicketEvent, AuditEvent)
+    before = {m.__tablename__: db.session.scalar(select(func.count()).select_from(m)) for m in models}
+    seed_json(runner)
+    assert {m.__tablename__: db.session.scalar(select(func.count()).select_from(m)) for m in models} == before
+
+
+def test_demo_leaves_alone_a_plan_staff_made_in_an_older_demo_database(runner):
+    """A demo seeded before the plan's story existed, where staff then made their own NG001 plan: a new seed adds
+    no version, comment period or rating to it (the owner vote, which needs no plan, is still added)."""
+    from sqlalchemy import update
+    from participation.models import (AcceptanceRating, AcceptanceRecord, Plan, PlanCommentPeriod, PlanVersion,
+                                      PlanWork, Vote)
+    from participation.operations.plan_inputs import plan_inputs
+    from participation.operations.plans import adopt_suggestions
+    seed_json(runner)
+    db.session.execute(delete(AcceptanceRecord))
+    db.session.execute(update(AcceptanceRating).values(previous_id=None))
+    for model in (AcceptanceRating, PlanCommentPeriod, PlanWork, PlanVersion, Plan):
+        for row in db.session.scalars(select(model)):
+            db.session.delete(row)
+        db.session.flush()
+    db.session.commit()
+    community = db.session.scalar(select(Community).filter_by(code="NG001"))
+    organiser = db.session.scalar(select(User).filter_by(role="organiser"))
+    adopt_suggestions(organiser, community, plan_inputs(community))
+    db.session.commit()
+
+    assert seed(runner).exit_code == 0
+    assert db.session.scalar(select(func.count(PlanVersion.id))) == 1
+    assert db.session.scalar(select(func.count(PlanCommentPeriod.id))) == 0
+    assert db.session.scalar(select(func.count(AcceptanceRating.id))) == 0
+    assert db.session.scalar(select(Vote.status)) == "final"
