@@ -305,10 +305,11 @@ from tests.permission_cases_open311 import CASES as OPEN311_CASES  # noqa: E402
 from tests.permission_cases_patrols import CASES as PATROL_CASES  # noqa: E402
 from tests.permission_cases_plan_comments import CASES as PLAN_COMMENT_CASES  # noqa: E402
 from tests.permission_cases_plans import CASES as PLAN_CASES  # noqa: E402
+from tests.permission_cases_votes import CASES as VOTE_CASES  # noqa: E402
 
 for _cases in (PLAN_CASES, DASHBOARD_CASES, CITY_CASES, COMPLAINT_CASES, HOTLINE_CASES, OPEN311_CASES,
                BULLETIN_CASES, COMPLAINT_DASHBOARD_CASES, PATROL_CASES, HOLIDAY_CASES, ACCEPTANCE_CASES,
-               PLAN_COMMENT_CASES, ELEVATOR_CASES):
+               PLAN_COMMENT_CASES, ELEVATOR_CASES, VOTE_CASES):
     overlap = set(CASES) & set(_cases)
     assert not overlap, f"permission rows defined twice: {sorted(overlap)}"
     CASES.update(_cases)

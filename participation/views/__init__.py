@@ -19,8 +19,9 @@ from participation.views.plans import bp as plans_bp
 from participation.views.resident import bp as resident_bp
 from participation.views.roster import bp as roster_bp
 from participation.views.slips import bp as slips_bp
+from participation.views.votes import bp as votes_bp
 
 BLUEPRINTS = [main_bp, auth_bp, fieldsurvey_bp, resident_bp, slips_bp, assisted_bp, admin_bp, accounts_bp, roster_bp,
               plans_bp, dashboards_bp, city_bp, complaints_bp, hotline_bp, open311_bp, bulletin_bp, holidays_bp,
-              plan_comments_bp, acceptance_bp, elevators_bp]
+              plan_comments_bp, acceptance_bp, elevators_bp, votes_bp]
 

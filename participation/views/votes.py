@@ -1,0 +1,612 @@
+"""Owner votes' pages (业主共同决定, 民法典第二百七十八条), on top of participation.operations.votes.
+
+Staff, under /c/<community_code>/votes: the list, a new vote, a vote's page (the notice facts, live participation
+or tallies, the buttons of its lifecycle, the preliminary result threshold by threshold, the objections and their
+answers, the owner representative's co-signature), paper ballots (one household found by 楼栋/单元/房号, or a file,
+all or nothing), and the printable notice (with a QR code to the residents' page) and result. Admins and
+organisers in scope run votes; owner representatives in scope read them and co-sign; other roles get 403; a
+community outside the scope, or a vote of another community, answers 404.
+
+Residents, under /r/<community_code>/votes: the votes whose scope holds the household this browser acts for
+(``residents.acting()``). A household code does not make its holder the owner: before a web ballot the owner types
+the last 6 characters of the owner's ID number (``verify_owner``, throttled per household). The verification's id
+is kept in the signed session under ``OWNER_KEY`` as {"household_id", "verification_id"}; it counts only for that
+household and that owner identity, and entering as another household clears the whole session. Staff acting for a
+household (assisted mode) vote as channel "assisted", vouching for the owner in person.
+"""
+from decimal import Decimal
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from participation import residents
+from participation.extensions import db
+from participation.forms import EmptyForm
+from participation.forms.votes import (BALLOT_CHANNEL_LABELS, CHOICE_LABELS, MATTER_CLASS_LABELS, VOTE_SCOPE_LABELS,
+                                       VOTE_STATUS_LABELS, AnswerForm, BallotForm, CancelForm, ImportForm,
+                                       ObjectionForm, PaperBallotForm, VerifyForm, VoteForm)
+from participation.models import Ballot, Household, OwnerVerification, Unit, Vote, VoteObjection
+from participation.models.types import utcnow
+from participation.operations import art278
+from participation.operations.assisted import find_households
+from participation.operations.entry import community_by_code
+from participation.operations.roster_files import RosterImportError, read_roster_file
+from participation.operations.vote_import import BallotImportError, import_ballots
+from participation.operations.votes import (VoteError, answer_objection, cancel, cast_ballot, close_vote, cosign,
+                                            create_vote, finalise, households_in_scope, open_vote, owner_of,
+                                            record_objection, rule_of, tally, verify_owner, visible_tally)
+from participation.permissions import can_manage_community, can_view_community, can_view_household, role_required
+from participation.templating import qr_svg
+
+bp = Blueprint("votes", __name__)
+
+READ_ROLES = ("admin", "organiser", "owner_rep")
+MANAGE_ROLES = ("admin", "organiser")
+COSIGN_ROLES = ("owner_rep",)
+OWNER_KEY = "vote_owner"
+BEIJING = ZoneInfo("Asia/Shanghai")
+LABELS = {"status": VOTE_STATUS_LABELS, "scope": VOTE_SCOPE_LABELS, "class": MATTER_CLASS_LABELS,
+          "choice": CHOICE_LABELS, "channel": BALLOT_CHANNEL_LABELS}
+THRESHOLD_LABELS = {
+    "quorum_area": _l("Participation by area"), "quorum_headcount": _l("Participation by headcount"),
+    "yes_area": _l("Yes by area"), "yes_headcount": _l("Yes by headcount"),
+}
+
+
+def _private(html: str, status: int = 200):
+    return html, status, {"Cache-Control": "no-store"}
+
+
+def matter_label(matter: int) -> str:
+    return f"{matter}. {art278.matter_name(matter)}"
+
+
+def matter_choices() -> list[SelectChoice]:
+    return [SelectChoice(number, f"{matter_label(number)} — {MATTER_CLASS_LABELS[cls]}")
+            for number, (_words, cls) in art278.MATTERS.items()]
+
+
+# --- figures --------------------------------------------------------------------------------------------------------
+
+def _percent(value: Fraction) -> str:
+    return f"{(Decimal(value.numerator) * 100 / Decimal(value.denominator)).quantize(Decimal('0.01'))}%"
+
+
+def _requirement(rule: art278.VoteRule) -> str:
+    sign = ">" if rule.strict else "≥"
+    return f"{sign} {rule.numerator}/{rule.denominator} ({_percent(Fraction(rule.numerator, rule.denominator))})"
+
+
+def thresholds(vote: Vote, counts: dict) -> list[dict]:
+    """Each threshold of the vote's rule against its requirement, met or not as ``tally`` decided it (its
+    "failed" codes): the value reached, its base, the share as a fraction and a percentage."""
+    rule = rule_of(vote)
+    failed = set(counts.get("failed") or ())
+    values = {"area": (Decimal(counts["area_total"]), Decimal(counts["area_participating"]),
+                       Decimal(counts["area_yes"])),
+              "headcount": (counts["headcount_total"], counts["headcount_participating"], counts["headcount_yes"])}
+    rows = []
+    for code, measures, chosen in (("quorum", art278.MEASURES, art278.QUORUM), ("yes", rule.measures, rule)):
+        for measure in measures:
+            total, part, yes = values[measure]
+            reached, base = (part, total) if code == "quorum" else (yes, part if chosen.base == "participating"
+                                                                     else total)
+            unit = "m²" if measure == "area" else _("owners")
+            text = (lambda v: f"{v:,.2f}") if measure == "area" else (lambda v: f"{v}")
+            share = None
+            if base:
+                share = Fraction(int(Decimal(reached) * 100), int(Decimal(base) * 100))
+            rows.append({
+                "code": f"{code}_{measure}", "label": THRESHOLD_LABELS[f"{code}_{measure}"],
+                "reached": f"{text(reached)} / {text(base)} {unit}",
+                "share": f"{share.numerator}/{share.denominator} ({_percent(share)})" if share is not None else "—",
+                "requirement": _requirement(chosen), "met": f"{code}_{measure}" not in failed,
+            })
+    return rows
+
+
+def _rule_words(vote: Vote) -> dict:
+    rule = rule_of(vote)
+    return {"text": rule.text, "source": rule.source, "yes": _requirement(rule),
+            "base": _("of the participating owners") if rule.base == "participating" else _("of all owners"),
+            "quorum": _requirement(art278.QUORUM), "quorum_source": art278.QUORUM.source,
+            "locality": vote.rule_text is not None}
+
+
+# --- staff ----------------------------------------------------------------------------------------------------------
+
+def _community(community_code: str, roles=READ_ROLES):
+    """404 for a missing community or one outside the scope, 403 for a role that may not."""
+    community = community_by_code(community_code)
+    if community is None:
+        abort(404)
+    if current_user.role not in roles:
+        abort(403)
+    if not can_view_community(current_user, community):
+        abort(404)
+    if set(roles) <= set(MANAGE_ROLES) and not can_manage_community(current_user, community):
+        abort(403)
+    return community
+
+
+def _vote(community, vote_id: int) -> Vote:
+    vote = db.session.get(Vote, vote_id)
+    if vote is None or vote.community_id != community.id:
+        abort(404)
+    return vote
+
+
+def _to_vote(vote: Vote, anchor: str | None = None):
+    return redirect(url_for(".show", community_code=vote.community.code, vote_id=vote.id, _anchor=anchor))
+
+
+def _flash_refusal(error: VoteError) -> None:
+    db.session.rollback()
+    for message in error.errors.values():
+        flash(message, "error")
+
+
+def _scope_words(vote: Vote) -> str:
+    if vote.scope == "buildings":
+        return "、".join(building.label for building in vote.buildings)
+    if vote.scope == "unit":
+        return f"{vote.unit.building.label}{vote.unit.label}"
+    return str(VOTE_SCOPE_LABELS["community"])
+
+
+@bp.app_template_global("vote_scope_words")
+def vote_scope_words(vote: Vote) -> str:
+    return _scope_words(vote)
+
+
+@bp.get("/c/<community_code>/votes")
+@role_required(*READ_ROLES)
+def index(community_code: str):
+    community = _community(community_code)
+    votes = db.session.scalars(select(Vote).where(Vote.community_id == community.id)
+                               .order_by(Vote.created_at.desc(), Vote.id.desc())).all()
+    return render_template("votes/index.html", community=community,
+                           rows=[(vote, visible_tally(vote, current_user)) for vote in votes], labels=LABELS,
+                           matter_label=matter_label, may_manage=can_manage_community(current_user, community))
+
+
+def _vote_form_choices(form: VoteForm, community) -> None:
+    form.matter.choices = matter_choices()
+    form.buildings.choices = [SelectChoice(building.id, building.label) for building in community.buildings]
+    form.unit.choices = [SelectChoice("", _("Choose the 单元"))] + [
+        SelectChoice(unit.id, f"{building.label}{unit.label}") for building in community.buildings
+        for unit in building.units]
+
+
+@bp.route("/c/<community_code>/votes/new", methods=["GET", "POST"])
+@role_required(*MANAGE_ROLES)
+def new(community_code: str):
+    community = _community(community_code, MANAGE_ROLES)
+    form = VoteForm()
+    _vote_form_choices(form, community)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            buildings = [building for building in community.buildings if building.id in (form.buildings.data or [])]
+            unit = db.session.get(Unit, form.unit.data) if form.unit.data else None
+            try:
+                vote = create_vote(current_user, community, form.matter.data, form.title.data,
+                                   description=form.description.data, scope=form.scope.data, buildings=buildings,
+                                   unit=unit, opens_at=_local(form.opens_at.data),
+                                   closes_at=_local(form.closes_at.data),
+                                   hide_tallies=form.hide_tallies.data, open_now=bool(form.open_now.data))
+            except VoteError as error:
+                db.session.rollback()
+                _vote_form_choices(form, community)
+                _field_errors(form, error)
+            else:
+                db.session.commit()
+                flash(_("The vote is open.") if vote.status == "open" else _("The vote is saved as a draft."),
+                      "success")
+                return _to_vote(vote)
+    return render_template("votes/new.html", community=community, form=form), status
+
+
+def _local(value):
+    """A datetime-local value (Beijing time) as an aware datetime; None stays None."""
+    return value.replace(tzinfo=BEIJING) if value is not None else None
+
+
+def _field_errors(form, error: VoteError) -> None:
+    for key, message in error.errors.items():
+        field = form._fields.get(key) if key else None
+        if field is not None and isinstance(field.errors, list):
+            field.errors.append(message)
+        elif field is not None:
+            field.errors = [message]
+        else:
+            form.form_errors.append(message)
+
+
+def _show_page(community, vote, status=200, *, cancel_form=None):
+    counts = visible_tally(vote, current_user)
+    return render_template(
+        "votes/show.html", community=community, vote=vote, counts=counts,
+        thresholds=thresholds(vote, counts) if not counts["hidden"] else [], rule=_rule_words(vote),
+        labels=LABELS, matter_label=matter_label, may_manage=can_manage_community(current_user, community),
+        may_cosign=current_user.role in COSIGN_ROLES, cancel_form=cancel_form or CancelForm(formdata=None),
+        answer_form=AnswerForm(formdata=None), form=EmptyForm(), now=utcnow(),
+        ballots=_ballot_counts(vote)), status
+
+
+def _ballot_counts(vote: Vote) -> dict:
+    """Ballots by channel (not by choice: safe to show while tallies are hidden)."""
+    rows = db.session.execute(select(Ballot.channel).where(Ballot.vote_id == vote.id)).scalars().all()
+    return {channel: rows.count(channel) for channel in BALLOT_CHANNEL_LABELS if rows.count(channel)}
+
+
+@bp.get("/c/<community_code>/votes/<int:vote_id>")
+@role_required(*READ_ROLES)
+def show(community_code: str, vote_id: int):
+    community = _community(community_code)
+    return _show_page(community, _vote(community, vote_id))
+
+
+def _act(community_code: str, vote_id: int, roles, action, form=None):
+    """Load, authorize, check the form (CSRF), run ``action(vote, form)``, commit, back to the vote; a refusal shows
+    the message and changes nothing."""
+    community = _community(community_code, roles)
+    vote = _vote(community, vote_id)
+    form = form if form is not None else EmptyForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        if not form.errors:
+            flash(_("The form could not be sent; please open the page again and retry."), "error")
+        return _show_page(community, vote, 400)
+    try:
+        message = action(vote, form)
+    except VoteError as error:
+        _flash_refusal(error)
+        return _show_page(community, vote, 400)
+    db.session.commit()
+    flash(message, "success")
+    return _to_vote(vote)
+
+
+@bp.post("/c/<community_code>/votes/<int:vote_id>/open")
+@role_required(*MANAGE_ROLES)
+def open_view(community_code: str, vote_id: int):
+    def action(vote, form):
+        open_vote(current_user, vote)
+        return _("The vote is open.")
+    return _act(community_code, vote_id, MANAGE_ROLES, action)
+
+
+@bp.post("/c/<community_code>/votes/<int:vote_id>/close")
+@role_required(*MANAGE_ROLES)
+def close_view(community_code: str, vote_id: int):
+    def action(vote, form):
+        close_vote(current_user, vote)
+        return _("Voting is closed. The preliminary result is posted for objections until %(when)s.",
+                 when=format_datetime(vote.objection_until, "yyyy-MM-dd HH:mm"))
+    return _act(community_code, vote_id, MANAGE_ROLES, action)
+
+
+@bp.post("/c/<community_code>/votes/<int:vote_id>/cancel")
+@role_required(*MANAGE_ROLES)
+def cancel_view(community_code: str, vote_id: int):
+    def action(vote, form):
+        cancel(current_user, vote, form.reason.data)
+        return _("The vote is cancelled.")
+    return _act(community_code, vote_id, MANAGE_ROLES, action, CancelForm())
+
+
+@bp.post("/c/<community_code>/votes/<int:vote_id>/cosign")
+@role_required(*COSIGN_ROLES)
+def cosign_view(community_code: str, vote_id: int):
+    def action(vote, form):
+        cosign(current_user, vote)
+        return _("You co-signed the result.")
+    return _act(community_code, vote_id, COSIGN_ROLES, action)
+
+
+@bp.post("/c/<community_code>/votes/<int:vote_id>/finalise")
+@role_required(*MANAGE_ROLES)
+def finalise_view(community_code: str, vote_id: int):
+    def action(vote, form):
+        finalise(current_user, vote)
+        return _("The result is final.")
+    return _act(community_code, vote_id, MANAGE_ROLES, action)
+
+
+@bp.post("/c/<community_code>/votes/<int:vote_id>/objections/<int:objection_id>/answer")
+@role_required(*MANAGE_ROLES)
+def answer_view(community_code: str, vote_id: int, objection_id: int):
+    def action(vote, form):
+        objection = db.session.get(VoteObjection, objection_id)
+        if objection is None or objection.vote_id != vote.id:
+            abort(404)
+        answer_objection(current_user, objection, form.answer.data)
+        return _("Answer saved: it is shown with the objection.")
+    return _act(community_code, vote_id, MANAGE_ROLES, action, AnswerForm())
+
+
+# --- paper ballots --------------------------------------------------------------------------------------------------
+
+def _paper_page(community, vote, *, status=200, form=None, import_errors=(), import_form=None):
+    search = {key: request.args.get(key, "").strip() for key in ("building", "unit", "room")}
+    found = []
+    if any(search.values()):
+        in_scope = set(db.session.scalars(households_in_scope(vote).with_only_columns(Household.id)))
+        found = [household for household in find_households(current_user, community, **search)
+                 if household.id in in_scope]
+    ballots = {}
+    if found:
+        owners = {owner_of(household) for household in found}
+        ballots = {ballot.owner: ballot for ballot in db.session.scalars(
+            select(Ballot).where(Ballot.vote_id == vote.id, Ballot.owner.in_(owners)))}
+    counts = visible_tally(vote, current_user)
+    return render_template(
+        "votes/paper.html", community=community, vote=vote, search=search, found=found, ballots=ballots,
+        owner_of=owner_of, form=form or PaperBallotForm(formdata=None), import_form=import_form or ImportForm(),
+        import_errors=import_errors, labels=LABELS, matter_label=matter_label, counts=counts), status
+
+
+@bp.get("/c/<community_code>/votes/<int:vote_id>/paper")
+@role_required(*MANAGE_ROLES)
+def paper(community_code: str, vote_id: int):
+    community = _community(community_code, MANAGE_ROLES)
+    return _paper_page(community, _vote(community, vote_id))
+
+
+@bp.post("/c/<community_code>/votes/<int:vote_id>/paper")
+@role_required(*MANAGE_ROLES)
+def paper_ballot(community_code: str, vote_id: int):
+    community = _community(community_code, MANAGE_ROLES)
+    vote = _vote(community, vote_id)
+    form = PaperBallotForm()
+    if not form.validate_on_submit():
+        if not form.errors:
+            form.form_errors.append(_("The form could not be sent; please open the page again and retry."))
+        return _paper_page(community, vote, status=400, form=form)
+    household = db.session.get(Household, int(form.household.data)) if str(form.household.data).isdigit() else None
+    if household is None or household.community.id != community.id or not can_view_household(current_user,
+                                                                                           household):
+        abort(404)
+    try:
+        ballot = cast_ballot(vote, household, form.choice.data, "paper", actor=current_user)
+    except VoteError as error:
+        db.session.rollback()
+        _field_errors(form, error)
+        return _paper_page(community, vote, status=400, form=form)
+    db.session.commit()
+    flash(_("Paper ballot of %(address)s saved: %(choice)s.", address=household.address,
+            choice=CHOICE_LABELS[ballot.choice]) if ballot.version == 1 else
+          _("The ballot of %(address)s is changed to %(choice)s.", address=household.address,
+            choice=CHOICE_LABELS[ballot.choice]), "success")
+    return redirect(url_for(".paper", community_code=community.code, vote_id=vote.id))
+
+
+@bp.post("/c/<community_code>/votes/<int:vote_id>/import")
+@role_required(*MANAGE_ROLES)
+def import_view(community_code: str, vote_id: int):
+    community = _community(community_code, MANAGE_ROLES)
+    vote = _vote(community, vote_id)
+    form = ImportForm()
+    upload = form.file.data
+    if not form.validate_on_submit() or upload is None or not getattr(upload, "filename", ""):
+        return _paper_page(community, vote, status=400, import_form=form,
+                           import_errors=[_("Choose a file (.xlsx or .csv).")] if not form.errors else
+                           [message for errors in form.errors.values() for message in errors])
+    try:
+        table = read_roster_file(upload.stream, upload.filename)
+        counts = import_ballots(current_user, vote, table, filename=upload.filename)
+    except (RosterImportError, BallotImportError) as error:
+        db.session.rollback()
+        return _paper_page(community, vote, status=400, import_form=form, import_errors=error.errors)
+    db.session.commit()
+    flash(_("%(rows)d paper ballots imported: %(new)d new, %(changed)d changed.", **counts), "success")
+    return redirect(url_for(".paper", community_code=community.code, vote_id=vote.id))
+
+
+# --- printable ------------------------------------------------------------------------------------------------------
+
+@bp.get("/c/<community_code>/votes/<int:vote_id>/notice")
+@role_required(*READ_ROLES)
+def notice(community_code: str, vote_id: int):
+    community = _community(community_code)
+    vote = _vote(community, vote_id)
+    page_url = url_for(".resident_vote", community_code=community.code, vote_id=vote.id, _external=True)
+    counts = tally(vote)
+    return render_template(
+        "votes/notice.html", community=community, vote=vote, counts=counts, rule=_rule_words(vote),
+        labels=LABELS, matter_label=matter_label, page_url=page_url,
+        qr=qr_svg(page_url, label=_("QR code of the owners' vote page: %(title)s", title=vote.title)))
+
+
+@bp.get("/c/<community_code>/votes/<int:vote_id>/result")
+@role_required(*READ_ROLES)
+def result(community_code: str, vote_id: int):
+    community = _community(community_code)
+    vote = _vote(community, vote_id)
+    if not vote.closed:
+        abort(404)
+    counts = tally(vote)
+    return render_template("votes/result.html", community=community, vote=vote, counts=counts,
+                           thresholds=thresholds(vote, counts), rule=_rule_words(vote), labels=LABELS,
+                           matter_label=matter_label)
+
+
+# --- residents ------------------------------------------------------------------------------------------------------
+
+def _acting(community_code: str):
+    """(acting, None), or (None, a response): the start page when nobody entered, the notice when not accepted;
+    another community's pages are 404."""
+    acting = residents.acting()
+    if acting is None:
+        flash(_("Please open your household's page again: scan the QR code on your slip or type your household "
+                "code."), "warning")
+        return None, redirect(url_for("main.index"))
+    if acting.household.community.code != community_code:
+        abort(404)
+    if acting.household.notice_accepted_at is None:
+        return None, redirect(url_for("resident.notice"))
+    return acting, None
+
+
+def in_scope(vote: Vote, household: Household) -> bool:
+    return db.session.scalar(households_in_scope(vote).where(Household.id == household.id)
+                             .with_only_columns(Household.id)) is not None
+
+
+def votes_for(household: Household, statuses=("open", "preliminary", "final")) -> list[Vote]:
+    """The votes of the household's community whose scope holds it, newest first."""
+    candidates = db.session.scalars(
+        select(Vote).where(Vote.community_id == household.community.id, Vote.status.in_(statuses))
+        .order_by(Vote.created_at.desc(), Vote.id.desc())).all()
+    return [vote for vote in candidates if in_scope(vote, household)]
+
+
+@bp.app_context_processor
+def _resident_votes() -> dict:
+    """For the resident home: the open votes its household takes part in."""
+    return {"open_votes_for": lambda household: votes_for(household, ("open",))}
+
+
+def session_verification(household: Household) -> OwnerVerification | None:
+    """The owner verification this session made for ``household``, while it still names the roster's owner."""
+    data = session.get(OWNER_KEY)
+    if not isinstance(data, dict) or data.get("household_id") != household.id \
+            or not isinstance(data.get("verification_id"), int):
+        return None
+    verification = db.session.get(OwnerVerification, data["verification_id"])
+    if verification is None or verification.household_id != household.id \
+            or verification.owner != owner_of(household) or verification.vote_id is not None:
+        return None
+    return verification
+
+
+def _resident_vote(community_code: str, vote_id: int):
+    acting, away = _acting(community_code)
+    if away is not None:
+        return None, None, away
+    vote = db.session.get(Vote, vote_id)
+    if vote is None or vote.community_id != acting.household.community.id or vote.status == "draft" \
+            or not in_scope(vote, acting.household):
+        abort(404)
+    return acting, vote, None
+
+
+def _resident_page(acting, vote, *, status=200, verify_form=None, objection_form=None, ballot_form=None):
+    household = acting.household
+    counts = visible_tally(vote)
+    mine = db.session.scalar(select(Ballot).where(Ballot.vote_id == vote.id, Ballot.owner == owner_of(household)))
+    objections = [objection for objection in vote.objections
+                  if objection.household_id == household.id or objection.answer]
+    return _private(render_template(
+        "votes/resident.html", acting=acting, household=household, community=household.community, vote=vote,
+        counts=counts, thresholds=thresholds(vote, counts) if vote.closed else [], rule=_rule_words(vote),
+        labels=LABELS, matter_label=matter_label, verified=session_verification(household), mine=mine,
+        verify_form=verify_form or VerifyForm(formdata=None),
+        objection_form=objection_form or ObjectionForm(formdata=None),
+        ballot_form=ballot_form or BallotForm(formdata=None), objections=objections, now=utcnow(),
+        objections_open=vote.status == "preliminary" and vote.objection_until and utcnow() <= vote.objection_until),
+        status)
+
+
+@bp.get("/r/<community_code>/votes")
+def resident_votes(community_code: str):
+    acting, away = _acting(community_code)
+    if away is not None:
+        return away
+    votes = votes_for(acting.household)
+    return _private(render_template("votes/resident_index.html", acting=acting, household=acting.household,
+                                    community=acting.household.community, labels=LABELS, matter_label=matter_label,
+                                    rows=[(vote, visible_tally(vote)) for vote in votes]))
+
+
+@bp.get("/r/<community_code>/votes/<int:vote_id>")
+def resident_vote(community_code: str, vote_id: int):
+    acting, vote, away = _resident_vote(community_code, vote_id)
+    if away is not None:
+        return away
+    return _resident_page(acting, vote)
+
+
+@bp.post("/r/<community_code>/votes/<int:vote_id>/verify")
+def resident_verify(community_code: str, vote_id: int):
+    acting, vote, away = _resident_vote(community_code, vote_id)
+    if away is not None:
+        return away
+    form = VerifyForm()
+    if acting.assisted:
+        abort(400)   # staff vouch for the owner in person; they never type the owner's ID number
+    if not form.validate_on_submit():
+        if not form.errors:
+            form.form_errors.append(_("The form could not be sent; please open the page again and retry."))
+        return _resident_page(acting, vote, status=400, verify_form=form)
+    try:
+        verification = verify_owner(acting.household, form.tail.data.strip().upper())
+    except VoteError as error:
+        db.session.commit()   # the failed try counts towards the wait (throttle) and is audited
+        _field_errors(form, error)
+        return _resident_page(acting, vote, status=400, verify_form=form)
+    db.session.commit()
+    session[OWNER_KEY] = {"household_id": acting.household.id, "verification_id": verification.id}
+    flash(_("Thank you: you are confirmed as the owner. You can vote now."), "success")
+    return redirect(url_for(".resident_vote", community_code=community_code, vote_id=vote.id, _anchor="ballot"))
+
+
+@bp.post("/r/<community_code>/votes/<int:vote_id>/ballot")
+def resident_ballot(community_code: str, vote_id: int):
+    acting, vote, away = _resident_vote(community_code, vote_id)
+    if away is not None:
+        return away
+    form = BallotForm()
+    if not form.validate_on_submit():
+        form.form_errors.append(_("The form could not be sent; please open the page again and retry."))
+        return _resident_page(acting, vote, status=400, ballot_form=form)
+    try:
+        if acting.assisted:
+            if not form.checked.data:
+                raise VoteError(_("Confirm that you checked the owner in person."))
+            ballot = cast_ballot(vote, acting.household, form.choice.data, "assisted", actor=acting.staff)
+        else:
+            ballot = cast_ballot(vote, acting.household, form.choice.data, "web",
+                                 verified=session_verification(acting.household))
+    except VoteError as error:
+        db.session.rollback()
+        _field_errors(form, error)
+        return _resident_page(acting, vote, status=400, ballot_form=form)
+    db.session.commit()
+    flash(_("Your vote is saved: %(choice)s. You can change it until voting closes.",
+            choice=CHOICE_LABELS[ballot.choice]), "success")
+    return redirect(url_for(".resident_vote", community_code=community_code, vote_id=vote.id, _anchor="ballot"))
+
+
+@bp.post("/r/<community_code>/votes/<int:vote_id>/objection")
+def resident_objection(community_code: str, vote_id: int):
+    acting, vote, away = _resident_vote(community_code, vote_id)
+    if away is not None:
+        return away
+    form = ObjectionForm()
+    if not form.validate_on_submit():
+        if not form.errors:
+            form.form_errors.append(_("The form could not be sent; please open the page again and retry."))
+        return _resident_page(acting, vote, status=400, objection_form=form)
+    try:
+        record_objection(vote, form.text.data, household=acting.household, actor=acting.staff,
+                         channel="assisted" if acting.assisted else "web")
+    except VoteError as error:
+        db.session.rollback()
+        _field_errors(form, error)
+        return _resident_page(acting, vote, status=400, objection_form=form)
+    db.session.commit()
+    flash(_("Your objection is recorded. The organisers answer it before the result is final."), "success")
+    return redirect(url_for(".resident_vote", community_code=community_code, vote_id=vote.id,
+                            _anchor="objections"))
