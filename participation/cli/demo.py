@@ -18,7 +18,8 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     @click.option("--json", "as_json", is_flag=True,
                   help='Print {"users": [{"role", "username", "password"}], "households": [{"community", '
-                       '"building", "unit", "room", "code"}]} (codes as 9 plain characters, no dashes).')
+                       '"building", "unit", "room", "code", "owner_id_tail"}]} (codes as 9 plain characters, no '
+                       'dashes; the demo owner\'s fake ID tail for voting).')
     def seed_demo_command(as_json: bool) -> None:
         """Add the demo (长春市南关区, three communities, one login per role); running it again changes nothing.
 

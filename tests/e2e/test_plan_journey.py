@@ -1,5 +1,6 @@
 """An organiser on a phone opens the community dashboard (the charts draw), downloads the plan-inputs workbook,
-adopts the suggestions as a draft plan and edits it into a second version with a reason."""
+adopts the suggestions as a draft plan and edits it into a second version with a reason — for NG002, since the
+demo's NG001 already has its plan (under comment)."""
 import re
 
 from openpyxl import load_workbook
@@ -18,7 +19,7 @@ def test_dashboard_workbook_and_plan_versions(page, live_server, login, shot, tm
     assert page.locator(".js-plotly-plot").count() >= 4
     shot(page, "40-dashboard")
 
-    page.goto(f"{live_server}/c/NG001/plan")
+    page.goto(f"{live_server}/c/NG002/plan")
     with page.expect_download() as download:
         page.get_by_role("link", name="下载 Excel 表").click()
     path = tmp_path / "plan.xlsx"

@@ -267,3 +267,18 @@ def test_demo_leaves_alone_a_plan_staff_made_in_an_older_demo_database(runner):
     assert db.session.scalar(select(func.count(PlanCommentPeriod.id))) == 0
     assert db.session.scalar(select(func.count(AcceptanceRating.id))) == 0
     assert db.session.scalar(select(Vote.status)) == "final"
+
+
+def test_demo_owners_verify_with_the_printed_id_tail(runner):
+    """The JSON names each demo owner's fake ID tail; it verifies that owner (and a wrong one does not)."""
+    from participation.operations.roster_import import id_tail_matches
+    seeded = seed_json(runner)
+    first = seeded["households"][0]
+    household = db.session.scalar(
+        select(Household).join(Unit).join(Building).join(Community)
+        .where(Community.code == first["community"], Building.name == first["building"], Unit.name == first["unit"],
+               Household.room == first["room"]))
+    assert len(first["owner_id_tail"]) == 6 and first["owner_id_tail"].isdigit()
+    assert id_tail_matches(household, first["community"], first["owner_id_tail"])
+    wrong = f"{(int(first['owner_id_tail']) + 1) % 10 ** 6:06d}"
+    assert not id_tail_matches(household, first["community"], wrong)
