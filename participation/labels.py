@@ -99,3 +99,22 @@ def mask_phone(phone: str | None) -> str:
 RULE_KIND_LABELS["acceptance_pass"] = _l("Acceptance rating pass rule")
 ACCEPTANCE_RESULT_LABELS = {"passed": _l("Passed"), "failed": _l("Failed")}
 ALL_LABELS["acceptance_result"] = ACCEPTANCE_RESULT_LABELS
+
+# Elevator consent votes and after-care (长效管理): the locality's stricter elevator rule, the management modes.
+RULE_KIND_LABELS["elevator_consent"] = _l("Elevator consent vote rule")
+AFTERCARE_MODE_LABELS = {
+    "professional": _l("Professional property company (专业化物业服务)"),
+    "quasi": _l("Basic services by the community (准物业)"),
+    "self_managed": _l("Managed by the owners themselves (业主自治管理)"),
+    "trusteeship": _l("Entrusted management (托管)"),
+}
+ALL_LABELS["aftercare_mode"] = AFTERCARE_MODE_LABELS
+# The same words as the elevator and vote pages', for the plan page and the exports.
+ALL_LABELS["elevator_status"] = {
+    "started": _l("Started (一家牵头)"), "consultation": _l("Consultation (意愿征询)"), "vote": _l("Owners' vote"),
+    "approved": _l("Approved"), "rejected": _l("Not approved"), "withdrawn": _l("Withdrawn"),
+}
+ALL_LABELS["vote_status"] = {
+    "draft": _l("Draft"), "open": _l("Voting open"), "preliminary": _l("Preliminary result (objection period)"),
+    "final": _l("Final result"), "cancelled": _l("Cancelled"),
+}

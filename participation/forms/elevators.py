@@ -2,7 +2,7 @@
 """
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -38,3 +38,10 @@ class ConsentForm(FlaskForm):
                           choices=[SelectChoice(channel, CHANNEL_LABELS[channel]) for channel in CONSENT_CHANNELS],
                           validators=[InputRequired(message=_l("Choose how the owner gave the answer."))])
     note = StringField(_l("Note"), validators=[Optional(), NOTE])
+
+
+class ConsentVoteForm(FlaskForm):
+    """Open the owners' consent vote on a request; the time is Beijing time."""
+    closes_at = DateTimeLocalField(_l("Voting closes (Beijing time)"), format="%Y-%m-%dT%H:%M",
+                                   validators=[InputRequired(message=_l("Enter when voting closes."))])
+    hide_tallies = BooleanField(_l("Hide the counts until voting closes (participation only)"))

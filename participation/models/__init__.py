@@ -1,6 +1,7 @@
 """Every model, re-exported so Alembic's autogenerate and the rest of the code see one namespace."""
 from participation.models.access import CHANNELS, HouseholdActivity, HouseholdCode, Throttle
 from participation.models.accounts import ROLES, User, user_buildings, user_communities
+from participation.models.aftercare import AFTERCARE_MODES, AfterCareProposal  # noqa: F401
 from participation.models.audit import AuditEvent
 from participation.models.catalogue import CATEGORIES, QUANTITY_UNITS, CatalogueItem
 from participation.models.complaints import (OPEN_STATES, TICKET_STATES, ComplaintCategory, Holiday, Notification,
@@ -15,7 +16,8 @@ from participation.models.plans import (FUNDING_LINES, SUGGESTIONS, VERSION_STAT
 from participation.models.roster import (COMMUNITY_STATUSES, OCCUPANCIES, ORGANISATION_KINDS, Building, Community,
                                          District, Household, Organisation, Unit)
 from participation.models.votes import (BALLOT_CHANNELS, BALLOT_CHOICES, VOTE_STATUSES, Ballot,  # noqa: F401
-                                         BallotChange, OwnerVerification, Vote, VoteObjection, vote_buildings)
+                                         BallotChange, OwnerVerification, Vote, VoteObjection, vote_buildings,
+                                         vote_items)
 
 __all__ = [
     "AuditEvent", "Building", "CATEGORIES", "CHANNELS", "COMMUNITY_STATUSES", "CONDITIONS", "CatalogueItem",

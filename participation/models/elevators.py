@@ -42,11 +42,13 @@ class ElevatorRequest(db.Model):
     # The organiser's estimate for this 单元 (a quotation); None: the catalogue's reference cost.
     cost_estimate: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    # The owners' consent vote on this request, once one is created (to become a foreign key to the votes).
-    vote_id: Mapped[int | None] = mapped_column(nullable=True, index=True)
+    # The owners' consent vote on this request, once one is created.
+    vote_id: Mapped[int | None] = mapped_column(ForeignKey("votes.id", ondelete="SET NULL"), nullable=True,
+                                                index=True)
 
     unit = relationship("Unit")
     started_by = relationship("Household", foreign_keys=[started_by_household_id])
+    vote = relationship("Vote")
     shaft_owners: Mapped[list["ElevatorShaftOwner"]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="ElevatorShaftOwner.id")
 

@@ -16,6 +16,7 @@ RULE_KINDS = (
     "plan_threshold",       # key: threshold name; number: fraction 0..1
     "programme_target",     # key: communities / buildings / households / investment; the city's plan for the span
     "acceptance_pass",      # key: satisfied_share / participation_share; number: fraction 0..1 (联合验收满意度)
+    "elevator_consent",     # key: share_of_all / share_of_participating; number: fraction 0..1 (加装电梯表决)
 )
 RULE_UNITS = ("yuan", "coefficient", "hours", "calendar_days", "working_days", "fraction", "count")
 

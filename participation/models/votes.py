@@ -27,6 +27,14 @@ vote_buildings = Table(
     Column("vote_id", ForeignKey("votes.id", ondelete="CASCADE"), primary_key=True),
     Column("building_id", ForeignKey("buildings.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
+# The plan items (catalogue items) a vote decides, so the plan inputs can show the outcome next to each item that
+# needs an owner vote. A table rather than a column: one vote may decide several items (a package of 改建 works),
+# and an item may be voted on again after a failed vote (the latest final vote counts).
+vote_items = Table(
+    "vote_items", db.metadata,
+    Column("vote_id", ForeignKey("votes.id", ondelete="CASCADE"), primary_key=True),
+    Column("item_id", ForeignKey("catalogue_items.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
 
 
 class Vote(db.Model):
@@ -74,6 +82,7 @@ class Vote(db.Model):
     community = relationship("Community")
     unit = relationship("Unit")
     buildings = relationship("Building", secondary=vote_buildings, order_by="Building.sort_key")
+    items = relationship("CatalogueItem", secondary=vote_items, order_by="CatalogueItem.code")
     created_by = relationship("User", foreign_keys=[created_by_id])
     cosigned_by = relationship("User", foreign_keys=[cosigned_by_id])
     ballots: Mapped[list["Ballot"]] = relationship(back_populates="vote", cascade="all, delete-orphan",

@@ -17,6 +17,18 @@ The request (一家牵头: one household may start the 意愿征询, 吉林省 2
 rejected, or withdrawn; one active request per 单元. The organiser marks the households whose 专有部分 the shaft would
 occupy and records each owner's own consent. Every step is audited and the 单元's households hear of it through the
 outbox. Operations flush and never commit.
+
+The owners' consent vote (``open_consent_vote``): matter 7 of Art. 278 (改建, special class), scoped to the 单元, or the
+locality's stricter ``elevator_consent`` rule (shown with its source; Art. 278's quorum and special class still
+apply). ``settle_consent`` approves only when the final vote passed and every owner whose home the shaft would
+occupy consented on their own; otherwise it rejects, with the reasons in words.
+
+    open_consent_vote(actor, request, *, closes_at, opens_at=None, title=None, hide_tallies=False) -> Vote
+    settle_consent(actor, request) -> ElevatorRequest          # "approved" or "rejected"
+    consent_rule(community, year=None) -> art278.VoteRule | None   # None: Art. 278's special class
+    consent_reasons(request) -> list[str]                      # why it cannot be approved (empty: it can)
+    vote_summary(request) -> dict | None                       # the consent vote for pages and plan inputs
+    share_for_vote(vote, household) -> dict | None             # for templates/elevators/_my_share.html
 """
 import os
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -29,9 +41,10 @@ from sqlalchemy.exc import IntegrityError
 
 from participation.extensions import db
 from participation.models import (Building, CatalogueItem, Community, CommunityBudget, ElevatorRequest,
-                                  ElevatorShaftOwner, Household, Notification, Unit, User)
+                                  ElevatorShaftOwner, Household, Notification, Unit, User, Vote)
 from participation.models.elevators import ACTIVE_ELEVATOR_STATUSES
 from participation.models.types import utcnow
+from participation.operations import art278, votes
 from participation.operations.audit import record
 from participation.operations.locality import current_year, describe, rule_for, rules_for_year
 
@@ -345,7 +358,7 @@ def shaft_consent_summary(request: ElevatorRequest) -> dict:
 
 def elevator_overview(community: Community, year: int | None = None) -> list[dict]:
     """Per 单元 that can take an elevator, plain data for the plan inputs: the latest request's status (None: no
-    request), its vote, the cost, the subsidy (None: 未配置), the owners' part and the shaft owners' answers."""
+    request), its vote (``vote_summary``), the cost, the subsidy (None: 未配置), the owners' part and the shaft owners' answers."""
     year = year or plan_year(community)
     rows = []
     for unit in elevator_units(community):
@@ -354,9 +367,126 @@ def elevator_overview(community: Community, year: int | None = None) -> list[dic
         estimate = unit_estimate(unit, year, request=active)
         rows.append({
             "unit_id": unit.id, "unit": _unit_name(unit), "status": request.status if request else None,
-            "vote_id": request.vote_id if request else None, "year": year, "cost": estimate["cost"],
+            "vote_id": request.vote_id if request else None, "vote": vote_summary(request), "year": year,
+            "cost": estimate["cost"],
             "subsidy": estimate["subsidy"], "subsidy_configured": estimate["subsidy_configured"],
             "owners_part": estimate["owners_part"],
             "shaft": shaft_consent_summary(request) if request is not None else None,
         })
     return rows
+
+
+# --- the owners' consent vote ------------------------------------------------------------------------------------
+
+CONSENT_MATTER = 7   # 民法典第二百七十八条第一款第七项: 改建、重建建筑物及其附属设施 — special class (双四分之三)
+CONSENT_RULE_KIND = "elevator_consent"
+
+
+def consent_rule(community: Community, year: int | None = None):
+    """The rule an elevator consent vote is decided by in ``year`` (the plan year): the locality's
+    ``elevator_consent`` rule when it has one (key share_of_all or share_of_participating, a fraction; share_of_all
+    wins when both are in force), shown with its source; else None — Art. 278's special class. A locality's rule
+    applies on top of the Art. 278 quorum, and ``settle_consent`` also requires Art. 278's special class."""
+    locality = community.district.locality
+    if locality is None:
+        return None
+    rules = rules_for_year(locality, CONSENT_RULE_KIND, year or plan_year(community))
+    for key, base in (("share_of_all", "all"), ("share_of_participating", "participating")):
+        rule = rules.get(key)
+        if rule is not None and rule.number_value is not None:
+            share = Fraction(Decimal(rule.number_value).normalize())
+            return art278.VoteRule(share.numerator, share.denominator, base, strict=False,
+                                   source=f"{locality.name}: {rule.source}")
+    return None
+
+
+def open_consent_vote(actor: User, request: ElevatorRequest, *, closes_at, opens_at=None, title: str | None = None,
+                      hide_tallies: bool = False) -> Vote:
+    """Create and open the owners' consent vote on the request: matter 7 (改建, special class), scoped to the
+    request's 单元, decided by the locality's stricter rule when one is in force (with its source), else by Art.
+    278's special class; the request moves to "vote" and links it. VoteError / ElevatorRefused before any change."""
+    if not request.may_move_to("vote"):
+        raise ElevatorRefused(_("The consent vote can be opened only after the consultation (意愿征询) has started."))
+    unit = request.unit
+    community = unit.building.community
+    year = plan_year(community)
+    estimate = unit_estimate(unit, year, request=request)
+    rule = consent_rule(community, year)
+    name = _unit_name(unit)
+    lines = [_("Adding an elevator to %(unit)s (加装电梯).", unit=name)]
+    if estimate["cost"] is not None:
+        lines.append(_("Estimated cost: %(cost)s yuan.", cost=f"{estimate['cost']:,.2f}"))
+    lines.append(_("Subsidy for %(year)d: %(subsidy)s.", year=year, subsidy=estimate["subsidy_text"]))
+    if estimate["owners_part"] is not None:
+        lines.append(_("Owners' part: %(amount)s yuan, shared by floor; each household sees its estimated share "
+                       "on its elevator page.", amount=f"{estimate['owners_part']:,.2f}"))
+    if request.shaft_owners:
+        lines.append(_("The shaft would occupy part of %(count)d homes; their owners must also agree one by one.",
+                       count=len(request.shaft_owners)))
+    vote = votes.create_vote(actor, community, CONSENT_MATTER, title or _("Elevator for %(unit)s", unit=name),
+                             description=" ".join(lines), scope="unit", unit=unit, opens_at=opens_at,
+                             closes_at=closes_at, hide_tallies=hide_tallies, rule=rule, open_now=opens_at is None)
+    request.vote_id = vote.id
+    move_request(actor, request, "vote", vote_id=vote.id, rule=votes.rule_of(vote).text,
+                 rule_source=votes.rule_of(vote).source)
+    return vote
+
+
+def settle_consent(actor: User, request: ElevatorRequest) -> ElevatorRequest:
+    """After the consent vote is final: approved when the vote passed (and, under a locality's rule, Art. 278's
+    special class too) and every owner whose home the shaft occupies consented on their own; else rejected, with
+    the reasons in words (audited as ``reasons``; the 单元 is told)."""
+    vote = request.vote
+    if request.status != "vote" or vote is None:
+        raise ElevatorRefused(_("This request has no consent vote to settle."))
+    if vote.status != "final":
+        raise ElevatorRefused(_("The consent vote is not final yet."))
+    reasons = consent_reasons(request)
+    outcome = "rejected" if reasons else "approved"
+    move_request(actor, request, outcome, vote_id=vote.id, passed=vote.result_passed, reasons=reasons)
+    if reasons:
+        _tell(request.unit.households, "reasons", _("Why: %(reasons)s", reasons="; ".join(reasons)))
+    return request
+
+
+def consent_reasons(request: ElevatorRequest) -> list[str]:
+    """Why a settled consent vote cannot approve the elevator, in words; empty when it can."""
+    vote = request.vote
+    result = votes.tally(vote)
+    reasons = [] if vote.result_passed else [_("The owners' vote did not pass.")] + list(result["reasons"])
+    if vote.result_passed and vote.rule_text is not None:
+        special = art278.decide(vote.result_area_total, vote.result_area_participating, vote.result_area_yes,
+                                vote.result_headcount_total, vote.result_headcount_participating,
+                                vote.result_headcount_yes, art278.SPECIAL)
+        if not special.passed:
+            reasons += [_("The locality's rule was met, but not Art. 278's special class:")] + special.reasons
+    for owner in request.shaft_owners:
+        room = owner.household.address
+        if owner.consent is False:
+            reasons.append(_("The owner of %(home)s, whose home the shaft would occupy, did not agree.", home=room))
+        elif owner.consent is None:
+            reasons.append(_("The owner of %(home)s, whose home the shaft would occupy, has not given consent.",
+                             home=room))
+    return reasons
+
+
+def vote_summary(request: ElevatorRequest | None) -> dict | None:
+    """The consent vote of a request as plain data for pages and the plan inputs: id, status, passed (None until
+    voting is over), the rule in words and its source; None without a vote."""
+    if request is None or request.vote is None:
+        return None
+    vote = request.vote
+    rule = votes.rule_of(vote)
+    return {"id": vote.id, "status": vote.status, "passed": vote.result_passed if vote.closed else None,
+            "rule": rule.text, "rule_source": rule.source, "locality_rule": vote.rule_text is not None,
+            "closes_at": vote.closes_at}
+
+
+def share_for_vote(vote: Vote, household: Household) -> dict | None:
+    """For the vote page (templates/elevators/_my_share.html): when ``vote`` is a 单元's elevator consent vote,
+    {"estimate", "my_share", "household"} — the household's estimated share shown before it votes; else None."""
+    request = db.session.scalar(select(ElevatorRequest).where(ElevatorRequest.vote_id == vote.id))
+    if request is None or household is None or household.unit_id != request.unit_id:
+        return None
+    estimate = unit_estimate(request.unit, plan_year(request.unit.building.community), request=request)
+    return {"estimate": estimate, "my_share": share_of(estimate, household), "household": household}

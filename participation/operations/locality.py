@@ -29,8 +29,9 @@ UNITS_BY_KIND = {
     "category_slogan": (), "extra_category": (), "elevator_subsidy": ("yuan",),
     "elevator_cost_share": ("coefficient",), "complaint_limit": ("hours", "calendar_days", "working_days"),
     "plan_threshold": ("fraction", "yuan"),
-    "programme_target": ("count", "yuan"), "acceptance_pass": ("fraction",),
+    "programme_target": ("count", "yuan"), "acceptance_pass": ("fraction",), "elevator_consent": ("fraction",),
 }
+ELEVATOR_CONSENT_KEYS = ("share_of_all", "share_of_participating")   # yes ≥ share of all / participating owners
 PROGRAMME_TARGETS = ("communities", "buildings", "households", "investment")
 TEXT_KINDS = ("category_slogan", "extra_category")
 ASCII_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -226,6 +227,8 @@ def _check_value(kind: str, clean: dict, raw: dict, errors: dict) -> None:
         if key not in PROGRAMME_TARGETS:
             errors["key"] = _("The key is one of: %(keys)s.", keys=", ".join(PROGRAMME_TARGETS))
         allowed = ("yuan",) if key == "investment" else ("count",)
+    elif kind == "elevator_consent" and key not in ELEVATOR_CONSENT_KEYS:
+        errors["key"] = _("The key is one of: %(keys)s.", keys=", ".join(ELEVATOR_CONSENT_KEYS))
     if not unit and len(allowed) == 1:
         unit = allowed[0]
     if unit not in allowed:
@@ -239,6 +242,8 @@ def _check_value(kind: str, clean: dict, raw: dict, errors: dict) -> None:
             errors["number_value"] = _("A share is a fraction from 0 to 1, such as 0.5 for half.")
         elif kind == "plan_threshold" and unit == "yuan" and number < 0:
             errors["number_value"] = _("An amount cannot be negative.")
+        elif kind == "elevator_consent" and not 0 < number <= 1:
+            errors["number_value"] = _("A share is a fraction from 0 to 1, such as 0.5 for half.")
         elif kind == "programme_target" and number <= 0:
             errors["number_value"] = _("The number must be greater than 0.")
     clean.update(text_value=None, number_value=number, unit=unit or None)

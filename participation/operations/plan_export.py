@@ -18,7 +18,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from participation.labels import FUNDING_LABELS, NOT_CONFIGURED, QUANTITY_SOURCE_LABELS, SUGGESTION_LABELS, label
+from participation.labels import (AFTERCARE_MODE_LABELS, FUNDING_LABELS, NOT_CONFIGURED, QUANTITY_SOURCE_LABELS,
+                                  SUGGESTION_LABELS, label)
 from participation.models import FUNDING_LINES, Community, User
 from participation.operations.audit import record
 from participation.operations.plan_inputs import CENT, plan_inputs
@@ -146,6 +147,7 @@ def _overview(sheet, result: dict) -> None:
         (_("Budget envelope (yuan)"), budget["envelope"], YUAN),
         (_("Funding known (yuan)"), budget["funding_total"], YUAN), (_("Gap (yuan)"), budget["gap"], YUAN),
         (_("Cost per household (yuan)"), budget["cost_per_household"], YUAN),
+        *_aftercare_rows(result.get("aftercare") or {}),
     ]
     for name, value, number_format in rows:
         _row(sheet, [name, value], (None, number_format))
@@ -156,8 +158,28 @@ def _overview(sheet, result: dict) -> None:
     _row(sheet, [_("Exported at"), datetime.now(timezone.utc).replace(microsecond=0)])
 
 
+def _aftercare_rows(aftercare: dict) -> list[tuple]:
+    """长效管理 in the overview: the mode and fee the owners decided, or "not decided yet"."""
+    if not aftercare.get("decided"):
+        latest = aftercare.get("vote")
+        why = _("Not decided yet") if latest is None else _("Not decided yet: the latest vote did not pass")
+        return [(_("Property management after the works (长效管理)"), why, None)]
+    return [(_("Property management after the works (长效管理)"),
+             str(AFTERCARE_MODE_LABELS.get(aftercare["property_mode"], aftercare["property_mode"])), None),
+            (_("Property fee standard (yuan per m² per month)"), aftercare["property_fee"], YUAN)]
+
+
+def vote_words(vote: dict | None) -> str | None:
+    """An item's final owner vote in words for the workbook; None when it has none."""
+    if vote is None:
+        return None
+    if vote["passed"]:
+        return _("Passed: %(title)s", title=vote["title"])
+    return _("Did not pass: %(title)s (%(why)s)", title=vote["title"], why="; ".join(vote["reasons"]))
+
+
 ITEM_FORMATS = (None, None, None, None, None, None, AREA, None, None, YUAN, YUAN, COUNT, COUNT, COUNT, COUNT,
-                SHARE, SHARE, COUNT, COUNT, COUNT, SHARE, None, None, None)
+                SHARE, SHARE, COUNT, COUNT, COUNT, SHARE, None, None, None, None)
 
 
 def item_headers() -> list[str]:
@@ -166,7 +188,7 @@ def item_headers() -> list[str]:
             _("Households that answered"), _("Need it"), _("Indifferent"), _("Do not need it"),
             _("Need share by households"), _("Need share by area"), _("Priority points (Borda)"),
             _("First choice"), _("Willing to share the cost"), _("Share of supporters willing"),
-            _("Owner vote (民法典 Art. 278 item)"), _("Suggestion"), _("Reason")]
+            _("Owner vote (民法典 Art. 278 item)"), _("Suggestion"), _("Reason"), _("Owner vote result")]
 
 
 def _items(sheet, result: dict) -> None:
@@ -181,7 +203,8 @@ def _items(sheet, result: dict) -> None:
             item["estimated_cost"], item["respondents"], item["need_count"], item["neutral_count"], item["no_count"],
             item["need_share"], item["need_share_area"], item["priority_points"], item["first_choice"],
             item["share_willing"], item["share_rate"], item["owner_matter"],
-            str(SUGGESTION_LABELS.get(item["suggestion"], item["suggestion"])), item["reason"]], ITEM_FORMATS)
+            str(SUGGESTION_LABELS.get(item["suggestion"], item["suggestion"])), item["reason"],
+            vote_words(item.get("vote"))], ITEM_FORMATS)
 
 
 BUILDING_FORMATS = (None, None, COUNT, COUNT, COUNT, COUNT, COUNT, COUNT, SHARE, SHARE, AREA, AREA, AREA, SHARE)
@@ -237,6 +260,36 @@ def _funding(sheet, result: dict) -> None:
     _row(sheet, [_("Gap (cost minus funding)"), budget["gap"]], formats, bold=True)
     _row(sheet, [_("Households"), households], (None, COUNT))
     _row(sheet, [_("Cost per household"), budget["cost_per_household"]], formats, bold=True)
+    _elevators(sheet, result.get("elevators") or [], formats)
+
+
+def elevator_words(row: dict) -> str:
+    """One 单元's elevator in words: request, consent vote, shaft owners, cost and subsidy (未配置 when none)."""
+    words = [label("elevator_status", row["status"]) if row["status"] else _("No request yet")]
+    vote = row.get("vote")
+    if vote is not None:
+        outcome = _("under way") if vote["passed"] is None else (_("passed") if vote["passed"] else _("did not pass"))
+        words.append(_("consent vote %(outcome)s (rule %(rule)s, %(source)s)", outcome=outcome, rule=vote["rule"],
+                       source=vote["rule_source"]))
+    shaft = row.get("shaft")
+    if shaft and shaft["marked"]:
+        words.append(_("shaft owners: %(yes)d of %(marked)d agreed", yes=shaft["yes"], marked=shaft["marked"]))
+    if row["cost"] is not None:
+        words.append(_("cost %(cost)s yuan", cost=f"{row['cost']:,.2f}"))
+    words.append(_("subsidy %(subsidy)s", subsidy=f"{row['subsidy']:,.2f}" if row["subsidy"] is not None
+                   else str(NOT_CONFIGURED)))
+    return "; ".join(words)
+
+
+def _elevators(sheet, rows: list[dict], formats) -> None:
+    """Per 单元: the owners' part in the amount column (empty while the subsidy is 未配置), the rest in words."""
+    if not rows:
+        return
+    _row(sheet, [])
+    _row(sheet, [_("Elevators per 单元 (owners' part)"), None, _("Status, consent vote, shaft owners, cost, subsidy")],
+         bold=True)
+    for row in rows:
+        _row(sheet, [_("Elevator, %(unit)s", unit=row["unit"]), row["owners_part"], elevator_words(row)], formats)
 
 
 def _comments(sheet, result: dict) -> None:

@@ -22,8 +22,11 @@ from participation.extensions import db
 from participation.labels import label
 from participation.models import (CATEGORIES, FUNDING_LINES, Building, CatalogueItem, Community, CommunityBudget,
                                   District, FieldFinding, Household, Locality, Unit)
+from participation.operations.aftercare import aftercare_outcome
+from participation.operations.elevators import elevator_overview
 from participation.operations.locality import current_year, describe, rule_for, rules_for_year
 from participation.operations.plan_comments import objections_by_item
+from participation.operations.vote_items import item_outcomes
 
 CENT = Decimal("0.01")
 NEEDS_WORK = ("needs_repair", "missing")
@@ -85,6 +88,7 @@ def plan_inputs(community: Community, *, year: int | None = None) -> dict:
                        (needs or {}).get("elevator_item"))
     items = _items(context)
     _apply_budget(items, budget)
+    _vote_outcomes(community, items)
     funding = _funding(context, items, budget, locality)
     participation = _participation(context)
     return {
@@ -95,7 +99,8 @@ def plan_inputs(community: Community, *, year: int | None = None) -> dict:
         "participation": participation,
         "items": items,
         "budget": funding,
-        "aftercare": {"property_mode": None, "property_fee": None},
+        "elevators": elevator_overview(community, year),
+        "aftercare": _aftercare(community),
         "flags": _flags(context, participation, items, funding),
         "comments": needs["comments"] if needs else [],
         "thresholds": {key: float(value) for key, value in thresholds.items()},
@@ -234,6 +239,35 @@ def _apply_budget(items: list[dict], budget: CommunityBudget | None) -> None:
             row["reason"] = _then(row["reason"], _("It changes the owners' shared parts (民法典 Art. 278, item "
                                                    "%(matter)s): an owner vote must pass first.",
                                                    matter=row["owner_matter"]))
+
+
+def _vote_outcomes(community: Community, items: list[dict]) -> None:
+    """Items with an owner matter carry their latest final owner vote (``vote``, None before one is final; see
+    operations/vote_items.py) and the reason says what it decided."""
+    outcomes = item_outcomes(community)
+    for row in items:
+        found = outcomes.get(row["code"]) if row["owner_matter"] else None
+        row["vote"] = found
+        if found is None or row["suggestion"] != "needs_vote":
+            continue
+        if found["passed"]:
+            row["reason"] = _then(row["reason"], _("The owners' vote “%(title)s” passed.", title=found["title"]))
+        else:
+            row["reason"] = _then(row["reason"], _("The owners' vote “%(title)s” did not pass: %(why)s",
+                                                   title=found["title"], why="; ".join(found["reasons"])))
+
+
+def _aftercare(community: Community) -> dict:
+    """The property-management mode and fee the owners decided (the latest final after-care vote, when it
+    passed); both None — "not decided yet" — otherwise. ``vote`` names that latest final vote either way."""
+    found = aftercare_outcome(community)
+    decided = found is not None and found["passed"]
+    return {"property_mode": found["mode"] if decided else None, "property_fee": found["fee"] if decided else None,
+            "decided": decided, "mode_label": found["mode_label"] if decided else None,
+            "vote": None if found is None else {"vote_id": found["vote_id"], "mode": found["mode"],
+                                                "fee": found["fee"], "passed": found["passed"],
+                                                "finalised_at": found["finalised_at"],
+                                                "reasons": found["figures"]["reasons"]}}
 
 
 def _funding(context: _Context, items: list[dict], budget: CommunityBudget | None, locality) -> dict:

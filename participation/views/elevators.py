@@ -9,6 +9,9 @@ organisers, owner representatives and grid workers in scope (grid workers see th
 are for those who run the community. A role that may never use the page gets 403; a community outside the scope
 or a 单元 of another community answers 404.
 """
+from datetime import timezone
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,13 +21,15 @@ from wtforms.fields.choices import SelectChoice
 from participation import residents
 from participation.extensions import db
 from participation.forms import EmptyForm
-from participation.forms.elevators import ConsentForm, EstimateForm, ShaftForm, StartForm
+from participation.forms.elevators import ConsentForm, ConsentVoteForm, EstimateForm, ShaftForm, StartForm
 from participation.models import Household, Unit
-from participation.operations.elevators import (CONSENT_CHANNELS, ElevatorRefused, active_request, elevator_units,
-                                                latest_request, mark_shaft_households, open_consultation, plan_year,
-                                                record_shaft_consent, set_estimate, shaft_consent_summary, share_of,
-                                                start_request, unit_estimate, withdraw)
+from participation.operations.elevators import (CONSENT_CHANNELS, ElevatorRefused, active_request, consent_reasons,
+                                                consent_rule, elevator_units, latest_request, mark_shaft_households,
+                                                open_consent_vote, open_consultation, plan_year, record_shaft_consent,
+                                                set_estimate, settle_consent, shaft_consent_summary, share_of,
+                                                start_request, unit_estimate, vote_summary, withdraw)
 from participation.operations.entry import community_by_code
+from participation.operations.votes import VoteError
 from participation.permissions import can_manage_community, can_view_community, role_required, visible_buildings
 
 bp = Blueprint("elevators", __name__)
@@ -35,6 +40,12 @@ STATUS_LABELS = {
     "started": _l("Started (一家牵头)"), "consultation": _l("Consultation (意愿征询)"), "vote": _l("Owners' vote"),
     "approved": _l("Approved"), "rejected": _l("Not approved"), "withdrawn": _l("Withdrawn"),
 }
+# The consent vote's status, in the vote pages' words.
+VOTE_STATUS_LABELS = {
+    "draft": _l("Draft"), "open": _l("Voting open"), "preliminary": _l("Preliminary result (objection period)"),
+    "final": _l("Final result"), "cancelled": _l("Cancelled"),
+}
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _private(html: str, status: int = 200):
@@ -69,7 +80,8 @@ def _resident_page(acting, form, status=200):
     return _private(render_template(
         "elevators/resident.html", acting=acting, household=household, community=community, unit=unit,
         estimate=estimate, my_share=share_of(estimate, household), elevator_request=request, shaft_mine=mine,
-        status_labels=STATUS_LABELS, form=form, withdraw_form=EmptyForm()), status)
+        status_labels=STATUS_LABELS, form=form, withdraw_form=EmptyForm(), consent_vote=vote_summary(request),
+        vote_status_labels=VOTE_STATUS_LABELS), status)
 
 
 @bp.get("/r/<community_code>/elevator")
@@ -150,14 +162,17 @@ def _staff_page(community, status: int = 200):
     for unit in elevator_units(community, building_ids):
         request = latest_request(unit)
         active = request if request is not None and request.active else None
+        vote = vote_summary(request)
         rows.append({"unit": unit, "request": request, "active": active,
                      "estimate": unit_estimate(unit, year, request=active),
                      "shaft": {owner.household_id: owner for owner in active.shaft_owners} if active else {},
-                     "summary": shaft_consent_summary(active) if active else None})
+                     "summary": shaft_consent_summary(active) if active else None, "vote": vote,
+                     "reasons": consent_reasons(request) if vote and vote["status"] == "final" else []})
+    rule = consent_rule(community, year)
     return render_template(
         "elevators/staff.html", community=community, year=year, rows=rows, status_labels=STATUS_LABELS,
         may_manage=can_manage_community(current_user, community), consent_channels=CONSENT_CHANNELS,
-        form=EmptyForm()), status
+        form=EmptyForm(), vote_status_labels=VOTE_STATUS_LABELS, consent_rule=rule), status
 
 
 @bp.get("/c/<community_code>/elevators")
@@ -243,3 +258,26 @@ def consent(community_code: str, unit_id: int):
                              form.note.data)
         return _("The owner's answer is recorded.")
     return _act(community_code, unit_id, ConsentForm(), action)
+
+
+@bp.post("/c/<community_code>/elevators/<int:unit_id>/vote")
+@role_required(*MANAGE_ROLES)
+def consent_vote(community_code: str, unit_id: int):
+    def action(request, form):
+        closes_at = form.closes_at.data.replace(tzinfo=BEIJING).astimezone(timezone.utc)
+        try:
+            open_consent_vote(current_user, request, closes_at=closes_at, hide_tallies=form.hide_tallies.data)
+        except VoteError as refused:
+            raise ElevatorRefused(str(refused)) from None
+        return _("The consent vote is open; the 单元's households are told.")
+    return _act(community_code, unit_id, ConsentVoteForm(), action)
+
+
+@bp.post("/c/<community_code>/elevators/<int:unit_id>/settle")
+@role_required(*MANAGE_ROLES)
+def settle(community_code: str, unit_id: int):
+    def action(request, form):
+        settle_consent(current_user, request)
+        return _("The elevator was approved.") if request.status == "approved" else \
+            _("The elevator was not approved; the reasons are shown and the 单元's households are told.")
+    return _act(community_code, unit_id, EmptyForm(), action)

@@ -1,0 +1,77 @@
+"""After-care (长效管理): /c/<community_code>/aftercare lists the property-management proposals put to the owners
+(mode, fee, the vote's status with a link to the vote page) and the decided outcome; organisers and admins who run
+the community propose a new one, which opens an ordinary Art. 278 vote (item 4) of the whole community.
+
+Read by admins, organisers, owner representatives and grid workers in scope; other roles 403; a community outside
+the scope 404.
+"""
+from datetime import timezone
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from participation.extensions import db
+from participation.forms.aftercare import ProposalForm
+from participation.models import Community
+from participation.operations.aftercare import AfterCareRefused, aftercare_outcome, proposals, propose_aftercare
+from participation.operations.entry import community_by_code
+from participation.operations.votes import VoteError
+from participation.permissions import can_manage_community, can_view_community, role_required
+
+bp = Blueprint("aftercare", __name__)
+
+READ_ROLES = ("admin", "organiser", "owner_rep", "grid")
+MANAGE_ROLES = ("admin", "organiser")
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def _community(community_code: str, *, manage: bool = False) -> Community:
+    community = community_by_code(community_code)
+    if community is None:
+        abort(404)
+    if current_user.role not in (MANAGE_ROLES if manage else READ_ROLES):
+        abort(403)
+    if not can_view_community(current_user, community):
+        abort(404)
+    if manage and not can_manage_community(current_user, community):
+        abort(403)
+    return community
+
+
+def _page(community: Community, form: ProposalForm, status: int = 200):
+    return render_template("aftercare/index.html", community=community, form=form, proposals=proposals(community),
+                           outcome=aftercare_outcome(community),
+                           may_manage=can_manage_community(current_user, community)), status
+
+
+@bp.get("/c/<community_code>/aftercare")
+@role_required(*READ_ROLES)
+def index(community_code: str):
+    return _page(_community(community_code), ProposalForm())
+
+
+@bp.post("/c/<community_code>/aftercare")
+@role_required(*MANAGE_ROLES)
+def propose(community_code: str):
+    community = _community(community_code, manage=True)
+    form = ProposalForm()
+    if not form.validate_on_submit():
+        return _page(community, form, 400)
+    closes_at = form.closes_at.data.replace(tzinfo=BEIJING).astimezone(timezone.utc)
+    try:
+        proposal = propose_aftercare(current_user, community, form.mode.data, form.fee.data, closes_at,
+                                     note=form.note.data, hide_tallies=form.hide_tallies.data)
+    except (AfterCareRefused, VoteError) as refused:
+        db.session.rollback()
+        for name, message in refused.errors.items():
+            target = getattr(form, name, None) if name else None
+            if target is not None and hasattr(target, "errors"):
+                target.errors = list(target.errors) + [message]
+            else:
+                form.form_errors.append(message)
+        return _page(community, form, 400)
+    db.session.commit()
+    flash(_("The proposal is put to the owners: the vote is open."), "success")
+    return redirect(url_for(".index", community_code=community.code) + f"#proposal-{proposal.id}")
