@@ -35,7 +35,8 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class VoteForm(FlaskForm):
-    """A new vote; ``matter``'s, ``buildings``' and ``unit``'s choices are set by the view."""
+    """A new vote; ``matter``'s, ``buildings``', ``unit``'s and ``plan_items``' choices are set by the view
+    (``plan_items``: catalogue item ids of the newest plan version's items that need an owner vote)."""
     matter = SelectField(_l("Matter (民法典第二百七十八条)"), coerce=int,
                          validators=[InputRequired(message=_l("Choose one of the nine matters of Art. 278 (1 to 9)."))])
     title = StringField(_l("Title"), validators=[DataRequired(message=_l("Enter a title.")), _too_long(200)])
@@ -50,6 +51,7 @@ class VoteForm(FlaskForm):
                        validate_choice=False)
     opens_at = DateTimeLocalField(_l("Voting opens (optional)"), format=DATETIME_FORMAT, validators=[Optional()])
     closes_at = DateTimeLocalField(_l("Voting closes (optional)"), format=DATETIME_FORMAT, validators=[Optional()])
+    plan_items = MultiCheckboxField(_l("Plan items this vote decides"), coerce=int, validate_choice=False)
     hide_tallies = BooleanField(_l("Hide the yes and no counts until voting closes (participation stays visible)"))
     save_draft = SubmitField(_l("Save as draft"))
     open_now = SubmitField(_l("Save and open voting now"))

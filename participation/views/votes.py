@@ -32,13 +32,17 @@ from participation.forms import EmptyForm
 from participation.forms.votes import (BALLOT_CHANNEL_LABELS, CHOICE_LABELS, MATTER_CLASS_LABELS, VOTE_SCOPE_LABELS,
                                        VOTE_STATUS_LABELS, AnswerForm, BallotForm, CancelForm, ImportForm,
                                        ObjectionForm, PaperBallotForm, VerifyForm, VoteForm)
-from participation.models import Ballot, Household, OwnerVerification, Unit, Vote, VoteObjection
+from participation.models import (Ballot, ElevatorRequest, ElevatorShaftOwner, Household, OwnerVerification, PlanItem,
+                                  Unit, Vote, VoteObjection)
 from participation.models.types import utcnow
 from participation.operations import art278
 from participation.operations.assisted import find_households
+from participation.operations.elevators import share_for_vote
 from participation.operations.entry import community_by_code
+from participation.operations.plans import latest_version, plan_for
 from participation.operations.roster_files import RosterImportError, read_roster_file
 from participation.operations.vote_import import BallotImportError, import_ballots
+from participation.operations.vote_items import link_items
 from participation.operations.votes import (VoteError, answer_objection, cancel, cast_ballot, close_vote, cosign,
                                             create_vote, finalise, households_in_scope, open_vote, owner_of,
                                             record_objection, rule_of, tally, verify_owner, visible_tally)
@@ -177,7 +181,43 @@ def index(community_code: str):
                            matter_label=matter_label, may_manage=can_manage_community(current_user, community))
 
 
+def plan_vote_items(community) -> list[PlanItem]:
+    """The items of the community's newest plan version whose suggestion is an owner vote ("needs_vote"), in the
+    plan's order; none without a plan."""
+    version = latest_version(plan_for(community))
+    if version is None:
+        return []
+    return [plan_item for plan_item in version.items if plan_item.suggestion == "needs_vote"]
+
+
+def _plan_item_label(plan_item: PlanItem) -> str:
+    item = plan_item.item
+    label = f"{item.code} {item.name}"
+    return f"{label} — {matter_label(item.owner_matter)}" if item.owner_matter in art278.MATTERS else label
+
+
+def _create(form: VoteForm, community, items) -> Vote | None:
+    """The vote, with the plan items it decides linked in the same transaction; None (rolled back, the refusal on
+    the form) when the rules refuse it."""
+    buildings = [building for building in community.buildings if building.id in (form.buildings.data or [])]
+    unit = db.session.get(Unit, form.unit.data) if form.unit.data else None
+    try:
+        vote = create_vote(current_user, community, form.matter.data, form.title.data,
+                           description=form.description.data, scope=form.scope.data, buildings=buildings, unit=unit,
+                           opens_at=_local(form.opens_at.data), closes_at=_local(form.closes_at.data),
+                           hide_tallies=form.hide_tallies.data, open_now=bool(form.open_now.data))
+        if items:
+            link_items(current_user, vote, items)
+    except VoteError as error:
+        db.session.rollback()
+        _field_errors(form, error)
+        return None
+    return vote
+
+
 def _vote_form_choices(form: VoteForm, community) -> None:
+    form.plan_items.choices = [SelectChoice(plan_item.item_id, _plan_item_label(plan_item))
+                               for plan_item in plan_vote_items(community)]
     form.matter.choices = matter_choices()
     form.buildings.choices = [SelectChoice(building.id, building.label) for building in community.buildings]
     form.unit.choices = [SelectChoice("", _("Choose the 单元"))] + [
@@ -194,24 +234,19 @@ def new(community_code: str):
     status = 200
     if request.method == "POST":
         status = 400
-        if form.validate_on_submit():
-            buildings = [building for building in community.buildings if building.id in (form.buildings.data or [])]
-            unit = db.session.get(Unit, form.unit.data) if form.unit.data else None
-            try:
-                vote = create_vote(current_user, community, form.matter.data, form.title.data,
-                                   description=form.description.data, scope=form.scope.data, buildings=buildings,
-                                   unit=unit, opens_at=_local(form.opens_at.data),
-                                   closes_at=_local(form.closes_at.data),
-                                   hide_tallies=form.hide_tallies.data, open_now=bool(form.open_now.data))
-            except VoteError as error:
-                db.session.rollback()
-                _vote_form_choices(form, community)
-                _field_errors(form, error)
-            else:
+        offered = {plan_item.item_id: plan_item.item for plan_item in plan_vote_items(community)}
+        chosen = set(form.plan_items.data or [])
+        valid = form.validate_on_submit()
+        if valid and not chosen <= set(offered):
+            form.plan_items.errors = [_("Choose the plan items from the list.")]
+        elif valid:
+            vote = _create(form, community, [item for item_id, item in offered.items() if item_id in chosen])
+            if vote is not None:
                 db.session.commit()
                 flash(_("The vote is open.") if vote.status == "open" else _("The vote is saved as a draft."),
                       "success")
                 return _to_vote(vote)
+            _vote_form_choices(form, community)
     return render_template("votes/new.html", community=community, form=form), status
 
 
@@ -239,7 +274,21 @@ def _show_page(community, vote, status=200, *, cancel_form=None):
         labels=LABELS, matter_label=matter_label, may_manage=can_manage_community(current_user, community),
         may_cosign=current_user.role in COSIGN_ROLES, cancel_form=cancel_form or CancelForm(formdata=None),
         answer_form=AnswerForm(formdata=None), form=EmptyForm(), now=utcnow(),
-        ballots=_ballot_counts(vote)), status
+        ballots=_ballot_counts(vote), elevator_request=elevator_request_of(vote)), status
+
+
+def elevator_request_of(vote: Vote) -> ElevatorRequest | None:
+    """The elevator request whose owners' consent vote ``vote`` is (participation.operations.elevators), if any."""
+    return db.session.scalar(select(ElevatorRequest).where(ElevatorRequest.vote_id == vote.id))
+
+
+def shaft_owner_of(vote: Vote, household: Household) -> ElevatorShaftOwner | None:
+    """When ``vote`` is an elevator consent vote and the shaft would occupy part of ``household``'s home: its mark,
+    with the owner's own consent (None until given) — needed besides the vote."""
+    elevator_request = elevator_request_of(vote)
+    if elevator_request is None:
+        return None
+    return next((owner for owner in elevator_request.shaft_owners if owner.household_id == household.id), None)
 
 
 def _ballot_counts(vote: Vote) -> dict:
@@ -515,6 +564,7 @@ def _resident_page(acting, vote, *, status=200, verify_form=None, objection_form
         verify_form=verify_form or VerifyForm(formdata=None),
         objection_form=objection_form or ObjectionForm(formdata=None),
         ballot_form=ballot_form or BallotForm(formdata=None), objections=objections, now=utcnow(),
+        elevator_share=share_for_vote(vote, household), shaft_mine=shaft_owner_of(vote, household),
         objections_open=vote.status == "preliminary" and vote.objection_until and utcnow() <= vote.objection_until),
         status)
 
