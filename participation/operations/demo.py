@@ -21,6 +21,7 @@ from participation.operations.accounts import create_user
 from participation.operations.deadlines import seed_holidays
 from participation.operations.demo_complaints import seed_demo_complaints
 from participation.operations.demo_participation import seed_demo_participation
+from participation.operations.demo_votes import seed_demo_votes
 from participation.operations.fieldsurvey import record_finding, roster_quantity, roster_totals
 from participation.operations.reference import default_locality, seed_catalogue, seed_localities
 from participation.operations.roster_import import id_tail_hash
@@ -152,6 +153,7 @@ def seed_demo() -> DemoResult:
     _codes(communities, counter, result)
     counter.added.update(seed_demo_complaints(communities, users, result))   # tickets and patrol findings
     counter.added.update(seed_demo_participation(communities, users))   # plan comments, acceptance, owner vote
+    counter.added.update(seed_demo_votes(communities, users))   # open votes: an elevator, property management
     result.added = counter.added
     for community in communities:
         totals = roster_totals(community)

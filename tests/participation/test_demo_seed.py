@@ -227,7 +227,7 @@ def test_demo_participation_comment_period_acceptance_and_a_final_vote(runner):
                                                                                       "agency")
     assert record.supervisor.organisation_id == record.community.supervisor_id
 
-    vote = db.session.scalar(select(Vote))
+    vote = db.session.scalar(select(Vote).where(Vote.matter == 5))     # the demo's other votes are still open
     assert (vote.matter, vote.matter_class, vote.status, vote.scope) == (5, "ordinary", "final", "buildings")
     result = votes.tally(vote)
     assert result["quorum_met"] and result["passed"] and result["headcount_participating"] > 0
@@ -266,7 +266,7 @@ def test_demo_leaves_alone_a_plan_staff_made_in_an_older_demo_database(runner):
     assert db.session.scalar(select(func.count(PlanVersion.id))) == 1
     assert db.session.scalar(select(func.count(PlanCommentPeriod.id))) == 0
     assert db.session.scalar(select(func.count(AcceptanceRating.id))) == 0
-    assert db.session.scalar(select(Vote.status)) == "final"
+    assert db.session.scalar(select(Vote.status).where(Vote.matter == 5)) == "final"
 
 
 def test_demo_owners_verify_with_the_printed_id_tail(runner):
@@ -282,3 +282,54 @@ def test_demo_owners_verify_with_the_printed_id_tail(runner):
     assert id_tail_matches(household, first["community"], first["owner_id_tail"])
     wrong = f"{(int(first['owner_id_tail']) + 1) % 10 ** 6:06d}"
     assert not id_tail_matches(household, first["community"], wrong)
+
+
+def test_demo_open_elevator_consent_vote_and_property_management_vote(runner):
+    """NG001 has two open votes, closing in 14 days from the real now: an elevator consent vote scoped to one 单元
+    of building 5 or 6, linked to the 单元's request (started by one household, one shaft home marked), with some
+    paper ballots and at least two owner-occupied households still to vote; and a property-management proposal
+    with its mode and fee, with some paper ballots. A second run adds nothing of it."""
+    from datetime import timedelta
+    from participation.models import (AfterCareProposal, Ballot, BallotChange, ElevatorRequest, ElevatorShaftOwner,
+                                      OwnerVerification, Vote)
+    from participation.models.types import utcnow
+    from participation.operations import votes
+    before_seed = utcnow()
+    seeded = seed_json(runner)
+
+    vote = db.session.scalar(select(Vote).where(Vote.matter == 7))
+    assert (vote.status, vote.scope, vote.matter_class) == ("open", "unit", "special")
+    assert vote.opened_at >= before_seed and vote.closes_at - vote.opened_at > timedelta(days=13)
+    request = db.session.scalar(select(ElevatorRequest).where(ElevatorRequest.vote_id == vote.id))
+    assert request.unit_id == vote.unit_id and request.status == "vote" and request.started_by is not None
+    assert request.started_by.unit_id == vote.unit_id and request.unit.elevator_possible
+    unit = request.unit
+    assert unit.building.community.code == "NG001" and unit.building.name in ("5", "6")
+    shaft = db.session.scalars(select(ElevatorShaftOwner).where(ElevatorShaftOwner.request_id == request.id)).all()
+    assert len(shaft) == 1 and shaft[0].household.unit_id == unit.id
+    ballots = db.session.scalars(select(Ballot).where(Ballot.vote_id == vote.id)).all()
+    owners = votes.electorate(vote)
+    assert 1 <= len(ballots) < len(owners)
+    assert {b.channel for b in ballots} == {"paper"} and all(b.household.unit_id == unit.id for b in ballots)
+    voted = {b.owner for b in ballots}
+    waiting = [h for h in unit.households if h.occupancy == "owner_occupied" and votes.owner_of(h) not in voted]
+    assert len(waiting) >= 2
+    result = votes.tally(vote)
+    assert result["headcount_participating"] == len(ballots)
+    # the owners still to vote are printed with their codes and ID tails, for the browser journey
+    printed = {(h["building"], h["unit"], h["room"]) for h in seeded["households"] if h["community"] == "NG001"}
+    assert all((unit.building.name, unit.name, h.room) in printed for h in waiting)
+
+    proposal = db.session.scalar(select(AfterCareProposal))
+    assert proposal.mode in ("quasi", "professional") and proposal.fee == Decimal("0.50")
+    care = proposal.vote
+    assert (care.matter, care.scope, care.status) == (4, "community", "open")
+    assert care.community.code == "NG001" and care.closes_at - care.opened_at > timedelta(days=13)
+    paper = db.session.scalars(select(Ballot).where(Ballot.vote_id == care.id)).all()
+    assert 1 <= len(paper) < len(votes.electorate(care)) and {b.channel for b in paper} == {"paper"}
+
+    models = (Vote, Ballot, BallotChange, OwnerVerification, ElevatorRequest, ElevatorShaftOwner, AfterCareProposal,
+              AuditEvent, Notification)
+    counts = {m.__tablename__: db.session.scalar(select(func.count()).select_from(m)) for m in models}
+    assert seed_json(runner) == seeded
+    assert {m.__tablename__: db.session.scalar(select(func.count()).select_from(m)) for m in models} == counts
