@@ -39,10 +39,6 @@ class EntryResult:
         return self.code_row.household if self.code_row is not None else None
 
 
-def community_by_code(code: str) -> Community | None:
-    return db.session.scalar(select(Community).where(Community.code == code))
-
-
 def entry_keys(browser_id: str, remote_addr: str | None) -> dict[str, str]:
     return {"browser": f"entry:browser:{browser_id}", "address": f"entry:addr:{remote_addr or '-'}"}
 

@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from participation.extensions import db
 from participation.labels import label
-from participation.models import (CATEGORIES, CONDITIONS, Building, CatalogueItem, Community, FieldFinding,
-                                  Household, Unit, User)
+from participation.models import (CATEGORIES, CONDITIONS, Building, CatalogueItem, Community, FieldFinding, Household,
+                                  Unit, User)
 from participation.operations.audit import record
 from participation.operations.locality import rules_for_year
 from participation.operations.uploads import UploadError, discard, store_photo
@@ -34,10 +34,6 @@ LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 
 class FieldSurveyError(ValueError):
     """A refused finding; the message is shown to the user and nothing was saved."""
-
-
-def community_by_code(code: str) -> Community | None:
-    return db.session.scalar(select(Community).where(Community.code == code))
 
 
 def active_item(code: str) -> CatalogueItem | None:

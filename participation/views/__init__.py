@@ -1,4 +1,5 @@
-"""Blueprints, in the order they are registered. Nothing imports a views module except ``app.py``."""
+"""Blueprints, in the order they are registered. Nothing outside this package imports a views module but ``app.py``;
+the views share ``guards`` (loading a community or a household the same way on every page)."""
 from participation.views.acceptance import bp as acceptance_bp
 from participation.views.accounts import bp as accounts_bp
 from participation.views.admin import bp as admin_bp

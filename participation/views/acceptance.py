@@ -29,10 +29,10 @@ from participation.operations.acceptance import (AcceptanceRefused, blocking_sub
                                                  pass_rule, rate, response_of, rounds_of, sign_record, signing_role,
                                                  subject_name, subjects, visible_results)
 from participation.operations.deadlines import BEIJING
-from participation.operations.fieldsurvey import community_by_code
 from participation.operations.locality import current_year
 from participation.operations.uploads import UploadError, discard, store_photo, stored_file
-from participation.permissions import can_manage_community, can_view_community, role_required
+from participation.permissions import can_manage_community, role_required
+from participation.views.guards import private, staff_community
 
 bp = Blueprint("acceptance", __name__)
 
@@ -44,23 +44,12 @@ TICKET_READERS = ("admin", "organiser", "hotline", "agency")
 PHOTO_FOLDER = "acceptance"
 
 
-def _private(html: str, status: int = 200):
-    return html, status, {"Cache-Control": "no-store"}
-
-
 def _community(community_code: str, *, manage: bool = False):
-    """Load and authorize: 403 for a role that may not, 404 for a missing community or one outside the scope."""
-    if manage and current_user.role not in MANAGE_ROLES:
-        abort(403)
+    """Agencies other than the contractor and the supervisor never read acceptance (403); then the shared checks."""
     if current_user.role == "agency" and (current_user.organisation is None
                                           or current_user.organisation.kind not in AGENCY_KINDS):
         abort(403)
-    community = community_by_code(community_code)
-    if community is None or not can_view_community(current_user, community):
-        abort(404)
-    if manage and not can_manage_community(current_user, community):
-        abort(403)
-    return community
+    return staff_community(community_code, roles=MANAGE_ROLES if manage else None, manage=manage)
 
 
 def _round(community, round_id: int) -> AcceptanceRating:
@@ -108,7 +97,7 @@ def _render_index(community, *, open_form=None, record_form=None, status=200):
     records = db.session.scalars(select(AcceptanceRecord).where(AcceptanceRecord.community_id == community.id)
                                  .order_by(AcceptanceRecord.id)).all()
     names = {row["subject"]: _subject_label(row) for row in subjects(community)}
-    return _private(render_template(
+    return private(render_template(
         "acceptance/index.html", community=community, subjects=subjects(community), by_subject=by_subject,
         results={r.id: visible_results(r, current_user) for r in rounds}, rule=pass_rule(community, current_year()),
         may_manage=can_manage_community(current_user, community), open_form=open_form or _open_form(community),
@@ -220,8 +209,8 @@ def print_record(community_code: str, record_id: int):
         covered.append({"subject": subject.subject, "last": last,
                         "results": visible_results(last, current_user) if last else None})
     names = {r["subject"]: _subject_label(r) for r in subjects(community)}
-    return _private(render_template("acceptance/record_print.html", community=community, row=row, covered=covered,
-                                    names=names, words=RATING_WORDS))
+    return private(render_template("acceptance/record_print.html", community=community, row=row, covered=covered,
+                                   names=names, words=RATING_WORDS))
 
 
 @bp.get("/c/<community_code>/acceptance/responses/<int:response_id>/photo")
@@ -277,10 +266,10 @@ def rate_page(round_id: int):
     existing = response_of(round_, household)
     if request.method == "GET" and existing is not None:
         form.comment.data = existing.comment
-    return _private(render_template("acceptance/rate.html", acting=acting, household=household, round_=round_,
-                                    form=form, existing=existing, message=message, words=RATING_WORDS,
-                                    subject=subject_name(round_.item), results=visible_results(round_),
-                                    accepting=round_.is_open and round_.closes_at > utcnow()), status)
+    return private(render_template("acceptance/rate.html", acting=acting, household=household, round_=round_,
+                                   form=form, existing=existing, message=message, words=RATING_WORDS,
+                                   subject=subject_name(round_.item), results=visible_results(round_),
+                                   accepting=round_.is_open and round_.closes_at > utcnow()), status)
 
 
 def _save_rating(acting, round_, form) -> str | None:

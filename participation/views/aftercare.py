@@ -8,7 +8,7 @@ the scope 404.
 from datetime import timezone
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,9 +16,9 @@ from participation.extensions import db
 from participation.forms.aftercare import ProposalForm
 from participation.models import Community
 from participation.operations.aftercare import AfterCareRefused, aftercare_outcome, proposals, propose_aftercare
-from participation.operations.entry import community_by_code
 from participation.operations.votes import VoteError
-from participation.permissions import can_manage_community, can_view_community, role_required
+from participation.permissions import can_manage_community, role_required
+from participation.views.guards import staff_community
 
 bp = Blueprint("aftercare", __name__)
 
@@ -28,16 +28,7 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _community(community_code: str, *, manage: bool = False) -> Community:
-    community = community_by_code(community_code)
-    if community is None:
-        abort(404)
-    if current_user.role not in (MANAGE_ROLES if manage else READ_ROLES):
-        abort(403)
-    if not can_view_community(current_user, community):
-        abort(404)
-    if manage and not can_manage_community(current_user, community):
-        abort(403)
-    return community
+    return staff_community(community_code, roles=MANAGE_ROLES if manage else READ_ROLES, manage=manage)
 
 
 def _page(community: Community, form: ProposalForm, status: int = 200):

@@ -15,7 +15,7 @@ from participation.forms import EmptyForm
 from participation.forms.resident import AssistForm, HouseholdSearchForm
 from participation.models import Household
 from participation.operations.assisted import find_households, start_assisting
-from participation.operations.entry import community_by_code
+from participation.operations.communities import community_by_code
 from participation.permissions import can_act_for_household, can_view_community, role_required, visible_communities
 
 bp = Blueprint("assisted", __name__, url_prefix="/assist")

@@ -14,31 +14,16 @@ from participation import residents
 from participation.extensions import csrf, db
 from participation.forms.complaints import URGENCY_HINTS, ComplaintForm
 from participation.models import ComplaintCategory, Ticket, TicketEvent, TicketPhoto
-from participation.operations.complaint_photos import (MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_REQUEST_BYTES,
-                                                       file_with_photos, stored_paths)
+from participation.operations.complaint_photos import (MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_REQUEST_BYTES, file_with_photos,
+                                                       stored_paths)
 from participation.operations.tickets import TicketRefused
 from participation.operations.uploads import UploadError, describe_size, discard, stored_file
+from participation.views.guards import private, resident_or_start
 
 bp = Blueprint("complaints", __name__)
 
 # Timeline steps whose words (the note) the resident reads: the agency's reply and a refusal's reason.
 NOTE_SHOWN = ("reply", "reject", "mark_duplicate", "callback")
-
-
-def _private(html: str, status: int = 200):
-    return html, status, {"Cache-Control": "no-store"}
-
-
-def _acting():
-    """(acting, None) or (None, a response): the start page when nobody entered, the notice when not accepted."""
-    acting = residents.acting()
-    if acting is None:
-        flash(_("Please open your household's page again: scan the QR code on your slip or type your household "
-                "code."), "warning")
-        return None, redirect(url_for("main.index"))
-    if acting.household.notice_accepted_at is None:
-        return None, redirect(url_for("resident.notice"))
-    return acting, None
 
 
 def _categories(community) -> list[ComplaintCategory]:
@@ -50,7 +35,7 @@ def _categories(community) -> list[ComplaintCategory]:
 
 def _render_form(acting, form, status=200, *, message=None):
     household = acting.household
-    return _private(render_template(
+    return private(render_template(
         "complaints/new.html", acting=acting, household=household, community=household.community, form=form,
         hints=URGENCY_HINTS, message=message, max_photos=MAX_PHOTOS, photo_size=describe_size(MAX_PHOTO_BYTES)),
         status)
@@ -59,7 +44,7 @@ def _render_form(acting, form, status=200, *, message=None):
 @bp.route("/complaints/new", methods=["GET", "POST"])
 @csrf.exempt   # the form checks its own CSRF token, after this view allowed the larger body of three photos
 def new():
-    acting, away = _acting()
+    acting, away = resident_or_start()
     if away is not None:
         return away
     if request.method == "POST":
@@ -103,13 +88,13 @@ def new():
 
 @bp.get("/complaints")
 def index():
-    acting, away = _acting()
+    acting, away = resident_or_start()
     if away is not None:
         return away
     tickets = db.session.scalars(select(Ticket).where(Ticket.household_id == acting.household.id)
                                  .order_by(Ticket.received_at.desc(), Ticket.id.desc())).all()
-    return _private(render_template("complaints/index.html", acting=acting, household=acting.household,
-                                    tickets=tickets))
+    return private(render_template("complaints/index.html", acting=acting, household=acting.household,
+                                   tickets=tickets))
 
 
 def _own_ticket(acting, receipt: str) -> Ticket:
@@ -122,7 +107,7 @@ def _own_ticket(acting, receipt: str) -> Ticket:
 
 @bp.get("/complaints/<receipt>")
 def show(receipt: str):
-    acting, away = _acting()
+    acting, away = resident_or_start()
     if away is not None:
         return away
     ticket = _own_ticket(acting, receipt)
@@ -130,9 +115,9 @@ def show(receipt: str):
                                                           TicketEvent.public.is_(True))
                                 .order_by(TicketEvent.at, TicketEvent.id)).all()
     photos = _photos(ticket)
-    return _private(render_template("complaints/show.html", acting=acting, household=acting.household,
-                                    ticket=ticket, events=events, photos=photos, note_shown=NOTE_SHOWN,
-                                    just_filed=request.args.get("new") == "1"))
+    return private(render_template("complaints/show.html", acting=acting, household=acting.household,
+                                   ticket=ticket, events=events, photos=photos, note_shown=NOTE_SHOWN,
+                                   just_filed=request.args.get("new") == "1"))
 
 
 @bp.get("/complaints/<receipt>/photos/<int:number>")

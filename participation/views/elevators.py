@@ -18,7 +18,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from participation import residents
 from participation.extensions import db
 from participation.forms import EmptyForm
 from participation.forms.elevators import ConsentForm, ConsentVoteForm, EstimateForm, ShaftForm, StartForm
@@ -28,9 +27,9 @@ from participation.operations.elevators import (CONSENT_CHANNELS, ElevatorRefuse
                                                 open_consent_vote, open_consultation, plan_year, record_shaft_consent,
                                                 set_estimate, settle_consent, shaft_consent_summary, share_of,
                                                 start_request, unit_estimate, vote_summary, withdraw)
-from participation.operations.entry import community_by_code
 from participation.operations.votes import VoteError
-from participation.permissions import can_manage_community, can_view_community, role_required, visible_buildings
+from participation.permissions import can_manage_community, role_required, visible_buildings
+from participation.views.guards import private, resident_or_start, staff_community
 
 bp = Blueprint("elevators", __name__)
 
@@ -48,25 +47,7 @@ VOTE_STATUS_LABELS = {
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 
-def _private(html: str, status: int = 200):
-    return html, status, {"Cache-Control": "no-store"}
-
-
 # --- the resident's page ------------------------------------------------------------------------------------------
-
-def _acting(community_code: str):
-    """(acting, None), or (None, a response): the start page when nobody entered, the notice when not accepted;
-    another community's page is 404."""
-    acting = residents.acting()
-    if acting is None:
-        flash(_("Please open your household's page again: scan the QR code on your slip or type your household "
-                "code."), "warning")
-        return None, redirect(url_for("main.index"))
-    if acting.household.community.code != community_code:
-        abort(404)
-    if acting.household.notice_accepted_at is None:
-        return None, redirect(url_for("resident.notice"))
-    return acting, None
 
 
 def _resident_page(acting, form, status=200):
@@ -77,7 +58,7 @@ def _resident_page(acting, form, status=200):
     estimate = unit_estimate(unit, plan_year(community), request=request if request and request.active else None)
     mine = next((owner for owner in request.shaft_owners if owner.household_id == household.id), None) \
         if request is not None and request.active else None
-    return _private(render_template(
+    return private(render_template(
         "elevators/resident.html", acting=acting, household=household, community=community, unit=unit,
         estimate=estimate, my_share=share_of(estimate, household), elevator_request=request, shaft_mine=mine,
         status_labels=STATUS_LABELS, form=form, withdraw_form=EmptyForm(), consent_vote=vote_summary(request),
@@ -86,7 +67,7 @@ def _resident_page(acting, form, status=200):
 
 @bp.get("/r/<community_code>/elevator")
 def resident(community_code: str):
-    acting, away = _acting(community_code)
+    acting, away = resident_or_start(community_code)
     if away is not None:
         return away
     return _resident_page(acting, StartForm())
@@ -94,7 +75,7 @@ def resident(community_code: str):
 
 @bp.post("/r/<community_code>/elevator/start")
 def start(community_code: str):
-    acting, away = _acting(community_code)
+    acting, away = resident_or_start(community_code)
     if away is not None:
         return away
     form = StartForm()
@@ -114,7 +95,7 @@ def start(community_code: str):
 
 @bp.post("/r/<community_code>/elevator/withdraw")
 def withdraw_own(community_code: str):
-    acting, away = _acting(community_code)
+    acting, away = resident_or_start(community_code)
     if away is not None:
         return away
     request = active_request(acting.household.unit)
@@ -135,17 +116,8 @@ def withdraw_own(community_code: str):
 
 # --- the staff page -----------------------------------------------------------------------------------------------
 
-def _community(community_code: str, *, manage: bool = False):
-    community = community_by_code(community_code)
-    if community is None:
-        abort(404)
-    if current_user.role not in (MANAGE_ROLES if manage else READ_ROLES):
-        abort(403)
-    if not can_view_community(current_user, community):
-        abort(404)
-    if manage and not can_manage_community(current_user, community):
-        abort(403)
-    return community
+def _community(community_code: str, *, manage: bool = False) :
+    return staff_community(community_code, roles=MANAGE_ROLES if manage else READ_ROLES, manage=manage)
 
 
 def _unit(community, unit_id: int) -> Unit:

@@ -12,12 +12,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from participation.extensions import db
 from participation.forms.fieldsurvey import QUANTITY_MEASURES, FieldFindingForm
-from participation.operations.fieldsurvey import (FieldSurveyError, active_item, community_by_code,
-                                                  export_workbook, finding_for, record_finding, roster_quantity,
-                                                  roster_totals, survey_overview)
+from participation.operations.communities import community_by_code
+from participation.operations.fieldsurvey import (FieldSurveyError, active_item, export_workbook, finding_for,
+                                                  record_finding, roster_quantity, roster_totals, survey_overview)
 from participation.operations.uploads import describe_size, max_upload_bytes, stored_file
-from participation.permissions import (can_record_field_survey, can_view_field_survey, role_required,
-                                       uses_field_survey)
+from participation.permissions import can_record_field_survey, can_view_field_survey, role_required, uses_field_survey
 
 bp = Blueprint("fieldsurvey", __name__)
 

@@ -28,15 +28,14 @@ from participation.forms.plan_comments import (PERIOD_STATE_LABELS, STAFF_STANCE
                                                ModerateForm, PublishForm)
 from participation.labels import SUGGESTION_LABELS, VERSION_STATUS_LABELS
 from participation.models import PlanComment
-from participation.operations.entry import community_by_code
+from participation.operations.communities import community_by_code
 from participation.operations.plan_comments import (MIN_DAYS, CommentRefused, answer, close, comment, comments_of,
-                                                    current_period, empty_tally, hide, household_comments,
-                                                    item_by_code, lock, locked_version, period_for, publish,
-                                                    tallies, unhide)
-from participation.operations.plans import (MIN_CELL, SUPPRESSED, plan_for, today, version_by_number,
-                                            version_changes)
+                                                    current_period, empty_tally, hide, household_comments, item_by_code,
+                                                    lock, locked_version, period_for, publish, tallies, unhide)
+from participation.operations.plans import MIN_CELL, SUPPRESSED, plan_for, today, version_by_number, version_changes
 from participation.permissions import can_manage_community, can_view_survey_results, role_required
 from participation.templating import qr_svg
+from participation.views.guards import private, staff_community
 
 bp = Blueprint("plan_comments", __name__)
 
@@ -46,24 +45,12 @@ LABELS = {"version_status": VERSION_STATUS_LABELS, "suggestion": SUGGESTION_LABE
           "staff_stance": STAFF_STANCE_LABELS, "period": PERIOD_STATE_LABELS}
 
 
-def _private(html: str, status: int = 200):
-    return html, status, {"Cache-Control": "no-store"}
-
-
 # --- staff -------------------------------------------------------------------------------------------------------
 
 def _community(community_code: str, *, manage: bool = False):
-    """404 for a missing community or one outside the scope, 403 for a role that may not."""
-    community = community_by_code(community_code)
-    if community is None:
-        abort(404)
-    if manage and current_user.role not in MANAGE_ROLES:
-        abort(403)
-    if not can_view_survey_results(current_user, community):
-        abort(404)
-    if manage and not can_manage_community(current_user, community):
-        abort(403)
-    return community
+    """Those who read the plan see it (the route's decorator names their roles); managing it needs more."""
+    return staff_community(community_code, roles=MANAGE_ROLES if manage else None, manage=manage,
+                           visible=can_view_survey_results)
 
 
 def _version(community, number: int):
@@ -243,7 +230,7 @@ def _resident_page(community, acting, *, forms=None, status=200):
                 own = mine.get(None if item is None else item.id)
                 forms[key] = CommentForm(formdata=None, item=key, stance=own.stance if own else None,
                                          body=own.body if own else "")
-    return _private(render_template(
+    return private(render_template(
         "resident/plan.html", community=community, period=period, version=version, previous=previous,
         changes=version_changes(previous, version) if version is not None else [], acting=acting, mine=mine,
         answered=answered, forms=forms, labels=LABELS, open=period is not None and period.is_open(today()),

@@ -21,7 +21,7 @@ from participation.forms import EmptyForm
 from participation.forms.plans import BudgetForm, PlanEditForm, WorkForm
 from participation.labels import FUNDING_LABELS, SUGGESTION_LABELS, VERSION_STATUS_LABELS, WORK_STATUS_LABELS
 from participation.models import FUNDING_LINES
-from participation.operations.fieldsurvey import active_item, community_by_code
+from participation.operations.fieldsurvey import active_item
 from participation.operations.plan_export import export_plan_inputs
 from participation.operations.plan_inputs import plan_inputs
 from participation.operations.plans import (BUDGET_MONEY_FIELDS, PlanRefused, adopt_suggestions, adopt_version,
@@ -30,6 +30,7 @@ from participation.operations.plans import (BUDGET_MONEY_FIELDS, PlanRefused, ad
                                             version_by_number, version_changes, works_by_item)
 from participation.permissions import can_manage_community, can_view_survey_results, role_required
 from participation.templating import qr_svg
+from participation.views.guards import staff_community
 
 bp = Blueprint("plans", __name__)
 
@@ -40,17 +41,9 @@ LABELS = {"suggestion": SUGGESTION_LABELS, "version_status": VERSION_STATUS_LABE
 
 
 def _community(community_code: str, *, manage: bool = False):
-    """Load and authorize: 404 for a missing community or one outside the scope, 403 for a role that may not."""
-    community = community_by_code(community_code)
-    if community is None:
-        abort(404)
-    if manage and current_user.role not in MANAGE_ROLES:
-        abort(403)
-    if not can_view_survey_results(current_user, community):
-        abort(404)
-    if manage and not can_manage_community(current_user, community):
-        abort(403)
-    return community
+    """Those who read the plan see it (the route's decorator names their roles); managing it needs more."""
+    return staff_community(community_code, roles=MANAGE_ROLES if manage else None, manage=manage,
+                           visible=can_view_survey_results)
 
 
 def _version(community, number: int):

@@ -13,7 +13,9 @@ from participation import residents
 from participation.extensions import db, limiter
 from participation.forms import EmptyForm
 from participation.forms.resident import AssistedNoticeForm, EntryForm, NoticeForm
-from participation.operations.entry import accept_notice, community_by_code, recent_activities, try_code
+from participation.operations.communities import community_by_code
+from participation.operations.entry import accept_notice, recent_activities, try_code
+from participation.views.guards import private
 
 bp = Blueprint("resident", __name__)
 
@@ -33,11 +35,6 @@ def _browser_id() -> str:
     if not isinstance(session.get(residents.BROWSER_KEY), str):
         session[residents.BROWSER_KEY] = secrets.token_urlsafe(16)
     return session[residents.BROWSER_KEY]
-
-
-def _private(html: str, status: int = 200):
-    """Pages holding a household's address are never kept by the browser or a proxy."""
-    return html, status, {"Cache-Control": "no-store"}
 
 
 def _acting_or_away():
@@ -94,7 +91,7 @@ def entry(community_code: str):
         status = 400
     here = residents.current_household()
     already = here if here is not None and here.community.id == community.id else None
-    return _private(render_template("resident/entry.html", community=community, form=form, already=already), status)
+    return private(render_template("resident/entry.html", community=community, form=form, already=already), status)
 
 
 @bp.get("/home")
@@ -104,9 +101,9 @@ def home():
         return redirect(url_for("main.index"))
     if acting.household.notice_accepted_at is None:
         return redirect(url_for(".notice"))
-    return _private(render_template("resident/home.html", acting=acting, household=acting.household,
-                                    community=acting.household.community,
-                                    activities=recent_activities(acting.household), leave_form=EmptyForm()))
+    return private(render_template("resident/home.html", acting=acting, household=acting.household,
+                                   community=acting.household.community,
+                                   activities=recent_activities(acting.household), leave_form=EmptyForm()))
 
 
 @bp.route("/home/notice", methods=["GET", "POST"])
@@ -122,15 +119,15 @@ def notice():
     if form.validate_on_submit():
         if not acting.assisted and form.decline.data:
             residents.leave()
-            return _private(render_template("resident/declined.html", community=household.community))
+            return private(render_template("resident/declined.html", community=household.community))
         if acting.assisted or form.accept.data:
             accept_notice(household, channel=acting.channel, staff=acting.staff)
             db.session.commit()
             return redirect(url_for(".home"))
     if form.is_submitted():
         status = 400
-    return _private(render_template("resident/notice.html", acting=acting, household=household,
-                                    community=household.community, form=form), status)
+    return private(render_template("resident/notice.html", acting=acting, household=household,
+                                   community=household.community, form=form), status)
 
 
 @bp.post("/home/leave")

@@ -17,7 +17,7 @@ from participation.forms import EmptyForm
 from participation.forms.resident import IssueSlipsForm
 from participation.models import Building, Household, Unit
 from participation.operations.codes import display, issue_code, issue_unit_codes, live_code
-from participation.operations.entry import community_by_code
+from participation.operations.communities import community_by_code
 from participation.permissions import (can_issue_codes, can_view_building, can_view_community, role_required,
                                        visible_communities)
 from participation.templating import qr_svg

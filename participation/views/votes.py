@@ -26,7 +26,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from participation import residents
 from participation.extensions import db
 from participation.forms import EmptyForm
 from participation.forms.votes import (BALLOT_CHANNEL_LABELS, CHOICE_LABELS, MATTER_CLASS_LABELS, VOTE_SCOPE_LABELS,
@@ -38,7 +37,6 @@ from participation.models.types import utcnow
 from participation.operations import art278
 from participation.operations.assisted import find_households
 from participation.operations.elevators import share_for_vote
-from participation.operations.entry import community_by_code
 from participation.operations.plans import latest_version, plan_for
 from participation.operations.roster_files import RosterImportError, read_roster_file
 from participation.operations.vote_import import BallotImportError, import_ballots
@@ -46,8 +44,9 @@ from participation.operations.vote_items import link_items
 from participation.operations.votes import (VoteError, answer_objection, cancel, cast_ballot, close_vote, cosign,
                                             create_vote, finalise, households_in_scope, open_vote, owner_of,
                                             record_objection, rule_of, tally, verify_owner, visible_tally)
-from participation.permissions import can_manage_community, can_view_community, can_view_household, role_required
+from participation.permissions import can_manage_community, can_view_household, role_required
 from participation.templating import qr_svg
+from participation.views.guards import private, resident_or_start, staff_community
 
 bp = Blueprint("votes", __name__)
 
@@ -62,10 +61,6 @@ THRESHOLD_LABELS = {
     "quorum_area": _l("Participation by area"), "quorum_headcount": _l("Participation by headcount"),
     "yes_area": _l("Yes by area"), "yes_headcount": _l("Yes by headcount"),
 }
-
-
-def _private(html: str, status: int = 200):
-    return html, status, {"Cache-Control": "no-store"}
 
 
 def matter_label(matter: int) -> str:
@@ -127,17 +122,8 @@ def _rule_words(vote: Vote) -> dict:
 # --- staff ----------------------------------------------------------------------------------------------------------
 
 def _community(community_code: str, roles=READ_ROLES):
-    """404 for a missing community or one outside the scope, 403 for a role that may not."""
-    community = community_by_code(community_code)
-    if community is None:
-        abort(404)
-    if current_user.role not in roles:
-        abort(403)
-    if not can_view_community(current_user, community):
-        abort(404)
-    if set(roles) <= set(MANAGE_ROLES) and not can_manage_community(current_user, community):
-        abort(403)
-    return community
+    """Readers see a vote; running it (``roles`` within MANAGE_ROLES) needs the community to be theirs to manage."""
+    return staff_community(community_code, roles=roles, manage=set(roles) <= set(MANAGE_ROLES))
 
 
 def _vote(community, vote_id: int) -> Vote:
@@ -493,20 +479,6 @@ def result(community_code: str, vote_id: int):
 
 # --- residents ------------------------------------------------------------------------------------------------------
 
-def _acting(community_code: str):
-    """(acting, None), or (None, a response): the start page when nobody entered, the notice when not accepted;
-    another community's pages are 404."""
-    acting = residents.acting()
-    if acting is None:
-        flash(_("Please open your household's page again: scan the QR code on your slip or type your household "
-                "code."), "warning")
-        return None, redirect(url_for("main.index"))
-    if acting.household.community.code != community_code:
-        abort(404)
-    if acting.household.notice_accepted_at is None:
-        return None, redirect(url_for("resident.notice"))
-    return acting, None
-
 
 def in_scope(vote: Vote, household: Household) -> bool:
     return db.session.scalar(households_in_scope(vote).where(Household.id == household.id)
@@ -541,7 +513,7 @@ def session_verification(household: Household) -> OwnerVerification | None:
 
 
 def _resident_vote(community_code: str, vote_id: int):
-    acting, away = _acting(community_code)
+    acting, away = resident_or_start(community_code)
     if away is not None:
         return None, None, away
     vote = db.session.get(Vote, vote_id)
@@ -557,7 +529,7 @@ def _resident_page(acting, vote, *, status=200, verify_form=None, objection_form
     mine = db.session.scalar(select(Ballot).where(Ballot.vote_id == vote.id, Ballot.owner == owner_of(household)))
     objections = [objection for objection in vote.objections
                   if objection.household_id == household.id or objection.answer]
-    return _private(render_template(
+    return private(render_template(
         "votes/resident.html", acting=acting, household=household, community=household.community, vote=vote,
         counts=counts, thresholds=thresholds(vote, counts) if vote.closed else [], rule=_rule_words(vote),
         labels=LABELS, matter_label=matter_label, verified=session_verification(household), mine=mine,
@@ -571,13 +543,13 @@ def _resident_page(acting, vote, *, status=200, verify_form=None, objection_form
 
 @bp.get("/r/<community_code>/votes")
 def resident_votes(community_code: str):
-    acting, away = _acting(community_code)
+    acting, away = resident_or_start(community_code)
     if away is not None:
         return away
     votes = votes_for(acting.household)
-    return _private(render_template("votes/resident_index.html", acting=acting, household=acting.household,
-                                    community=acting.household.community, labels=LABELS, matter_label=matter_label,
-                                    rows=[(vote, visible_tally(vote)) for vote in votes]))
+    return private(render_template("votes/resident_index.html", acting=acting, household=acting.household,
+                                   community=acting.household.community, labels=LABELS, matter_label=matter_label,
+                                   rows=[(vote, visible_tally(vote)) for vote in votes]))
 
 
 @bp.get("/r/<community_code>/votes/<int:vote_id>")
