@@ -51,6 +51,32 @@ def test_a_resident_comments_on_the_plan(page, live_server, demo, shot):
     shot(page, "60-plan-comment")
 
 
+def test_an_owner_verifies_sees_the_elevator_share_and_votes(page, live_server, demo, shot):
+    """5号楼2单元's consent vote is open in the demo; 201's owner has not voted. A tenant's household code alone
+    is not enough: the owner's ID tail is asked for, and a wrong one is refused."""
+    home = next(h for h in demo["households"] if h["community"] == "NG001" and h["building"] == "5"
+                and h["unit"] == "2" and h["room"] == "201")
+    _enter(page, live_server, home)
+    page.goto(f"{live_server}/r/NG001/votes")
+    page.get_by_role("link", name=re.compile("5号楼2单元加装电梯")).click()
+    share = page.locator("#vote-my-share-amount")
+    expect(share).to_be_visible()
+    amount = share.inner_text()
+    assert re.search(r"\d", amount), "a figure in yuan before voting"
+    expect(page.locator("#choose-yes")).to_have_count(0)            # no ballot before the owner is verified
+    wrong = f"{(int(home['owner_id_tail']) + 1) % 10 ** 6:06d}"
+    page.locator("#verify-form input[name=tail]").fill(wrong)
+    page.locator("#verify-form button[type=submit]").click()
+    expect(page.locator("#choose-yes")).to_have_count(0)
+    page.locator("#verify-form input[name=tail]").fill(home["owner_id_tail"])
+    page.locator("#verify-form button[type=submit]").click()
+    shot(page, "64-elevator-vote-verified")
+    page.locator("#choose-yes").click()
+    expect(page.locator("#my-ballot")).to_contain_text("同意")
+    expect(page.locator("#vote-my-share-amount")).to_have_text(amount)
+    shot(page, "65-elevator-vote-cast")
+
+
 def _rate(page, live_server, homes, round_id, word):
     for household in homes:
         _enter(page, live_server, household)
