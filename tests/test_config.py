@@ -50,3 +50,10 @@ def test_sqlite_connections_use_wal_full_sync_and_foreign_keys(app):
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_engine_pings_pooled_connections_before_use(tmp_path, app):
+    """After a database restart the pool's connections are dead; pre-ping replaces them instead of failing the
+    first requests of every worker (bench/durability.py crashes PostgreSQL under load to check it)."""
+    assert load_config(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    assert db.engine.pool._pre_ping is True
