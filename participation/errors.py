@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from participation.api import ApiError, error_response, is_api_request
 from participation.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ def _render(status: int, message: str):
 
 def _http_error(error: HTTPException):
     status = error.code or 500
+    if is_api_request():   # /api/v1: {"error": {"code", "message"}} for every status, unknown URLs included
+        return error_response(status, error.description if isinstance(error, ApiError) else None)
     return _render(status, str(MESSAGES.get(status, MESSAGES[400])))
 
 
@@ -49,6 +52,8 @@ def _csrf_error(error: CSRFError):
 
 def _server_error(error: Exception):
     logger.exception("unhandled error on %s %s", request.method, request.path)
+    if is_api_request():
+        return error_response(500)
     return _render(500, str(MESSAGES[500]))
 
 

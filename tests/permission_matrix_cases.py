@@ -294,6 +294,7 @@ VARIANTS: dict[str, tuple[str, Case]] = {
 # Each feature's rows live in a file of its own, merged here (the files import the helpers above).
 from tests.permission_cases_acceptance import CASES as ACCEPTANCE_CASES  # noqa: E402
 from tests.permission_cases_aftercare import CASES as AFTERCARE_CASES  # noqa: E402
+from tests.permission_cases_api import CASES as API_CASES  # noqa: E402
 from tests.permission_cases_bulletin import CASES as BULLETIN_CASES  # noqa: E402
 from tests.permission_cases_city import CASES as CITY_CASES  # noqa: E402
 from tests.permission_cases_complaint_dashboard import CASES as COMPLAINT_DASHBOARD_CASES  # noqa: E402
@@ -310,7 +311,7 @@ from tests.permission_cases_votes import CASES as VOTE_CASES  # noqa: E402
 
 for _cases in (PLAN_CASES, DASHBOARD_CASES, CITY_CASES, COMPLAINT_CASES, HOTLINE_CASES, OPEN311_CASES,
                BULLETIN_CASES, COMPLAINT_DASHBOARD_CASES, PATROL_CASES, HOLIDAY_CASES, ACCEPTANCE_CASES,
-               PLAN_COMMENT_CASES, ELEVATOR_CASES, VOTE_CASES, AFTERCARE_CASES):
+               PLAN_COMMENT_CASES, ELEVATOR_CASES, VOTE_CASES, AFTERCARE_CASES, API_CASES):
     overlap = set(CASES) & set(_cases)
     assert not overlap, f"permission rows defined twice: {sorted(overlap)}"
     CASES.update(_cases)

@@ -4,6 +4,8 @@ from participation.views.acceptance import bp as acceptance_bp
 from participation.views.accounts import bp as accounts_bp
 from participation.views.admin import bp as admin_bp
 from participation.views.aftercare import bp as aftercare_bp
+from participation.views.api import admin_bp as api_tokens_bp
+from participation.views.api import bp as api_bp
 from participation.views.assisted import bp as assisted_bp
 from participation.views.auth import bp as auth_bp
 from participation.views.bulletin import bp as bulletin_bp
@@ -25,5 +27,6 @@ from participation.views.votes import bp as votes_bp
 
 BLUEPRINTS = [main_bp, auth_bp, fieldsurvey_bp, resident_bp, slips_bp, assisted_bp, admin_bp, accounts_bp, roster_bp,
               plans_bp, dashboards_bp, city_bp, complaints_bp, hotline_bp, open311_bp, bulletin_bp, holidays_bp,
-              plan_comments_bp, acceptance_bp, elevators_bp, votes_bp, aftercare_bp]
+              plan_comments_bp, acceptance_bp, elevators_bp, votes_bp, aftercare_bp,
+              api_bp, api_tokens_bp]
 

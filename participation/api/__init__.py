@@ -1,0 +1,134 @@
+"""The staff JSON API at /api/v1 (issue 7, DESIGN §8), shared by its two halves: participation's endpoints
+(``participation.views.api``) and the survey endpoints that live with the survey engine (``surveys.views.api``,
+since participation never imports surveys).
+
+Auth: ``Authorization: Bearer <token>``; a token acts as its service account (see
+``participation.operations.api_tokens``), so scope checks are the staff pages' own predicates. No cookies are read,
+so the API is exempt from CSRF. Errors always have one shape: ``{"error": {"code": "...", "message": "..."}}``
+(``error_response``; ``participation.errors`` answers unknown URLs and wrong methods under /api/v1 the same way).
+"""
+from datetime import date, datetime
+from decimal import Decimal
+from functools import wraps
+
+from flask import g, jsonify, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from participation.extensions import db
+from participation.operations.api_tokens import user_for
+from participation.operations.communities import community_by_code
+from participation.permissions import can_view_community
+
+PREFIX = "/api/v1"
+# Channels a staff system may file a complaint through ("web" is residents', "open311" the GeoReport API's).
+API_CHANNELS = ("community_hotline", "hotline_12345", "walk_in", "patrol")
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+         409: "conflict", 413: "too_large", 422: "unprocessable", 429: "too_many_requests", 500: "server_error"}
+
+
+class ApiError(HTTPException):
+    """Stop with ``status`` and a message shown as it is (in the client's language)."""
+
+    def __init__(self, status: int, message: str | None = None):
+        super().__init__(description=message)
+        self.code = status
+
+
+def messages() -> dict:
+    return {
+        400: _("The request could not be understood."),
+        401: _("Send a valid API token: Authorization: Bearer <token>."),
+        403: _("This token may not do that."),
+        404: _("There is nothing here, or this token may not see it."),
+        405: _("This method is not allowed here."),
+        409: _("That conflicts with the current state."),
+        422: _("The request was understood but its data was refused."),
+        429: _("Too many requests. Please wait a moment."),
+        500: _("Something went wrong on our side. Nothing was half-saved."),
+    }
+
+
+def error_response(status: int, message: str | None = None):
+    db.session.rollback()
+    body = {"error": {"code": CODES.get(status, "error"), "message": str(message or messages().get(status, ""))}}
+    response = jsonify(body)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def is_api_request() -> bool:
+    return request.path == PREFIX or request.path.startswith(PREFIX + "/")
+
+
+def api_user():
+    return g.api_user
+
+
+def token_required(*roles: str):
+    """The token's service account in ``g.api_user``: 401 without a live token, 403 when its role is not in
+    ``roles`` (any role when empty)."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            scheme, _space, token = header.partition(" ")
+            user = user_for(token.strip()) if scheme.lower() == "bearer" else None
+            if user is None:
+                raise ApiError(401)
+            if roles and user.role not in roles:
+                raise ApiError(403)
+            g.api_user = user
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def community_or_404(code: str, roles=None):
+    """Missing → 404; role outside ``roles`` → 403; outside the token's scope → 404 (as ``guards.staff_community``)."""
+    community = community_by_code(code)
+    if community is None:
+        raise ApiError(404)
+    if roles is not None and api_user().role not in roles:
+        raise ApiError(403)
+    if not can_view_community(api_user(), community):
+        raise ApiError(404)
+    return community
+
+
+def page_args() -> tuple[int, int]:
+    """``?page=`` (from 1) and ``?per_page=`` (1–200); 400 for anything else."""
+    try:
+        page = int(request.args.get("page", 1))
+        per_page = int(request.args.get("per_page", PAGE_SIZE))
+    except ValueError:
+        raise ApiError(400, _("page and per_page must be whole numbers.")) from None
+    if page < 1 or not 1 <= per_page <= MAX_PAGE_SIZE:
+        raise ApiError(400, _("page must be 1 or more and per_page from 1 to %(most)d.", most=MAX_PAGE_SIZE))
+    return page, per_page
+
+
+def json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, _("Send a JSON object with Content-Type: application/json."))
+    return body
+
+
+def jsonable(value):
+    """Decimals as strings (exact money and areas), datetimes in ISO 8601, lazy strings as text."""
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(item) for item in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
