@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -125,35 +125,25 @@ def save_response(actor: User | None, survey: Survey, household: Household, valu
 def _create(survey: Survey, household: Household, *, channel: str, staff: User | None, status: str, now,
             consent_at) -> Response:
     """Insert the response, already in its final state. Losing the race to another request's insert keeps nothing
-    of this one: on PostgreSQL ``ON CONFLICT DO NOTHING`` returns no row (no savepoint, no error); elsewhere a
-    savepoint rolls back only this insert."""
+    of this one: ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` returns no row (no savepoint, no error). Not a
+    savepoint on SQLite either: with its driver a SAVEPOINT taken before the transaction's first write begins the
+    transaction itself, and its RELEASE would commit the response alone, before its answers."""
     response = Response(survey_id=survey.id, household_id=household.id, status=status, receipt=new_receipt(),
                         channel=channel, staff_id=getattr(staff, "id", None), version=1,
                         sensitive_consent_at=consent_at, created_at=now, updated_at=now,
                         submitted_at=now if status == "submitted" else None)
-    if db.session.get_bind().dialect.name == "postgresql":
-        columns = {column.key: getattr(response, column.key) for column in Response.__table__.c if column.key != "id"}
-        new_id = db.session.scalar(pg_insert(Response.__table__).values(columns)
-                                   .on_conflict_do_nothing(index_elements=["survey_id", "household_id"])
-                                   .returning(Response.__table__.c.id))
-        if new_id is None:
-            logger.info("response of household %s to survey %s created concurrently", household.id, survey.id)
-            raise ResponseConflict(household.id)
-        # The row as inserted, made a clean persistent object without another round trip.
-        response.id = new_id
-        make_transient_to_detached(response)
-        db.session.add(response)
-        return response
-    savepoint = db.session.begin_nested()
-    try:
-        db.session.add(response)
-        db.session.flush()
-    except IntegrityError as error:
-        savepoint.rollback()
-        logger.info("response of household %s to survey %s created concurrently: %s", household.id, survey.id,
-                    error.orig)
-        raise ResponseConflict(household.id) from error
-    savepoint.commit()
+    upsert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    columns = {column.key: getattr(response, column.key) for column in Response.__table__.c if column.key != "id"}
+    new_id = db.session.scalar(upsert(Response.__table__).values(columns)
+                               .on_conflict_do_nothing(index_elements=["survey_id", "household_id"])
+                               .returning(Response.__table__.c.id))
+    if new_id is None:
+        logger.info("response of household %s to survey %s created concurrently", household.id, survey.id)
+        raise ResponseConflict(household.id)
+    # The row as inserted, made a clean persistent object without another round trip.
+    response.id = new_id
+    make_transient_to_detached(response)
+    db.session.add(response)
     return response
 
 

@@ -207,3 +207,18 @@ def test_an_open_surveys_structure_is_read_once_and_a_drafts_every_time(site, ma
     survey.updated_at = utcnow() + timedelta(seconds=1)
     db.session.flush()
     assert structure(survey) is not shape   # another version of the row is read again
+
+
+def test_a_save_that_fails_after_its_response_row_keeps_nothing(site, monkeypatch):
+    """The first save of a household inserts its response, then its answers, in one transaction: when the answers
+    fail, rolling back leaves no response behind (with a savepoint, SQLite's driver committed the row alone)."""
+    _, survey, household = site
+    db.session.commit()          # the fixture's rows are in; the save starts a transaction of its own
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the answers could not be written")
+    monkeypatch.setattr(operations, "_replace_answers", broken)
+    with pytest.raises(RuntimeError):
+        save_response(None, survey, household, VALUES, channel="web", submit=True)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 0
