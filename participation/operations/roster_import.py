@@ -159,10 +159,10 @@ def _parse_area(number: int, text: str, errors: _Problems) -> Decimal | None:
         errors.at(number, _("Row %(row)d: the area must be a number of square metres, such as 56.78.", row=number))
     elif area <= 0:
         errors.at(number, _("Row %(row)d: the area must be a positive number.", row=number))
+    elif area >= MAX_AREA:   # before quantize, which raises InvalidOperation on an area such as 1e30
+        errors.at(number, _("Row %(row)d: the area is too large for one household.", row=number))
     elif area != area.quantize(Decimal("0.01")):
         errors.at(number, _("Row %(row)d: the area may have at most 2 decimals.", row=number))
-    elif area >= MAX_AREA:
-        errors.at(number, _("Row %(row)d: the area is too large for one household.", row=number))
     else:
         return area.quantize(Decimal("0.01"))
     return None
