@@ -50,8 +50,8 @@ def mutated(draw, rows: list[list], cells):
     """``rows`` with a few cells replaced by ``cells(column)``."""
     rows = [list(row) for row in rows]
     for _ in range(draw(st.integers(0, 3))):
-        if rows:
-            row = draw(st.sampled_from(rows))
+        if any(rows):
+            row = draw(st.sampled_from([row for row in rows if row]))
             column = draw(st.integers(0, len(row) - 1))
             row[column] = draw(cells(column))
     return rows
