@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask_babel import gettext as _
 from sqlalchemy.engine import make_url
 
 from participation.extensions import db
@@ -30,15 +31,15 @@ def register(app: Flask) -> None:
         """Back up the SQLite database, consistently, while the app runs."""
         url = make_url(str(db.engine.url))
         if url.get_backend_name() != "sqlite":
-            click.echo(f"The database is {url.get_backend_name()}, not SQLite: back it up with pg_dump, e.g. "
-                       "pg_dump --format=custom --file=minhu.dump \"$DATABASE_URL\" (see docs/deploy.md).",
-                       err=True)
+            click.echo(_("The database is %(kind)s, not SQLite: back it up with pg_dump, e.g. pg_dump "
+                         "--format=custom --file=minhu.dump \"$DATABASE_URL\" (see docs/deploy.md).",
+                         kind=url.get_backend_name()), err=True)
             sys.exit(1)
         if not url.database or url.database == ":memory:":
-            click.echo("An in-memory SQLite database cannot be backed up.", err=True)
+            click.echo(_("An in-memory SQLite database cannot be backed up."), err=True)
             sys.exit(1)
         if out.exists():
-            click.echo(f"{out} exists already; choose a new file.", err=True)
+            click.echo(_("%(file)s exists already; choose a new file.", file=str(out)), err=True)
             sys.exit(1)
         backup_sqlite(url.database, out)
-        click.echo(f"Backed up {url.database} to {out}.")
+        click.echo(_("Backed up %(source)s to %(file)s.", source=url.database, file=str(out)))
