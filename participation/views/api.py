@@ -332,7 +332,8 @@ def vote_result(vote_id: int):
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
     """
-    vote = db.session.get(Vote, vote_id)
+    # Ids past the 32-bit key range are unknown ones (the database would refuse to compare them).
+    vote = db.session.get(Vote, vote_id) if vote_id < 2**31 else None
     if vote is None or not can_view_community(api_user(), vote.community):
         raise ApiError(404)
     return jsonify({"id": vote.id, "community": vote.community.code, "title": vote.title, "status": vote.status,

@@ -74,7 +74,8 @@ def summary(survey_id: int):
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
     """
-    survey = db.session.get(Survey, survey_id)
+    # Ids past the 32-bit key range are unknown ones (the database would refuse to compare them).
+    survey = db.session.get(Survey, survey_id) if survey_id < 2**31 else None
     if survey is None or survey.community is None or not can_view_survey_results(api_user(), survey.community):
         raise ApiError(404)
     lang = "en" if request.args.get("lang") == "en" else "zh"
