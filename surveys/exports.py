@@ -26,6 +26,7 @@ from participation.labels import label
 from participation.models import CATEGORIES, Building, Household, Unit, User
 from participation.operations.audit import record
 from participation.operations.roster_files import WORD_OF_OCCUPANCY
+from participation.spreadsheets import workbook_bytes
 from surveys.models import Answer, Response, Survey
 
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
@@ -204,13 +205,8 @@ def responses_xlsx(actor: User, survey: Survey) -> bytes:
         cell.font = Font(bold=True)
     for row in table:
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value for value in row])
-        for cell in sheet[sheet.max_row]:
-            if cell.data_type == "f":   # an answer such as "=1+1" is text, never a formula
-                cell.data_type = "s"
         sheet.cell(row=sheet.max_row, column=4).number_format = "0.00"
         sheet.cell(row=sheet.max_row, column=7).number_format = "yyyy-mm-dd hh:mm"
     sheet.freeze_panes = "D2"
     _audit(actor, survey, "xlsx", len(table))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)   # an answer such as "=1+1" is text, never a formula

@@ -12,7 +12,6 @@ the contractor marked rectified, and the supervisor or an owner representative v
 phone or household appears: the bulletin is handed on as it is.
 """
 from datetime import datetime
-from io import BytesIO
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -25,6 +24,7 @@ from participation.models import (Building, Community, ComplaintCategory, Organi
 from participation.models.types import utcnow
 from participation.operations.complaint_rates import NOT_DUE, Period, _scope, complaint_rates, iso_week
 from participation.operations.deadlines import BEIJING
+from participation.spreadsheets import workbook_bytes
 
 COUNTS = ("new", "closed", "overdue")
 
@@ -240,9 +240,7 @@ def bulletin_xlsx(result: dict) -> bytes:
            (12, 16, 10, 8, 14, 8, 10, 17, 17, 17, 26, 48), {8: WHEN, 9: WHEN, 10: WHEN}, above=[title])
     for sheet in book.worksheets:
         sheet["A1"].font = Font(bold=True, size=14)
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 def _rates_of(rates: dict, code: str) -> dict:

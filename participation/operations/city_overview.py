@@ -17,7 +17,6 @@ able to take one), as ``plan_inputs`` computes it.
 from collections import Counter
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from io import BytesIO
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -32,6 +31,7 @@ from participation.models import (COMMUNITY_STATUSES, FUNDING_LINES, Building, C
 from participation.models.types import utcnow
 from participation.operations.locality import PROGRAMME_TARGETS, current_year, describe, rules_for_year
 from participation.permissions import visible_communities
+from participation.spreadsheets import workbook_bytes
 
 CENT = Decimal("0.01")
 NEEDS_WORK = ("needs_repair", "missing")
@@ -340,6 +340,4 @@ def annual_list_xlsx(overview: dict) -> bytes:
     for index, width in enumerate(ANNUAL_WIDTHS, 1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)

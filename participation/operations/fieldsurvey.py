@@ -2,7 +2,6 @@
 
 Its "needs work" findings (needs repair / missing) are what later makes basic items 应改尽改 in the plan.
 """
-import io
 import logging
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,6 +21,7 @@ from participation.models import (CATEGORIES, CONDITIONS, Building, CatalogueIte
 from participation.operations.audit import record
 from participation.operations.locality import rules_for_year
 from participation.operations.uploads import UploadError, discard, store_photo
+from participation.spreadsheets import workbook_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -220,6 +220,4 @@ def export_workbook(community: Community) -> bytes:
     summary.column_dimensions["A"].width = 20
     summary.column_dimensions["B"].width = 36
 
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)

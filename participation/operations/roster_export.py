@@ -1,6 +1,5 @@
 """Roster workbooks: the blank template with its notes sheet, and a community's roster in the import's own columns,
 so an exported file can be edited and imported again."""
-import io
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -12,6 +11,7 @@ from participation.labels import mask_phone
 from participation.models import Building, Community, User
 from participation.operations.audit import record
 from participation.operations.roster_files import COLUMNS, HEADERS, OCCUPANCY_WORDS, WORD_OF_OCCUPANCY
+from participation.spreadsheets import workbook_bytes
 
 EXAMPLE_ROW = ("NG001", "幸福里小区", "3", "2", "502", 5, 78.65, "王建国", "12345X", "王建国", "13812345678", "自住")
 TEXT_COLUMNS = ("小区编码", "楼栋", "单元", "房号", "业主证件后六位", "电话")  # Excel must not turn 0501 into 501
@@ -127,6 +127,4 @@ def export_roster(actor: User | None, community: Community, buildings: list[Buil
 
 
 def _save(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
