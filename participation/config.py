@@ -49,6 +49,9 @@ def load_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": os.environ.get("COOKIE_SECURE", "0") == "1",
+        # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto: behind one, the client's
+        # address is the proxy's unless trusted, and every per-address throttle would be shared by all users.
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0") or 0),
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
         "WTF_CSRF_TIME_LIMIT": 60 * 60 * 12,
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/javascript", "application/json",

@@ -2,6 +2,7 @@
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from participation.extensions import db, login_manager
 from participation.models import User
@@ -40,6 +41,11 @@ def _set_headers(response):
 
 
 def init_app(app: Flask) -> None:
+    if app.config.get("PROXY_COUNT"):
+        # Trust exactly that many proxies' X-Forwarded-For/-Proto/-Host: the client address the throttles and
+        # rate limits key on, and https for secure cookies and URLs. Never more: a client could forge the header.
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "strong"

@@ -57,3 +57,25 @@ def test_engine_pings_pooled_connections_before_use(tmp_path, app):
     first requests of every worker (bench/durability.py crashes PostgreSQL under load to check it)."""
     assert load_config(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
     assert db.engine.pool._pre_ping is True
+
+
+@pytest.mark.parametrize("hops, expected", [(0, "127.0.0.1"), (1, "203.0.113.7")])
+def test_behind_a_proxy_the_client_address_is_the_forwarded_one(tmp_path, hops, expected):
+    """PROXY_COUNT=1 behind nginx: throttles and rate limits key on the client, not on the proxy; without it a
+    forged X-Forwarded-For changes nothing."""
+    from flask import request
+
+    from app import create_app
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'proxy.db'}", "SECRET_KEY": "x",
+                      "HOUSEHOLD_CODE_KEY": "y", "PROXY_COUNT": hops, "TESTING": True})
+    app.add_url_rule("/_address", "address", lambda: f"{request.remote_addr} {request.scheme}")
+    answer = app.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.7",
+                                                          "X-Forwarded-Proto": "https"}).get_data(as_text=True)
+    assert answer == f"{expected} {'https' if hops else 'http'}"
+
+
+def test_proxy_count_comes_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("PROXY_COUNT", "1")
+    assert load_config(str(tmp_path))["PROXY_COUNT"] == 1
+    monkeypatch.delenv("PROXY_COUNT")
+    assert load_config(str(tmp_path))["PROXY_COUNT"] == 0
