@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
+from tests.e2e.test_accessibility import _blocking_violations, _set_large_text
 from tests.e2e.test_resident_entry import _accept_notice_if_asked
 
 SUPERVISOR = ("demo-supervisor", "demo-supervisor-2025")
@@ -77,10 +78,18 @@ def test_an_owner_verifies_sees_the_elevator_share_and_votes(page, live_server, 
     shot(page, "65-elevator-vote-cast")
 
 
-def _rate(page, live_server, homes, round_id, word):
-    for household in homes:
+def _rate(page, live_server, homes, round_id, word, *, axe=False):
+    for n, household in enumerate(homes):
         _enter(page, live_server, household)
         page.goto(f"{live_server}/r/rating/{round_id}")
+        if axe and n == 0:
+            # the rating page while the round is open (the demo has none open): no serious or critical
+            # accessibility violation, in normal and in large text
+            found = _blocking_violations(page)
+            _set_large_text(page, True)
+            found += _blocking_violations(page)
+            _set_large_text(page, False)
+            assert found == [], "\n".join(found)
         page.get_by_role("button", name=word, exact=True).click()
         expect(page.locator("#your-rating")).to_contain_text(word)
 
@@ -123,7 +132,7 @@ def test_a_failed_rating_is_rectified_rerated_and_signed(page, browser, browser_
 
     homes = _homes(demo, "8")
     first = open_round()
-    _rate(page, live_server, homes[:8], first, "不满意")
+    _rate(page, live_server, homes[:8], first, "不满意", axe=True)
     _rate(page, live_server, homes[8:12], first, "满意")
     shot(page, "61-rating")
     failed = close(first)
