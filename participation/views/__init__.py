@@ -21,12 +21,13 @@ from participation.views.open311 import bp as open311_bp
 from participation.views.plan_comments import bp as plan_comments_bp
 from participation.views.plans import bp as plans_bp
 from participation.views.resident import bp as resident_bp
+from participation.views.resident_votes import bp as resident_votes_bp
 from participation.views.roster import bp as roster_bp
 from participation.views.slips import bp as slips_bp
 from participation.views.votes import bp as votes_bp
 
 BLUEPRINTS = [main_bp, auth_bp, fieldsurvey_bp, resident_bp, slips_bp, assisted_bp, admin_bp, accounts_bp, roster_bp,
               plans_bp, dashboards_bp, city_bp, complaints_bp, hotline_bp, open311_bp, bulletin_bp, holidays_bp,
-              plan_comments_bp, acceptance_bp, elevators_bp, votes_bp, aftercare_bp,
+              plan_comments_bp, acceptance_bp, elevators_bp, votes_bp, resident_votes_bp, aftercare_bp,
               api_bp, api_tokens_bp]
 

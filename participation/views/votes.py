@@ -18,7 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -29,24 +29,23 @@ from wtforms.fields.choices import SelectChoice
 from participation.extensions import db
 from participation.forms import EmptyForm
 from participation.forms.votes import (BALLOT_CHANNEL_LABELS, CHOICE_LABELS, MATTER_CLASS_LABELS, VOTE_SCOPE_LABELS,
-                                       VOTE_STATUS_LABELS, AnswerForm, BallotForm, CancelForm, ImportForm,
-                                       ObjectionForm, PaperBallotForm, VerifyForm, VoteForm)
-from participation.models import (Ballot, ElevatorRequest, ElevatorShaftOwner, Household, OwnerVerification, PlanItem,
-                                  Unit, Vote, VoteObjection)
+                                       VOTE_STATUS_LABELS, AnswerForm, CancelForm, ImportForm, PaperBallotForm,
+                                       VoteForm)
+from participation.models import (Ballot, ElevatorRequest, ElevatorShaftOwner, Household, PlanItem, Unit, Vote,
+                                  VoteObjection)
 from participation.models.types import utcnow
 from participation.operations import art278
 from participation.operations.assisted import find_households
-from participation.operations.elevators import share_for_vote
 from participation.operations.plans import latest_version, plan_for
 from participation.operations.roster_files import RosterImportError, read_roster_file
 from participation.operations.vote_import import BallotImportError, import_ballots
 from participation.operations.vote_items import link_items
 from participation.operations.votes import (VoteError, answer_objection, cancel, cast_ballot, close_vote, cosign,
-                                            create_vote, finalise, households_in_scope, open_vote, owner_of,
-                                            record_objection, rule_of, tally, verify_owner, visible_tally)
+                                            create_vote, finalise, households_in_scope, open_vote, owner_of, rule_of,
+                                            tally, visible_tally)
 from participation.permissions import can_manage_community, can_view_household, role_required
 from participation.templating import qr_svg
-from participation.views.guards import private, resident_or_start, staff_community
+from participation.views.guards import staff_community
 
 bp = Blueprint("votes", __name__)
 
@@ -111,7 +110,7 @@ def thresholds(vote: Vote, counts: dict) -> list[dict]:
     return rows
 
 
-def _rule_words(vote: Vote) -> dict:
+def rule_words(vote: Vote) -> dict:
     rule = rule_of(vote)
     return {"text": rule.text, "source": rule.source, "yes": _requirement(rule),
             "base": _("of the participating owners") if rule.base == "participating" else _("of all owners"),
@@ -196,7 +195,7 @@ def _create(form: VoteForm, community, items) -> Vote | None:
             link_items(current_user, vote, items)
     except VoteError as error:
         db.session.rollback()
-        _field_errors(form, error)
+        field_errors(form, error)
         return None
     return vote
 
@@ -241,7 +240,7 @@ def _local(value):
     return value.replace(tzinfo=BEIJING) if value is not None else None
 
 
-def _field_errors(form, error: VoteError) -> None:
+def field_errors(form, error: VoteError) -> None:
     for key, message in error.errors.items():
         field = form._fields.get(key) if key else None
         if field is not None and isinstance(field.errors, list):
@@ -256,7 +255,7 @@ def _show_page(community, vote, status=200, *, cancel_form=None):
     counts = visible_tally(vote, current_user)
     return render_template(
         "votes/show.html", community=community, vote=vote, counts=counts,
-        thresholds=thresholds(vote, counts) if not counts["hidden"] else [], rule=_rule_words(vote),
+        thresholds=thresholds(vote, counts) if not counts["hidden"] else [], rule=rule_words(vote),
         labels=LABELS, matter_label=matter_label, may_manage=can_manage_community(current_user, community),
         may_cosign=current_user.role in COSIGN_ROLES, cancel_form=cancel_form or CancelForm(formdata=None),
         answer_form=AnswerForm(formdata=None), form=EmptyForm(), now=utcnow(),
@@ -417,7 +416,7 @@ def paper_ballot(community_code: str, vote_id: int):
         ballot = cast_ballot(vote, household, form.choice.data, "paper", actor=current_user)
     except VoteError as error:
         db.session.rollback()
-        _field_errors(form, error)
+        field_errors(form, error)
         return _paper_page(community, vote, status=400, form=form)
     db.session.commit()
     flash(_("Paper ballot of %(address)s saved: %(choice)s.", address=household.address,
@@ -456,10 +455,10 @@ def import_view(community_code: str, vote_id: int):
 def notice(community_code: str, vote_id: int):
     community = _community(community_code)
     vote = _vote(community, vote_id)
-    page_url = url_for(".resident_vote", community_code=community.code, vote_id=vote.id, _external=True)
+    page_url = url_for("resident_votes.show", community_code=community.code, vote_id=vote.id, _external=True)
     counts = tally(vote)
     return render_template(
-        "votes/notice.html", community=community, vote=vote, counts=counts, rule=_rule_words(vote),
+        "votes/notice.html", community=community, vote=vote, counts=counts, rule=rule_words(vote),
         labels=LABELS, matter_label=matter_label, page_url=page_url,
         qr=qr_svg(page_url, label=_("QR code of the owners' vote page: %(title)s", title=vote.title)))
 
@@ -473,162 +472,5 @@ def result(community_code: str, vote_id: int):
         abort(404)
     counts = tally(vote)
     return render_template("votes/result.html", community=community, vote=vote, counts=counts,
-                           thresholds=thresholds(vote, counts), rule=_rule_words(vote), labels=LABELS,
+                           thresholds=thresholds(vote, counts), rule=rule_words(vote), labels=LABELS,
                            matter_label=matter_label)
-
-
-# --- residents ------------------------------------------------------------------------------------------------------
-
-
-def in_scope(vote: Vote, household: Household) -> bool:
-    return db.session.scalar(households_in_scope(vote).where(Household.id == household.id)
-                             .with_only_columns(Household.id)) is not None
-
-
-def votes_for(household: Household, statuses=("open", "preliminary", "final")) -> list[Vote]:
-    """The votes of the household's community whose scope holds it, newest first."""
-    candidates = db.session.scalars(
-        select(Vote).where(Vote.community_id == household.community.id, Vote.status.in_(statuses))
-        .order_by(Vote.created_at.desc(), Vote.id.desc())).all()
-    return [vote for vote in candidates if in_scope(vote, household)]
-
-
-@bp.app_context_processor
-def _resident_votes() -> dict:
-    """For the resident home: the open votes its household takes part in."""
-    return {"open_votes_for": lambda household: votes_for(household, ("open",))}
-
-
-def session_verification(household: Household) -> OwnerVerification | None:
-    """The owner verification this session made for ``household``, while it still names the roster's owner."""
-    data = session.get(OWNER_KEY)
-    if not isinstance(data, dict) or data.get("household_id") != household.id \
-            or not isinstance(data.get("verification_id"), int):
-        return None
-    verification = db.session.get(OwnerVerification, data["verification_id"])
-    if verification is None or verification.household_id != household.id \
-            or verification.owner != owner_of(household) or verification.vote_id is not None:
-        return None
-    return verification
-
-
-def _resident_vote(community_code: str, vote_id: int):
-    acting, away = resident_or_start(community_code)
-    if away is not None:
-        return None, None, away
-    vote = db.session.get(Vote, vote_id)
-    if vote is None or vote.community_id != acting.household.community.id or vote.status == "draft" \
-            or not in_scope(vote, acting.household):
-        abort(404)
-    return acting, vote, None
-
-
-def _resident_page(acting, vote, *, status=200, verify_form=None, objection_form=None, ballot_form=None):
-    household = acting.household
-    counts = visible_tally(vote)
-    mine = db.session.scalar(select(Ballot).where(Ballot.vote_id == vote.id, Ballot.owner == owner_of(household)))
-    objections = [objection for objection in vote.objections
-                  if objection.household_id == household.id or objection.answer]
-    return private(render_template(
-        "votes/resident.html", acting=acting, household=household, community=household.community, vote=vote,
-        counts=counts, thresholds=thresholds(vote, counts) if vote.closed else [], rule=_rule_words(vote),
-        labels=LABELS, matter_label=matter_label, verified=session_verification(household), mine=mine,
-        verify_form=verify_form or VerifyForm(formdata=None),
-        objection_form=objection_form or ObjectionForm(formdata=None),
-        ballot_form=ballot_form or BallotForm(formdata=None), objections=objections, now=utcnow(),
-        elevator_share=share_for_vote(vote, household), shaft_mine=shaft_owner_of(vote, household),
-        objections_open=vote.status == "preliminary" and vote.objection_until and utcnow() <= vote.objection_until),
-        status)
-
-
-@bp.get("/r/<community_code>/votes")
-def resident_votes(community_code: str):
-    acting, away = resident_or_start(community_code)
-    if away is not None:
-        return away
-    votes = votes_for(acting.household)
-    return private(render_template("votes/resident_index.html", acting=acting, household=acting.household,
-                                   community=acting.household.community, labels=LABELS, matter_label=matter_label,
-                                   rows=[(vote, visible_tally(vote)) for vote in votes]))
-
-
-@bp.get("/r/<community_code>/votes/<int:vote_id>")
-def resident_vote(community_code: str, vote_id: int):
-    acting, vote, away = _resident_vote(community_code, vote_id)
-    if away is not None:
-        return away
-    return _resident_page(acting, vote)
-
-
-@bp.post("/r/<community_code>/votes/<int:vote_id>/verify")
-def resident_verify(community_code: str, vote_id: int):
-    acting, vote, away = _resident_vote(community_code, vote_id)
-    if away is not None:
-        return away
-    form = VerifyForm()
-    if acting.assisted:
-        abort(400)   # staff vouch for the owner in person; they never type the owner's ID number
-    if not form.validate_on_submit():
-        if not form.errors:
-            form.form_errors.append(_("The form could not be sent; please open the page again and retry."))
-        return _resident_page(acting, vote, status=400, verify_form=form)
-    try:
-        verification = verify_owner(acting.household, form.tail.data.strip().upper())
-    except VoteError as error:
-        db.session.commit()   # the failed try counts towards the wait (throttle) and is audited
-        _field_errors(form, error)
-        return _resident_page(acting, vote, status=400, verify_form=form)
-    db.session.commit()
-    session[OWNER_KEY] = {"household_id": acting.household.id, "verification_id": verification.id}
-    flash(_("Thank you: you are confirmed as the owner. You can vote now."), "success")
-    return redirect(url_for(".resident_vote", community_code=community_code, vote_id=vote.id, _anchor="ballot"))
-
-
-@bp.post("/r/<community_code>/votes/<int:vote_id>/ballot")
-def resident_ballot(community_code: str, vote_id: int):
-    acting, vote, away = _resident_vote(community_code, vote_id)
-    if away is not None:
-        return away
-    form = BallotForm()
-    if not form.validate_on_submit():
-        form.form_errors.append(_("The form could not be sent; please open the page again and retry."))
-        return _resident_page(acting, vote, status=400, ballot_form=form)
-    try:
-        if acting.assisted:
-            if not form.checked.data:
-                raise VoteError(_("Confirm that you checked the owner in person."))
-            ballot = cast_ballot(vote, acting.household, form.choice.data, "assisted", actor=acting.staff)
-        else:
-            ballot = cast_ballot(vote, acting.household, form.choice.data, "web",
-                                 verified=session_verification(acting.household))
-    except VoteError as error:
-        db.session.rollback()
-        _field_errors(form, error)
-        return _resident_page(acting, vote, status=400, ballot_form=form)
-    db.session.commit()
-    flash(_("Your vote is saved: %(choice)s. You can change it until voting closes.",
-            choice=CHOICE_LABELS[ballot.choice]), "success")
-    return redirect(url_for(".resident_vote", community_code=community_code, vote_id=vote.id, _anchor="ballot"))
-
-
-@bp.post("/r/<community_code>/votes/<int:vote_id>/objection")
-def resident_objection(community_code: str, vote_id: int):
-    acting, vote, away = _resident_vote(community_code, vote_id)
-    if away is not None:
-        return away
-    form = ObjectionForm()
-    if not form.validate_on_submit():
-        if not form.errors:
-            form.form_errors.append(_("The form could not be sent; please open the page again and retry."))
-        return _resident_page(acting, vote, status=400, objection_form=form)
-    try:
-        record_objection(vote, form.text.data, household=acting.household, actor=acting.staff,
-                         channel="assisted" if acting.assisted else "web")
-    except VoteError as error:
-        db.session.rollback()
-        _field_errors(form, error)
-        return _resident_page(acting, vote, status=400, objection_form=form)
-    db.session.commit()
-    flash(_("Your objection is recorded. The organisers answer it before the result is final."), "success")
-    return redirect(url_for(".resident_vote", community_code=community_code, vote_id=vote.id,
-                            _anchor="objections"))

@@ -1,0 +1,173 @@
+"""A household's owner votes, on a phone: the votes whose scope holds it, the owner check by ID tail (kept in the
+session for that household only), the ballot (同意/反对/弃权, changeable until close; staff assisting vouch in
+person instead), and objections during the 询异公示. The staff pages are in ``votes``."""
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from participation.extensions import db
+from participation.forms.votes import CHOICE_LABELS, BallotForm, ObjectionForm, VerifyForm
+from participation.models import Ballot, Household, OwnerVerification, Vote
+from participation.models.types import utcnow
+from participation.operations.elevators import share_for_vote
+from participation.operations.votes import (VoteError, cast_ballot, households_in_scope, owner_of, record_objection,
+                                            verify_owner, visible_tally)
+from participation.views.guards import private, resident_or_start
+from participation.views.votes import (LABELS, OWNER_KEY, field_errors, matter_label, rule_words, shaft_owner_of,
+                                       thresholds)
+
+bp = Blueprint("resident_votes", __name__)
+
+
+def in_scope(vote: Vote, household: Household) -> bool:
+    return db.session.scalar(households_in_scope(vote).where(Household.id == household.id)
+                             .with_only_columns(Household.id)) is not None
+
+
+def votes_for(household: Household, statuses=("open", "preliminary", "final")) -> list[Vote]:
+    """The votes of the household's community whose scope holds it, newest first."""
+    candidates = db.session.scalars(
+        select(Vote).where(Vote.community_id == household.community.id, Vote.status.in_(statuses))
+        .order_by(Vote.created_at.desc(), Vote.id.desc())).all()
+    return [vote for vote in candidates if in_scope(vote, household)]
+
+
+@bp.app_context_processor
+def _resident_votes() -> dict:
+    """For the resident home: the open votes its household takes part in."""
+    return {"open_votes_for": lambda household: votes_for(household, ("open",))}
+
+
+def session_verification(household: Household) -> OwnerVerification | None:
+    """The owner verification this session made for ``household``, while it still names the roster's owner."""
+    data = session.get(OWNER_KEY)
+    if not isinstance(data, dict) or data.get("household_id") != household.id \
+            or not isinstance(data.get("verification_id"), int):
+        return None
+    verification = db.session.get(OwnerVerification, data["verification_id"])
+    if verification is None or verification.household_id != household.id \
+            or verification.owner != owner_of(household) or verification.vote_id is not None:
+        return None
+    return verification
+
+
+def _household_vote(community_code: str, vote_id: int):
+    acting, away = resident_or_start(community_code)
+    if away is not None:
+        return None, None, away
+    vote = db.session.get(Vote, vote_id)
+    if vote is None or vote.community_id != acting.household.community.id or vote.status == "draft" \
+            or not in_scope(vote, acting.household):
+        abort(404)
+    return acting, vote, None
+
+
+def _page(acting, vote, *, status=200, verify_form=None, objection_form=None, ballot_form=None):
+    household = acting.household
+    counts = visible_tally(vote)
+    mine = db.session.scalar(select(Ballot).where(Ballot.vote_id == vote.id, Ballot.owner == owner_of(household)))
+    objections = [objection for objection in vote.objections
+                  if objection.household_id == household.id or objection.answer]
+    return private(render_template(
+        "votes/resident.html", acting=acting, household=household, community=household.community, vote=vote,
+        counts=counts, thresholds=thresholds(vote, counts) if vote.closed else [], rule=rule_words(vote),
+        labels=LABELS, matter_label=matter_label, verified=session_verification(household), mine=mine,
+        verify_form=verify_form or VerifyForm(formdata=None),
+        objection_form=objection_form or ObjectionForm(formdata=None),
+        ballot_form=ballot_form or BallotForm(formdata=None), objections=objections, now=utcnow(),
+        elevator_share=share_for_vote(vote, household), shaft_mine=shaft_owner_of(vote, household),
+        objections_open=vote.status == "preliminary" and vote.objection_until and utcnow() <= vote.objection_until),
+        status)
+
+
+@bp.get("/r/<community_code>/votes")
+def index(community_code: str):
+    acting, away = resident_or_start(community_code)
+    if away is not None:
+        return away
+    votes = votes_for(acting.household)
+    return private(render_template("votes/resident_index.html", acting=acting, household=acting.household,
+                                   community=acting.household.community, labels=LABELS, matter_label=matter_label,
+                                   rows=[(vote, visible_tally(vote)) for vote in votes]))
+
+
+@bp.get("/r/<community_code>/votes/<int:vote_id>")
+def show(community_code: str, vote_id: int):
+    acting, vote, away = _household_vote(community_code, vote_id)
+    if away is not None:
+        return away
+    return _page(acting, vote)
+
+
+@bp.post("/r/<community_code>/votes/<int:vote_id>/verify")
+def verify(community_code: str, vote_id: int):
+    acting, vote, away = _household_vote(community_code, vote_id)
+    if away is not None:
+        return away
+    form = VerifyForm()
+    if acting.assisted:
+        abort(400)   # staff vouch for the owner in person; they never type the owner's ID number
+    if not form.validate_on_submit():
+        if not form.errors:
+            form.form_errors.append(_("The form could not be sent; please open the page again and retry."))
+        return _page(acting, vote, status=400, verify_form=form)
+    try:
+        verification = verify_owner(acting.household, form.tail.data.strip().upper())
+    except VoteError as error:
+        db.session.commit()   # the failed try counts towards the wait (throttle) and is audited
+        field_errors(form, error)
+        return _page(acting, vote, status=400, verify_form=form)
+    db.session.commit()
+    session[OWNER_KEY] = {"household_id": acting.household.id, "verification_id": verification.id}
+    flash(_("Thank you: you are confirmed as the owner. You can vote now."), "success")
+    return redirect(url_for(".show", community_code=community_code, vote_id=vote.id, _anchor="ballot"))
+
+
+@bp.post("/r/<community_code>/votes/<int:vote_id>/ballot")
+def ballot(community_code: str, vote_id: int):
+    acting, vote, away = _household_vote(community_code, vote_id)
+    if away is not None:
+        return away
+    form = BallotForm()
+    if not form.validate_on_submit():
+        form.form_errors.append(_("The form could not be sent; please open the page again and retry."))
+        return _page(acting, vote, status=400, ballot_form=form)
+    try:
+        if acting.assisted:
+            if not form.checked.data:
+                raise VoteError(_("Confirm that you checked the owner in person."))
+            ballot = cast_ballot(vote, acting.household, form.choice.data, "assisted", actor=acting.staff)
+        else:
+            ballot = cast_ballot(vote, acting.household, form.choice.data, "web",
+                                 verified=session_verification(acting.household))
+    except VoteError as error:
+        db.session.rollback()
+        field_errors(form, error)
+        return _page(acting, vote, status=400, ballot_form=form)
+    db.session.commit()
+    flash(_("Your vote is saved: %(choice)s. You can change it until voting closes.",
+            choice=CHOICE_LABELS[ballot.choice]), "success")
+    return redirect(url_for(".show", community_code=community_code, vote_id=vote.id, _anchor="ballot"))
+
+
+@bp.post("/r/<community_code>/votes/<int:vote_id>/objection")
+def objection(community_code: str, vote_id: int):
+    acting, vote, away = _household_vote(community_code, vote_id)
+    if away is not None:
+        return away
+    form = ObjectionForm()
+    if not form.validate_on_submit():
+        if not form.errors:
+            form.form_errors.append(_("The form could not be sent; please open the page again and retry."))
+        return _page(acting, vote, status=400, objection_form=form)
+    try:
+        record_objection(vote, form.text.data, household=acting.household, actor=acting.staff,
+                         channel="assisted" if acting.assisted else "web")
+    except VoteError as error:
+        db.session.rollback()
+        field_errors(form, error)
+        return _page(acting, vote, status=400, objection_form=form)
+    db.session.commit()
+    flash(_("Your objection is recorded. The organisers answer it before the result is final."), "success")
+    return redirect(url_for(".show", community_code=community_code, vote_id=vote.id,
+                            _anchor="objections"))
