@@ -32,10 +32,11 @@ from participation.operations.communities import community_by_code
 from participation.operations.plan_comments import (MIN_DAYS, CommentRefused, answer, close, comment, comments_of,
                                                     current_period, empty_tally, hide, household_comments, item_by_code,
                                                     lock, locked_version, period_for, publish, tallies, unhide)
-from participation.operations.plans import MIN_CELL, SUPPRESSED, plan_for, today, version_by_number, version_changes
-from participation.permissions import can_manage_community, can_view_survey_results, role_required
+from participation.operations.plans import MIN_CELL, SUPPRESSED, today, version_by_number, version_changes
+from participation.permissions import can_manage_community, role_required
 from participation.templating import qr_svg
-from participation.views.guards import private, staff_community
+from participation.views.guards import private
+from participation.views.plans import plan_community, plan_version
 
 bp = Blueprint("plan_comments", __name__)
 
@@ -46,19 +47,6 @@ LABELS = {"version_status": VERSION_STATUS_LABELS, "suggestion": SUGGESTION_LABE
 
 
 # --- staff -------------------------------------------------------------------------------------------------------
-
-def _community(community_code: str, *, manage: bool = False):
-    """Those who read the plan see it (the route's decorator names their roles); managing it needs more."""
-    return staff_community(community_code, roles=MANAGE_ROLES if manage else None, manage=manage,
-                           visible=can_view_survey_results)
-
-
-def _version(community, number: int):
-    version = version_by_number(plan_for(community), number)
-    if version is None:
-        abort(404)
-    return version
-
 
 def _to_comments(community, number: int):
     return redirect(url_for(".comments", community_code=community.code, number=number))
@@ -88,8 +76,8 @@ def _comments_page(community, version, *, publish_form=None, status=200, stance=
 @bp.get("/c/<community_code>/plan/versions/<int:number>/comments")
 @role_required(*READ_ROLES)
 def comments(community_code: str, number: int):
-    community = _community(community_code)
-    version = _version(community, number)
+    community = plan_community(community_code)
+    version = plan_version(community, number)
     shown = request.args.get("show")
     return _comments_page(community, version, stance=request.args.get("stance"),
                           hidden={"hidden": True, "visible": False}.get(shown))
@@ -98,8 +86,8 @@ def comments(community_code: str, number: int):
 @bp.post("/c/<community_code>/plan/versions/<int:number>/comments/publish")
 @role_required(*MANAGE_ROLES)
 def publish_view(community_code: str, number: int):
-    community = _community(community_code, manage=True)
-    version = _version(community, number)
+    community = plan_community(community_code, manage=True)
+    version = plan_version(community, number)
     form = PublishForm()
     if not form.validate_on_submit():
         return _comments_page(community, version, publish_form=form, status=400)
@@ -120,8 +108,8 @@ def publish_view(community_code: str, number: int):
 @bp.post("/c/<community_code>/plan/versions/<int:number>/comments/close")
 @role_required(*MANAGE_ROLES)
 def close_view(community_code: str, number: int):
-    community = _community(community_code, manage=True)
-    version = _version(community, number)
+    community = plan_community(community_code, manage=True)
+    version = plan_version(community, number)
     if not EmptyForm().validate_on_submit():
         abort(400)
     period = period_for(version)
@@ -140,8 +128,8 @@ def close_view(community_code: str, number: int):
 @bp.post("/c/<community_code>/plan/versions/<int:number>/lock")
 @role_required(*MANAGE_ROLES)
 def lock_view(community_code: str, number: int):
-    community = _community(community_code, manage=True)
-    version = _version(community, number)
+    community = plan_community(community_code, manage=True)
+    version = plan_version(community, number)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -157,8 +145,8 @@ def lock_view(community_code: str, number: int):
 @bp.post("/c/<community_code>/plan/versions/<int:number>/comments/moderate")
 @role_required(*MANAGE_ROLES)
 def moderate(community_code: str, number: int):
-    community = _community(community_code, manage=True)
-    version = _version(community, number)
+    community = plan_community(community_code, manage=True)
+    version = plan_version(community, number)
     form = ModerateForm()
     if not form.validate_on_submit() or form.action.data not in ("hide", "unhide", "answer") \
             or not str(form.comment.data).isdigit():
@@ -191,8 +179,8 @@ def moderate(community_code: str, number: int):
 @bp.get("/c/<community_code>/plan/versions/<int:number>/notice")
 @role_required(*READ_ROLES)
 def notice(community_code: str, number: int):
-    community = _community(community_code)
-    version = _version(community, number)
+    community = plan_community(community_code)
+    version = plan_version(community, number)
     previous = version_by_number(version.plan, number - 1)
     page_url = url_for(".resident_plan", community_code=community.code, _external=True)
     return render_template(

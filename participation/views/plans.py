@@ -40,13 +40,13 @@ LABELS = {"suggestion": SUGGESTION_LABELS, "version_status": VERSION_STATUS_LABE
           "funding": FUNDING_LABELS}
 
 
-def _community(community_code: str, *, manage: bool = False):
+def plan_community(community_code: str, *, manage: bool = False):
     """Those who read the plan see it (the route's decorator names their roles); managing it needs more."""
     return staff_community(community_code, roles=MANAGE_ROLES if manage else None, manage=manage,
                            visible=can_view_survey_results)
 
 
-def _version(community, number: int):
+def plan_version(community, number: int):
     version = version_by_number(plan_for(community), number)
     if version is None:
         abort(404)
@@ -76,7 +76,7 @@ def _groups(items: list[dict]) -> list[tuple[str, list[dict]]]:
 @bp.get("/c/<community_code>/plan")
 @role_required(*READ_ROLES)
 def plan(community_code: str):
-    community = _community(community_code)
+    community = plan_community(community_code)
     result = plan_inputs(community)
     current = plan_for(community)
     return render_template(
@@ -89,7 +89,7 @@ def plan(community_code: str):
 @bp.route("/c/<community_code>/plan/budget", methods=["GET", "POST"])
 @role_required(*MANAGE_ROLES)
 def budget(community_code: str):
-    community = _community(community_code, manage=True)
+    community = plan_community(community_code, manage=True)
     form = BudgetForm()
     status = 200
     if form.validate_on_submit():
@@ -122,7 +122,7 @@ def budget(community_code: str):
 @bp.post("/c/<community_code>/plan/adopt-suggestions")
 @role_required(*MANAGE_ROLES)
 def adopt(community_code: str):
-    community = _community(community_code, manage=True)
+    community = plan_community(community_code, manage=True)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -141,8 +141,8 @@ def adopt(community_code: str):
 @bp.get("/c/<community_code>/plan/versions/<int:number>")
 @role_required(*READ_ROLES)
 def version(community_code: str, number: int):
-    community = _community(community_code)
-    shown = _version(community, number)
+    community = plan_community(community_code)
+    shown = plan_version(community, number)
     previous = version_by_number(shown.plan, number - 1)
     return render_template("plans/version.html", community=community, version=shown, previous=previous,
                            changes=version_changes(previous, shown), labels=LABELS, form=EmptyForm(),
@@ -153,8 +153,8 @@ def version(community_code: str, number: int):
 @bp.post("/c/<community_code>/plan/versions/<int:number>/adopt")
 @role_required(*MANAGE_ROLES)
 def adopt_version_view(community_code: str, number: int):
-    community = _community(community_code, manage=True)
-    chosen = _version(community, number)
+    community = plan_community(community_code, manage=True)
+    chosen = plan_version(community, number)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -171,7 +171,7 @@ def adopt_version_view(community_code: str, number: int):
 @bp.route("/c/<community_code>/plan/edit", methods=["GET", "POST"])
 @role_required(*MANAGE_ROLES)
 def edit(community_code: str):
-    community = _community(community_code, manage=True)
+    community = plan_community(community_code, manage=True)
     current = plan_for(community)
     latest = latest_version(current)
     if latest is None:
@@ -228,7 +228,7 @@ def _row_errors(form: PlanEditForm, errors: dict) -> None:
 @bp.route("/c/<community_code>/plan/works", methods=["GET", "POST"])
 @role_required(*READ_ROLES)
 def works(community_code: str):
-    community = _community(community_code, manage=request.method == "POST")
+    community = plan_community(community_code, manage=request.method == "POST")
     may_manage = can_manage_community(current_user, community)
     current = plan_for(community)
     adopted = adopted_version(current)
@@ -273,7 +273,7 @@ def works(community_code: str):
 @bp.get("/c/<community_code>/plan/notice")
 @role_required(*READ_ROLES)
 def notice(community_code: str):
-    community = _community(community_code)
+    community = plan_community(community_code)
     current = plan_for(community)
     shown = adopted_version(current) or latest_version(current)
     result = plan_inputs(community)
@@ -298,10 +298,10 @@ def _download(community, kind: str):
 @bp.get("/c/<community_code>/plan.xlsx")
 @role_required(*READ_ROLES)
 def plan_xlsx(community_code: str):
-    return _download(_community(community_code), "xlsx")
+    return _download(plan_community(community_code), "xlsx")
 
 
 @bp.get("/c/<community_code>/plan.json")
 @role_required(*READ_ROLES)
 def plan_json(community_code: str):
-    return _download(_community(community_code), "json")
+    return _download(plan_community(community_code), "json")
