@@ -40,9 +40,10 @@ def _render(status: int, message: str):
 
 def _http_error(error: HTTPException):
     status = error.code or 500
+    shown = isinstance(error, ApiError) or getattr(error, "shown", False)   # security.BadInput: its own words
     if is_api_request():   # /api/v1: {"error": {"code", "message"}} for every status, unknown URLs included
-        return error_response(status, error.description if isinstance(error, ApiError) else None)
-    return _render(status, str(MESSAGES.get(status, MESSAGES[400])))
+        return error_response(status, error.description if shown else None)
+    return _render(status, str(error.description if shown else MESSAGES.get(status, MESSAGES[400])))
 
 
 def _csrf_error(error: CSRFError):

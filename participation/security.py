@@ -1,7 +1,10 @@
-"""Response headers every page gets, the SQLite pragmas, and the staff user loader."""
-from flask import Flask
+"""Response headers every page gets, the SQLite pragmas, the staff user loader, and the input guards every request
+passes: no NUL character in any text sent (PostgreSQL cannot store or compare it), whole numbers in bounds."""
+from flask import Flask, request
+from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from participation.extensions import db, login_manager
@@ -40,6 +43,65 @@ def _set_headers(response):
     return response
 
 
+# The largest id a database key holds (PostgreSQL's integer): larger ones are unknown, never a query that fails.
+MAX_ID = 2**31 - 1
+MAX_PAGE = 100_000
+
+
+class BadInput(BadRequest):
+    """A 400 whose message is shown to the user as it is (the HTML page, /api/v1's and Open311's error shapes)."""
+
+    shown = True
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def guard_input() -> None:
+    """Before every request: an <int:…> path id past the key range is a 404; a NUL character anywhere in the path,
+    the query, a form field, a file name or a JSON body is refused as bad input. PostgreSQL refuses NUL in text (a
+    500 at the first query), and no person types one."""
+    sent = [request.path, *request.args.lists(), *(request.view_args or {}).values()]
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            sent += [*request.form.lists(), *(upload.filename for upload in request.files.values())]
+        elif request.is_json:
+            sent.append(request.get_json(silent=True))
+    if any(isinstance(value, int) and not -MAX_ID <= value <= MAX_ID for value in (request.view_args or {}).values()):
+        # /…/<int:id> with an id past the key range: nothing has it (the database would refuse the comparison).
+        raise NotFound()
+    if _has_nul(sent):
+        raise BadInput(_("The request contains a NUL character (\\0), which no field accepts. Remove it and "
+                         "send again."))
+
+
+def int_arg(value, *, default: int | None = None, low: int = 1, high: int = MAX_ID) -> int | None:
+    """A whole number typed in a query argument or a field, within ``low``..``high``: ``default`` when empty,
+    BadInput (400) when not a whole number or out of bounds. Ids use the default bounds (1 to the key range)."""
+    text = str(value if value is not None else "").strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(high)) or not low <= int(text) <= high:
+        raise BadInput(_("Enter a whole number from %(low)d to %(high)d.", low=low, high=high))
+    return int(text)
+
+
+def id_or_none(value) -> int | None:
+    """An id typed or linked (``?household=12``): None for anything that cannot be one, so the page treats it as
+    unknown (never a query with a number the key range cannot hold)."""
+    text = str(value or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)) or not 1 <= int(text) <= MAX_ID:
+        return None
+    return int(text)
+
+
 def init_app(app: Flask) -> None:
     if app.config.get("PROXY_COUNT"):
         # Trust exactly that many proxies' X-Forwarded-For/-Proto/-Host: the client address the throttles and
@@ -49,4 +111,5 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "strong"
+    app.before_request(guard_input)
     app.after_request(_set_headers)

@@ -19,6 +19,7 @@ from participation.extensions import db
 from participation.operations.api_tokens import user_for
 from participation.operations.communities import community_by_code
 from participation.permissions import can_view_community
+from participation.security import MAX_PAGE, BadInput, int_arg
 
 PREFIX = "/api/v1"
 # Channels a staff system may file a complaint through ("web" is residents', "open311" the GeoReport API's).
@@ -101,21 +102,29 @@ def community_or_404(code: str, roles=None):
 
 
 def page_args() -> tuple[int, int]:
-    """``?page=`` (from 1) and ``?per_page=`` (1–200); 400 for anything else."""
+    """``?page=`` (1 to ``MAX_PAGE``) and ``?per_page=`` (1–200); 400 for anything else (security.int_arg)."""
     try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", PAGE_SIZE))
-    except ValueError:
-        raise ApiError(400, _("page and per_page must be whole numbers.")) from None
-    if page < 1 or not 1 <= per_page <= MAX_PAGE_SIZE:
-        raise ApiError(400, _("page must be 1 or more and per_page from 1 to %(most)d.", most=MAX_PAGE_SIZE))
+        page = int_arg(request.args.get("page"), default=1, high=MAX_PAGE)
+        per_page = int_arg(request.args.get("per_page"), default=PAGE_SIZE, high=MAX_PAGE_SIZE)
+    except BadInput:
+        raise ApiError(400, _("page must be a whole number from 1 to %(pages)d and per_page from 1 to %(most)d.",
+                              pages=MAX_PAGE, most=MAX_PAGE_SIZE)) from None
     return page, per_page
 
 
-def json_body() -> dict:
+def json_body(strings=(), booleans=()) -> dict:
+    """The request's JSON object; 400 unless it is one, and unless each field named in ``strings`` is a string (or
+    absent/null) and each in ``booleans`` true/false/"yes"/"no": an object or a list where text is expected is bad
+    input, not something to turn into text (or a 500 further down)."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ApiError(400, _("Send a JSON object with Content-Type: application/json."))
+    for name in strings:
+        if body.get(name) is not None and not isinstance(body[name], str):
+            raise ApiError(400, _("%(field)s must be a string.", field=name))
+    for name in booleans:
+        if body.get(name) is not None and body[name] not in (True, False, "yes", "no"):
+            raise ApiError(400, _("%(field)s must be true or false.", field=name))
     return body
 
 

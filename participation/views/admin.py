@@ -23,6 +23,7 @@ from participation.operations.locality import (FIRST_YEAR, LAST_YEAR, RuleInvali
                                                delete_rule, describe, rules_by_kind, update_rule, year_table)
 from participation.operations.reference import default_locality
 from participation.permissions import can_manage_locality, role_required
+from participation.security import MAX_PAGE, int_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -294,7 +295,7 @@ def _community_codes(ids) -> dict[int, str]:
 def audit():
     form = AuditFilterForm(formdata=request.args)
     filters = _audit_filters(form)
-    page = db.paginate(search(current_user, **filters), page=request.args.get("page", 1, type=int),
+    page = db.paginate(search(current_user, **filters), page=int_arg(request.args.get("page"), default=1, high=MAX_PAGE),
                        per_page=AUDIT_PAGE_SIZE, error_out=False)
     link_args = {key: request.args[key] for key in form.data if request.args.get(key)}
     return render_template("admin/audit.html", form=form, page=page, link_args=link_args,

@@ -205,8 +205,9 @@ def complaints_create():
         404: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """
-    body = json_body()
-    found = community_or_404(str(body.get("community") or ""), DESK_ROLES)
+    body = json_body(strings=("community", "category", "description", "urgency", "channel", "building", "place",
+                              "caller_name", "caller_phone", "external_number"))
+    found = community_or_404(body.get("community") or "", DESK_ROLES)
     category = db.session.scalar(select(ComplaintCategory).filter_by(
         locality_id=found.district.locality_id, code=str(body.get("category") or ""), retired_at=None))
     if category is None:
@@ -284,8 +285,8 @@ def complaint_action(receipt: str):
         409: {$ref: '#/components/responses/Error'}
     """
     ticket = _ticket_or_404(receipt)
-    body = json_body()
-    action = str(body.get("action") or "")
+    body = json_body(strings=("action", "agency", "note", "satisfaction"), booleans=("solved",))
+    action = body.get("action") or ""
     if action not in ACTIONS:
         raise ApiError(400, _("Choose one of the options offered."))
     if ACTIONS[action].by != ("agency" if api_user().role == "agency" else "desk"):

@@ -23,6 +23,7 @@ from participation.operations.ticket_queries import (community_by_text, duplicat
                                                      ticket_by_receipt, ticket_visible, timeline)
 from participation.operations.tickets import ACTIONS, TicketRefused, act, agencies_of, file_ticket, may_act
 from participation.permissions import PHONE_REVEAL_ROLES, can_view_household, role_required
+from participation.security import MAX_PAGE, id_or_none, int_arg
 
 bp = Blueprint("hotline", __name__)
 
@@ -56,11 +57,9 @@ def _ticket_or_404(receipt: str):
 @role_required(*QUEUE_ROLES)
 def index():
     args = request.args
-    page = args.get("page", "1")
-    agency = args.get("agency", "")
     result = queue(current_user, community=args.get("community") or None, state=args.get("state") or None,
-                   category=args.get("category") or None, agency=int(agency) if agency.isdigit() else None,
-                   page=int(page) if page.isdigit() else 1)
+                   category=args.get("category") or None, agency=id_or_none(args.get("agency")),
+                   page=int_arg(args.get("page"), default=1, high=MAX_PAGE))
     filters = {key: args.get(key, "") for key in ("community", "state", "category", "agency")}
     agencies = [] if current_user.role == "agency" else db.session.scalars(
         select(Organisation).where(Organisation.kind.in_(("contractor", "supervisor"))).order_by(Organisation.name)
@@ -105,8 +104,8 @@ def new():
 
 
 def _household(value) -> Household | None:
-    value = str(value or "")
-    household = db.session.get(Household, int(value)) if value.isdigit() else None
+    household_id = id_or_none(value)
+    household = db.session.get(Household, household_id) if household_id is not None else None
     if household is not None and not can_view_household(current_user, household):
         return None
     return household
