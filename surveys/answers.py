@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from participation.operations.uploads import UploadError, discard, store_photo
-from surveys.expressions import ExpressionError, is_true
+from surveys.expressions import ExpressionError, RegexTimeout, is_true, one_budget
 from surveys.models import Question, Survey
 from surveys.structure import structure
 
@@ -48,13 +48,19 @@ def locale_for(lang: str) -> str:
 
 
 def clean_answers(survey: Survey, household, raw: dict, *, lang: str = "zh", consent: bool | None = None,
-                  check_required: bool = True, previous: dict | None = None) -> tuple[dict, dict]:
+                  check_required: bool = True, previous: dict | None = None,
+                  warnings: list | None = None) -> tuple[dict, dict]:
     """(values by question name, errors by question name) for ``raw`` answers of ``household`` (None: a preview).
 
     ``consent`` (None: read the ``sensitive_consent`` field of ``raw``) says whether the household agreed to
     answer the sensitive questions; without it their answers are dropped, which is not an error. A draft passes
     ``check_required=False``. ``previous`` holds the values already saved, so a photo is kept when no new one
     comes. Photos that arrive are checked, cleaned and stored; when anything else is wrong they are discarded.
+
+    ``warnings``: a list for answers imported from paper or ODK. The product's own consistency rules, which the
+    form itself never states (priorities only among needed items, cost sharing only for a needed item), then
+    neither refuse nor drop an answer: it is kept as the resident wrote it and (question name, what looks odd) is
+    appended to the list. Web answering (None) keeps them as rules: the phone form offers only what they allow.
     """
     if consent is None:
         consent = _truthy(raw.get(CONSENT_FIELD))
@@ -63,7 +69,7 @@ def clean_answers(survey: Survey, household, raw: dict, *, lang: str = "zh", con
     with force_locale(locale_for(lang)):
         typed, errors, stored = _typed_values(shape, raw, previous)
         values = _apply_rules(shape, household, typed, errors, lang=lang, consent=consent,
-                              check_required=check_required)
+                              check_required=check_required, warnings=warnings)
     if errors:
         for path in stored:
             discard(path)
@@ -107,8 +113,9 @@ def hidden_questions(survey: Survey, household, raw: dict, *, consent: bool | No
     return hidden
 
 
+@one_budget   # one regex() time budget for the whole form's expressions
 def _apply_rules(survey: Survey, household, typed: dict, errors: dict, *, lang: str, consent: bool,
-                 check_required: bool, hidden: set | None = None) -> dict:
+                 check_required: bool, hidden: set | None = None, warnings: list | None = None) -> dict:
     """Walk the survey in order: drop what is hidden (section or question relevance, audience, sensitive without
     consent), then check required and constraints of what is shown. Hidden answers never reach ``values``."""
     context = dict(typed)   # what expressions see; hidden questions read as unanswered
@@ -121,8 +128,9 @@ def _apply_rules(survey: Survey, household, typed: dict, errors: dict, *, lang: 
             section_shown[question.section_id] = _true(question.section.relevant, context)
         shown = (section_shown[question.section_id] and in_audience(question, household)
                  and (consent or not question.sensitive) and _true(question.relevant, context))
-        if question.role == "item_share" and question.item_id is not None and question.item_id in needs \
-                and context.get(needs[question.item_id]) != "need":
+        share_unneeded = question.role == "item_share" and question.item_id is not None \
+            and question.item_id in needs and context.get(needs[question.item_id]) != "need"
+        if share_unneeded and warnings is None:
             shown = False   # willing to share only what one needs, whatever the relevance column says
         if not shown and hidden is not None:
             hidden.add(name)
@@ -135,12 +143,12 @@ def _apply_rules(survey: Survey, household, typed: dict, errors: dict, *, lang: 
         value = typed.get(name)
         if name in errors:
             continue
-        if question.role == "item_priority" and value:
-            try:
-                _check_priorities(survey, question, value, context, lang)
-            except Invalid as error:
-                errors[name] = str(error)
-                continue
+        unneeded = _unneeded_picks(survey, question, value, context, lang) \
+            if question.role == "item_priority" and value else []
+        if unneeded and warnings is None:
+            errors[name] = _("Only items you marked as needed can be among your priorities: %(items)s.",
+                             items="、".join(unneeded))
+            continue
         if _empty(value):
             if check_required and question.required and not _nothing_to_rank(survey, question, context):
                 errors[name] = _("Please answer this question.")
@@ -148,6 +156,12 @@ def _apply_rules(survey: Survey, household, typed: dict, errors: dict, *, lang: 
         if question.constraint and not _true(question.constraint, context, current=value):
             errors[name] = question.text("constraint_message", lang) or _("This answer is not accepted here.")
             continue
+        if unneeded:
+            warnings.append((name, _("Ranked among the priorities but not marked as needed: %(items)s.",
+                                     items="、".join(unneeded))))
+        elif share_unneeded:
+            warnings.append((name, _("Willing to share the cost of %(item)s, which is not marked as needed.",
+                                     item=question.item.name)))
         values[name] = value
     return values
 
@@ -162,6 +176,9 @@ def _true(expression: str | None, context: dict, current=None) -> bool:
     rather than locking a household out of the survey; the log says which."""
     try:
         return is_true(expression, context, current)
+    except RegexTimeout:   # the form's regex() budget is spent: refuse (a constraint) or hide, never let through
+        logger.warning("expression %r: regex() out of time", expression)
+        return False
     except (ExpressionError, TypeError, ArithmeticError, ValueError) as error:
         logger.warning("expression %r failed: %s", expression, error)
         return True
@@ -192,13 +209,11 @@ def _needed_codes(survey: Survey, context: dict) -> dict[str, bool]:
             if q.role == "item_need" and q.item is not None}
 
 
-def _check_priorities(survey: Survey, question: Question, picks: list[str], context: dict, lang: str) -> None:
+def _unneeded_picks(survey: Survey, question: Question, picks: list[str], context: dict, lang: str) -> list[str]:
+    """The labels of the ranked items the household did not mark as needed (items with a need question only)."""
     needed = _needed_codes(survey, context)
     labels = {choice.name: choice.text(lang) for choice in question.choices}
-    refused = [code for code in picks if code in needed and not needed[code]]
-    if refused:
-        raise Invalid(_("Only items you marked as needed can be among your priorities: %(items)s.",
-                        items="、".join(labels.get(code, code) for code in refused)))
+    return [labels.get(code, code) for code in picks if code in needed and not needed[code]]
 
 
 def _nothing_to_rank(survey: Survey, question: Question, context: dict) -> bool:

@@ -1,72 +1,95 @@
-"""The regex() guard of surveys.expressions: a pattern from an XLSForm is compiled only if it cannot backtrack
-exponentially, and each pattern gets a cap on the length of the values it is tried on, so that a forged form
-cannot hang a worker with a catastrophic pattern (Python's re has no time-out)."""
-import math
-import re
+"""The regex() of surveys.expressions: patterns from an XLSForm run on the maintained ``regex`` module, whose
+``timeout=`` stops any backtracking, under one time budget shared by every regex() of one evaluation of a whole
+form. A forged form with many catastrophic patterns therefore costs one budget per submission, not one per call,
+and a pattern that runs out of time counts as not matching (the constraint refuses the answer), never a 500."""
+import contextvars
+import functools
+import time
 
-MAX_PATTERN = 300           # characters of a regex() pattern
-REGEX_STEP_BUDGET = 10**7   # well under a second of backtracking at worst, see _value_cap
+import regex
+from flask_babel import lazy_gettext as _l
+
+from surveys.expression_tokens import ExpressionError
+
+MAX_PATTERN = 300               # characters of a regex() pattern
+FORM_BUDGET_SECONDS = 0.05      # all regex() searches of one evaluation of a form together
 
 
 class PatternRefused(ValueError):
-    """Why a pattern is refused: "length", "invalid" or "complex"."""
+    """Why a pattern is refused: "length" or "invalid"."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
 
 
-def guard_pattern(pattern: str) -> tuple[re.Pattern, int]:
-    """(the compiled pattern, the longest value it may be tried on), or PatternRefused."""
+class RegexTimeout(ExpressionError):
+    """A regex() search ran out of the evaluation's budget: the answer is refused as not matching."""
+
+    def __init__(self):
+        super().__init__(_l("This answer could not be checked against the form's pattern in time; it is not "
+                            "accepted."))
+
+
+def guard_pattern(pattern: str) -> regex.Pattern:
+    """The compiled pattern, or PatternRefused."""
     if len(pattern) > MAX_PATTERN:
         raise PatternRefused("length")
     try:
-        compiled = re.compile(pattern, re.ASCII)   # \d and \w as in Java and JavaScript, not any script's digits
-        tree = re._parser.parse(pattern)  # the stdlib's own parse tree, to judge backtracking
-    except (re.error, RecursionError, OverflowError):
+        # VERSION0 is the re-compatible dialect; \d and \w are ASCII, as in Java and JavaScript.
+        return regex.compile(pattern, regex.ASCII | regex.VERSION0)
+    except (regex.error, RecursionError, OverflowError, ValueError):
         raise PatternRefused("invalid") from None
-    varying = _backtracking_repeats(tree, inside_repeat=False)
-    if varying is None or varying > 5:
-        raise PatternRefused("complex")
-    anchored = pattern.startswith(("^", r"\A"))
-    return compiled, _value_cap(varying + (0 if anchored else 1))
 
 
-_C = re._constants
-_REPEATS = {_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT}
+class RegexBudget:
+    """Seconds left for regex() searches, and what was spent: one per evaluation of a form."""
+
+    def __init__(self, seconds: float = FORM_BUDGET_SECONDS):
+        self.seconds = seconds
+        self.left = seconds
+        self.searches = 0
+        self.timed_out = 0
+
+    def search(self, compiled: regex.Pattern, text: str) -> bool:
+        if self.left <= 0:
+            self.timed_out += 1
+            raise RegexTimeout()
+        self.searches += 1
+        started = time.perf_counter()
+        try:
+            return compiled.search(text, timeout=self.left) is not None
+        except TimeoutError:
+            self.left = 0
+            self.timed_out += 1
+            raise RegexTimeout() from None
+        finally:
+            self.left -= time.perf_counter() - started
 
 
-def _backtracking_repeats(tree, inside_repeat: bool) -> int | None:
-    """How many variable-length repeats the pattern has, or None when it can backtrack exponentially: a
-    variable repeat or an alternation inside a repeat (`(a+)+`, `(a|ab)*`) or a back-reference."""
-    count = 0
-    for operator, argument in tree:
-        if operator in (_C.GROUPREF, _C.GROUPREF_EXISTS) or (operator == _C.BRANCH and inside_repeat):
-            return None
-        if operator in _REPEATS:
-            least, most, inner = argument
-            if inside_repeat and least != most:
-                return None
-            count += least != most
-            children, nested = [inner], inside_repeat or most > 1
-        elif operator == _C.BRANCH:
-            children, nested = argument[1], inside_repeat
-        elif operator in (_C.SUBPATTERN, _C.ASSERT, _C.ASSERT_NOT):
-            children, nested = [argument[-1]], inside_repeat
-        elif operator == _C.ATOMIC_GROUP:
-            children, nested = [argument], inside_repeat
-        else:
-            continue
-        for child in children:
-            sub = _backtracking_repeats(child, nested)
-            if sub is None:
-                return None
-            count += sub
-    return count
+_current: contextvars.ContextVar[RegexBudget | None] = contextvars.ContextVar("regex_budget", default=None)
 
 
-def _value_cap(degree: int) -> int:
-    """The longest value a pattern is tried on: k varying repeats can backtrack about n**k / k! steps."""
-    if degree <= 1:
-        return 100_000
-    return min(100_000, int((REGEX_STEP_BUDGET * math.factorial(degree)) ** (1 / degree)))
+def current_budget() -> RegexBudget | None:
+    """The budget of the form evaluation under way, if any."""
+    return _current.get()
+
+
+def search(compiled: regex.Pattern, text: str) -> bool:
+    """Search under the current form's budget; outside one, the call has a budget of its own."""
+    return (_current.get() or RegexBudget()).search(compiled, text)
+
+
+def one_budget(function):
+    """Run ``function`` (an evaluation of a whole form) with one regex budget for all its expressions; a nested
+    call shares the outer budget."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        if _current.get() is not None:
+            return function(*args, **kwargs)
+        token = _current.set(RegexBudget())
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _current.reset(token)
+    return wrapper

@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
-from surveys.expression_regex import MAX_PATTERN, PatternRefused, guard_pattern
+from surveys.expression_regex import MAX_PATTERN, PatternRefused, RegexTimeout, guard_pattern, one_budget, search
 from surveys.expression_tokens import ExpressionError, tokenize
 
-__all__ = ["Expression", "ExpressionError", "evaluate", "is_true", "parse", "validate"]
+__all__ = ["Expression", "ExpressionError", "RegexTimeout", "evaluate", "is_true", "one_budget", "parse", "validate"]
 
 MAX_LENGTH = 2000          # characters of expression text
 MAX_DEPTH = 32             # nested parentheses, function calls and unary minus
@@ -164,19 +164,16 @@ def _regex_node(arguments, position):
         raise ExpressionError(_l("regex() at character %(position)s needs its pattern written in quotes.",
                                  position=position), position)
     try:
-        compiled, value_cap = guard_pattern(arguments[1][1])
+        compiled = guard_pattern(arguments[1][1])
     except PatternRefused as refusal:
         messages = {
             "length": _l("The regex() pattern at character %(position)s is longer than %(limit)s characters.",
                          position=position, limit=MAX_PATTERN),
             "invalid": _l("The regex() pattern at character %(position)s is not a valid regular expression.",
                           position=position),
-            "complex": _l("The regex() pattern at character %(position)s is too complex to check safely; avoid "
-                          "nested repeats such as (a+)+, alternatives inside repeats and back-references.",
-                          position=position),
         }
         raise ExpressionError(messages[refusal.reason], position) from None
-    return ("regex", arguments[0], compiled, value_cap)
+    return ("regex", arguments[0], compiled)
 
 
 # --- values ----------------------------------------------------------------------------------------------------
@@ -366,8 +363,9 @@ def _evaluate(node, values: dict, current):
     if kind == "regex":
         text = to_string(_evaluate(node[1], values, current))
         # ODK Collect and Enketo both search (JavaRosa RE.match, JavaScript RegExp.test), so anchors are the
-        # author's job: '^[0-9]+$' means the whole value. A value longer than the pattern's cap never matches.
-        return len(text) <= node[3] and node[2].search(text) is not None
+        # author's job: '^[0-9]+$' means the whole value. The search runs under the form's time budget and
+        # raises RegexTimeout when that is spent.
+        return search(node[2], text)
     name, arguments = node[1], node[2]
     if name == "if":
         chosen = arguments[1] if to_bool(_evaluate(arguments[0], values, current)) else arguments[2]

@@ -3,7 +3,6 @@
 Also the roster's columns and the small text rules (natural sort, phone numbers) that import and export share.
 """
 import csv
-import io
 import logging
 import re
 import unicodedata
@@ -11,6 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask_babel import gettext as _
+
+from participation import spreadsheet_guard
+from participation.spreadsheet_guard import SpreadsheetRefused
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +28,7 @@ FIELD_OF = {column[0]: column[1] for column in COLUMNS}
 OCCUPANCY_WORDS = {"自住": "owner_occupied", "出租": "rented", "空置": "vacant"}
 WORD_OF_OCCUPANCY = {code: word for word, code in OCCUPANCY_WORDS.items()}
 MAX_ERRORS = 200
-MAX_ROWS = 100_000
+MAX_ROWS = spreadsheet_guard.MAX_ROWS   # filled rows after the header
 
 
 class RosterImportError(ValueError):
@@ -103,21 +105,14 @@ def read_roster_file(source, filename: str | None = None) -> RosterTable:
 
 
 def _read_xlsx(data: bytes) -> RosterTable:
-    from openpyxl import load_workbook  # only this path needs it; keeps CLI start-up light
-
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            lines = _limited(workbook.worksheets[0].iter_rows(values_only=True))
-        finally:
-            workbook.close()
-    except RosterImportError:
-        raise
+        return _table(spreadsheet_guard.xlsx_rows(data, _limits()))
+    except SpreadsheetRefused as refusal:
+        raise RosterImportError([str(refusal)]) from None
     except Exception as error:  # noqa: BLE001 — any failure to parse an uploaded file is the file's, never a 500
         logger.info("unreadable xlsx: %r", error)
         raise RosterImportError([_("The Excel file could not be opened; it may be damaged. Open it in Excel, "
                                    "save it again as .xlsx and retry.")]) from error
-    return _table(lines)
 
 
 def _read_csv(data: bytes) -> RosterTable:
@@ -133,36 +128,30 @@ def _read_csv(data: bytes) -> RosterTable:
             raise RosterImportError([_("The CSV file could not be read as text. Save it as CSV UTF-8 and "
                                        "retry.")]) from error
     try:
-        lines = _limited(csv.reader(io.StringIO(text, newline="")))
+        return _table(spreadsheet_guard.csv_rows(text, _limits()))
+    except SpreadsheetRefused as refusal:
+        raise RosterImportError([str(refusal)]) from None
     except csv.Error as error:
         raise RosterImportError([_("The CSV file could not be read as text. Save it as CSV UTF-8 and "
                                    "retry.")]) from error
-    return _table(lines)
 
 
-def _limited(lines) -> list[list]:
-    """The file's lines, refusing more than MAX_ROWS filled ones (a city's roster is imported per district)."""
-    kept, filled = [], 0
-    for values in lines:
-        kept.append(list(values))
-        if any(value not in (None, "") for value in values):
-            filled += 1
-            if filled > MAX_ROWS + 1:
-                raise RosterImportError([_("The file has more than %(n)d rows. Split it, for example by "
-                                           "community, and import the parts one after another.", n=MAX_ROWS)])
-    return kept
+def _limits() -> spreadsheet_guard.Limits:
+    """The shared limits, with this module's MAX_ROWS (a city's roster is imported per district)."""
+    return spreadsheet_guard.Limits(rows=MAX_ROWS)
 
 
-def _table(lines: list[list]) -> RosterTable:
-    """Header from the first line; wholly empty lines are dropped (Excel leaves them after deleted rows)."""
-    if not lines:
-        return RosterTable([])
-    headers = [cell_text(value) for value in lines[0]]
-    while headers and not headers[-1]:
-        headers.pop()
-    rows = [(number, list(values)) for number, values in enumerate(lines[1:], 2)
-            if any(cell_text(value) for value in values)]
-    return RosterTable(headers, rows)
+def _table(lines) -> RosterTable:
+    """Header from the first filled line; only filled lines come from the guard's readers, each with its number."""
+    headers, rows = None, []
+    for number, values in lines:
+        if headers is None:
+            headers = [cell_text(value) for value in values]
+            while headers and not headers[-1]:
+                headers.pop()
+        elif any(cell_text(value) for value in values):
+            rows.append((number, values))
+    return RosterTable(headers or [], rows)
 
 
 def cell_text(value) -> str:

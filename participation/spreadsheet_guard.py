@@ -1,0 +1,185 @@
+"""Limits on every spreadsheet an upload hands to a reader (roster, survey responses, paper ballots, XLSForm), so that
+no file within MAX_CONTENT_LENGTH can take seconds or hundreds of megabytes of a worker.
+
+A .xlsx is a zip of XML, and what it declares is not trusted: its `<dimension ref="A1:XFD2000">` made openpyxl fill
+33 million empty cells (5 s, 416 MB for a 1.6 KB file), and deflate packs a thousand bytes of XML into one. So,
+before any XML is parsed: the zip's declared sizes (Python's zipfile never inflates a member past them) and
+compression ratios, then one streaming pass over the sheet XML counting rows, cells and shared strings. Reading
+then walks only the cells present (``reset_dimensions``), row by row, never padding to a declared size. A .csv is
+checked for its delimiters and lines before the csv module splits it.
+"""
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+
+MAX_ROWS = 20_000            # filled rows of a sheet, header excluded
+MAX_COLUMNS = 200            # the last filled column of any row
+MAX_CELLS = 600_000          # filled cells of a sheet: what the reader keeps in memory
+MAX_SHARED_STRINGS = 300_000
+MAX_PART_BYTES = {"sheet": 64 * 1024 * 1024, "sharedStrings": 24 * 1024 * 1024, "other": 8 * 1024 * 1024}
+MAX_ZIP_MEMBERS = 2_000
+MAX_RATIO = 200              # deflate ratio of a member over 1 MB; real sheet XML packs 10–50 times
+SMALL_PART = 1024 * 1024
+
+
+class SpreadsheetRefused(ValueError):
+    """The file is refused before reading; the message says which limit and is shown as it is."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    rows: int = MAX_ROWS
+    columns: int = MAX_COLUMNS
+    cells: int = MAX_CELLS
+
+
+def too_many_rows(limit: int) -> SpreadsheetRefused:
+    return SpreadsheetRefused(_("The file has more than %(n)d rows. Split it, for example by community, and import "
+                                "the parts one after another.", n=limit))
+
+
+def too_many_columns(limit: int) -> SpreadsheetRefused:
+    return SpreadsheetRefused(_("The file has more than %(n)d columns. Keep only the columns the import asks for.",
+                                n=limit))
+
+
+def too_many_cells(limit: int) -> SpreadsheetRefused:
+    return SpreadsheetRefused(_("The file has more than %(n)d filled cells. Split it into smaller files and import "
+                                "them one after another.", n=limit))
+
+
+def _damaged() -> SpreadsheetRefused:
+    return SpreadsheetRefused(_("The Excel file could not be opened; it may be damaged. Open it in Excel, save it "
+                                "again as .xlsx and retry."))
+
+
+def _inflated() -> SpreadsheetRefused:
+    return SpreadsheetRefused(_("The Excel file unpacks to far more data than a spreadsheet of this size holds, so "
+                                "it was not opened. Save it again from Excel as .xlsx and retry."))
+
+
+# --- .xlsx -----------------------------------------------------------------------------------------------------------
+
+_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+
+
+def _kind(name: str) -> str:
+    if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+        return "sheet"
+    if name.endswith("sharedStrings.xml"):
+        return "sharedStrings"
+    return "other"
+
+
+def check_xlsx(data: bytes, limits: Limits = Limits()) -> None:
+    """Refuse (SpreadsheetRefused) a workbook whose zip or sheets exceed the limits; every sheet is counted, as an
+    XLSForm is read sheet by sheet. Reads at most the declared sizes, a few megabytes at a time."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise _damaged() from error
+    with archive:
+        if len(members) > MAX_ZIP_MEMBERS:
+            raise _damaged()
+        for member in members:
+            kind = _kind(member.filename)
+            if member.file_size > MAX_PART_BYTES[kind]:
+                raise _inflated()
+            if member.file_size > SMALL_PART and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+                raise _inflated()
+        for member in members:
+            kind = _kind(member.filename)
+            if kind == "sheet":
+                rows, cells = _count(archive, member, (_ROW, _CELL))
+                if rows > 2 * limits.rows + 1000:   # rows present, filled or only formatted; filled are counted later
+                    raise too_many_rows(limits.rows)
+                if cells > limits.cells:
+                    raise too_many_cells(limits.cells)
+            elif kind == "sharedStrings":
+                (strings,) = _count(archive, member, (_STRING,))
+                if strings > MAX_SHARED_STRINGS:
+                    raise too_many_cells(limits.cells)
+
+
+def _count(archive: zipfile.ZipFile, member: zipfile.ZipInfo, patterns) -> list[int]:
+    """How many times each tag pattern occurs in ``member``, streamed in 1 MB pieces (a tag cut between two pieces
+    is carried over to the next)."""
+    counts = [0] * len(patterns)
+    carry = b""
+    try:
+        with archive.open(member) as stream:
+            while True:
+                piece = stream.read(SMALL_PART)
+                data = carry + piece
+                if not piece:
+                    cut = len(data)
+                else:
+                    cut = data.rfind(b"<")
+                    cut = len(data) if cut == -1 else cut
+                for index, pattern in enumerate(patterns):
+                    counts[index] += len(pattern.findall(data, 0, cut))
+                carry = data[cut:]
+                if not piece:
+                    return counts
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as error:
+        raise _damaged() from error
+
+
+def xlsx_rows(data: bytes, limits: Limits = Limits()):
+    """(row number, values) of the first sheet's filled rows, trailing empty cells dropped; only the cells present
+    are read. Raises SpreadsheetRefused past a limit, openpyxl's own errors for a damaged file."""
+    from openpyxl import load_workbook  # only this path needs it; keeps CLI start-up light
+
+    check_xlsx(data, limits)
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()   # never pad rows to the declared A1:XFD… size
+        yield from _bounded(sheet.iter_rows(values_only=True), limits)
+    finally:
+        workbook.close()
+
+
+# --- .csv ------------------------------------------------------------------------------------------------------------
+
+def check_csv(text: str, limits: Limits = Limits()) -> None:
+    """Refuse a text whose delimiters or lines alone exceed the limits, before the csv module splits it (a single
+    line of a million commas would be a million-field row)."""
+    if text.count("\n") > 2 * limits.rows + 1000:
+        raise too_many_rows(limits.rows)
+    if text.count(",") + text.count("\t") > 2 * limits.cells:
+        raise too_many_cells(limits.cells)
+
+
+def csv_rows(text: str, limits: Limits = Limits()):
+    """(row number, values) of the filled rows of a CSV text; raises SpreadsheetRefused or csv.Error."""
+    check_csv(text, limits)
+    yield from _bounded(csv.reader(io.StringIO(text, newline="")), limits)
+
+
+# --- both --------------------------------------------------------------------------------------------------------------
+
+def _bounded(lines, limits: Limits):
+    filled = cells = 0
+    for number, values in enumerate(lines, start=1):
+        width = len(values)
+        while width and values[width - 1] in (None, ""):
+            width -= 1
+        if not width:
+            continue
+        if width > limits.columns:
+            raise too_many_columns(limits.columns)
+        filled += 1
+        cells += width
+        if filled > limits.rows + 1:   # the header is a row of the file, not one of the limit's
+            raise too_many_rows(limits.rows)
+        if cells > limits.cells:
+            raise too_many_cells(limits.cells)
+        yield number, list(values[:width])
