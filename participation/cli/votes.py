@@ -86,20 +86,29 @@ def register(app: Flask) -> None:
     @votes.command("import-ballots")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--vote", "vote_id", required=True, type=int)
-    @click.option("--as-user", "username", help="The staff member who checked the owners in person.")
-    def import_command(path: Path, vote_id: int, username: str | None) -> None:
-        """Paper ballots (.xlsx/.csv: 楼栋, 单元, 房号, 选择): all-or-nothing, errors by row, exit 1 on any."""
+    @click.option("--as-user", "username", help="The organiser who keys the signed sheets.")
+    @click.option("--double-key", "double_keying", is_flag=True,
+                  help="Hold this file as the first keying until a second person (--as-user) keys the same sheets.")
+    def import_command(path: Path, vote_id: int, username: str | None, double_keying: bool) -> None:
+        """Paper ballots (.xlsx/.csv: 楼栋, 单元, 房号, 选择, optional 票号): all-or-nothing, errors by row, exit 1 on
+        any. While a first keying is held for the vote, the file is the second keying: stored only if both agree."""
         with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
             actor = _staff(username)
             vote = db.session.get(Vote, vote_id)
             if vote is None:
                 _fail([_("No vote has the id %(id)d.", id=vote_id)])
             try:
-                counts = import_ballots(actor, vote, read_roster_file(path), filename=path.name)
+                counts = import_ballots(actor, vote, read_roster_file(path), filename=path.name,
+                                        double_keying=double_keying)
             except (RosterImportError, BallotImportError) as error:
                 _fail(list(error.errors) + [_("Nothing was imported.")])
             db.session.commit()
-            click.echo(_("Imported %(rows)d paper ballots: %(new)d new, %(changed)d changed.", **counts))
+            if counts["held"]:
+                click.echo(_("First keying of %(rows)d paper ballots held: nothing is stored until a second person "
+                             "keys the same sheets.", rows=counts["rows"]))
+            else:
+                click.echo(_("Imported %(rows)d paper ballots: %(new)d new, %(changed)d changed.", rows=counts["rows"],
+                             new=counts["new"], changed=counts["changed"]))
 
     @votes.command("tally")
     @click.argument("vote_id", type=int)

@@ -20,7 +20,8 @@ VOTE_SCOPE_LABELS = {"community": _l("The whole community"), "buildings": _l("So
 MATTER_CLASS_LABELS = {"ordinary": _l("Ordinary matter (双过半)"), "special": _l("Special matter (双四分之三)")}
 CHOICE_LABELS = {"yes": _l("同意 (yes)"), "no": _l("反对 (no)"), "abstain": _l("弃权 (abstain)")}
 BALLOT_CHANNEL_LABELS = {"web": _l("Online, by the owner"), "paper": _l("On paper, entered by staff"),
-                         "assisted": _l("Entered by staff for the owner")}
+                         "assisted": _l("Entered by staff for the owner"),
+                         "in_person": _l("In person, entered by staff who checked the owner's ID card")}
 MAX_TEXT = 2000
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -72,6 +73,17 @@ class ObjectionForm(FlaskForm):
                                                          _too_long(MAX_TEXT)], render_kw={"rows": 4})
 
 
+class RegisterCorrectionForm(FlaskForm):
+    """A correction of one unit of a vote's register while voting is open (owner identity, area, reason)."""
+    owner = StringField(_l("Owner (业主标识)"), validators=[DataRequired(message=_l("Enter the owner's 业主标识.")),
+                                                         _too_long(64)])
+    area = StringField(_l("Area (m²)"), validators=[DataRequired(message=_l(
+        "The area must be a number of square metres, such as 56.78.")), _too_long(20)],
+        render_kw={"inputmode": "decimal"})
+    reason = TextAreaField(_l("Why the register is corrected"), validators=[DataRequired(message=_l(
+        "Give the reason for the correction.")), _too_long(500)], render_kw={"rows": 3})
+
+
 class PaperBallotForm(FlaskForm):
     """A paper ballot for one household, entered by staff who checked the owner in person."""
     household = HiddenField(validators=[DataRequired(message=_l("Find and choose the household first."))])
@@ -80,10 +92,14 @@ class PaperBallotForm(FlaskForm):
                         validators=[DataRequired(message=_l("Choose 同意, 反对 or 弃权."))])
     checked = BooleanField(_l("I checked in person that this is the owner (ID card or property certificate)"),
                            validators=[DataRequired(message=_l("Confirm that you checked the owner in person."))])
+    sheet_no = StringField(_l("Sheet number (票号, optional)"),
+                           validators=[Optional(), Length(max=40, message=_l("A sheet number has at most 40 letters "
+                                                                             "and digits."))])
 
 
 class ImportForm(FlaskForm):
     file = FileField(_l("Ballot file (.xlsx or .csv: 楼栋, 单元, 房号, 选择)"))
+    double_keying = BooleanField(_l("Double keying: hold this file until a second person keys the same sheets"))
 
 
 class VerifyForm(FlaskForm):
@@ -94,5 +110,11 @@ class VerifyForm(FlaskForm):
 
 
 class BallotForm(FlaskForm):
+    """The ballot: a choice button, then the confirmation naming it (``confirmed``). Staff with the owner in person
+    type the owner's ID tail from the ID card (``tail``); the confirmation carries the check it made (``check``)."""
     choice = HiddenField()
-    checked = BooleanField(_l("I checked in person that this is the owner"))
+    confirmed = HiddenField()
+    tail = StringField(_l("Last 6 characters of the owner's ID number, read from the owner's ID card"),
+                       validators=[Optional(), Length(min=6, max=6, message=_l("Type exactly 6 characters."))],
+                       render_kw={"autocomplete": "off", "maxlength": 6, "inputmode": "text"})
+    check = HiddenField()

@@ -6,21 +6,30 @@ A ballot belongs to an *owner*, not to a household or a login: ``Ballot.owner`` 
 database refuse a second ballot whatever the channel. Area and headcount are not stored on ballots: they are the
 roster's, read at tally time (an owner of several units counted once, with the summed area), and frozen into the
 vote's result columns when voting closes, so the preliminary and final results never move afterwards.
+
+The electorate is frozen when a vote opens (DESIGN §4): ``VoteRegisterEntry`` rows hold each unit in scope with its
+owner and area as of that moment, and the tally, the quorum and who may vote read them, never the live roster. A
+correction during the vote is a ``VoteRegisterCorrection`` (before/after, reason, staff member).
 """
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.extensions import db
+from participation.models.roster import Building, Unit
 from participation.models.types import UTCDateTime, one_of, utcnow
 
 VOTE_STATUSES = ("draft", "open", "preliminary", "final", "cancelled")
 VOTE_SCOPES = ("community", "buildings", "unit")
 MATTER_CLASSES = ("ordinary", "special")
 BALLOT_CHOICES = ("yes", "no", "abstain")
-BALLOT_CHANNELS = ("web", "paper", "assisted")
-VERIFICATION_METHODS = ("id_tail", "in_person")
+# "in_person": entered by staff with the owner there, after the staff member typed the owner's ID tail from the ID
+# card; "assisted": staff vouched without that check (ballots before issue 12; objections entered by staff).
+BALLOT_CHANNELS = ("web", "paper", "assisted", "in_person")
+# "id_tail": the ID tail matched the roster's hash (typed online by the owner, or in person by ``verified_by``);
+# "paper": a sheet signed by the owner, entered by ``verified_by``; "in_person": staff vouched (before issue 12).
+VERIFICATION_METHODS = ("id_tail", "in_person", "paper")
 
 vote_buildings = Table(
     "vote_buildings", db.metadata,
@@ -69,6 +78,8 @@ class Vote(db.Model):
     cancel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     cosigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)   # owner_rep
     cosigned_at = mapped_column(UTCDateTime, nullable=True)
+    # When the register (the electorate) was frozen: on opening. NULL for drafts (the live roster is shown).
+    register_frozen_at = mapped_column(UTCDateTime, nullable=True)
     # The result as counted when voting closed (m², owners); NULL until then.
     result_area_total: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
     result_area_participating: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
@@ -90,6 +101,12 @@ class Vote(db.Model):
     objections: Mapped[list["VoteObjection"]] = relationship(back_populates="vote", cascade="all, delete-orphan",
                                                              passive_deletes=True,
                                                              order_by="VoteObjection.created_at")
+    register: Mapped[list["VoteRegisterEntry"]] = relationship(back_populates="vote", cascade="all, delete-orphan",
+                                                               passive_deletes=True,
+                                                               order_by="VoteRegisterEntry.position")
+    register_corrections: Mapped[list["VoteRegisterCorrection"]] = relationship(
+        back_populates="vote", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="VoteRegisterCorrection.id")
 
     __table_args__ = (
         CheckConstraint("matter BETWEEN 1 AND 9", name="matter_range"),
@@ -132,6 +149,8 @@ class OwnerVerification(db.Model):
     method: Mapped[str] = mapped_column(String(10), nullable=False)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     verified_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # A check made by staff in person is good for one ballot: set when that ballot is cast.
+    used_at = mapped_column(UTCDateTime, nullable=True)
 
     household = relationship("Household")
     verified_by = relationship("User")
@@ -156,6 +175,7 @@ class Ballot(db.Model):
     channel: Mapped[str] = mapped_column(String(10), nullable=False)
     verification_id: Mapped[int] = mapped_column(ForeignKey("owner_verifications.id"), nullable=False)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)   # staff, paper
+    sheet_no: Mapped[str | None] = mapped_column(String(40), nullable=True)   # 票号 of the signed paper sheet
     version: Mapped[int] = mapped_column(nullable=False, default=1)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
@@ -223,6 +243,7 @@ class VoteObjection(db.Model):
     answer: Mapped[str | None] = mapped_column(Text, nullable=True)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     answered_at = mapped_column(UTCDateTime, nullable=True)
+    updated_at = mapped_column(UTCDateTime, nullable=True)   # the household last edited it
 
     vote: Mapped[Vote] = relationship(back_populates="objections")
     household = relationship("Household")
@@ -230,6 +251,8 @@ class VoteObjection(db.Model):
     answered_by = relationship("User", foreign_keys=[answered_by_id])
 
     __table_args__ = (
+        # One objection per household per vote, edited until the period ends (NULL: staff entered it for nobody).
+        UniqueConstraint("vote_id", "household_id"),
         CheckConstraint("length(text) > 0", name="text_not_empty"),
         one_of("channel", BALLOT_CHANNELS, "channel"),
         CheckConstraint("(answer IS NULL AND answered_at IS NULL) OR (answer IS NOT NULL AND answered_at IS NOT "
@@ -238,3 +261,89 @@ class VoteObjection(db.Model):
 
     def __repr__(self) -> str:
         return f"<VoteObjection {self.id} vote {self.vote_id}>"
+
+
+class VoteRegisterEntry(db.Model):
+    """One exclusive unit of a vote's register (表决名册), frozen when the vote opened: its owner identity (as
+    ``Ballot.owner``), its registered area and its names as printed. Roster imports never touch it."""
+
+    __tablename__ = "vote_register"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), nullable=False)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), nullable=False,
+                                              index=True)
+    owner: Mapped[str] = mapped_column(String(80), nullable=False)
+    area: Mapped[Decimal] = mapped_column(Numeric(10, 2), nullable=False)
+    building: Mapped[str] = mapped_column(String(20), nullable=False)
+    unit: Mapped[str] = mapped_column(String(20), nullable=False)
+    room: Mapped[str] = mapped_column(String(20), nullable=False)
+    position: Mapped[int] = mapped_column(nullable=False)   # the roster's order when frozen
+
+    vote: Mapped[Vote] = relationship(back_populates="register")
+    household = relationship("Household")
+
+    __table_args__ = (
+        UniqueConstraint("vote_id", "household_id"),
+        CheckConstraint("area > 0", name="area_positive"),
+    )
+
+    @property
+    def address(self) -> str:
+        """As ``Household.address`` printed it when the register was frozen."""
+        return f"{Building.label_of(self.building)}{Unit.label_of(self.unit)}{self.room}室"
+
+    def __repr__(self) -> str:
+        return f"<VoteRegisterEntry vote {self.vote_id} household {self.household_id} {self.owner} {self.area}>"
+
+
+class VoteRegisterCorrection(db.Model):
+    """A correction of one register entry while the vote is open: before and after, why, and who."""
+
+    __tablename__ = "vote_register_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), nullable=False, index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("vote_register.id", ondelete="CASCADE"), nullable=False,
+                                          index=True)
+    owner_before: Mapped[str] = mapped_column(String(80), nullable=False)
+    owner_after: Mapped[str] = mapped_column(String(80), nullable=False)
+    area_before: Mapped[Decimal] = mapped_column(Numeric(10, 2), nullable=False)
+    area_after: Mapped[Decimal] = mapped_column(Numeric(10, 2), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    vote: Mapped[Vote] = relationship(back_populates="register_corrections")
+    entry: Mapped[VoteRegisterEntry] = relationship()
+    actor = relationship("User")
+
+    __table_args__ = (
+        CheckConstraint("length(reason) > 0", name="reason_not_empty"),
+        CheckConstraint("area_after > 0", name="area_positive"),
+        CheckConstraint("owner_before <> owner_after OR area_before <> area_after", name="changes_something"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<VoteRegisterCorrection {self.id} entry {self.entry_id}>"
+
+
+class PaperKeying(db.Model):
+    """The first keying of a file of paper ballots, waiting for a second person to key the same sheets (double
+    keying); nothing is cast until the two agree. One waiting keying per vote. ``rows``: [{"row", "household_id",
+    "choice", "sheet_no"}] as checked when it was keyed."""
+
+    __tablename__ = "paper_keyings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), nullable=False, unique=True)
+    keyed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    filename: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    rows: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    vote = relationship("Vote")
+    keyed_by = relationship("User")
+
+    def __repr__(self) -> str:
+        return f"<PaperKeying vote {self.vote_id} by {self.keyed_by_id}>"

@@ -11,6 +11,9 @@ from participation.permissions import visible_buildings
 
 # Every channel but the resident's own: the ones staff act through.
 ASSIST_CHANNELS = tuple(channel for channel in CHANNELS if channel != "web")
+# Where the staff member is with the person (door to door, or at the office with their paper): an owner's ballot may
+# be entered after the owner's ID card was checked. On the phone or the hotline it never may (DESIGN §4).
+IN_PERSON_CHANNELS = ("door_to_door", "paper")
 SEARCH_LIMIT = 60
 
 
@@ -43,6 +46,12 @@ def find_households(user: User, community: Community, *, building: str = "", uni
     if room.strip():
         query = query.where(Household.room.in_(name_variants(room, ("室", "号"))))
     return db.session.scalars(query).all()
+
+
+def ballot_channel(channel: str) -> str:
+    """The true channel of an owner ballot entered while acting through ``channel``: "in_person", or "phone" (which
+    ``votes.cast_ballot`` refuses)."""
+    return "in_person" if channel in IN_PERSON_CHANNELS else "phone"
 
 
 def start_assisting(actor: User, household: Household, channel: str) -> HouseholdActivity:

@@ -269,8 +269,8 @@ def _vote(community: Community, people: dict, added: dict) -> None:
                 continue                    # about one owner in six does not vote
             choice = "no" if index % 6 == 2 else "abstain" if index % 12 == 4 else "yes"
             clock.now = VOTE["first_ballot"] + timedelta(hours=6 * index)
-            votes.cast_ballot(vote, households[owner.household_ids[0]], choice,
-                              "assisted" if index % 4 == 1 else "paper", actor=organiser)
+            votes.cast_ballot(vote, households[owner.household_ids[0]], choice, "paper", actor=organiser,
+                              sheet_no=f"{index + 1:03d}")
         clock.now = VOTE["closes"]
         votes.close_vote(organiser, vote)
         building_name, unit, room, text, moment = VOTE["objection"]

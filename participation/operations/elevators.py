@@ -50,7 +50,7 @@ from participation.operations.locality import current_year, describe, rule_for, 
 
 ELEVATOR_ITEM_CODE = "I14"            # 加装电梯 in the catalogue, priced per 单元
 ABOVE_LAST_RULE_STEP = Decimal("0.5")  # 长春's reference: each floor above the last listed one adds 0.5
-CONSENT_CHANNELS = ("paper", "door_to_door", "phone")   # a shaft owner's consent is taken in person and entered
+CONSENT_CHANNELS = ("paper", "door_to_door")   # an occupied owner's own consent: in person, never by phone
 MAX_ESTIMATE = Decimal("100000000")
 
 
@@ -335,6 +335,9 @@ def record_shaft_consent(actor: User, request: ElevatorRequest, household: House
     owner = next((owner for owner in request.shaft_owners if owner.household_id == household.id), None)
     if owner is None:
         raise ElevatorRefused(_("This household is not marked as one whose home the shaft would occupy."))
+    if channel in votes.PHONE_CHANNELS:
+        raise ElevatorRefused(_("An owner's consent is never taken by phone. Ask the owner in person or on a "
+                                "signed paper."))
     if channel not in CONSENT_CHANNELS:
         raise ElevatorRefused(_("Choose how the owner gave the answer."))
     before = owner.consent

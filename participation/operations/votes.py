@@ -14,13 +14,14 @@ is written. Every action writes an audit row.
     finalise(actor, vote) -> Vote                  # after the objection period, all answered, co-signed
     cancel(actor, vote, reason) -> Vote
     owner_of(household) -> str                     # owner identity: 业主标识 or "h<household id>"
-    electorate(vote) -> dict[str, Owner]           # owners in scope, one per owner, summed area
+    electorate(vote) -> dict[str, Owner]           # owners in scope, one per owner, summed area (the register)
+    register_owner(vote, household) -> str | None  # the household's owner in the vote's register; None: not in it
     verify_owner(household, tail, *, vote=None, throttle_key=None) -> OwnerVerification   # VoteError if wrong
     cast_ballot(vote, household, choice, channel, actor=None, verified=None, *, staff_import=False) -> Ballot
     tally(vote) -> dict                  # DESIGN §8's keys + "reasons", "failed", "rule", "status"
     rule_of(vote) -> art278.VoteRule     # the rule it is decided by (a locality's, or Art. 278's for its class)
-    visible_tally(vote, user) -> dict    # participation only while hide_tallies and voting is open
-    households_in_scope(vote) -> Select  # the households a vote covers
+    visible_tally(vote, user, *, resident=False) -> dict   # participation only while hidden (residents: always)
+    households_in_scope(vote) -> Select  # the households a vote covers (its register once open)
 
 Paper ballots from a file: participation.operations.vote_import.import_ballots(actor, vote, table, filename=).
 
@@ -36,23 +37,33 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from participation.extensions import db
-from participation.models import (Ballot, BallotChange, Building, Community, Household, OwnerVerification, Unit,
-                                  User, Vote, VoteObjection)
+from participation.models import (Ballot, BallotChange, Building, Community, Household, Notification,
+                                  OwnerVerification, Unit, User, Vote, VoteObjection)
 from participation.models.types import utcnow
-from participation.operations import art278
+from participation.operations import art278, vote_register
 from participation.operations.audit import record
 from participation.operations.roster_import import id_tail_matches
 from participation.operations.throttle import record_failure, record_success, wait_seconds
+from participation.permissions import can_act_for_household, can_manage_community
 
 logger = logging.getLogger(__name__)
 
 OBJECTION_DAYS = 7
-STAFF_CHANNELS = ("paper", "assisted")
+STAFF_CHANNELS = ("paper", "in_person")
+PHONE_CHANNELS = ("phone", "hotline")                # never an owner ballot (DESIGN §4)
+OWNER_CHECKED_CHANNELS = ("web", "in_person")        # cast with the owner's ID tail: only such a cast replaces them
+PAPER_ROLES = ("admin", "organiser")
+IN_PERSON_CHECK_VALID = timedelta(minutes=15)        # the owner is still at the door
+BALLOT_CHANNEL_WORDS = {"web": _l("online, by the owner"), "in_person": _l("in person, entered by staff"),
+                        "paper": _l("on a signed paper sheet, entered by staff"),
+                        "assisted": _l("entered by staff")}
 CHOICE_WORDS = {"同意": "yes", "反对": "no", "弃权": "abstain"}
 
 
@@ -144,8 +155,10 @@ def open_vote(actor: User | None, vote: Vote, *, closes_at: datetime | None = No
         raise VoteError(_("No owners are in the vote's scope."))
     vote.status, vote.opened_at, vote.closes_at = "open", now, closes_at
     vote.opens_at = vote.opens_at or now
-    db.session.flush()
-    record(actor, "vote.open", vote, community=vote.community_id, closes_at=closes_at)
+    units = vote_register.freeze(vote, _roster_in_scope(vote))
+    totals = vote_register.totals(vote)
+    record(actor, "vote.open", vote, community=vote.community_id, closes_at=closes_at,
+           register={"units": units, "headcount": totals["headcount"], "area": totals["area"]})
     return vote
 
 
@@ -168,7 +181,9 @@ def close_vote(actor: User | None, vote: Vote, *, objection_days: int = OBJECTIO
 
 def record_objection(vote: Vote, text: str, *, household: Household | None = None, actor: User | None = None,
                      channel: str = "web") -> VoteObjection:
-    """An objection during the objection period, from a household (web) or entered by staff (``actor``)."""
+    """An objection during the objection period, from a household (web) or entered by staff (``actor``). A household
+    has one objection per vote: sending again while the period runs replaces its text (the old text stays in the
+    audit row) and, when it was answered, asks for a new answer."""
     _require(vote, ("preliminary",), _("Objections are taken only while the preliminary result is posted."))
     if utcnow() > vote.objection_until:
         raise VoteError(_("The objection period has ended."))
@@ -177,10 +192,46 @@ def record_objection(vote: Vote, text: str, *, household: Household | None = Non
         raise VoteError({"text": _("Write the objection.")})
     if household is not None and household.community.id != vote.community_id:
         raise VoteError(_("The household is not in this vote's community."))
-    objection = VoteObjection(vote=vote, text=text, household_id=getattr(household, "id", None),
-                              raised_by_id=getattr(actor, "id", None), channel=channel, created_at=utcnow())
-    db.session.add(objection)
+    now = utcnow()
+    if household is None:
+        objection = VoteObjection(vote=vote, text=text, raised_by_id=getattr(actor, "id", None), channel=channel,
+                                  created_at=now)
+        db.session.add(objection)
+        db.session.flush()
+        record(actor, "vote.objection", objection, community=vote.community_id, vote_id=vote.id, channel=channel)
+        return objection
+    objection = _household_objection(vote, household, text, actor, channel, now)
+    if objection is not None:
+        return objection
+    objection = db.session.scalar(select(VoteObjection).where(VoteObjection.vote_id == vote.id,
+                                                              VoteObjection.household_id == household.id)
+                                  .with_for_update().execution_options(populate_existing=True))
+    changes = {"text": [objection.text, text]}
+    if objection.answer is not None:
+        changes["answer"] = [objection.answer, None]
+    objection.text, objection.channel, objection.updated_at = text, channel, now
+    objection.raised_by_id = getattr(actor, "id", None)
+    objection.answer = objection.answered_by_id = objection.answered_at = None
     db.session.flush()
+    record(actor, "vote.objection.edit", objection, community=vote.community_id, vote_id=vote.id, channel=channel,
+           changes=changes)
+    return objection
+
+
+def _household_objection(vote, household, text, actor, channel, now) -> VoteObjection | None:
+    """Insert the household's objection unless it has one (INSERT … ON CONFLICT (vote_id, household_id) DO
+    NOTHING, so two sends at once end with one row); the new objection, or None when one was there."""
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (insert(VoteObjection.__table__)
+                 .values(vote_id=vote.id, text=text, household_id=household.id, raised_by_id=getattr(actor, "id", None),
+                         channel=channel, created_at=now)
+                 .on_conflict_do_nothing(index_elements=["vote_id", "household_id"])
+                 .returning(VoteObjection.__table__.c.id))
+    objection_id = db.session.execute(statement).scalar()
+    if objection_id is None:
+        return None
+    objection = db.session.get(VoteObjection, objection_id)
+    db.session.refresh(vote, ["objections"])
     record(actor, "vote.objection", objection, community=vote.community_id, vote_id=vote.id, channel=channel)
     return objection
 
@@ -249,7 +300,14 @@ def _lock(vote: Vote) -> None:
 # --- electorate and verification -------------------------------------------------------------------------------
 
 def households_in_scope(vote: Vote):
-    """A select of the households the vote covers (ground floors, rented and vacant units included)."""
+    """A select of the households the vote covers (ground floors, rented and vacant units included): its register
+    once it opened, the roster's units in scope before."""
+    if vote_register.frozen(vote):
+        return vote_register.scope_select(vote)
+    return _roster_in_scope(vote)
+
+
+def _roster_in_scope(vote: Vote):
     query = select(Household).join(Unit).join(Building).where(Building.community_id == vote.community_id)
     if vote.scope == "unit":
         query = query.where(Household.unit_id == vote.unit_id)
@@ -259,22 +317,41 @@ def households_in_scope(vote: Vote):
 
 
 def electorate(vote: Vote) -> dict[str, Owner]:
-    """Owners in the vote's scope: one entry per owner identity, with the area of their units in scope summed."""
+    """Owners in the vote's scope: one entry per owner identity, with the area of their units in scope summed. Read
+    from the register frozen when the vote opened (a roster re-import changes nothing); a draft's, from the roster."""
     owners: dict[str, Owner] = {}
-    rows = db.session.execute(households_in_scope(vote).with_only_columns(
-        Household.id, Household.owner_key, Household.area)).all()
-    for household_id, owner_key, area in rows:
-        owner = owners.setdefault(owner_key or f"h{household_id}", Owner(owner_key or f"h{household_id}"))
+    if vote_register.frozen(vote):
+        rows = vote_register.owners(vote)
+    else:
+        rows = [(owner_key or f"h{household_id}", area, household_id) for household_id, owner_key, area in
+                db.session.execute(_roster_in_scope(vote).with_only_columns(
+                    Household.id, Household.owner_key, Household.area))]
+    for key, area, household_id in rows:
+        owner = owners.setdefault(key, Owner(key))
         owner.area += Decimal(area)
         owner.household_ids.append(household_id)
     return owners
 
 
-def verify_owner(household: Household, tail: str, *, vote: Vote | None = None,
-                 throttle_key: str | None = None) -> OwnerVerification:
+def register_owner(vote: Vote, household: Household) -> str | None:
+    """The owner identity a ballot through ``household`` counts for: the register's (frozen when the vote opened);
+    the roster's for a vote without a register; None when the household is not in the vote."""
+    if vote_register.frozen(vote):
+        return vote_register.owner_in_register(vote, household)
+    return owner_of(household) if electorate_owners(vote, household) else None
+
+
+def verify_owner(household: Household, tail: str, *, vote: Vote | None = None, throttle_key: str | None = None,
+                 staff: User | None = None) -> OwnerVerification:
     """Check the owner's ID tail against the roster's hash; throttled per household (or ``throttle_key``).
-    Returns the verification to keep in the resident's session and pass to ``cast_ballot``."""
+    Returns the verification to keep in the resident's session and pass to ``cast_ballot``.
+
+    ``staff``: a staff member with the owner in front of them typed the tail from the owner's ID card (in person,
+    for ``vote``); the same hash and the same back-off as online, and the verification is good for one ballot."""
     key = throttle_key or f"owner-tail:{household.id}"
+    channel = "web" if staff is None else "in_person"
+    if staff is not None and (vote is None or not can_act_for_household(staff, household)):
+        raise VoteError(_("Only staff who may act for this household check its owner in person."))
     wait = wait_seconds(key)
     if wait:
         raise VoteError(_("Too many wrong tries. Try again in %(seconds)d seconds.", seconds=wait))
@@ -283,54 +360,90 @@ def verify_owner(household: Household, tail: str, *, vote: Vote | None = None,
                           "who will check your property certificate."))
     if not id_tail_matches(household, household.community.code, tail or ""):
         record_failure(key)
-        record(None, "vote.verify_failed", household, community=household.community.id, channel="web")
+        record(staff, "vote.verify_failed", household, community=household.community.id, channel=channel,
+               vote_id=getattr(vote, "id", None))
         raise VoteError({"tail": _("That does not match the owner's ID number on the roster.")})
     record_success(key)
     verification = OwnerVerification(household_id=household.id, owner=owner_of(household),
-                                     vote_id=getattr(vote, "id", None), method="id_tail", verified_at=utcnow())
+                                     vote_id=getattr(vote, "id", None), method="id_tail",
+                                     verified_by_id=getattr(staff, "id", None), verified_at=utcnow())
     db.session.add(verification)
     db.session.flush()
-    record(None, "vote.verify_owner", verification, community=household.community.id, method="id_tail")
+    record(staff, "vote.verify_owner", verification, community=household.community.id, method="id_tail",
+           channel=channel, vote_id=getattr(vote, "id", None))
     return verification
 
 
 # --- ballots ---------------------------------------------------------------------------------------------------
 
 def cast_ballot(vote: Vote, household: Household, choice: str, channel: str, actor: User | None = None,
-                verified: OwnerVerification | None = None, *, staff_import: bool = False) -> Ballot:
-    """Cast or change the owner's one ballot. ``channel`` "web" needs ``verified`` (from ``verify_owner``);
-    "paper" and "assisted" need the staff ``actor`` (or ``staff_import`` from the CLI)."""
+                verified: OwnerVerification | None = None, *, staff_import: bool = False, sheet_no: str | None = None,
+                via: str | None = None) -> Ballot:
+    """Cast or change the owner's one ballot (DESIGN §4, staff-entered ballots).
+
+    "web": the owner, with ``verified`` from ``verify_owner``. "in_person": the staff ``actor`` with the owner there,
+    with ``verified`` from ``verify_owner(..., staff=actor)`` made just now. "paper": a sheet signed by the owner,
+    entered by an organiser or admin of the community (or ``staff_import`` from the CLI), with its ``sheet_no``.
+    Never by phone ("phone", "hotline"). ``via``: the assisted-mode channel the staff member chose, for the audit.
+    A ballot the owner cast with their ID tail (online or in person) is changed only by another such ballot."""
+    if channel in PHONE_CHANNELS:
+        raise VoteError(_("An owner's ballot is never taken by phone. Visit the owner, ask them to come to the "
+                          "community office with their ID card, or to vote online themselves."))
     if choice not in ("yes", "no", "abstain"):
         raise VoteError({"choice": _("Choose yes, no or abstain.")})
     if channel not in ("web",) + STAFF_CHANNELS:
         raise VoteError({"channel": _("Unknown channel.")})
+    sheet_no = (sheet_no or "").strip() or None
+    if sheet_no is not None and (len(sheet_no) > 40 or not sheet_no.isprintable()):
+        raise VoteError({"sheet_no": _("A sheet number has at most 40 letters and digits.")})
     _require_open(vote)
-    owner = owner_of(household)
-    if owner not in electorate_owners(vote, household):
+    owner = register_owner(vote, household)
+    if owner is None:
         raise VoteError(_("This unit is not in the vote's scope."))
+    now = utcnow()
     if channel == "web":
-        if verified is None or verified.owner != owner or verified.vote_id not in (None, vote.id):
+        if verified is None or verified.owner not in (owner, owner_of(household)) \
+                or verified.vote_id not in (None, vote.id) \
+                or verified.method != "id_tail" or verified.verified_by_id is not None:
             raise VoteError(_("Only the owner can vote. Confirm you are the owner with the last six characters "
                               "of the owner's ID number first; tenants and family members cannot vote for them."))
         verification = verified
-    elif actor is None and not staff_import:
-        raise VoteError(_("Paper and assisted ballots are entered by staff who checked the owner in person."))
-    elif verified is not None and verified.owner == owner:
+    elif channel == "in_person":
+        if actor is None or not can_act_for_household(actor, household):
+            raise VoteError(_("Only staff who may act for this household enter its owner's ballot in person."))
+        if verified is None or verified.method != "id_tail" or verified.verified_by_id != actor.id \
+                or verified.owner not in (owner, owner_of(household)) or verified.vote_id != vote.id \
+                or verified.used_at is not None \
+                or verified.verified_at < now - IN_PERSON_CHECK_VALID:
+            raise VoteError({"tail": _("Type the last 6 characters of the owner's ID number from the owner's ID "
+                                       "card first, with the owner there; each check is good for one ballot.")})
+        used = db.session.execute(
+            update(OwnerVerification).where(OwnerVerification.id == verified.id, OwnerVerification.used_at.is_(None))
+            .values(used_at=now).execution_options(synchronize_session=False))
+        if used.rowcount != 1:
+            raise VoteError({"tail": _("This check was used already. Type the owner's ID number again.")})
         verification = verified
     else:
-        verification = OwnerVerification(household_id=household.id, owner=owner, vote_id=vote.id,
-                                         method="in_person", verified_by_id=getattr(actor, "id", None),
-                                         verified_at=utcnow())
+        if staff_import and actor is None:
+            pass   # the CLI's operator, who holds the signed sheets
+        elif actor is None or actor.role not in PAPER_ROLES or not can_manage_community(actor, vote.community):
+            raise VoteError(_("Paper ballots are entered by the organisers of the community."))
+        verification = OwnerVerification(household_id=household.id, owner=owner, vote_id=vote.id, method="paper",
+                                         verified_by_id=getattr(actor, "id", None), verified_at=now)
         db.session.add(verification)
         db.session.flush()
-    ballot, old = _store(vote, owner, household, choice, channel, actor, verification)
+    ballot, old = _store(vote, owner, household, choice, channel, actor, verification, sheet_no=sheet_no)
     record(actor, "vote.ballot", ballot, community=vote.community_id, channel=channel, vote_id=vote.id,
-           changed=old is not None, method=verification.method)
+           changed=old is not None, method=verification.method, verified_by=verification.verified_by_id,
+           sheet_no=sheet_no, via=via)
     return ballot
 
 
 def electorate_owners(vote: Vote, household: Household) -> set[str]:
     """Owner identities of the household's in-scope units (one query, not the whole electorate)."""
+    if vote_register.frozen(vote):
+        owner = vote_register.owner_in_register(vote, household)
+        return {owner} if owner is not None else set()
     in_scope = db.session.scalar(households_in_scope(vote).where(Household.id == household.id)
                                  .with_only_columns(Household.id))
     return {owner_of(household)} if in_scope is not None else set()
@@ -346,10 +459,12 @@ def _require_open(vote: Vote) -> None:
         raise VoteError(_("Voting has closed."))
 
 
-def _store(vote, owner, household, choice, channel, actor, verification) -> tuple[Ballot, str | None]:
+def _store(vote, owner, household, choice, channel, actor, verification, *,
+           sheet_no: str | None = None) -> tuple[Ballot, str | None]:
     """Insert the owner's ballot, or change it. Losing an insert race to another cast (UNIQUE(vote_id, owner))
     does nothing (ON CONFLICT DO NOTHING); the change is then applied with a version check, so concurrent changes are
-    applied one after another and each history row names the choice it replaced."""
+    applied one after another and each history row names the choice it replaced. A ballot the owner cast with their
+    ID tail is read under the same lock before a staff entry on paper may replace it: it may not."""
     for _attempt in range(50):
         ballot = db.session.scalar(select(Ballot).where(Ballot.vote_id == vote.id, Ballot.owner == owner)
                                    .with_for_update().execution_options(populate_existing=True))
@@ -357,22 +472,27 @@ def _store(vote, owner, household, choice, channel, actor, verification) -> tupl
         if ballot is None:
             values = dict(vote_id=vote.id, owner=owner, household_id=household.id, choice=choice, channel=channel,
                           verification_id=verification.id, verified_by_id=getattr(actor, "id", None), version=1,
-                          created_at=now, updated_at=now)
+                          sheet_no=sheet_no, created_at=now, updated_at=now)
             if not _insert_unless_there(values):
                 logger.info("ballot of %s in vote %s inserted concurrently; changing it instead", owner, vote.id)
                 continue
             ballot = db.session.scalar(select(Ballot).where(Ballot.vote_id == vote.id, Ballot.owner == owner))
             _history(ballot, None, choice, channel, household, actor, now)
             return ballot, None
-        old, version = ballot.choice, ballot.version
+        if ballot.channel in OWNER_CHECKED_CHANNELS and channel not in OWNER_CHECKED_CHANNELS:
+            raise VoteError(_("The owner cast this ballot themselves, checked with their ID number (%(channel)s). "
+                              "A staff entry does not replace it: only the owner can change it, online or in "
+                              "person with their ID card.", channel=_channel_words(ballot.channel)))
+        old, version, old_household = ballot.choice, ballot.version, ballot.household_id
         changed = db.session.execute(
             update(Ballot).where(Ballot.id == ballot.id, Ballot.version == version)
             .values(choice=choice, channel=channel, household_id=household.id, verification_id=verification.id,
-                    verified_by_id=getattr(actor, "id", None), version=version + 1, updated_at=now)
+                    verified_by_id=getattr(actor, "id", None), sheet_no=sheet_no, version=version + 1,
+                    updated_at=now)
             .execution_options(synchronize_session=False))
         if changed.rowcount == 1:
             db.session.refresh(ballot)
-            _history(ballot, old, choice, channel, household, actor, now)
+            _history(ballot, old, choice, channel, household, actor, now, also_tell=old_household)
             return ballot, old
     raise VoteError(_("Many ballots for this owner arrived at once. Please try again."))
 
@@ -388,10 +508,24 @@ def _insert_unless_there(values: dict) -> bool:
     return db.session.execute(statement).scalar() is not None
 
 
-def _history(ballot, old, choice, channel, household, actor, now) -> None:
+def _history(ballot, old, choice, channel, household, actor, now, *, also_tell: int | None = None) -> None:
+    """Keep the cast in the ballot's history (the owner's vote page lists it) and, unless it is the owner's own
+    first ballot online, tell the household through the outbox — without the choice, which an SMS to a shared
+    phone must not carry (DESIGN §10: nothing personal beyond the template)."""
     db.session.add(BallotChange(ballot_id=ballot.id, old_choice=old, new_choice=choice, channel=channel,
                                 household_id=household.id, actor_id=getattr(actor, "id", None), changed_at=now))
+    if old is not None or channel != "web":
+        vote = db.session.get(Vote, ballot.vote_id)
+        text = _("Your owner ballot in the vote \"%(title)s\" was recorded (%(channel)s, %(time)s). Open the vote on "
+                 "your household page to see it; if it was not the owner, tell the community office.",
+                 title=vote.title, channel=_channel_words(channel), time=format_datetime(now, "yyyy-MM-dd HH:mm"))
+        for household_id in dict.fromkeys(filter(None, (household.id, also_tell))):
+            db.session.add(Notification(household_id=household_id, kind="vote.ballot_changed", text=text))
     db.session.flush()
+
+
+def _channel_words(channel: str) -> str:
+    return str(BALLOT_CHANNEL_WORDS.get(channel, channel))
 
 
 # --- tallies ---------------------------------------------------------------------------------------------------
@@ -441,11 +575,13 @@ PARTICIPATION_KEYS = ("matter", "class", "status", "rule", "area_total", "area_p
                       "headcount_participating")
 
 
-def visible_tally(vote: Vote, user: User | None = None) -> dict:
+def visible_tally(vote: Vote, user: User | None = None, *, resident: bool = False) -> dict:
     """What anyone — staff included — may see: while tallies are hidden and voting is not over, participation only
-    (totals and how many took part; no yes counts, no outcome). ``user`` is for the views' symmetry."""
+    (totals and how many took part; no yes counts, no outcome). Residents (``resident``) see participation only
+    until voting is over, hidden or not (DESIGN §4); staff and the owner representative see the same as each
+    other. ``user`` is for the views' symmetry."""
     full = tally(vote)
-    if vote.hide_tallies and not vote.closed:
+    if (vote.hide_tallies or resident) and not vote.closed:
         return {key: full[key] for key in PARTICIPATION_KEYS} | {"hidden": True}
     return full | {"hidden": False}
 

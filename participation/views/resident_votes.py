@@ -9,9 +9,10 @@ from participation.extensions import db
 from participation.forms.votes import CHOICE_LABELS, BallotForm, ObjectionForm, VerifyForm
 from participation.models import Ballot, Household, OwnerVerification, Vote
 from participation.models.types import utcnow
+from participation.operations.assisted import ballot_channel
 from participation.operations.elevators import share_for_vote
-from participation.operations.votes import (VoteError, cast_ballot, households_in_scope, owner_of, record_objection,
-                                            verify_owner, visible_tally)
+from participation.operations.votes import (PHONE_CHANNELS, VoteError, cast_ballot, households_in_scope, owner_of,
+                                            record_objection, register_owner, verify_owner, visible_tally)
 from participation.views.guards import private, resident_or_start
 from participation.views.votes import (LABELS, OWNER_KEY, field_errors, matter_label, rule_words, shaft_owner_of,
                                        thresholds)
@@ -64,18 +65,23 @@ def _household_vote(community_code: str, vote_id: int):
 
 def _page(acting, vote, *, status=200, verify_form=None, objection_form=None, ballot_form=None):
     household = acting.household
-    counts = visible_tally(vote)
-    mine = db.session.scalar(select(Ballot).where(Ballot.vote_id == vote.id, Ballot.owner == owner_of(household)))
+    counts = visible_tally(vote, resident=True)   # participation only until voting is over (DESIGN §4)
+    mine = db.session.scalar(select(Ballot).where(Ballot.vote_id == vote.id,
+                                                  Ballot.owner == register_owner(vote, household)))
     objections = [objection for objection in vote.objections
                   if objection.household_id == household.id or objection.answer]
+    my_objection = next((objection for objection in vote.objections if objection.household_id == household.id), None)
     return private(render_template(
         "votes/resident.html", acting=acting, household=household, community=household.community, vote=vote,
         counts=counts, thresholds=thresholds(vote, counts) if vote.closed else [], rule=rule_words(vote),
         labels=LABELS, matter_label=matter_label, verified=session_verification(household), mine=mine,
         verify_form=verify_form or VerifyForm(formdata=None),
-        objection_form=objection_form or ObjectionForm(formdata=None),
+        objection_form=objection_form or ObjectionForm(formdata=None, data={"text": getattr(my_objection, "text", "")}),
+        my_objection=my_objection,
         ballot_form=ballot_form or BallotForm(formdata=None), objections=objections, now=utcnow(),
         elevator_share=share_for_vote(vote, household), shaft_mine=shaft_owner_of(vote, household),
+        ballot_channel=ballot_channel(acting.channel) if acting.assisted else "web",
+        choice_hidden=acting.assisted and vote.hide_tallies and not vote.closed,
         objections_open=vote.status == "preliminary" and vote.objection_until and utcnow() <= vote.objection_until),
         status)
 
@@ -88,7 +94,7 @@ def index(community_code: str):
     votes = votes_for(acting.household)
     return private(render_template("votes/resident_index.html", acting=acting, household=acting.household,
                                    community=acting.household.community, labels=LABELS, matter_label=matter_label,
-                                   rows=[(vote, visible_tally(vote)) for vote in votes]))
+                                   rows=[(vote, visible_tally(vote, resident=True)) for vote in votes]))
 
 
 @bp.get("/r/<community_code>/votes/<int:vote_id>")
@@ -125,29 +131,67 @@ def verify(community_code: str, vote_id: int):
 
 @bp.post("/r/<community_code>/votes/<int:vote_id>/ballot")
 def ballot(community_code: str, vote_id: int):
+    """A choice button posts here; the answer is a confirmation naming the choice (``votes/ballot_confirm.html``),
+    whose 确认 posts again with ``confirmed``. Staff with the owner in person type the owner's ID tail with the
+    choice: it is checked first (a wrong one counts towards the household's back-off), and the owner confirms."""
     acting, vote, away = _household_vote(community_code, vote_id)
     if away is not None:
         return away
     form = BallotForm()
     if not form.validate_on_submit():
-        form.form_errors.append(_("The form could not be sent; please open the page again and retry."))
+        if not form.errors or "csrf_token" in form.errors:
+            form.form_errors.append(_("The form could not be sent; please open the page again and retry."))
         return _page(acting, vote, status=400, ballot_form=form)
+    if form.choice.data not in CHOICE_LABELS:
+        form.form_errors.append(_("Choose 同意, 反对 or 弃权."))
+        return _page(acting, vote, status=400, ballot_form=form)
+    channel = ballot_channel(acting.channel) if acting.assisted else "web"
     try:
-        if acting.assisted:
-            if not form.checked.data:
-                raise VoteError(_("Confirm that you checked the owner in person."))
-            ballot = cast_ballot(vote, acting.household, form.choice.data, "assisted", actor=acting.staff)
-        else:
+        if not form.confirmed.data:
+            check = None
+            if vote.status != "open":
+                raise VoteError(_("This vote is not open for voting."))
+            if channel == "web" and session_verification(acting.household) is None:
+                raise VoteError(_("Only the owner can vote. Confirm you are the owner with the last six characters "
+                                  "of the owner's ID number first; tenants and family members cannot vote for them."))
+            if channel in PHONE_CHANNELS:
+                raise VoteError(_("An owner's ballot is never taken by phone. Visit the owner, ask them to come to "
+                                  "the community office with their ID card, or to vote online themselves."))
+            if channel == "in_person":
+                tail = (form.tail.data or "").strip().upper()
+                if not tail:
+                    raise VoteError({"tail": _("Type the last 6 characters of the owner's ID number.")})
+                check = verify_owner(acting.household, tail, vote=vote, staff=acting.staff)
+                db.session.commit()
+            return _confirm(acting, vote, form.choice.data, check)
+        if channel == "web":
             ballot = cast_ballot(vote, acting.household, form.choice.data, "web",
                                  verified=session_verification(acting.household))
+        else:
+            check_id = str(form.check.data or "")
+            check = db.session.get(OwnerVerification, int(check_id)) \
+                if check_id.isdigit() and len(check_id) < 10 else None
+            ballot = cast_ballot(vote, acting.household, form.choice.data, channel, actor=acting.staff,
+                                 verified=check, via=acting.channel)
     except VoteError as error:
-        db.session.rollback()
+        if form.confirmed.data:
+            db.session.rollback()
+        else:
+            db.session.commit()   # a wrong ID tail counts towards the household's wait and is audited
         field_errors(form, error)
         return _page(acting, vote, status=400, ballot_form=form)
     db.session.commit()
     flash(_("Your vote is saved: %(choice)s. You can change it until voting closes.",
-            choice=CHOICE_LABELS[ballot.choice]), "success")
+            choice=CHOICE_LABELS[ballot.choice]) if not acting.assisted else
+          _("The owner's vote is saved: %(choice)s.", choice=CHOICE_LABELS[ballot.choice]), "success")
     return redirect(url_for(".show", community_code=community_code, vote_id=vote.id, _anchor="ballot"))
+
+
+def _confirm(acting, vote, choice: str, check: OwnerVerification | None):
+    household = acting.household
+    return private(render_template(
+        "votes/ballot_confirm.html", acting=acting, household=household, community=household.community, vote=vote,
+        choice=choice, choice_label=CHOICE_LABELS[choice], check=check))
 
 
 @bp.post("/r/<community_code>/votes/<int:vote_id>/objection")
@@ -161,13 +205,15 @@ def objection(community_code: str, vote_id: int):
             form.form_errors.append(_("The form could not be sent; please open the page again and retry."))
         return _page(acting, vote, status=400, objection_form=form)
     try:
-        record_objection(vote, form.text.data, household=acting.household, actor=acting.staff,
-                         channel="assisted" if acting.assisted else "web")
+        objection = record_objection(vote, form.text.data, household=acting.household, actor=acting.staff,
+                                     channel="assisted" if acting.assisted else "web")
     except VoteError as error:
         db.session.rollback()
         field_errors(form, error)
         return _page(acting, vote, status=400, objection_form=form)
     db.session.commit()
-    flash(_("Your objection is recorded. The organisers answer it before the result is final."), "success")
+    flash(_("Your objection is changed. The organisers answer it before the result is final.")
+          if objection.updated_at else
+          _("Your objection is recorded. The organisers answer it before the result is final."), "success")
     return redirect(url_for(".show", community_code=community_code, vote_id=vote.id,
                             _anchor="objections"))

@@ -30,19 +30,20 @@ from participation.extensions import db
 from participation.forms import EmptyForm
 from participation.forms.votes import (BALLOT_CHANNEL_LABELS, CHOICE_LABELS, MATTER_CLASS_LABELS, VOTE_SCOPE_LABELS,
                                        VOTE_STATUS_LABELS, AnswerForm, CancelForm, ImportForm, PaperBallotForm,
-                                       VoteForm)
+                                       RegisterCorrectionForm, VoteForm)
 from participation.models import (Ballot, ElevatorRequest, ElevatorShaftOwner, Household, PlanItem, Unit, Vote,
-                                  VoteObjection)
+                                  VoteObjection, VoteRegisterEntry)
 from participation.models.types import utcnow
-from participation.operations import art278
+from participation.operations import art278, vote_register
 from participation.operations.assisted import find_households
 from participation.operations.plans import latest_version, plan_for
+from participation.operations.register_corrections import correct_entry
 from participation.operations.roster_files import RosterImportError, read_roster_file
-from participation.operations.vote_import import BallotImportError, import_ballots
+from participation.operations.vote_import import BallotImportError, discard_keying, held_keying, import_ballots
 from participation.operations.vote_items import link_items
 from participation.operations.votes import (VoteError, answer_objection, cancel, cast_ballot, close_vote, cosign,
-                                            create_vote, finalise, households_in_scope, open_vote, owner_of, rule_of,
-                                            tally, visible_tally)
+                                            create_vote, finalise, households_in_scope, open_vote, register_owner,
+                                            rule_of, tally, visible_tally)
 from participation.permissions import can_manage_community, can_view_household, role_required
 from participation.templating import qr_svg
 from participation.views.guards import staff_community
@@ -259,7 +260,8 @@ def _show_page(community, vote, status=200, *, cancel_form=None):
         labels=LABELS, matter_label=matter_label, may_manage=can_manage_community(current_user, community),
         may_cosign=current_user.role in COSIGN_ROLES, cancel_form=cancel_form or CancelForm(formdata=None),
         answer_form=AnswerForm(formdata=None), form=EmptyForm(), now=utcnow(),
-        ballots=_ballot_counts(vote), elevator_request=elevator_request_of(vote)), status
+        ballots=_ballot_counts(vote), elevator_request=elevator_request_of(vote),
+        corrections=vote.register_corrections, register_frozen=vote_register.frozen(vote)), status
 
 
 def elevator_request_of(vote: Vote) -> ElevatorRequest | None:
@@ -379,16 +381,22 @@ def _paper_page(community, vote, *, status=200, form=None, import_errors=(), imp
         in_scope = set(db.session.scalars(households_in_scope(vote).with_only_columns(Household.id)))
         found = [household for household in find_households(current_user, community, **search)
                  if household.id in in_scope]
-    ballots = {}
-    if found:
-        owners = {owner_of(household) for household in found}
-        ballots = {ballot.owner: ballot for ballot in db.session.scalars(
-            select(Ballot).where(Ballot.vote_id == vote.id, Ballot.owner.in_(owners)))}
     counts = visible_tally(vote, current_user)
+    ballots = _ballots_of(vote, found)
     return render_template(
         "votes/paper.html", community=community, vote=vote, search=search, found=found, ballots=ballots,
-        owner_of=owner_of, form=form or PaperBallotForm(formdata=None), import_form=import_form or ImportForm(),
-        import_errors=import_errors, labels=LABELS, matter_label=matter_label, counts=counts), status
+        form=form or PaperBallotForm(formdata=None), import_form=import_form or ImportForm(),
+        import_errors=import_errors, labels=LABELS, matter_label=matter_label, counts=counts,
+        held=held_keying(vote)), status
+
+
+def _ballots_of(vote: Vote, households) -> dict[int, Ballot]:
+    """The ballot counted for each household (its owner's in the register), by household id. The page shows a
+    choice only when tallies are not hidden: staff chasing the quorum see who voted, never how (DESIGN §4)."""
+    owners = {household.id: register_owner(vote, household) for household in households}
+    by_owner = {ballot.owner: ballot for ballot in db.session.scalars(
+        select(Ballot).where(Ballot.vote_id == vote.id, Ballot.owner.in_(set(owners.values()) - {None})))}
+    return {household_id: by_owner[owner] for household_id, owner in owners.items() if owner in by_owner}
 
 
 @bp.get("/c/<community_code>/votes/<int:vote_id>/paper")
@@ -413,7 +421,8 @@ def paper_ballot(community_code: str, vote_id: int):
                                                                                            household):
         abort(404)
     try:
-        ballot = cast_ballot(vote, household, form.choice.data, "paper", actor=current_user)
+        ballot = cast_ballot(vote, household, form.choice.data, "paper", actor=current_user,
+                             sheet_no=form.sheet_no.data)
     except VoteError as error:
         db.session.rollback()
         field_errors(form, error)
@@ -439,12 +448,35 @@ def import_view(community_code: str, vote_id: int):
                            [message for errors in form.errors.values() for message in errors])
     try:
         table = read_roster_file(upload.stream, upload.filename)
-        counts = import_ballots(current_user, vote, table, filename=upload.filename)
+        counts = import_ballots(current_user, vote, table, filename=upload.filename,
+                                double_keying=form.double_keying.data)
     except (RosterImportError, BallotImportError) as error:
         db.session.rollback()
         return _paper_page(community, vote, status=400, import_form=form, import_errors=error.errors)
     db.session.commit()
-    flash(_("%(rows)d paper ballots imported: %(new)d new, %(changed)d changed.", **counts), "success")
+    if counts["held"]:
+        flash(_("First keying of %(rows)d paper ballots held: nothing is stored until a second person keys the same "
+                "sheets.", rows=counts["rows"]), "success")
+    else:
+        flash(_("%(rows)d paper ballots imported: %(new)d new, %(changed)d changed.", rows=counts["rows"],
+                new=counts["new"], changed=counts["changed"]), "success")
+    return redirect(url_for(".paper", community_code=community.code, vote_id=vote.id))
+
+
+@bp.post("/c/<community_code>/votes/<int:vote_id>/keying/discard")
+@role_required(*MANAGE_ROLES)
+def discard_keying_view(community_code: str, vote_id: int):
+    community = _community(community_code, MANAGE_ROLES)
+    vote = _vote(community, vote_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        discard_keying(current_user, vote)
+    except BallotImportError as error:
+        db.session.rollback()
+        return _paper_page(community, vote, status=400, import_errors=error.errors)
+    db.session.commit()
+    flash(_("The first keying was discarded; nothing of it was stored."), "success")
     return redirect(url_for(".paper", community_code=community.code, vote_id=vote.id))
 
 
@@ -456,10 +488,13 @@ def notice(community_code: str, vote_id: int):
     community = _community(community_code)
     vote = _vote(community, vote_id)
     page_url = url_for("resident_votes.show", community_code=community.code, vote_id=vote.id, _external=True)
-    counts = tally(vote)
+    counts = visible_tally(vote, current_user)
+    register = vote_register.entries(vote)
     return render_template(
         "votes/notice.html", community=community, vote=vote, counts=counts, rule=rule_words(vote),
-        labels=LABELS, matter_label=matter_label, page_url=page_url,
+        labels=LABELS, matter_label=matter_label, page_url=page_url, register=register,
+        register_totals=vote_register.totals(vote) if register else None,
+        owner_numbers=vote_register.owner_numbers(register),
         qr=qr_svg(page_url, label=_("QR code of the owners' vote page: %(title)s", title=vote.title)))
 
 
@@ -473,4 +508,52 @@ def result(community_code: str, vote_id: int):
     counts = tally(vote)
     return render_template("votes/result.html", community=community, vote=vote, counts=counts,
                            thresholds=thresholds(vote, counts), rule=rule_words(vote), labels=LABELS,
-                           matter_label=matter_label)
+                           matter_label=matter_label, corrections=vote.register_corrections)
+
+
+# --- the register (表决名册) -----------------------------------------------------------------------------------------
+
+@bp.get("/c/<community_code>/votes/<int:vote_id>/register")
+@role_required(*READ_ROLES)
+def register(community_code: str, vote_id: int):
+    """The vote's register as frozen when it opened (with corrections applied, listed below it); 404 for a draft."""
+    community = _community(community_code)
+    vote = _vote(community, vote_id)
+    if not vote_register.frozen(vote):
+        abort(404)
+    entries = vote_register.entries(vote)
+    return render_template(
+        "votes/register.html", community=community, vote=vote, entries=entries, totals=vote_register.totals(vote),
+        owner_numbers=vote_register.owner_numbers(entries), corrections=vote.register_corrections, labels=LABELS,
+        may_correct=vote.status == "open" and can_manage_community(current_user, community))
+
+
+@bp.route("/c/<community_code>/votes/<int:vote_id>/register/<int:entry_id>", methods=["GET", "POST"])
+@role_required(*MANAGE_ROLES)
+def correct(community_code: str, vote_id: int, entry_id: int):
+    """Correct one unit of the register while voting is open: its own audited action, with a reason."""
+    community = _community(community_code, MANAGE_ROLES)
+    vote = _vote(community, vote_id)
+    entry = db.session.get(VoteRegisterEntry, entry_id) if entry_id < 2**31 else None
+    if entry is None or entry.vote_id != vote.id:
+        abort(404)
+    form = RegisterCorrectionForm(data={"owner": entry.owner, "area": f"{entry.area:.2f}"})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            try:
+                correct_entry(current_user, vote, entry, owner=form.owner.data, area=form.area.data,
+                              reason=form.reason.data)
+            except VoteError as error:
+                db.session.rollback()
+                field_errors(form, error)
+            else:
+                db.session.commit()
+                flash(_("The register is corrected; the correction is listed with the objections."), "success")
+                return redirect(url_for(".register", community_code=community.code, vote_id=vote.id,
+                                        _anchor=f"entry-{entry.id}"))
+        elif not form.errors:
+            form.form_errors.append(_("The form could not be sent; please open the page again and retry."))
+    return render_template("votes/register_correct.html", community=community, vote=vote, entry=entry, form=form,
+                           labels=LABELS), status
