@@ -2,9 +2,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, SelectField, StringField, SubmitField
+from wtforms import DecimalField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 from participation.labels import STATUS_LABELS
 from participation.models import COMMUNITY_STATUSES
@@ -24,6 +24,11 @@ def _phone_number(form, field) -> None:
         raise ValidationError(_l("Enter a phone number such as 0431-88888888 or 13812345678."))
 
 
+def _finite(form, field) -> None:
+    if field.data is not None and not field.data.is_finite():   # "NaN" would break the range check's comparison
+        raise StopValidation(_l("Enter a number."))
+
+
 class CommunityForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
@@ -41,7 +46,18 @@ class CommunityForm(FlaskForm):
                                     render_kw={"type": "tel"})
     contractor = SelectField(_l("Contractor"), coerce=int)
     supervisor = SelectField(_l("Supervisor"), coerce=int)
+    lat = DecimalField(_l("Latitude (WGS-84, e.g. 43.886841)"), places=6,
+                       validators=[Optional(), _finite, NumberRange(min=-90, max=90)], render_kw={"inputmode": "decimal"})
+    long = DecimalField(_l("Longitude (WGS-84, e.g. 125.324500)"), places=6,
+                        validators=[Optional(), _finite, NumberRange(min=-180, max=180)], render_kw={"inputmode": "decimal"})
     submit = SubmitField(_l("Save"))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and (self.lat.data is None) != (self.long.data is None):   # Optional() skips an empty field
+            self.long.errors = [*self.long.errors, _l("Enter both latitude and longitude, or neither.")]
+            return False
+        return valid
 
     def set_organisations(self, contractors, supervisors) -> None:
         """Choices from Organisation rows of the right kind; 0 stands for none."""

@@ -62,6 +62,9 @@ class Community(db.Model):
     contractor_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), nullable=True)
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), nullable=True)
     is_demo: Mapped[bool] = mapped_column(nullable=False, default=False)
+    # WGS-84 degrees of the community's main gate, for placing Open311 reports sent with coordinates only.
+    lat: Mapped[Decimal | None] = mapped_column(Numeric(9, 6), nullable=True)
+    long: Mapped[Decimal | None] = mapped_column(Numeric(9, 6), nullable=True)
 
     district: Mapped[District] = relationship(back_populates="communities")
     contractor: Mapped[Organisation | None] = relationship(foreign_keys=[contractor_id])
@@ -73,6 +76,8 @@ class Community(db.Model):
         one_of("status", COMMUNITY_STATUSES, "status"),
         CheckConstraint("year_built IS NULL OR (year_built BETWEEN 1900 AND 2100)", name="year_built"),
         CheckConstraint("length(code) > 0", name="code_not_empty"),
+        CheckConstraint("(lat IS NULL) = (long IS NULL) AND (lat IS NULL OR (lat BETWEEN -90 AND 90 AND "
+                        "long BETWEEN -180 AND 180))", name="coordinates"),
     )
 
     @property

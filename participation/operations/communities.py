@@ -1,5 +1,6 @@
 """The organiser's view of communities: listing with counts, the roster tree, the community record, phone reveals."""
 import logging
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import distinct, func, select
@@ -15,7 +16,7 @@ from participation.permissions import visible_buildings, visible_communities
 logger = logging.getLogger(__name__)
 
 EDITABLE_FIELDS = ("name", "address", "year_built", "status", "quality_hotline", "supervisor_hotline",
-                   "community_hotline", "contractor", "supervisor")
+                   "community_hotline", "contractor", "supervisor", "lat", "long")
 
 
 class CommunityError(ValueError):
@@ -107,6 +108,8 @@ def update_community(actor: User, community: Community, **fields) -> list[str]:
 
 
 def _audit_value(value):
+    if isinstance(value, Decimal):   # coordinates: JSON has no decimals
+        return str(value)
     return value.name if isinstance(value, Organisation) else value
 
 

@@ -12,21 +12,24 @@ Keys: ``flask open311 create-key NAME`` shows a key once and stores ``sha256(key
 SHA-256 is enough for a 256-bit random key, and it does not break when the app's SECRET_KEY is rotated.
 """
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask_babel import gettext as _
-from sqlalchemy import literal, or_, select
+from sqlalchemy import case, func, literal, or_, select
 
 from participation.extensions import db
 from participation.labels import label
-from participation.models import OPEN_STATES, Community, ComplaintCategory, Ticket
+from participation.models import OPEN_STATES, Community, ComplaintCategory, Organisation, Ticket, TicketEvent
 from participation.models.complaints import Open311Key, URGENCIES
+from participation.models.open311_intake import Open311Report
 from participation.models.types import utcnow
 from participation.operations.audit import record
-from participation.operations.tickets import TicketRefused, file_ticket
+from participation.operations.tickets import TicketRefused, file_ticket, new_receipt
+from participation.security import MAX_PAGE, BadInput, int_arg
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-22T00:00:00Z"
@@ -34,6 +37,7 @@ WINDOW = timedelta(days=90)          # the spec's default span of GET requests, 
 MAX_RESULTS = 1000                   # the spec's default number of GET requests
 MAX_DESCRIPTION = 4000
 MAX_URL = 500
+MAX_ADDRESS = 300
 KEY_BYTES = 32
 
 
@@ -155,16 +159,47 @@ class Place:
     unit: object | None = None
 
 
-def locate(address: str | None, lat: str | None, long: str | None, building_hint: str | None = None,
-           unit_hint: str | None = None) -> Place:
-    """The community (and building, unit) a request is about, from ``address_string``: the community's name or
-    code written in it, then "3号楼2单元" (or the building/unit attributes)."""
-    address = (address or "").strip()
-    if not address:
-        if (lat or "").strip() or (long or "").strip():
-            raise Open311Error(400, _("Coordinates cannot be placed in a community yet: send address_string with "
-                                      "the community's name (and e.g. 3号楼2单元)."))
-        raise Open311Error(400, _("No location was provided: send address_string with the community's name."))
+NEAREST_METRES = 500                 # a point farther than this from every community's coordinates is not placed
+EARTH_METRES = 6_371_000
+
+
+def coordinates(lat: str | None, long: str | None) -> tuple[float, float] | None:
+    """``lat``/``long`` as WGS-84 degrees; None when neither was sent; 400 when they are not a valid pair."""
+    lat, long = (lat or "").strip(), (long or "").strip()
+    if not lat and not long:
+        return None
+    try:
+        point = float(lat), float(long)
+    except ValueError:
+        point = None
+    if point is None or not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180):
+        raise Open311Error(400, _("lat and long must be decimal degrees (lat from -90 to 90, long from -180 to "
+                                  "180)."))
+    return point
+
+
+def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """The great-circle distance (haversine) between two WGS-84 points."""
+    lat1, long1, lat2, long2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((long2 - long1) / 2) ** 2
+    return 2 * EARTH_METRES * math.asin(min(1.0, math.sqrt(h)))
+
+
+def nearest_community(point: tuple[float, float]) -> Community | None:
+    """The community whose coordinates are nearest ``point``, if within NEAREST_METRES (one query of the
+    communities that carry coordinates; a city has about 1,300)."""
+    rows = db.session.execute(select(Community.id, Community.lat, Community.long)
+                              .where(Community.lat.is_not(None), Community.long.is_not(None))).all()
+    best = min(((metres(point, (float(lat), float(long))), community_id) for community_id, lat, long in rows),
+               default=None)
+    if best is None or best[0] > NEAREST_METRES:
+        return None
+    return db.session.get(Community, best[1])
+
+
+def _named_community(address: str) -> Community | None:
+    """The one community whose name or code is written in ``address`` (the longest written wins: "幸福小区" is also
+    in "幸福小区二期"); None when none is, or two of the same length are."""
     matches: dict[int, tuple[int, Community]] = {}
     # The database narrows it down (a name or code that occurs in the address; LIKE's wildcards re-checked below).
     named = or_(literal(address).contains(Community.name), literal(address).contains(Community.code))
@@ -174,15 +209,30 @@ def locate(address: str | None, lat: str | None, long: str | None, building_hint
                 best = matches.get(community.id, (0, community))[0]
                 matches[community.id] = (max(best, len(word)), community)
     if not matches:
-        raise Open311Error(400, _("No community's name was found in address_string."))
+        return None
     longest = max(length for length, _community in matches.values())
     found = [community for length, community in matches.values() if length == longest]
-    # "幸福小区" is also in "幸福小区二期": the longest name written wins; two of the same length are ambiguous.
-    if len(found) > 1:
-        raise Open311Error(400, _("address_string names more than one community."))
-    place = Place(found[0])
+    return found[0] if len(found) == 1 else None
+
+
+def locate(address: str | None, lat: str | None, long: str | None, building_hint: str | None = None,
+           unit_hint: str | None = None) -> Place | None:
+    """The community (and building, unit) a request is about: the community's name or code written in
+    ``address_string`` (then "3号楼2单元" there or in the building/unit attributes), else the community nearest the
+    coordinates within NEAREST_METRES. None when neither places it, or the building or unit written is not found:
+    a person places it (待定位). 400 only when no location was sent at all, or coordinates that are not numbers."""
+    address = (address or "").strip()
+    point = coordinates(lat, long)
+    if not address and point is None:
+        raise Open311Error(400, _("No location was provided: send address_string, or lat and long."))
+    community = _named_community(address) if address else None
+    if community is None:
+        community = nearest_community(point) if point is not None else None
+        if community is None:
+            return None
+    place = Place(community)
     rest = address
-    for word in (place.community.name, place.community.code):
+    for word in (community.name, community.code):
         rest = rest.replace(word, " ")
     building_no = _number(building_hint) if building_hint else None
     unit_no = _number(unit_hint) if unit_hint else None
@@ -191,15 +241,13 @@ def locate(address: str | None, lat: str | None, long: str | None, building_hint
     if unit_no is None and (match := UNIT_WRITTEN.search(rest)):
         unit_no = match.group(1)
     if building_no:
-        place.building = next((b for b in place.community.buildings if _number(b.name) == building_no), None)
+        place.building = next((b for b in community.buildings if _number(b.name) == building_no), None)
         if place.building is None:
-            raise Open311Error(400, _("%(community)s has no building %(building)s.",
-                                      community=place.community.name, building=building_no))
+            return None
         if unit_no:
             place.unit = next((u for u in place.building.units if _number(u.name) == unit_no), None)
             if place.unit is None:
-                raise Open311Error(400, _("Building %(building)s has no unit %(unit)s.", building=building_no,
-                                          unit=unit_no))
+                return None
     return place
 
 
@@ -220,8 +268,8 @@ def _short(value: str | None, limit: int, field: str) -> str | None:
     return value
 
 
-def create_request(key: Open311Key, form, *, now: datetime | None = None) -> Ticket:
-    """POST Service Request: a ticket filed for nobody in particular (the caller's contact kept on it)."""
+def _fields(form) -> dict:
+    """What a POST sent, checked (400 for what the spec or our limits refuse) and normalised."""
     no_nul(form.values())
     category = category_by_code((form.get("service_code") or "").strip())
     description = (form.get("description") or "").strip()
@@ -234,46 +282,104 @@ def create_request(key: Open311Key, form, *, now: datetime | None = None) -> Tic
     media_url = _short(form.get("media_url"), MAX_URL, "media_url")
     if media_url and not re.match(r"https?://", media_url):
         raise Open311Error(400, _("media_url must be an http(s) URL."))
-    place = locate(form.get("address_string"), form.get("lat"), form.get("long"),
-                   _attribute(form, "building"), _attribute(form, "unit"))
     first, last = _short(form.get("first_name"), 40, "first_name"), _short(form.get("last_name"), 40, "last_name")
-    caller_name = _short(" ".join(filter(None, (first, last))), 40, "first_name + last_name")
-    phone = _short(form.get("phone"), 20, "phone")
-    email = _short(form.get("email"), 120, "email")
-    if not description:
-        description = category.name
-    text = f"{description}\n\n{media_url}" if media_url else description
+    text = f"{description or category.name}\n\n{media_url}" if media_url else (description or category.name)
     if len(text) > MAX_DESCRIPTION:
         raise Open311Error(400, _("description is too long (at most %(count)d characters).",
                                   count=MAX_DESCRIPTION - len(media_url) - 2))
-    community_category = db.session.scalar(select(ComplaintCategory).filter_by(
-        locality_id=place.community.district.locality_id, code=category.code, retired_at=None))
-    if community_category is None:
-        raise Open311Error(400, _("%(community)s does not take service %(code)s.",
-                                  community=place.community.name, code=category.code))
-    try:
-        ticket = file_ticket(None, place.community, category=community_category, description=text,
-                             urgency=urgency, channel="open311", building=place.building, unit=place.unit,
-                             place=_short(_attribute(form, "place"), 100, "attribute[place]"),
-                             caller_name=caller_name, caller_phone=phone, now=now)
-    except TicketRefused as refused:
-        raise Open311Error(400, str(refused)) from refused
+    return {"service_code": category.code, "description": text, "urgency": urgency, "media_url": media_url,
+            "address_string": _short(form.get("address_string"), MAX_ADDRESS, "address_string"),
+            "lat": _short(form.get("lat"), 30, "lat"), "long": _short(form.get("long"), 30, "long"),
+            "building": _short(_attribute(form, "building"), 20, "attribute[building]"),
+            "unit": _short(_attribute(form, "unit"), 20, "attribute[unit]"),
+            "place": _short(_attribute(form, "place"), 100, "attribute[place]"),
+            "caller_name": _short(" ".join(filter(None, (first, last))), 40, "first_name + last_name"),
+            "phone": _short(form.get("phone"), 20, "phone"), "email": _short(form.get("email"), 120, "email"),
+            "device_id": _short(form.get("device_id"), 100, "device_id"),
+            "account_id": _short(form.get("account_id"), 100, "account_id")}
+
+
+def _file(actor, place: Place, fields: dict, key_name: str, now: datetime | None) -> Ticket:
+    """The ticket of a placed request (TicketRefused when the community's locality does not take the service)."""
+    category = db.session.scalar(select(ComplaintCategory).filter_by(
+        locality_id=place.community.district.locality_id, code=fields["service_code"], retired_at=None))
+    if category is None:
+        raise TicketRefused(_("%(community)s does not take service %(code)s.", community=place.community.name,
+                              code=fields["service_code"]))
+    ticket = file_ticket(actor, place.community, category=category, description=fields["description"],
+                         urgency=fields["urgency"], channel="open311", building=place.building, unit=place.unit,
+                         place=fields["place"], caller_name=fields["caller_name"], caller_phone=fields["phone"],
+                         now=now)
     received = ticket.events[0] if ticket.events else None
     if received is not None:
         # The timeline keeps what the caller sent that the ticket has no column for (never shown by the API).
         received.details = dict(received.details or {}) | {
-            "open311_key": key.name, "media_url": media_url, "caller_email": email,
-            "device_id": _short(form.get("device_id"), 100, "device_id"),
-            "account_id": _short(form.get("account_id"), 100, "account_id"),
-            "lat": _short(form.get("lat"), 30, "lat"), "long": _short(form.get("long"), 30, "long")}
+            "open311_key": key_name, "media_url": fields["media_url"], "caller_email": fields["email"],
+            "device_id": fields["device_id"], "account_id": fields["account_id"], "lat": fields["lat"],
+            "long": fields["long"], "address_string": fields["address_string"]}
+    return ticket
+
+
+def create_request(key: Open311Key, form, *, now: datetime | None = None) -> Ticket | Open311Report:
+    """POST Service Request: a ticket filed for nobody in particular (the caller's contact kept on it) when the
+    address or the coordinates place it; otherwise the report as sent, in the desk's 待定位 intake (``place_report``)
+    under the service_request_id it is given now. Nothing valid is refused for want of a place."""
+    fields = _fields(form)
+    place = locate(fields["address_string"], fields["lat"], fields["long"], fields["building"], fields["unit"])
     key.last_used_at = now or utcnow()
+    if place is None:
+        report = Open311Report(receipt=new_receipt(), key_name=key.name, service_code=fields["service_code"],
+                               urgency=fields["urgency"], description=fields["description"],
+                               address_string=fields["address_string"], lat=fields["lat"], long=fields["long"],
+                               sent=fields, received_at=now or utcnow())
+        db.session.add(report)
+        db.session.flush()
+        record(None, "open311.unplaced", report, channel="open311", key=key.name, receipt=report.receipt)
+        return report
+    try:
+        ticket = _file(None, place, fields, key.name, now)
+    except TicketRefused as refused:
+        raise Open311Error(400, str(refused)) from refused
     record(None, "open311.request", ticket, community=place.community, channel="open311", key=key.name,
            receipt=ticket.receipt)
     db.session.flush()
     return ticket
 
 
-def created(ticket: Ticket) -> dict:
+def unplaced_reports() -> list[Open311Report]:
+    """The 待定位 intake: reports no address or coordinates placed, oldest first."""
+    return list(db.session.scalars(select(Open311Report).where(Open311Report.ticket_id.is_(None))
+                                   .order_by(Open311Report.received_at, Open311Report.id)))
+
+
+def unplaced_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Open311Report)
+                             .where(Open311Report.ticket_id.is_(None)))
+
+
+def place_report(actor, report: Open311Report, community: Community, building=None) -> Ticket:
+    """A person placed an unplaced report: its ticket, filed as received when the report came (the deadline runs
+    from then), under the service_request_id the platform holds; audited with what the person chose."""
+    if report.ticket_id is not None:
+        raise TicketRefused(_("This report was placed already."))
+    if building is not None and building.community_id != community.id:
+        raise TicketRefused(_("That building is not in this community."))
+    fields = dict(report.sent or {})
+    ticket = _file(actor, Place(community, building), fields, report.key_name, report.received_at)
+    ticket.receipt = report.receipt
+    report.ticket, report.placed_by_id, report.placed_at = ticket, actor.id, utcnow()
+    db.session.flush()
+    record(actor, "open311.place", ticket, community=community, channel="open311", receipt=report.receipt,
+           building=building.name if building is not None else None, address_string=report.address_string,
+           lat=report.lat, long=report.long)
+    return ticket
+
+
+def created(ticket: Ticket | Open311Report) -> dict:
+    if isinstance(ticket, Open311Report):
+        return {"service_request_id": ticket.receipt,
+                "service_notice": _("Received as %(receipt)s; the desk will place it in a community (待定位), then "
+                                    "it is answered on the usual time limit.", receipt=ticket.receipt)}
     return {"service_request_id": ticket.receipt,
             "service_notice": _("Received as %(receipt)s; an answer is due by %(due)s.", receipt=ticket.receipt,
                                 due=w3c(ticket.due_at))}
@@ -298,45 +404,71 @@ def parse_date(value: str, field: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _address(ticket: Ticket) -> str:
-    parts = [ticket.community.name]
-    if ticket.building is not None:
-        parts.append(f"{_number(ticket.building.name)}号楼")
-    if ticket.unit is not None:
-        parts.append(f"{_number(ticket.unit.name)}单元")
-    if ticket.place:
-        parts.append(ticket.place)
-    return "".join(parts)
+def _requests_select():
+    """One statement for a page of requests: the ticket's columns with its category, community and agency joined,
+    and the two things the timeline holds (the latest public reply of a request filed through Open311, what the
+    platform sent) as correlated sub-selects — never a query per ticket."""
+    latest_note = (select(TicketEvent.note)
+                   .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.public.is_(True),
+                          TicketEvent.action.in_(("reply", "reject")), TicketEvent.note.is_not(None))
+                   .order_by(TicketEvent.id.desc()).limit(1).scalar_subquery())
+    first_details = (select(TicketEvent.details).where(TicketEvent.ticket_id == Ticket.id)
+                     .order_by(TicketEvent.id).limit(1).scalar_subquery())
+    return (select(Ticket.id, Ticket.receipt, Ticket.state, Ticket.channel, Ticket.description,
+                   Ticket.received_at, Ticket.updated_at, Ticket.closed_at, Ticket.due_at,
+                   ComplaintCategory.name.label("service_name"), ComplaintCategory.code.label("service_code"),
+                   Community.name.label("community"), Community.address.label("community_address"),
+                   Community.lat, Community.long, Organisation.name.label("agency"),
+                   case((Ticket.channel == "open311", latest_note)).label("note"),
+                   first_details.label("details"))
+            .select_from(Ticket)
+            .join(ComplaintCategory, Ticket.category_id == ComplaintCategory.id)
+            .join(Community, Ticket.community_id == Community.id)
+            .outerjoin(Organisation, Ticket.agency_id == Organisation.id))
 
 
-def request_dict(ticket: Ticket) -> dict:
-    """One request as the spec names its fields; no caller, household or room. The words (description, replies)
-    only of requests filed through Open311 itself: a resident who wrote on the app or called the hotline did not
-    publish what they wrote, and free text may hold names and room numbers."""
-    published = ticket.channel == "open311"
-    public = [event for event in ticket.events if event.public]
-    notes = [event.note for event in public if published and event.note and event.action in ("reply", "reject")]
-    received = ticket.events[0].details if ticket.events else {}
-    closed = ticket.state not in OPEN_STATES
+def community_address(name: str, street: str | None) -> str:
+    """What a request's ``address`` says: the community's street address and name, nothing finer and nothing a
+    resident wrote (a named common area is free text: it may hold names, room numbers or formula text)."""
+    return " ".join(filter(None, (street, name)))
+
+
+def request_dict(row) -> dict:
+    """One request (a row of ``_requests_select``) as the spec names its fields; no caller, household or room. The
+    words (description, replies) only of requests filed through Open311 itself: a resident who wrote on the app or
+    called the hotline did not publish what they wrote, and free text may hold names and room numbers."""
+    published = row.channel == "open311"
+    closed = row.state not in OPEN_STATES
     return {
-        "service_request_id": ticket.receipt,
+        "service_request_id": row.receipt,
         "status": "closed" if closed else "open",
-        "status_notes": notes[-1] if notes else None,
-        "service_name": ticket.category.name,
-        "service_code": ticket.category.code,
-        "description": ticket.description if published else None,
-        "agency_responsible": ticket.agency.name if ticket.agency is not None else None,
-        "service_notice": label("ticket_state", ticket.state),
-        "requested_datetime": w3c(ticket.received_at),
-        "updated_datetime": w3c(ticket.closed_at if closed and ticket.closed_at else ticket.updated_at),
-        "expected_datetime": w3c(ticket.due_at),
-        "address": _address(ticket),
+        "status_notes": row.note if published else None,
+        "service_name": row.service_name,
+        "service_code": row.service_code,
+        "description": row.description if published else None,
+        "agency_responsible": row.agency,
+        "service_notice": label("ticket_state", row.state),
+        "requested_datetime": w3c(row.received_at),
+        "updated_datetime": w3c(row.closed_at if closed and row.closed_at else row.updated_at),
+        "expected_datetime": w3c(row.due_at),
+        "address": community_address(row.community, row.community_address),
         "address_id": None,
         "zipcode": None,
-        "lat": None,
-        "long": None,
-        "media_url": (received or {}).get("media_url"),
+        "lat": float(row.lat) if row.lat is not None else None,
+        "long": float(row.long) if row.long is not None else None,
+        "media_url": (row.details or {}).get("media_url"),
     }
+
+
+def unplaced_dict(report: Open311Report) -> dict:
+    """A report still in the 待定位 intake: open, where it is not yet said (nothing the platform sent is echoed)."""
+    return {"service_request_id": report.receipt, "status": "open", "status_notes": None,
+            "service_name": next((row.name for row in categories() if row.code == report.service_code), None),
+            "service_code": report.service_code, "description": report.description, "agency_responsible": None,
+            "service_notice": _("Awaiting placement (待定位)"), "requested_datetime": w3c(report.received_at),
+            "updated_datetime": w3c(report.received_at), "expected_datetime": None, "address": None,
+            "address_id": None, "zipcode": None, "lat": None, "long": None,
+            "media_url": (report.sent or {}).get("media_url")}
 
 
 def no_nul(values) -> None:
@@ -350,19 +482,18 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def find_requests(args, *, now: datetime | None = None) -> list[Ticket]:
+def find_requests(args, *, now: datetime | None = None) -> list[dict]:
     """GET Service Requests: by ids (which override everything else), or by service codes, status and a span of
-    at most 90 days of ``requested_datetime`` (the latest 90 days by default), newest first, at most 1000 (or a
-    ``page`` of ``page_size``)."""
+    at most 90 days of ``requested_datetime`` (the latest 90 days by default), newest first, a ``page`` of
+    ``page_size`` (at most and by default 1000, the spec's default): one statement per page."""
     no_nul(args.values())
-    query = select(Ticket).order_by(Ticket.received_at.desc(), Ticket.id.desc())
+    query = _requests_select().order_by(Ticket.received_at.desc(), Ticket.id.desc())
     ids = _split(args.get("service_request_id"))
     if ids:
-        return list(db.session.scalars(query.where(Ticket.receipt.in_(ids[:MAX_RESULTS]))))
+        return [request_dict(row) for row in db.session.execute(query.where(Ticket.receipt.in_(ids[:MAX_RESULTS])))]
     codes = _split(args.get("service_code"))
     if codes:
-        query = query.join(ComplaintCategory, Ticket.category_id == ComplaintCategory.id) \
-            .where(ComplaintCategory.code.in_(codes))
+        query = query.where(ComplaintCategory.code.in_(codes))
     statuses = _split(args.get("status"))
     if any(status not in ("open", "closed") for status in statuses):
         raise Open311Error(400, _("status must be open, closed or both."))
@@ -389,23 +520,26 @@ def find_requests(args, *, now: datetime | None = None) -> list[Ticket]:
     query = query.where(Ticket.received_at >= start, Ticket.received_at <= end)
     # The pagination extension (page, page_size; open311/open311.github.io#16); pages past the end are empty.
     page, page_size = _count(args.get("page"), "page", 1), _count(args.get("page_size"), "page_size", MAX_RESULTS)
-    return list(db.session.scalars(query.limit(page_size).offset((page - 1) * page_size)))
+    return [request_dict(row) for row in
+            db.session.execute(query.limit(page_size).offset((page - 1) * page_size))]
 
 
 def _count(value: str | None, field: str, default: int) -> int:
-    text = (value or "").strip()
-    if not text:
-        return default
-    if not text.isdigit() or not 1 <= int(text) <= (MAX_RESULTS if field == "page_size" else 10**6):
+    most = MAX_RESULTS if field == "page_size" else MAX_PAGE
+    try:
+        return int_arg(value, default=default, high=most)
+    except BadInput:
         raise Open311Error(400, _("%(field)s must be a whole number from 1 to %(most)d.", field=field,
-                                  most=MAX_RESULTS if field == "page_size" else 10**6))
-    return int(text)
+                                  most=most)) from None
 
 
-def find_request(receipt: str) -> Ticket:
+def find_request(receipt: str) -> dict:
+    """GET Service Request: the ticket of that id, or the report still awaiting placement; 404 otherwise."""
     no_nul([receipt])
-    ticket = db.session.scalar(select(Ticket).filter_by(receipt=receipt))
-    if ticket is None:
+    row = db.session.execute(_requests_select().where(Ticket.receipt == receipt)).first()
+    if row is not None:
+        return request_dict(row)
+    report = db.session.scalar(select(Open311Report).filter_by(receipt=receipt))
+    if report is None:
         raise Open311Error(404, _("There is no service request %(id)s.", id=receipt))
-    return ticket
-
+    return unplaced_dict(report)

@@ -12,9 +12,12 @@ from participation.charts import chart_fragment
 from participation.extensions import db
 from participation.forms import EmptyForm
 from participation.forms.hotline import CallerSearchForm, IntakeForm, TicketActionForm
+from participation.forms.open311 import PlaceReportForm
 from participation.labels import SATISFACTION_LABELS, mask_phone
 from participation.models import OPEN_STATES, Building, ComplaintCategory, Household, Organisation
 from participation.models.complaints import SATISFACTION
+from participation.models.open311_intake import Open311Report
+from participation.operations import open311
 from participation.operations.assisted import name_variants
 from participation.operations.complaint_dashboard import desk_dashboard
 from participation.operations.deadlines import BEIJING
@@ -29,6 +32,7 @@ bp = Blueprint("hotline", __name__)
 
 DESK = ("admin", "organiser", "hotline")
 QUEUE_ROLES = DESK + ("agency",)
+INTAKE_ROLES = ("admin", "hotline")   # Open311's 待定位: an unplaced report is in nobody's communities yet
 REVEALED_KEY = "revealed_ticket"
 
 
@@ -65,7 +69,8 @@ def index():
         select(Organisation).where(Organisation.kind.in_(("contractor", "supervisor"))).order_by(Organisation.name)
     ).all()
     return render_template("hotline/queue.html", result=result, filters=filters, states=OPEN_STATES,
-                           categories=_categories(), agencies=agencies, desk=current_user.role in DESK)
+                           categories=_categories(), agencies=agencies, desk=current_user.role in DESK,
+                           unplaced=open311.unplaced_count() if current_user.role in INTAKE_ROLES else None)
 
 
 # --- taking a call --------------------------------------------------------------------------------------------------
@@ -165,6 +170,44 @@ def _file(form: IntakeForm, household: Household | None):
     if original is not None:
         act(current_user, ticket, "mark_duplicate", original=original)
     return ticket, None
+
+
+# --- Open311 reports awaiting placement (待定位) -------------------------------------------------------------------
+
+@bp.get("/hotline/unplaced")
+@role_required(*INTAKE_ROLES)
+def unplaced():
+    return render_template("hotline/unplaced.html", reports=open311.unplaced_reports(), form=PlaceReportForm())
+
+
+@bp.post("/hotline/unplaced/<int:report_id>")
+@role_required(*INTAKE_ROLES)
+def place(report_id: int):
+    report = db.session.get(Open311Report, report_id)
+    if report is None or report.ticket_id is not None:
+        abort(404)
+    form = PlaceReportForm()
+    try:
+        if not form.validate_on_submit():
+            raise TicketRefused(_("Enter a community you can see."))
+        community = community_by_text(current_user, form.community.data)
+        if community is None:
+            raise TicketRefused(_("Enter a community you can see."))
+        building = None
+        if (form.building.data or "").strip():
+            building = db.session.scalar(select(Building).where(
+                Building.community_id == community.id,
+                Building.name.in_(name_variants(form.building.data, ("号楼", "栋", "幢", "号")))))
+            if building is None:
+                raise TicketRefused(_("That building is not in this community."))
+        ticket = open311.place_report(current_user, report, community, building)
+    except TicketRefused as error:
+        db.session.rollback()
+        return render_template("hotline/unplaced.html", reports=open311.unplaced_reports(), form=form,
+                               refused={"id": report_id, "message": str(error)}), 400
+    db.session.commit()
+    flash(_("Ticket %(receipt)s filed.", receipt=ticket.receipt))
+    return redirect(url_for("hotline.ticket", receipt=ticket.receipt))
 
 
 # --- the ticket -----------------------------------------------------------------------------------------------------

@@ -115,7 +115,7 @@ def service_definition(fmt: str, service_code: str):
 
 
 def requests_get(fmt: str):
-    return render(fmt, "service_requests", [api.request_dict(ticket) for ticket in api.find_requests(request.args)])
+    return render(fmt, "service_requests", api.find_requests(request.args))
 
 
 def _limit_key() -> str:
@@ -134,7 +134,7 @@ csrf.exempt(requests_post)
 
 
 def request_get(fmt: str, service_request_id: str):
-    return render(fmt, "service_requests", [api.request_dict(api.find_request(service_request_id))])
+    return render(fmt, "service_requests", [api.find_request(service_request_id)])
 
 
 _routes("discovery", "discovery", discovery)

@@ -145,7 +145,7 @@ def edit_community(community_code: str):
                 year_built=form.year_built.data, status=form.status.data,
                 quality_hotline=form.quality_hotline.data, supervisor_hotline=form.supervisor_hotline.data,
                 community_hotline=form.community_hotline.data, contractor=by_id.get(form.contractor.data),
-                supervisor=by_id.get(form.supervisor.data))
+                supervisor=by_id.get(form.supervisor.data), lat=form.lat.data, long=form.long.data)
         except CommunityError as error:
             db.session.rollback()
             form.form_errors.append(str(error))

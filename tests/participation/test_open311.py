@@ -194,16 +194,14 @@ def test_missing_or_bad_key_is_403_and_files_nothing(client, site, fmt, key):
 @pytest.mark.parametrize("fields, status", [
     ({"service_code": "nonesuch", "address_string": "OS001小区"}, 404),                   # spec: code not found
     ({"address_string": "OS001小区"}, 400),                                                # not provided
-    ({"service_code": "noise", "lat": "43.88", "long": "125.32"}, 400),                    # cannot place points
+    # (issue 12.19: points and addresses that place nothing are kept for the desk: test_open311_placement.py)
+    ({"service_code": "noise", "lat": "north", "long": "125.32"}, 400),                    # not coordinates
+    ({"service_code": "noise", "lat": "43.88"}, 400),                                      # half a point
     ({"service_code": "noise"}, 400),                                                      # no location at all
-    ({"service_code": "noise", "address_string": "别的小区"}, 400),
-    ({"service_code": "noise", "address_string": "OS001小区 9号楼"}, 400),
-    ({"service_code": "noise", "address_string": "OS001小区 1号楼7单元"}, 400),
     ({"service_code": "noise", "address_string": "OS001小区", "attribute[urgency]": "whenever"}, 400),
     ({"service_code": "noise", "address_string": "OS001小区", "description": "长" * 4001}, 400),
     ({"service_code": "noise", "address_string": "OS001小区", "media_url": "javascript:alert(1)"}, 400),
     ({"service_code": "noise", "address_string": "OS001小区", "phone": "1" * 30}, 400),
-    ({"service_code": "noise", "address_string": "OS001小区", "attribute[building]": "abc"}, 400),
     ({"service_code": "noise", "address_string": "OS001小区", "description": "NUL\x00"}, 400),
 ])
 def test_bad_requests_get_the_spec_status_and_file_nothing(client, site, fields, status):
@@ -247,7 +245,7 @@ def test_get_requests_fields_and_no_caller_data(client, site):
     assert request["service_code"] == "noise" and request["service_name"] == ticket.category.name
     assert datetime.fromisoformat(request["expected_datetime"]) == ticket.due_at.replace(microsecond=0)
     assert datetime.fromisoformat(request["requested_datetime"]) == ticket.received_at.replace(microsecond=0)
-    assert request["address"] == "OS001小区2号楼1单元"
+    assert request["address"] == "OS001小区"   # issue 12.19: the community, nothing finer
     root = xml(pages[1])
     assert root.tag == "service_requests" and root.findtext("request/service_request_id") == ticket.receipt
     assert root.findtext("request/expected_datetime") == request["expected_datetime"]
@@ -339,7 +337,7 @@ def test_posted_request_reads_back_without_the_caller(client, site):
         assert page.status_code == 200
         assert PHONE not in page.text and EMAIL not in page.text and FIRST not in page.text
     body = as_json(client.get(f"{BASE}/requests/{receipt}.json"))[0]
-    assert body["media_url"] == "https://example.org/a.jpg" and body["address"] == "OS001小区1号楼2单元"
+    assert body["media_url"] == "https://example.org/a.jpg" and body["address"] == "OS001小区"
 
 
 # --- the key CLI --------------------------------------------------------------------------------------------------
@@ -395,5 +393,7 @@ def test_the_longest_community_name_written_wins(client, site, make_community):
     assert response.status_code == 200, response.text
     ticket = db.session.scalar(select(Ticket).filter_by(receipt=as_json(response)[0]["service_request_id"]))
     assert ticket.community.code == "OS003" and ticket.building.community_id == ticket.community_id
-    assert post(client, api_key=site["key"], service_code="noise", address_string="OS001小区 or OS002小区",
-                description="噪音").status_code == 400
+    # two names of the same length: a person decides (issue 12.19), nothing is filed in either
+    ambiguous = post(client, api_key=site["key"], service_code="noise", address_string="OS001小区 or OS002小区",
+                     description="噪音")
+    assert ambiguous.status_code == 200 and ticket_count() == 1
