@@ -1,5 +1,5 @@
 """Flask extensions, created unbound; ``create_app`` binds them. Imports no feature module."""
-from flask import has_request_context, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
@@ -29,6 +29,13 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Reads anyone may make without an account or token (Open311's GETs, /api/v1 without a token, its OpenAPI document):
+# per client address; ANONYMOUS_READ_LIMIT in the config overrides it (a limits string such as "60/minute").
+ANONYMOUS_READ_LIMIT = "60/minute"
+
+
+def anonymous_read_limit() -> str:
+    return current_app.config.get("ANONYMOUS_READ_LIMIT", ANONYMOUS_READ_LIMIT)
 compress = Compress()
 
 

@@ -13,9 +13,10 @@ from functools import wraps
 
 from flask import g, jsonify, request
 from flask_babel import gettext as _
+from limits import parse
 from werkzeug.exceptions import HTTPException
 
-from participation.extensions import db
+from participation.extensions import anonymous_read_limit, db, limiter
 from participation.operations.api_tokens import user_for
 from participation.operations.communities import community_by_code
 from participation.permissions import can_view_community
@@ -80,6 +81,7 @@ def token_required(*roles: str):
             scheme, _space, token = header.partition(" ")
             user = user_for(token.strip()) if scheme.lower() == "bearer" else None
             if user is None:
+                count_anonymous()
                 raise ApiError(401)
             if roles and user.role not in roles:
                 raise ApiError(403)
@@ -87,6 +89,16 @@ def token_required(*roles: str):
             return view(*args, **kwargs)
         return wrapped
     return decorator
+
+
+def count_anonymous() -> None:
+    """A request without a live token counts against its address's budget of anonymous requests (shared with the
+    OpenAPI document's reads); past it, 429 before any further work."""
+    if not limiter.enabled:
+        return
+    budget = parse(anonymous_read_limit())
+    if not limiter.limiter.hit(budget, "api-anonymous", request.remote_addr or "unknown"):
+        raise ApiError(429)
 
 
 def community_or_404(code: str, roles=None):

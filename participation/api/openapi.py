@@ -1,5 +1,7 @@
 """/api/v1/openapi.json, generated from the code: apispec (with apispec-webframeworks' Flask plugin) reads each
 /api/v1 view's docstring YAML (after ``---``) and the route's path from the URL map; shared schemas are below."""
+import json
+
 from apispec import APISpec
 from apispec.yaml_utils import load_operations_from_docstring
 from apispec_webframeworks.flask import FlaskPlugin
@@ -49,6 +51,15 @@ SCHEMAS = {
         "class": {"type": "string"}, "area_total": {"type": "string"}, "headcount_total": {"type": "integer"}}},
     "SurveySummary": {"type": "object", "additionalProperties": True},
 }
+
+
+def openapi_json() -> bytes:
+    """The document as served, built once per app (the URL map and the docstrings do not change while it runs) and
+    kept in ``app.extensions``."""
+    app = current_app
+    if "openapi_json" not in app.extensions:
+        app.extensions["openapi_json"] = json.dumps(openapi_document(), ensure_ascii=False).encode("utf-8")
+    return app.extensions["openapi_json"]
 
 
 def openapi_document() -> dict:

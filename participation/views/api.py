@@ -4,14 +4,14 @@ Every endpoint authorizes with the token's service account and reads through the
 with the pages' own role sets: out of scope → 404, wrong role → 403. Each view's docstring carries its OpenAPI
 operation (YAML after ``---``), read by apispec into /api/v1/openapi.json (``participation.api.openapi``).
 """
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from participation.api import (API_CHANNELS, ApiError, api_user, community_or_404, json_body, jsonable, page_args,
-                               token_required)
-from participation.api.openapi import openapi_document
+from participation.api import (API_CHANNELS, ApiError, api_user, community_or_404, count_anonymous, json_body,
+                               jsonable, page_args, token_required)
+from participation.api.openapi import openapi_json
 from participation.extensions import csrf, db
 from participation.forms.api import ApiTokenForm, RevokeTokenForm
 from participation.labels import label, mask_phone
@@ -356,7 +356,8 @@ def openapi():
             application/json:
               schema: {type: object}
     """
-    return jsonify(openapi_document())
+    count_anonymous()
+    return Response(openapi_json(), mimetype="application/json")
 
 
 # --- the admin page -------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from participation.extensions import csrf, db, limiter
+from participation.extensions import anonymous_read_limit, csrf, db, limiter
 from participation.operations import open311 as api
 from participation.operations.open311 import Open311Error
 
@@ -25,6 +25,8 @@ bp = Blueprint("open311", __name__, url_prefix="/open311")
 FORMATS = ("json", "xml")
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 POST_LIMIT = "30/minute"
+# Every public read shares one budget per client address (extensions.ANONYMOUS_READ_LIMIT); POSTs count per key.
+public_read = limiter.shared_limit(anonymous_read_limit, scope="open311-read")
 # Element names of list items in XML (JSON has bare arrays).
 ITEMS = {"services": "service", "service_requests": "request", "errors": "error", "endpoints": "endpoint",
          "formats": "format", "attributes": "attribute", "values": "value"}
@@ -80,6 +82,8 @@ def _http_error(problem: HTTPException):
     db.session.rollback()
     status = problem.code or 400
     if status == 429:
+        if request.method == "GET":
+            return error(429, _("Too many requests from this address. Please wait a minute."))
         return error(429, _("Too many requests with this key. Please wait a minute."))
     if status == 405:
         return error(405, _("This method is not allowed here."))
@@ -95,6 +99,7 @@ def _routes(path: str, endpoint: str, view, methods=("GET",)) -> None:
 
 # --- views ---------------------------------------------------------------------------------------------------------
 
+@public_read
 def discovery(fmt: str):
     endpoint = url_for("open311.services_json", _external=True).rsplit("/", 1)[0]
     return render(fmt, "discovery", {
@@ -106,14 +111,17 @@ def discovery(fmt: str):
     })
 
 
+@public_read
 def services(fmt: str):
     return render(fmt, "services", api.services())
 
 
+@public_read
 def service_definition(fmt: str, service_code: str):
     return render(fmt, "service_definition", api.service_definition(service_code))
 
 
+@public_read
 def requests_get(fmt: str):
     return render(fmt, "service_requests", api.find_requests(request.args))
 
@@ -133,6 +141,7 @@ def requests_post(fmt: str):
 csrf.exempt(requests_post)
 
 
+@public_read
 def request_get(fmt: str, service_request_id: str):
     return render(fmt, "service_requests", [api.find_request(service_request_id)])
 

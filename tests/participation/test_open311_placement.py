@@ -217,3 +217,44 @@ def test_a_page_of_requests_is_one_statement_whatever_its_size(app, client, site
     paged, listed = _statements(app, f"{BASE}/requests.json?page_size=10&page=2", client)
     assert listed == 10 and paged == many
     assert db.session.scalar(select(func.count()).select_from(Ticket)) == 33
+
+
+def test_the_openapi_document_is_built_once(app, client, monkeypatch):
+    from participation.api import openapi
+    built = []
+    original = openapi.openapi_document
+    monkeypatch.setattr(openapi, "openapi_document", lambda: built.append(1) or original())
+    app.extensions.pop("openapi_json", None)
+    first, second = client.get("/api/v1/openapi.json"), client.get("/api/v1/openapi.json")
+    assert first.status_code == second.status_code == 200
+    assert first.get_json()["openapi"].startswith("3.") and first.data == second.data
+    assert built == [1]
+
+
+def test_anonymous_reads_are_rate_limited_per_address(app, client, site, monkeypatch):
+    monkeypatch.setitem(app.config, "ANONYMOUS_READ_LIMIT", "5/minute")
+    urls = [f"{BASE}/requests.json", f"{BASE}/services.xml", f"{BASE}/discovery.json", f"{BASE}/requests.json",
+            f"{BASE}/services/noise.json"]
+    assert [client.get(url).status_code for url in urls] == [200] * 5
+    refused = client.get(f"{BASE}/requests.json")
+    assert refused.status_code == 429 and refused.get_json()[0]["code"] == 429
+    other = client.get(f"{BASE}/requests.json", environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.status_code == 200
+    # a platform's POST counts against its key, not the reads
+    assert post(client, site["key"], address_string="PL001小区").status_code == 200
+
+
+def test_anonymous_api_requests_are_rate_limited_but_tokens_are_not(app, client, site, monkeypatch):
+    from tests.api.conftest import call
+    monkeypatch.setitem(app.config, "ANONYMOUS_READ_LIMIT", "4/minute")
+    statuses = [client.get("/api/v1/openapi.json").status_code, client.get("/api/v1/communities").status_code,
+                call(client, "GET", "/api/v1/communities", "not-a-token").status_code,
+                client.get("/api/v1/communities/PL001").status_code]
+    assert statuses == [200, 401, 401, 401]
+    refused = client.get("/api/v1/openapi.json")
+    assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "too_many_requests"
+    assert client.get("/api/v1/communities").status_code == 429
+    from participation.operations.api_tokens import create_token
+    _row, token = create_token(None, "ok", "admin")
+    db.session.commit()
+    assert all(call(client, "GET", "/api/v1/communities", token).status_code == 200 for _ in range(6))
