@@ -17,6 +17,7 @@ SESSION_KEY = "household_id"
 CODE_KEY = "household_code_id"
 ASSIST_KEY = "assist"
 BROWSER_KEY = "entry_browser"
+SWITCH_KEY = "switch_to"   # a household whose right code was given while this browser shows another one
 # What survives entering as a household: the visitor's language and the browser id the entry throttle counts under.
 KEPT_ON_ENTRY = ("lang", BROWSER_KEY)
 
@@ -95,6 +96,27 @@ def enter_as(household: Household, *, code_id: int) -> None:
     session[CODE_KEY] = code_id
     session.permanent = True
     g.household = household
+
+
+def propose_switch(household: Household, *, code_id: int) -> None:
+    """Remember a household whose right code was given in a browser that shows another one, until asked."""
+    session[SWITCH_KEY] = {"household_id": household.id, "code_id": code_id}
+
+
+def proposed_switch() -> tuple[Household, int] | None:
+    """The household (and code) waiting for the visitor's word, while that code is still live."""
+    data = session.get(SWITCH_KEY)
+    if not isinstance(data, dict) or not isinstance(data.get("household_id"), int) \
+            or not isinstance(data.get("code_id"), int):
+        return None
+    code = db.session.get(HouseholdCode, data["code_id"])
+    if code is None or code.revoked_at is not None or code.household_id != data["household_id"]:
+        return None
+    return code.household, code.id
+
+
+def drop_switch() -> None:
+    session.pop(SWITCH_KEY, None)
 
 
 def leave() -> None:

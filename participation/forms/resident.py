@@ -18,7 +18,18 @@ class EntryForm(FlaskForm):
                     Length(max=40, message=_l("A household code has 9 letters and digits."))],
         render_kw={"inputmode": "text", "autocomplete": "off", "autocapitalize": "characters",
                    "autocorrect": "off", "spellcheck": "false", "class": "code code-entry", "maxlength": 40})
+    # A pass for tries from a busy address (operations/entry_challenge.py): the signed challenge and, when the
+    # browser solved it, the counter it found. Empty on other pages; checked by the operation, not here.
+    challenge = HiddenField(validators=[Optional(), Length(max=200)])
+    proof = HiddenField(validators=[Optional(), Length(max=12)])
     submit = SubmitField(_l("Open my household's page"))
+
+
+class SwitchForm(FlaskForm):
+    """Asked when a slip of another household is scanned in a browser that already shows one: two buttons."""
+
+    switch = SubmitField(_l("Switch"))
+    stay = SubmitField(_l("Stay in this household"))
 
 
 class NoticeForm(FlaskForm):

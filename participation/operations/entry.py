@@ -1,9 +1,14 @@
 """Resident entry with the household code, and the processing notice (PIPL Art. 17) accepted at first entry.
 
-Guesses are throttled under two keys: the browser (a random id in its signed session) and the client address, which
-gets a larger free allowance because many phones may share one address (a grid worker's, a carrier's NAT). Nothing
-is keyed on the community or the household, so failures from one place never shut anyone else out, and a success
-is never counted: a grid worker entering sixty households from one phone is never slowed down by succeeding.
+Guesses are throttled under two keys. The browser (a random id in its signed session) gets five free failures and
+then waits longer after each (operations/throttle.py). The client address is never made to wait, because many
+phones may share it (a grid worker's, a carrier's NAT): after its free failures, each further try from it must carry
+a pass — a proof of work the phone's browser computes in a second or two (static/js/entry.js), or, without
+JavaScript, a form that was waited for (operations/entry_challenge.py). Someone guessing pays for every guess;
+a resident behind the same address pays a second or two, once, and gets in with the right code.
+
+Nothing is keyed on the community or the household, so failures from one place never shut anyone else out, and a
+success is never counted: a grid worker entering sixty households from one phone is never slowed down.
 """
 import logging
 from dataclasses import dataclass
@@ -14,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from participation.extensions import db
 from participation.models import Community, Household, HouseholdActivity, HouseholdCode, User
 from participation.models.types import utcnow
-from participation.operations import codes, throttle
+from participation.operations import codes, entry_challenge, throttle
 from participation.operations.audit import record
 
 logger = logging.getLogger(__name__)
@@ -25,13 +30,16 @@ ADDRESS_FREE_FAILURES = 30
 
 @dataclass(frozen=True)
 class EntryResult:
-    """What an attempt came to: ``code_row`` on success; ``refused`` when the browser or address must still wait
-    (``wait`` seconds) and the code was not looked at; ``malformed`` when what was typed cannot be a code; otherwise
-    the code was wrong, and ``wait`` is the back-off that failure started (0 while within the free allowance)."""
+    """What an attempt came to: ``code_row`` on success; ``refused`` when the browser must still wait (``wait``
+    seconds) and the code was not looked at; ``needs_pass`` when the address is past its free failures and the try
+    carried no usable pass (``wait``: seconds before the waited form is accepted; the code was not looked at);
+    ``malformed`` when what was typed cannot be a code; otherwise the code was wrong, and ``wait`` is the back-off
+    that failure started for the browser (0 while within the free allowance)."""
 
     code_row: HouseholdCode | None = None
     wait: int = 0
     refused: bool = False
+    needs_pass: bool = False
     malformed: bool = False
 
     @property
@@ -43,32 +51,39 @@ def entry_keys(browser_id: str, remote_addr: str | None) -> dict[str, str]:
     return {"browser": f"entry:browser:{browser_id}", "address": f"entry:addr:{remote_addr or '-'}"}
 
 
-def entry_wait(browser_id: str, remote_addr: str | None) -> int:
-    """Seconds this browser (or its address) must wait before its next try; 0 when it may try now."""
-    return max(throttle.wait_seconds(key) for key in entry_keys(browser_id, remote_addr).values())
+def address_needs_pass(remote_addr: str | None) -> bool:
+    """Whether tries from this address must carry a pass (it is past its free failures of the last day)."""
+    return throttle.counted(entry_keys("-", remote_addr)["address"]) >= ADDRESS_FREE_FAILURES
 
 
-def try_code(community: Community, typed: str, *, browser_id: str, remote_addr: str | None) -> EntryResult:
+def try_code(community: Community, typed: str, *, browser_id: str, remote_addr: str | None,
+             challenge: str | None = None, proof: str | None = None) -> EntryResult:
     """Check a typed household code for ``community``.
 
-    A throttled browser or address is refused before the code is looked at, so waiting cannot be skipped by
-    guessing right. A wrong code counts one failure under both keys; a malformed one (wrong length, a letter that
-    is never used) cannot be a guess and counts nothing. A success clears only the browser's own key: the
-    address key keeps counting, so someone holding their own slip cannot reset the back-off between guesses.
+    The try is counted before the code is looked at (check-and-count, so parallel tries cannot slip past the
+    allowance): a browser that must wait is refused; past the address's free failures the try must carry a pass
+    (``challenge`` solved with ``proof``, or waited for), each pass accepted once. A wrong code stays counted under
+    both keys; a malformed one cannot be a guess and counts nothing. A success clears the browser's own key and
+    takes back only its own count from the address: holding one's own slip never resets the address's count.
     """
-    wait = entry_wait(browser_id, remote_addr)
-    if wait:
-        return EntryResult(wait=wait, refused=True)
     if codes.normalise(typed) is None:
         return EntryResult(malformed=True)
     keys = entry_keys(browser_id, remote_addr)
+    wait = throttle.claim(keys["browser"], free=BROWSER_FREE_FAILURES)
+    if wait:
+        return EntryResult(wait=wait, refused=True)
+    if throttle.count(keys["address"]) > ADDRESS_FREE_FAILURES:
+        problem = entry_challenge.redeem(challenge, proof)
+        if problem is not None:
+            throttle.give_back(keys["address"], free=ADDRESS_FREE_FAILURES)
+            throttle.give_back(keys["browser"], free=BROWSER_FREE_FAILURES)
+            return EntryResult(wait=problem, needs_pass=True)
     code_row = codes.find_by_code(community.code, typed)
     if code_row is None:
-        waits = [throttle.record_failure(keys["browser"], free=BROWSER_FREE_FAILURES),
-                 throttle.record_failure(keys["address"], free=ADDRESS_FREE_FAILURES)]
         logger.info("wrong household code for %s from %s", community.code, remote_addr)
-        return EntryResult(wait=max(waits))
+        return EntryResult(wait=throttle.current_wait(keys["browser"]))
     throttle.record_success(keys["browser"])
+    throttle.give_back(keys["address"], free=ADDRESS_FREE_FAILURES)
     return EntryResult(code_row=code_row)
 
 

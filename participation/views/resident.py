@@ -7,20 +7,20 @@ import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from participation import residents
 from participation.extensions import db, limiter
 from participation.forms import EmptyForm
-from participation.forms.resident import AssistedNoticeForm, EntryForm, NoticeForm
+from participation.forms.resident import AssistedNoticeForm, EntryForm, NoticeForm, SwitchForm
+from participation.operations import entry_challenge
 from participation.operations.communities import community_by_code
-from participation.operations.entry import accept_notice, recent_activities, try_code
+from participation.operations.entry import accept_notice, address_needs_pass, recent_activities, try_code
 from participation.views.guards import private
 
 bp = Blueprint("resident", __name__)
 
-# Generous: a grid worker may enter sixty households in a row from one phone. Wrong codes meet the back-off of
-# operations/entry.py long before this.
+# Generous: a grid worker may enter sixty households in a row from one phone. It is also the most any one address
+# can try in a minute, pass or no pass (operations/entry.py: wrong codes meet the back-off and the checks first).
 ENTRY_POST_LIMIT = "60/minute"
 
 
@@ -45,20 +45,6 @@ def _acting_or_away():
     return acting
 
 
-def _try_code(community, typed: str, browser_id: str):
-    """Check the code and keep the count of failures. Two wrong tries at the same moment from one browser (a double
-    tap) race to create its throttle row; the loser tries once more, when the row exists, instead of failing."""
-    for last in (False, True):
-        try:
-            result = try_code(community, typed, browser_id=browser_id, remote_addr=request.remote_addr)
-            db.session.commit()
-            return result
-        except IntegrityError:
-            db.session.rollback()
-            if last:
-                raise
-
-
 @bp.route("/r/<community_code>", methods=["GET", "POST"])
 @limiter.limit(ENTRY_POST_LIMIT, methods=["POST"])
 def entry(community_code: str):
@@ -68,15 +54,19 @@ def entry(community_code: str):
     browser_id = _browser_id()
     form = EntryForm()
     status = 200
+    resend = False   # the try was not looked at for want of a pass: the page's script solves the new one and resends
     if form.validate_on_submit():
-        result = _try_code(community, form.code.data, browser_id)
+        result = try_code(community, form.code.data, browser_id=browser_id, remote_addr=request.remote_addr,
+                          challenge=form.challenge.data, proof=form.proof.data)
+        db.session.commit()   # the count of the try holds whatever the answer
         if result.household is not None:
-            residents.enter_as(result.household, code_id=result.code_row.id)
-            return redirect(url_for(".home"))
+            return _enter(result)
         if result.refused:
             status = 429
             form.form_errors.append(_("Too many wrong codes were tried from this phone or network. Please wait "
                                       "%(seconds)d seconds and try again.", seconds=result.wait))
+        elif result.needs_pass:
+            status, resend = 429, True
         elif result.malformed:
             status = 400
             form.code.errors.append(_("A household code has 9 letters and digits, for example K7M-4PX-2QH. "
@@ -89,9 +79,46 @@ def entry(community_code: str):
                 form.form_errors.append(_("You can try again in %(seconds)d seconds.", seconds=result.wait))
     elif form.is_submitted():
         status = 400
+    challenge = None
+    if resend or address_needs_pass(request.remote_addr):
+        challenge = entry_challenge.for_form(form.challenge.data)
+        form.challenge.data, form.proof.data = challenge.token, ""
     here = residents.current_household()
     already = here if here is not None and here.community.id == community.id else None
-    return private(render_template("resident/entry.html", community=community, form=form, already=already), status)
+    html, status, headers = private(render_template("resident/entry.html", community=community, form=form,
+                                                    already=already, challenge=challenge, resend=resend), status)
+    if status == 429:
+        headers["Retry-After"] = str(challenge.wait if resend else result.wait)
+    return html, status, headers
+
+
+def _enter(result):
+    """In with the right code; a browser that shows another household is asked first (a slip scanned by mistake
+    must not quietly swap whose page it is)."""
+    here = residents.current_household()
+    if here is not None and here.id != result.household.id:
+        residents.propose_switch(result.household, code_id=result.code_row.id)
+        return redirect(url_for(".switch"))
+    residents.enter_as(result.household, code_id=result.code_row.id)
+    return redirect(url_for(".home"))
+
+
+@bp.route("/home/switch", methods=["GET", "POST"])
+def switch():
+    proposed, here = residents.proposed_switch(), residents.current_household()
+    if proposed is None or here is None:
+        residents.drop_switch()
+        return redirect(url_for(".home" if here is not None else "main.index"))
+    form = SwitchForm()
+    if form.validate_on_submit():
+        if form.switch.data:
+            household, code_id = proposed
+            residents.enter_as(household, code_id=code_id)
+        else:
+            residents.drop_switch()
+        return redirect(url_for(".home"))
+    return private(render_template("resident/switch.html", here=here, form=form,
+                                   community=here.community), 400 if form.is_submitted() else 200)
 
 
 @bp.get("/home")

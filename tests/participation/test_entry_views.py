@@ -267,25 +267,3 @@ def test_home_lists_what_staff_did_newest_first_with_channel_and_name(client, si
     assert "王接线（热线" in html and "热线代办" in html
     assert html.index("同意了个人信息处理告知") < html.index("王接线") < html.index("李网格")
     assert "本人网上办理" in html
-
-
-def test_a_double_tap_racing_for_the_throttle_row_is_not_a_500(client, site, monkeypatch):
-    """The first try loses the race to create the throttle row (the other tap created it); the retry counts."""
-    from sqlalchemy.exc import IntegrityError
-
-    from participation.operations import entry as entry_operations
-    from participation.views import resident as resident_views
-
-    calls = []
-
-    def racing(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 1:
-            raise IntegrityError("INSERT INTO throttles", {}, Exception("duplicate key"))
-        return entry_operations.try_code(*args, **kwargs)
-
-    monkeypatch.setattr(resident_views, "try_code", racing)
-    response = enter(client, site[0].code, "K7M-4PX-2QH")
-    assert response.status_code == 400 and "户码不对" in response.text
-    assert len(calls) == 2
-    assert db.session.get(Throttle, "entry:addr:127.0.0.1").failures == 1

@@ -1,0 +1,82 @@
+"""Passes for household-code tries from an address past its free failures (operations/entry.py).
+
+The server hands out a signed random nonce with a difficulty. A browser with JavaScript finds a counter such that
+sha256(nonce + counter) starts with ``DIFFICULTY`` zero bits (static/js/entry.js, WebCrypto): about 2**16 hashes,
+a second or two on a cheap phone. Without JavaScript the same signed challenge is accepted once ``WAIT_SECONDS``
+have passed since it was issued. Either way each challenge is accepted once, within ``LIFETIME``. Nothing here is
+kept per address, so no amount of guessing from an address makes the next resident there wait any longer.
+"""
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+from participation.models.types import utcnow
+from participation.operations import throttle
+
+DIFFICULTY = 16
+WAIT_SECONDS = 30
+LIFETIME = timedelta(minutes=15)
+MAX_PROOF_DIGITS = 12
+
+
+@dataclass(frozen=True)
+class Challenge:
+    token: str          # what the form sends back: the nonce and difficulty, signed and timestamped
+    nonce: str
+    difficulty: int
+    wait: int           # seconds before the form is accepted without a proof (0: now)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="entry-challenge")
+
+
+def issue() -> Challenge:
+    nonce = secrets.token_hex(16)
+    return Challenge(_serializer().dumps({"n": nonce, "d": DIFFICULTY}), nonce, DIFFICULTY, WAIT_SECONDS)
+
+
+def read(token: str | None) -> Challenge | None:
+    """The challenge a form sent back, if it is ours and still within its lifetime."""
+    if not isinstance(token, str) or not token or len(token) > 200:
+        return None
+    try:
+        data, issued = _serializer().loads(token, max_age=int(LIFETIME.total_seconds()), return_timestamp=True)
+    except BadData:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("n"), str) or not isinstance(data.get("d"), int):
+        return None
+    waited = (utcnow() - issued).total_seconds()
+    return Challenge(token, data["n"], data["d"], max(0, int(WAIT_SECONDS - waited + 0.999)))
+
+
+def solves(challenge: Challenge, proof: str | None) -> bool:
+    """Whether sha256(nonce + proof) starts with the challenge's number of zero bits."""
+    if not isinstance(proof, str) or not proof.isdigit() or not proof.isascii() or len(proof) > MAX_PROOF_DIGITS:
+        return False
+    digest = hashlib.sha256(f"{challenge.nonce}{proof}".encode()).digest()
+    return int.from_bytes(digest, "big") >> (256 - challenge.difficulty) == 0
+
+
+def redeem(token: str | None, proof: str | None) -> int | None:
+    """Accept a pass once: None when the challenge is solved (or was waited for) and now spent; otherwise the
+    seconds before a waited form would be accepted (a fresh challenge's wait when this one is unusable)."""
+    challenge = read(token)
+    if challenge is None:
+        return WAIT_SECONDS
+    if not solves(challenge, proof) and challenge.wait > 0:
+        return challenge.wait
+    if not throttle.first_use(f"spent:{challenge.nonce}", keep=LIFETIME):
+        return WAIT_SECONDS
+    return None
+
+
+def for_form(token: str | None) -> Challenge:
+    """The challenge to put in the form again: the one sent back while it is still being waited for (the wait goes
+    on from where it was), else a new one."""
+    challenge = read(token)
+    return challenge if challenge is not None and challenge.wait > 0 else issue()
