@@ -44,7 +44,8 @@ def check_ballots(actor: User | None, vote: Vote, table: RosterTable) -> list[di
     if vote.status != "open":
         raise BallotImportError([_("This vote is not open for voting.")])
     if actor is not None and actor.role not in PAPER_ROLES:
-        raise BallotImportError([_("Paper ballots are entered by the organisers of the community.")])
+        raise BallotImportError([_("Paper ballots are entered by organiser staff of the community, from sheets the "
+                                   "owners signed.")])
     index = {column: table.headers.index(column) for column in COLUMNS}
     if SHEET_COLUMN in table.headers:
         index[SHEET_COLUMN] = table.headers.index(SHEET_COLUMN)

@@ -427,7 +427,8 @@ def cast_ballot(vote: Vote, household: Household, choice: str, channel: str, act
         if staff_import and actor is None:
             pass   # the CLI's operator, who holds the signed sheets
         elif actor is None or actor.role not in PAPER_ROLES or not can_manage_community(actor, vote.community):
-            raise VoteError(_("Paper ballots are entered by the organisers of the community."))
+            raise VoteError(_("Paper ballots are entered by organiser staff of the community, from sheets the owners "
+                              "signed."))
         verification = OwnerVerification(household_id=household.id, owner=owner, vote_id=vote.id, method="paper",
                                          verified_by_id=getattr(actor, "id", None), verified_at=now)
         db.session.add(verification)

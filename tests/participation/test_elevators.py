@@ -248,7 +248,9 @@ def test_occupied_owners_consent_one_by_one(site):
     assert owner.consent_recorded_by_id == organiser.id
     record_shaft_consent(organiser, request, second, False, "door_to_door")
     assert shaft_consent_summary(request)["no"] == 1 and not shaft_consent_summary(request)["all_agreed"]
-    record_shaft_consent(organiser, request, second, True, "phone")    # changed their mind; the audit keeps both
+    with pytest.raises(ElevatorRefused):                                 # never by phone (issue 12)
+        record_shaft_consent(organiser, request, second, True, "phone")
+    record_shaft_consent(organiser, request, second, True, "paper")    # changed their mind; the audit keeps both
     assert shaft_consent_summary(request)["all_agreed"]
     assert _count(AuditEvent, AuditEvent.action == "elevator.shaft_consent") == 3
     with pytest.raises(ElevatorRefused):                                # not marked

@@ -229,8 +229,11 @@ def test_a_verified_owner_votes_and_changes_the_vote(app, site):
         assert session[OWNER_KEY]["household_id"] == household.id
     page = client.get(url)
     assert 'id="choose-yes"' in page.text and "votes once" in page.text
-    assert post(client, f"{url}/ballot", {"choice": "yes"}, token_from=url).status_code == 302
-    assert post(client, f"{url}/ballot", {"choice": "no"}, token_from=url).status_code == 302
+    # a choice button asks for the confirmation naming it (issue 12 point 4); only 确认 casts
+    asked = post(client, f"{url}/ballot", {"choice": "yes"}, token_from=url)
+    assert asked.status_code == 200 and 'id="confirm-form"' in asked.text and count(Ballot) == 0
+    assert post(client, f"{url}/ballot", {"choice": "yes", "confirmed": "1"}, token_from=url).status_code == 302
+    assert post(client, f"{url}/ballot", {"choice": "no", "confirmed": "1"}, token_from=url).status_code == 302
     ballot = db.session.scalar(select(Ballot))
     assert (count(Ballot), ballot.choice, ballot.channel, ballot.version) == (1, "no", "web", 2)
     assert count(BallotChange) == 2
@@ -240,7 +243,9 @@ def test_a_verified_owner_votes_and_changes_the_vote(app, site):
     assert 'id="verify-form"' in other.get(url).text
 
 
-def test_staff_acting_for_a_household_vote_as_assisted(app, site, make_user):
+def test_staff_acting_for_a_household_vote_in_person_with_the_owners_id_tail(app, site, make_user):
+    """Issue 12: by phone no ballot at all; door to door the staff member types the owner's ID tail from the ID card
+    and the owner confirms (the old "I checked in person" tick alone no longer casts anything)."""
     community, unit, organiser, _rep = site
     vote = open_vote_of(community, unit, organiser)
     household = homes(unit)[0]
@@ -250,10 +255,18 @@ def test_staff_acting_for_a_household_vote_as_assisted(app, site, make_user):
     assert post(org, f"/assist/households/{household.id}", {"channel": "phone"}).status_code == 302
     url = f"/r/{community.code}/votes/{vote.id}"
     assert post(org, f"{url}/ballot", {"choice": "yes"}, token_from=url).status_code == 400
-    assert post(org, f"{url}/ballot", {"choice": "yes", "checked": "y"}, token_from=url).status_code == 302
+    assert post(org, f"{url}/ballot", {"choice": "yes", "checked": "y", "confirmed": "1"},
+                token_from=url).status_code == 400
+    assert count(Ballot) == 0
+    assert post(org, f"/assist/households/{household.id}", {"channel": "door_to_door"}).status_code == 302
+    asked = post(org, f"{url}/ballot", {"choice": "yes", "tail": TAIL}, token_from=url)
+    assert asked.status_code == 200 and count(Ballot) == 0
+    check = re.search(r'name="check" value="(\d+)"', asked.text).group(1)
+    assert org.post(f"{url}/ballot", data={"choice": "yes", "confirmed": "1", "check": check,
+                                           "csrf_token": csrf_token(asked.text)}).status_code == 302
     ballot = db.session.scalar(select(Ballot))
-    assert (ballot.channel, ballot.verified_by_id, ballot.verification.method) == ("assisted", organiser.id,
-                                                                                  "in_person")
+    assert (ballot.channel, ballot.verified_by_id, ballot.verification.method) == ("in_person", organiser.id,
+                                                                                  "id_tail")
 
 
 # --- refusals ---------------------------------------------------------------------------------------------------

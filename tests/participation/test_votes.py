@@ -64,7 +64,7 @@ def test_electorate_counts_an_owner_of_several_units_once_with_summed_area(unit_
 def test_a_multi_unit_owner_votes_once_whichever_unit_they_use(unit_site, make_user):
     """民法典第二百七十八条: one owner, one ballot — a second ballot through their other unit changes the first."""
     community, unit, organiser = unit_site
-    staff = make_user("grid", buildings=[community.buildings[0]])
+    staff = make_user("organiser", communities=[community])   # paper: organisers only (DESIGN §4)
     first, second, *_rest = households_of(unit)
     first.owner_key = second.owner_key = "owner-A"
     vote = create_vote(organiser, community, 7, "加装电梯", scope="unit", unit=unit, open_now=True)
@@ -84,7 +84,7 @@ def test_ground_floor_owners_are_in_an_elevator_votes_denominator(unit_site, mak
     """民法典第二百七十八条第二款 (special, item 七 改建 — 加装电梯): owners on floors 1–2 count in the unit's
     headcount and area; their absence keeps participation below two thirds."""
     community, unit, organiser = unit_site
-    staff = make_user("grid", buildings=[community.buildings[0]])
+    staff = make_user("organiser", communities=[community])   # paper: organisers only (DESIGN §4)
     vote = create_vote(organiser, community, 7, "加装电梯", scope="unit", unit=unit, open_now=True)
     upper = [h for h in households_of(unit) if h.floor == 3]
     for household in upper:
@@ -99,7 +99,7 @@ def test_ground_floor_owners_are_in_an_elevator_votes_denominator(unit_site, mak
 def test_quorum_and_three_quarters_met_with_equality_passes_the_elevator(unit_site, make_user):
     """民法典第二百七十八条第二款: 4 of 6 owners (⅔, equality) take part; 3 yes + 1 abstain is exactly ¾ — passes."""
     community, unit, organiser = unit_site
-    staff = make_user("grid", buildings=[community.buildings[0]])
+    staff = make_user("organiser", communities=[community])   # paper: organisers only (DESIGN §4)
     vote = create_vote(organiser, community, 7, "加装电梯", scope="unit", unit=unit, open_now=True)
     households = households_of(unit)
     for household, choice in zip(households[2:], ("yes", "yes", "yes", "abstain")):
@@ -112,7 +112,7 @@ def test_quorum_and_three_quarters_met_with_equality_passes_the_elevator(unit_si
 def test_an_ordinary_vote_at_exactly_half_fails(unit_site, make_user):
     """民法典第二百七十八条第二款: (四) 选聘物业 is ordinary — 过半数 is strictly more than half; 2 yes of 4 fails."""
     community, unit, organiser = unit_site
-    staff = make_user("grid", buildings=[community.buildings[0]])
+    staff = make_user("organiser", communities=[community])   # paper: organisers only (DESIGN §4)
     vote = create_vote(organiser, community, 4, "物业管理方式", scope="unit", unit=unit, open_now=True)
     for household, choice in zip(households_of(unit), ("yes", "yes", "no", "abstain")):
         paper(vote, household, choice, staff)
@@ -167,7 +167,7 @@ def test_lifecycle_draft_open_preliminary_final_with_objections_and_cosign(unit_
     answered, the owner representative co-signs, then the result is final."""
     community, unit, organiser = unit_site
     owner_rep = make_user("owner_rep", communities=[community])
-    staff = make_user("grid", buildings=[community.buildings[0]])
+    staff = make_user("organiser", communities=[community])   # paper: organisers only (DESIGN §4)
     vote = create_vote(organiser, community, 7, "加装电梯", scope="unit", unit=unit)
     assert vote.status == "draft"
     open_vote(organiser, vote)
@@ -201,7 +201,7 @@ def test_lifecycle_refusals_change_nothing(unit_site, make_user):
     """民法典第二百七十八条: a refused step (voting on a draft, closing a draft, objecting while open, cancelling a
     final vote) leaves every row as it was."""
     community, unit, organiser = unit_site
-    staff = make_user("grid", buildings=[community.buildings[0]])
+    staff = make_user("organiser", communities=[community])   # paper: organisers only (DESIGN §4)
     vote = create_vote(organiser, community, 5, "使用维修资金", scope="unit", unit=unit)
     db.session.commit()
 
@@ -254,7 +254,7 @@ def make_community_household(community) -> Household:
 def test_hidden_tallies_show_participation_only_until_close(unit_site, make_user):
     """民法典第二百七十八条: while a vote hides its tallies, everyone sees how many took part, not how they voted."""
     community, unit, organiser = unit_site
-    staff = make_user("grid", buildings=[community.buildings[0]])
+    staff = make_user("organiser", communities=[community])   # paper: organisers only (DESIGN §4)
     admin = make_user("admin")
     vote = create_vote(organiser, community, 4, "物业管理方式", scope="unit", unit=unit, hide_tallies=True,
                        open_now=True)
@@ -271,7 +271,7 @@ def test_a_locality_rule_is_kept_with_the_vote_and_shown_with_its_source(unit_si
     """民法典第二百七十八条 plus a city's stricter elevator rule (90 % of all owners): ¾ of participants is not
     enough; the tally names the rule's source."""
     community, unit, organiser = unit_site
-    staff = make_user("grid", buildings=[community.buildings[0]])
+    staff = make_user("organiser", communities=[community])   # paper: organisers only (DESIGN §4)
     rule = VoteRule(9, 10, "all", source="某市既有住宅加装电梯实施办法第八条")
     vote = create_vote(organiser, community, 7, "加装电梯", scope="unit", unit=unit, rule=rule, open_now=True)
     for household, choice in zip(households_of(unit), ("yes",) * 5 + ("no",)):
@@ -291,17 +291,19 @@ def test_scope_of_buildings_and_community(unit_site):
 
 
 def test_two_hundred_concurrent_ballots_of_one_owner_store_exactly_one(app, unit_site, make_user):
-    """民法典第二百七十八条 / DESIGN §9: one owner, one ballot — 200 casts at once from the web and on paper (each
+    """民法典第二百七十八条 / DESIGN §9: one owner, one ballot — 200 casts at once from the web and in person (each
     thread its own app context and session; SQLite on a shared file, or PostgreSQL) end with one ballot row and
-    200 history rows."""
+    200 history rows. (Issue 12: a paper entry no longer replaces the owner's own web ballot, so the staff casts are
+    in person, each with its own check of the owner's ID tail.)"""
     community, unit, organiser = unit_site
     staff = make_user("grid", buildings=[community.buildings[0]])
     household = households_of(unit)[0]
     vote = create_vote(organiser, community, 7, "加装电梯", scope="unit", unit=unit, open_now=True)
     verification = verify_owner(household, TAIL, vote=vote)
+    threads_n = 200
+    checks = [verify_owner(household, TAIL, vote=vote, staff=staff).id for _n in range(threads_n)]
     db.session.commit()
     ids = vote.id, household.id, staff.id, verification.id
-    threads_n = 200
     barrier = threading.Barrier(threads_n)
     failures = []
 
@@ -313,7 +315,8 @@ def test_two_hundred_concurrent_ballots_of_one_owner_store_exactly_one(app, unit
                 vote_row, household_row = db.session.get(Vote, ids[0]), db.session.get(Household, ids[1])
                 choice = ("yes", "no", "abstain")[n % 3]
                 if n % 2:
-                    cast_ballot(vote_row, household_row, choice, "paper", db.session.get(User, ids[2]))
+                    cast_ballot(vote_row, household_row, choice, "in_person", db.session.get(User, ids[2]),
+                                verified=db.session.get(OwnerVerification, checks[n]))
                 else:
                     cast_ballot(vote_row, household_row, choice, "web",
                                 verified=db.session.get(OwnerVerification, ids[3]))
@@ -336,5 +339,5 @@ def test_two_hundred_concurrent_ballots_of_one_owner_store_exactly_one(app, unit
     # The history is a chain: each change replaced the choice the previous one left; the last is the ballot.
     assert all(later.old_choice == earlier.new_choice for earlier, later in zip(changes, changes[1:]))
     assert changes[-1].new_choice == ballot.choice
-    assert {c.channel for c in changes} == {"web", "paper"}
+    assert {c.channel for c in changes} == {"web", "in_person"}
     assert tally(db.session.get(Vote, ids[0]))["headcount_participating"] == 1
