@@ -11,6 +11,7 @@ checked for its delimiters and lines before the csv module splits it.
 import csv
 import io
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass
 
@@ -52,8 +53,12 @@ def too_many_cells(limit: int) -> SpreadsheetRefused:
                                 "them one after another.", n=limit))
 
 
+class SpreadsheetDamaged(SpreadsheetRefused):
+    """The file cannot be opened at all (a reader with its own messages for that may say it instead)."""
+
+
 def _damaged() -> SpreadsheetRefused:
-    return SpreadsheetRefused(_("The Excel file could not be opened; it may be damaged. Open it in Excel, save it "
+    return SpreadsheetDamaged(_("The Excel file could not be opened; it may be damaged. Open it in Excel, save it "
                                 "again as .xlsx and retry."))
 
 
@@ -147,14 +152,62 @@ def xlsx_rows(data: bytes, limits: Limits = Limits()):
         workbook.close()
 
 
+def check_every_sheet(data: bytes, limits: Limits = Limits()) -> None:
+    """Refuse a workbook any of whose sheets exceeds the limits, walking the cells present; for a file another
+    library (pyxform) reads afterwards, trusting the declared dimension and padding every row to its header."""
+    from openpyxl import load_workbook
+
+    check_xlsx(data, limits)
+    with warnings.catch_warnings():   # openpyxl warns about workbook features it skips
+        warnings.simplefilter("ignore")
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as error:  # noqa: BLE001 — the reader after this one says what is wrong with the file
+            raise _damaged() from error
+        try:
+            for sheet in workbook.worksheets:
+                sheet.reset_dimensions()
+                for _row in _bounded(sheet.iter_rows(values_only=True), limits):
+                    pass
+        except SpreadsheetRefused:
+            raise
+        except Exception as error:  # noqa: BLE001
+            raise _damaged() from error
+        finally:
+            workbook.close()
+
+
+def check_xls(data: bytes, limits: Limits = Limits()) -> None:
+    """Refuse an old .xls whose sheets xlrd would pad past the limits: it pads every row to the widest one, so one
+    cell at IV65536 is 16 million cells. Read here with ragged rows, which pads nothing."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, ragged_rows=True, on_demand=True)
+    except Exception as error:  # noqa: BLE001
+        raise _damaged() from error
+    try:
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            if sheet.nrows > 2 * limits.rows + 1000:
+                raise too_many_rows(limits.rows)
+            if sheet.ncols > limits.columns:
+                raise too_many_columns(limits.columns)
+            if sheet.nrows * sheet.ncols > 2 * limits.cells:
+                raise too_many_cells(limits.cells)
+            book.unload_sheet(index)
+    finally:
+        book.release_resources()
+
+
 # --- .csv ------------------------------------------------------------------------------------------------------------
 
-def check_csv(text: str, limits: Limits = Limits()) -> None:
+def check_csv(text: str, limits: Limits = Limits(), delimiters: str = ",\t") -> None:
     """Refuse a text whose delimiters or lines alone exceed the limits, before the csv module splits it (a single
-    line of a million commas would be a million-field row)."""
+    line of a million commas would be a million-field row). A Markdown table passes "|" as its delimiter."""
     if text.count("\n") > 2 * limits.rows + 1000:
         raise too_many_rows(limits.rows)
-    if text.count(",") + text.count("\t") > 2 * limits.cells:
+    if sum(text.count(delimiter) for delimiter in delimiters) > 2 * limits.cells:
         raise too_many_cells(limits.cells)
 
 

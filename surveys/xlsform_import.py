@@ -19,9 +19,11 @@ from pyxform.xls2json import parse_file_to_json
 from pyxform.xls2json_backends import get_xlsform
 from sqlalchemy import select
 
+from participation import spreadsheet_guard
 from participation.extensions import db
 from participation.models import CatalogueItem
 from participation.operations.audit import record
+from participation.spreadsheet_guard import SpreadsheetDamaged, SpreadsheetRefused
 from surveys.models import Choice, Question, Section, Survey
 from surveys.xlsform import (
     XLSFormError,
@@ -38,6 +40,7 @@ logger = logging.getLogger(__name__)
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".md")
 MAX_BYTES = 2 * 1024 * 1024
 MAX_SURVEY_ROWS, MAX_CHOICE_ROWS = 1000, 20_000
+MAX_CELLS = 120_000   # filled cells of any one sheet
 
 METADATA_TYPES = {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username",
                   "email", "audit", "imei", "start time", "end time", "get today", "device id", "get device id",
@@ -94,6 +97,7 @@ def read_xlsform(data: bytes, filename: str) -> tuple[dict, RawSheets]:
         raise XLSFormError([_("The file is empty.")])
     if len(data) > MAX_BYTES:
         raise XLSFormError([_("The file is too large for a questionnaire (at most 2 MB).")])
+    _check_size(data, suffix)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"form{suffix}"
         path.write_bytes(data)
@@ -112,6 +116,25 @@ def read_xlsform(data: bytes, filename: str) -> tuple[dict, RawSheets]:
             raise XLSFormError([_("The file could not be read as an XLSForm. Save it again from Excel as .xlsx "
                                   "and check that it has a survey sheet.")]) from error
     return form, raw
+
+
+def _check_size(data: bytes, suffix: str) -> None:
+    """Refuse, before pyxform reads anything, a file that unpacks or pads to more than a questionnaire: pyxform
+    trusts a workbook's declared dimension and pads rows to their header, xlrd pads .xls rows to the widest one,
+    and a Markdown table becomes an in-memory workbook of every cell."""
+    limits = spreadsheet_guard.Limits(rows=MAX_CHOICE_ROWS, cells=MAX_CELLS)
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            spreadsheet_guard.check_every_sheet(data, limits)
+        elif suffix == ".xls":
+            spreadsheet_guard.check_xls(data, limits)
+        else:
+            text = data.decode("utf-8", errors="replace")
+            spreadsheet_guard.check_csv(text, limits, delimiters="|" if suffix == ".md" else ",\t")
+    except SpreadsheetDamaged:
+        return   # pyxform says what is wrong with it
+    except SpreadsheetRefused as refusal:
+        raise XLSFormError([str(refusal)]) from None
 
 
 def _raw_sheets(path: str) -> RawSheets:
