@@ -10,8 +10,9 @@ from participation.models import AFTERCARE_MODES
 
 
 class ProposalForm(FlaskForm):
-    mode = SelectField(_l("Management mode"), choices=[SelectChoice(mode, AFTERCARE_MODE_LABELS[mode])
-                                                         for mode in AFTERCARE_MODES],
+    # "Choose…" first: the first mode is not put to the owners because nobody changed the box.
+    mode = SelectField(_l("Management mode"), choices=[SelectChoice("", _l("Choose…"))] + [
+        SelectChoice(mode, AFTERCARE_MODE_LABELS[mode]) for mode in AFTERCARE_MODES],
                        validators=[InputRequired(message=_l("Choose the management mode."))])
     fee = StringField(_l("Fee standard (yuan per m² per month)"), validators=[Length(max=12)],
                       render_kw={"inputmode": "decimal", "autocomplete": "off"})

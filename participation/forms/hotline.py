@@ -3,10 +3,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from participation.labels import URGENCY_LABELS
-from participation.models.complaints import URGENCIES
+from participation.models.complaints import SATISFACTION, URGENCIES
 
 DESK_CHANNELS = ("hotline_12345", "community_hotline", "walk_in")
 CHANNEL_NAMES = {"hotline_12345": _l("12345 transfer"), "community_hotline": _l("Community hotline"),
@@ -54,8 +54,17 @@ class TicketActionForm(FlaskForm):
     agency = SelectField(_l("Agency"), coerce=int, validate_choice=False, validators=[Optional()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=4000)], render_kw={"rows": 2})
     until = DateTimeLocalField(_l("Until"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    solved = SelectField(_l("Solved?"), choices=[SelectChoice("", "—"), SelectChoice("yes", _l("Yes")),
-                                                     SelectChoice("no", _l("No"))],
-                         validators=[Optional()])
-    satisfaction = SelectField(_l("Satisfaction"), validate_choice=False, validators=[Optional()])
+    # The call-back's answers start empty ("Choose…"): a default would be counted in 解决率 and 满意率 when
+    # nobody asked. Only the call-back needs them, so they are checked here rather than by choice validation.
+    solved = SelectField(_l("Solved?"), choices=[SelectChoice("", _l("Choose…")), SelectChoice("yes", _l("Yes")),
+                                                     SelectChoice("no", _l("No"))], validate_choice=False)
+    satisfaction = SelectField(_l("Satisfaction"), validate_choice=False)
     original = StringField(_l("Receipt of the original ticket"), validators=[Optional(), Length(max=20)])
+
+    def validate_solved(self, field) -> None:
+        if self.action.data == "callback" and field.data not in ("yes", "no"):
+            raise ValidationError(_l("Choose whether the resident says the problem was solved."))
+
+    def validate_satisfaction(self, field) -> None:
+        if self.action.data == "callback" and field.data not in SATISFACTION:
+            raise ValidationError(_l("Choose how satisfied the resident is."))
