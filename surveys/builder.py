@@ -148,11 +148,11 @@ def delete_survey(actor: User, survey: Survey) -> None:
 
 # --- lifecycle ------------------------------------------------------------------------------------------------
 
-def open_survey(actor: User, survey: Survey, now: datetime | None = None) -> Survey:
+def open_survey(actor: User, survey: Survey, now: datetime | None = None, *, channel: str = "web") -> Survey:
     """draft → open (the model refuses templates, empty surveys, a closing time already past)."""
     survey.open(now)
     db.session.flush()
-    record(actor, "survey.open", survey, community=survey.community, opens_at=survey.opens_at,
+    record(actor, "survey.open", survey, community=survey.community, channel=channel, opens_at=survey.opens_at,
            closes_at=survey.closes_at)
     return survey
 

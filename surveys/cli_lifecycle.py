@@ -1,4 +1,7 @@
-"""``flask --app app surveys close-due`` and ``surveys recount``.
+"""``flask --app app surveys open ID``, ``surveys close-due`` and ``surveys recount``.
+
+open opens a draft (one made by import-xlsform, say) now, through the operation the web's open button uses, so
+import-xlsform → open → import-responses runs without the web (DESIGN §8).
 
 close-due records the automatic close of surveys past their closing time.
 
@@ -6,13 +9,48 @@ Residents already meet such a survey as closed (``Survey.effective_status``); th
 row, so exports and lists agree. Run it from cron; running it twice changes nothing the second time.
 """
 import click
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from participation.extensions import db
-from surveys.builder import close_due_surveys
+from participation.models import User
+from participation.permissions import can_manage_community
+from surveys.builder import close_due_surveys, open_survey
 from surveys.cli import surveys_cli
-from surveys.models import Survey
+from surveys.models import Survey, SurveyStateError
 from surveys.tallies import rebuild
+
+
+@surveys_cli.command("open")
+@click.argument("survey_id", type=int)
+@click.option("--as-user", "username", help="Record the opening under this staff account (within its scope).")
+def open_command(survey_id: int, username: str | None) -> None:
+    """Open a draft survey now; a survey that is not a draft is refused (exit 1)."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        survey = db.session.get(Survey, survey_id)
+        if survey is None:
+            raise click.ClickException(_("No survey has the id %(id)d.", id=survey_id))
+        actor = None
+        if username:
+            actor = db.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+            if actor is None:
+                raise click.ClickException(_("No staff account is called %(name)s.", name=username))
+            if survey.community is None or not can_manage_community(actor, survey.community):
+                raise click.ClickException(_("%(name)s may not open this survey.", name=username))
+        if survey.effective_status() == "closed":
+            raise click.ClickException(_("Survey %(id)d is closed; a closed survey does not open again.",
+                                         id=survey.id))
+        if survey.status == "open":
+            raise click.ClickException(_("Survey %(id)d is already open.", id=survey.id))
+        try:
+            open_survey(actor, survey, channel="cli")
+        except SurveyStateError as error:
+            db.session.rollback()
+            raise click.ClickException(_(str(error))) from None
+        db.session.commit()
+        click.echo(_("Survey %(id)d is open: households can answer now.", id=survey.id))
 
 
 @surveys_cli.command("close-due")
