@@ -1,5 +1,8 @@
 """Response headers every page gets, the SQLite pragmas, the staff user loader, and the input guards every request
 passes: no NUL character in any text sent (PostgreSQL cannot store or compare it), whole numbers in bounds."""
+import unicodedata
+from urllib.parse import urlsplit
+
 from flask import Flask, request
 from flask_babel import gettext as _
 from sqlalchemy import event
@@ -30,8 +33,36 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    """The signed-in account, from the "<id>:<session version>" the session holds (``User.get_id``): a session of an
+    older version (signed out, password changed or reset since) or of a deactivated account is no session."""
+    user_key, _sep, version = user_id.partition(":")
+    if not (user_key.isascii() and user_key.isdigit() and version.isascii() and version.isdigit()) \
+            or int(user_key) > MAX_ID:
+        return None
+    user = db.session.get(User, int(user_key))
+    if user is None or not user.active or str(user.session_version) != version:
+        return None
+    return user
+
+
+def safe_next(target: str | None, default: str) -> str:
+    r"""``target`` when it is a path on this site, else ``default``: where to go after signing in or a display switch.
+
+    Control and invisible format characters are removed first (browsers drop tabs and newlines inside URLs, so
+    ``/\t/evil.example`` is ``//evil.example`` to them, and a newline in a Location header is a 500). Then only a
+    single-slash path with no backslash (browsers read ``\`` as ``/``), no scheme or host, and no compatibility
+    look-alike (a full-width ／ or ＼ that a normalising parser turns into a slash) is kept.
+    """
+    if not target:
+        return default
+    target = "".join(char for char in target if unicodedata.category(char) not in ("Cc", "Cf"))
+    if (not target.startswith("/") or target.startswith("//") or "\\" in target or len(target) > 2000
+            or unicodedata.normalize("NFKC", target) != target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
 
 
 def _set_headers(response):

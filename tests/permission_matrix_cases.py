@@ -256,7 +256,8 @@ CASES: dict[str, Case] = {
     "/s/<int:survey_id>/results": Case(get=answering(200), params={"survey_id": "closed_survey"},
                                        cross=ANSWER_CROSS),
     # --- ending a session: run after every other POST ---
-    "/logout": Case(post=everyone(HOME)),
+    # Staff signing out ends every session of their account (issue 12.13): a users row and an audit row change.
+    "/logout": Case(post=roles(STAFF, Acts(HOME, "logout"), outsiders=HOME)),
     "/home/leave": Case(post=everyone(HOME)),
 }
 

@@ -3,7 +3,7 @@ from flask import Flask, current_app
 from flask_babel import force_locale
 
 from participation.extensions import db
-from participation.operations.accounts import AccountError, create_user
+from participation.operations.accounts import AccountError, check_password_strength, create_user
 from participation.operations.deadlines import seed_holidays
 from participation.operations.reference import seed_catalogue, seed_localities
 
@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
         # No request here to choose a language from: refusals are worded in the default (Chinese).
         with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
             try:
+                check_password_strength(password, (username,))
                 create_user(None, username=username, password=password, role="admin", display_name=username)
             except AccountError as error:
                 raise click.ClickException(str(error)) from error

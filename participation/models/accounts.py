@@ -1,4 +1,7 @@
 """Staff accounts and the part of the roster each one may see."""
+import secrets
+from functools import lru_cache
+
 from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table
@@ -38,6 +41,9 @@ class User(UserMixin, db.Model):
     is_demo: Mapped[bool] = mapped_column(nullable=False, default=False)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_login_at = mapped_column(UTCDateTime, nullable=True)
+    # Part of the id each session stores (``get_id``): raising it ends every session and remember cookie of the
+    # account (sign-out, a password change, an admin's reset).
+    session_version: Mapped[int] = mapped_column(nullable=False, default=1, server_default="1")
 
     district = relationship("District")
     organisation = relationship("Organisation")
@@ -59,5 +65,25 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Every session signed in so far stops working at its next request."""
+        self.session_version = (self.session_version or 1) + 1
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username} {self.role}>"
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
+def check_password_of_nobody(password: str) -> bool:
+    """Hash ``password`` as a real check would (the configured method), for a username that does not exist or an
+    account that cannot sign in: the answer then takes as long as a wrong password, so the time tells no one which
+    usernames exist. Always False."""
+    check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+    return False

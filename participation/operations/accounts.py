@@ -1,14 +1,16 @@
-"""Staff sign-in and account management: passwords, roles and the scope each account sees, organisations."""
+"""Staff accounts: passwords and their strength, roles and the scope each account sees, organisations.
+
+Signing in (throttles, device cookies) is in ``sign_in``."""
 import logging
 import re
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from zxcvbn import zxcvbn
 
 from participation.extensions import db
 from participation.models import (ORGANISATION_KINDS, ROLES, Building, Community, District, Organisation, User,
                                   user_buildings, user_communities)
-from participation.models.types import utcnow
 from participation.operations import throttle
 from participation.operations.audit import apply_changes, record
 from participation.permissions import can_manage_user, scope_district_ids
@@ -16,6 +18,11 @@ from participation.permissions import can_manage_user, scope_district_ids
 logger = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 10
+# zxcvbn's score (0–4) a new password needs: 3 is "safely unguessable: moderate protection from offline slow-hash
+# scenario" (about 10^8 guesses or more), far beyond what the sign-in throttle lets anyone try online.
+MIN_PASSWORD_SCORE = 3
+# Words anyone guessing a staff password here would try first, besides the account's own username and name.
+SITE_WORDS = ("minhu", "woying", "minhuwoying", "changchun", "jilin", "renovation", "participation")
 
 
 class AccountError(ValueError):
@@ -24,33 +31,6 @@ class AccountError(ValueError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
-
-
-def login_keys(username: str, remote_addr: str | None) -> list[str]:
-    return [f"login:user:{username.strip().lower()}", f"login:addr:{remote_addr or '-'}"]
-
-
-def login_wait(username: str, remote_addr: str | None) -> int:
-    return max(throttle.wait_seconds(key) for key in login_keys(username, remote_addr))
-
-
-def authenticate(username: str, password: str, remote_addr: str | None) -> User | None:
-    """The active user with these credentials, or None. Failures are counted per username and per address.
-
-    The caller shows one message for every failure, so a wrong username and a wrong password look the same.
-    """
-    user = db.session.scalar(select(User).where(User.username == username.strip()))
-    keys = login_keys(username, remote_addr)
-    if user is None or not user.active or not user.check_password(password):
-        for key in keys:
-            throttle.record_failure(key, free=5 if key.startswith("login:user") else 20)
-        logger.info("failed login for %r from %s", username, remote_addr)
-        return None
-    for key in keys:
-        throttle.record_success(key)
-    user.last_login_at = utcnow()
-    record(user, "login", user)
-    return user
 
 
 def create_user(actor: User | None, *, username: str, password: str, role: str, display_name: str | None = None,
@@ -78,9 +58,45 @@ def create_user(actor: User | None, *, username: str, password: str, role: str, 
 
 # --- accounts managed by admins ---------------------------------------------------------------------------------
 
-def check_password_strength(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
+def check_password_strength(password: str, user_inputs=()) -> None:
+    """Refuse a password shorter than MIN_PASSWORD_LENGTH or one zxcvbn scores below MIN_PASSWORD_SCORE, saying why.
+
+    ``user_inputs`` (the username, the name shown) count as guessable words, like the site's own words.
+    """
+    password = password or ""
+    if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(_("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), "password")
+    words = [word for word in (*user_inputs, *SITE_WORDS) if word]
+    # zxcvbn refuses to rate past 72 characters (its matching is quadratic); the start decides weakness anyway.
+    result = zxcvbn(password[:72], user_inputs=words)
+    if result["score"] < MIN_PASSWORD_SCORE:
+        raise AccountError(_("This password is too easy to guess (strength %(score)d of 4, at least %(needed)d "
+                             "is needed). %(reason)s A few uncommon words together make a strong password.",
+                             score=result["score"], needed=MIN_PASSWORD_SCORE, reason=_weakness(result)),
+                           "password")
+
+
+def _weakness(result: dict) -> str:
+    """Why zxcvbn finds a password guessable, in our words: its longest match decides, as in zxcvbn's feedback."""
+    match = max(result["sequence"], key=lambda m: len(m["token"]), default={})
+    pattern, dictionary = match.get("pattern"), match.get("dictionary_name")
+    if pattern == "dictionary" and dictionary == "passwords":
+        return _("It is one of the most common passwords, or close to one.")
+    if pattern == "dictionary" and dictionary == "user_inputs":
+        return _("It contains the username, the name or the site's name.")
+    if pattern == "dictionary" and dictionary in ("surnames", "male_names", "female_names"):
+        return _("Names are easy to guess.")
+    if pattern == "dictionary":
+        return _("Common words on their own are easy to guess.")
+    if pattern == "spatial":
+        return _("Keyboard patterns such as qwerty or 1qaz2wsx are easy to guess.")
+    if pattern == "repeat":
+        return _("Repeated characters or groups such as 1111 or abcabc are easy to guess.")
+    if pattern == "sequence":
+        return _("Sequences such as abcd or 654321 are easy to guess.")
+    if pattern in ("regex", "date"):
+        return _("Dates and years are easy to guess.")
+    return _("It is too short or too simple for its length.")
 
 
 def clean_scope(actor: User, role: str, *, district: District | None = None, communities=(), buildings=(),
@@ -127,7 +143,7 @@ def create_staff_user(actor: User, *, username: str, password: str, role: str, d
                       **scope) -> User:
     """An account created by an admin, with the scope its role needs."""
     clean = clean_scope(actor, role, **scope)
-    check_password_strength(password)
+    check_password_strength(password, (username, display_name))
     if not re.fullmatch(r"[A-Za-z0-9._@-]{1,40}", (username or "").strip()):
         raise AccountError(_("A username has 1 to 40 Latin letters, digits, or . _ @ -."), "username")
     if db.session.scalar(select(User.id).where(User.username == username.strip())) is not None:
@@ -165,9 +181,11 @@ def update_user(actor: User, user: User, *, display_name: str, role: str, **scop
 
 
 def set_password(actor: User, user: User, password: str) -> None:
-    """An admin sets a new password (the person lost theirs); the old one stops working at once."""
-    check_password_strength(password)
+    """An admin sets a new password (the person lost theirs); the old one and every session of the account stop
+    working at once."""
+    check_password_strength(password, (user.username, user.display_name))
     user.set_password(password)
+    user.end_sessions()
     db.session.flush()
     record(actor, "user.password_reset", user, username=user.username)
 
@@ -183,10 +201,12 @@ def change_own_password(user: User, current: str, new: str) -> None:
         throttle.record_failure(key)
         raise AccountError(_("The current password is wrong."), "current")
     throttle.record_success(key)
-    check_password_strength(new)
     if new == current:
         raise AccountError(_("Choose a password different from the current one."), "password")
+    check_password_strength(new, (user.username, user.display_name))
     user.set_password(new)
+    # Every session ends, this browser's too: the view signs it in again under the new session version.
+    user.end_sessions()
     db.session.flush()
     record(user, "user.password_change", user, username=user.username)
 

@@ -5,7 +5,7 @@ Other roles get 403 on the admin pages; an account outside a district admin's di
 """
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -146,8 +146,8 @@ def reset_password(user_id: int):
             _show_error(form, error)
         else:
             db.session.commit()
-            flash(_("New password set for %(username)s. Give it to them in person.", username=user.username),
-                  "success")
+            flash(_("New password set for %(username)s and their open sessions ended. Give it to them in person.",
+                    username=user.username), "success")
             return redirect(url_for(".users"))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/password.html", form=form, user=user), status
@@ -256,7 +256,10 @@ def own_password():
             _show_error(form, error)
         else:
             db.session.commit()
-            flash(_("Your password has been changed."), "success")
+            # The change ended every session of the account; this browser carries on under the new version.
+            login_user(current_user._get_current_object())
+            flash(_("Your password has been changed. Other browsers signed in as you have been signed out."),
+                  "success")
             return redirect(url_for("main.staff_home"))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/own_password.html", form=form), status

@@ -5,6 +5,7 @@ from flask_login import current_user
 from participation.extensions import db
 from participation.forms import EmptyForm
 from participation.permissions import role_required, uses_field_survey, visible_communities
+from participation.security import safe_next
 from participation.templating import LARGE_TEXT_COOKIE
 
 bp = Blueprint("main", __name__)
@@ -13,8 +14,7 @@ ONE_YEAR = 60 * 60 * 24 * 365
 
 
 def _back() -> str:
-    target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else url_for("main.index")
+    return safe_next(request.form.get("next"), url_for("main.index"))
 
 
 @bp.get("/")
