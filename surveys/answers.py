@@ -160,8 +160,9 @@ def _apply_rules(survey: Survey, household, typed: dict, errors: dict, *, lang: 
             warnings.append((name, _("Ranked among the priorities but not marked as needed: %(items)s.",
                                      items="、".join(unneeded))))
         elif share_unneeded:
+            need = next(q for q in survey.questions if q.name == needs[question.item_id])
             warnings.append((name, _("Willing to share the cost of %(item)s, which is not marked as needed.",
-                                     item=question.item.name)))
+                                     item=need.text("label", lang))))
         values[name] = value
     return values
 

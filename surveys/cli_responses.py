@@ -28,7 +28,16 @@ def summary_lines(result: ImportResult) -> list[str]:
     if result.ignored_columns:
         lines.append(_("Columns ignored (ODK/Kobo metadata and notes): %(columns)s",
                        columns="、".join(result.ignored_columns)))
+    if result.warnings:
+        lines.append(_("Warning: %(n)d answers were imported as the residents wrote them but look inconsistent; "
+                       "please check them:", n=len(result.warnings)))
+        for entry in result.warnings:
+            lines.append("  " + warning_line(entry))
     return lines
+
+
+def warning_line(entry: dict) -> str:
+    return _("Row %(row)d: %(column)s: %(message)s", **entry)
 
 
 def already_answered_line(entry: dict) -> str:

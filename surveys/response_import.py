@@ -3,8 +3,11 @@
 Columns 楼栋, 单元, 房号 name the household; every other column is a question name (an ODK/Kobo group prefix such as
 ``group_x/question`` is dropped), a known ODK/Kobo metadata column (ignored), or an error naming it. ``select_multiple``
 and ``rank`` cells hold space-separated choice names, the ODK convention. Every row goes through ``clean_answers``
-exactly as a web submission does, so a paper form can never hold what the web form refuses. A household that already
-has a response is reported and left as it is: an import never duplicates nor overwrites an answer.
+as a web submission does: types, choices, the form's own constraints, relevance and required questions refuse the
+file. The product's consistency rules that no form states (rank only needed items, share the cost only of a needed
+item) do not: such an answer is imported as the resident wrote it and listed as a warning (row, column, what looks
+odd). A household that already has a response is reported and left as it is: an import never duplicates nor
+overwrites an answer.
 """
 import datetime as dt
 import io
@@ -55,10 +58,12 @@ class ImportResult:
     # Households left untouched because they had answered already: row, place, status ("draft"/"submitted"), channel.
     already_answered: list[dict] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    # Answers imported as written that look inconsistent: row, column, message.
+    warnings: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"rows": self.rows, "imported": self.imported, "already_answered": self.already_answered,
-                "ignored_columns": self.ignored_columns}
+                "ignored_columns": self.ignored_columns, "warnings": self.warnings}
 
 
 @dataclass
@@ -101,9 +106,11 @@ def import_responses(actor: User | None, survey: Survey, source, *, filename: st
     result = ImportResult(rows=len(table.rows), ignored_columns=columns.ignored)
     errors: list[str] = []
     seen: dict[int, int] = {}
-    to_save: list[tuple[Household, dict, bool]] = []
+    to_save: list[tuple[Household, dict, bool, list[dict]]] = []
     for number, cells in table.rows:
-        household, values, consent = _check_row(survey, number, cells, columns, households, seen, errors, lang)
+        warnings: list[dict] = []
+        household, values, consent = _check_row(survey, number, cells, columns, households, seen, errors, lang,
+                                                warnings)
         if progress:
             progress("validate", 1)
         if household is None:
@@ -111,12 +118,12 @@ def import_responses(actor: User | None, survey: Survey, source, *, filename: st
         if household.id in answered:
             result.already_answered.append(_place(number, household, answered[household.id]))
         else:
-            to_save.append((household, values, consent))
+            to_save.append((household, values, consent, warnings))
     if errors:
         raise ResponseImportError(errors)
 
     channel = "import" if actor is None else "paper"
-    for household, values, consent in to_save:
+    for household, values, consent, warnings in to_save:
         if find_response(survey, household) is not None:
             # Answered online while the file was being checked: theirs stands, this row is reported instead.
             result.already_answered.append(_place(seen[household.id], household, "submitted"))
@@ -129,13 +136,14 @@ def import_responses(actor: User | None, survey: Survey, source, *, filename: st
             result.already_answered.append(_place(seen[household.id], household, "submitted"))
         else:
             result.imported += 1
+            result.warnings.extend(warnings)
         if progress:
             progress("write", 1)
     result.already_answered.sort(key=lambda entry: entry["row"])
     record(actor, "survey.responses_import", survey, community=survey.community,
            channel="cli" if actor is None else "web", filename=filename, rows=result.rows,
            imported=result.imported, already_answered=len(result.already_answered),
-           ignored_columns=columns.ignored)
+           ignored_columns=columns.ignored, warnings=len(result.warnings))
     db.session.flush()
     return result
 
@@ -258,8 +266,9 @@ class _HouseholdIndex:
             self.natural.get((natural_key(building), natural_key(unit), natural_key(room)))
 
 
-def _check_row(survey, number, cells, columns, households, seen, errors, lang):
-    """(household, cleaned values, consent) for one row, or Nones with its errors added."""
+def _check_row(survey, number, cells, columns, households, seen, errors, lang, warnings):
+    """(household, cleaned values, consent) for one row, or Nones with its errors added; what is imported as
+    written but looks odd is added to ``warnings``."""
     before = len(errors)
     place = {}
     for header in HOUSEHOLD_HEADERS:
@@ -299,10 +308,12 @@ def _check_row(survey, number, cells, columns, households, seen, errors, lang):
         errors.append(_("Row %(row)d: %(columns)s are sensitive questions: their answers can be imported only with "
                         "the household's consent (1 in the column %(consent)s).", row=number,
                         columns="、".join(sensitive), consent=CONSENT_FIELD))
-    values, problems = clean_answers(survey, household, raw, lang=lang, consent=consent)
+    odd: list[tuple[str, str]] = []
+    values, problems = clean_answers(survey, household, raw, lang=lang, consent=consent, warnings=odd)
     for name, message in problems.items():
         errors.append(_("Row %(row)d: %(column)s: %(message)s", row=number, column=headers.get(name, name),
                         message=message))
+    warnings.extend({"row": number, "column": headers.get(name, name), "message": message} for name, message in odd)
     return (household, values, consent) if len(errors) == before else (None, None, None)
 
 

@@ -22,6 +22,7 @@ MANAGER_ROLES = ("admin", "organiser")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RESULT_KEY = "response_import_result"
 SHOWN_ALREADY = 30   # the session is a cookie: list the first households that had answered, count the rest
+SHOWN_WARNINGS = 10  # … and the first warnings, whose texts are longer
 
 
 class ResponseUploadForm(FlaskForm):
@@ -62,6 +63,8 @@ def upload(survey_id: int):
             summary = result.as_dict()
             summary["already_count"] = len(summary["already_answered"])
             summary["already_answered"] = summary["already_answered"][:SHOWN_ALREADY]
+            summary["warning_count"] = len(summary["warnings"])
+            summary["warnings"] = summary["warnings"][:SHOWN_WARNINGS]
             session[RESULT_KEY] = {"survey": survey.id, **summary}
             return redirect(url_for("survey_response_import.upload", survey_id=survey.id))
     elif form.is_submitted():
