@@ -9,13 +9,17 @@ import io
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_babel import gettext as _
+from limits import parse as parse_limit
 from PIL import Image
+from sqlalchemy import func, select
 
-from participation.extensions import db
+from participation.extensions import db, limiter
 from participation.models import Ticket, TicketPhoto
 from participation.models.complaints import PatrolFinding
+from participation.models.types import utcnow
 from participation.operations.audit import record
 from participation.operations.tickets import file_ticket
 from participation.operations.uploads import (JPEG_QUALITY, UploadError, clean_image, describe_size, discard,
@@ -23,10 +27,17 @@ from participation.operations.uploads import (JPEG_QUALITY, UploadError, clean_i
 
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_PIXELS = 24_000_000   # decoded at full size (PNG, WebP); a phone's JPEG is decoded reduced
 THUMBNAIL_SIDE = 320
 FOLDER = "complaints"
 # The request of a complaint with three photos at the limit, and the form's few fields.
 MAX_REQUEST_BYTES = MAX_PHOTOS * MAX_PHOTO_BYTES + 512 * 1024
+
+# A resident's complaints per hour, by household and by network address (mobile carriers put many households
+# behind one address, hence the higher figure).
+HOUSEHOLD_PER_HOUR = 10
+ADDRESS_PER_HOUR = 30
+ADDRESS_LIMIT = parse_limit(f"{ADDRESS_PER_HOUR}/hour")
 
 # How a staff member acting for a household reached it (participation.models.access.CHANNELS) → the ticket channel.
 TICKET_CHANNEL_OF = {"web": "web", "phone": "community_hotline", "hotline": "community_hotline",
@@ -59,7 +70,7 @@ def check_photos(files) -> list[_Checked]:
         if len(data) > MAX_PHOTO_BYTES:
             raise _too_large(number)
         try:
-            checked.append(_Checked(clean_image(data)))
+            checked.append(_Checked(clean_image(data, max_pixels=MAX_PHOTO_PIXELS)))
         except UploadError as error:
             raise UploadError(_("Photo %(number)d: %(reason)s", number=number, reason=str(error))) from error
     return checked
@@ -117,6 +128,26 @@ def _write(image: Image.Image, written: list[str]) -> str:
 def stored_paths(rows: list[TicketPhoto]) -> list[str]:
     """The files of ``rows``: what to discard when the transaction they belong to fails."""
     return [path for row in rows for path in (row.path, row.thumbnail_path)]
+
+
+class FilingTooFrequent(ValueError):
+    """Too many complaints from one household or one address in the last hour; the message is for the resident."""
+
+
+def check_filing_rate(household, address: str | None, *, now=None) -> None:
+    """Refuse a resident's complaint past HOUSEHOLD_PER_HOUR from the household or ADDRESS_PER_HOUR from one
+    network address (a flood of photos to decode, or of tickets the desk must answer). Counted before the photos
+    are decoded; the address's tries are counted in the rate limiter's storage, the household's in its tickets."""
+    now = now or utcnow()
+    filed = db.session.scalar(select(func.count(Ticket.id)).where(
+        Ticket.household_id == household.id, Ticket.received_at > now - timedelta(hours=1)))
+    if filed >= HOUSEHOLD_PER_HOUR:
+        raise FilingTooFrequent(_("Your household has sent %(count)d complaints in the last hour, the most we take. "
+                                  "Please send this one a little later; in an emergency call 12345.",
+                                  count=HOUSEHOLD_PER_HOUR))
+    if address and limiter.enabled and not limiter.limiter.hit(ADDRESS_LIMIT, "complaint-filing", address):
+        raise FilingTooFrequent(_("Many complaints were sent from this network in the last hour. Please send this "
+                                  "one a little later; in an emergency call 12345."))
 
 
 def file_with_photos(actor, community, files, *, channel: str = "web", **fields) -> tuple[Ticket, list[TicketPhoto]]:

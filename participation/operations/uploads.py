@@ -18,8 +18,12 @@ logger = logging.getLogger(__name__)
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_SIDE = 1600
-# Refuse "decompression bombs" (a small file that expands to gigabytes) before decoding the pixels.
-MAX_PIXELS = 60_000_000
+# Pixels are counted from the file's header, before anything is decoded. A PNG or WebP is decoded at full size
+# (about 4 bytes a pixel), so it may have what a phone photo has: 24 MP is ~100 MB at worst; a 59 MP PNG took
+# 2.1 GB and 27 s. A JPEG is decoded at 1/2, 1/4 or 1/8 of its size (draft) to just above MAX_SIDE, so a 50 or
+# 108 MP phone photo costs a few megapixels: its own limit only guards against absurd declared sizes.
+MAX_PIXELS = 24_000_000
+MAX_JPEG_PIXELS = 120_000_000
 JPEG_QUALITY = 85
 
 
@@ -63,21 +67,24 @@ def store_photo(stream, folder: str) -> str:
     return relative
 
 
-def clean_image(data: bytes) -> Image.Image:
-    """The decoded, upright, downscaled RGB pixels of ``data``, in a new image without any metadata."""
+def clean_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """The decoded, upright, downscaled RGB pixels of ``data``, in a new image without any metadata.
+
+    Refused before decoding: anything but JPEG, PNG or WebP, and more than ``max_pixels`` to decode (a JPEG counts
+    at the reduced scale it is decoded at)."""
     try:
         with warnings.catch_warnings():
+            # Pillow's own bomb check (Image.MAX_IMAGE_PIXELS) stays as a backstop: its warning is a refusal here.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
                 if probe.format not in ACCEPTED_FORMATS:
                     raise _not_an_image()
-                if probe.width * probe.height > MAX_PIXELS:
-                    raise UploadError(_("The picture has too many pixels. Please send a smaller photo."))
-                probe.verify()  # reads the whole file: catches truncated or forged images
+                _check_pixels(probe, max_pixels)
+                probe.verify()  # reads the file's structure, not its pixels: catches truncated or forged images
             image = Image.open(io.BytesIO(data))
-            image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG only: decode at a reduced scale, much faster
-            upright = ImageOps.exif_transpose(image)
-            upright.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+            _check_pixels(image, max_pixels)
+            image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)   # draft (JPEG) or reduce, then resize
+            upright = ImageOps.exif_transpose(image)   # on the small image: turning costs a copy of it
             rgb = _flatten(upright)
     except UploadError:
         raise
@@ -86,6 +93,22 @@ def clean_image(data: bytes) -> Image.Image:
         raise _not_an_image() from error
     # A fresh image from raw pixels: no EXIF (GPS), XMP, ICC, comments or anything else from the original.
     return Image.frombytes("RGB", rgb.size, rgb.tobytes())
+
+
+def _check_pixels(image: Image.Image, max_pixels: int) -> None:
+    """Refuse what would cost more than ``max_pixels`` to decode, from the header alone (Pillow opens lazily)."""
+    width, height = image.size
+    if image.format == "JPEG":
+        if width * height > MAX_JPEG_PIXELS:
+            raise _too_many_pixels()
+        image.draft("RGB", (MAX_SIDE, MAX_SIDE))   # JPEG only: pick the decoding scale, still nothing decoded
+        width, height = image.size
+    if width * height > max_pixels:
+        raise _too_many_pixels()
+
+
+def _too_many_pixels() -> UploadError:
+    return UploadError(_("The picture has too many pixels. Please send a smaller photo."))
 
 
 def _not_an_image() -> UploadError:

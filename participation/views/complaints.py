@@ -14,7 +14,8 @@ from participation import residents
 from participation.extensions import csrf, db
 from participation.forms.complaints import URGENCY_HINTS, ComplaintForm
 from participation.models import ComplaintCategory, Ticket, TicketEvent, TicketPhoto
-from participation.operations.complaint_photos import (MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_REQUEST_BYTES, file_with_photos,
+from participation.operations.complaint_photos import (MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_REQUEST_BYTES,
+                                                       FilingTooFrequent, check_filing_rate, file_with_photos,
                                                        stored_paths)
 from participation.operations.tickets import TicketRefused
 from participation.operations.uploads import UploadError, describe_size, discard, stored_file
@@ -66,6 +67,12 @@ def new():
             count=MAX_PHOTOS, size=describe_size(MAX_PHOTO_BYTES)))
     if not valid:
         return _render_form(acting, form, 400 if form.is_submitted() else 200)
+    if acting.staff is None:   # a resident online; staff entering for a household are accountable in the audit
+        try:
+            check_filing_rate(household, request.remote_addr)
+        except FilingTooFrequent as error:
+            db.session.rollback()
+            return _render_form(acting, form, 429, message=str(error))
     category = next(c for c in categories if c.id == form.category.data)
     place = form.place.data if form.where.data == "common" else None
     try:
