@@ -5,7 +5,6 @@ bulletin. Every such form renders with nothing checked or selected (a select's f
 which a browser would otherwise pick), and a form sent without its answer is refused with a message beside the field,
 changing nothing: the call-back, the residents' acceptance rating, the field-survey finding, the shaft owner's
 consent and the after-care proposal put to the owners."""
-import io
 import re
 from datetime import date, timedelta
 from html import escape

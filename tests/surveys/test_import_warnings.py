@@ -15,7 +15,7 @@ from participation.extensions import db
 from participation.operations.plan_inputs import plan_inputs
 from surveys.answers import clean_answers
 from surveys.builder import open_survey
-from surveys.models import Answer, Question, Response
+from surveys.models import Answer, Response
 from surveys.response_import import ResponseImportError, import_responses
 from surveys.xlsform_import import import_xlsform
 from tests.conftest import csrf_token
