@@ -261,11 +261,12 @@ def import_roster(actor: User | None, rows_or_file, *, filename: str | None = No
         raise RosterImportError(errors.messages())
     if isinstance(target, str):
         target = ensure_district(target)
-    counts = _write(rows, stored, present, target, progress)
+    changes: list[dict] = []
+    counts = _write(rows, stored, present, target, progress, changes)
     codes = sorted({row.community_code for row in rows})
     only = stored.communities[codes[0]] if len(codes) == 1 else None
     record(actor, "roster.import", only, object_type="roster", community=only, channel=channel,
-           filename=filename, community_codes=codes, rows=len(rows), counts=counts)
+           filename=filename, community_codes=codes, rows=len(rows), counts=counts, changes=changes)
     return counts
 
 
@@ -316,8 +317,9 @@ def _resolve_district(actor, district, addable: list[District], errors: "_Proble
 
 
 def _write(rows: list[RosterRow], stored: _Existing, present: set[str], district: District | None,
-           progress) -> dict:
-    """Apply the validated rows level by level, with one flush per level so parents have their ids."""
+           progress, changes: list[dict]) -> dict:
+    """Apply the validated rows level by level, with one flush per level so parents have their ids. Each updated
+    household adds {"household_id", "address", "fields": {field: [before, after]}} to ``changes`` (the audit's)."""
     counts = {"communities": {"created": 0, "updated": 0, "unchanged": 0},
               "buildings": {"created": 0, "unchanged": 0}, "units": {"created": 0, "unchanged": 0},
               "households": {"created": 0, "updated": 0, "unchanged": 0, "not_in_file": 0}}
@@ -350,10 +352,12 @@ def _write(rows: list[RosterRow], stored: _Existing, present: set[str], district
             db.session.add(household)
             counts["households"]["created"] += 1
         else:
-            area = household.area
             changed = _apply(household, row, present, community.code)
             counts["households"]["updated" if changed else "unchanged"] += 1
-            if household.area != area:
+            if changed:
+                changes.append({"household_id": household.id, "address": f"{row.building}/{row.unit}/{row.room}",
+                                "fields": changed})
+            if "area" in changed:
                 areas_changed.add(community.id)
         if progress and count % 100 == 0:
             progress("write", 100)
@@ -391,8 +395,9 @@ def _create_parents(rows: list[RosterRow], stored: _Existing, counts: dict) -> N
         db.session.flush()
 
 
-def _apply(household: Household, row: RosterRow, present: set[str], community_code: str) -> bool:
-    """Copy the row onto the household; True when anything changed. Optional columns absent from the file, an
+def _apply(household: Household, row: RosterRow, present: set[str], community_code: str) -> dict:
+    """Copy the row onto the household; return {field: [before, after]} of what changed, as the audit row keeps it
+    (phones masked, the ID tail's keyed hash as a short fingerprint). Optional columns absent from the file, an
     empty ID tail (exports cannot carry it) and an empty occupancy leave the stored value alone."""
     wanted = {"floor": row.floor, "area": row.area}
     if "owner_key" in present:
@@ -405,12 +410,24 @@ def _apply(household: Household, row: RosterRow, present: set[str], community_co
         wanted["occupancy"] = row.occupancy
     if row.id_tail:
         wanted["owner_id_tail_hash"] = id_tail_hash(community_code, row.id_tail)
-    changed = False
+    changed = {}
     for name, value in wanted.items():
-        if getattr(household, name) != value:
+        before = getattr(household, name)
+        if before != value:
+            changed[name] = [_audited(name, before), _audited(name, value)]
             setattr(household, name, value)
-            changed = True
     return changed
+
+
+def _audited(name: str, value):
+    """A value as the import's audit row shows it."""
+    if value is None:
+        return None
+    if name == "phone":
+        return mask_phone(value)
+    if name == "owner_id_tail_hash":
+        return value[:8]
+    return str(value) if isinstance(value, Decimal) else value
 
 
 def _normalise_sort_keys(stored: _Existing) -> None:

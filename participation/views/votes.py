@@ -493,7 +493,7 @@ def notice(community_code: str, vote_id: int):
     return render_template(
         "votes/notice.html", community=community, vote=vote, counts=counts, rule=rule_words(vote),
         labels=LABELS, matter_label=matter_label, page_url=page_url, register=register,
-        register_totals=vote_register.totals(vote) if register else None,
+        totals=vote_register.totals(vote) if register else None,
         owner_numbers=vote_register.owner_numbers(register),
         qr=qr_svg(page_url, label=_("QR code of the owners' vote page: %(title)s", title=vote.title)))
 

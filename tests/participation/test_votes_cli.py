@@ -98,11 +98,12 @@ def test_import_ballots_then_tally_json(runner, community, tmp_path):
 def test_import_ballots_is_all_or_nothing_with_row_numbered_errors(runner, community, tmp_path):
     """民法典第二百七十八条: one bad row refuses the whole file (exit 1, row numbers in the errors); two rows of
     one owner are refused (one ballot per owner)."""
-    vote_id = create(runner, "--community", community.code, "--matter", "4", "--unit", "1-1", "--title", "物业")
-    unit = db.session.get(Vote, vote_id).unit
+    unit = community.buildings[0].units[0]
     first, second = unit.households[0], unit.households[1]
-    first.owner_key = second.owner_key = "owner-A"
+    first.owner_key = second.owner_key = "owner-A"   # before the vote opens: its register is frozen then
     db.session.commit()
+    vote_id = create(runner, "--community", community.code, "--matter", "4", "--unit", "1-1", "--title", "物业")
+    assert db.session.get(Vote, vote_id).unit_id == unit.id
     rows = [("1", "1", "101", "同意"), ("1", "1", "999", "同意"), ("1", "1", "201", "也许"), ("1", "1", "102", "反对"),
             ("2", "1", "101", "同意")]
     result = runner.invoke(args=["votes", "import-ballots", str(write_csv(tmp_path / "bad.csv", rows)),
