@@ -28,8 +28,9 @@ BALLOT_CHOICES = ("yes", "no", "abstain")
 # card; "assisted": staff vouched without that check (ballots before issue 12; objections entered by staff).
 BALLOT_CHANNELS = ("web", "paper", "assisted", "in_person")
 # "id_tail": the ID tail matched the roster's hash (typed online by the owner, or in person by ``verified_by``);
-# "paper": a sheet signed by the owner, entered by ``verified_by``; "in_person": staff vouched (before issue 12).
-VERIFICATION_METHODS = ("id_tail", "in_person", "paper")
+# "in_person": staff vouched — a sheet the owner signed (a paper ballot, with its ``Ballot.sheet_no``), or, before
+# issue 12, an assisted ballot without any check.
+VERIFICATION_METHODS = ("id_tail", "in_person")
 
 vote_buildings = Table(
     "vote_buildings", db.metadata,

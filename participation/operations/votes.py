@@ -16,19 +16,25 @@ is written. Every action writes an audit row.
     owner_of(household) -> str                     # owner identity: 业主标识 or "h<household id>"
     electorate(vote) -> dict[str, Owner]           # owners in scope, one per owner, summed area (the register)
     register_owner(vote, household) -> str | None  # the household's owner in the vote's register; None: not in it
-    verify_owner(household, tail, *, vote=None, throttle_key=None) -> OwnerVerification   # VoteError if wrong
-    cast_ballot(vote, household, choice, channel, actor=None, verified=None, *, staff_import=False) -> Ballot
+    verify_owner(household, tail, *, vote=None, throttle_key=None, staff=None) -> OwnerVerification  # or VoteError
+    cast_ballot(vote, household, choice, channel, actor=None, verified=None, *, staff_import=False, sheet_no=None,
+                via=None) -> Ballot
     tally(vote) -> dict                  # DESIGN §8's keys + "reasons", "failed", "rule", "status"
     rule_of(vote) -> art278.VoteRule     # the rule it is decided by (a locality's, or Art. 278's for its class)
     visible_tally(vote, user, *, resident=False) -> dict   # participation only while hidden (residents: always)
     households_in_scope(vote) -> Select  # the households a vote covers (its register once open)
 
-Paper ballots from a file: participation.operations.vote_import.import_ballots(actor, vote, table, filename=).
+Paper ballots from a file: participation.operations.vote_import.import_ballots(actor, vote, table, filename=,
+double_keying=).
 
-Web ballots need ``verified``: the OwnerVerification that ``verify_owner`` returned in this resident's session
-(a tenant holding the household code cannot produce one). Paper and assisted ballots need the staff ``actor``,
-who vouches for the owner in person (an ``in_person`` verification is recorded); the CLI import has no actor and
-records the verification as made by the importing operator. Concurrent casts for one owner, on any channel,
+Staff-entered ballots (DESIGN §4): never by phone. Web ballots need ``verified``: the OwnerVerification that
+``verify_owner`` returned in this resident's session (a tenant holding the household code cannot produce one).
+In-person ballots need the verification ``verify_owner(..., staff=actor)`` made just now, the staff member having
+typed the owner's ID tail from the ID card (good for one ballot). Paper ballots are sheets the owners signed,
+entered by an organiser or admin with the sheet's number (an ``in_person`` verification by that person is
+recorded; the CLI import has no actor). A ballot cast with the owner's ID tail is replaced only by another such
+cast. Every change is kept in ``BallotChange`` (the owner's vote page lists it) and, but for the owner's own first
+ballot online, told to the household through the outbox. Concurrent casts for one owner, on any channel,
 end with one ballot row: the database's UNIQUE(vote_id, owner) decides who inserts, the others update it as a
 change (last write wins), and every cast is kept in ``BallotChange``.
 """
@@ -352,12 +358,12 @@ def verify_owner(household: Household, tail: str, *, vote: Vote | None = None, t
     channel = "web" if staff is None else "in_person"
     if staff is not None and (vote is None or not can_act_for_household(staff, household)):
         raise VoteError(_("Only staff who may act for this household check its owner in person."))
+    if household.owner_id_tail_hash is None:   # nothing to guess: not a counted try
+        raise VoteError(_("The roster holds no ID number for this unit's owner. Vote on paper with the staff, "
+                          "who will check your property certificate."))
     wait = wait_seconds(key)
     if wait:
         raise VoteError(_("Too many wrong tries. Try again in %(seconds)d seconds.", seconds=wait))
-    if household.owner_id_tail_hash is None:
-        raise VoteError(_("The roster holds no ID number for this unit's owner. Vote on paper with the staff, "
-                          "who will check your property certificate."))
     if not id_tail_matches(household, household.community.code, tail or ""):
         record_failure(key)
         record(staff, "vote.verify_failed", household, community=household.community.id, channel=channel,
@@ -429,13 +435,15 @@ def cast_ballot(vote: Vote, household: Household, choice: str, channel: str, act
         elif actor is None or actor.role not in PAPER_ROLES or not can_manage_community(actor, vote.community):
             raise VoteError(_("Paper ballots are entered by organiser staff of the community, from sheets the owners "
                               "signed."))
-        verification = OwnerVerification(household_id=household.id, owner=owner, vote_id=vote.id, method="paper",
-                                         verified_by_id=getattr(actor, "id", None), verified_at=now)
+        verification = OwnerVerification(household_id=household.id, owner=owner, vote_id=vote.id,
+                                         method="in_person", verified_by_id=getattr(actor, "id", None),
+                                         verified_at=now)
         db.session.add(verification)
         db.session.flush()
     ballot, old = _store(vote, owner, household, choice, channel, actor, verification, sheet_no=sheet_no)
     record(actor, "vote.ballot", ballot, community=vote.community_id, channel=channel, vote_id=vote.id,
-           changed=old is not None, method=verification.method, verified_by=verification.verified_by_id,
+           changed=old is not None, method="paper_sheet" if channel == "paper" else verification.method,
+           verified_by=verification.verified_by_id,
            sheet_no=sheet_no, via=via)
     return ballot
 

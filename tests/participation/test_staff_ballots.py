@@ -227,20 +227,20 @@ def test_paper_ballots_only_by_organisers_and_admins_with_the_sheet_number(app, 
     vote = open_vote_of(community, unit, organiser)
     household = homes(unit)[4]
     for user in (grid, hotline):
-        with pytest.raises(VoteError, match="organisers"):
+        with pytest.raises(VoteError, match="organiser staff"):
             cast_ballot(vote, household, "yes", "paper", actor=user)
         with pytest.raises(BallotImportError):
             import_ballots(user, vote, RosterTable(["楼栋", "单元", "房号", "选择"],
                                                    [(2, ["1", "1", household.room, "同意"])]))
     other = make_user("organiser", communities=[])
-    with pytest.raises(VoteError, match="organisers"):
+    with pytest.raises(VoteError, match="organiser staff"):
         cast_ballot(vote, household, "yes", "paper", actor=other)   # an organiser of other communities
     admin = make_user("admin")
     cast_ballot(vote, household, "abstain", "paper", actor=admin, sheet_no=" 0042 ")
     ballot = db.session.scalar(select(Ballot))
-    assert (ballot.sheet_no, ballot.verification.method, ballot.verified_by_id) == ("0042", "paper", admin.id)
+    assert (ballot.sheet_no, ballot.verification.method, ballot.verified_by_id) == ("0042", "in_person", admin.id)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "vote.ballot"))
-    assert (event.channel, event.detail["method"], event.detail["sheet_no"]) == ("paper", "paper", "0042")
+    assert (event.channel, event.detail["method"], event.detail["sheet_no"]) == ("paper", "paper_sheet", "0042")
     with pytest.raises(VoteError):
         cast_ballot(vote, household, "yes", "paper", actor=admin, sheet_no="x" * 41)
     org = staff(app, "org")
@@ -288,7 +288,10 @@ def test_the_cli_import_records_paper_sheets_as_paper(runner, site, tmp_path):
     rows = db.session.execute(select(Ballot.sheet_no, OwnerVerification.method, Ballot.channel)
                               .join(OwnerVerification, Ballot.verification_id == OwnerVerification.id)
                               .order_by(Ballot.id)).all()
-    assert rows == [("001", "paper", "paper"), (None, "paper", "paper")]
+    assert rows == [("001", "in_person", "paper"), (None, "in_person", "paper")]
+    methods = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "vote.ballot")).all()
+    assert [(detail["method"], detail["sheet_no"]) for detail in methods] == [("paper_sheet", "001"),
+                                                                             ("paper_sheet", None)]
     duplicate = tmp_path / "dup.csv"
     duplicate.write_text("楼栋,单元,房号,选择,票号\n1,1,201,同意,009\n1,1,202,同意,009\n", encoding="utf-8-sig")
     result = runner.invoke(args=["votes", "import-ballots", str(duplicate), "--vote", str(vote.id)])

@@ -79,7 +79,7 @@ def test_import_ballots_then_tally_json(runner, community, tmp_path):
     assert result.exit_code == 0, result.output
     assert ballots() == 6
     assert db.session.scalar(select(func.count()).select_from(OwnerVerification)
-                             .where(OwnerVerification.method == "paper")) == 6   # signed sheets (issue 12)
+                             .where(OwnerVerification.method == "in_person")) == 6
     assert set(db.session.scalars(select(Ballot.channel))) == {"paper"}
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "vote.import_ballots"))
     assert event.channel == "cli" and event.detail["rows"] == 6
