@@ -85,11 +85,8 @@ def entry(community_code: str):
         form.challenge.data, form.proof.data = challenge.token, ""
     here = residents.current_household()
     already = here if here is not None and here.community.id == community.id else None
-    html, status, headers = private(render_template("resident/entry.html", community=community, form=form,
-                                                    already=already, challenge=challenge, resend=resend), status)
-    if status == 429:
-        headers["Retry-After"] = str(challenge.wait if resend else result.wait)
-    return html, status, headers
+    return private(render_template("resident/entry.html", community=community, form=form, already=already,
+                                   challenge=challenge, resend=resend), status)
 
 
 def _enter(result):
