@@ -96,6 +96,7 @@ def test_an_address_is_slowed_after_thirty_failures_from_many_browsers(app, site
     fresh = app.test_client()
     response = attempt(fresh, community, codes[0], open_page(fresh, community))
     assert response.status_code == 429
+    assert 'id="entry-check"' in response.text   # slowed by a check (test_entry_pow.py), never blocked
     # Nobody is locked out elsewhere: another address, same community, gets in at once.
     elsewhere = app.test_client()
     response = attempt(elsewhere, community, codes[0], open_page(elsewhere, community, "10.9.9.9"), "10.9.9.9")
