@@ -217,6 +217,7 @@ def deactivate(actor: User, user: User) -> None:
         raise AccountError(_("You cannot deactivate your own account."))
     if user.active:
         user.active = False
+        user.end_sessions()   # reactivating the account later does not bring its old sessions back
         db.session.flush()
         record(actor, "user.deactivate", user, username=user.username)
 

@@ -120,3 +120,10 @@ def test_masked_addresses():
     assert masked_address("203.0.113.9") == "203.0.113.0/24"
     assert masked_address("2001:db8:1:2::7") == "2001:db8:1::/48"
     assert masked_address(None) == masked_address("not an address") == "-"
+
+
+def test_the_device_cookie_is_http_only_same_site_and_only_sent_to_the_sign_in_page(app, make_user):
+    _client, browser = _browser(app, OWNER)
+    response = browser.login(make_user("organiser").username)
+    cookie = next(value for value in response.headers.getlist("Set-Cookie") if value.startswith("staff_device="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/login" in cookie and "Max-Age=" in cookie

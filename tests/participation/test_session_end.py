@@ -85,3 +85,13 @@ def test_a_session_id_without_the_current_version_is_no_session(app, make_user):
     user.active = False
     assert load_user(f"{user.id}:{user.session_version}") is None
     assert db.session.get(User, user.id).session_version == 1
+
+
+def test_sessions_ended_by_deactivation_stay_ended_after_reactivation(app, make_user):
+    user, admin = make_user("organiser"), make_user("admin")
+    client = _signed_in_browser(app, user.username)
+    admin_client = _signed_in_browser(app, admin.username)
+    for action in ("deactivate", "reactivate"):
+        token = csrf_token(admin_client.get("/admin/users").get_data(as_text=True))
+        assert admin_client.post(f"/admin/users/{user.id}/{action}", data={"csrf_token": token}).status_code == 302
+    assert _is_signed_out(client)
