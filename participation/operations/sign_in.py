@@ -46,7 +46,7 @@ def login_keys(username: str, remote_addr: str | None, device: str | None = None
     """The throttle keys a try counts under: its device cookie's alone when it has one for this account."""
     if device:
         return {"device": f"login:device:{device}"}
-    name, address = username_key(username), remote_addr or "-"
+    name, address = username_key(username), address_key(remote_addr)
     return {"account_address": f"login:user:{name}:addr:{address}", "address": f"login:addr:{address}",
             "account": f"login:untrusted:{name}"}
 
@@ -83,6 +83,18 @@ def authenticate(username: str, password: str, remote_addr: str | None, device: 
     user.last_login_at = utcnow()
     record(user, "login", user)
     return user
+
+
+def address_key(remote_addr: str | None) -> str:
+    """The address a try counts under: an IPv4 address, or the /64 of an IPv6 one (one subscriber's line holds a
+    whole /64, so its single addresses cost nothing to change)."""
+    try:
+        address = ipaddress.ip_address(remote_addr or "")
+    except ValueError:
+        return remote_addr or "-"
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def masked_address(remote_addr: str | None) -> str:

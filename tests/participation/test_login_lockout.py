@@ -5,6 +5,7 @@ every failed check is an audit row."""
 from unittest import mock
 
 from sqlalchemy import select
+from werkzeug.security import check_password_hash
 
 from participation.extensions import db
 from participation.models import AuditEvent, Throttle
@@ -93,8 +94,7 @@ def test_unknown_usernames_and_deactivated_accounts_cost_a_password_hash(app, ma
     inactive = make_user("organiser")
     inactive.active = False
     db.session.commit()
-    with mock.patch("participation.models.accounts.check_password_hash",
-                    wraps=__import__("werkzeug.security").security.check_password_hash) as spy:
+    with mock.patch("participation.models.accounts.check_password_hash", wraps=check_password_hash) as spy:
         _client, browser = _browser(app, OWNER)
         assert browser.login("nobody-here", "typed-by-the-visitor").status_code == 401
         assert spy.call_count == 1 and spy.call_args.args[1] == "typed-by-the-visitor"
@@ -113,6 +113,14 @@ def test_failed_sign_ins_are_audited_with_the_username_typed_and_a_masked_addres
     assert [row.object_id for row in rows] == [None, str(user.id)]
     assert all(row.detail["address"] == "203.0.113.0/24" for row in rows)
     assert not any("secret-guess" in str(row.detail) for row in rows)
+
+
+def test_an_ipv6_subscriber_counts_as_one_address(app, make_user):
+    user = make_user("organiser")
+    for n in range(5):   # five addresses of one /64
+        _fail(_browser(app, f"2001:db8:1:2::{n + 1}")[1], user.username, 1)
+    assert _browser(app, "2001:db8:1:2::99")[1].login(user.username).status_code == 429
+    assert _browser(app, "2001:db8:1:3::1")[1].login(user.username).status_code == 302
 
 
 def test_masked_addresses():
