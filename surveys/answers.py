@@ -60,7 +60,8 @@ def clean_answers(survey: Survey, household, raw: dict, *, lang: str = "zh", con
     ``warnings``: a list for answers imported from paper or ODK. The product's own consistency rules, which the
     form itself never states (priorities only among needed items, cost sharing only for a needed item), then
     neither refuse nor drop an answer: it is kept as the resident wrote it and (question name, what looks odd) is
-    appended to the list. Web answering (None) keeps them as rules: the phone form offers only what they allow.
+    appended to the list. Web answering (None) holds them as rules for the built-in item block only (the phone form
+    offers only needed items to rank); an imported XLSForm is held to its own constraints and relevance.
     """
     if consent is None:
         consent = _truthy(raw.get(CONSENT_FIELD))
@@ -122,6 +123,8 @@ def _apply_rules(survey: Survey, household, typed: dict, errors: dict, *, lang: 
     values: dict[str, object] = {}
     section_shown: dict[int, bool] = {}
     needs = _need_levels(survey)
+    # the items whose need the web holds the product's rules to: the built-in block's, never on an import
+    enforced = set() if warnings is not None else set(_need_levels(survey, block_only=True))
     for question in _in_survey_order(survey):
         name = question.name
         if question.section_id not in section_shown:
@@ -130,7 +133,7 @@ def _apply_rules(survey: Survey, household, typed: dict, errors: dict, *, lang: 
                  and (consent or not question.sensitive) and _true(question.relevant, context))
         share_unneeded = question.role == "item_share" and question.item_id is not None \
             and question.item_id in needs and context.get(needs[question.item_id]) != "need"
-        if share_unneeded and warnings is None:
+        if share_unneeded and question.item_id in enforced:
             shown = False   # willing to share only what one needs, whatever the relevance column says
         if not shown and hidden is not None:
             hidden.add(name)
@@ -143,7 +146,7 @@ def _apply_rules(survey: Survey, household, typed: dict, errors: dict, *, lang: 
         value = typed.get(name)
         if name in errors:
             continue
-        unneeded = _unneeded_picks(survey, question, value, context, lang) \
+        unneeded = _unneeded_picks(survey, question, value, context, lang, block_only=warnings is None) \
             if question.role == "item_priority" and value else []
         if unneeded and warnings is None:
             errors[name] = _("Only items you marked as needed can be among your priorities: %(items)s.",
@@ -156,10 +159,10 @@ def _apply_rules(survey: Survey, household, typed: dict, errors: dict, *, lang: 
         if question.constraint and not _true(question.constraint, context, current=value):
             errors[name] = question.text("constraint_message", lang) or _("This answer is not accepted here.")
             continue
-        if unneeded:
+        if warnings is not None and unneeded:
             warnings.append((name, _("Ranked among the priorities but not marked as needed: %(items)s.",
                                      items="、".join(unneeded))))
-        elif share_unneeded:
+        elif warnings is not None and share_unneeded:
             need = next(q for q in survey.questions if q.name == needs[question.item_id])
             warnings.append((name, _("Willing to share the cost of %(item)s, which is not marked as needed.",
                                      item=need.text("label", lang))))
@@ -199,20 +202,28 @@ def in_audience(question: Question, household) -> bool:
     return True
 
 
-def _need_levels(survey: Survey) -> dict[int, str]:
+def from_item_block(question: Question) -> bool:
+    """A need question the built-in item block made: it carries its catalogue category (the block writes it, and an
+    XLSForm export and import of the survey keep it in the settings column)."""
+    return "category" in (question.settings or {})
+
+
+def _need_levels(survey: Survey, *, block_only: bool = False) -> dict[int, str]:
     """item_id → name of the question asking whether the household needs that item."""
-    return {q.item_id: q.name for q in survey.questions if q.role == "item_need" and q.item_id is not None}
+    return {q.item_id: q.name for q in survey.questions if q.role == "item_need" and q.item_id is not None
+            and (from_item_block(q) or not block_only)}
 
 
-def _needed_codes(survey: Survey, context: dict) -> dict[str, bool]:
+def _needed_codes(survey: Survey, context: dict, *, block_only: bool = False) -> dict[str, bool]:
     """Catalogue code → whether the household marked the item as needed (items with a need question only)."""
     return {q.item.code: context.get(q.name) == "need" for q in survey.questions
-            if q.role == "item_need" and q.item is not None}
+            if q.role == "item_need" and q.item is not None and (from_item_block(q) or not block_only)}
 
 
-def _unneeded_picks(survey: Survey, question: Question, picks: list[str], context: dict, lang: str) -> list[str]:
+def _unneeded_picks(survey: Survey, question: Question, picks: list[str], context: dict, lang: str, *,
+                    block_only: bool) -> list[str]:
     """The labels of the ranked items the household did not mark as needed (items with a need question only)."""
-    needed = _needed_codes(survey, context)
+    needed = _needed_codes(survey, context, block_only=block_only)
     labels = {choice.name: choice.text(lang) for choice in question.choices}
     return [labels.get(code, code) for code in picks if code in needed and not needed[code]]
 

@@ -251,11 +251,13 @@ def test_the_elevator_question_goes_only_above_the_ground_floor_where_one_is_pos
 # --- the renovation item block -------------------------------------------------------------------------------------
 
 def item_block(community):
-    """need_ for B01 (basic), I01 and I02 (improvement); share_ for the improvements; priorities; all required."""
+    """need_ for B01 (basic), I01 and I02 (improvement); share_ for the improvements; priorities; all required.
+    As the built-in block writes them, the need questions carry their category: the web holds the block's rules."""
     items = [db.session.scalar(select(CatalogueItem).filter_by(code=code)) for code in ("B01", "I01", "I02")]
     need = [("need", "需要"), ("neutral", "无所谓"), ("no", "不需要")]
     spec = [("items", f"need_{i.code}", "select_one", {"role": "item_need", "item_id": i.id, "choices": need,
-                                                        "required": True}) for i in items]
+                                                        "required": True, "settings": {"category": i.category}})
+            for i in items]
     spec += [("items", f"share_{i.code}", "yes_no", {"role": "item_share", "item_id": i.id,
                                                      "relevant": f"${{need_{i.code}}} = 'need'"})
              for i in items[1:]]

@@ -3,7 +3,8 @@
 An XLSForm without any constraint tying its ranking to the need questions must take a household that ranked an item
 it marked 不需要: the answer is imported as written, listed as a warning (row, column, what looks odd) by the command
 line and on the upload page, and the plan inputs count the priorities as given. The form's own constraints and
-relevance still refuse or skip; web answering keeps the rule (the phone form offers only needed items to rank)."""
+relevance still refuse or skip. Web answering holds the rule for the built-in item block only (the phone form offers
+only needed items to rank)."""
 import csv
 import io
 
@@ -12,9 +13,10 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 from participation.extensions import db
+from participation.models import CatalogueItem
 from participation.operations.plan_inputs import plan_inputs
 from surveys.answers import clean_answers
-from surveys.builder import open_survey
+from surveys.builder import create_survey, open_survey
 from surveys.models import Answer, Response
 from surveys.response_import import ResponseImportError, import_responses
 from surveys.xlsform_import import import_xlsform
@@ -140,15 +142,24 @@ def test_the_upload_page_shows_the_warnings(client, auth, make_user, survey, com
     assert html.count("<li>") >= 2
 
 
-def test_web_answering_keeps_the_rule_that_only_the_import_turns_into_a_warning(survey, community):
+def test_web_answering_holds_the_rule_for_the_built_in_block_only(survey, community):
     household = community.buildings[0].units[0].households[0]
     raw = {"need_B01": "need", "need_I01": "no", "priorities": ["I01", "B01"], "persons": "3"}
-    values, errors = clean_answers(survey, household, raw)
+    assert clean_answers(survey, household, raw) == (  # the imported form states no such rule
+        {"need_B01": "need", "need_I01": "no", "priorities": ["I01", "B01"], "persons": 3}, {})
+
+    block = create_survey(None, community, {}, kind="needs")        # the standard needs survey's item block
+    db.session.flush()
+    i01 = db.session.scalar(select(CatalogueItem).filter_by(code="I01"))
+    raw = {"need_B01": "need", "need_I01": "no", "share_I01": "yes", "priorities": ["I01", "B01"]}
+    values, errors = clean_answers(block, household, raw, check_required=False)
     assert errors == {"priorities": zh("Only items you marked as needed can be among your priorities: %(items)s.",
-                                       items="绿化整治")}
-    noted: list = []
-    values, errors = clean_answers(survey, household, raw, warnings=noted)
+                                       items=i01.name)}
+    assert "share_I01" not in values
+    noted: list = []                                                  # the same answers on paper: kept, noted
+    values, errors = clean_answers(block, household, raw, check_required=False, warnings=noted)
     assert errors == {} and values["priorities"] == ["I01", "B01"] and [name for name, _ in noted] == ["priorities"]
+    assert "share_I01" not in values                                  # the block's own relevance skips it
 
 
 def test_many_warnings_fit_the_page_and_the_rest_are_counted(client, auth, make_user, make_community,
