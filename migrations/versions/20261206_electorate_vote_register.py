@@ -38,7 +38,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['vote_id'], ['votes.id'], name=op.f('fk_vote_register_vote_id_votes'),
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_vote_register')),
-        sa.UniqueConstraint('vote_id', 'household_id', name=op.f('uq_vote_register_vote_id')),
+        sa.UniqueConstraint('vote_id', 'household_id', name=op.f('uq_vote_register_vote_id_household_id')),
     )
     op.create_index(op.f('ix_vote_register_household_id'), 'vote_register', ['household_id'], unique=False)
     op.create_table(
@@ -75,7 +75,8 @@ def upgrade():
                "SELECT max(id) FROM vote_objections WHERE household_id IS NOT NULL GROUP BY vote_id, household_id)")
     with op.batch_alter_table('vote_objections', schema=None) as batch_op:
         batch_op.add_column(sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f('uq_vote_objections_vote_id'), ['vote_id', 'household_id'])
+        batch_op.create_unique_constraint(batch_op.f('uq_vote_objections_vote_id_household_id'),
+                                          ['vote_id', 'household_id'])
     _freeze_open_votes()
 
 
@@ -101,7 +102,7 @@ def _freeze_open_votes():
 
 def downgrade():
     with op.batch_alter_table('vote_objections', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('uq_vote_objections_vote_id'), type_='unique')
+        batch_op.drop_constraint(batch_op.f('uq_vote_objections_vote_id_household_id'), type_='unique')
         batch_op.drop_column('updated_at')
     with op.batch_alter_table('votes', schema=None) as batch_op:
         batch_op.drop_column('register_frozen_at')
