@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import AuditEvent, Ballot, Household
+from participation.operations.codes import issue_code
 from participation.operations.roster_import import id_tail_hash, import_roster
 from participation.operations.votes import (VoteError, cast_ballot, close_vote, create_vote, electorate, tally,
                                             verify_owner)
 from tests.conftest import AuthActions, csrf_token
+from tests.participation.test_entry_views import accept_notice, enter
 
 TAIL = "12345X"
 
@@ -53,11 +55,21 @@ def roster_of(community, changes=None) -> list[dict]:
     return rows
 
 
+def resident(app, household):
+    code = issue_code(None, household)
+    db.session.commit()
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert enter(client, household.community.code, code).status_code == 302
+    assert accept_notice(client).status_code == 302
+    return client
+
+
 def web_ballot(vote, household, choice):
     return cast_ballot(vote, household, choice, "web", verified=verify_owner(household, TAIL, vote=vote))
 
 
-def test_a_roster_reimport_during_the_vote_changes_neither_the_tally_nor_the_owners_ballot(site):
+def test_a_roster_reimport_during_the_vote_changes_neither_the_tally_nor_the_owners_ballot(app, site):
     """Issue 12 point 2: re-importing the roster while the vote is open — the voter's owner key changed and their
     area raised from 87.92 to 9,999.99 m², another owner's area doubled — leaves the tally, the quorum and the
     owner's counted ballot as they were when voting opened."""
@@ -81,6 +93,8 @@ def test_a_roster_reimport_during_the_vote_changes_neither_the_tally_nor_the_own
     ballot = db.session.scalar(select(Ballot).where(Ballot.vote_id == vote.id))
     assert (ballot.owner, ballot.choice) == ("owner-3", "yes")
     assert electorate(vote)["owner-3"].area == Decimal("87.92") and "owner-3-resold" not in electorate(vote)
+    page = resident(app, voter).get(f"/r/{community.code}/votes/{vote.id}").text
+    assert 'id="my-ballot"' in page and "同意" in page[page.index('id="my-ballot"'):][:400]
     close_vote(organiser, vote)
     assert (vote.result_area_total, vote.result_area_participating) == (Decimal("390.42"), Decimal("87.92"))
 
