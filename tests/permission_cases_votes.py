@@ -31,6 +31,7 @@ CASES: dict = {
                                             params={**NONE_HERE, "entry_id": "building"}),
     VOTE + "/paper": Case(get=roles(MANAGERS, 404), post=roles(MANAGERS, 404), params=NONE_HERE),
     VOTE + "/import": Case(post=roles(MANAGERS, 404), params=NONE_HERE),
+    VOTE + "/keying/discard": Case(post=roles(MANAGERS, 404), params=NONE_HERE),
     VOTE + "/cosign": Case(post=roles((OWNER_REP,), 404), params=NONE_HERE),
     VOTE + "/objections/<int:objection_id>/answer": Case(post=roles(MANAGERS, 404), params=NONE_HERE),
     "/r/<community_code>/votes": Case(get=answering(200), cross=ANSWER_CROSS),

@@ -75,15 +75,15 @@ def test_a_phone_session_cannot_cast_or_replace_an_owner_ballot(app, site, hotli
     desk = staff(app, "desk")
     assert assist(desk, household, channel).status_code == 302
     url = vote_url(community, vote)
-    page = desk.get(url)
-    assert 'id="no-phone-ballot"' in page.text and 'id="choose-yes"' not in page.text
     for data in ({"choice": "yes", "checked": "y"}, {"choice": "yes", "checked": "y", "confirmed": "1"},
                  {"choice": "yes", "confirmed": "1", "tail": TAIL}):
         response = post(desk, f"{url}/ballot", data, token_from=url)
+        ballot = db.session.scalar(select(Ballot))
+        db.session.refresh(ballot)
+        assert (ballot.choice, ballot.channel, count(BallotChange)) == ("no", "web", 1)
         assert response.status_code == 400 and "never taken by phone" in response.text
-    ballot = db.session.scalar(select(Ballot))
-    db.session.refresh(ballot)
-    assert (ballot.choice, ballot.channel, count(BallotChange)) == ("no", "web", 1)
+    page = desk.get(url)
+    assert 'id="no-phone-ballot"' in page.text and 'id="choose-yes"' not in page.text
 
 
 def test_the_operation_refuses_a_phone_ballot_and_a_phone_consent(site, hotline, make_user):
