@@ -522,10 +522,11 @@ def register(community_code: str, vote_id: int):
     if not vote_register.frozen(vote):
         abort(404)
     entries = vote_register.entries(vote)
+    may_manage = can_manage_community(current_user, community)   # only they see the roster's 业主标识
     return render_template(
         "votes/register.html", community=community, vote=vote, entries=entries, totals=vote_register.totals(vote),
         owner_numbers=vote_register.owner_numbers(entries), corrections=vote.register_corrections, labels=LABELS,
-        may_correct=vote.status == "open" and can_manage_community(current_user, community))
+        may_manage=may_manage, may_correct=may_manage and vote.status == "open")
 
 
 @bp.route("/c/<community_code>/votes/<int:vote_id>/register/<int:entry_id>", methods=["GET", "POST"])

@@ -210,6 +210,12 @@ def test_notice_register_page_and_correction_form(app, site, make_community):
     assert response.status_code == 302
     show = org.get(base).text
     assert 'id="register-corrections"' in show and "87.92 → 90.00" in show and "登记簿面积为90.00" in show
+    response = org.post(url, data={"owner": "owner-9", "area": "90.00", "reason": "已过户",
+                                   "csrf_token": csrf_token(form.text)})
+    assert response.status_code == 302
+    assert "owner-3 → owner-9" in html_lib.unescape(org.get(base).text)
+    for page in (rep.get(base).text, rep.get(f"{base}/register").text):   # the roster's 业主标识: managers only
+        assert "The owner was changed." in page and "owner-9" not in page and "已过户" in page
 
     # another vote's entry, another community's vote: 404
     other = make_community("220102902")
