@@ -125,12 +125,16 @@ def page_args() -> tuple[int, int]:
 
 
 def json_body(strings=(), booleans=()) -> dict:
-    """The request's JSON object; 400 unless it is one, and unless each field named in ``strings`` is a string (or
-    absent/null) and each in ``booleans`` true/false/"yes"/"no": an object or a list where text is expected is bad
-    input, not something to turn into text (or a 500 further down)."""
+    """The request's JSON object, with only the fields named in ``strings`` (each a string, or absent/null) and
+    ``booleans`` (true/false/"yes"/"no"); 400 for anything else: an object or a list where text is expected is bad
+    input, not something to turn into text (or a 500 further down), and a field the operation does not know (a typo
+    such as "descripton") would otherwise be dropped without a word."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ApiError(400, _("Send a JSON object with Content-Type: application/json."))
+    unknown = sorted(set(body) - set(strings) - set(booleans))
+    if unknown:
+        raise ApiError(400, _("Unknown field: %(field)s.", field=unknown[0]))
     for name in strings:
         if body.get(name) is not None and not isinstance(body[name], str):
             raise ApiError(400, _("%(field)s must be a string.", field=name))

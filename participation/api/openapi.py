@@ -1,5 +1,6 @@
 """/api/v1/openapi.json, generated from the code: apispec (with apispec-webframeworks' Flask plugin) reads each
 /api/v1 view's docstring YAML (after ``---``) and the route's path from the URL map; shared schemas are below."""
+import copy
 import json
 
 from apispec import APISpec
@@ -8,6 +9,8 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import current_app
 
 from participation.api import API_CHANNELS, PREFIX
+from participation.models.complaints import SATISFACTION, URGENCIES
+from participation.operations.tickets import ACTIONS
 
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["code", "message"],
@@ -23,17 +26,20 @@ SCHEMAS = {
         "room": {"type": "string"}, "floor": {"type": "integer"},
         "area": {"type": "string", "description": "registered area in m², a decimal string"},
         "occupancy": {"type": "string"}, "phone": {"type": "string", "description": "masked: 138****5678"}}},
-    "NewComplaint": {"type": "object", "required": ["community", "category", "description"], "properties": {
+    "NewComplaint": {"type": "object", "required": ["community", "category", "description"],
+                     "additionalProperties": False, "properties": {
         "community": {"type": "string", "description": "community code"},
         "category": {"type": "string", "description": "complaint category code of the community's locality"},
-        "description": {"type": "string"}, "urgency": {"type": "string", "default": "normal"},
+        "description": {"type": "string"},
+        "urgency": {"type": "string", "default": "normal", "enum": list(URGENCIES)},
         "channel": {"type": "string", "default": "community_hotline",
                     "enum": list(API_CHANNELS)}, "building": {"type": "string"},
         "place": {"type": "string"}, "caller_name": {"type": "string"}, "caller_phone": {"type": "string"},
         "external_number": {"type": "string", "description": "12345 ticket number (工单号)"}}},
-    "ComplaintAction": {"type": "object", "required": ["action"], "properties": {
-        "action": {"type": "string", "example": "dispatch"}, "agency": {"type": "string"},
-        "note": {"type": "string"}, "solved": {"type": "boolean"}, "satisfaction": {"type": "string"}}},
+    "ComplaintAction": {"type": "object", "required": ["action"], "additionalProperties": False, "properties": {
+        "action": {"type": "string", "example": "dispatch", "enum": list(ACTIONS)}, "agency": {"type": "string"},
+        "note": {"type": "string"}, "solved": {"type": "boolean"},
+        "satisfaction": {"type": "string", "enum": list(SATISFACTION)}}},
     "Complaint": {"type": "object", "properties": {
         "receipt": {"type": "string"}, "community": {"type": "string"}, "state": {"type": "string"},
         "state_label": {"type": "string"}, "category": {"type": "string"}, "urgency": {"type": "string"},
@@ -80,4 +86,20 @@ def openapi_document() -> dict:
         if not load_operations_from_docstring(view.__doc__ or ""):
             continue   # undocumented: the test over the URL map names it
         spec.path(view=view, app=app)
-    return spec.to_dict()
+    return _no_nul_in_strings(copy.deepcopy(spec.to_dict()))
+
+
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _no_nul_in_strings(node):
+    """Every free string of the document says what the API enforces (security.guard_input): no NUL character."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and not {"enum", "pattern", "format"} & node.keys():
+            node["pattern"] = NO_NUL
+        for value in node.values():
+            _no_nul_in_strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            _no_nul_in_strings(value)
+    return node

@@ -100,7 +100,7 @@ def households(code: str):
       tags: [communities]
       parameters:
         - {name: code, in: path, required: true, schema: {type: string}}
-        - {name: page, in: query, schema: {type: integer, minimum: 1, default: 1}}
+        - {name: page, in: query, schema: {type: integer, minimum: 1, maximum: 100000, default: 1}}
         - {name: per_page, in: query, schema: {type: integer, minimum: 1, maximum: 200, default: 50}}
       responses:
         200:
@@ -283,6 +283,7 @@ def complaint_action(receipt: str):
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         409: {$ref: '#/components/responses/Error'}
+        422: {$ref: '#/components/responses/Error'}
     """
     ticket = _ticket_or_404(receipt)
     body = json_body(strings=("action", "agency", "note", "satisfaction"), booleans=("solved",))
@@ -296,9 +297,9 @@ def complaint_action(receipt: str):
                               state=label("ticket_state", ticket.state)))
     agency = None
     if body.get("agency") is not None:
-        agency = next((o for o in agencies_of(ticket.community) if o.name == str(body["agency"])), None)
-        if agency is None:
-            raise ApiError(400, _("Choose one of the options offered."))
+        agency = next((o for o in agencies_of(ticket.community) if o.name == body["agency"]), None)
+        if agency is None:   # understood, but no agency of that name works in this community
+            raise ApiError(422, _("Choose one of the options offered."))
     solved = {True: True, False: False, "yes": True, "no": False}.get(body.get("solved"))
     try:
         act(api_user(), ticket, action, agency=agency, note=body.get("note"), solved=solved,
