@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 MAX_ROWS = 20_000            # filled rows of a sheet, header excluded
 MAX_COLUMNS = 200            # the last filled column of any row
-MAX_CELLS = 600_000          # filled cells of a sheet: what the reader keeps in memory
+MAX_CELLS = 300_000          # filled cells of a sheet: what openpyxl parses (~2 s) and the reader keeps
 MAX_SHARED_STRINGS = 300_000
 MAX_PART_BYTES = {"sheet": 64 * 1024 * 1024, "sharedStrings": 24 * 1024 * 1024, "other": 8 * 1024 * 1024}
 MAX_ZIP_MEMBERS = 2_000
@@ -230,7 +230,7 @@ def _bounded(lines, limits: Limits):
         if width > limits.columns:
             raise too_many_columns(limits.columns)
         filled += 1
-        cells += width
+        cells += sum(value not in (None, "") for value in values[:width])   # as the XML pre-count sees them
         if filled > limits.rows + 1:   # the header is a row of the file, not one of the limit's
             raise too_many_rows(limits.rows)
         if cells > limits.cells:

@@ -22,12 +22,12 @@ from participation.models.complaints import PatrolFinding
 from participation.models.types import utcnow
 from participation.operations.audit import record
 from participation.operations.tickets import file_ticket
-from participation.operations.uploads import (JPEG_QUALITY, UploadError, clean_image, describe_size, discard,
-                                              upload_root)
+from participation.operations.uploads import (JPEG_QUALITY, MAX_PIXELS, UploadError, clean_image, describe_size,
+                                              discard, upload_root)
 
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
-MAX_PHOTO_PIXELS = 24_000_000   # decoded at full size (PNG, WebP); a phone's JPEG is decoded reduced
+MAX_PHOTO_PIXELS = MAX_PIXELS   # decoded at full size (PNG, WebP); a phone's JPEG is decoded reduced
 THUMBNAIL_SIDE = 320
 FOLDER = "complaints"
 # The request of a complaint with three photos at the limit, and the form's few fields.

@@ -18,11 +18,12 @@ logger = logging.getLogger(__name__)
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_SIDE = 1600
-# Pixels are counted from the file's header, before anything is decoded. A PNG or WebP is decoded at full size
-# (about 4 bytes a pixel), so it may have what a phone photo has: 24 MP is ~100 MB at worst; a 59 MP PNG took
-# 2.1 GB and 27 s. A JPEG is decoded at 1/2, 1/4 or 1/8 of its size (draft) to just above MAX_SIDE, so a 50 or
-# 108 MP phone photo costs a few megapixels: its own limit only guards against absurd declared sizes.
-MAX_PIXELS = 24_000_000
+# Pixels are counted from the file's header, before anything is decoded. A PNG or WebP is decoded at full size,
+# 3 bytes a pixel (4 with transparency, counted as 4/3 of a pixel), and downscaling needs about as much again:
+# 16 MP costs ~100 MB at peak (bench/hostile_uploads.py); a 59 MP PNG took 2.1 GB and 27 s. A JPEG, what phones
+# save, is decoded at 1/2, 1/4 or 1/8 of its size (draft) to just above MAX_SIDE and counted at that size, so a
+# 50 or 108 MP phone photo costs a few megapixels: its own limit only refuses absurd declared sizes.
+MAX_PIXELS = 16_000_000
 MAX_JPEG_PIXELS = 120_000_000
 JPEG_QUALITY = 85
 
@@ -103,7 +104,7 @@ def _check_pixels(image: Image.Image, max_pixels: int) -> None:
             raise _too_many_pixels()
         image.draft("RGB", (MAX_SIDE, MAX_SIDE))   # JPEG only: pick the decoding scale, still nothing decoded
         width, height = image.size
-    if width * height > max_pixels:
+    if width * height * max(3, len(image.getbands())) > 3 * max_pixels:
         raise _too_many_pixels()
 
 

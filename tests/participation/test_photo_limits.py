@@ -44,7 +44,7 @@ def decoded(monkeypatch):
     return sizes
 
 
-@pytest.mark.parametrize("width, height", [(8_000, 7_400), (6_000, 4_100)])   # 59 MP, 24.6 MP
+@pytest.mark.parametrize("width, height", [(8_000, 7_400), (6_000, 4_100), (4_000, 3_100)])   # 59, 24.6, 12.4 MP
 def test_a_png_with_more_pixels_than_a_phone_photo_is_refused_before_decoding(app, width, height, decoded):
     with app.test_request_context("/"), pytest.raises(UploadError) as caught:
         clean_image(forged_png(width, height))
