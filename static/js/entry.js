@@ -77,8 +77,10 @@
   if (checking) {
     show("entry-check-wait", false);
     show("entry-check-working", true);
+    var started = Date.now();
     solve().then(function (counter) {
       proof.value = String(counter);
+      proof.setAttribute("data-ms", String(Date.now() - started));
       solved = true;
       show("entry-check-working", false);
       show("entry-check-done", true);
