@@ -3,7 +3,7 @@ passes: no NUL character in any text sent (PostgreSQL cannot store or compare it
 import unicodedata
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, Request, request
 from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -95,22 +95,33 @@ def _has_nul(value) -> bool:
     return False
 
 
+def _refuse_nul():
+    raise BadInput(_("The request contains a NUL character (\\0), which no field accepts. Remove it and send "
+                     "again."))
+
+
+class GuardedRequest(Request):
+    """Form fields and file names are checked for NUL characters when the body is parsed, whenever a view parses it
+    and under that view's own size limit (the complaint form allows three photos, more than the app's default)."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        if _has_nul([*self.form.lists(), *(upload.filename for upload in self.files.values())]):
+            _refuse_nul()
+
+
 def guard_input() -> None:
     """Before every request: an <int:…> path id past the key range is a 404; a NUL character anywhere in the path,
-    the query, a form field, a file name or a JSON body is refused as bad input. PostgreSQL refuses NUL in text (a
-    500 at the first query), and no person types one."""
-    sent = [request.path, *request.args.lists(), *(request.view_args or {}).values()]
-    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            sent += [*request.form.lists(), *(upload.filename for upload in request.files.values())]
-        elif request.is_json:
-            sent.append(request.get_json(silent=True))
+    the query or a JSON body is refused as bad input (form bodies: ``GuardedRequest``, when parsed). PostgreSQL
+    refuses NUL in text (a 500 at the first query), and no person types one."""
     if any(isinstance(value, int) and not -MAX_ID <= value <= MAX_ID for value in (request.view_args or {}).values()):
         # /…/<int:id> with an id past the key range: nothing has it (the database would refuse the comparison).
         raise NotFound()
+    sent = [request.path, *request.args.lists(), *(request.view_args or {}).values()]
+    if request.is_json and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        sent.append(request.get_json(silent=True))
     if _has_nul(sent):
-        raise BadInput(_("The request contains a NUL character (\\0), which no field accepts. Remove it and "
-                         "send again."))
+        _refuse_nul()
 
 
 def int_arg(value, *, default: int | None = None, low: int = 1, high: int = MAX_ID) -> int | None:
@@ -142,5 +153,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "strong"
+    app.request_class = GuardedRequest
     app.before_request(guard_input)
     app.after_request(_set_headers)

@@ -112,7 +112,7 @@ def test_nul_message_is_chinese_by_default(client, site, make_token):
     message = _api_error(call(client, "GET", "/api/v1/communities?x=%00", make_token("admin")), 400, "bad_request")
     english = client.get("/api/v1/communities?x=%00", headers={"Accept-Language": "en"})
     assert "NUL" in english.get_json()["error"]["message"]
-    assert message  # the Chinese wording comes from the merged catalogue
+    assert "\\0" in message  # (Chinese once the catalogue is merged: /work/i12/po/api.po keeps the \0)
 
 
 def test_nul_in_forms_is_a_400_page_and_changes_nothing(client, site, login_as):
@@ -125,7 +125,7 @@ def test_nul_in_forms_is_a_400_page_and_changes_nothing(client, site, login_as):
         "channel": "community_hotline", "description": "漏水\x00", "caller_phone": "13800000000",
         "decision": "new"})
     body = _html_error(response, 400)
-    assert "NUL" in body or "\\0" in body
+    assert "\\0" in body
     assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
 
@@ -147,3 +147,27 @@ def test_nul_in_open311_is_its_own_error_shape(client, site):
     assert response.get_json()[0]["code"] == 400
     response = client.get("/open311/v2/requests.xml?service_code=%00")
     assert response.status_code == 400 and b"<errors>" in response.data
+
+
+def test_nul_in_a_multipart_form_or_a_file_name_is_a_400(app, site):
+    """Form bodies are checked when parsed, under the view's own size limit (the complaint form's three photos)."""
+    from participation.operations.codes import issue_code
+    from tests.participation.test_entry_views import accept_notice, enter
+    household = site.buildings[0].units[0].households[0]
+    code = issue_code(None, household)
+    db.session.commit()
+    client = app.test_client()
+    assert enter(client, "NG001", code).status_code == 302
+    assert accept_notice(client).status_code == 302
+    category = db.session.scalar(select(ComplaintCategory).where(ComplaintCategory.retired_at.is_(None)))
+    token = csrf_token(client.get("/complaints/new").text)
+    fields = {"csrf_token": token, "category": str(category.id), "where": "home", "urgency": "normal",
+              "description": "楼道灯坏了"}
+    import io
+    bad_text = client.post("/complaints/new", data=fields | {"description": "灯\x00坏了"},
+                           content_type="multipart/form-data")
+    assert bad_text.status_code == 400 and "\\0" in bad_text.text
+    bad_name = client.post("/complaints/new", content_type="multipart/form-data",
+                           data=fields | {"photos": (io.BytesIO(b"x"), "a\x00.jpg")})
+    assert bad_name.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
