@@ -17,9 +17,8 @@ until the request ends; the count then rides on the request's transaction, which
 from datetime import timedelta
 
 from flask import current_app, g
-from sqlalchemy import case, create_engine, delete, literal, null, select, update
+from sqlalchemy import case, create_engine, delete, event, literal, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.pool import NullPool
 
 from participation.extensions import db
 from participation.models import Throttle
@@ -44,9 +43,13 @@ def _throttle_engine():
     url = db.engine.url
     if url not in engines:
         in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
-        # No pool: a connection is opened per count and closed at once, so a request holding its own connection
-        # never waits for a second one from a pool that other waiting requests have emptied.
-        engines[url] = None if in_memory else create_engine(url, poolclass=NullPool)
+        engine = None
+        if not in_memory:
+            # Its own pool: a request holding its session's connection never waits for a second one from a pool
+            # that other such requests have emptied; a count holds a connection for one statement only.
+            engine = create_engine(url, pool_pre_ping=True)
+            event.listen(db.engine, "engine_disposed", lambda _engine: engine.dispose())
+        engines[url] = engine
     return engines[url]
 
 

@@ -182,3 +182,37 @@ def test_forty_wrong_id_tails_at_once_compare_five(app, make_community, monkeypa
     with pytest.raises(VoteError):
         verify_owner(db.session.get(type(household), household_id), "12345X")
     assert compared.calls == 5
+
+
+# --- what a count survives ---------------------------------------------------------------------------------------
+
+def test_a_counted_failure_holds_when_the_request_rolls_back(app, make_community):
+    community = make_community("220102003")
+    household = community.buildings[0].units[0].households[0]
+    household.owner_id_tail_hash = id_tail_hash(community.code, "12345X")
+    db.session.commit()
+    with app.test_request_context("/"):
+        with pytest.raises(VoteError):
+            verify_owner(household, "000000")
+        db.session.rollback()   # an error page, or a view that forgot to commit its refusal
+    assert failures(f"owner-tail:{household.id}") == 1
+
+
+def test_a_try_refused_on_one_key_is_counted_on_none(app):
+    with app.test_request_context("/"):
+        for _ in range(5):
+            assert throttle.record_failure("login:user:wang") >= 0
+        assert throttle.wait_seconds("login:addr:10.0.0.1", free=20) == 0   # claimed: counted now
+        assert throttle.wait_seconds("login:user:wang") > 0                 # refused: the other claim goes back
+    assert failures("login:addr:10.0.0.1") == 0
+    assert failures("login:user:wang") == 5
+
+
+def test_the_allowance_starts_afresh_after_a_quiet_day(app, monkeypatch):
+    with app.test_request_context("/"):
+        for _ in range(5):
+            throttle.record_failure("entry:browser:b1")
+        assert throttle.claim("entry:browser:b1") > 0
+        monkeypatch.setattr(throttle, "utcnow", lambda: NOW + throttle.FORGET_AFTER + throttle.FORGET_AFTER)
+        assert throttle.claim("entry:browser:b1") == 0
+    assert failures("entry:browser:b1") == 1
