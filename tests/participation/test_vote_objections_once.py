@@ -118,3 +118,34 @@ def test_the_resident_page_shows_the_objection_in_an_editable_form(app, closed_v
     assert 'id="objection-form"' in page
     form = page[page.index('id="objection-form"'):]
     assert "我家没有收到通知，也没有纸质票</textarea>" in form and "Save my changed objection" in form
+
+
+def test_forty_sends_at_once_from_one_household_end_with_one_objection_and_no_error(app, closed_vote):
+    """The constraint decides, not a check in Python: forty sends at once (each thread its own app context and
+    session; SQLite on a shared file, or PostgreSQL) end with one row and no 500."""
+    import threading
+
+    vote, unit, _organiser, _rep = closed_vote
+    ids = vote.id, homes(unit)[0].id
+    threads_n = 40
+    barrier = threading.Barrier(threads_n)
+    failures = []
+
+    def send(n: int) -> None:
+        barrier.wait()
+        try:
+            with app.app_context():
+                record_objection(db.session.get(type(vote), ids[0]), f"异议 {n}",
+                                 household=db.session.get(Household, ids[1]))
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001  (the assertion below shows what went wrong)
+            failures.append(repr(error))
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(threads_n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert failures == []
+    db.session.expire_all()
+    assert objections() == 1
