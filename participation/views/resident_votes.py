@@ -1,6 +1,8 @@
 """A household's owner votes, on a phone: the votes whose scope holds it, the owner check by ID tail (kept in the
-session for that household only), the ballot (同意/反对/弃权, changeable until close; staff assisting vouch in
-person instead), and objections during the 询异公示. The staff pages are in ``votes``."""
+session for that household only), the ballot (three equal buttons, then a confirmation naming the choice;
+changeable until close), and objections during the 询异公示. Staff acting for the household enter the owner's ballot
+only in person (door to door, or at the office with the owner's paper), typing the owner's ID tail from the ID card;
+by phone or hotline never (DESIGN §4). The staff pages are in ``votes``."""
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select

@@ -12,7 +12,8 @@ Residents, under /r/<community_code>/votes: the votes whose scope holds the hous
 the last 6 characters of the owner's ID number (``verify_owner``, throttled per household). The verification's id
 is kept in the signed session under ``OWNER_KEY`` as {"household_id", "verification_id"}; it counts only for that
 household and that owner identity, and entering as another household clears the whole session. Staff acting for a
-household (assisted mode) vote as channel "assisted", vouching for the owner in person.
+household (assisted mode) enter a ballot only in person, after typing the owner's ID tail (``resident_votes``).
+Paper sheets are entered here by organisers and admins, with their 票号, optionally keyed twice.
 """
 from decimal import Decimal
 from fractions import Fraction
