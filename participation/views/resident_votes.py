@@ -172,7 +172,7 @@ def ballot(community_code: str, vote_id: int):
         else:
             check_id = str(form.check.data or "")
             check = db.session.get(OwnerVerification, int(check_id)) \
-                if check_id.isdigit() and len(check_id) < 10 else None
+                if check_id.isascii() and check_id.isdigit() and len(check_id) < 10 else None
             ballot = cast_ballot(vote, acting.household, form.choice.data, channel, actor=acting.staff,
                                  verified=check, via=acting.channel)
     except VoteError as error:
