@@ -148,6 +148,9 @@ def test_in_person_the_staff_member_types_the_id_tail_and_the_owner_confirms(app
     # no check at all (the old "I checked in person" tick): refused
     response = post(client, f"{url}/ballot", {"choice": "yes", "confirmed": "1", "checked": "y"}, token_from=url)
     assert response.status_code == 400 and count(BallotChange) == 1
+    for forged in ("²", "9" * 30, "-1", str(check_id + 1000)):
+        response = post(client, f"{url}/ballot", {"choice": "yes", "confirmed": "1", "check": forged}, token_from=url)
+        assert response.status_code == 400 and count(BallotChange) == 1
 
 
 def test_a_wrong_tail_in_person_shares_the_owners_web_back_off(site, grid):
