@@ -123,6 +123,9 @@ CASES: dict[str, Case] = {
     "/home": Case(get=roles((), others=HOME, outsiders=HOME) | {RESIDENT: 200}),
     "/home/notice": Case(get=roles((), others=HOME, outsiders=HOME) | {RESIDENT: 200},
                          post=roles((), others=HOME, outsiders=HOME) | {RESIDENT: Redirect("/home")}),
+    # Asked only when a slip of another household was given in this browser; with nothing to ask, on to the page.
+    "/home/switch": Case(get=everyone(HOME) | {RESIDENT: Redirect("/home")},
+                         post=everyone(HOME) | {RESIDENT: Redirect("/home")}),
     # --- any staff ---
     "/staff": Case(get=STAFF_STATUS),
     "/account/password": Case(get=STAFF_STATUS, post=roles(STAFF, 400)),
