@@ -60,7 +60,8 @@ def _request_holds_sqlite_write_lock() -> bool:
 
 
 def _run(statement):
-    """Execute ``statement`` and commit it at once; the first row it returns, or None."""
+    """Execute ``statement`` and commit it at once (on the request's own connection when it must: see above, and
+    for an in-memory SQLite database, which a second engine would not see); the first row it returns, or None."""
     engine = _throttle_engine()
     if engine is None or _request_holds_sqlite_write_lock():
         result = db.session.execute(statement)
