@@ -74,13 +74,19 @@ def redeem(token: str | None, proof: str | None) -> int | None:
         return WAIT_SECONDS
     if not solves(challenge, proof) and challenge.wait > 0:
         return challenge.wait
-    if not throttle.first_use(f"spent:{challenge.nonce}", keep=LIFETIME):
+    if not throttle.first_use(_spent_key(challenge), keep=LIFETIME):
         return WAIT_SECONDS
     return None
 
 
+def _spent_key(challenge: Challenge) -> str:
+    return f"spent:{challenge.nonce}"
+
+
 def for_form(token: str | None) -> Challenge:
-    """The challenge to put in the form again: the one sent back while it is still being waited for (the wait goes
-    on from where it was), else a new one."""
+    """The challenge to put in the form again: the one sent back while it is still being waited for and unused (the
+    wait goes on from where it was), else a new one."""
     challenge = read(token)
-    return challenge if challenge is not None and challenge.wait > 0 else issue()
+    if challenge is None or challenge.wait == 0 or throttle.used(_spent_key(challenge)):
+        return issue()
+    return challenge

@@ -163,6 +163,11 @@ def current_wait(key: str, now=None) -> int:
     return max(0, int((row.blocked_until - now).total_seconds() + 0.999))
 
 
+def used(key: str) -> bool:
+    """Whether the one-time token ``key`` was used (read only)."""
+    return _run(select(_table.c.key).where(_table.c.key == key)) is not None
+
+
 def first_use(key: str, *, keep: timedelta) -> bool:
     """True the first time ``key`` is used, False ever after (a one-time token); rows older than ``keep`` go."""
     now = utcnow()

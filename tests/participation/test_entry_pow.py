@@ -108,6 +108,19 @@ def test_each_check_is_accepted_once(app, site):
         assert "household_id" not in session
 
 
+def test_after_a_wrong_code_the_page_brings_a_new_check(app, site):
+    community, slips = site
+    busy_address()
+    client = app.test_client()
+    form = page(client, community)
+    wrong = post(client, community, WRONG, form, solve(form["nonce"], form["difficulty"]))
+    assert wrong.status_code == 400
+    again = dict(form, nonce=re.search(r'data-nonce="([0-9a-f]+)"', wrong.text).group(1),
+                 challenge=page_challenge(wrong.text))
+    assert again["challenge"] != form["challenge"] and 'data-resend' not in wrong.text
+    assert post(client, community, slips[0], again, solve(again["nonce"], again["difficulty"])).status_code == 302
+
+
 def test_a_wrong_or_forged_proof_is_no_pass(app, site):
     community, slips = site
     busy_address()
