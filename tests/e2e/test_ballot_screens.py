@@ -1,12 +1,12 @@
 """The owner's ballot on a 360 px phone (issue 12 point 4, DESIGN §4 and §11): three equal buttons (same size, none
 coloured, ≥ 60 px high in large text) in the paper sheet's order, and a confirmation naming the choice, in Chinese,
-with JavaScript on and off. Nothing is cast here: the confirmation's 返回修改 goes back to the vote."""
+with JavaScript on and off, and no serious accessibility violation (axe). Nothing is cast here: the confirmation's 返回修改 goes back to the vote."""
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_accessibility import _enter, _set_large_text
+from tests.e2e.test_accessibility import _blocking_violations, _enter, _set_large_text
 
 VIEWPORT = {"width": 360, "height": 780}
 
@@ -48,6 +48,7 @@ def test_three_equal_buttons_and_a_confirmation_at_360_px(browser, browser_conte
     _vote_page(page, live_server, home)
     _set_large_text(page, large)
     _equal_buttons(page, 60 if large else 48)
+    found = _blocking_violations(page)
     suffix = "large" if large else "normal"
     page.locator("#ballot").scroll_into_view_if_needed()
     full = shot(page, f"66-ballot-buttons-360-{suffix}")
@@ -59,6 +60,8 @@ def test_three_equal_buttons_and_a_confirmation_at_360_px(browser, browser_conte
     assert back.bounding_box()["height"] >= (60 if large else 48)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     shot(page, f"67-ballot-confirm-360-{suffix}")
+    found += _blocking_violations(page)
+    assert found == [], "\n".join(found)
     back.click()
     expect(page.locator("#ballot-form")).to_be_visible()
     context.close()
