@@ -1,6 +1,7 @@
 """The owner's ballot on a 360 px phone (issue 12 point 4, DESIGN §4 and §11): three equal buttons (same size, none
 coloured, ≥ 60 px high in large text) in the paper sheet's order, and a confirmation naming the choice, in Chinese,
-with JavaScript on and off, and no serious accessibility violation (axe). Nothing is cast here: the confirmation's 返回修改 goes back to the vote."""
+with JavaScript on and off, and no serious accessibility violation (axe). Nothing is cast here: the confirmation's
+返回修改 goes back to the vote."""
 import re
 
 import pytest
