@@ -16,6 +16,9 @@ CASES: dict = {
     "/hotline/new": Case(get=roles(DESK), post=roles(DESK, 400)),
     "/hotline/tickets/<receipt>": Case(get=roles(TICKET_READERS) | {PIPELINE: 404},
                                        post=roles(TICKET_READERS, 400) | {PIPELINE: 404}),
+    # Open311 reports awaiting placement (待定位): the city-wide desk only; the world holds none (404 to place).
+    "/hotline/unplaced": Case(get=roles((ADMIN, HOTLINE))),
+    "/hotline/unplaced/<int:report_id>": Case(post=roles((ADMIN, HOTLINE), 404), params={"report_id": "user"}),
     "/hotline/tickets/<receipt>/phone": Case(
         post=roles(DESK, Acts(Redirect("/hotline/tickets/{ticket}"), "ticket.phone_reveal"))),
 }
