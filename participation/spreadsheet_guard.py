@@ -22,6 +22,7 @@ MAX_COLUMNS = 200            # the last filled column of any row
 MAX_CELLS = 300_000          # filled cells of a sheet: what openpyxl parses (~2 s) and the reader keeps
 MAX_SHARED_STRINGS = 300_000
 MAX_PART_BYTES = {"sheet": 64 * 1024 * 1024, "sharedStrings": 24 * 1024 * 1024, "other": 8 * 1024 * 1024}
+MAX_TOTAL_BYTES = 96 * 1024 * 1024   # all members unpacked: what the pre-count may have to read (~1 s)
 MAX_ZIP_MEMBERS = 2_000
 MAX_RATIO = 200              # deflate ratio of a member over 1 MB; real sheet XML packs 10–50 times
 SMALL_PART = 1024 * 1024
@@ -93,6 +94,8 @@ def check_xlsx(data: bytes, limits: Limits = Limits()) -> None:
     with archive:
         if len(members) > MAX_ZIP_MEMBERS:
             raise _damaged()
+        if sum(member.file_size for member in members) > MAX_TOTAL_BYTES:
+            raise _inflated()
         for member in members:
             kind = _kind(member.filename)
             if member.file_size > MAX_PART_BYTES[kind]:

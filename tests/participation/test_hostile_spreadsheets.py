@@ -106,6 +106,19 @@ def test_a_zip_bomb_is_refused_from_its_declared_sizes_before_any_xml_is_parsed(
     assert parsed == [] and nothing_stored()
 
 
+def test_many_sheets_each_within_the_limits_are_refused_for_their_total(in_request, monkeypatch):
+    monkeypatch.setattr("participation.spreadsheet_guard.MAX_TOTAL_BYTES", 1024 * 1024)
+    book = Workbook()
+    for n in range(4):
+        sheet = book.create_sheet(f"表{n}")
+        for _ in range(30):
+            sheet.append(["x" * 200] * 50)   # some 300 KB of XML a sheet, 1.2 MB in all
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert refused(buffer.getvalue(), "名册.xlsx") == [
+        "这个 Excel 文件解压后的数据量远超同等大小的表格，因此没有打开。请用 Excel 重新另存为 .xlsx 后再试。"]
+
+
 def test_rows_reaching_column_xfd_are_refused_at_the_column_limit(in_request):
     assert refused(wide_rows(), "名册.xlsx") == ["文件超过 200 列。只保留导入需要的列。"]
     assert nothing_stored()
