@@ -82,3 +82,27 @@ def test_the_tallies_migration_counts_the_answers_already_given(tmp_path):
         with engine.connect() as connection:
             assert connection.execute(query).all() == kept
         engine.dispose()
+
+
+@pytest.mark.slow
+def test_issue_12_migrations_keep_every_row_down_and_up(tmp_path):
+    """With the demo loaded, down to the release before issue 12 and up again without losing a row: on SQLite a
+    table rebuilt under foreign keys can cascade into its children, or fail on them."""
+    from sqlalchemy import create_engine, inspect, text
+    with empty_database(tmp_path) as url:
+        assert flask("db", "upgrade", database_url=url).returncode == 0
+        seeded = flask("seed-demo", database_url=url)
+        assert seeded.returncode == 0, seeded.stderr
+        down = flask("db", "downgrade", "b7c4e5ac01a1", database_url=url)
+        assert down.returncode == 0, down.stderr
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect() as connection:
+            tables = [name for name in inspect(connection).get_table_names() if name != "alembic_version"]
+            before = {name: connection.scalar(text(f'SELECT count(*) FROM "{name}"')) for name in tables}
+        assert before["households"] > 100 and before["ballots"] > 0 and before["audit_events"] > 0
+        up = flask("db", "upgrade", database_url=url)
+        assert up.returncode == 0, up.stderr
+        with engine.connect() as connection:
+            after = {name: connection.scalar(text(f'SELECT count(*) FROM "{name}"')) for name in tables}
+        engine.dispose()
+        assert after == before

@@ -2,7 +2,7 @@
 only) and open311_reports, the hotline desk's 待定位 intake of reports no address or coordinates placed.
 
 Revision ID: 7a1d3c9e5f20
-Revises: b7c4e5ac01a1
+Revises: 5e55a0b1c2d3
 Create Date: 2026-12-06 19:00:00
 
 """
@@ -10,18 +10,27 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '7a1d3c9e5f20'
-down_revision = 'b7c4e5ac01a1'
+down_revision = '5e55a0b1c2d3'
 branch_labels = None
 depends_on = None
 
 
+COORDINATES = ("(lat IS NULL) = (long IS NULL) AND (lat IS NULL OR (lat BETWEEN -90 AND 90 AND "
+               "long BETWEEN -180 AND 180))")
+
+
+def _sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
+
+
 def upgrade():
-    with op.batch_alter_table('communities', schema=None) as batch_op:
+    # SQLite adds the columns in place: a CHECK would need the table rebuilt, and dropping `communities` with its
+    # rows (foreign keys on) cascades into every community's data or fails. The form checks the range there.
+    with op.batch_alter_table('communities', schema=None, recreate="never" if _sqlite() else "auto") as batch_op:
         batch_op.add_column(sa.Column('lat', sa.Numeric(precision=9, scale=6), nullable=True))
         batch_op.add_column(sa.Column('long', sa.Numeric(precision=9, scale=6), nullable=True))
-        batch_op.create_check_constraint(
-            op.f('ck_communities_coordinates'), "(lat IS NULL) = (long IS NULL) AND (lat IS NULL OR (lat BETWEEN -90 AND 90 AND "
-                           "long BETWEEN -180 AND 180))")
+        if not _sqlite():
+            batch_op.create_check_constraint(op.f('ck_communities_coordinates'), COORDINATES)
     op.create_table('open311_reports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('receipt', sa.String(length=20), nullable=False),
@@ -47,7 +56,8 @@ def upgrade():
 
 def downgrade():
     op.drop_table('open311_reports')
-    with op.batch_alter_table('communities', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_communities_coordinates'), type_='check')
+    with op.batch_alter_table('communities', schema=None, recreate="never" if _sqlite() else "auto") as batch_op:
+        if not _sqlite():
+            batch_op.drop_constraint(op.f('ck_communities_coordinates'), type_='check')
         batch_op.drop_column('long')
         batch_op.drop_column('lat')

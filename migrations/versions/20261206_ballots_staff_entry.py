@@ -8,7 +8,7 @@ the drop deletes ballot_changes' rows through ON DELETE CASCADE, so they are kep
 migration 8117c69d9b02 does for elevator_shaft_owners).
 
 Revision ID: 3b8d0c5e7a14
-Revises: b7c4e5ac01a1
+Revises: 5e1c0a7d2b94
 Create Date: 2026-12-06 19:00:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '3b8d0c5e7a14'
-down_revision = 'b7c4e5ac01a1'
+down_revision = '5e1c0a7d2b94'
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ several objections to one vote, the latest stays its objection; the earlier ones
 household (household_id NULL), so nothing said is lost and every one is still answered before finalising.
 
 Revision ID: 5e1c0a7d2b94
-Revises: b7c4e5ac01a1
+Revises: 7a1d3c9e5f20
 Create Date: 2026-12-06 18:40:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '5e1c0a7d2b94'
-down_revision = 'b7c4e5ac01a1'
+down_revision = '7a1d3c9e5f20'
 branch_labels = None
 depends_on = None
 
@@ -68,7 +68,7 @@ def upgrade():
                     unique=False)
     op.create_index(op.f('ix_vote_register_corrections_vote_id'), 'vote_register_corrections', ['vote_id'],
                     unique=False)
-    with op.batch_alter_table('votes', schema=None) as batch_op:
+    with op.batch_alter_table('votes', schema=None, recreate=_in_place()) as batch_op:
         batch_op.add_column(sa.Column('register_frozen_at', sa.DateTime(timezone=True), nullable=True))
     # One objection per household: the latest stays the household's, the earlier ones are kept detached.
     op.execute("UPDATE vote_objections SET household_id = NULL WHERE household_id IS NOT NULL AND id NOT IN ("
@@ -78,6 +78,11 @@ def upgrade():
         batch_op.create_unique_constraint(batch_op.f('uq_vote_objections_vote_id_household_id'),
                                           ['vote_id', 'household_id'])
     _freeze_open_votes()
+
+
+def _in_place() -> str:
+    # SQLite adds and drops a plain column in place; rebuilding `votes` would cascade into its ballots.
+    return "never" if op.get_bind().dialect.name == "sqlite" else "auto"
 
 
 def _freeze_open_votes():
@@ -104,7 +109,7 @@ def downgrade():
     with op.batch_alter_table('vote_objections', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_vote_objections_vote_id_household_id'), type_='unique')
         batch_op.drop_column('updated_at')
-    with op.batch_alter_table('votes', schema=None) as batch_op:
+    with op.batch_alter_table('votes', schema=None, recreate=_in_place()) as batch_op:
         batch_op.drop_column('register_frozen_at')
     op.drop_index(op.f('ix_vote_register_corrections_vote_id'), table_name='vote_register_corrections')
     op.drop_index(op.f('ix_vote_register_corrections_entry_id'), table_name='vote_register_corrections')

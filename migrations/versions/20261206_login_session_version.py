@@ -15,11 +15,16 @@ branch_labels = None
 depends_on = None
 
 
+def _in_place() -> str:
+    # SQLite adds and drops a plain column in place; rebuilding `users` would drop a table other rows point at.
+    return "never" if op.get_bind().dialect.name == "sqlite" else "auto"
+
+
 def upgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
+    with op.batch_alter_table('users', schema=None, recreate=_in_place()) as batch_op:
         batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='1', nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
+    with op.batch_alter_table('users', schema=None, recreate=_in_place()) as batch_op:
         batch_op.drop_column('session_version')
