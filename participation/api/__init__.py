@@ -116,6 +116,8 @@ def community_or_404(code: str, roles=None):
 def page_args() -> tuple[int, int]:
     """``?page=`` (1 to ``MAX_PAGE``) and ``?per_page=`` (1–200); 400 for anything else (security.int_arg)."""
     try:
+        if any(name in request.args and not request.args[name].strip() for name in ("page", "per_page")):
+            raise BadInput()   # given, but empty: not a number (absent is the default)
         page = int_arg(request.args.get("page"), default=1, high=MAX_PAGE)
         per_page = int_arg(request.args.get("per_page"), default=PAGE_SIZE, high=MAX_PAGE_SIZE)
     except BadInput:

@@ -42,7 +42,7 @@ def test_int_arg_bounds():
     assert id_or_none(HUGE) is None and id_or_none("12") == 12 and id_or_none("x") is None
 
 
-@pytest.mark.parametrize("page", ["10^20", "1" + "0" * 20, HUGE, "-5", "0", "1.0"])
+@pytest.mark.parametrize("page", ["10^20", "1" + "0" * 20, HUGE, "-5", "0", "1.0", ""])
 def test_api_page_past_any_bound_is_a_json_400(client, site, make_token, page):
     response = call(client, "GET", f"/api/v1/communities/NG001/households?page={page}", make_token("admin"))
     _api_error(response, 400, "bad_request")
