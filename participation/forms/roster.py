@@ -46,10 +46,10 @@ class CommunityForm(FlaskForm):
                                     render_kw={"type": "tel"})
     contractor = SelectField(_l("Contractor"), coerce=int)
     supervisor = SelectField(_l("Supervisor"), coerce=int)
-    lat = DecimalField(_l("Latitude (WGS-84, e.g. 43.886841)"), places=6,
-                       validators=[Optional(), _finite, NumberRange(min=-90, max=90)], render_kw={"inputmode": "decimal"})
-    long = DecimalField(_l("Longitude (WGS-84, e.g. 125.324500)"), places=6,
-                        validators=[Optional(), _finite, NumberRange(min=-180, max=180)], render_kw={"inputmode": "decimal"})
+    lat = DecimalField(_l("Latitude (WGS-84, e.g. 43.886841)"), places=6, render_kw={"inputmode": "decimal"},
+                       validators=[Optional(), _finite, NumberRange(min=-90, max=90)])
+    long = DecimalField(_l("Longitude (WGS-84, e.g. 125.324500)"), places=6, render_kw={"inputmode": "decimal"},
+                        validators=[Optional(), _finite, NumberRange(min=-180, max=180)])
     submit = SubmitField(_l("Save"))
 
     def validate(self, extra_validators=None) -> bool:

@@ -25,7 +25,8 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from participation.extensions import db
 from participation.labels import label
-from participation.models import OPEN_STATES, TICKET_STATES, Community, ComplaintCategory, Organisation, Ticket, TicketEvent
+from participation.models import (OPEN_STATES, TICKET_STATES, Community, ComplaintCategory, Organisation, Ticket,
+                                  TicketEvent)
 from participation.models.complaints import Open311Key, URGENCIES
 from participation.models.open311_intake import Open311Report
 from participation.models.types import utcnow
@@ -301,7 +302,8 @@ def _fields(form) -> dict:
             "account_id": _short(form.get("account_id"), 100, "account_id")}
 
 
-def _file(actor, place: Place, fields: dict, key_name: str, now: datetime | None) -> Ticket:
+def _file(actor, place: Place, fields: dict, key_name: str, now: datetime | None,
+          receipt: str | None = None) -> Ticket:
     """The ticket of a placed request (TicketRefused when the community's locality does not take the service)."""
     category = db.session.scalar(select(ComplaintCategory).filter_by(
         locality_id=place.community.district.locality_id, code=fields["service_code"], retired_at=None))
@@ -311,7 +313,7 @@ def _file(actor, place: Place, fields: dict, key_name: str, now: datetime | None
     ticket = file_ticket(actor, place.community, category=category, description=fields["description"],
                          urgency=fields["urgency"], channel="open311", building=place.building, unit=place.unit,
                          place=fields["place"], caller_name=fields["caller_name"], caller_phone=fields["phone"],
-                         now=now)
+                         now=now, receipt=receipt)
     received = ticket.events[0] if ticket.events else None
     if received is not None:
         # The timeline keeps what the caller sent that the ticket has no column for (never shown by the API).
@@ -367,8 +369,8 @@ def place_report(actor, report: Open311Report, community: Community, building=No
     if building is not None and building.community_id != community.id:
         raise TicketRefused(_("That building is not in this community."))
     fields = dict(report.sent or {})
-    ticket = _file(actor, Place(community, building), fields, report.key_name, report.received_at)
-    ticket.receipt = report.receipt
+    ticket = _file(actor, Place(community, building), fields, report.key_name, report.received_at,
+                   receipt=report.receipt)
     report.ticket, report.placed_by_id, report.placed_at = ticket, actor.id, utcnow()
     db.session.flush()
     record(actor, "open311.place", ticket, community=community, channel="open311", receipt=report.receipt,

@@ -94,7 +94,7 @@ def file_ticket(actor: User | None, community: Community, *, category: Complaint
                 urgency: str = "normal", channel: str = "web", household: Household | None = None,
                 building=None, unit=None, place: str | None = None, caller_name: str | None = None,
                 caller_phone: str | None = None, external_number: str | None = None, complex_case: bool = False,
-                now: datetime | None = None) -> Ticket:
+                now: datetime | None = None, receipt: str | None = None) -> Ticket:
     """受理: a new ticket with its deadline. ``actor`` is the desk member taking a call (None for a resident online)."""
     description = (description or "").strip()
     if not description:
@@ -117,8 +117,9 @@ def file_ticket(actor: User | None, community: Community, *, category: Complaint
     now = now or utcnow()
     limit_class = "emergency" if urgency == "emergency" else ("complex" if complex_case else category.limit_class)
     due, estimated = ticket_due(community.district.locality, limit_class, now)
-    ticket = Ticket(receipt=new_receipt(), community=community, building=building, unit=unit, household=household,
-                    place=place, category=category, urgency=urgency, limit_class=limit_class,
+    # ``receipt``: the number an Open311 platform was given for a report the desk placed later
+    ticket = Ticket(receipt=receipt or new_receipt(), community=community, building=building, unit=unit,
+                    household=household, place=place, category=category, urgency=urgency, limit_class=limit_class,
                     description=description, channel=channel, external_number=(external_number or "").strip() or None,
                     caller_name=(caller_name or "").strip() or None, caller_phone=(caller_phone or "").strip() or None,
                     state="received", received_at=now, due_at=due, due_estimated=estimated,

@@ -295,7 +295,8 @@ def _community_codes(ids) -> dict[int, str]:
 def audit():
     form = AuditFilterForm(formdata=request.args)
     filters = _audit_filters(form)
-    page = db.paginate(search(current_user, **filters), page=int_arg(request.args.get("page"), default=1, high=MAX_PAGE),
+    page = db.paginate(search(current_user, **filters),
+                       page=int_arg(request.args.get("page"), default=1, high=MAX_PAGE),
                        per_page=AUDIT_PAGE_SIZE, error_out=False)
     link_args = {key: request.args[key] for key in form.data if request.args.get(key)}
     return render_template("admin/audit.html", form=form, page=page, link_args=link_args,

@@ -115,6 +115,8 @@ def test_the_desk_places_a_report_under_the_id_the_platform_holds(client, site, 
     assert report.ticket_id == ticket.id and report.placed_by_id == user.id
     audit = db.session.scalar(select(AuditEvent).filter_by(action="open311.place"))
     assert audit is not None and audit.actor_id == user.id
+    received = db.session.scalar(select(AuditEvent).filter_by(action="ticket.receive"))
+    assert received.detail["receipt"] == receipt and received.actor_id == user.id
     read = client.get(f"{BASE}/requests/{receipt}.json").get_json()[0]
     assert read["service_request_id"] == receipt and read["address"] == "长春市南关区民康路12号 PL001小区"
     again = client.post(f"/hotline/unplaced/{report.id}", data={"csrf_token": token, "community": "PL002"})
