@@ -86,7 +86,13 @@ def openapi_document() -> dict:
         if not load_operations_from_docstring(view.__doc__ or ""):
             continue   # undocumented: the test over the URL map names it
         spec.path(view=view, app=app)
-    return _no_nul_in_strings(copy.deepcopy(spec.to_dict()))
+    document = _no_nul_in_strings(copy.deepcopy(spec.to_dict()))
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                # any request may be refused as bad input before its view (security.guard_input: a NUL character)
+                operation["responses"].setdefault("400", {"$ref": "#/components/responses/Error"})
+    return document
 
 
 NO_NUL = "^[^\\u0000]*$"
