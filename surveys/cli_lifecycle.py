@@ -15,10 +15,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from participation.extensions import db
-from participation.models import User
-from participation.permissions import can_manage_community
 from surveys.builder import close_due_surveys, open_survey
-from surveys.cli import surveys_cli
+from surveys.cli import acting_staff, surveys_cli
 from surveys.models import Survey, SurveyStateError
 from surveys.tallies import rebuild
 
@@ -32,13 +30,7 @@ def open_command(survey_id: int, username: str | None) -> None:
         survey = db.session.get(Survey, survey_id)
         if survey is None:
             raise click.ClickException(_("No survey has the id %(id)d.", id=survey_id))
-        actor = None
-        if username:
-            actor = db.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-            if actor is None:
-                raise click.ClickException(_("No staff account is called %(name)s.", name=username))
-            if survey.community is None or not can_manage_community(actor, survey.community):
-                raise click.ClickException(_("%(name)s may not open this survey.", name=username))
+        actor = acting_staff(username, survey, _("%(name)s may not open this survey."))
         if survey.effective_status() == "closed":
             raise click.ClickException(_("Survey %(id)d is closed; a closed survey does not open again.",
                                          id=survey.id))

@@ -7,12 +7,9 @@ import click
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from participation.extensions import db
-from participation.models import User
-from participation.permissions import can_manage_community
-from surveys.cli import surveys_cli
+from surveys.cli import acting_staff, surveys_cli
 from surveys.models import Survey
 from surveys.response_import import ImportResult, ResponseImportError, import_responses
 
@@ -58,13 +55,7 @@ def import_responses_command(path: Path, survey_id: int, username: str | None) -
         survey = db.session.get(Survey, survey_id)
         if survey is None:
             raise click.ClickException(_("There is no survey %(id)d.", id=survey_id))
-        actor = None
-        if username:
-            actor = db.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-            if actor is None:
-                raise click.ClickException(_("No staff account is called %(name)s.", name=username))
-            if survey.community is None or not can_manage_community(actor, survey.community):
-                raise click.ClickException(_("%(name)s may not import answers for this survey.", name=username))
+        actor = acting_staff(username, survey, _("%(name)s may not import answers for this survey."))
         started = time.perf_counter()
         try:
             result = import_responses(actor, survey, path, filename=path.name,

@@ -129,6 +129,17 @@ def _find(search: CallerSearchForm) -> list[Household]:
                                  text=search.address.data or "")
 
 
+def _building_named(community, typed: str | None) -> Building | None:
+    """The building of ``community`` the desk typed ("3", "3号楼", "3栋" …); None when nothing was typed."""
+    if not (typed or "").strip():
+        return None
+    building = db.session.scalar(select(Building).where(
+        Building.community_id == community.id, Building.name.in_(name_variants(typed, ("号楼", "栋", "幢", "号")))))
+    if building is None:
+        raise TicketRefused(_("That building is not in this community."))
+    return building
+
+
 def _file(form: IntakeForm, household: Household | None):
     """File the ticket, unless duplicates are suggested and no decision was taken yet: (ticket, suggestions)."""
     if household is not None:
@@ -139,13 +150,7 @@ def _file(form: IntakeForm, household: Household | None):
         community = community_by_text(current_user, form.community.data)
         if community is None:
             raise TicketRefused(_("Choose a household, or enter a community you can see."))
-        building = None
-        if (form.building.data or "").strip():
-            building = db.session.scalar(select(Building).where(
-                Building.community_id == community.id,
-                Building.name.in_(name_variants(form.building.data, ("号楼", "栋", "幢", "号")))))
-            if building is None:
-                raise TicketRefused(_("That building is not in this community."))
+        building = _building_named(community, form.building.data)
         if not (form.caller_phone.data or "").strip():
             raise TicketRefused(_("Enter the caller's phone number, or choose their household."))
     category = db.session.scalar(select(ComplaintCategory).filter_by(
@@ -193,13 +198,7 @@ def place(report_id: int):
         community = community_by_text(current_user, form.community.data)
         if community is None:
             raise TicketRefused(_("Enter a community you can see."))
-        building = None
-        if (form.building.data or "").strip():
-            building = db.session.scalar(select(Building).where(
-                Building.community_id == community.id,
-                Building.name.in_(name_variants(form.building.data, ("号楼", "栋", "幢", "号")))))
-            if building is None:
-                raise TicketRefused(_("That building is not in this community."))
+        building = _building_named(community, form.building.data)
         ticket = open311.place_report(current_user, report, community, building)
     except TicketRefused as error:
         db.session.rollback()
