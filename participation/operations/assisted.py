@@ -50,7 +50,7 @@ def find_households(user: User, community: Community, *, building: str = "", uni
 
 def ballot_channel(channel: str) -> str:
     """The true channel of an owner ballot entered while acting through ``channel``: "in_person", or "phone" (which
-    ``votes.cast_ballot`` refuses)."""
+    ``ballots.cast_ballot`` refuses)."""
     return "in_person" if channel in IN_PERSON_CHANNELS else "phone"
 
 

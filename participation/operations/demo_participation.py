@@ -13,9 +13,9 @@ Two exceptions to the fixed times, both forced by the operations' own rules:
   period that starts in the past and ``comment`` takes comments only while it is open, so the demo shows an open
   period when it is seeded. The comments, their answers and hiding carry the real time too (those operations
   read the clock themselves).
-- The owner-vote operations take no ``now``: they read ``votes.utcnow``. The demo runs them under ``fixed_clock``
-  (below), which sets that clock to each step's fixed time and restores it afterwards, so the vote's lifecycle
-  (voting dates, the 7-day objection period, finalising after it) is the real one at 2025 times.
+- The owner-vote operations take no ``now``: they read ``votes.utcnow`` and ``ballots.utcnow``. The demo runs them
+  under ``fixed_clock`` (below), which sets those clocks to each step's fixed time and restores them afterwards, so
+  the vote's lifecycle (voting dates, the 7-day objection period, finalising after it) is the real one at 2025 times.
 
 Further demo votes (the elevator consent vote, the property-management vote) belong in their own module next to
 this one, called from ``seed_demo`` after ``seed_demo_participation``; ``fixed_clock`` and ``at`` are for them too.
@@ -29,7 +29,7 @@ from sqlalchemy import select
 from participation.extensions import db
 from participation.models import (AcceptanceRating, AcceptanceRecord, Building, CatalogueItem, Community, Household,
                                   Plan, Unit, User, Vote)
-from participation.operations import acceptance, plan_comments, plans, votes
+from participation.operations import acceptance, ballots, plan_comments, plans, votes
 from participation.operations.demo_complaints import SUPERVISOR_LOGIN, at
 from participation.operations.plan_inputs import plan_inputs
 from participation.operations.tickets import act
@@ -108,14 +108,17 @@ class FixedClock:
 
 
 @contextmanager
-def fixed_clock(module, now: datetime):
-    """Run ``module``'s operations (which read ``module.utcnow``) at fixed times; the clock is restored after."""
-    clock, saved = FixedClock(now), module.utcnow
-    module.utcnow = clock
+def fixed_clock(*modules, now: datetime):
+    """Run the operations of ``modules`` (which read ``module.utcnow``) at fixed times; the clocks are restored
+    after."""
+    clock, saved = FixedClock(now), [module.utcnow for module in modules]
+    for module in modules:
+        module.utcnow = clock
     try:
         yield clock
     finally:
-        module.utcnow = saved
+        for module, utcnow in zip(modules, saved):
+            module.utcnow = utcnow
 
 
 def seed_demo_participation(communities: list[Community], users: dict) -> dict:
@@ -144,7 +147,7 @@ def _plan(community: Community, people: dict, added: dict) -> Plan | None:
         return None
     if plan is None:
         organiser = people["org"]
-        with fixed_clock(plans, PLAN_ADOPTED):
+        with fixed_clock(plans, now=PLAN_ADOPTED):
             plan = plans.adopt_suggestions(organiser, community, plan_inputs(community))
             version = plan.versions[0]
             plan.created_at = version.created_at = PLAN_CREATED
@@ -259,7 +262,7 @@ def _vote(community: Community, people: dict, added: dict) -> None:
         return
     building = next(b for b in community.buildings if b.name == VOTE["building"])
     organiser = people["org"]
-    with fixed_clock(votes, VOTE["created"]) as clock:
+    with fixed_clock(votes, ballots, now=VOTE["created"]) as clock:
         vote = votes.create_vote(organiser, community, VOTE["matter"], VOTE["title"], description=VOTE["description"],
                                  scope="buildings", buildings=[building], closes_at=VOTE["closes"], open_now=True)
         households = {h.id: h for h in db.session.scalars(votes.households_in_scope(vote))}
@@ -269,7 +272,7 @@ def _vote(community: Community, people: dict, added: dict) -> None:
                 continue                    # about one owner in six does not vote
             choice = "no" if index % 6 == 2 else "abstain" if index % 12 == 4 else "yes"
             clock.now = VOTE["first_ballot"] + timedelta(hours=6 * index)
-            votes.cast_ballot(vote, households[owner.household_ids[0]], choice, "paper", actor=organiser,
+            ballots.cast_ballot(vote, households[owner.household_ids[0]], choice, "paper", actor=organiser,
                               sheet_no=f"{index + 1:03d}")
         clock.now = VOTE["closes"]
         votes.close_vote(organiser, vote)

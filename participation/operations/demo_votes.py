@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import AfterCareProposal, Building, Community, Household, Unit, Vote
-from participation.operations import elevators, votes
+from participation.operations import ballots, elevators, votes
 from participation.operations.aftercare import propose_aftercare
 
 COMMUNITY = "NG001"
@@ -104,7 +104,7 @@ def _elevator_vote(community: Community, organiser) -> Vote | None:
     vote = elevators.open_consent_vote(organiser, request, title=ELEVATOR["title"],
                                        closes_at=_closes())
     for room, choice in ELEVATOR["paper"]:
-        votes.cast_ballot(vote, rooms[room], choice, "paper", actor=organiser)
+        ballots.cast_ballot(vote, rooms[room], choice, "paper", actor=organiser)
     return vote
 
 
@@ -128,5 +128,5 @@ def _aftercare_vote(community: Community, organiser) -> Vote | None:
             voters.append(household)
     for index, household in enumerate(voters[::AFTERCARE["every"]]):
         choice = "no" if index % 4 == 3 else "abstain" if index % 9 == 5 else "yes"
-        votes.cast_ballot(vote, household, choice, "paper", actor=organiser)
+        ballots.cast_ballot(vote, household, choice, "paper", actor=organiser)
     return vote

@@ -44,7 +44,7 @@ from participation.models import (Building, CatalogueItem, Community, CommunityB
                                   ElevatorShaftOwner, Household, Notification, Unit, User, Vote)
 from participation.models.elevators import ACTIVE_ELEVATOR_STATUSES
 from participation.models.types import utcnow
-from participation.operations import art278, votes
+from participation.operations import art278, ballots, votes
 from participation.operations.audit import record
 from participation.operations.locality import current_year, describe, rule_for, rules_for_year
 
@@ -335,7 +335,7 @@ def record_shaft_consent(actor: User, request: ElevatorRequest, household: House
     owner = next((owner for owner in request.shaft_owners if owner.household_id == household.id), None)
     if owner is None:
         raise ElevatorRefused(_("This household is not marked as one whose home the shaft would occupy."))
-    if channel in votes.PHONE_CHANNELS:
+    if channel in ballots.PHONE_CHANNELS:
         raise ElevatorRefused(_("An owner's consent is never taken by phone. Ask the owner in person or on a "
                                 "signed paper."))
     if channel not in CONSENT_CHANNELS:

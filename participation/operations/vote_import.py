@@ -2,7 +2,7 @@
 by an organiser or admin of the community (or the CLI's operator) from the sheets the owners signed.
 
 All or nothing: every row is checked first and the errors name their row; only a clean file is written, each row
-through ``votes.cast_ballot`` (so one ballot per owner holds; a ballot the owner cast with their ID tail, online or in
+through ``ballots.cast_ballot`` (so one ballot per owner holds; a ballot the owner cast with their ID tail, online or in
 person, is never replaced by a sheet — such rows are refused).
 
 Double keying (optional): the first person's file is checked and held as the vote's ``PaperKeying``; nothing is cast.
@@ -18,8 +18,8 @@ from participation.models import Ballot, Building, Household, Unit, User, Vote
 from participation.models.votes import PaperKeying
 from participation.operations.audit import record
 from participation.operations.roster_files import RosterTable, cell_text
-from participation.operations.votes import (CHOICE_WORDS, OWNER_CHECKED_CHANNELS, PAPER_ROLES, VoteError,
-                                            cast_ballot, households_in_scope, register_owner)
+from participation.operations.ballots import OWNER_CHECKED_CHANNELS, PAPER_ROLES, cast_ballot
+from participation.operations.votes import CHOICE_WORDS, VoteError, households_in_scope, register_owner
 
 COLUMNS = ("楼栋", "单元", "房号", "选择")
 SHEET_COLUMN = "票号"          # optional: the number printed on the signed sheet

@@ -42,9 +42,10 @@ from participation.operations.register_corrections import correct_entry
 from participation.operations.roster_files import RosterImportError, read_roster_file
 from participation.operations.vote_import import BallotImportError, discard_keying, held_keying, import_ballots
 from participation.operations.vote_items import link_items
-from participation.operations.votes import (VoteError, answer_objection, cancel, cast_ballot, close_vote, cosign,
-                                            create_vote, finalise, households_in_scope, open_vote, register_owner,
-                                            rule_of, tally, visible_tally)
+from participation.operations.ballots import cast_ballot
+from participation.operations.votes import (VoteError, answer_objection, cancel, close_vote, cosign, create_vote,
+                                            finalise, households_in_scope, open_vote, register_owner, rule_of, tally,
+                                            visible_tally)
 from participation.permissions import can_manage_community, can_view_household, role_required
 from participation.templating import qr_svg
 from participation.views.guards import staff_community

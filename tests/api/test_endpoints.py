@@ -11,7 +11,8 @@ from participation.operations.communities import community_summaries
 from participation.operations.plan_export import plan_json
 from participation.operations.plan_inputs import plan_inputs
 from participation.operations.tickets import file_ticket
-from participation.operations.votes import cast_ballot, create_vote, tally, visible_tally
+from participation.operations.ballots import cast_ballot
+from participation.operations.votes import create_vote, tally, visible_tally
 from surveys.summaries import participation, survey_results
 from tests.api.conftest import call
 from tests.surveys.results_support import build_world

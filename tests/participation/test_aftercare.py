@@ -24,7 +24,8 @@ from participation.operations.elevators import open_consent_vote, open_consultat
 from participation.operations.plan_export import SHEETS, plan_json, plan_workbook
 from participation.operations.plan_inputs import plan_inputs
 from participation.operations.vote_items import link_items
-from participation.operations.votes import cast_ballot, close_vote, cosign, create_vote, finalise
+from participation.operations.ballots import cast_ballot
+from participation.operations.votes import close_vote, cosign, create_vote, finalise
 from tests.conftest import csrf_token
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "plan-inputs.schema.json").read_text(encoding="utf-8"))

@@ -23,7 +23,8 @@ from participation.operations.elevators import (ElevatorRefused, consent_reasons
                                                 record_shaft_consent, settle_consent, share_for_vote, start_request)
 from participation.operations.locality import RuleInvalid, validate_rule
 from participation.operations.plan_inputs import plan_inputs
-from participation.operations.votes import cast_ballot, close_vote, cosign, finalise, rule_of, tally
+from participation.operations.ballots import cast_ballot
+from participation.operations.votes import close_vote, cosign, finalise, rule_of, tally
 from tests.conftest import csrf_token
 from tests.participation.test_elevators import _resident
 

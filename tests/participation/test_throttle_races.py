@@ -14,10 +14,11 @@ from sqlalchemy import select
 from participation.extensions import db
 from participation.models import Throttle, User
 from participation.operations import codes, entry, throttle
-from participation.operations import votes as vote_operations
+from participation.operations import ballots as ballot_operations
+from participation.operations.ballots import verify_owner
 from participation.operations.codes import issue_code
 from participation.operations.roster_import import id_tail_hash
-from participation.operations.votes import VoteError, verify_owner
+from participation.operations.votes import VoteError
 from tests.conftest import csrf_token
 
 GUESSES = 40
@@ -158,8 +159,8 @@ def test_forty_wrong_id_tails_at_once_compare_five(app, make_community, monkeypa
     household.owner_id_tail_hash = id_tail_hash(community.code, "12345X")
     db.session.commit()
     household_id = household.id
-    compared = Counter(vote_operations.id_tail_matches)
-    monkeypatch.setattr(vote_operations, "id_tail_matches", compared)
+    compared = Counter(ballot_operations.id_tail_matches)
+    monkeypatch.setattr(ballot_operations, "id_tail_matches", compared)
 
     def guess(i):
         try:

@@ -11,7 +11,8 @@ from participation.models import Household
 from participation.operations.api_tokens import create_token
 from participation.operations.codes import issue_code
 from participation.operations.roster_import import id_tail_hash
-from participation.operations.votes import cast_ballot, close_vote, create_vote, verify_owner
+from participation.operations.ballots import cast_ballot, verify_owner
+from participation.operations.votes import close_vote, create_vote
 from tests.conftest import AuthActions
 from tests.participation.test_entry_views import accept_notice, enter
 

@@ -14,7 +14,8 @@ from participation.models import AuditEvent, Ballot, BallotChange, Household, Vo
 from participation.models.types import utcnow
 from participation.operations.codes import issue_code
 from participation.operations.roster_import import id_tail_hash
-from participation.operations.votes import cast_ballot, close_vote, create_vote, tally
+from participation.operations.ballots import cast_ballot
+from participation.operations.votes import close_vote, create_vote, tally
 from participation.views.votes import OWNER_KEY
 from tests.conftest import AuthActions, csrf_token
 from tests.participation.test_entry_views import accept_notice, enter

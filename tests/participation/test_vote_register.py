@@ -13,8 +13,8 @@ from participation.extensions import db
 from participation.models import AuditEvent, Ballot, Household
 from participation.operations.codes import issue_code
 from participation.operations.roster_import import id_tail_hash, import_roster
-from participation.operations.votes import (VoteError, cast_ballot, close_vote, create_vote, electorate, tally,
-                                            verify_owner)
+from participation.operations.ballots import cast_ballot, verify_owner
+from participation.operations.votes import VoteError, close_vote, create_vote, electorate, tally
 from tests.conftest import AuthActions, csrf_token
 from tests.participation.test_entry_views import accept_notice, enter
 

@@ -12,9 +12,9 @@ from participation.models import AuditEvent, Ballot, BallotChange, Household, Ow
 from participation.models.types import utcnow
 from participation.operations.art278 import VoteRule
 from participation.operations.roster_import import id_tail_hash
-from participation.operations.votes import (VoteError, answer_objection, cancel, cast_ballot, close_vote, cosign,
-                                            create_vote, electorate, finalise, open_vote, record_objection, tally,
-                                            verify_owner, visible_tally)
+from participation.operations.ballots import cast_ballot, verify_owner
+from participation.operations.votes import (VoteError, answer_objection, cancel, close_vote, cosign, create_vote,
+                                            electorate, finalise, open_vote, record_objection, tally, visible_tally)
 
 TAIL = "12345X"
 
