@@ -189,7 +189,8 @@ def test_cli_writes_a_workbook_and_json(runner, world, tmp_path):
     assert result.exit_code == 0, result.output
     jsonschema.validate(json.loads(out_json.read_text(encoding="utf-8")), SCHEMA,
                         cls=jsonschema.Draft202012Validator)
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "plan_inputs.export")).all()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "plan_inputs.export")
+                                .order_by(AuditEvent.id)).all()
     assert [(event.channel, event.detail["format"]) for event in events] == [("cli", "xlsx"), ("cli", "json")]
 
 
