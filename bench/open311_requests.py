@@ -6,7 +6,7 @@ generator (a year of a city's complaints), a quarter of them filed through Open3
 on the timeline (what the platform sent: media_url …) and, once answered, a public reply; bulk-inserted
 (``executemany`` on SQLite, COPY on PostgreSQL, then ANALYZE). Then times, in turns (median of ``--repeat``):
 
-- ``participation.operations.open311.find_requests``: the page ``GET /open311/v2/requests.json`` lists (the latest
+- ``participation.operations.open311_requests.find_requests``: the page ``GET /open311/v2/requests.json`` lists (the latest
   90 days, newest first, ``page_size`` 1,000 — the most a page may hold), as the plain dicts the view renders;
 - one raw SQL statement of the same rows and columns (the same joins, the latest public reply and the first
   timeline step's media_url as correlated sub-selects, the same ORDER BY and LIMIT), fetched as rows;
@@ -34,7 +34,7 @@ from bench.ticket_queue import fresh_app, generate  # noqa: E402
 from bench.timing import medians_ms  # noqa: E402
 from participation.extensions import db  # noqa: E402
 from participation.models import OPEN_STATES, Ticket, TicketEvent  # noqa: E402
-from participation.operations import open311  # noqa: E402
+from participation.operations import open311_requests  # noqa: E402
 
 PAGE = 1000
 EVENT_COLUMNS = ("ticket_id", "action", "from_state", "to_state", "note", "details", "public", "at")
@@ -83,7 +83,7 @@ def add_timelines(app) -> int:
 def the_old_way(args, now):
     """Before issue 12: ORM tickets, each reading its related rows lazily (one query per relation per ticket)."""
     page = []
-    query = (select(Ticket).where(Ticket.received_at >= now - open311.WINDOW, Ticket.received_at <= now)
+    query = (select(Ticket).where(Ticket.received_at >= now - open311_requests.WINDOW, Ticket.received_at <= now)
              .order_by(Ticket.received_at.desc(), Ticket.id.desc()).limit(PAGE))
     for ticket in db.session.scalars(query):
         public = [event_ for event_ in ticket.events if event_.public]
@@ -117,20 +117,20 @@ def bench(label: str, url: str, tickets: int, communities: int, repeat: int) -> 
     print(f"  generated in {seconds:.1f} s (+ {events:,} timeline steps)")
     now = ids["now"]
     args = {"page_size": str(PAGE)}
-    params = {"start": now - open311.WINDOW, "end": now, "page": PAGE}
+    params = {"start": now - open311_requests.WINDOW, "end": now, "page": PAGE}
     with app.app_context():
         raw = text(RAW.format(media_url=MEDIA_URL[db.engine.dialect.name]))
-        page = open311.find_requests(args, now=now)
+        page = open311_requests.find_requests(args, now=now)
         rows = db.session.execute(raw, params).all()
         assert [item["service_request_id"] for item in page] == [row[1] for row in rows], "not the same rows"
         assert len(page) == PAGE and any(item["status_notes"] for item in page) and \
             any(item["media_url"] for item in page)
         in_window = db.session.scalar(text("SELECT count(*) FROM tickets WHERE received_at >= :start AND "
                                            "received_at <= :end"), params)
-        counted = statements(lambda: open311.find_requests(args, now=now))
+        counted = statements(lambda: open311_requests.find_requests(args, now=now))
         old_counted = statements(lambda: the_old_way(args, now))
         base, measured = medians_ms(lambda: db.session.execute(raw, params).all(),
-                                    lambda: open311.find_requests(args, now=now), repeat)
+                                    lambda: open311_requests.find_requests(args, now=now), repeat)
         print(f"  raw SQL {base:7.1f} ms   find_requests() {measured:7.1f} ms   ratio {measured / base:5.2f}×"
               f"   goal ≤ 2×: {'met' if measured <= 2 * base else 'NOT met'}   ({counted} statement(s) a page)")
         _base, old = medians_ms(lambda: db.session.execute(raw, params).all(),
@@ -140,7 +140,7 @@ def bench(label: str, url: str, tickets: int, communities: int, repeat: int) -> 
     client = app.test_client()
     with app.app_context():
         # the whole GET: the default window ends now, so ask for the generated year's last 90 days explicitly
-        query = (f"/open311/v2/requests.json?page_size={PAGE}&start_date={(now - open311.WINDOW).isoformat()}"
+        query = (f"/open311/v2/requests.json?page_size={PAGE}&start_date={(now - open311_requests.WINDOW).isoformat()}"
                  f"&end_date={now.isoformat()}").replace("+", "%2B")
         timings = []
         for _ in range(repeat):

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from participation.extensions import anonymous_read_limit, csrf, db, limiter
 from participation.operations import open311 as api
+from participation.operations import open311_requests
 from participation.operations.open311 import Open311Error
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
@@ -123,7 +124,7 @@ def service_definition(fmt: str, service_code: str):
 
 @public_read
 def requests_get(fmt: str):
-    return render(fmt, "service_requests", api.find_requests(request.args))
+    return render(fmt, "service_requests", open311_requests.find_requests(request.args))
 
 
 def _limit_key() -> str:
@@ -143,7 +144,7 @@ csrf.exempt(requests_post)
 
 @public_read
 def request_get(fmt: str, service_request_id: str):
-    return render(fmt, "service_requests", [api.find_request(service_request_id)])
+    return render(fmt, "service_requests", [open311_requests.find_request(service_request_id)])
 
 
 _routes("discovery", "discovery", discovery)

@@ -16,7 +16,7 @@ from participation.extensions import db
 from participation.models import ComplaintCategory, Organisation, Ticket
 from participation.models.complaints import URGENCIES, Open311Key
 from participation.models.types import utcnow
-from participation.operations import open311 as api
+from participation.operations import open311_requests
 from participation.operations.open311 import create_key, revoke_key
 from participation.operations.tickets import act, file_ticket
 
@@ -298,7 +298,7 @@ def test_get_requests_filters_and_the_90_day_window(client, site, monkeypatch):
     assert ids("?page_size=2") == [rejected.receipt, quality.receipt]
     assert ids("?page_size=2&page=2") == [recent.receipt]
     assert ids("?page_size=2&page=3") == []
-    monkeypatch.setattr(api, "MAX_RESULTS", 2)
+    monkeypatch.setattr(open311_requests, "MAX_RESULTS", 2)
     assert ids() == [rejected.receipt, quality.receipt]
 
 
