@@ -30,5 +30,5 @@ __all__ = [
 from participation.models.acceptance import (AcceptanceRating, AcceptanceRecord,  # noqa: E402, F401
                                              AcceptanceRecordSubject, RatingResponse)
 from participation.models.api import ApiToken  # noqa: E402, F401
-from participation.models.votes import VoteRegisterCorrection, VoteRegisterEntry  # noqa: E402, F401
 from participation.models.open311_intake import Open311Report  # noqa: E402, F401
+from participation.models.votes import VoteRegisterCorrection, VoteRegisterEntry  # noqa: E402, F401

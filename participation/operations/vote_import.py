@@ -17,8 +17,8 @@ from participation.extensions import db
 from participation.models import Ballot, Building, Household, Unit, User, Vote
 from participation.models.votes import PaperKeying
 from participation.operations.audit import record
-from participation.operations.roster_files import RosterTable, cell_text
 from participation.operations.ballots import OWNER_CHECKED_CHANNELS, PAPER_ROLES, cast_ballot
+from participation.operations.roster_files import RosterTable, cell_text
 from participation.operations.votes import CHOICE_WORDS, VoteError, households_in_scope, register_owner
 
 COLUMNS = ("楼栋", "单元", "房号", "选择")

@@ -12,8 +12,8 @@ from participation.forms.votes import CHOICE_LABELS, BallotForm, ObjectionForm, 
 from participation.models import Ballot, Household, OwnerVerification, Vote
 from participation.models.types import utcnow
 from participation.operations.assisted import ballot_channel
-from participation.operations.elevators import share_for_vote
 from participation.operations.ballots import PHONE_CHANNELS, cast_ballot, verify_owner
+from participation.operations.elevators import share_for_vote
 from participation.operations.votes import (VoteError, households_in_scope, owner_of, record_objection, register_owner,
                                             visible_tally)
 from participation.views.guards import private, resident_or_start

@@ -37,12 +37,12 @@ from participation.models import (Ballot, ElevatorRequest, ElevatorShaftOwner, H
 from participation.models.types import utcnow
 from participation.operations import art278, vote_register
 from participation.operations.assisted import find_households
+from participation.operations.ballots import cast_ballot
 from participation.operations.plans import latest_version, plan_for
 from participation.operations.register_corrections import correct_entry
 from participation.operations.roster_files import RosterImportError, read_roster_file
 from participation.operations.vote_import import BallotImportError, discard_keying, held_keying, import_ballots
 from participation.operations.vote_items import link_items
-from participation.operations.ballots import cast_ballot
 from participation.operations.votes import (VoteError, answer_objection, cancel, close_vote, cosign, create_vote,
                                             finalise, households_in_scope, open_vote, register_owner, rule_of, tally,
                                             visible_tally)

@@ -20,11 +20,11 @@ from participation.extensions import db
 from participation.models import AfterCareProposal, AuditEvent, CatalogueItem, Vote
 from participation.models.types import utcnow
 from participation.operations.aftercare import AfterCareRefused, aftercare_outcome, propose_aftercare
+from participation.operations.ballots import cast_ballot
 from participation.operations.elevators import open_consent_vote, open_consultation, start_request
 from participation.operations.plan_export import SHEETS, plan_json, plan_workbook
 from participation.operations.plan_inputs import plan_inputs
 from participation.operations.vote_items import link_items
-from participation.operations.ballots import cast_ballot
 from participation.operations.votes import close_vote, cosign, create_vote, finalise
 from tests.conftest import csrf_token
 

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import AuditEvent, Ballot, BallotChange, Notification, OwnerVerification
 from participation.models.types import utcnow
-from participation.operations.elevators import ElevatorRefused, mark_shaft_households, record_shaft_consent
-from participation.operations.vote_import import BallotImportError, import_ballots
-from participation.operations.roster_files import RosterTable
 from participation.operations.ballots import cast_ballot, verify_owner
+from participation.operations.elevators import ElevatorRefused, mark_shaft_households, record_shaft_consent
+from participation.operations.roster_files import RosterTable
+from participation.operations.vote_import import BallotImportError, import_ballots
 from participation.operations.votes import VoteError
 from tests.conftest import csrf_token
 from tests.participation.test_vote_pages import TAIL, homes, open_vote_of, post, resident, site, staff  # noqa: F401

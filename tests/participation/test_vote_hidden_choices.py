@@ -9,12 +9,10 @@ import pytest
 from participation.extensions import db
 from participation.models import Household
 from participation.operations.api_tokens import create_token
-from participation.operations.codes import issue_code
-from participation.operations.roster_import import id_tail_hash
 from participation.operations.ballots import cast_ballot, verify_owner
+from participation.operations.roster_import import id_tail_hash
 from participation.operations.votes import close_vote, create_vote
-from tests.conftest import AuthActions
-from tests.participation.test_entry_views import accept_notice, enter
+from tests.participation.test_vote_pages import resident, staff
 
 TAIL = "12345X"
 CHOICE_WORDS = ("同意", "反对", "弃权", "(yes)", "(no)", "(abstain)")
@@ -34,23 +32,6 @@ def site(make_community, make_user):
     make_user("owner_rep", username="rep", communities=[community])
     db.session.commit()
     return community, unit, organiser
-
-
-def staff(app, username):
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    assert AuthActions(client).login(username).status_code == 302
-    return client
-
-
-def resident(app, household):
-    code = issue_code(None, household)
-    db.session.commit()
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    assert enter(client, household.community.code, code).status_code == 302
-    assert accept_notice(client).status_code == 302
-    return client
 
 
 def voted(vote, unit, choices=("yes", "no", "abstain", "yes")):

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import AuditEvent, Ballot, BallotChange, Household, Vote, VoteObjection
 from participation.models.types import utcnow
+from participation.operations.ballots import cast_ballot
 from participation.operations.codes import issue_code
 from participation.operations.roster_import import id_tail_hash
-from participation.operations.ballots import cast_ballot
 from participation.operations.votes import close_vote, create_vote, tally
 from participation.views.votes import OWNER_KEY
 from tests.conftest import AuthActions, csrf_token

@@ -22,10 +22,10 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import AuditEvent, CatalogueItem, CommunityBudget, Plan, PlanItem, PlanVersion, Vote
 from participation.models.types import utcnow
+from participation.operations.ballots import cast_ballot
 from participation.operations.elevators import (mark_shaft_households, open_consent_vote, open_consultation,
                                                 record_shaft_consent, start_request)
 from participation.operations.plan_inputs import plan_inputs
-from participation.operations.ballots import cast_ballot
 from participation.operations.votes import close_vote, cosign, create_vote, finalise
 from tests.conftest import csrf_token
 from tests.participation.test_vote_pages import resident, staff

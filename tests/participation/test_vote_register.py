@@ -11,12 +11,11 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import AuditEvent, Ballot, Household
-from participation.operations.codes import issue_code
-from participation.operations.roster_import import id_tail_hash, import_roster
 from participation.operations.ballots import cast_ballot, verify_owner
+from participation.operations.roster_import import id_tail_hash, import_roster
 from participation.operations.votes import VoteError, close_vote, create_vote, electorate, tally
-from tests.conftest import AuthActions, csrf_token
-from tests.participation.test_entry_views import accept_notice, enter
+from tests.conftest import csrf_token
+from tests.participation.test_vote_pages import resident, staff
 
 TAIL = "12345X"
 
@@ -54,15 +53,6 @@ def roster_of(community, changes=None) -> list[dict]:
                 rows.append(row)
     return rows
 
-
-def resident(app, household):
-    code = issue_code(None, household)
-    db.session.commit()
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    assert enter(client, household.community.code, code).status_code == 302
-    assert accept_notice(client).status_code == 302
-    return client
 
 
 def web_ballot(vote, household, choice):
@@ -162,12 +152,6 @@ def test_a_correction_is_audited_with_before_after_reason_and_staff_member(site,
     with pytest.raises(VoteError):
         correct_entry(organiser, vote, entry, owner="owner-3", area="90.10", reason="晚了")
 
-
-def staff(app, username):
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    assert AuthActions(client).login(username).status_code == 302
-    return client
 
 
 def test_notice_register_page_and_correction_form(app, site, make_community):

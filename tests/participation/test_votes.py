@@ -11,8 +11,8 @@ from participation.extensions import db
 from participation.models import AuditEvent, Ballot, BallotChange, Household, OwnerVerification, Vote, VoteObjection
 from participation.models.types import utcnow
 from participation.operations.art278 import VoteRule
-from participation.operations.roster_import import id_tail_hash
 from participation.operations.ballots import cast_ballot, verify_owner
+from participation.operations.roster_import import id_tail_hash
 from participation.operations.votes import (VoteError, answer_objection, cancel, close_vote, cosign, create_vote,
                                             electorate, finalise, open_vote, record_objection, tally, visible_tally)
 
