@@ -17,9 +17,13 @@ SUPERVISOR = ("demo-supervisor", "demo-supervisor-2025")
 
 
 def _enter(page, live_server, household):
+    """One browser for many households, as a family member helping several homes: from the second on, the app asks
+    before switching (issue 12 point 17), and the helper says yes."""
     page.goto(f"{live_server}/r/{household['community']}")
     page.get_by_label("户码").fill(household["code"])
     page.get_by_role("button", name="进入我家的页面").click()
+    if "/home/switch" in page.url:
+        page.get_by_role("button", name="切换").click()
     _accept_notice_if_asked(page)
 
 
