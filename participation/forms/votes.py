@@ -85,13 +85,13 @@ class RegisterCorrectionForm(FlaskForm):
 
 
 class PaperBallotForm(FlaskForm):
-    """A paper ballot for one household, entered by staff who checked the owner in person."""
+    """A paper ballot for one household, entered by organiser staff from the sheet its owner signed."""
     household = HiddenField(validators=[DataRequired(message=_l("Find and choose the household first."))])
     choice = RadioField(_l("The owner's choice"),
                         choices=[SelectChoice(code, text) for code, text in CHOICE_LABELS.items()],
                         validators=[DataRequired(message=_l("Choose 同意, 反对 or 弃权."))])
-    checked = BooleanField(_l("I checked in person that this is the owner (ID card or property certificate)"),
-                           validators=[DataRequired(message=_l("Confirm that you checked the owner in person."))])
+    checked = BooleanField(_l("I hold this sheet, signed by the owner"),
+                           validators=[DataRequired(message=_l("Confirm that you hold the sheet the owner signed."))])
     sheet_no = StringField(_l("Sheet number (票号, optional)"),
                            validators=[Optional(), Length(max=40, message=_l("A sheet number has at most 40 letters "
                                                                              "and digits."))])
