@@ -85,7 +85,10 @@ def new():
     form = IntakeForm()
     categories = _categories()
     form.category.choices = [SelectChoice(c.code, c.name) for c in categories]
-    chosen = _household(form.household.data if request.method == "POST" else request.args.get("household", ""))
+    linked = request.args.get("household", "")
+    chosen = _household(form.household.data if request.method == "POST" else linked)
+    if request.method == "GET" and linked.strip() and chosen is None:
+        abort(404)   # a link to a household that is not there, or not this desk's: not an empty intake form
     if request.method == "GET" and chosen is not None:
         form.household.data = str(chosen.id)
     status, suggestions = 200, None

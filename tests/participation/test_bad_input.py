@@ -60,10 +60,11 @@ def test_admin_audit_huge_page_is_a_400_page(client, site, login_as):
     assert client.get("/admin/audit?page=2").status_code == 200
 
 
-def test_hotline_new_with_a_huge_household_is_the_empty_form(client, site, login_as):
+def test_hotline_new_with_a_household_that_is_not_there_is_404(client, site, login_as):
     login_as("hotline")
-    response = client.get(f"/hotline/new?household={HUGE}")
-    assert response.status_code == 200
+    for household in (HUGE, "999999", "abc", "-1"):
+        _html_error(client.get(f"/hotline/new?household={household}"), 404)
+    assert client.get("/hotline/new").status_code == 200
     response = client.get(f"/hotline?page={HUGE}&agency={HUGE}")
     _html_error(response, 400)
     assert client.get(f"/hotline?agency={HUGE}").status_code == 200
