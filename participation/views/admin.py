@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from participation.extensions import db
-from participation.forms import EmptyForm
+from participation.forms import EmptyForm, show_refusal
 from participation.forms.admin import AuditFilterForm, ItemForm, RuleForm
 from participation.models import RULE_KINDS, CatalogueItem, Community, Locality, LocalityRule
 from participation.operations.audit_search import detail_text, events_csv, search
@@ -37,16 +37,6 @@ def rule_value(rule):
     """{{ rule_value(rule) }} or {{ rule|rule_value }}: a locality rule's value as people read it, 未配置 when
     there is none (never 0)."""
     return describe(rule)
-
-
-def _apply_errors(form, errors: dict[str, str]) -> None:
-    """Show an operation's refusals next to their fields, or above the form."""
-    for name, message in errors.items():
-        field = getattr(form, name, None) if name else None
-        if field is not None:
-            field.errors = list(field.errors) + [message]
-        else:
-            form.form_errors.append(message)
 
 
 def _visible_localities() -> list[Locality]:
@@ -107,7 +97,7 @@ def new_rule(locality_id: int):
             rule = create_rule(current_user, locality, form.kind.data, form.data)
         except RuleInvalid as error:
             db.session.rollback()
-            _apply_errors(form, error.errors)
+            show_refusal(form, error.errors)
         else:
             db.session.commit()
             flash(_("Rule saved."), "success")
@@ -130,7 +120,7 @@ def edit_rule(rule_id: int):
             update_rule(current_user, rule, form.data)
         except RuleInvalid as error:
             db.session.rollback()
-            _apply_errors(form, error.errors)
+            show_refusal(form, error.errors)
         else:
             db.session.commit()
             flash(_("Rule saved."), "success")
@@ -218,7 +208,7 @@ def new_item():
             item = create_item(current_user, form.data, allowed_categories=names)
         except ItemInvalid as error:
             db.session.rollback()
-            _apply_errors(form, error.errors)
+            show_refusal(form, error.errors)
         else:
             db.session.commit()
             flash(_("Item %(code)s added.", code=item.code), "success")
@@ -241,7 +231,7 @@ def edit_item(code: str):
             update_item(current_user, item, form.data, allowed_categories=names)
         except ItemInvalid as error:
             db.session.rollback()
-            _apply_errors(form, error.errors)
+            show_refusal(form, error.errors)
         else:
             db.session.commit()
             flash(_("Item %(code)s saved.", code=item.code), "success")

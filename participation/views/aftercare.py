@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from participation.extensions import db
+from participation.forms import show_refusal
 from participation.forms.aftercare import ProposalForm
 from participation.models import Community
 from participation.operations.aftercare import AfterCareRefused, aftercare_outcome, proposals, propose_aftercare
@@ -56,12 +57,7 @@ def propose(community_code: str):
                                      note=form.note.data, hide_tallies=form.hide_tallies.data)
     except (AfterCareRefused, VoteError) as refused:
         db.session.rollback()
-        for name, message in refused.errors.items():
-            target = getattr(form, name, None) if name else None
-            if target is not None and hasattr(target, "errors"):
-                target.errors = list(target.errors) + [message]
-            else:
-                form.form_errors.append(message)
+        show_refusal(form, refused.errors)
         return _page(community, form, 400)
     db.session.commit()
     flash(_("The proposal is put to the owners: the vote is open."), "success")

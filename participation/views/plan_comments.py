@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from participation import residents
 from participation.extensions import db
-from participation.forms import EmptyForm
+from participation.forms import EmptyForm, show_refusal
 from participation.forms.plan_comments import (PERIOD_STATE_LABELS, STAFF_STANCE_LABELS, STANCE_LABELS, CommentForm,
                                                ModerateForm, PublishForm)
 from participation.labels import SUGGESTION_LABELS, VERSION_STATUS_LABELS
@@ -95,10 +95,7 @@ def publish_view(community_code: str, number: int):
         publish(current_user, version, form.opens_on.data, form.closes_on.data, note=form.note.data)
     except CommentRefused as refused:
         db.session.rollback()
-        for key, message in refused.errors.items():
-            field = form._fields.get(key) if key else None
-            (field.errors.append(message) if field is not None and isinstance(field.errors, list)
-             else form.form_errors.append(message))
+        show_refusal(form, refused.errors)
         return _comments_page(community, version, publish_form=form, status=400)
     db.session.commit()
     flash(_("Version %(number)d is published for comment.", number=number), "success")
@@ -267,10 +264,7 @@ def resident_comment(community_code: str):
         db.session.commit()
     except CommentRefused as refused:
         db.session.rollback()
-        for name, message in refused.errors.items():
-            field = form._fields.get(name) if name else None
-            (field.errors.append(message) if field is not None and isinstance(field.errors, list)
-             else form.form_errors.append(message))
+        show_refusal(form, refused.errors)
         return _resident_page(community, acting, forms={code: form}, status=400)
     except IntegrityError:
         db.session.rollback()

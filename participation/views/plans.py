@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from participation.extensions import db
-from participation.forms import EmptyForm
+from participation.forms import EmptyForm, show_refusal
 from participation.forms.plans import BudgetForm, PlanEditForm, WorkForm
 from participation.labels import FUNDING_LABELS, SUGGESTION_LABELS, VERSION_STATUS_LABELS, WORK_STATUS_LABELS
 from participation.models import FUNDING_LINES
@@ -57,16 +57,6 @@ def _to_plan(community):
     return redirect(url_for(".plan", community_code=community.code))
 
 
-def _field_errors(form, errors: dict) -> None:
-    """An operation's refusal shown beside the fields it names; the rest above the form."""
-    for key, message in errors.items():
-        field = form._fields.get(key) if key else None
-        if field is not None:
-            field.errors = list(field.errors) + [message]
-        else:
-            form.form_errors.append(message)
-
-
 def _groups(items: list[dict]) -> list[tuple[str, list[dict]]]:
     return [(category, list(rows)) for category, rows in groupby(items, key=lambda row: row["category"])]
 
@@ -98,7 +88,7 @@ def budget(community_code: str):
             save_budget(current_user, community, fields)
         except PlanRefused as refused:
             db.session.rollback()
-            _field_errors(form, refused.errors)
+            show_refusal(form, refused.errors)
             status = 400
         else:
             db.session.commit()
@@ -220,7 +210,7 @@ def _row_errors(form: PlanEditForm, errors: dict) -> None:
             row.form[name].errors = list(row.form[name].errors) + [message]
         else:
             top[key] = message
-    _field_errors(form, top)
+    show_refusal(form, top)
 
 
 # --- works -------------------------------------------------------------------------------------------------------
@@ -243,7 +233,7 @@ def works(community_code: str):
                          finished_on=posted.finished_on.data, note=posted.note.data)
             except PlanRefused as refused:
                 db.session.rollback()
-                _field_errors(posted, refused.errors)
+                show_refusal(posted, refused.errors)
             else:
                 db.session.commit()
                 flash(_("Saved: %(item)s.", item=item.name), "success")

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from participation.extensions import db
+from participation.forms import show_refusal
 from participation.forms.votes import CHOICE_LABELS, BallotForm, ObjectionForm, VerifyForm
 from participation.models import Ballot, Household, OwnerVerification, Vote
 from participation.models.types import utcnow
@@ -17,8 +18,8 @@ from participation.operations.elevators import share_for_vote
 from participation.operations.votes import (VoteError, households_in_scope, owner_of, record_objection, register_owner,
                                             visible_tally)
 from participation.views.guards import private, resident_or_start
-from participation.views.votes import (LABELS, OWNER_KEY, field_errors, matter_label, rule_words, shaft_owner_of,
-                                       thresholds)
+from participation.views.votes import OWNER_KEY, shaft_owner_of
+from participation.vote_words import LABELS, matter_label, rule_words, thresholds
 
 bp = Blueprint("resident_votes", __name__)
 
@@ -124,7 +125,7 @@ def verify(community_code: str, vote_id: int):
         verification = verify_owner(acting.household, form.tail.data.strip().upper())
     except VoteError as error:
         db.session.commit()   # the failed try counts towards the wait (throttle) and is audited
-        field_errors(form, error)
+        show_refusal(form, error.errors)
         return _page(acting, vote, status=400, verify_form=form)
     db.session.commit()
     session[OWNER_KEY] = {"household_id": acting.household.id, "verification_id": verification.id}
@@ -181,7 +182,7 @@ def ballot(community_code: str, vote_id: int):
             db.session.rollback()
         else:
             db.session.commit()   # a wrong ID tail counts towards the household's wait and is audited
-        field_errors(form, error)
+        show_refusal(form, error.errors)
         return _page(acting, vote, status=400, ballot_form=form)
     db.session.commit()
     flash(_("Your vote is saved: %(choice)s. You can change it until voting closes.",
@@ -212,7 +213,7 @@ def objection(community_code: str, vote_id: int):
                                      channel="assisted" if acting.assisted else "web")
     except VoteError as error:
         db.session.rollback()
-        field_errors(form, error)
+        show_refusal(form, error.errors)
         return _page(acting, vote, status=400, objection_form=form)
     db.session.commit()
     flash(_("Your objection is changed. The organisers answer it before the result is final.")

@@ -15,23 +15,19 @@ household and that owner identity, and entering as another household clears the 
 household (assisted mode) enter a ballot only in person, after typing the owner's ID tail (``resident_votes``).
 Paper sheets are entered here by organisers and admins, with their 票号, optionally keyed twice.
 """
-from decimal import Decimal
-from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from participation.extensions import db
-from participation.forms import EmptyForm
-from participation.forms.votes import (BALLOT_CHANNEL_LABELS, CHOICE_LABELS, MATTER_CLASS_LABELS, VOTE_SCOPE_LABELS,
-                                       VOTE_STATUS_LABELS, AnswerForm, CancelForm, ImportForm, PaperBallotForm,
-                                       RegisterCorrectionForm, VoteForm)
+from participation.forms import EmptyForm, show_refusal
+from participation.forms.votes import (BALLOT_CHANNEL_LABELS, CHOICE_LABELS, AnswerForm, CancelForm, ImportForm,
+                                       PaperBallotForm, RegisterCorrectionForm, VoteForm)
 from participation.models import (Ballot, ElevatorRequest, ElevatorShaftOwner, Household, PlanItem, Unit, Vote,
                                   VoteObjection, VoteRegisterEntry)
 from participation.models.types import utcnow
@@ -44,11 +40,12 @@ from participation.operations.roster_files import RosterImportError, read_roster
 from participation.operations.vote_import import BallotImportError, discard_keying, held_keying, import_ballots
 from participation.operations.vote_items import link_items
 from participation.operations.votes import (VoteError, answer_objection, cancel, close_vote, cosign, create_vote,
-                                            finalise, households_in_scope, open_vote, register_owner, rule_of, tally,
+                                            finalise, households_in_scope, open_vote, register_owner, tally,
                                             visible_tally)
 from participation.permissions import can_manage_community, can_view_household, role_required
 from participation.templating import qr_svg
 from participation.views.guards import staff_community
+from participation.vote_words import LABELS, matter_choices, matter_label, rule_words, scope_words, thresholds
 
 bp = Blueprint("votes", __name__)
 
@@ -57,70 +54,6 @@ MANAGE_ROLES = ("admin", "organiser")
 COSIGN_ROLES = ("owner_rep",)
 OWNER_KEY = "vote_owner"
 BEIJING = ZoneInfo("Asia/Shanghai")
-LABELS = {"status": VOTE_STATUS_LABELS, "scope": VOTE_SCOPE_LABELS, "class": MATTER_CLASS_LABELS,
-          "choice": CHOICE_LABELS, "channel": BALLOT_CHANNEL_LABELS}
-THRESHOLD_LABELS = {
-    "quorum_area": _l("Participation by area"), "quorum_headcount": _l("Participation by headcount"),
-    "yes_area": _l("Yes by area"), "yes_headcount": _l("Yes by headcount"),
-}
-
-
-def matter_label(matter: int) -> str:
-    return f"{matter}. {art278.matter_name(matter)}"
-
-
-def matter_choices() -> list[SelectChoice]:
-    return [SelectChoice(number, f"{matter_label(number)} — {MATTER_CLASS_LABELS[cls]}")
-            for number, (_words, cls) in art278.MATTERS.items()]
-
-
-# --- figures --------------------------------------------------------------------------------------------------------
-
-def _percent(value: Fraction) -> str:
-    return f"{(Decimal(value.numerator) * 100 / Decimal(value.denominator)).quantize(Decimal('0.01'))}%"
-
-
-def _requirement(rule: art278.VoteRule) -> str:
-    sign = ">" if rule.strict else "≥"
-    return f"{sign} {rule.numerator}/{rule.denominator} ({_percent(Fraction(rule.numerator, rule.denominator))})"
-
-
-def thresholds(vote: Vote, counts: dict) -> list[dict]:
-    """Each threshold of the vote's rule against its requirement, met or not as ``tally`` decided it (its
-    "failed" codes): the value reached, its base, the share as a fraction and a percentage."""
-    rule = rule_of(vote)
-    failed = set(counts.get("failed") or ())
-    values = {"area": (Decimal(counts["area_total"]), Decimal(counts["area_participating"]),
-                       Decimal(counts["area_yes"])),
-              "headcount": (counts["headcount_total"], counts["headcount_participating"], counts["headcount_yes"])}
-    rows = []
-    for code, measures, chosen in (("quorum", art278.MEASURES, art278.QUORUM), ("yes", rule.measures, rule)):
-        for measure in measures:
-            total, part, yes = values[measure]
-            reached, base = (part, total) if code == "quorum" else (yes, part if chosen.base == "participating"
-                                                                     else total)
-            unit = "m²" if measure == "area" else _("owners")
-            text = (lambda v: f"{v:,.2f}") if measure == "area" else (lambda v: f"{v}")
-            share = None
-            if base:
-                share = Fraction(int(Decimal(reached) * 100), int(Decimal(base) * 100))
-            rows.append({
-                "code": f"{code}_{measure}", "label": THRESHOLD_LABELS[f"{code}_{measure}"],
-                "reached": f"{text(reached)} / {text(base)} {unit}",
-                "share": f"{share.numerator}/{share.denominator} ({_percent(share)})" if share is not None else "—",
-                "requirement": _requirement(chosen), "met": f"{code}_{measure}" not in failed,
-            })
-    return rows
-
-
-def rule_words(vote: Vote) -> dict:
-    rule = rule_of(vote)
-    return {"text": rule.text, "source": rule.source, "yes": _requirement(rule),
-            "base": _("of the participating owners") if rule.base == "participating" else _("of all owners"),
-            "quorum": _requirement(art278.QUORUM), "quorum_source": art278.QUORUM.source,
-            "locality": vote.rule_text is not None}
-
-
 # --- staff ----------------------------------------------------------------------------------------------------------
 
 def _community(community_code: str, roles=READ_ROLES):
@@ -145,17 +78,7 @@ def _flash_refusal(error: VoteError) -> None:
         flash(message, "error")
 
 
-def _scope_words(vote: Vote) -> str:
-    if vote.scope == "buildings":
-        return "、".join(building.label for building in vote.buildings)
-    if vote.scope == "unit":
-        return f"{vote.unit.building.label}{vote.unit.label}"
-    return str(VOTE_SCOPE_LABELS["community"])
-
-
-@bp.app_template_global("vote_scope_words")
-def vote_scope_words(vote: Vote) -> str:
-    return _scope_words(vote)
+bp.add_app_template_global(scope_words, "vote_scope_words")
 
 
 @bp.get("/c/<community_code>/votes")
@@ -198,7 +121,7 @@ def _create(form: VoteForm, community, items) -> Vote | None:
             link_items(current_user, vote, items)
     except VoteError as error:
         db.session.rollback()
-        field_errors(form, error)
+        show_refusal(form, error.errors)
         return None
     return vote
 
@@ -241,17 +164,6 @@ def new(community_code: str):
 def _local(value):
     """A datetime-local value (Beijing time) as an aware datetime; None stays None."""
     return value.replace(tzinfo=BEIJING) if value is not None else None
-
-
-def field_errors(form, error: VoteError) -> None:
-    for key, message in error.errors.items():
-        field = form._fields.get(key) if key else None
-        if field is not None and isinstance(field.errors, list):
-            field.errors.append(message)
-        elif field is not None:
-            field.errors = [message]
-        else:
-            form.form_errors.append(message)
 
 
 def _show_page(community, vote, status=200, *, cancel_form=None):
@@ -427,7 +339,7 @@ def paper_ballot(community_code: str, vote_id: int):
                              sheet_no=form.sheet_no.data)
     except VoteError as error:
         db.session.rollback()
-        field_errors(form, error)
+        show_refusal(form, error.errors)
         return _paper_page(community, vote, status=400, form=form)
     db.session.commit()
     flash(_("Paper ballot of %(address)s saved: %(choice)s.", address=household.address,
@@ -550,7 +462,7 @@ def correct(community_code: str, vote_id: int, entry_id: int):
                               reason=form.reason.data)
             except VoteError as error:
                 db.session.rollback()
-                field_errors(form, error)
+                show_refusal(form, error.errors)
             else:
                 db.session.commit()
                 flash(_("The register is corrected; the correction is listed with the objections."), "success")
