@@ -2,7 +2,7 @@
 
 The same tests run on SQLite (default, a file in a temporary folder) and on PostgreSQL when TEST_DATABASE_URL is
 set. The schema is created once per session; after each test every table is emptied, so tests never see each
-other's rows on either database.
+other's rows on either database (the audit log's append-only guard is lifted for that one transaction only).
 """
 import os
 import re
@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from app import create_app
 from participation.extensions import db, limiter
 from participation.models import Building, Community, District, Household, Locality, Organisation, Unit
+from participation.models.audit import append_only_lifted
 from participation.operations.accounts import create_user
 from participation.operations.reference import seed_catalogue, seed_localities
 from participation.operations.roster_files import natural_key
@@ -70,15 +71,21 @@ def app(tmp_path_factory):
         db.engine.dispose()
 
 
+def empty_every_table() -> None:
+    """Delete every row of every table, audit rows included: the one maintenance path that lifts the audit log's
+    append-only guard (``append_only_lifted``), for the length of its own transaction."""
+    with append_only_lifted(db.session):
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(delete(table))
+
+
 @pytest.fixture(autouse=True)
 def _clean_database(app):
     with app.app_context():
         yield
         db.session.rollback()
         db.session.remove()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(delete(table))
-        db.session.commit()
+        empty_every_table()
         db.session.remove()
     limiter.reset()
 
