@@ -2,9 +2,10 @@
 from flask import Flask
 
 from participation.cli import accounts, api, backup, benchdata, catalogue, demo, open311, plan, roster, tickets
-from participation.cli import votes
+from participation.cli import audit, votes
 
 
 def init_app(app: Flask) -> None:
-    for module in (accounts, api, catalogue, roster, demo, plan, benchdata, tickets, open311, votes, backup):
+    for module in (accounts, api, catalogue, roster, demo, plan, benchdata, tickets, open311, votes, backup,
+                   audit):
         module.register(app)
