@@ -89,11 +89,12 @@ def write_events(stream: BinaryIO, actor, since: date | None = None, until: date
     check_period(since, until)
     digest = hashlib.sha256()
     rows = 0
-    for row in db.session.execute(_period(since, until).execution_options(yield_per=BATCH)):
-        line = _line(row)
-        stream.write(line)
-        digest.update(line)
-        rows += 1
+    with db.session.execute(_period(since, until).execution_options(yield_per=BATCH)) as found:
+        for row in found:
+            line = _line(row)
+            stream.write(line)
+            digest.update(line)
+            rows += 1
     record(actor, "audit.export", object_type="audit_events", channel=channel, rows=rows, sha256=digest.hexdigest(),
            since=since.isoformat() if since else None, until=until.isoformat() if until else None)
     return rows, digest.hexdigest()
@@ -180,9 +181,9 @@ def purge_events(before: date, archive: Path, *, today: date | None = None) -> i
     cutoff = _start_of(before)
     try:
         with append_only_lifted(db.session):
-            wanted = db.session.scalars(select(AuditEvent.id).where(AuditEvent.created_at < cutoff)
-                                        .order_by(AuditEvent.id).execution_options(yield_per=BATCH))
-            missing = _first_missing(iter(wanted), _archived_ids(archive))
+            with db.session.scalars(select(AuditEvent.id).where(AuditEvent.created_at < cutoff)
+                                    .order_by(AuditEvent.id).execution_options(yield_per=BATCH)) as wanted:
+                missing = _first_missing(iter(wanted), _archived_ids(archive))
             if missing is not None:
                 raise ArchiveRefused(_("Audit event %(id)d, from before %(date)s, is not in %(file)s: export that "
                                        "period first. Nothing was purged.", id=missing, date=before.isoformat(),
