@@ -3,7 +3,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from participation import cli, errors, security, templating
+from participation import cli, errors, logs, security, templating
 from participation.config import load_config
 from participation.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, select_locale
 from participation.operations.complaint_rates import complaint_hotspots
@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
+    logs.init_app(app)   # first: the request id is set before any other hook can log
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"), render_as_batch=True,

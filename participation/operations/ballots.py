@@ -56,18 +56,22 @@ def verify_owner(household: Household, tail: str, *, vote: Vote | None = None, t
     key = throttle_key or f"owner-tail:{household.id}"
     channel = "web" if staff is None else "in_person"
     if staff is not None and (vote is None or not can_act_for_household(staff, household)):
-        raise VoteError(_("Only staff who may act for this household check its owner in person."))
+        raise _refused("check_not_allowed", VoteError(_("Only staff who may act for this household check its owner "
+                                                        "in person.")), vote, household, channel)
     if household.owner_id_tail_hash is None:   # nothing to guess: not a counted try
-        raise VoteError(_("The roster holds no ID number for this unit's owner. Vote on paper with the staff, "
-                          "who will check your property certificate."))
+        raise _refused("no_id_on_roster", VoteError(_(
+            "The roster holds no ID number for this unit's owner. Vote on paper with the staff, who will check your "
+            "property certificate.")), vote, household, channel)
     wait = wait_seconds(key)
     if wait:
-        raise VoteError(_("Too many wrong tries. Try again in %(seconds)d seconds.", seconds=wait))
+        raise _refused("tail_waiting", VoteError(_("Too many wrong tries. Try again in %(seconds)d seconds.",
+                                                   seconds=wait)), vote, household, channel, wait_seconds=wait)
     if not id_tail_matches(household, household.community.code, tail or ""):
         record_failure(key)
         record(staff, "vote.verify_failed", household, community=household.community.id, channel=channel,
                vote_id=getattr(vote, "id", None))
-        raise VoteError({"tail": _("That does not match the owner's ID number on the roster.")})
+        raise _refused("wrong_tail", VoteError({"tail": _("That does not match the owner's ID number on the "
+                                                         "roster.")}), vote, household, channel)
     record_success(key)
     verification = OwnerVerification(household_id=household.id, owner=owner_of(household),
                                      vote_id=getattr(vote, "id", None), method="id_tail",
@@ -92,48 +96,58 @@ def cast_ballot(vote: Vote, household: Household, choice: str, channel: str, act
     Never by phone ("phone", "hotline"). ``via``: the assisted-mode channel the staff member chose, for the audit.
     A ballot the owner cast with their ID tail (online or in person) is changed only by another such ballot."""
     if channel in PHONE_CHANNELS:
-        raise VoteError(_("An owner's ballot is never taken by phone. Visit the owner, ask them to come to the "
-                          "community office with their ID card, or to vote online themselves."))
+        raise _refused("by_phone", VoteError(_(
+            "An owner's ballot is never taken by phone. Visit the owner, ask them to come to the community office "
+            "with their ID card, or to vote online themselves.")), vote, household, channel)
     if choice not in ("yes", "no", "abstain"):
-        raise VoteError({"choice": _("Choose yes, no or abstain.")})
+        raise _refused("bad_choice", VoteError({"choice": _("Choose yes, no or abstain.")}), vote, household,
+                       channel)
     if channel not in ("web",) + STAFF_CHANNELS:
-        raise VoteError({"channel": _("Unknown channel.")})
+        raise _refused("bad_channel", VoteError({"channel": _("Unknown channel.")}), vote, household, channel)
     sheet_no = (sheet_no or "").strip() or None
     if sheet_no is not None and (len(sheet_no) > 40 or not sheet_no.isprintable()):
-        raise VoteError({"sheet_no": _("A sheet number has at most 40 letters and digits.")})
-    _require_open(vote)
+        raise _refused("bad_sheet_no", VoteError({"sheet_no": _("A sheet number has at most 40 letters and "
+                                                                "digits.")}), vote, household, channel)
+    _require_open(vote, household, channel)
     owner = register_owner(vote, household)
     if owner is None:
-        raise VoteError(_("This unit is not in the vote's scope."))
+        raise _refused("out_of_scope", VoteError(_("This unit is not in the vote's scope.")), vote, household,
+                       channel)
     now = utcnow()
     if channel == "web":
         if verified is None or verified.owner not in (owner, owner_of(household)) \
                 or verified.vote_id not in (None, vote.id) \
                 or verified.method != "id_tail" or verified.verified_by_id is not None:
-            raise VoteError(_("Only the owner can vote. Confirm you are the owner with the last six characters "
-                              "of the owner's ID number first; tenants and family members cannot vote for them."))
+            raise _refused("owner_not_verified", VoteError(_(
+                "Only the owner can vote. Confirm you are the owner with the last six characters of the owner's ID "
+                "number first; tenants and family members cannot vote for them.")), vote, household, channel)
         verification = verified
     elif channel == "in_person":
         if actor is None or not can_act_for_household(actor, household):
-            raise VoteError(_("Only staff who may act for this household enter its owner's ballot in person."))
+            raise _refused("staff_not_allowed", VoteError(_(
+                "Only staff who may act for this household enter its owner's ballot in person.")), vote, household,
+                channel)
         if verified is None or verified.method != "id_tail" or verified.verified_by_id != actor.id \
                 or verified.owner not in (owner, owner_of(household)) or verified.vote_id != vote.id \
                 or verified.used_at is not None \
                 or verified.verified_at < now - IN_PERSON_CHECK_VALID:
-            raise VoteError({"tail": _("Type the last 6 characters of the owner's ID number from the owner's ID "
-                                       "card first, with the owner there; each check is good for one ballot.")})
+            raise _refused("owner_not_checked", VoteError({"tail": _(
+                "Type the last 6 characters of the owner's ID number from the owner's ID card first, with the owner "
+                "there; each check is good for one ballot.")}), vote, household, channel)
         used = db.session.execute(
             update(OwnerVerification).where(OwnerVerification.id == verified.id, OwnerVerification.used_at.is_(None))
             .values(used_at=now).execution_options(synchronize_session=False))
         if used.rowcount != 1:
-            raise VoteError({"tail": _("This check was used already. Type the owner's ID number again.")})
+            raise _refused("check_used", VoteError({"tail": _("This check was used already. Type the owner's ID "
+                                                              "number again.")}), vote, household, channel)
         verification = verified
     else:
         if staff_import and actor is None:
             pass   # the CLI's operator, who holds the signed sheets
         elif actor is None or actor.role not in PAPER_ROLES or not can_manage_community(actor, vote.community):
-            raise VoteError(_("Paper ballots are entered by organiser staff of the community, from sheets the owners "
-                              "signed."))
+            raise _refused("paper_not_allowed", VoteError(_(
+                "Paper ballots are entered by organiser staff of the community, from sheets the owners signed.")),
+                vote, household, channel)
         verification = OwnerVerification(household_id=household.id, owner=owner, vote_id=vote.id,
                                          method="in_person", verified_by_id=getattr(actor, "id", None),
                                          verified_at=now)
@@ -147,14 +161,14 @@ def cast_ballot(vote: Vote, household: Household, choice: str, channel: str, act
     return ballot
 
 
-def _require_open(vote: Vote) -> None:
+def _require_open(vote: Vote, household: Household, channel: str) -> None:
     """Open, within its dates; read under a shared lock on PostgreSQL so a close waits for this cast."""
     status = db.session.scalar(select(Vote.status).where(Vote.id == vote.id).with_for_update(read=True))
     now = utcnow()
     if status != "open" or (vote.opens_at and now < vote.opens_at):
-        raise VoteError(_("This vote is not open for voting."))
+        raise _refused("not_open", VoteError(_("This vote is not open for voting.")), vote, household, channel)
     if vote.closes_at and now >= vote.closes_at:
-        raise VoteError(_("Voting has closed."))
+        raise _refused("closed", VoteError(_("Voting has closed.")), vote, household, channel)
 
 
 def _store(vote, owner, household, choice, channel, actor, verification, *,
@@ -178,9 +192,10 @@ def _store(vote, owner, household, choice, channel, actor, verification, *,
             _history(ballot, None, choice, channel, household, actor, now)
             return ballot, None
         if ballot.channel in OWNER_CHECKED_CHANNELS and channel not in OWNER_CHECKED_CHANNELS:
-            raise VoteError(_("The owner cast this ballot themselves, checked with their ID number (%(channel)s). "
-                              "A staff entry does not replace it: only the owner can change it, online or in "
-                              "person with their ID card.", channel=_channel_words(ballot.channel)))
+            raise _refused("owner_ballot_stands", VoteError(_(
+                "The owner cast this ballot themselves, checked with their ID number (%(channel)s). A staff entry "
+                "does not replace it: only the owner can change it, online or in person with their ID card.",
+                channel=_channel_words(ballot.channel))), vote, household, channel)
         old, version, old_household = ballot.choice, ballot.version, ballot.household_id
         changed = db.session.execute(
             update(Ballot).where(Ballot.id == ballot.id, Ballot.version == version)
@@ -192,7 +207,18 @@ def _store(vote, owner, household, choice, channel, actor, verification, *,
             db.session.refresh(ballot)
             _history(ballot, old, choice, channel, household, actor, now, also_tell=old_household)
             return ballot, old
-    raise VoteError(_("Many ballots for this owner arrived at once. Please try again."))
+    raise _refused("too_many_at_once", VoteError(_("Many ballots for this owner arrived at once. Please try "
+                                                   "again.")), vote, household, channel)
+
+
+def _refused(reason: str, error: VoteError, vote: Vote | None, household: Household, channel: str,
+             **fields) -> VoteError:
+    """``error``, logged at INFO: a ballot or owner check refused, why (a word for the operator, not the sentence the
+    person reads), in which vote, for which household, on which channel. Never the ID tail or the choice."""
+    logger.info("ballot refused: %s", reason, extra={
+        "event": "ballot.refused", "reason": reason, "vote_id": getattr(vote, "id", None),
+        "household_id": household.id, "channel": channel, **fields})
+    return error
 
 
 def _insert_unless_there(values: dict) -> bool:

@@ -21,6 +21,7 @@ from participation.models import Community, Household, HouseholdActivity, Househ
 from participation.models.types import utcnow
 from participation.operations import codes, entry_challenge, throttle
 from participation.operations.audit import record
+from participation.operations.sign_in import masked_address
 
 logger = logging.getLogger(__name__)
 
@@ -67,24 +68,36 @@ def try_code(community: Community, typed: str, *, browser_id: str, remote_addr: 
     takes back only its own count from the address: holding one's own slip never resets the address's count.
     """
     if codes.normalise(typed) is None:
+        _log_refusal("malformed", community, remote_addr)
         return EntryResult(malformed=True)
     keys = entry_keys(browser_id, remote_addr)
     wait = throttle.claim(keys["browser"], free=BROWSER_FREE_FAILURES)
     if wait:
+        _log_refusal("browser_waiting", community, remote_addr, wait_seconds=wait)
         return EntryResult(wait=wait, refused=True)
     if throttle.count(keys["address"]) > ADDRESS_FREE_FAILURES:
         problem = entry_challenge.redeem(challenge, proof)
         if problem is not None:
             throttle.give_back(keys["address"], free=ADDRESS_FREE_FAILURES)
             throttle.give_back(keys["browser"], free=BROWSER_FREE_FAILURES)
+            _log_refusal("pass_needed", community, remote_addr, wait_seconds=problem)
             return EntryResult(wait=problem, needs_pass=True)
     code_row = codes.find_by_code(community.code, typed)
     if code_row is None:
-        logger.info("wrong household code for %s from %s", community.code, remote_addr)
-        return EntryResult(wait=throttle.current_wait(keys["browser"]))
+        wait = throttle.current_wait(keys["browser"])
+        _log_refusal("wrong_code", community, remote_addr, wait_seconds=wait)
+        return EntryResult(wait=wait)
     throttle.record_success(keys["browser"])
     throttle.give_back(keys["address"], free=ADDRESS_FREE_FAILURES)
     return EntryResult(code_row=code_row)
+
+
+def _log_refusal(reason: str, community: Community, remote_addr: str | None, **fields) -> None:
+    """A household code not accepted, at INFO: why, for which community, from which network (the address's host
+    part hidden, as the audit keeps addresses). Never what was typed: it may be someone's real code."""
+    logger.info("household code refused: %s", reason, extra={
+        "event": "entry.refused", "reason": reason, "community": community.code,
+        "address": masked_address(remote_addr), **fields})
 
 
 def accept_notice(household: Household, *, channel: str = "web", staff: User | None = None) -> HouseholdActivity:

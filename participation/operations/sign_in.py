@@ -57,6 +57,10 @@ def login_wait(username: str, remote_addr: str | None, device: str | None = None
     for kind, key in login_keys(username, remote_addr, device).items():
         # The first key that must wait refuses the try (the throttle gives back what the others counted).
         if wait := throttle.wait_seconds(key, free=FREE[kind]):
+            # The username is not logged: it may be a phone number, or a password typed in the wrong box.
+            logger.info("staff login refused: too many failures", extra={
+                "event": "login.locked", "throttle": kind, "wait_seconds": wait,
+                "address": masked_address(remote_addr), "device_cookie": device is not None})
             return wait
     return 0
 
@@ -76,7 +80,10 @@ def authenticate(username: str, password: str, remote_addr: str | None, device: 
             throttle.record_failure(key, free=FREE[kind])
         record(None, "login.failed", user, object_type="users", username=username.strip()[:40],
                address=masked_address(remote_addr), device_cookie=device is not None)
-        logger.info("failed login for %r from %s", username, masked_address(remote_addr))
+        reason = "unknown_account" if user is None else "wrong_password" if not matches else "inactive_account"
+        logger.info("failed staff login: %s", reason, extra={
+            "event": "login.failed", "reason": reason, "account_id": getattr(user, "id", None),
+            "address": masked_address(remote_addr), "device_cookie": device is not None})
         return None
     for key in keys.values():
         throttle.record_success(key)

@@ -55,8 +55,10 @@ def store_photo(stream, folder: str) -> str:
     limit = max_upload_bytes()
     data = stream.read(limit + 1)
     if not data:
+        _log_refusal("empty", folder=folder)
         raise UploadError(_("The photo file is empty."))
     if len(data) > limit:
+        _log_refusal("too_large", folder=folder, limit_bytes=limit)
         raise UploadError(_("The photo is too large. Photos up to %(size)s are accepted.", size=describe_size(limit)))
     clean = clean_image(data)
     relative = f"{folder}/{secrets.token_hex(16)}.jpg"
@@ -79,7 +81,7 @@ def clean_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
                 if probe.format not in ACCEPTED_FORMATS:
-                    raise _not_an_image()
+                    raise _not_an_image(f"format {probe.format}")
                 _check_pixels(probe, max_pixels)
                 probe.verify()  # reads the file's structure, not its pixels: catches truncated or forged images
             image = Image.open(io.BytesIO(data))
@@ -90,8 +92,7 @@ def clean_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
     except UploadError:
         raise
     except Exception as error:  # Pillow raises many kinds on malformed files; all mean "not a usable photo"
-        logger.info("rejected upload: %s", error)
-        raise _not_an_image() from error
+        raise _not_an_image(repr(error)) from error
     # A fresh image from raw pixels: no EXIF (GPS), XMP, ICC, comments or anything else from the original.
     return Image.frombytes("RGB", rgb.size, rgb.tobytes())
 
@@ -101,19 +102,27 @@ def _check_pixels(image: Image.Image, max_pixels: int) -> None:
     width, height = image.size
     if image.format == "JPEG":
         if width * height > MAX_JPEG_PIXELS:
-            raise _too_many_pixels()
+            raise _too_many_pixels(width, height)
         image.draft("RGB", (MAX_SIDE, MAX_SIDE))   # JPEG only: pick the decoding scale, still nothing decoded
         width, height = image.size
     if width * height * max(3, len(image.getbands())) > 3 * max_pixels:
-        raise _too_many_pixels()
+        raise _too_many_pixels(width, height)
 
 
-def _too_many_pixels() -> UploadError:
+def _too_many_pixels(width: int, height: int) -> UploadError:
+    _log_refusal("too_many_pixels", width=width, height=height)
     return UploadError(_("The picture has too many pixels. Please send a smaller photo."))
 
 
-def _not_an_image() -> UploadError:
+def _not_an_image(detail: str) -> UploadError:
+    _log_refusal("not_an_image", detail=detail)
     return UploadError(_("This file is not a photo. Please choose a JPEG, PNG or WebP picture."))
+
+
+def _log_refusal(reason: str, **fields) -> None:
+    """A refused upload at INFO: someone sending forged or huge files shows up in the log, not only in their
+    browser."""
+    logger.info("upload refused: %s", reason, extra={"event": "upload.refused", "reason": reason, **fields})
 
 
 def _flatten(image: Image.Image) -> Image.Image:
