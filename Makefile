@@ -1,4 +1,5 @@
 # Two commands on a fresh machine: `make run` serves the demo, `make test` runs the whole suite.
+# Both install exactly what a lock file pins, hashes checked (README, "Locked installs"); `make lock` refreshes them.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,15 +7,27 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-e2e serve venv translations demo clean
+# The lock .venv is built from: the app with its tests and tools by default; a production host can take the app
+# alone with `make serve LOCK=requirements.lock`.
+LOCK ?= requirements-dev.lock
+INSTALLED = $(VENV)/.installed-from-$(1)
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --no-config --universal --python-version 3.11 \
+	--generate-hashes --upgrade --custom-compile-command 'make lock'
 
-$(BIN)/activate: pyproject.toml
+.PHONY: run test test-e2e serve venv translations demo lock clean
+
+# A new lock or pyproject.toml makes a new virtualenv, so nothing an older lock installed stays behind. The lock is
+# installed as wheels only, every file checked against its hashes, by the interpreter's own pip (the lock's pip and
+# setuptools replace it); the project itself with the locked setuptools and no download (--no-build-isolation).
+$(call INSTALLED,%): % pyproject.toml
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(BIN)/activate
+	$(PIP_INSTALL) --require-hashes --only-binary :all: -r $<
+	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
+	touch $@
 
-venv: $(BIN)/activate
+venv: $(call INSTALLED,$(LOCK))
 
 translations: venv
 	$(BIN)/pybabel -q compile -d translations -f
@@ -33,9 +46,16 @@ test: venv translations
 test-e2e: venv translations
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e
 
+# gunicorn also reads ./gunicorn.conf.py when there is one; the options given here take precedence over it.
 serve: venv translations
 	$(FLASK) db upgrade
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --no-control-socket 'app:create_app()'
+
+# The newest releases pyproject.toml's ranges admit, for Python 3.11 on every platform: the dev lock first, then
+# the app's lock held to the same versions. Run after changing dependencies and monthly (README); then make test.
+lock: $(call INSTALLED,requirements-dev.lock)
+	$(UV_COMPILE) --extra test --group install --group dev -o requirements-dev.lock
+	$(UV_COMPILE) --group install -c requirements-dev.lock -o requirements.lock
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -4,6 +4,7 @@ import json
 import re
 from pathlib import Path
 
+import plotly
 import pytest
 from plotly.offline import get_plotlyjs_version
 
@@ -11,7 +12,18 @@ from participation.extensions import db
 from tests.surveys.results_support import build_world
 
 VENDOR = Path(__file__).resolve().parents[2] / "static" / "vendor"
-PLOTLY = f"plotly-basic-{get_plotlyjs_version()}.min.js"
+
+
+def _vendored_plotly_js() -> tuple[str, str]:
+    """The vendored bundle's file name and the version its own header states (not the name, which a hand could
+    change without replacing the file)."""
+    (path,) = VENDOR.glob("plotly-basic-*.min.js")
+    header = re.search(r"plotly\.js \(basic - minified\) v(\d+\.\d+\.\d+)", path.read_text(encoding="utf-8")[:300])
+    assert header, f"{path.name} does not start with plotly.js's header"
+    return path.name, header.group(1)
+
+
+PLOTLY, PLOTLY_JS_VERSION = _vendored_plotly_js()
 
 
 @pytest.fixture
@@ -74,12 +86,16 @@ def test_plotly_loads_only_on_the_results_pages(client, login_as, world):
 
 
 def test_vendored_plotly_matches_python_plotly_and_is_served(client):
-    assert (VENDOR / PLOTLY).is_file()
+    assert PLOTLY == f"plotly-basic-{PLOTLY_JS_VERSION}.min.js"
+    assert PLOTLY_JS_VERSION == get_plotlyjs_version(), (
+        f"static/vendor holds plotly.js {PLOTLY_JS_VERSION}, but plotly {plotly.__version__} builds figures for "
+        f"plotly.js {get_plotlyjs_version()}: pin plotly in pyproject.toml to the release built against the vendored "
+        "bundle (or vendor the new release's bundle in the same commit), then run make lock")
     notes = (VENDOR / "VERSIONS.md").read_text(encoding="utf-8")
-    assert PLOTLY in notes and "MIT" in notes
+    assert PLOTLY in notes and "MIT" in notes and f"`plotly` ({plotly.__version__})" in notes
     response = client.get(f"/static/vendor/{PLOTLY}")
     assert response.status_code == 200
-    assert f"v{get_plotlyjs_version()}" in response.get_data(as_text=True)[:200]
+    assert f"v{PLOTLY_JS_VERSION}" in response.get_data(as_text=True)[:200]
     response.close()
     script = client.get("/static/js/charts.js")
     assert script.status_code == 200 and b"Plotly.newPlot" in script.data
