@@ -3,9 +3,12 @@
 Every page is for admins only (403 for other staff). A district admin works on their district's locality; another
 locality answers 404. Accounts and organisations are in ``views/accounts.py``.
 """
+import base64
 import json
+import tempfile
+from datetime import timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,6 +18,7 @@ from participation.extensions import db
 from participation.forms import EmptyForm, show_refusal
 from participation.forms.admin import AuditFilterForm, ItemForm, RuleForm
 from participation.models import RULE_KINDS, CatalogueItem, Community, Locality, LocalityRule
+from participation.operations.audit_archive import ArchiveRefused, write_events
 from participation.operations.audit_search import detail_text, events_csv, search
 from participation.operations.catalogue import (ItemInvalid, catalogue_as_dicts, catalogue_sections,
                                                 category_names, create_item, restore_item, retire_item,
@@ -302,3 +306,29 @@ def audit_csv():
     body = events_csv(events, _community_codes(event.community_id for event in events))
     return Response(body.encode("utf-8"), mimetype="text/csv", headers={
         "Content-Disposition": "attachment; filename=audit.csv", "Content-Type": "text/csv; charset=utf-8"})
+
+
+@bp.get("/audit/archive.jsonl")
+@role_required("admin")
+def audit_archive():
+    """The whole log of the chosen days (every event, whatever the other filters) as the JSON lines ``flask
+    --app app audit export`` writes, for archiving; its SHA-256 is in the Repr-Digest header and in the audit row of
+    the download. City-wide admins only: a district's share of the log is no archive of it."""
+    if current_user.district_id is not None:
+        abort(403)
+    filters = _audit_filters(AuditFilterForm(formdata=request.args))
+    last_day = filters.get("date_to")
+    stream = tempfile.TemporaryFile()   # on disk, not in memory: the log may hold millions of rows
+    try:
+        rows, sha256 = write_events(stream, current_user, filters.get("date_from"),
+                                    last_day + timedelta(days=1) if last_day else None, channel="web")
+    except ArchiveRefused as refusal:
+        stream.close()
+        flash(str(refusal), "error")
+        return redirect(url_for(".audit", **request.args))
+    db.session.commit()
+    stream.seek(0)
+    response = send_file(stream, mimetype="application/x-ndjson", as_attachment=True,
+                         download_name=f"audit-{filters.get('date_from', 'start')}-{last_day or 'now'}.jsonl")
+    response.headers["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(sha256)).decode()}:"
+    return response

@@ -1,11 +1,16 @@
 """The audit log for admins: filters, newest first, 50 a page, district scope, CSV export for Excel."""
+import base64
 import csv
+import hashlib
 import io
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import select
 
 from participation.extensions import db
+from participation.models import AuditEvent
 from participation.operations.audit import record
 
 
@@ -131,3 +136,41 @@ def test_csv_cells_cannot_run_as_formulas(client, auth, make_user, scene):
     actions = [row[2] for row in rows[1:]]
     assert "'=cmd|' /C calc'!A0" in actions
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+# --- the archive download -----------------------------------------------------------------------------------------
+
+def test_city_admin_downloads_every_event_of_the_days_for_archiving(client, auth, make_user, scene):
+    admin = _login_admin(auth, make_user)
+    with client.get("/admin/audit/archive.jsonl?date_from=2026-03-02&date_to=2026-03-03&actor=nobody") as response:
+        body = response.get_data()   # the file is streamed from a temporary file, closed with the response
+    assert response.status_code == 200 and response.mimetype == "application/x-ndjson"
+    assert "attachment" in response.headers["Content-Disposition"]
+    events = [json.loads(line) for line in body.decode("utf-8").splitlines()]
+    # 2 and 3 March (Beijing), every event of those days: the actor filter is not applied to an archive
+    assert [event["action"] for event in events] == ["household.phone_reveal", "household_code.issue"]
+    assert [event["community"] for event in events] == ["NG1", "CY1"]
+    digest = hashlib.sha256(body).digest()
+    assert response.headers["Repr-Digest"] == f"sha-256=:{base64.b64encode(digest).decode()}:"
+    download = db.session.scalar(select(AuditEvent).filter_by(action="audit.export"))
+    assert (download.actor_id, download.channel) == (admin.id, "web")
+    assert download.detail == {"rows": 2, "sha256": digest.hex(), "since": "2026-03-02", "until": "2026-03-04"}
+
+
+def test_the_audit_page_offers_the_archive_to_city_admins_only(client, auth, make_user, scene):
+    _login_admin(auth, make_user)
+    assert "/admin/audit/archive.jsonl?date_from=2026-03-02" in \
+        client.get("/admin/audit?date_from=2026-03-02").get_data(as_text=True)
+    auth.logout()
+    _login_admin(auth, make_user, district=scene["ng"].district)
+    assert "archive.jsonl" not in client.get("/admin/audit").get_data(as_text=True)
+    assert client.get("/admin/audit/archive.jsonl").status_code == 403
+    assert db.session.scalar(select(AuditEvent).filter_by(action="audit.export")) is None
+
+
+def test_an_archive_of_no_days_is_refused_with_a_message(client, auth, make_user, scene):
+    _login_admin(auth, make_user)
+    response = client.get("/admin/audit/archive.jsonl?date_from=2026-03-05&date_to=2026-03-01")
+    assert response.status_code == 302 and "/admin/audit?" in response.headers["Location"]
+    assert "2026-03-05" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(AuditEvent).filter_by(action="audit.export")) is None
