@@ -151,9 +151,10 @@ def log_level(config=None) -> str:
     return _setting("LOG_LEVEL", "INFO", LEVELS, config).upper()
 
 
-def log_format(config=None) -> str:
-    """``LOG_FORMAT`` (json or text) from the app's config, else the environment, else ``default_format()``."""
-    return _setting("LOG_FORMAT", default_format(), FORMATS, config).lower()
+def log_format(config=None, *, default: str | None = None) -> str:
+    """``LOG_FORMAT`` (json or text) from the app's config, else the environment, else ``default`` (gunicorn's
+    configuration file knows it is gunicorn's), else ``default_format()``."""
+    return _setting("LOG_FORMAT", default or default_format(), FORMATS, config).lower()
 
 
 def _setting(name: str, default: str, choices: tuple[str, ...], config) -> str:
@@ -176,6 +177,8 @@ def logging_config(level: str, fmt: str) -> dict:
         "handlers": {HANDLER: {"class": "logging.StreamHandler", "stream": "ext://sys.__stderr__",
                                "formatter": "app", "filters": ["request"]}},
         "root": {"level": level, "handlers": [HANDLER]},
+        # alembic's plugin set-up says nothing to an operator, at every start; ``flask db upgrade`` sets its own.
+        "loggers": {"alembic": {"level": "WARNING"}},
     }
 
 
