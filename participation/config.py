@@ -1,10 +1,28 @@
 """Configuration read from the environment; secrets live outside the code.
 
 ``instance/`` holds what one deployment owns: the SQLite database, the generated secret keys and uploads.
+
+Keys (``SECRET_KEY``, ``HOUSEHOLD_CODE_KEY``, both key rings: ``participation.keyring``) come from the environment,
+else from the TOML file named by ``SECRETS_FILE``. Only the embedded SQLite default makes its own into
+``instance/``: a deployment on PostgreSQL may run on several hosts, and a key made by one host is unknown to the
+others (a slip printed there would not open here, sessions would break between hosts), so ``check_keys`` refuses
+to start it without keys given from outside.
 """
 import os
 import secrets
+import stat
+import tomllib
 from pathlib import Path
+
+from flask import Flask
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from participation.keyring import MIN_KEY_LENGTH, KeyConfigError, parse_ring, weak_versions
+
+KEY_FILES = {"SECRET_KEY": "secret_key", "HOUSEHOLD_CODE_KEY": "household_code_key"}
+FROM_OUTSIDE = ("environment", "secrets file")    # where an operator's keys come from (the other sources:
+                                                  # "instance", generated; "application", given by create_app's caller)
 
 
 def _instance_secret(instance_path: str, name: str) -> str:
@@ -20,6 +38,54 @@ def _instance_secret(instance_path: str, name: str) -> str:
     return value
 
 
+def read_secrets_file(path: str) -> dict:
+    """The keys in the secrets file (TOML: ``SECRET_KEY = "…"``). Refused when others may read it, as ssh refuses
+    a private key: whoever reads the file can forge sessions and try every household code offline."""
+    try:
+        mode = os.stat(path).st_mode
+        if stat.S_IMODE(mode) & 0o077:
+            raise KeyConfigError(_("The secrets file %(path)s may be read or changed by other users (mode %(mode)s). "
+                                   "Make it the app user's alone: chmod 600 %(path)s", path=path,
+                                   mode=oct(stat.S_IMODE(mode))))
+        with open(path, "rb") as handle:
+            values = tomllib.load(handle)
+    except OSError as error:
+        raise KeyConfigError(_("The secrets file %(path)s cannot be read: %(error)s", path=path,
+                               error=error.strerror or error)) from error
+    except tomllib.TOMLDecodeError as error:
+        raise KeyConfigError(_("The secrets file %(path)s is not valid TOML: %(error)s", path=path,
+                               error=error)) from error
+    for name in KEY_FILES:
+        if name in values and not isinstance(values[name], str):
+            raise KeyConfigError(_('In %(path)s, %(name)s must be a string in quotes: %(name)s = "…"', path=path,
+                                   name=name))
+    return values
+
+
+def is_embedded(database_url: str) -> bool:
+    """SQLite: one host, so keys it makes for itself hold everywhere it runs."""
+    return database_url.startswith("sqlite")
+
+
+def _keys(instance_path: str, database_url: str) -> dict:
+    """SECRET_KEY and HOUSEHOLD_CODE_KEY, and where each came from (``KEY_SOURCES``, for ``check_keys`` and
+    ``flask keys rotate``). Missing keys are left missing on PostgreSQL: ``check_keys`` says what to do."""
+    secrets_file = os.environ.get("SECRETS_FILE") or None
+    from_file = read_secrets_file(secrets_file) if secrets_file else {}
+    config, sources = {"SECRETS_FILE": secrets_file}, {}
+    for name, file_name in KEY_FILES.items():
+        if os.environ.get(name):
+            config[name], sources[name] = os.environ[name], "environment"
+        elif from_file.get(name):
+            config[name], sources[name] = from_file[name], "secrets file"
+        elif is_embedded(database_url):
+            config[name], sources[name] = _instance_secret(instance_path, file_name), "instance"
+        else:
+            config[name], sources[name] = None, None
+    config["KEY_SOURCES"] = sources
+    return config
+
+
 def load_config(instance_path: str) -> dict:
     """Build the configuration mapping for ``create_app``."""
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'participation.db'}"
@@ -28,11 +94,9 @@ def load_config(instance_path: str) -> dict:
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
     redis_url = os.environ.get("REDIS_URL")
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance_path, "secret_key"),
-        # Household codes are hashed with a key kept outside the database: a leaked database alone
-        # does not let anyone try all codes offline.
-        "HOUSEHOLD_CODE_KEY": os.environ.get("HOUSEHOLD_CODE_KEY")
-        or _instance_secret(instance_path, "household_code_key"),
+        # Household codes, ID tails and tokens are hashed with keys derived from HOUSEHOLD_CODE_KEY, kept outside
+        # the database: a leaked database alone does not let anyone try all codes offline.
+        **_keys(instance_path, database_url),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PASSWORD_HASH_METHOD": "scrypt",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -63,3 +127,74 @@ def load_config(instance_path: str) -> dict:
         "COMPRESS_STREAMS": False,
         "SEND_FILE_MAX_AGE_DEFAULT": 60 * 60 * 24 * 7,
     }
+
+
+def _missing_keys_message(missing: list[str], database_url: str) -> str:
+    return _("The app does not start without %(names)s: on %(database)s it may run on several hosts, and each "
+             "would make keys of its own (a printed slip would open on one host only, sessions would break between "
+             "hosts). Make the keys once and give every host the same ones.\n"
+             "Make them with:\n"
+             "    .venv/bin/python -m participation.keyring\n"
+             "(the same as `flask --app app keys new`, which needs an app that starts), or one key at a time with:\n"
+             "    python3 -c 'import secrets; print(secrets.token_hex(32))'\n"
+             "Then either set them in the environment of every host (SECRET_KEY=…, HOUSEHOLD_CODE_KEY=…), or write "
+             "them into a file only the app's user can read (chmod 600), named by SECRETS_FILE=/etc/minhu/secrets.toml:"
+             "\n    SECRET_KEY = \"…\"\n    HOUSEHOLD_CODE_KEY = \"…\"\n"
+             "Back HOUSEHOLD_CODE_KEY up with the database: household codes and ID tails are hashed with it. "
+             "docs/deploy.md, section Keys, says more.",
+             names=" and ".join(missing), database=database_url.split(":", 1)[0].split("+", 1)[0])
+
+
+def _checked_keys(app: Flask, given) -> None:
+    config = app.config
+    embedded = is_embedded(config["SQLALCHEMY_DATABASE_URI"])
+    sources = {name: "application" if name in given else (config.get("KEY_SOURCES") or {}).get(name)
+               for name in KEY_FILES}
+    missing = [name for name in KEY_FILES
+               if not config.get(name) or (sources[name] == "instance" and not embedded)]
+    if missing:
+        raise KeyConfigError(_missing_keys_message(missing, config["SQLALCHEMY_DATABASE_URI"]))
+    rings = {name: parse_ring(config[name], name) for name in KEY_FILES}
+    for name, ring in rings.items():
+        weak = weak_versions(ring)
+        if weak and not embedded and sources[name] in FROM_OUTSIDE:
+            raise KeyConfigError(_("%(name)s (version %(version)d) is too short to be a generated key: give at least "
+                                   "%(count)d characters, e.g. from python3 -c 'import secrets; "
+                                   "print(secrets.token_hex(32))'.", name=name, version=weak[0],
+                                   count=MIN_KEY_LENGTH))
+    config["KEY_SOURCES"] = sources
+    secret = rings["SECRET_KEY"]
+    config["SECRET_KEY_RING"] = secret.notation()    # for ``flask keys rotate --secret-key``
+    config["SECRET_KEY"] = secret.master(secret.current)
+    if len(secret.versions) > 1:
+        older = [secret.master(version) for version in secret.versions[1:]]
+        # Sessions signed with an older key still open (Flask tries the fallbacks, newest first); CSRF tokens of
+        # forms opened before a rotation too: itsdangerous signs with the last key of a list and accepts any.
+        config["SECRET_KEY_FALLBACKS"] = older
+        config["WTF_CSRF_SECRET_KEY"] = [*reversed(older), config["SECRET_KEY"]]
+
+
+def check_keys(app: Flask, given=()) -> None:
+    """Refuse to start with keys a deployment cannot rely on, judged on the final configuration (``given``: the
+    mapping ``create_app`` was called with, whose keys are the caller's business, e.g. the tests'): missing keys, or
+    keys generated into instance/, anywhere but on SQLite; a ring that does not parse; an operator's key too short
+    to be a generated one. Then turns SECRET_KEY's ring into what Flask reads: the current key and the fallbacks."""
+    if "babel" not in app.extensions:   # called before Babel is set up: the messages stay in English
+        _checked_keys(app, given)
+        return
+    with app.app_context(), force_locale(app.config.get("BABEL_DEFAULT_LOCALE")):
+        _checked_keys(app, given)
+
+
+def replace_instance_secret(instance_path: str, name: str, value: str) -> None:
+    """Rewrite ``instance/<name>`` (``flask keys rotate`` on the embedded default): written aside with owner-only
+    permissions, then renamed over the old file, so a crash never leaves half a key ring."""
+    path = Path(instance_path) / name
+    aside = path.with_name(f".{name}.new")
+    aside.unlink(missing_ok=True)
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(aside, path)

@@ -2,10 +2,10 @@
 from flask import Flask
 
 from participation.cli import accounts, api, backup, benchdata, catalogue, demo, open311, plan, roster, tickets
-from participation.cli import audit, votes
+from participation.cli import audit, keys, votes
 
 
 def init_app(app: Flask) -> None:
     for module in (accounts, api, catalogue, roster, demo, plan, benchdata, tickets, open311, votes, backup,
-                   audit):
+                   audit, keys):
         module.register(app)

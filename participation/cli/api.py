@@ -1,5 +1,6 @@
 """``flask --app app api create-token NAME --role ROLE [--community CODE …]`` / ``revoke-token NAME``: tokens of the
-staff JSON API at /api/v1. The token is printed once; only its SHA-256 is stored."""
+staff JSON API at /api/v1. The token is printed once; only its keyed hash is stored
+(``participation.operations.api_tokens.hash_token``)."""
 import click
 from flask import Flask, current_app
 from flask_babel import force_locale

@@ -1,7 +1,7 @@
 """``flask --app app open311 create-key NAME`` / ``revoke-key NAME``: keys for POSTing Open311 service requests.
 
-The key is printed once and only its SHA-256 is stored (``participation.operations.open311.hash_key``): a random
-256-bit key needs no salt, and the stored hashes stay valid when SECRET_KEY is rotated.
+The key is printed once and only its keyed hash is stored (``participation.operations.open311.hash_key``): a random
+256-bit key needs no salt; the key ring's versions let HOUSEHOLD_CODE_KEY be rotated (``flask keys``).
 """
 import click
 from flask import Flask, current_app

@@ -9,13 +9,15 @@ CHANNELS = ("web", "phone", "paper", "door_to_door", "hotline")
 
 
 class HouseholdCode(db.Model):
-    """A household's entry code, stored only as a keyed hash; at most one is live per household."""
+    """A household's entry code, stored only as a keyed hash; at most one is live per household. ``key_version``:
+    the version of the key ring the hash was made with (``participation.keyring``; 0: before versions)."""
 
     __tablename__ = "household_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), nullable=False)
     code_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    key_version: Mapped[int] = mapped_column(nullable=False)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     issued_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     revoked_at = mapped_column(UTCDateTime, nullable=True)

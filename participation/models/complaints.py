@@ -287,6 +287,7 @@ class Open311Key(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(60), nullable=False, unique=True)
     key_hash: Mapped[str] = mapped_column(String(128), nullable=False, unique=True)
+    key_version: Mapped[int] = mapped_column(nullable=False)     # participation.keyring; 0: plain SHA-256
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -164,6 +164,7 @@ class Household(db.Model):
     area: Mapped[Decimal] = mapped_column(Numeric(10, 2), nullable=False)
     owner_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)  # 业主标识
     owner_id_tail_hash: Mapped[str | None] = mapped_column(String(128), nullable=True)    # 业主证件后六位, hashed
+    owner_id_tail_key_version: Mapped[int | None] = mapped_column(nullable=True)   # participation.keyring
     contact_name: Mapped[str | None] = mapped_column(String(40), nullable=True)
     phone: Mapped[str | None] = mapped_column(String(30), nullable=True)
     occupancy: Mapped[str] = mapped_column(String(20), nullable=False, default="owner_occupied")

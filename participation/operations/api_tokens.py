@@ -6,10 +6,12 @@ log in to the pages. Every permission predicate in ``participation.permissions``
 acting user then works for a token unchanged, and the audit log names the token's account. Revoking a token
 deactivates its account.
 
-The token is shown once; only ``sha256(token)`` is stored (a 256-bit random token needs no salt, and the hashes
-survive a SECRET_KEY rotation — the same reasoning as the Open311 keys).
+The token is shown once; only a keyed hash of its SHA-256 is stored, with the version of the key ring it was made
+with (``participation.keyring``, purpose "api-token"). A 256-bit random token needs no salt; the key makes a copy of
+the database useless for checking guessed tokens, and hashing the SHA-256 rather than the token lets the plain
+SHA-256 stored before versions (version 0) be re-hashed without the token (``flask keys rotate``). A token on an
+older version moves to the current one when it is next used in a request that writes.
 """
-import hashlib
 import re
 import secrets
 from types import SimpleNamespace
@@ -18,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from participation.extensions import db
+from participation.keyring import API_TOKEN, current_ring, token_message
 from participation.models import ApiToken, Community, User
 from participation.models.types import utcnow
 from participation.operations.accounts import AccountError, clean_scope, create_user
@@ -33,8 +36,9 @@ class TokenError(ValueError):
     """A token that may not be created or revoked; the message is shown as it is."""
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+def hash_token(token: str, version: int | None = None) -> str:
+    """The token's hash under ``version`` of the key ring (the current one by default)."""
+    return API_TOKEN.digest(token_message(token), version)
 
 
 def tokens() -> list[ApiToken]:
@@ -67,7 +71,9 @@ def create_token(actor: User | None, name: str, role: str, *, communities=(), di
     except AccountError as refused:
         raise TokenError(str(refused)) from refused
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    row = ApiToken(name=name, token_hash=hash_token(token), user=user, created_by_id=getattr(actor, "id", None))
+    version = current_ring().current
+    row = ApiToken(name=name, token_hash=hash_token(token, version), key_version=version, user=user,
+                   created_by_id=getattr(actor, "id", None))
     db.session.add(row)
     db.session.flush()
     record(actor, "api.create_token", row, channel=channel, name=name, role=role)
@@ -90,7 +96,11 @@ def user_for(token: str | None) -> User | None:
     """The live service account ``token`` stands for, or None (missing, unknown or revoked)."""
     if not token:
         return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    hashes = API_TOKEN.digests(token_message(token))
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash.in_(hashes)))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
+    current = current_ring().current
+    if hashes[row.token_hash] != current or row.key_version != current:
+        row.token_hash, row.key_version = hash_token(token, current), current
     return row.user

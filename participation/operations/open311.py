@@ -9,10 +9,11 @@ under the category of that code in its community's locality.
 What the API never returns: the caller's name, phone and e-mail (kept on the ticket and its timeline for the desk),
 the household or room. Service request ids are the tickets' receipts ("C…"), which cannot be counted through.
 
-Keys: ``flask open311 create-key NAME`` shows a key once and stores ``sha256(key)`` (see ``hash_key``). A plain
-SHA-256 is enough for a 256-bit random key, and it does not break when the app's SECRET_KEY is rotated.
+Keys: ``flask open311 create-key NAME`` shows a key once and stores a keyed hash of its SHA-256 with the key
+ring's version (``hash_key``; ``participation.keyring``, purpose "open311-key"), as API tokens are: keys stored as a
+plain SHA-256 before versions (version 0) are re-hashed without the key by ``flask keys rotate``, a key on an older
+version moves to the current one when it is next used.
 """
-import hashlib
 import math
 import re
 import secrets
@@ -23,6 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, literal, or_, select
 
 from participation.extensions import db
+from participation.keyring import OPEN311_KEY, current_ring, token_message
 from participation.labels import label
 from participation.models import Community, ComplaintCategory, Ticket
 from participation.models.complaints import Open311Key, URGENCIES
@@ -49,8 +51,9 @@ class Open311Error(Exception):
 
 # --- keys ----------------------------------------------------------------------------------------------------------
 
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+def hash_key(key: str, version: int | None = None) -> str:
+    """The key's hash under ``version`` of the key ring (the current one by default)."""
+    return OPEN311_KEY.digest(token_message(key), version)
 
 
 def create_key(name: str) -> tuple[Open311Key, str]:
@@ -61,7 +64,8 @@ def create_key(name: str) -> tuple[Open311Key, str]:
     if db.session.scalar(select(Open311Key).filter_by(name=name)) is not None:
         raise ValueError(_("A key named %(name)s exists already.", name=name))
     key = secrets.token_urlsafe(KEY_BYTES)
-    row = Open311Key(name=name, key_hash=hash_key(key))
+    version = current_ring().current
+    row = Open311Key(name=name, key_hash=hash_key(key, version), key_version=version)
     db.session.add(row)
     db.session.flush()
     record(None, "open311.create_key", row, channel="cli", name=name)
@@ -82,10 +86,14 @@ def key_for(api_key: str | None) -> Open311Key:
     """The live key ``api_key`` stands for; 403 when missing, unknown or revoked."""
     if not api_key:
         raise Open311Error(403, _("No api_key received -- can't proceed with create_request."))
-    row = db.session.scalar(select(Open311Key).where(Open311Key.key_hash == hash_key(api_key),
+    hashes = OPEN311_KEY.digests(token_message(api_key))
+    row = db.session.scalar(select(Open311Key).where(Open311Key.key_hash.in_(hashes),
                                                      Open311Key.revoked_at.is_(None)))
     if row is None:
         raise Open311Error(403, _("Invalid api_key received -- can't proceed with create_request."))
+    current = current_ring().current
+    if hashes[row.key_hash] != current or row.key_version != current:
+        row.key_hash, row.key_version = hash_key(api_key, current), current
     return row
 
 

@@ -3,7 +3,6 @@
 A re-import updates by natural key (小区编码 → 楼栋 → 单元 → 房号). Households missing from the file are kept and
 counted, never deleted: a partial file must not wipe a community's answers and ballots.
 """
-import hashlib
 import hmac
 import logging
 import re
@@ -11,11 +10,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from participation.extensions import db
+from participation.keyring import ID_TAIL, current_ring
 from participation.labels import mask_phone
 from participation.models import Building, Community, District, Household, Unit, User
 from participation.operations.audit import record
@@ -53,18 +52,38 @@ class RosterRow:
     occupancy: str | None = None
 
 
-def id_tail_hash(community_code: str, tail: str) -> str:
-    """Keyed hash of an owner's ID-number tail. Six characters are easy to enumerate, so an unkeyed or merely salted
-    hash would fall to anyone holding the database; the key lives outside it. Deterministic, so a re-import of the
-    same tail is recognised as unchanged and owner verification is one comparison."""
-    key = current_app.config["HOUSEHOLD_CODE_KEY"].encode()
-    message = f"id-tail:{community_code}:{unicodedata.normalize('NFKC', tail).strip().upper()}"
-    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+def _id_tail_message(community_code: str, tail: str) -> str:
+    return f"{community_code}:{unicodedata.normalize('NFKC', tail).strip().upper()}"
+
+
+def id_tail_hash(community_code: str, tail: str, version: int | None = None) -> str:
+    """Keyed hash of an owner's ID-number tail under ``version`` of the key ring (the current one by default). Six
+    characters are easy to enumerate, so an unkeyed or merely salted hash would fall to anyone holding the database;
+    the key lives outside it. Deterministic, so a re-import of the same tail is recognised as unchanged and owner
+    verification is a few comparisons (one per version the ring holds)."""
+    return ID_TAIL.digest(_id_tail_message(community_code, tail), version)
+
+
+def set_id_tail(household: Household, community_code: str, tail: str) -> None:
+    """Store the tail's hash under the current version, with that version."""
+    version = current_ring().current
+    household.owner_id_tail_hash = id_tail_hash(community_code, tail, version)
+    household.owner_id_tail_key_version = version
 
 
 def id_tail_matches(household: Household, community_code: str, tail: str) -> bool:
+    """Whether ``tail`` is the owner's, under whichever version the stored hash was made with. A match under an
+    older version re-hashes it with the current key (committed with the verification)."""
     stored = household.owner_id_tail_hash
-    return stored is not None and hmac.compare_digest(stored, id_tail_hash(community_code, tail))
+    if stored is None:
+        return False
+    version = next((version for digest, version in ID_TAIL.digests(_id_tail_message(community_code, tail)).items()
+                    if hmac.compare_digest(stored, digest)), None)
+    if version is None:
+        return False
+    if version != current_ring().current or household.owner_id_tail_key_version != version:
+        set_id_tail(household, community_code, tail)
+    return True
 
 
 # ---------------------------------------------------------------------------------------------------- validation
@@ -408,7 +427,8 @@ def _apply(household: Household, row: RosterRow, present: set[str], community_co
         wanted["phone"] = row.phone
     if row.occupancy:
         wanted["occupancy"] = row.occupancy
-    if row.id_tail:
+    if row.id_tail and not id_tail_matches(household, community_code, row.id_tail):
+        # The same tail again is no change (id_tail_matches moved it to the current key if it was on an older one).
         wanted["owner_id_tail_hash"] = id_tail_hash(community_code, row.id_tail)
     changed = {}
     for name, value in wanted.items():
@@ -416,6 +436,8 @@ def _apply(household: Household, row: RosterRow, present: set[str], community_co
         if before != value:
             changed[name] = [_audited(name, before), _audited(name, value)]
             setattr(household, name, value)
+    if "owner_id_tail_hash" in changed:
+        household.owner_id_tail_key_version = current_ring().current
     return changed
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import ApiToken, AuditEvent
-from participation.operations.api_tokens import revoke_token
+from participation.operations.api_tokens import hash_token, revoke_token
 from tests.api.conftest import call
 from tests.conftest import csrf_token
 
@@ -61,7 +61,9 @@ def test_cli_prints_token_once_and_stores_its_hash(app, runner, client, make_com
     assert result.exit_code == 0, result.output
     token = result.output.strip()
     row = db.session.scalar(select(ApiToken).filter_by(name="gis"))
-    assert row.token_hash == hashlib.sha256(token.encode()).hexdigest() and token not in row.token_hash
+    # Stored keyed (issue 13): the hash of the current key version, never the token nor its plain SHA-256.
+    assert row.token_hash == hash_token(token) and row.key_version == 1 and token not in row.token_hash
+    assert row.token_hash != hashlib.sha256(token.encode()).hexdigest()
     assert row.user.role == "organiser" and [c.code for c in row.user.communities] == ["A001"]
     assert call(client, "GET", "/api/v1/communities/A001", token).status_code == 200
     again = runner.invoke(args=["api", "create-token", "gis", "--role", "organiser", "--community", "A001"])
@@ -92,7 +94,7 @@ def test_admin_page_creates_shows_once_and_revokes(client, login_as, make_commun
     assert response.status_code == 200
     row = db.session.scalar(select(ApiToken).filter_by(name="bi-report"))
     token = response.text.split('<code id="new-token">')[1].split("</code>")[0]
-    assert hashlib.sha256(token.encode()).hexdigest() == row.token_hash
+    assert hash_token(token) == row.token_hash != hashlib.sha256(token.encode()).hexdigest()
     assert token not in client.get("/admin/api-tokens").text
     assert call(client, "GET", "/api/v1/communities/A001", token).status_code == 200
     bad = client.post("/admin/api-tokens", data={"name": "bad", "role": "owner_rep", "communities": "ZZZ",

@@ -17,7 +17,7 @@ from participation.models import ComplaintCategory, Organisation, Ticket
 from participation.models.complaints import URGENCIES, Open311Key
 from participation.models.types import utcnow
 from participation.operations import open311_requests
-from participation.operations.open311 import create_key, revoke_key
+from participation.operations.open311 import create_key, hash_key, revoke_key
 from participation.operations.tickets import act, file_ticket
 
 BASE = "/open311/v2"
@@ -348,7 +348,9 @@ def test_cli_creates_a_key_once_and_revokes_it(app, client, site):
     assert result.exit_code == 0, result.output
     key = result.output.strip()
     row = db.session.scalar(select(Open311Key).filter_by(name="city-app"))
-    assert row.key_hash == hashlib.sha256(key.encode()).hexdigest() and key not in row.key_hash
+    # Stored keyed (issue 13): the hash of the current key version, never the key nor its plain SHA-256.
+    assert row.key_hash == hash_key(key) != hashlib.sha256(key.encode()).hexdigest() and key not in row.key_hash
+    assert row.key_version == 1
     assert runner.invoke(args=["open311", "create-key", "city-app"]).exit_code != 0
     assert db.session.scalar(select(func.count()).select_from(Open311Key).filter_by(name="city-app")) == 1
     fields = {"service_code": "noise", "address_string": "OS001小区", "description": "噪音"}
