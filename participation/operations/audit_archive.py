@@ -174,8 +174,8 @@ def purge_events(before: date, archive: Path, *, today: date | None = None) -> i
     """
     today = today or datetime.now(LOCAL).date()
     if before > latest_purge_day(today):
-        raise ArchiveRefused(_("Audit events are kept at least %(days)d days (网络安全法 Art. 21): purge only before "
-                               "%(date)s or an earlier day.", days=RETENTION_DAYS,
+        raise ArchiveRefused(_("Audit events are kept at least %(days)d days (Cybersecurity Law Art. 21): --before "
+                               "may be %(date)s at the latest.", days=RETENTION_DAYS,
                                date=latest_purge_day(today).isoformat()))
     sha256 = verify_archive(archive)
     cutoff = _start_of(before)
