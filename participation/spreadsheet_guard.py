@@ -5,12 +5,14 @@ A .xlsx is a zip of XML, and what it declares is not trusted: its `<dimension re
 33 million empty cells (5 s, 416 MB for a 1.6 KB file), and deflate packs a thousand bytes of XML into one. So,
 before any XML is parsed: the zip's declared sizes (Python's zipfile never inflates a member past them) and
 compression ratios, then one streaming pass over the sheet XML counting rows, cells and shared strings. Reading
-then walks only the cells present (``reset_dimensions``), row by row, never padding to a declared size. A .csv is
-checked for its delimiters and lines before the csv module splits it.
+then walks only the cells present (``reset_dimensions``), row by row, never padding to a declared size. An old .xls
+has its records counted before xlrd reads it (its section below). A .csv is checked for its delimiters and lines
+before the csv module splits it.
 """
 import csv
 import io
 import re
+import struct
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -180,27 +182,161 @@ def check_every_sheet(data: bytes, limits: Limits = Limits()) -> None:
             workbook.close()
 
 
-def check_xls(data: bytes, limits: Limits = Limits()) -> None:
-    """Refuse an old .xls whose sheets xlrd would pad past the limits: it pads every row to the widest one, so one
-    cell at IV65536 is 16 million cells. Read here with ragged rows, which pads nothing."""
+# --- .xls ------------------------------------------------------------------------------------------------------------
+# An old .xls is a BIFF record stream inside an OLE2 container, never compressed, so its cost is its records: xlrd
+# turns each style record of the workbook's globals into five objects (600,000 of them, 14 MB, took 7 s and 500 MB)
+# and each cell record into a cell, and walks every record of a sheet. So the records are counted first, in one pass
+# over the stream, and xlrd reads only a stream within the limits; its rows are ragged (never padded to the widest).
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MAX_XLS_GLOBALS = 50_000     # records before the first sheet: Excel caps a workbook at about 4,000 styles
+_RECORD = struct.Struct("<HH")
+_BOF, _FILEPASS, _SST, _MULRK = 0x0809, 0x002F, 0x00FC, 0x00BD
+# NUMBER, RK, LABELSST, LABEL, RSTRING, BOOLERR and the three FORMULA records: one cell each (blanks are skipped)
+_CELLS = frozenset({0x0203, 0x027E, 0x00FD, 0x0204, 0x00D6, 0x0205, 0x0006, 0x0206, 0x0406})
+
+
+class SpreadsheetLocked(SpreadsheetRefused):
+    """The workbook is encrypted (a password to open it): no reader can open it."""
+
+
+def _locked() -> SpreadsheetRefused:
+    return SpreadsheetLocked(_("The Excel file is protected with a password, so it cannot be read. Open it in Excel, "
+                               "remove the password to open it, save it and retry."))
+
+
+def _not_a_workbook() -> SpreadsheetRefused:
+    return SpreadsheetDamaged(_("The file is not an Excel workbook, though its name says so (it may be a web page, "
+                                "text or another document saved under an Excel name). Open it in Excel, save it as "
+                                "Excel Workbook (.xlsx) and import that file."))
+
+
+def _overstuffed() -> SpreadsheetRefused:
+    return SpreadsheetRefused(_("The Excel file holds far more records than a spreadsheet of this size needs, so it "
+                                "was not opened. Save it again from Excel as .xlsx and retry."))
+
+
+def _workbook_stream(data: bytes) -> tuple[bytes, int, int]:
+    """(bytes, start, length) of the BIFF stream of an OLE2 file: "Workbook" (Excel 97 on), "Book" (Excel 5 and 95).
+    A password-protected .xlsx is an OLE2 file too, holding an "EncryptedPackage" stream instead."""
+    from xlrd.compdoc import CompDoc, CompDocError
+
+    if not data.startswith(OLE2_MAGIC):
+        raise _not_a_workbook()
+    try:
+        document = CompDoc(data, logfile=io.StringIO())
+        names = {node.name for node in document.dirlist}
+        found = next((found for found in map(document.locate_named_stream, ("Workbook", "Book")) if found[0]), None)
+    except (CompDocError, struct.error, IndexError, ValueError, MemoryError) as error:
+        raise _damaged() from error
+    if "EncryptedPackage" in names:
+        raise _locked()
+    if found is None:
+        raise _not_a_workbook()
+    return found
+
+
+def _count_records(data: bytes, limits: Limits) -> None:
+    """Refuse an encrypted stream, too many style or name records, or a sheet past the limits, before xlrd reads it."""
+    stream, position, length = _workbook_stream(data)
+    end = min(position + length, len(stream))
+    records = cells = 0
+    globals_done = False
+    most_records = 2 * limits.cells + MAX_XLS_GLOBALS
+    while position + 4 <= end:
+        kind, size = _RECORD.unpack_from(stream, position)
+        records += 1
+        if kind == _BOF:
+            globals_done, cells = records > 1, 0
+        elif kind == _FILEPASS:
+            raise _locked()
+        elif kind == _SST and size >= 8:
+            if int.from_bytes(stream[position + 8:position + 12], "little") > MAX_SHARED_STRINGS:
+                raise too_many_cells(limits.cells)
+        elif kind in _CELLS or kind == _MULRK:
+            cells += max((size - 6) // 6, 0) if kind == _MULRK else 1
+            if cells > limits.cells:
+                raise too_many_cells(limits.cells)
+        if records > most_records or (not globals_done and records > MAX_XLS_GLOBALS):
+            raise _overstuffed()
+        position += 4 + size
+
+
+def _open_xls(data: bytes, limits: Limits):
     import xlrd
 
+    _count_records(data, limits)
     try:
-        book = xlrd.open_workbook(file_contents=data, ragged_rows=True, on_demand=True)
-    except Exception as error:  # noqa: BLE001
+        return xlrd.open_workbook(file_contents=data, ragged_rows=True, on_demand=True, logfile=io.StringIO())
+    except Exception as error:  # noqa: BLE001 — xlrd raises many kinds for a damaged file
         raise _damaged() from error
+
+
+def _check_xls_sheet(sheet, limits: Limits) -> None:
+    if sheet.nrows > 2 * limits.rows + 1000:
+        raise too_many_rows(limits.rows)
+    if sheet.ncols > limits.columns:
+        raise too_many_columns(limits.columns)
+
+
+def check_xls(data: bytes, limits: Limits = Limits()) -> None:
+    """Refuse an old .xls whose stream or sheets exceed the limits; every sheet is checked, as an XLSForm is read
+    sheet by sheet."""
+    book = _open_xls(data, limits)
     try:
         for index in range(book.nsheets):
-            sheet = book.sheet_by_index(index)
-            if sheet.nrows > 2 * limits.rows + 1000:
-                raise too_many_rows(limits.rows)
-            if sheet.ncols > limits.columns:
-                raise too_many_columns(limits.columns)
-            if sheet.nrows * sheet.ncols > 2 * limits.cells:
-                raise too_many_cells(limits.cells)
+            _check_xls_sheet(_xls_sheet(book, index), limits)
             book.unload_sheet(index)
     finally:
         book.release_resources()
+
+
+def _xls_sheet(book, index: int):
+    try:
+        return book.sheet_by_index(index)
+    except Exception as error:  # noqa: BLE001
+        raise _damaged() from error
+
+
+def xls_rows(data: bytes, limits: Limits = Limits()):
+    """(row number, values) of the first sheet's filled rows, each value as ``xlsx_rows`` gives the same cell of a
+    .xlsx (``xls_value``). Raises SpreadsheetRefused past a limit or for a file xlrd cannot open."""
+    from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH
+
+    book = _open_xls(data, limits)
+    try:
+        sheet = _xls_sheet(book, 0)
+        _check_xls_sheet(sheet, limits)
+        epoch = MAC_EPOCH if book.datemode else WINDOWS_EPOCH
+        lines = ([xls_value(kind, value, epoch) for kind, value in zip(sheet.row_types(row), sheet.row_values(row))]
+                 for row in range(sheet.nrows))
+        yield from _bounded(lines, limits)
+    finally:
+        book.release_resources()
+
+
+def xls_value(kind: int, value, epoch):
+    """An xlrd cell as openpyxl reads the same cell of a .xlsx, so that both formats give the same text: xlrd has
+    every number as a float (a room 101 is 101.0) where openpyxl has an int for a whole number, a date as its serial
+    number where openpyxl has a datetime (a time of day alone as a time), a boolean as 1/0 and an error as its code.
+    ``epoch``: openpyxl's for the workbook's date system (1900, or 1904 from an old Mac)."""
+    import xlrd
+
+    if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    if kind == xlrd.XL_CELL_NUMBER:
+        return int(value) if value.is_integer() else value
+    if kind == xlrd.XL_CELL_DATE:
+        from openpyxl.utils.datetime import from_excel
+        try:
+            return from_excel(value, epoch)
+        except (OverflowError, ValueError):   # past the year 9999: no date, so the number
+            return value
+    if kind == xlrd.XL_CELL_BOOLEAN:
+        return bool(value)
+    if kind == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(value, "#N/A")
+    return value
 
 
 # --- .csv ------------------------------------------------------------------------------------------------------------
@@ -220,7 +356,7 @@ def csv_rows(text: str, limits: Limits = Limits()):
     yield from _bounded(csv.reader(io.StringIO(text, newline="")), limits)
 
 
-# --- both --------------------------------------------------------------------------------------------------------------
+# --- every format -----------------------------------------------------------------------------------------------------
 
 def _bounded(lines, limits: Limits):
     filled = cells = 0

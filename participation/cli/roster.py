@@ -57,7 +57,7 @@ def register(app: Flask) -> None:
     @click.option("--district", help="District for new communities (created if missing); default: the only/first.")
     @click.option("--as-user", "username", help="Record the import under this staff account, within its scope.")
     def import_command(path: Path, district: str | None, username: str | None) -> None:
-        """Import an .xlsx/.csv roster: all-or-nothing, errors by row, exit 1 on any error."""
+        """Import an .xlsx/.xls/.csv roster: all-or-nothing, errors by row, exit 1 on any error."""
         with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
             actor = None
             if username:

@@ -12,9 +12,9 @@ from participation.operations.roster_files import normalise_phone
 
 
 class RosterUploadForm(FlaskForm):
-    file = FileField(_l("Roster file (.xlsx or .csv)"),
+    file = FileField(_l("Roster file (.xlsx, .xls or .csv)"),
                      validators=[FileRequired(_l("Choose the file to import."))],
-                     render_kw={"accept": ".xlsx,.csv"})
+                     render_kw={"accept": ".xlsx,.xls,.csv"})
     district = SelectField(_l("District for new communities"), coerce=int, validate_choice=True)
     submit = SubmitField(_l("Check and import"))
 

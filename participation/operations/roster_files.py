@@ -1,4 +1,6 @@
-"""Reading roster files: .xlsx, and .csv in UTF-8 (with or without BOM) or GB18030 as Excel in China saves it.
+"""Reading roster files: .xlsx, old .xls (Excel 97–2003, which 社区 staff still keep) and .csv in UTF-8 (with or
+without BOM) or GB18030 as Excel in China saves it. Every format gives the same table for the same cells: the same
+headers, row numbers and cell text, so a roster gets the same row errors whatever it was saved as.
 
 Also the roster's columns and the small text rules (natural sort, phone numbers) that import and export share.
 """
@@ -90,27 +92,29 @@ def read_roster_file(source, filename: str | None = None) -> RosterTable:
     suffix = Path(filename or "").suffix.lower()
     if not data.strip():
         raise RosterImportError([_("The file is empty.")])
-    if suffix == ".xls" or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise RosterImportError([_("Old .xls workbooks cannot be read. In Excel choose Save As and the type "
-                                   "Excel Workbook (.xlsx), then import that file.")])
-    if suffix == ".xlsx" or (not suffix and data.startswith(b"PK\x03\x04")):
-        table = _read_xlsx(data)
+    if data.startswith(spreadsheet_guard.OLE2_MAGIC):   # .xls, or a password-protected .xlsx (the same container)
+        table = _read_workbook(spreadsheet_guard.xls_rows, data)
+    elif suffix == ".xlsx" or (suffix in (".xls", "") and data.startswith(b"PK\x03\x04")):   # also one named .xls
+        table = _read_workbook(spreadsheet_guard.xlsx_rows, data)
+    elif suffix == ".xls":
+        table = _read_workbook(spreadsheet_guard.xls_rows, data)   # not a workbook: the guard says so
     elif suffix in (".csv", ""):
         table = _read_csv(data)
     else:
-        raise RosterImportError([_("Only Excel workbooks (.xlsx) and .csv files can be imported.")])
+        raise RosterImportError([_("Only Excel workbooks (.xlsx or .xls) and .csv files can be imported.")])
     if not table.headers:
         raise RosterImportError([_("The file is empty.")])
     return table
 
 
-def _read_xlsx(data: bytes) -> RosterTable:
+def _read_workbook(rows, data: bytes) -> RosterTable:
+    """The table of ``rows`` (the guard's reader of .xlsx or .xls); a refusal or a damaged file as the message."""
     try:
-        return _table(spreadsheet_guard.xlsx_rows(data, _limits()))
+        return _table(rows(data, _limits()))
     except SpreadsheetRefused as refusal:
         raise RosterImportError([str(refusal)]) from None
     except Exception as error:  # noqa: BLE001 — any failure to parse an uploaded file is the file's, never a 500
-        logger.info("unreadable xlsx: %r", error)
+        logger.info("unreadable workbook: %r", error)
         raise RosterImportError([_("The Excel file could not be opened; it may be damaged. Open it in Excel, "
                                    "save it again as .xlsx and retry.")]) from error
 

@@ -69,7 +69,7 @@ def test_import_of_a_file_that_is_not_a_roster_exits_non_zero(runner, district, 
     path = tmp_path / "notes.txt"
     path.write_text("hello")
     result = runner.invoke(args=["roster", "import", str(path)])
-    assert result.exit_code == 1 and "只能导入 Excel 工作簿（.xlsx）或 .csv 文件。" in result.stderr
+    assert result.exit_code == 1 and "只能导入 Excel 工作簿（.xlsx 或 .xls）或 .csv 文件。" in result.stderr
 
 
 def test_district_option_creates_the_district_for_new_communities(runner, district, tmp_path):

@@ -211,10 +211,11 @@ def test_optional_columns_may_be_left_out(district):
     (b"", "r.xlsx", "文件是空的。"),
     (b"  \n", "r.csv", "文件是空的。"),
     ("小区编码,小区名称,楼栋,单元,房号,楼层,面积\n".encode(), "r.csv", "文件只有列名，没有住户。"),
-    (b"%PDF-1.4 not a roster", "r.pdf", "只能导入 Excel 工作簿（.xlsx）或 .csv 文件。"),
+    (b"%PDF-1.4 not a roster", "r.pdf", "只能导入 Excel 工作簿（.xlsx 或 .xls）或 .csv 文件。"),
     (b"this is not a zip", "r.xlsx", "无法打开这个 Excel 文件，文件可能已损坏。请用 Excel 打开，重新保存为 .xlsx 后再试。"),
+    # an .xls is read since issue 13 (tests/participation/test_roster_xls.py); this one is only its magic number
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "r.xls",
-     "无法读取旧版 .xls 文件。请在 Excel 中选择“另存为”，类型选“Excel 工作簿(.xlsx)”，再导入新文件。"),
+     "无法打开这个 Excel 文件，文件可能已损坏。请用 Excel 打开，重新保存为 .xlsx 后再试。"),
 ])
 def test_files_that_are_not_rosters_are_refused_with_a_message(district, data, filename, message):
     assert refused(data, filename=filename) == [message]

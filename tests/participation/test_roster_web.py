@@ -187,7 +187,7 @@ def test_a_bad_upload_lists_rows_and_changes_nothing(client, login):
 
 
 @pytest.mark.parametrize("data, filename, message", [
-    (b"%PDF-1.4", "scan.pdf", "只能导入 Excel 工作簿（.xlsx）或 .csv 文件。"),
+    (b"%PDF-1.4", "scan.pdf", "只能导入 Excel 工作簿（.xlsx 或 .xls）或 .csv 文件。"),
     (b"not a zip at all", "r.xlsx", "无法打开这个 Excel 文件"),
     (b"", "empty.csv", "文件是空的。"),
 ])
