@@ -5,6 +5,8 @@ SQLite default the ring lives in instance/ and is rewritten there; a ring given 
 file) cannot be changed from here, so the lines to roll out to every host are printed instead. docs/deploy.md,
 section "Keys", walks through it.
 """
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask_babel import force_locale
@@ -12,7 +14,8 @@ from flask_babel import gettext as _
 
 from participation.config import KEY_FILES, replace_instance_secret
 from participation.extensions import db
-from participation.keyring import LEGACY, KeyRing, current_ring, new_key, new_keys_text, parse_ring
+from participation.keyring import (LEGACY, KeyConfigError, KeyRing, current_ring, new_key, new_keys_text,
+                                   parse_ring)
 from participation.operations.key_versions import (counts, retirable, rewrap_legacy_tokens, rows_needing,
                                                     unverifiable)
 
@@ -74,6 +77,21 @@ def _report(ring: KeyRing) -> int:
     return lost
 
 
+def _check_instance_ring(name: str) -> None:
+    """Rewrite instance/ only when it holds the very ring this app runs with: never overwrite a key that something
+    else (another configuration, a restore) may need. Checked before anything is done."""
+    if _source(name) != "instance":
+        return
+    path = Path(current_app.instance_path) / KEY_FILES[name]
+    try:
+        same = path.exists() and parse_ring(path.read_text(), name) == _ring(name)
+    except KeyConfigError:
+        same = False
+    if not same:
+        raise click.ClickException(_("instance/%(file)s does not hold the %(name)s this app runs with: nothing was "
+                                     "changed.", file=KEY_FILES[name], name=name))
+
+
 def _deploy(name: str, ring: KeyRing, rolled_out: KeyRing | None = None) -> None:
     """Put ``ring`` in place: into instance/ for the embedded default, else print the lines for every host
     (``rolled_out``: the ring to give every host first, so that each knows a new key before any uses it)."""
@@ -123,6 +141,7 @@ def register(app: Flask) -> None:
         """Add a new version to the ring and re-hash what can be re-hashed without the plain values."""
         name = _name(secret_key)
         with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            _check_instance_ring(name)
             ring = _ring(name)
             if not secret_key:
                 # Under the version every host already holds, so no host meets a hash it cannot check.
@@ -149,6 +168,7 @@ def register(app: Flask) -> None:
         """Take VERSION out of the ring, once no stored hash needs it."""
         name = _name(secret_key)
         with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            _check_instance_ring(name)
             ring = _ring(name)
             if version not in ring.versions:
                 raise click.ClickException(_("%(name)s holds no version %(version)d.", name=name, version=version))
