@@ -14,6 +14,11 @@ INSTALLED = $(VENV)/.installed-from-$(1)
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --no-config --universal --python-version 3.11 \
 	--generate-hashes --upgrade --custom-compile-command 'make lock'
+# $(1): what to resolve, $(2): the lock; rewritten only when it changes, so an unchanged lock keeps .venv as it is.
+define compile_lock
+	$(UV_COMPILE) $(1) -o $(2).new
+	if cmp -s $(2).new $(2); then rm $(2).new; else mv $(2).new $(2); fi
+endef
 
 .PHONY: run test test-e2e serve venv translations demo lock clean
 
@@ -51,11 +56,11 @@ serve: venv translations
 	$(FLASK) db upgrade
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --no-control-socket 'app:create_app()'
 
-# The newest releases pyproject.toml's ranges admit, for Python 3.11 on every platform: the dev lock first, then
+# The newest releases pyproject.toml's ranges admit, for Python 3.11 and newer on every platform: the dev lock, then
 # the app's lock held to the same versions. Run after changing dependencies and monthly (README); then make test.
 lock: $(call INSTALLED,requirements-dev.lock)
-	$(UV_COMPILE) --extra test --group install --group dev -o requirements-dev.lock
-	$(UV_COMPILE) --group install -c requirements-dev.lock -o requirements.lock
+	$(call compile_lock,--extra test --group install --group dev,requirements-dev.lock)
+	$(call compile_lock,--group install -c requirements-dev.lock,requirements.lock)
 
 clean:
 	rm -rf $(VENV) *.egg-info
