@@ -42,7 +42,7 @@ def test_404_in_english_when_asked(client):
 def test_json_clients_get_json_errors(client):
     response = client.get("/nowhere", headers={"Accept": "application/json"})
     assert response.status_code == 404
-    assert response.is_json and response.json["status"] == 404
+    assert response.is_json and response.json["error"]["code"] == "not_found"   # the one shape (test_error_shape.py)
 
 
 def test_staff_pages_send_anonymous_visitors_to_login(client):

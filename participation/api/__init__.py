@@ -5,7 +5,8 @@ since participation never imports surveys).
 Auth: ``Authorization: Bearer <token>``; a token acts as its service account (see
 ``participation.operations.api_tokens``), so scope checks are the staff pages' own predicates. No cookies are read,
 so the API is exempt from CSRF. Errors always have one shape: ``{"error": {"code": "...", "message": "..."}}``
-(``error_response``; ``participation.errors`` answers unknown URLs and wrong methods under /api/v1 the same way).
+(``error_response``), the shape of every JSON error of the application (``participation.errors``, which also
+answers unknown URLs and wrong methods under /api/v1).
 """
 from datetime import date, datetime
 from decimal import Decimal
@@ -28,7 +29,8 @@ API_CHANNELS = ("community_hotline", "hotline_12345", "walk_in", "patrol")
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-         409: "conflict", 413: "too_large", 422: "unprocessable", 429: "too_many_requests", 500: "server_error"}
+         409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "unprocessable",
+         429: "too_many_requests", 500: "server_error", 503: "unavailable"}
 
 
 class ApiError(HTTPException):
@@ -47,16 +49,29 @@ def messages() -> dict:
         404: _("There is nothing here, or this token may not see it."),
         405: _("This method is not allowed here."),
         409: _("That conflicts with the current state."),
+        413: _("The request is too large."),
         422: _("The request was understood but its data was refused."),
         429: _("Too many requests. Please wait a moment."),
         500: _("Something went wrong on our side. Nothing was half-saved."),
     }
 
 
-def error_response(status: int, message: str | None = None):
+def error_response(status: int, message: str | None = None, *, code: str | None = None, fields: dict | None = None,
+                   **members):
+    """The one JSON error of the whole application (``participation.errors`` says why this shape):
+    ``{"error": {"code", "message"[, "fields"]}}`` with HTTP ``status``, after rolling back.
+
+    ``code``: a word for programs (the status's by default: "not_found" …; "csrf_failed" tells a script to reload the
+    page); ``message``: for people, in their language (the status's own words by default); ``fields``: {field name:
+    message} when fields of a form were refused; ``members``: what a page's script needs beside the error, at the top
+    level (which questions a survey now hides)."""
     db.session.rollback()
-    body = {"error": {"code": CODES.get(status, "error"), "message": str(message or messages().get(status, ""))}}
-    response = jsonify(body)
+    words = messages()
+    error = {"code": code or CODES.get(status) or CODES[500 if status >= 500 else 400],
+             "message": str(message or words.get(status) or words[500 if status >= 500 else 400])}
+    if fields:
+        error["fields"] = {name: str(text) for name, text in fields.items()}
+    response = jsonify({"error": error, **members})
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="api"'

@@ -14,7 +14,9 @@ from participation.operations.tickets import ACTIONS
 
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["code", "message"],
-    "properties": {"code": {"type": "string", "example": "not_found"}, "message": {"type": "string"}}}}}
+    "properties": {"code": {"type": "string", "example": "not_found"}, "message": {"type": "string"},
+                   "fields": {"type": "object", "additionalProperties": {"type": "string"},
+                              "description": "field name → why it was refused"}}}}}
 SCHEMAS = {
     "Error": ERROR,
     "Community": {"type": "object", "properties": {
