@@ -16,6 +16,7 @@ from flask_limiter import Limiter
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -126,8 +127,9 @@ def test_this_environment_was_installed_from_the_dev_lock():
         try:
             installed = metadata.version(pin.name)
         except metadata.PackageNotFoundError:
-            installed = "missing"
-        if canonicalize_name(installed) != canonicalize_name(pin.version):
+            differing.append(f"{pin.name}: locked {pin.version}, not installed")
+            continue
+        if Version(installed) != Version(pin.version):
             differing.append(f"{pin.name}: locked {pin.version}, installed {installed}")
     assert not differing, "this environment is not requirements-dev.lock (make venv):\n" + "\n".join(differing)
 
