@@ -163,6 +163,22 @@ def test_an_export_is_logged_with_who_what_and_where(logging_app, capfd, make_co
     assert not re.search(r"1[3-9][0-9]{9}", err)   # the export holds the households' phones; the log holds none
 
 
+def test_an_unhandled_error_is_logged_with_its_traceback_and_the_id_the_page_was_sent_with(logging_app, capfd):
+    broken = logging_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+
+    @broken.get("/boom")
+    def boom():
+        raise RuntimeError(f"lost the row of {PHONE}")
+
+    capfd.readouterr()
+    response = broken.test_client().get("/boom")
+    assert response.status_code == 500
+    lines, err = json_lines(capfd)
+    line = only(lines, level="ERROR")
+    assert line["message"] == "unhandled error on GET /boom" and line["request_id"] == response.headers["X-Request-ID"]
+    assert "RuntimeError: lost the row of 138****5678" in line["exception"] and PHONE not in err
+
+
 # --- the request id, the level, the masking, the configuration ----------------------------------------------------
 
 @pytest.mark.parametrize("offered, kept", [
