@@ -31,10 +31,10 @@ def read_ignores(path: Path) -> dict[str, str]:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        vuln_id, _, reason = line.partition(" ")
-        if not reason.strip():
+        vuln_id, *reason = line.split(None, 1)
+        if not reason:
             raise ValueError(f"{path.name}:{number}: {vuln_id} has no reason; write why it is accepted after the id")
-        ignores[vuln_id] = reason.strip()
+        ignores[vuln_id] = reason[0]
     return ignores
 
 
