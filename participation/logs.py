@@ -123,10 +123,12 @@ def _row_id(row) -> int | None:
 
 
 def _signed_in_user_id() -> int | None:
-    """The staff member Flask-Login loaded for this request, if it did (``g._login_user``): logging never loads
-    one itself."""
+    """The staff member Flask-Login loaded for this request, if it did (``g._login_user``: logging never loads one
+    itself), or the service account of the API token the request carried (``g.api_user``)."""
     user = g.get("_login_user")
-    return _row_id(user) if getattr(user, "is_authenticated", False) else None
+    if getattr(user, "is_authenticated", False):
+        return _row_id(user)
+    return _row_id(g.get("api_user"))
 
 
 def _acting_household_id() -> int | None:

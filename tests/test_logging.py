@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 
 import pytest
+from flask import g
 
 from app import create_app
 from participation import logs
@@ -193,6 +194,19 @@ def test_the_request_id_from_nginx_is_kept_only_when_sane(logging_app, offered, 
     if not kept:
         assert re.fullmatch(r"[0-9a-f]{32}", sent)
     assert client.get("/").headers["X-Request-ID"] != sent
+
+
+def test_a_request_made_with_an_api_token_names_its_service_account(logging_app, capfd, make_user):
+    service = make_user("agency", username="api-client")
+    db.session.commit()
+    new = logging_app()
+    capfd.readouterr()
+    with new.test_request_context("/api/v1/requests"):
+        new.preprocess_request()
+        g.api_user = service   # as token_required sets it
+        logging.getLogger("participation.test").info("listed")
+    lines, _err = json_lines(capfd)
+    assert only(lines, message="listed")["user_id"] == service.id
 
 
 def test_log_level_warning_keeps_info_lines_out(logging_app, capfd):
