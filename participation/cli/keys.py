@@ -1,4 +1,4 @@
-"""``flask --app app keys new | status | rotate | retire VERSION``: the key rings (``participation.keyring``).
+"""``flask --app app keys new | status | rehash | rotate | retire VERSION``: the key rings (``participation.keyring``).
 
 ``rotate`` adds a version to ``HOUSEHOLD_CODE_KEY`` (or, with ``--secret-key``, to ``SECRET_KEY``). On the embedded
 SQLite default the ring lives in instance/ and is rewritten there; a ring given from outside (environment, secrets
@@ -65,11 +65,15 @@ def _report(ring: KeyRing) -> int:
     for version in retirable(found, ring):
         click.echo(_("Version %(version)d holds no row any more: it may leave the ring "
                      "(flask --app app keys retire %(version)d).", version=version))
-    behind = [store for store, by_version in found if any(version != ring.current for version in by_version)]
+    behind = [(store, by_version) for store, by_version in found
+              if any(version != ring.current for version in by_version)]
     if behind:
-        click.echo(_("Rows not on the current version cannot be re-hashed here:"))
-        for store in behind:
+        click.echo(_("Rows not on the current version move only when used, for want of the plain value:"))
+        for store, by_version in behind:
             click.echo(f"  {store.label}: {store.moves}")
+            if store.purpose.rewrappable and by_version.get(LEGACY):
+                click.echo("    " + _("(those from before versions need no plain value: flask --app app keys rehash "
+                                      "moves them now)"))
     lost = unverifiable(found, ring)
     if lost:
         click.echo(_("WARNING: %(count)d rows are on a version the ring does not hold, so they cannot be verified. "
@@ -114,6 +118,16 @@ def _deploy(name: str, ring: KeyRing, rolled_out: KeyRing | None = None) -> None
     click.echo(_('In a secrets file the same value goes in quotes: %(name)s = "…"', name=name))
 
 
+def _rehash(ring: KeyRing) -> None:
+    """Re-hash what needs no plain value, under the current version: every host already holds it, so none meets a
+    hash it cannot check."""
+    for label, count in rewrap_legacy_tokens().items():
+        if count:
+            click.echo(_("%(store)s: %(count)d stored before versions re-hashed under version %(version)d.",
+                         store=label, count=count, version=ring.current))
+    db.session.commit()
+
+
 def register(app: Flask) -> None:
     @app.cli.group("keys")
     def keys() -> None:
@@ -135,6 +149,16 @@ def register(app: Flask) -> None:
         if lost:
             raise SystemExit(1)
 
+    @keys.command("rehash")
+    def rehash_command() -> None:
+        """Re-hash, under the current version, what needs no plain value (tokens and Open311 keys stored before
+        versions)."""
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            ring = current_ring()
+            _rehash(ring)
+            if _report(ring):
+                raise SystemExit(1)
+
     @keys.command("rotate")
     @click.option("--secret-key", is_flag=True, help=SESSION_HELP)
     def rotate_command(secret_key: bool) -> None:
@@ -144,12 +168,7 @@ def register(app: Flask) -> None:
             _check_instance_ring(name)
             ring = _ring(name)
             if not secret_key:
-                # Under the version every host already holds, so no host meets a hash it cannot check.
-                for label, count in rewrap_legacy_tokens().items():
-                    if count:
-                        click.echo(_("%(store)s: %(count)d stored before versions re-hashed under version "
-                                     "%(version)d.", store=label, count=count, version=ring.current))
-                db.session.commit()
+                _rehash(ring)
             key = new_key()
             _deploy(name, ring.added(key), ring.added(key, current=False))
             if secret_key:

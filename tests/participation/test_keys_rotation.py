@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from participation.extensions import db
-from participation.models import ApiToken, District, Household, HouseholdCode, Locality
+from participation.models import ApiToken, District, Household, HouseholdCode, Locality, Open311Key
 from participation.operations import codes
 from participation.operations.api_tokens import create_token, hash_token, user_for
 from participation.operations.open311 import create_key, hash_key, key_for
@@ -276,3 +276,23 @@ def test_rotate_secret_key_prints_its_roll_out(app, runner, english):
 def test_keys_new_prints_both_forms(runner):
     out = keys(runner, "new").output
     assert out.count("SECRET_KEY=") == 1 and out.count('SECRET_KEY = "') == 1 and "HOUSEHOLD_CODE_KEY=" in out
+
+
+def test_keys_rehash_moves_legacy_tokens_and_keys_without_them(runner, english):
+    token = make_token()
+    _row, key = create_key("city-app")
+    token_row, key_row = db.session.scalar(select(ApiToken)), db.session.scalar(select(Open311Key))
+    token_row.token_hash, token_row.key_version = hashlib.sha256(token.encode()).hexdigest(), 0
+    key_row.key_hash, key_row.key_version = hashlib.sha256(key.encode()).hexdigest(), 0
+    db.session.commit()
+    before = keys(runner, "status").output
+    assert "API tokens: before versions: 1" in before and "keys rehash moves them now" in before
+    result = keys(runner, "rehash")
+    assert result.exit_code == 0, result.output
+    assert "Open311 keys: 1 stored before versions re-hashed under version 1." in result.output
+    db.session.refresh(token_row)
+    db.session.refresh(key_row)
+    assert (token_row.key_version, key_row.key_version) == (1, 1)
+    assert token_row.token_hash == hash_token(token) and key_row.key_hash == hash_key(key)
+    assert user_for(token) is token_row.user and key_for(key) is key_row
+    assert "before versions" not in keys(runner, "status").output
