@@ -37,8 +37,9 @@ def as_before_versions(engine, households: list[dict]) -> None:
     with engine.begin() as connection:
         for home in households:
             household_id = connection.scalar(text(
-                "SELECT h.id FROM households h JOIN units u ON u.id = h.unit_id JOIN buildings b ON b.id = u.building_id"
-                " JOIN communities c ON c.id = b.community_id WHERE c.code = :community AND b.name = :building"
+                "SELECT h.id FROM households h JOIN units u ON u.id = h.unit_id"
+                " JOIN buildings b ON b.id = u.building_id JOIN communities c ON c.id = b.community_id"
+                " WHERE c.code = :community AND b.name = :building"
                 " AND u.name = :unit AND h.room = :room"), home)
             connection.execute(text("UPDATE household_codes SET code_hash = :digest WHERE household_id = :id AND "
                                     "revoked_at IS NULL"),

@@ -56,7 +56,7 @@ def _report(ring: KeyRing) -> int:
     for store, by_version in found:
         spread = ", ".join(f"{_version_word(version)}: {count}"
                            for version, count in sorted(by_version.items(), key=lambda item: -(item[0] or 0)))
-        click.echo(f"  {store.label}: {spread or _('none')}")
+        click.echo(f"  {store.label}: " + (spread or _("none")))
     for version in ring.versions[1:]:
         needing = rows_needing(found, version)
         if needing:
