@@ -1,7 +1,7 @@
 """Key versions next to every stored hash (issue 13): household_codes, api_tokens and open311_keys get
 ``key_version``, households ``owner_id_tail_key_version``. The rows already there become version 0, "hashed before
 versions" (participation.keyring.LEGACY), which the application still verifies the old way and moves to the current
-version when the code, tail, token or key is next used (tokens and Open311 keys also by ``flask keys rotate``).
+version when the code, tail, token or key is next used (tokens and Open311 keys also by ``flask keys rehash``).
 
 New rows always name their version, so the default that filled the old ones is dropped again: on SQLite that
 rebuilds the three small tables, which no other table points at; ``households`` (which many tables point at) only

@@ -9,7 +9,7 @@ deactivates its account.
 The token is shown once; only a keyed hash of its SHA-256 is stored, with the version of the key ring it was made
 with (``participation.keyring``, purpose "api-token"). A 256-bit random token needs no salt; the key makes a copy of
 the database useless for checking guessed tokens, and hashing the SHA-256 rather than the token lets the plain
-SHA-256 stored before versions (version 0) be re-hashed without the token (``flask keys rotate``). A token on an
+SHA-256 stored before versions (version 0) be re-hashed without the token (``flask keys rehash``). A token on an
 older version moves to the current one when it is next used in a request that writes.
 """
 import re

@@ -11,7 +11,7 @@ the household or room. Service request ids are the tickets' receipts ("C…"), w
 
 Keys: ``flask open311 create-key NAME`` shows a key once and stores a keyed hash of its SHA-256 with the key
 ring's version (``hash_key``; ``participation.keyring``, purpose "open311-key"), as API tokens are: keys stored as a
-plain SHA-256 before versions (version 0) are re-hashed without the key by ``flask keys rotate``, a key on an older
+plain SHA-256 before versions (version 0) are re-hashed without the key by ``flask keys rehash``, a key on an older
 version moves to the current one when it is next used.
 """
 import math
