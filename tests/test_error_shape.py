@@ -183,3 +183,19 @@ def test_a_blueprint_without_a_prefix_cannot_answer_its_own_errors():
     answers_its_own_errors(loose)(lambda error: ("", 400))
     with pytest.raises(ValueError, match="URL prefix"):
         Flask(__name__).register_blueprint(loose)
+
+
+# --- Open311: GeoReport v2's own format under the whole prefix ----------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_open311_answers_unknown_urls_and_wrong_methods_in_the_spec_format(client, fmt):
+    unknown = client.get(f"/open311/v2/nothing.{fmt}")
+    wrong = client.delete(f"/open311/v2/services.{fmt}")
+    assert (unknown.status_code, wrong.status_code) == (404, 405) and "GET" in wrong.headers["Allow"]
+    for response in (unknown, wrong):
+        if fmt == "json":
+            assert response.mimetype == "application/json"
+            [error] = response.get_json()
+            assert error["code"] == response.status_code and error["description"]
+        else:
+            assert response.mimetype == "text/xml" and b"<errors><error><code>" in response.data

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from participation.errors import answers_its_own_errors
 from participation.extensions import anonymous_read_limit, csrf, db, limiter
 from participation.operations import open311 as api
 from participation.operations import open311_requests
@@ -78,7 +79,7 @@ def _open311_error(problem: Open311Error):
     return error(problem.status, problem.description)
 
 
-@bp.errorhandler(HTTPException)
+@answers_its_own_errors(bp)   # also unknown URLs and wrong methods under /open311/, and crashes in its views
 def _http_error(problem: HTTPException):
     db.session.rollback()
     status = problem.code or 400

@@ -192,9 +192,11 @@
           }
           return true;
         }
-        if (reply.status === 400 && data.errors) {
+        // Errors have the application's one JSON shape: {"error": {"code", "message", "fields"}}.
+        var refused = data.error || {};
+        if (reply.status === 400 && refused.fields) {
           store(false, action);
-          showErrors(data.errors);
+          showErrors(refused.fields);
           if (data.hidden) {
             applyHidden(data.hidden);
           }
@@ -203,7 +205,7 @@
           return false;
         }
         // A closed survey, a lost session, an expired token: keep the answers and say so.
-        say(data.message || msg("reload"), "bad");
+        say(refused.message || msg("reload"), "bad");
         return false;
       });
     }).catch(function () {

@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from participation import residents
+from participation.api import error_response
 from participation.extensions import db
 from participation.operations.uploads import stored_file
 from surveys.answers import CONSENT_FIELD, clean_answers, hidden_questions, in_audience
@@ -49,7 +50,7 @@ def _load(survey_id: int, *, pages: bool = False):
     acting = residents.acting()
     if acting is None:
         if _wants_json():
-            return None, None, (jsonify(ok=False, message=_("Please open your household's page again.")), 401)
+            return None, None, error_response(401, _("Please open your household's page again."))
         flash(_("Please open your household's page again: scan the QR code on your slip or type your household "
                 "code."), "warning")
         return None, None, redirect(url_for("main.index"))
@@ -123,7 +124,8 @@ def save(survey_id: int):
         # Nothing was written (clean_answers only reads, and discards photos it stored), and the request ends
         # without a commit; no rollback here, which would expire the survey and reload it page by page to show it.
         if _wants_json():
-            return jsonify(ok=False, errors=errors, hidden=sorted(hidden_questions(survey, household, raw))), 400
+            return error_response(400, _("Some answers need another look. They are marked below."), fields=errors,
+                                  hidden=sorted(hidden_questions(survey, household, raw)))
         flash(_("Some answers need another look. They are marked below."), "error")
         load_survey(survey_id)   # the form shows every page again
         return _render_form(acting, survey, response, values=shown_raw(raw), errors=errors, consent=consent,
@@ -174,7 +176,7 @@ def _save(acting, survey, values, *, submit: bool, consent: bool, existing):
 
 def _refused(survey: Survey, message: str, status: int = 409):
     if _wants_json():
-        return jsonify(ok=False, message=message), status
+        return error_response(status, message)
     flash(message, "error")
     return redirect(url_for(".show", survey_id=survey.id))
 

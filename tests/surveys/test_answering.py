@@ -130,7 +130,8 @@ def test_the_paged_form_gets_json(resident, site):
     assert check.status_code == 200 and check.json["hidden"] == ["health", "why"]
     assert the_response(survey) is None
     refused = post(resident, survey, {"stairs": "no"}, headers=json_headers)
-    assert refused.status_code == 400 and refused.json["errors"] == {"people": "请回答这个问题。"}
+    assert refused.status_code == 400 and refused.json["error"]["fields"] == {"people": "请回答这个问题。"}
+    assert refused.json["error"]["code"] == "bad_request" and refused.json["hidden"] == ["health", "why"]
     done = post(resident, survey, {"people": "1", "stairs": "no"}, headers=json_headers)
     assert done.json["ok"] is True and done.json["receipt"] == the_response(survey).receipt
     assert done.json["next"] == f"/s/{survey.id}/receipt"
@@ -149,6 +150,10 @@ def test_closed_surveys_are_read_only(resident, site):
     refused = resident.post(f"/s/{survey.id}", data={"csrf_token": token, "action": "submit", "people": "9",
                                                      "stairs": "no"})
     assert refused.status_code == 302
+    by_script = resident.post(f"/s/{survey.id}", data={"csrf_token": token, "action": "submit", "people": "9",
+                                                       "stairs": "no"}, headers={"Accept": "application/json"})
+    assert by_script.status_code == 409 and by_script.json["error"] == {
+        "code": "conflict", "message": "调查已结束，答案不能再修改。"}
     assert response_values(the_response(survey))["people"] == 3
 
 
@@ -164,7 +169,8 @@ def test_the_home_page_lists_the_survey_then_the_receipt(resident, site):
 def test_who_may_open_a_survey(client, site, make_community):
     community, survey, household, code = site
     assert client.get(f"/s/{survey.id}").status_code == 302                     # nobody entered
-    assert client.get(f"/s/{survey.id}", headers={"Accept": "application/json"}).status_code == 401
+    away = client.get(f"/s/{survey.id}", headers={"Accept": "application/json"})
+    assert away.status_code == 401 and away.json["error"]["code"] == "unauthorized"
     enter(client, community.code, code)
     assert client.get(f"/s/{survey.id}").headers["Location"].endswith("/home/notice")
     accept_notice(client)
