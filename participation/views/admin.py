@@ -316,7 +316,10 @@ def audit_archive():
     the download. City-wide admins only: a district's share of the log is no archive of it."""
     if current_user.district_id is not None:
         abort(403)
-    filters = _audit_filters(AuditFilterForm(formdata=request.args))
+    form = AuditFilterForm(formdata=request.args)
+    filters = _audit_filters(form)
+    if form.date_from.errors or form.date_to.errors:   # the page shows them; an archive never guesses its days
+        return redirect(url_for(".audit", **request.args))
     last_day = filters.get("date_to")
     stream = tempfile.TemporaryFile()   # on disk, not in memory: the log may hold millions of rows
     try:

@@ -174,3 +174,11 @@ def test_an_archive_of_no_days_is_refused_with_a_message(client, auth, make_user
     assert response.status_code == 302 and "/admin/audit?" in response.headers["Location"]
     assert "2026-03-05" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert db.session.scalar(select(AuditEvent).filter_by(action="audit.export")) is None
+
+
+def test_an_archive_of_a_mistyped_day_is_not_guessed(client, auth, make_user, scene):
+    _login_admin(auth, make_user)
+    response = client.get("/admin/audit/archive.jsonl?date_from=yesterday")
+    assert response.status_code == 302 and "date_from=yesterday" in response.headers["Location"]
+    assert 'class="error"' in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(AuditEvent).filter_by(action="audit.export")) is None
