@@ -18,7 +18,7 @@ from participation.extensions import db
 from participation.forms import EmptyForm, show_refusal
 from participation.forms.admin import AuditFilterForm, ItemForm, RuleForm
 from participation.models import RULE_KINDS, CatalogueItem, Community, Locality, LocalityRule
-from participation.operations.audit_archive import ArchiveRefused, write_events
+from participation.operations.audit_archive import ArchiveRefused, check_period, write_events
 from participation.operations.audit_search import detail_text, events_csv, search
 from participation.operations.catalogue import (ItemInvalid, catalogue_as_dicts, catalogue_sections,
                                                 category_names, create_item, restore_item, retire_item,
@@ -320,18 +320,22 @@ def audit_archive():
     filters = _audit_filters(form)
     if form.date_from.errors or form.date_to.errors:   # the page shows them; an archive never guesses its days
         return redirect(url_for(".audit", **request.args))
-    last_day = filters.get("date_to")
-    stream = tempfile.TemporaryFile()   # on disk, not in memory: the log may hold millions of rows
+    first_day, last_day = filters.get("date_from"), filters.get("date_to")
+    day_after = last_day + timedelta(days=1) if last_day else None
     try:
-        rows, sha256 = write_events(stream, current_user, filters.get("date_from"),
-                                    last_day + timedelta(days=1) if last_day else None, channel="web")
+        check_period(first_day, day_after)
     except ArchiveRefused as refusal:
-        stream.close()
         flash(str(refusal), "error")
         return redirect(url_for(".audit", **request.args))
+    stream = tempfile.TemporaryFile()   # on disk, not in memory: the log may hold millions of rows
+    try:
+        _rows, sha256 = write_events(stream, current_user, first_day, day_after, channel="web")
+    except BaseException:
+        stream.close()
+        raise
     db.session.commit()
     stream.seek(0)
     response = send_file(stream, mimetype="application/x-ndjson", as_attachment=True,
-                         download_name=f"audit-{filters.get('date_from', 'start')}-{last_day or 'now'}.jsonl")
+                         download_name=f"audit-{first_day or 'start'}-{last_day or 'now'}.jsonl")
     response.headers["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(sha256)).decode()}:"
     return response
