@@ -133,6 +133,7 @@ CASES: dict[str, Case] = {
     "/admin/": Case(get=ADMIN_PAGE),
     "/admin/audit": Case(get=ADMIN_PAGE),
     "/admin/audit.csv": Case(get=ADMIN_PAGE),
+    "/admin/audit/archive.jsonl": Case(get=ADMIN_PAGE),
     "/admin/catalogue": Case(get=ADMIN_PAGE),
     "/admin/catalogue.json": Case(get=ADMIN_PAGE),
     "/admin/catalogue/new": Case(get=ADMIN_PAGE, post=ADMIN_FORM_POST),

@@ -1,12 +1,13 @@
 """``flask bench-data``: a small city's counts, the same city from the same seed, and refusal on other data."""
 import math
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import (Building, CatalogueItem, Community, CommunityBudget, FieldFinding, Household,
                                   Plan, PlanVersion, Unit)
 from surveys.models import Answer, Response, Survey, Tally
+from tests.conftest import empty_every_table
 
 PER_COMMUNITY = 70      # 5 单元 × 6 floors × 2 = 60 a building: 2 buildings, 6 单元 (12 households each, the last 10)
 
@@ -67,9 +68,7 @@ def _snapshot() -> dict:
 
 
 def _wipe():
-    for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(delete(table))
-    db.session.commit()
+    empty_every_table()
 
 
 def test_same_seed_same_city(app, runner):

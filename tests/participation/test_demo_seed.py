@@ -13,6 +13,7 @@ from participation.models import (ROLES, TICKET_STATES, AuditEvent, Building, Co
                                   User)
 from participation.operations import codes
 from participation.operations.demo_complaints import SUPERVISOR_LOGIN
+from tests.conftest import empty_every_table
 
 COUNTED = (Community, Building, Unit, Household, HouseholdCode, User, Organisation, FieldFinding, AuditEvent, Ticket,
            TicketEvent, PatrolFinding, Notification)
@@ -144,9 +145,7 @@ def test_the_demo_plan_costs_what_changchun_spends_per_household(runner):
 
 
 def wipe_database():
-    for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(delete(table))
-    db.session.commit()
+    empty_every_table()
 
 
 def test_same_output_on_every_fresh_database(runner):

@@ -2,13 +2,14 @@
 idempotent, every answer one the web form would accept, the --json output unchanged."""
 import json
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import Building, Community, Household, Unit, User
 from surveys.answers import clean_answers, in_audience
 from surveys.models import Answer, Question, Response, ResponseRevision, Survey
 from surveys.operations import response_values
+from tests.conftest import empty_every_table
 
 
 def seed(runner, *args):
@@ -91,9 +92,7 @@ def test_same_answers_on_every_fresh_database_and_json_unchanged(runner):
     assert set(first_json) == {"users", "households"}
     first = answers_snapshot()
     assert first
-    for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(delete(table))
-    db.session.commit()
+    empty_every_table()
     assert json.loads(seed(runner, "--json").stdout) == first_json
     assert answers_snapshot() == first
 
