@@ -23,6 +23,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from participation.extensions import db
+from participation.logs import redact
 from participation.models import User
 from participation.models.accounts import check_password_of_nobody
 from participation.models.types import utcnow
@@ -78,7 +79,7 @@ def authenticate(username: str, password: str, remote_addr: str | None, device: 
     if not matches or not user.active:
         for kind, key in keys.items():
             throttle.record_failure(key, free=FREE[kind])
-        record(None, "login.failed", user, object_type="users", username=username.strip()[:40],
+        record(None, "login.failed", user, object_type="users", username=redact(username.strip()[:40]),
                address=masked_address(remote_addr), device_cookie=device is not None)
         reason = "unknown_account" if user is None else "wrong_password" if not matches else "inactive_account"
         logger.info("failed staff login: %s", reason, extra={

@@ -135,3 +135,10 @@ def test_the_device_cookie_is_http_only_same_site_and_only_sent_to_the_sign_in_p
     response = browser.login(make_user("organiser").username)
     cookie = next(value for value in response.headers.getlist("Set-Cookie") if value.startswith("staff_device="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/login" in cookie and "Max-Age=" in cookie
+
+
+def test_a_phone_number_typed_as_username_is_masked_in_the_audit_row(app):
+    _client, browser = _browser(app, ATTACKER)
+    browser.login("13812345678", "secret-guess-3")
+    row = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "login.failed")).one()
+    assert row.detail["username"] == "138****5678"
