@@ -98,7 +98,7 @@ class PaperBallotForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("Ballot file (.xlsx or .csv: 楼栋, 单元, 房号, 选择)"))
+    file = FileField(_l("Ballot file (.xlsx, .xls or .csv: 楼栋, 单元, 房号, 选择)"))
     double_keying = BooleanField(_l("Double keying: hold this file until a second person keys the same sheets"))
 
 

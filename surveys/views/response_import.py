@@ -26,8 +26,8 @@ SHOWN_WARNINGS = 10  # … and the first warnings, whose texts are longer
 
 
 class ResponseUploadForm(FlaskForm):
-    file = FileField(_l("Answers file (.xlsx or .csv)"), validators=[FileRequired(_l("Choose the file to import."))],
-                     render_kw={"accept": ".xlsx,.csv"})
+    file = FileField(_l("Answers file (.xlsx, .xls or .csv)"), validators=[FileRequired(_l("Choose the file to import."))],
+                     render_kw={"accept": ".xlsx,.xls,.csv"})
     submit = SubmitField(_l("Check and import"))
 
 
