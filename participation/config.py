@@ -42,12 +42,12 @@ def read_secrets_file(path: str) -> dict:
     """The keys in the secrets file (TOML: ``SECRET_KEY = "…"``). Refused when others may read it, as ssh refuses
     a private key: whoever reads the file can forge sessions and try every household code offline."""
     try:
-        mode = os.stat(path).st_mode
-        if stat.S_IMODE(mode) & 0o077:
-            raise KeyConfigError(_("The secrets file %(path)s may be read or changed by other users (mode %(mode)s). "
-                                   "Make it the app user's alone: chmod 600 %(path)s", path=path,
-                                   mode=oct(stat.S_IMODE(mode))))
         with open(path, "rb") as handle:
+            mode = stat.S_IMODE(os.fstat(handle.fileno()).st_mode)    # of the file read, not of a path swapped since
+            if mode & 0o077:
+                raise KeyConfigError(_("The secrets file %(path)s may be read or changed by other users (mode "
+                                       "%(mode)s). Make it the app user's alone: chmod 600 %(path)s", path=path,
+                                       mode=oct(mode)))
             values = tomllib.load(handle)
     except OSError as error:
         raise KeyConfigError(_("The secrets file %(path)s cannot be read: %(error)s", path=path,
@@ -72,7 +72,7 @@ def _keys(instance_path: str, database_url: str) -> dict:
     ``flask keys rotate``). Missing keys are left missing on PostgreSQL: ``check_keys`` says what to do."""
     secrets_file = os.environ.get("SECRETS_FILE") or None
     from_file = read_secrets_file(secrets_file) if secrets_file else {}
-    config, sources = {"SECRETS_FILE": secrets_file}, {}
+    config, sources = {}, {}
     for name, file_name in KEY_FILES.items():
         if os.environ.get(name):
             config[name], sources[name] = os.environ[name], "environment"
