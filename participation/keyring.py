@@ -21,7 +21,7 @@ import re
 import secrets
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import click
@@ -43,7 +43,7 @@ class KeyConfigError(click.ClickException):
 class KeyRing:
     """Master keys by version, the current one first."""
 
-    entries: tuple[tuple[int, str], ...]
+    entries: tuple[tuple[int, str], ...] = field(repr=False)    # never in a log or a traceback
 
     @property
     def current(self) -> int:
@@ -74,7 +74,7 @@ class KeyRing:
 
 def parse_ring(text: str | None, name: str) -> KeyRing:
     """``"2:<key> 1:<key>"`` (the first current) or a bare key (version 1); KeyConfigError saying what is wrong
-    otherwise."""
+    otherwise. Keys hold no spaces (they separate entries); generated ones are hex."""
     words = (text or "").split()
     if len(words) == 1 and not ENTRY.fullmatch(words[0]):
         return KeyRing(((1, words[0]),))
