@@ -37,6 +37,11 @@ def test_what_is_not_a_ring_is_refused_without_quoting_the_key(text):
     assert OLD[:8] not in refused.value.message and NEW[:8] not in refused.value.message
 
 
+def test_a_ring_never_shows_its_keys():
+    ring = parse_ring(f"2:{NEW} 1:{OLD}", "K")
+    assert OLD not in repr(ring) and NEW not in str(ring)
+
+
 def test_short_keys_are_weak():
     assert weak_versions(parse_ring(f"2:{NEW} 1:short", "K")) == [1]
     assert weak_versions(parse_ring(NEW, "K")) == []

@@ -175,6 +175,25 @@ def test_a_session_signed_with_the_old_secret_key_still_opens(tmp_path, environm
     assert seen_by(app_with(SECRET), cookie) == "-"      # once the old version is retired, the session is gone
 
 
+def test_a_form_opened_before_a_secret_key_rotation_still_posts(tmp_path, environment):
+    """Its CSRF token was signed with the old key: accepted while that key stays in the ring, as a fallback."""
+    from flask_wtf.csrf import generate_csrf, validate_csrf
+    from wtforms import ValidationError
+    older = "o" * 64
+    environment.setenv("SECRET_KEY", older)
+    with started(tmp_path).test_request_context():
+        token, raw = generate_csrf(), session["csrf_token"]
+    for ring, accepted in ((f"2:{SECRET} 1:{older}", True), (SECRET, False)):
+        environment.setenv("SECRET_KEY", ring)
+        with started(tmp_path).test_request_context():
+            session["csrf_token"] = raw
+            if accepted:
+                validate_csrf(token)
+            else:
+                with pytest.raises(ValidationError):
+                    validate_csrf(token)
+
+
 # --- through create_app and the command line (needs check_keys called in create_app) --------------------------
 
 def test_create_app_refuses_postgresql_without_keys(environment):
