@@ -4,7 +4,7 @@ from pathlib import Path
 from flask import Flask
 
 from participation import cli, errors, logs, security, templating
-from participation.config import load_config
+from participation.config import check_keys, load_config
 from participation.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, select_locale
 from participation.operations.complaint_rates import complaint_hotspots
 from participation.views import BLUEPRINTS
@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     compress.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    check_keys(app, config or {})   # after Babel, so a refusal reads in the default language
 
     for blueprint in [*BLUEPRINTS, *SURVEY_BLUEPRINTS]:
         app.register_blueprint(blueprint)

@@ -222,3 +222,23 @@ def test_python_m_participation_keyring_prints_new_keys_anywhere():
     file_secret = next(line for line in lines if line.startswith("SECRET_KEY = "))
     assert len(env_secret.split("=", 1)[1]) == 64 and env_secret.split("=", 1)[1] in file_secret
     assert any(line.startswith("HOUSEHOLD_CODE_KEY=") for line in lines)
+
+
+def test_what_was_signed_before_a_secret_key_rotation_still_reads(app):
+    """Entry challenges (15 minutes) and staff device cookies signed with the old SECRET_KEY survive the rotation;
+    after the old key leaves the ring they are refused, not misread."""
+    from participation.operations import entry_challenge, sign_in
+
+    with app.test_request_context():
+        challenge = entry_challenge.issue()
+        cookie = sign_in._serializer().dumps([["someone", "nonce", 2_000_000_000]])
+    old = app.config["SECRET_KEY"]
+    with app.test_request_context():
+        app.config.update(SECRET_KEY="n" * 64, SECRET_KEY_FALLBACKS=[old])
+        try:
+            assert entry_challenge.read(challenge.token).nonce == challenge.nonce
+            assert sign_in.read_devices(cookie) == {"someone": ("nonce", 2_000_000_000)}
+            app.config["SECRET_KEY_FALLBACKS"] = []
+            assert entry_challenge.read(challenge.token) is None and sign_in.read_devices(cookie) == {}
+        finally:
+            app.config.update(SECRET_KEY=old, SECRET_KEY_FALLBACKS=[])

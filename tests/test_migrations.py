@@ -31,8 +31,8 @@ def empty_database(tmp_path):
 
 
 def flask(*args, database_url):
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "migration-test",
-           "HOUSEHOLD_CODE_KEY": "migration-test"}
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "migration-test-secret-key-0123456789",
+           "HOUSEHOLD_CODE_KEY": "migration-test-household-code-key-0123456789"}
     return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
 

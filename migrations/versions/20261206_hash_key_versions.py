@@ -8,7 +8,7 @@ rebuilds the three small tables, which no other table points at; ``households`` 
 gets a nullable column, filled where a tail is stored.
 
 Revision ID: 6a2f9d4c8e17
-Revises: 3b8d0c5e7a14
+Revises: d4e7a1c93b25
 Create Date: 2026-12-06 21:10:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '6a2f9d4c8e17'
-down_revision = '3b8d0c5e7a14'
+down_revision = 'd4e7a1c93b25'
 branch_labels = None
 depends_on = None
 

@@ -15,9 +15,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from participation.keyring import signing_keys
 from participation.models.types import utcnow
 from participation.operations import throttle
 
@@ -36,7 +36,7 @@ class Challenge:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="entry-challenge")
+    return URLSafeTimedSerializer(signing_keys(), salt="entry-challenge")
 
 
 def issue() -> Challenge:

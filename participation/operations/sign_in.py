@@ -18,11 +18,11 @@ import logging
 import secrets
 import time
 
-from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from participation.extensions import db
+from participation.keyring import signing_keys
 from participation.logs import redact
 from participation.models import User
 from participation.models.accounts import check_password_of_nobody
@@ -118,7 +118,7 @@ def masked_address(remote_addr: str | None) -> str:
 # --- device cookies ---------------------------------------------------------------------------------------------
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="staff-device-cookie")
+    return URLSafeSerializer(signing_keys(), salt="staff-device-cookie")
 
 
 def read_devices(cookie: str | None) -> dict[str, tuple[str, int]]:
