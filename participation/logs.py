@@ -19,7 +19,9 @@ import logging.config
 import os
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
 
 from flask import Flask, Response, g, has_request_context, request
 from sqlalchemy import inspect
@@ -228,3 +230,20 @@ def _log_download(response: Response) -> None:
         "event": "export", "endpoint": request.endpoint, "file": options.get("filename"),
         "bytes": response.content_length,
         **{name: value for name, value in (request.view_args or {}).items() if name not in RECORD_FIELDS}})
+
+
+def logs_refusals(kind: str, *refusals: type[Exception]) -> Callable:
+    """Decorate an import: a file it refuses is logged at INFO (``import.refused``, the kind, how many problems),
+    then the refusal goes on to its caller. Accepted imports are logged by the audit mirror; the problems' words are
+    never logged, since they quote the rows (names, rooms, phones)."""
+    def decorate(operation: Callable) -> Callable:
+        @wraps(operation)
+        def run(*args, **kwargs):
+            try:
+                return operation(*args, **kwargs)
+            except refusals as refusal:
+                logger.info("%s import refused", kind, extra={
+                    "event": "import.refused", "kind": kind, "problems": len(getattr(refusal, "errors", ()) or ())})
+                raise
+        return run
+    return decorate

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from participation.extensions import db
+from participation.logs import logs_refusals
 from participation.models import Building, Household, Unit, User
 from participation.operations.audit import record
 from participation.operations.roster_files import RosterImportError, cell_text, natural_key, read_roster_file
@@ -75,6 +76,7 @@ class _Columns:
     consent: int | None = None   # the sensitive_consent column: the household agreed to the sensitive questions
 
 
+@logs_refusals("survey responses", ResponseImportError)
 def import_responses(actor: User | None, survey: Survey, source, *, filename: str | None = None,
                      lang: str = "zh", progress=None) -> ImportResult:
     """Check the whole file, then save a submitted response for each household that has none. Never commits.

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from participation import spreadsheet_guard
 from participation.extensions import db
+from participation.logs import logs_refusals
 from participation.models import CatalogueItem
 from participation.operations.audit import record
 from participation.spreadsheet_guard import SpreadsheetDamaged, SpreadsheetRefused
@@ -56,6 +57,7 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
 
 
+@logs_refusals("xlsform", XLSFormError)
 def import_xlsform(actor, community, data: bytes, filename: str, *, channel: str = "web") -> ImportResult:
     """Create a draft survey for ``community`` from an XLSForm file; raise XLSFormError (nothing created) if refused."""
     form, raw = read_xlsform(data, filename)

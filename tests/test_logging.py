@@ -13,10 +13,12 @@ from app import create_app
 from participation import logs
 from participation.extensions import db
 from participation.operations.codes import issue_code
-from participation.operations.roster_import import id_tail_hash
+from participation.operations.roster_files import RosterImportError
+from participation.operations.roster_import import id_tail_hash, import_roster
 from participation.operations.votes import create_vote
 from tests.conftest import PASSWORD, AuthActions, IsolatedClient, csrf_token
 from tests.participation.test_entry_views import accept_notice, enter
+from tests.participation.test_roster_import import csv_bytes, roster_rows
 
 PHONE = "13812345678"
 TYPED_PASSWORD = "not-the-Passw0rd-41"
@@ -262,3 +264,17 @@ def test_a_log_level_nobody_meant_stops_the_start(app):
         create_app({**app.config, "LOG_LEVEL": "verbose"})
     with pytest.raises(ValueError, match="LOG_FORMAT must be one of json, text"):
         create_app({**app.config, "LOG_FORMAT": "xml"})
+
+
+def test_a_refused_import_is_logged_with_its_count_never_its_rows(logging_app, capfd, reference_data):
+    rows = roster_rows(buildings=(1,), units=(1,), floors=1, per_floor=2)
+    for row in rows:
+        row[6] = "不是面积"                     # the area column: every row refused
+    with logging_app().test_request_context():
+        capfd.readouterr()
+        with pytest.raises(RosterImportError) as refused:
+            import_roster(None, csv_bytes(rows), filename="roster.csv")
+    lines, err = json_lines(capfd)
+    line = only(lines, event="import.refused")
+    assert (line["level"], line["kind"], line["problems"]) == ("INFO", "roster", len(refused.value.errors))
+    assert line["problems"] >= 2 and "1380000" not in err and "不是面积" not in err

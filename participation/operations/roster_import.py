@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from participation.extensions import db
+from participation.logs import logs_refusals
 from participation.keyring import ID_TAIL, current_ring
 from participation.labels import mask_phone
 from participation.models import Building, Community, District, Household, Unit, User
@@ -253,6 +254,7 @@ class _Existing:
         return unit and self.households.get((unit.id, row.room))
 
 
+@logs_refusals("roster", RosterImportError)
 def import_roster(actor: User | None, rows_or_file, *, filename: str | None = None,
                   district: District | str | None = None, channel: str = "web", progress=None) -> dict:
     """Validate the whole file, then write it; raise RosterImportError (nothing changed) on any error.

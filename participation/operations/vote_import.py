@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from participation.extensions import db
+from participation.logs import logs_refusals
 from participation.models import Ballot, Building, Household, Unit, User, Vote
 from participation.models.votes import PaperKeying
 from participation.operations.audit import record
@@ -100,6 +101,7 @@ def check_ballots(actor: User | None, vote: Vote, table: RosterTable) -> list[di
     return rows
 
 
+@logs_refusals("paper ballots", BallotImportError)
 def import_ballots(actor: User | None, vote: Vote, table: RosterTable, *, filename: str = "",
                    double_keying: bool = False) -> dict:
     """Check every row, then cast them all as paper ballots; returns {"rows", "new", "changed", "held"}.
