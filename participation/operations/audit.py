@@ -20,7 +20,12 @@ def record(actor, action: str, obj=None, *, object_type: str | None = None, obje
         detail={key: _jsonable(value) for key, value in detail.items()},
     )
     db.session.add(event)
-    logger.info("%s %s:%s by %s", action, event.object_type, event.object_id, getattr(actor, "username", "system"))
+    # The mirror in the log: ids and counts only. ``detail`` also holds words (a typed username, a roster's phones).
+    logger.info("audit %s", action, extra={
+        "action": action, "object_type": event.object_type, "object_id": event.object_id,
+        "actor_id": event.actor_id, "community_id": event.community_id, "channel": channel,
+        **{f"detail_{key}": value for key, value in detail.items()
+           if isinstance(value, (int, float)) and not isinstance(value, bool)}})
     return event
 
 
