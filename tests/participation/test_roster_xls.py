@@ -11,15 +11,16 @@ from pathlib import Path
 import pytest
 import xlrd
 from openpyxl.utils.datetime import WINDOWS_EPOCH
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from participation import spreadsheet_guard
 from participation.extensions import db
-from participation.models import AuditEvent, Community, District, Household, Locality
+from participation.models import District, Household, Locality
 from participation.operations.roster_files import RosterImportError, read_roster_file
 from participation.operations.roster_import import import_roster
 from participation.spreadsheet_guard import Limits
 from tests.conftest import csrf_token
+from tests.participation.test_roster_import import nothing_stored, refused
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 LOCKED = "The Excel file is protected with a password, so it cannot be read."
@@ -58,18 +59,6 @@ def households() -> list[tuple]:
              h.contact_name, h.phone, h.occupancy) for h in rows]
 
 
-def refused(source, filename: str) -> list[str]:
-    with pytest.raises(RosterImportError) as caught:
-        import_roster(None, source, filename=filename)
-    db.session.rollback()
-    return caught.value.errors
-
-
-def nothing_stored() -> bool:
-    return (db.session.scalar(select(func.count(Community.id))) == 0
-            and db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "roster.import")) == 0)
-
-
 # --- the same roster in three formats ----------------------------------------------------------------------------
 
 def test_an_xls_imports_the_same_households_as_the_xlsx_and_the_csv(district, in_chinese):
@@ -95,8 +84,8 @@ def test_an_xls_imports_the_same_households_as_the_xlsx_and_the_csv(district, in
 
 
 def test_an_xls_with_bad_rows_gives_the_row_errors_of_the_csv(district, in_chinese):
-    from_xls = refused(data("roster_bad_rows.xls"), "名册.xls")
-    assert from_xls == refused(data("roster_bad_rows.csv"), "名册.csv")
+    from_xls = refused(data("roster_bad_rows.xls"), filename="名册.xls")
+    assert from_xls == refused(data("roster_bad_rows.csv"), filename="名册.csv")
     assert from_xls == ["第3行：面积必须是数字（平方米），例如 56.78", "第4行：楼层不能为空",
                         "第6行：楼栋1、单元1、房号101与第2行重复"]   # row 5 is empty: still counted, as Excel shows it
     assert nothing_stored()
@@ -117,7 +106,7 @@ def test_an_xlsx_saved_under_an_xls_name_is_read_as_what_it_is(district, in_chin
     ("roster_wide.xls", "名册.xls", "The file has more than 200 columns."),
 ])
 def test_locked_fake_and_oversized_xls_files_are_refused(district, in_english, name, filename, message):
-    errors = refused(data(name), filename)
+    errors = refused(data(name), filename=filename)
     assert len(errors) == 1 and errors[0].startswith(message)
     assert nothing_stored()
 
@@ -125,7 +114,7 @@ def test_locked_fake_and_oversized_xls_files_are_refused(district, in_english, n
 def test_damaged_xls_files_are_refused_as_damaged(district, in_english):
     whole = data("roster.xls")
     for broken in (whole[:len(whole) // 2], whole[:600], spreadsheet_guard.OLE2_MAGIC + bytes(600)):
-        errors = refused(broken, "名册.xls")
+        errors = refused(broken, filename="名册.xls")
         assert len(errors) == 1 and errors[0].startswith(DAMAGED)
     assert nothing_stored()
 
@@ -150,7 +139,7 @@ def test_any_corruption_of_an_xls_is_read_or_refused_never_a_crash(in_english):
 
 def test_too_many_rows_in_an_xls_is_refused_like_any_roster(district, in_english, monkeypatch):
     monkeypatch.setattr("participation.operations.roster_files.MAX_ROWS", 3)
-    assert refused(data("roster.xls"), "名册.xls") == [
+    assert refused(data("roster.xls"), filename="名册.xls") == [
         "The file has more than 3 rows. Split it, for example by community, and import the parts one after another."]
     assert nothing_stored()
 
