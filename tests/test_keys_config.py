@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask, session
+from flask_babel import force_locale
 
 from participation.config import check_keys, load_config
 from participation.keyring import KeyConfigError
@@ -14,6 +15,14 @@ from participation.keyring import KeyConfigError
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = "postgresql://nobody@127.0.0.1:1/nothing"     # never connected to: the refusal comes first
 SECRET, CODE_KEY = "s" * 64, "c" * 64
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """These tests read the refusals in English; the suite's app context would give the default language, Chinese
+    (``test_the_refusal_speaks_chinese_by_default`` reads that)."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture
@@ -242,3 +251,10 @@ def test_what_was_signed_before_a_secret_key_rotation_still_reads(app):
             assert entry_challenge.read(challenge.token) is None and sign_in.read_devices(cookie) == {}
         finally:
             app.config.update(SECRET_KEY=old, SECRET_KEY_FALLBACKS=[])
+
+
+def test_the_refusal_speaks_chinese_by_default(app, tmp_path, environment):
+    environment.setenv("DATABASE_URL", POSTGRES)
+    with app.app_context(), force_locale("zh_Hans_CN"), pytest.raises(KeyConfigError) as refused:
+        started(tmp_path)
+    assert "SECRET_KEY" in refused.value.message and "应用不能启动" in refused.value.message
