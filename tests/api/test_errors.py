@@ -1,6 +1,7 @@
 """Errors under /api/v1 have one JSON shape, {"error": {"code", "message"}}, for unknown URLs and wrong methods too;
 the HTML error pages elsewhere are unchanged."""
 from tests.api.conftest import call
+from tests.conftest import csrf_token
 
 
 def _shape(response, status, code):
@@ -27,9 +28,26 @@ def test_post_without_csrf_token_is_not_refused_as_a_form(client, make_token):
     _shape(response, 404, "not_found")
 
 
+CHINESE_401 = "请提供有效的接口令牌：Authorization: Bearer <token>。"
+ENGLISH_401 = "Send a valid API token: Authorization: Bearer <token>."
+
+
+def _message(response) -> str:
+    _shape(response, 401, "unauthorized")
+    return response.get_json()["error"]["message"]
+
+
 def test_messages_follow_the_language(client):
-    english = client.get("/api/v1/communities", headers={"Accept-Language": "en"})
-    _shape(english, 401, "unauthorized")
+    """Chinese by default and for a Chinese browser; English for an English browser or after the language switch
+    (which wins over the browser); the code stays the same word for programs."""
+    assert _message(client.get("/api/v1/communities")) == CHINESE_401
+    assert _message(client.get("/api/v1/communities", headers={"Accept-Language": "zh-CN,zh;q=0.9"})) == CHINESE_401
+    assert _message(client.get("/api/v1/communities", headers={"Accept-Language": "en-GB,en;q=0.9"})) == ENGLISH_401
+    page = client.get("/login")
+    client.post("/display/language", data={"lang": "en", "csrf_token": csrf_token(page.text)})
+    assert _message(client.get("/api/v1/communities", headers={"Accept-Language": "zh-CN"})) == ENGLISH_401
+    client.post("/display/language", data={"lang": "zh_Hans_CN", "csrf_token": csrf_token(page.text)})
+    assert _message(client.get("/api/v1/communities", headers={"Accept-Language": "en"})) == CHINESE_401
 
 
 def test_html_error_pages_elsewhere_unchanged(client):
