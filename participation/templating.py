@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from participation import formatting
 from participation.labels import label, mask_phone
 from participation.residents import current_household
 
@@ -62,5 +63,7 @@ def _context():
 def init_app(app: Flask) -> None:
     app.context_processor(_context)
     app.jinja_env.filters["mask_phone"] = mask_phone
+    for name in ("percent", "number", "plain_number", "yuan", "beijing"):
+        app.jinja_env.filters[name] = getattr(formatting, name)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
