@@ -2,11 +2,15 @@
 its scope (404 outside it) and its role's endpoints (403); the CLI prints a token once and stores only its hash;
 the admin page creates and revokes tokens; a token's account cannot sign in to the pages."""
 import hashlib
+from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import ApiToken, AuditEvent
+from participation.operations import api_tokens
+from participation.operations.accounts import create_user
 from participation.operations.api_tokens import hash_token, revoke_token
 from tests.api.conftest import call
 from tests.conftest import csrf_token
@@ -75,13 +79,44 @@ def test_cli_prints_token_once_and_stores_its_hash(app, runner, client, make_com
     assert runner.invoke(args=["api", "revoke-token", "nobody"]).exit_code != 0
 
 
-def test_token_account_cannot_sign_in(client, make_community, make_token):
-    community = make_community("A001")
-    make_token("organiser", communities=[community])
-    username = db.session.scalar(select(ApiToken)).user.username
+def _sign_in(client, username: str, password: str):
     page = client.get("/login")
-    client.post("/login", data={"username": username, "password": "x" * 12, "csrf_token": csrf_token(page.text)})
-    assert client.get("/staff").status_code == 302   # still anonymous: sent to the login page
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": csrf_token(page.text)})
+
+
+@pytest.fixture
+def token_account(make_community, make_token, monkeypatch):
+    """A token, its service account and the account's real password (caught as ``create_token`` makes it)."""
+    passwords = []
+
+    def keep_password(actor, **fields):
+        passwords.append(fields["password"])
+        return create_user(actor, **fields)
+
+    monkeypatch.setattr(api_tokens, "create_user", keep_password)
+    token = make_token("organiser", communities=[make_community("A001")])
+    account = db.session.scalar(select(ApiToken)).user
+    assert len(passwords) == 1 and account.check_password(passwords[0])
+    return SimpleNamespace(token=token, username=account.username, password=passwords[0])
+
+
+def _refused(client, username: str, password: str) -> bool:
+    page = client.get("/login")
+    response = client.post("/login", data={"username": username, "password": password,
+                                           "csrf_token": csrf_token(page.text)})
+    return response.status_code == 401 and client.get("/staff").status_code == 302   # still anonymous
+
+
+def test_the_token_is_no_password(client, token_account):
+    assert _refused(client, token_account.username, token_account.token)
+
+
+@pytest.mark.xfail(strict=True, reason="bug: sign-in checks only the password, so a token's account signs in with "
+                                       "its own password (one an admin can set at /admin/users/<id>/password)")
+def test_token_account_cannot_sign_in(client, token_account):
+    """The refusal must come from being a token's account, not from a wrong password: the right one is refused."""
+    assert _refused(client, token_account.username, token_account.password)
 
 
 def test_admin_page_creates_shows_once_and_revokes(client, login_as, make_community):
