@@ -16,6 +16,30 @@ from participation.models import Building, Community, Household, User, user_buil
 STAFF_ROLES = ("admin", "organiser", "owner_rep", "grid", "hotline", "agency")
 PHONE_REVEAL_ROLES = ("admin", "organiser", "grid", "hotline")
 
+# Who may open which pages: each name is the set of roles a page's ``role_required`` lets in, before the scope checks
+# below narrow it to the user's communities. One name per set of roles.
+# Run a community: roster import, plans, votes, elevators, after-care, acceptance, surveys (builder, XLSForm, import).
+COMMUNITY_MANAGERS = ("admin", "organiser")
+# Roster, plans and their comments, survey results: all built on households, which agencies never see.
+HOUSEHOLD_READERS = ("admin", "organiser", "owner_rep", "grid", "hotline")
+ELEVATOR_AND_AFTERCARE_READERS = ("admin", "organiser", "owner_rep", "grid")
+# Votes, surveys in the builder, the community and city dashboards.
+DECISION_READERS = ("admin", "organiser", "owner_rep")
+VOTE_COSIGNERS = ("owner_rep",)
+ACCEPTANCE_READERS = ("admin", "organiser", "owner_rep", "hotline", "agency")
+ACCEPTANCE_SIGNERS = ("organiser", "owner_rep", "agency")
+# Take complaints in and dispatch them.
+TICKET_DESK = ("admin", "organiser", "hotline")
+# The ticket queue, the bulletin and rates, and the ticket figures on a community dashboard.
+TICKET_READERS = TICKET_DESK + ("agency",)
+# Open311's 待定位: an unplaced report is in nobody's communities yet.
+UNPLACED_REPORT_HANDLERS = ("admin", "hotline")
+PATROL_READERS = TICKET_READERS + ("owner_rep",)
+PATROL_FILERS = ("agency", "owner_rep")
+SLIP_PRINTERS = ("admin", "organiser", "grid")
+# Act for a household in staff-assisted mode.
+ASSISTED_ENTRY_HELPERS = ("organiser", "grid", "hotline")
+
 
 def visible_communities(user: User) -> Select:
     """A select of the communities ``user`` may see, ordered by code."""

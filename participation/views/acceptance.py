@@ -31,16 +31,13 @@ from participation.operations.acceptance import (AcceptanceRefused, blocking_sub
 from participation.operations.deadlines import BEIJING
 from participation.operations.locality import current_year
 from participation.operations.uploads import UploadError, discard, store_photo, stored_file
-from participation.permissions import can_manage_community, role_required
+from participation.permissions import (ACCEPTANCE_READERS, ACCEPTANCE_SIGNERS, COMMUNITY_MANAGERS, TICKET_READERS,
+                                       can_manage_community, role_required)
 from participation.views.guards import private, staff_community
 
 bp = Blueprint("acceptance", __name__)
 
-READ_ROLES = ("admin", "organiser", "owner_rep", "hotline", "agency")
-MANAGE_ROLES = ("admin", "organiser")
-SIGN_ROLES = ("organiser", "owner_rep", "agency")
 AGENCY_KINDS = ("contractor", "supervisor")
-TICKET_READERS = ("admin", "organiser", "hotline", "agency")
 PHOTO_FOLDER = "acceptance"
 
 
@@ -49,7 +46,7 @@ def _community(community_code: str, *, manage: bool = False):
     if current_user.role == "agency" and (current_user.organisation is None
                                           or current_user.organisation.kind not in AGENCY_KINDS):
         abort(403)
-    return staff_community(community_code, roles=MANAGE_ROLES if manage else None, manage=manage)
+    return staff_community(community_code, roles=COMMUNITY_MANAGERS if manage else None, manage=manage)
 
 
 def _round(community, round_id: int) -> AcceptanceRating:
@@ -107,7 +104,7 @@ def _render_index(community, *, open_form=None, record_form=None, status=200):
 
 
 @bp.get("/c/<community_code>/acceptance")
-@role_required(*READ_ROLES)
+@role_required(*ACCEPTANCE_READERS)
 def index(community_code: str):
     return _render_index(_community(community_code))
 
@@ -117,7 +114,7 @@ def _end_of_day(day) -> datetime:
 
 
 @bp.post("/c/<community_code>/acceptance/rounds")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def open_(community_code: str):
     community = _community(community_code, manage=True)
     form = _open_form(community, request.form)
@@ -140,7 +137,7 @@ def open_(community_code: str):
 
 
 @bp.post("/c/<community_code>/acceptance/rounds/<int:round_id>/close")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def close(community_code: str, round_id: int):
     community = _community(community_code, manage=True)
     round_ = _round(community, round_id)
@@ -162,7 +159,7 @@ def close(community_code: str, round_id: int):
 
 
 @bp.post("/c/<community_code>/acceptance/records")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def new_record(community_code: str):
     community = _community(community_code, manage=True)
     form = _record_form(community)
@@ -179,7 +176,7 @@ def new_record(community_code: str):
 
 
 @bp.post("/c/<community_code>/acceptance/record/<int:record_id>/sign")
-@role_required(*SIGN_ROLES)
+@role_required(*ACCEPTANCE_SIGNERS)
 def sign(community_code: str, record_id: int):
     community = _community(community_code)
     row = _record(community, record_id)
@@ -199,7 +196,7 @@ def sign(community_code: str, record_id: int):
 
 
 @bp.get("/c/<community_code>/acceptance/record/<int:record_id>/print")
-@role_required(*READ_ROLES)
+@role_required(*ACCEPTANCE_READERS)
 def print_record(community_code: str, record_id: int):
     community = _community(community_code)
     row = _record(community, record_id)
@@ -214,7 +211,7 @@ def print_record(community_code: str, record_id: int):
 
 
 @bp.get("/c/<community_code>/acceptance/responses/<int:response_id>/photo")
-@role_required(*READ_ROLES)
+@role_required(*ACCEPTANCE_READERS)
 def response_photo(community_code: str, response_id: int):
     """A rating's photo, for readers, once the round's tallies are visible."""
     community = _community(community_code)

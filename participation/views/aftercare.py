@@ -18,18 +18,18 @@ from participation.forms.aftercare import ProposalForm
 from participation.models import Community
 from participation.operations.aftercare import AfterCareRefused, aftercare_outcome, proposals, propose_aftercare
 from participation.operations.votes import VoteError
-from participation.permissions import can_manage_community, role_required
+from participation.permissions import (COMMUNITY_MANAGERS, ELEVATOR_AND_AFTERCARE_READERS, can_manage_community,
+                                       role_required)
 from participation.views.guards import staff_community
 
 bp = Blueprint("aftercare", __name__)
 
-READ_ROLES = ("admin", "organiser", "owner_rep", "grid")
-MANAGE_ROLES = ("admin", "organiser")
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _community(community_code: str, *, manage: bool = False) -> Community:
-    return staff_community(community_code, roles=MANAGE_ROLES if manage else READ_ROLES, manage=manage)
+    roles = COMMUNITY_MANAGERS if manage else ELEVATOR_AND_AFTERCARE_READERS
+    return staff_community(community_code, roles=roles, manage=manage)
 
 
 def _page(community: Community, form: ProposalForm, status: int = 200):
@@ -39,13 +39,13 @@ def _page(community: Community, form: ProposalForm, status: int = 200):
 
 
 @bp.get("/c/<community_code>/aftercare")
-@role_required(*READ_ROLES)
+@role_required(*ELEVATOR_AND_AFTERCARE_READERS)
 def index(community_code: str):
     return _page(_community(community_code), ProposalForm())
 
 
 @bp.post("/c/<community_code>/aftercare")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def propose(community_code: str):
     community = _community(community_code, manage=True)
     form = ProposalForm()

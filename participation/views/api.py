@@ -23,18 +23,12 @@ from participation.operations.plan_inputs import plan_inputs
 from participation.operations.ticket_queries import ticket_by_receipt, ticket_visible, timeline
 from participation.operations.tickets import ACTIONS, TicketRefused, act, agencies_of, file_ticket, may_act
 from participation.operations.votes import visible_tally
-from participation.permissions import can_view_community, role_required, visible_buildings
+from participation.permissions import (DECISION_READERS, HOUSEHOLD_READERS, TICKET_DESK, TICKET_READERS,
+                                       can_view_community, role_required, visible_buildings)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 admin_bp = Blueprint("api_tokens", __name__)
-
-# The staff pages' role sets, so a token sees what a staff member of its role sees.
-ROSTER_ROLES = ("admin", "organiser", "owner_rep", "grid", "hotline")      # agencies never see households
-PLAN_ROLES = ("admin", "organiser", "owner_rep", "grid", "hotline")        # participation/views/plans.py
-DESK_ROLES = ("admin", "organiser", "hotline")                             # participation/views/hotline.py
-TICKET_ROLES = DESK_ROLES + ("agency",)
-VOTE_ROLES = ("admin", "organiser", "owner_rep")                           # participation/views/votes.py
 
 
 def _community(summary: dict) -> dict:
@@ -91,7 +85,7 @@ def community(code: str):
 
 
 @bp.get("/communities/<code>/households")
-@token_required(*ROSTER_ROLES)
+@token_required(*HOUSEHOLD_READERS)
 def households(code: str):
     """The roster, a page at a time, phones masked.
     ---
@@ -119,7 +113,7 @@ def households(code: str):
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
     """
-    found = community_or_404(code, ROSTER_ROLES)
+    found = community_or_404(code, HOUSEHOLD_READERS)
     page, per_page = page_args()
     buildings = visible_buildings(api_user(), found).with_only_columns(Building.id).order_by(None)
     query = (select(Household, Unit, Building).join(Unit, Household.unit_id == Unit.id)
@@ -134,7 +128,7 @@ def households(code: str):
 
 
 @bp.get("/communities/<code>/plan-inputs")
-@token_required(*PLAN_ROLES)
+@token_required(*HOUSEHOLD_READERS)
 def community_plan_inputs(code: str):
     """The plan inputs (一区一案), as ``flask plan export --format json`` gives them.
     ---
@@ -153,7 +147,7 @@ def community_plan_inputs(code: str):
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
     """
-    return jsonify(plan_json(plan_inputs(community_or_404(code, PLAN_ROLES))))
+    return jsonify(plan_json(plan_inputs(community_or_404(code, HOUSEHOLD_READERS))))
 
 
 # --- complaints ---------------------------------------------------------------------------------------------------
@@ -181,7 +175,7 @@ def _ticket_or_404(receipt: str):
 
 
 @bp.post("/complaints")
-@token_required(*DESK_ROLES)
+@token_required(*TICKET_DESK)
 def complaints_create():
     """File a complaint as the desk does.
     ---
@@ -207,7 +201,7 @@ def complaints_create():
     """
     body = json_body(strings=("community", "category", "description", "urgency", "channel", "building", "place",
                               "caller_name", "caller_phone", "external_number"))
-    found = community_or_404(body.get("community") or "", DESK_ROLES)
+    found = community_or_404(body.get("community") or "", TICKET_DESK)
     category = db.session.scalar(select(ComplaintCategory).filter_by(
         locality_id=found.district.locality_id, code=str(body.get("category") or ""), retired_at=None))
     if category is None:
@@ -235,7 +229,7 @@ def complaints_create():
 
 
 @bp.get("/complaints/<receipt>")
-@token_required(*TICKET_ROLES)
+@token_required(*TICKET_READERS)
 def complaint(receipt: str):
     """One complaint with its timeline.
     ---
@@ -258,7 +252,7 @@ def complaint(receipt: str):
 
 
 @bp.post("/complaints/<receipt>/actions")
-@token_required(*TICKET_ROLES)
+@token_required(*TICKET_READERS)
 def complaint_action(receipt: str):
     """Take a step on a complaint.
     ---
@@ -315,7 +309,7 @@ def complaint_action(receipt: str):
 # --- votes ----------------------------------------------------------------------------------------------------------
 
 @bp.get("/votes/<int:vote_id>/result")
-@token_required(*VOTE_ROLES)
+@token_required(*DECISION_READERS)
 def vote_result(vote_id: int):
     """The tally anyone may see now.
     ---

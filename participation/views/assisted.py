@@ -16,11 +16,10 @@ from participation.forms.resident import AssistForm, HouseholdSearchForm
 from participation.models import Household
 from participation.operations.assisted import find_households, start_assisting
 from participation.operations.communities import community_by_code
-from participation.permissions import can_act_for_household, can_view_community, role_required, visible_communities
+from participation.permissions import (ASSISTED_ENTRY_HELPERS, can_act_for_household, can_view_community,
+                                       role_required, visible_communities)
 
 bp = Blueprint("assisted", __name__, url_prefix="/assist")
-
-ASSIST_ROLES = ("organiser", "grid", "hotline")
 
 
 def _household(household_id: int) -> Household:
@@ -31,7 +30,7 @@ def _household(household_id: int) -> Household:
 
 
 @bp.get("/")
-@role_required(*ASSIST_ROLES)
+@role_required(*ASSISTED_ENTRY_HELPERS)
 def search():
     communities = db.session.scalars(visible_communities(current_user)).all()
     form = HouseholdSearchForm(request.args)
@@ -49,7 +48,7 @@ def search():
 
 
 @bp.route("/households/<int:household_id>", methods=["GET", "POST"])
-@role_required(*ASSIST_ROLES)
+@role_required(*ASSISTED_ENTRY_HELPERS)
 def household(household_id: int):
     household = _household(household_id)
     form = AssistForm()
@@ -64,7 +63,7 @@ def household(household_id: int):
 
 
 @bp.post("/stop")
-@role_required(*ASSIST_ROLES)
+@role_required(*ASSISTED_ENTRY_HELPERS)
 def stop():
     assisting = residents.assisted_household()
     if EmptyForm().validate_on_submit():

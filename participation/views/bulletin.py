@@ -35,13 +35,10 @@ from participation.operations.patrols import (MAX_DESCRIPTION, MAX_NOTE, MAX_PLA
                                               finding_actions, finding_source, may_rectify,
                                               may_verify, patrol_communities, record_finding, rectify_finding,
                                               return_finding, verify_finding, visible_finding, visible_findings)
-from participation.permissions import role_required, visible_communities
+from participation.permissions import PATROL_FILERS, PATROL_READERS, TICKET_READERS, role_required, visible_communities
 
 bp = Blueprint("bulletin", __name__)
 
-READERS = ("admin", "organiser", "hotline", "agency")
-PATROL_READERS = ("admin", "organiser", "hotline", "agency", "owner_rep")
-PATROL_FILERS = ("agency", "owner_rep")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_PERIODS = 60
 FINDINGS_SHOWN = 200
@@ -79,7 +76,7 @@ def _rates_chart(rows: list[dict], chart_id: str, label: str):
 
 
 @bp.get("/bulletin")
-@role_required(*READERS)
+@role_required(*TICKET_READERS)
 def week():
     key = _week()
     result = weekly_bulletin(key, **_scope())
@@ -92,7 +89,7 @@ def week():
 
 
 @bp.get("/bulletin.xlsx")
-@role_required(*READERS)
+@role_required(*TICKET_READERS)
 def week_xlsx():
     key = _week()
     result = weekly_bulletin(key, **_scope())
@@ -112,7 +109,7 @@ def _day(name: str, default: date) -> date:
 
 
 @bp.get("/rates")
-@role_required(*READERS)
+@role_required(*TICKET_READERS)
 def rates():
     today = utcnow().astimezone(BEIJING).date()
     unit = request.args.get("period", "week")

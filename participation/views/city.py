@@ -17,11 +17,10 @@ from participation.labels import label
 from participation.models import COMMUNITY_STATUSES
 from participation.operations.city_overview import annual_list_xlsx, city_overview, overview_districts
 from participation.operations.locality import FIRST_YEAR, LAST_YEAR, current_year
-from participation.permissions import role_required
+from participation.permissions import DECISION_READERS, role_required
 
 bp = Blueprint("city", __name__)
 
-CITY_ROLES = ("admin", "organiser", "owner_rep")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TARGET_LABELS = {"communities": _l("Communities"), "buildings": _l("Buildings"), "households": _l("Households"),
                  "investment": _l("Investment (yuan)")}
@@ -53,7 +52,7 @@ def _filters(districts: list[dict]) -> dict:
 
 
 @bp.get("/city")
-@role_required(*CITY_ROLES)
+@role_required(*DECISION_READERS)
 def overview():
     districts = overview_districts(current_user)
     chosen = _filters(districts)
@@ -73,7 +72,7 @@ def overview():
 
 
 @bp.get("/city/annual-list.xlsx")
-@role_required(*CITY_ROLES)
+@role_required(*DECISION_READERS)
 def annual_list():
     districts = overview_districts(current_user)
     chosen = _filters(districts)

@@ -15,16 +15,13 @@ from participation import charts, complaint_charts
 from participation.operations.communities import community_by_code
 from participation.operations.complaint_dashboard import community_complaints
 from participation.operations.dashboard import community_dashboard
-from participation.permissions import can_view_survey_results, role_required
+from participation.permissions import DECISION_READERS, TICKET_READERS, can_view_survey_results, role_required
 
 bp = Blueprint("dashboards", __name__)
 
-DASHBOARD_ROLES = ("admin", "organiser", "owner_rep")
-COMPLAINT_READERS = ("admin", "organiser")   # as on /rates and /bulletin
-
 
 @bp.get("/c/<community_code>/dashboard")
-@role_required(*DASHBOARD_ROLES)
+@role_required(*DECISION_READERS)
 def community(community_code: str):
     community = community_by_code(community_code)
     if community is None or not can_view_survey_results(current_user, community):
@@ -40,7 +37,7 @@ def community(community_code: str):
         "findings": (charts.findings_chart(dashboard["findings"]), _("Field survey findings")),
         "works": (charts.works_chart(dashboard["works"]), _("Works progress")),
     }
-    ticket_figures = current_user.role in COMPLAINT_READERS
+    ticket_figures = current_user.role in TICKET_READERS
     complaints = community_complaints(community, tickets=ticket_figures)
     figures["complaint_findings"] = (complaint_charts.findings_chart(complaints["findings"]), _("Patrol findings"))
     if ticket_figures:

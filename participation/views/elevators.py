@@ -28,13 +28,12 @@ from participation.operations.elevators import (CONSENT_CHANNELS, ElevatorRefuse
                                                 set_estimate, settle_consent, shaft_consent_summary, share_of,
                                                 start_request, unit_estimate, vote_summary, withdraw)
 from participation.operations.votes import VoteError
-from participation.permissions import can_manage_community, role_required, visible_buildings
+from participation.permissions import (COMMUNITY_MANAGERS, ELEVATOR_AND_AFTERCARE_READERS, can_manage_community,
+                                       role_required, visible_buildings)
 from participation.views.guards import private, resident_or_start, staff_community
 
 bp = Blueprint("elevators", __name__)
 
-READ_ROLES = ("admin", "organiser", "owner_rep", "grid")
-MANAGE_ROLES = ("admin", "organiser")
 STATUS_LABELS = {
     "started": _l("Started (一家牵头)"), "consultation": _l("Consultation (意愿征询)"), "vote": _l("Owners' vote"),
     "approved": _l("Approved"), "rejected": _l("Not approved"), "withdrawn": _l("Withdrawn"),
@@ -117,7 +116,8 @@ def withdraw_own(community_code: str):
 # --- the staff page -----------------------------------------------------------------------------------------------
 
 def _community(community_code: str, *, manage: bool = False) :
-    return staff_community(community_code, roles=MANAGE_ROLES if manage else READ_ROLES, manage=manage)
+    roles = COMMUNITY_MANAGERS if manage else ELEVATOR_AND_AFTERCARE_READERS
+    return staff_community(community_code, roles=roles, manage=manage)
 
 
 def _unit(community, unit_id: int) -> Unit:
@@ -148,7 +148,7 @@ def _staff_page(community, status: int = 200):
 
 
 @bp.get("/c/<community_code>/elevators")
-@role_required(*READ_ROLES)
+@role_required(*ELEVATOR_AND_AFTERCARE_READERS)
 def staff(community_code: str):
     return _staff_page(_community(community_code))
 
@@ -183,7 +183,7 @@ def _act(community_code: str, unit_id: int, form, action):
 
 
 @bp.post("/c/<community_code>/elevators/<int:unit_id>/estimate")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def estimate(community_code: str, unit_id: int):
     def action(request, form):
         set_estimate(current_user, request, form.cost_estimate.data)
@@ -192,7 +192,7 @@ def estimate(community_code: str, unit_id: int):
 
 
 @bp.post("/c/<community_code>/elevators/<int:unit_id>/consultation")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def consultation(community_code: str, unit_id: int):
     def action(request, form):
         open_consultation(current_user, request)
@@ -201,7 +201,7 @@ def consultation(community_code: str, unit_id: int):
 
 
 @bp.post("/c/<community_code>/elevators/<int:unit_id>/withdraw")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def withdraw_staff(community_code: str, unit_id: int):
     def action(request, form):
         withdraw(current_user, request)
@@ -210,7 +210,7 @@ def withdraw_staff(community_code: str, unit_id: int):
 
 
 @bp.post("/c/<community_code>/elevators/<int:unit_id>/shaft")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def shaft(community_code: str, unit_id: int):
     def action(request, form):
         households = [db.session.get(Household, household_id) for household_id in form.households.data]
@@ -220,7 +220,7 @@ def shaft(community_code: str, unit_id: int):
 
 
 @bp.post("/c/<community_code>/elevators/<int:unit_id>/consent")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def consent(community_code: str, unit_id: int):
     def action(request, form):
         household = db.session.get(Household, form.household.data)
@@ -233,7 +233,7 @@ def consent(community_code: str, unit_id: int):
 
 
 @bp.post("/c/<community_code>/elevators/<int:unit_id>/vote")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def consent_vote(community_code: str, unit_id: int):
     def action(request, form):
         closes_at = form.closes_at.data.replace(tzinfo=BEIJING).astimezone(timezone.utc)
@@ -246,7 +246,7 @@ def consent_vote(community_code: str, unit_id: int):
 
 
 @bp.post("/c/<community_code>/elevators/<int:unit_id>/settle")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def settle(community_code: str, unit_id: int):
     def action(request, form):
         settle_consent(current_user, request)

@@ -25,14 +25,12 @@ from participation.operations.ticket_queries import (community_by_text, duplicat
                                                      households_by_phone, queue, reveal_ticket_phone,
                                                      ticket_by_receipt, ticket_visible, timeline)
 from participation.operations.tickets import ACTIONS, TicketRefused, act, agencies_of, file_ticket, may_act
-from participation.permissions import PHONE_REVEAL_ROLES, can_view_household, role_required
+from participation.permissions import (PHONE_REVEAL_ROLES, TICKET_DESK, TICKET_READERS, UNPLACED_REPORT_HANDLERS,
+                                       can_view_household, role_required)
 from participation.security import MAX_PAGE, id_or_none, int_arg
 
 bp = Blueprint("hotline", __name__)
 
-DESK = ("admin", "organiser", "hotline")
-QUEUE_ROLES = DESK + ("agency",)
-INTAKE_ROLES = ("admin", "hotline")   # Open311's 待定位: an unplaced report is in nobody's communities yet
 REVEALED_KEY = "revealed_ticket"
 
 
@@ -58,7 +56,7 @@ def _ticket_or_404(receipt: str):
 # --- the queue ------------------------------------------------------------------------------------------------------
 
 @bp.get("/hotline")
-@role_required(*QUEUE_ROLES)
+@role_required(*TICKET_READERS)
 def index():
     args = request.args
     result = queue(current_user, community=args.get("community") or None, state=args.get("state") or None,
@@ -69,14 +67,14 @@ def index():
         select(Organisation).where(Organisation.kind.in_(("contractor", "supervisor"))).order_by(Organisation.name)
     ).all()
     return render_template("hotline/queue.html", result=result, filters=filters, states=OPEN_STATES,
-                           categories=_categories(), agencies=agencies, desk=current_user.role in DESK,
-                           unplaced=open311.unplaced_count() if current_user.role in INTAKE_ROLES else None)
+                           categories=_categories(), agencies=agencies, desk=current_user.role in TICKET_DESK,
+                           unplaced=open311.unplaced_count() if current_user.role in UNPLACED_REPORT_HANDLERS else None)
 
 
 # --- taking a call --------------------------------------------------------------------------------------------------
 
 @bp.route("/hotline/new", methods=["GET", "POST"])
-@role_required(*DESK)
+@role_required(*TICKET_DESK)
 def new():
     search = CallerSearchForm(request.args)
     households = None
@@ -183,13 +181,13 @@ def _file(form: IntakeForm, household: Household | None):
 # --- Open311 reports awaiting placement (待定位) -------------------------------------------------------------------
 
 @bp.get("/hotline/unplaced")
-@role_required(*INTAKE_ROLES)
+@role_required(*UNPLACED_REPORT_HANDLERS)
 def unplaced():
     return render_template("hotline/unplaced.html", reports=open311.unplaced_reports(), form=PlaceReportForm())
 
 
 @bp.post("/hotline/unplaced/<int:report_id>")
-@role_required(*INTAKE_ROLES)
+@role_required(*UNPLACED_REPORT_HANDLERS)
 def place(report_id: int):
     report = db.session.get(Open311Report, report_id)
     if report is None or report.ticket_id is not None:
@@ -215,7 +213,7 @@ def place(report_id: int):
 # --- the ticket -----------------------------------------------------------------------------------------------------
 
 @bp.route("/hotline/tickets/<receipt>", methods=["GET", "POST"])
-@role_required(*QUEUE_ROLES)
+@role_required(*TICKET_READERS)
 def ticket(receipt: str):
     ticket = _ticket_or_404(receipt)
     form = _action_form(ticket)
@@ -245,7 +243,7 @@ def ticket(receipt: str):
                            actions=[name for name in ACTIONS if may_act(current_user, ticket, name)],
                            phone=phone if revealed else mask_phone(phone),
                            may_reveal=bool(phone) and not revealed and current_user.role in PHONE_REVEAL_ROLES,
-                           desk=current_user.role in DESK,
+                           desk=current_user.role in TICKET_DESK,
                            actions_labels=_action_labels()), status
 
 
@@ -277,7 +275,7 @@ def _action_fields(ticket, form: TicketActionForm) -> dict:
 
 
 @bp.post("/hotline/tickets/<receipt>/phone")
-@role_required(*(role for role in PHONE_REVEAL_ROLES if role in DESK))
+@role_required(*(role for role in PHONE_REVEAL_ROLES if role in TICKET_DESK))
 def reveal(receipt: str):
     ticket = _ticket_or_404(receipt)
     if not EmptyForm().validate_on_submit():
@@ -293,7 +291,7 @@ def reveal(receipt: str):
 # --- the desk's charts ----------------------------------------------------------------------------------------------
 
 @bp.get("/hotline/dashboard")
-@role_required(*QUEUE_ROLES)
+@role_required(*TICKET_READERS)
 def dashboard():
     """Charts of the tickets the queue lists (open by state and by due time, new and closed per day, the rates per
     agency and per category, patrol findings), each with its table; a page apart so the queue stays one query."""

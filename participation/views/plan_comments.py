@@ -33,15 +33,13 @@ from participation.operations.plan_comments import (MIN_DAYS, CommentRefused, an
                                                     current_period, empty_tally, hide, household_comments, item_by_code,
                                                     lock, locked_version, period_for, publish, tallies, unhide)
 from participation.operations.plans import MIN_CELL, SUPPRESSED, today, version_by_number, version_changes
-from participation.permissions import can_manage_community, role_required
+from participation.permissions import COMMUNITY_MANAGERS, HOUSEHOLD_READERS, can_manage_community, role_required
 from participation.templating import qr_svg
 from participation.views.guards import private
 from participation.views.plans import plan_community, plan_version
 
 bp = Blueprint("plan_comments", __name__)
 
-READ_ROLES = ("admin", "organiser", "owner_rep", "grid", "hotline")
-MANAGE_ROLES = ("admin", "organiser")
 LABELS = {"version_status": VERSION_STATUS_LABELS, "suggestion": SUGGESTION_LABELS, "stance": STANCE_LABELS,
           "staff_stance": STAFF_STANCE_LABELS, "period": PERIOD_STATE_LABELS}
 
@@ -74,7 +72,7 @@ def _comments_page(community, version, *, publish_form=None, status=200, stance=
 
 
 @bp.get("/c/<community_code>/plan/versions/<int:number>/comments")
-@role_required(*READ_ROLES)
+@role_required(*HOUSEHOLD_READERS)
 def comments(community_code: str, number: int):
     community = plan_community(community_code)
     version = plan_version(community, number)
@@ -84,7 +82,7 @@ def comments(community_code: str, number: int):
 
 
 @bp.post("/c/<community_code>/plan/versions/<int:number>/comments/publish")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def publish_view(community_code: str, number: int):
     community = plan_community(community_code, manage=True)
     version = plan_version(community, number)
@@ -103,7 +101,7 @@ def publish_view(community_code: str, number: int):
 
 
 @bp.post("/c/<community_code>/plan/versions/<int:number>/comments/close")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def close_view(community_code: str, number: int):
     community = plan_community(community_code, manage=True)
     version = plan_version(community, number)
@@ -123,7 +121,7 @@ def close_view(community_code: str, number: int):
 
 
 @bp.post("/c/<community_code>/plan/versions/<int:number>/lock")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def lock_view(community_code: str, number: int):
     community = plan_community(community_code, manage=True)
     version = plan_version(community, number)
@@ -140,7 +138,7 @@ def lock_view(community_code: str, number: int):
 
 
 @bp.post("/c/<community_code>/plan/versions/<int:number>/comments/moderate")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def moderate(community_code: str, number: int):
     community = plan_community(community_code, manage=True)
     version = plan_version(community, number)
@@ -174,7 +172,7 @@ def moderate(community_code: str, number: int):
 
 
 @bp.get("/c/<community_code>/plan/versions/<int:number>/notice")
-@role_required(*READ_ROLES)
+@role_required(*HOUSEHOLD_READERS)
 def notice(community_code: str, number: int):
     community = plan_community(community_code)
     version = plan_version(community, number)

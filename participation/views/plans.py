@@ -28,21 +28,20 @@ from participation.operations.plans import (BUDGET_MONEY_FIELDS, PlanRefused, ad
                                             adopted_version, budget_for, edit_version, latest_version, plan_for,
                                             public_items, public_participation, save_budget, set_work,
                                             version_by_number, version_changes, works_by_item)
-from participation.permissions import can_manage_community, can_view_survey_results, role_required
+from participation.permissions import (COMMUNITY_MANAGERS, HOUSEHOLD_READERS, can_manage_community,
+                                       can_view_survey_results, role_required)
 from participation.templating import qr_svg
 from participation.views.guards import staff_community
 
 bp = Blueprint("plans", __name__)
 
-READ_ROLES = ("admin", "organiser", "owner_rep", "grid", "hotline")
-MANAGE_ROLES = ("admin", "organiser")
 LABELS = {"suggestion": SUGGESTION_LABELS, "version_status": VERSION_STATUS_LABELS, "work": WORK_STATUS_LABELS,
           "funding": FUNDING_LABELS}
 
 
 def plan_community(community_code: str, *, manage: bool = False):
     """Those who read the plan see it (the route's decorator names their roles); managing it needs more."""
-    return staff_community(community_code, roles=MANAGE_ROLES if manage else None, manage=manage,
+    return staff_community(community_code, roles=COMMUNITY_MANAGERS if manage else None, manage=manage,
                            visible=can_view_survey_results)
 
 
@@ -64,7 +63,7 @@ def _groups(items: list[dict]) -> list[tuple[str, list[dict]]]:
 # --- the plan page and the budget --------------------------------------------------------------------------------
 
 @bp.get("/c/<community_code>/plan")
-@role_required(*READ_ROLES)
+@role_required(*HOUSEHOLD_READERS)
 def plan(community_code: str):
     community = plan_community(community_code)
     result = plan_inputs(community)
@@ -77,7 +76,7 @@ def plan(community_code: str):
 
 
 @bp.route("/c/<community_code>/plan/budget", methods=["GET", "POST"])
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def budget(community_code: str):
     community = plan_community(community_code, manage=True)
     form = BudgetForm()
@@ -110,7 +109,7 @@ def budget(community_code: str):
 
 
 @bp.post("/c/<community_code>/plan/adopt-suggestions")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def adopt(community_code: str):
     community = plan_community(community_code, manage=True)
     if not EmptyForm().validate_on_submit():
@@ -129,7 +128,7 @@ def adopt(community_code: str):
 # --- versions ----------------------------------------------------------------------------------------------------
 
 @bp.get("/c/<community_code>/plan/versions/<int:number>")
-@role_required(*READ_ROLES)
+@role_required(*HOUSEHOLD_READERS)
 def version(community_code: str, number: int):
     community = plan_community(community_code)
     shown = plan_version(community, number)
@@ -141,7 +140,7 @@ def version(community_code: str, number: int):
 
 
 @bp.post("/c/<community_code>/plan/versions/<int:number>/adopt")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def adopt_version_view(community_code: str, number: int):
     community = plan_community(community_code, manage=True)
     chosen = plan_version(community, number)
@@ -159,7 +158,7 @@ def adopt_version_view(community_code: str, number: int):
 
 
 @bp.route("/c/<community_code>/plan/edit", methods=["GET", "POST"])
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def edit(community_code: str):
     community = plan_community(community_code, manage=True)
     current = plan_for(community)
@@ -216,7 +215,7 @@ def _row_errors(form: PlanEditForm, errors: dict) -> None:
 # --- works -------------------------------------------------------------------------------------------------------
 
 @bp.route("/c/<community_code>/plan/works", methods=["GET", "POST"])
-@role_required(*READ_ROLES)
+@role_required(*HOUSEHOLD_READERS)
 def works(community_code: str):
     community = plan_community(community_code, manage=request.method == "POST")
     may_manage = can_manage_community(current_user, community)
@@ -261,7 +260,7 @@ def works(community_code: str):
 # --- the printable notice, the downloads -------------------------------------------------------------------------
 
 @bp.get("/c/<community_code>/plan/notice")
-@role_required(*READ_ROLES)
+@role_required(*HOUSEHOLD_READERS)
 def notice(community_code: str):
     community = plan_community(community_code)
     current = plan_for(community)
@@ -286,12 +285,12 @@ def _download(community, kind: str):
 
 
 @bp.get("/c/<community_code>/plan.xlsx")
-@role_required(*READ_ROLES)
+@role_required(*HOUSEHOLD_READERS)
 def plan_xlsx(community_code: str):
     return _download(plan_community(community_code), "xlsx")
 
 
 @bp.get("/c/<community_code>/plan.json")
-@role_required(*READ_ROLES)
+@role_required(*HOUSEHOLD_READERS)
 def plan_json(community_code: str):
     return _download(plan_community(community_code), "json")

@@ -16,14 +16,12 @@ from participation.operations.communities import (CommunityError, addable_distri
 from participation.operations.roster_export import export_roster, template_workbook
 from participation.operations.roster_files import RosterImportError
 from participation.operations.roster_import import import_roster as run_import
-from participation.permissions import (PHONE_REVEAL_ROLES, can_export_roster, can_issue_codes, can_manage_community,
-                                       can_reveal_phone, can_reveal_phones_of, can_view_community,
-                                       can_view_field_survey, role_required)
+from participation.permissions import (COMMUNITY_MANAGERS, HOUSEHOLD_READERS, PHONE_REVEAL_ROLES, can_export_roster,
+                                       can_issue_codes, can_manage_community, can_reveal_phone, can_reveal_phones_of,
+                                       can_view_community, can_view_field_survey, role_required)
 
 bp = Blueprint("roster", __name__)
 
-ROSTER_ROLES = ("admin", "organiser", "owner_rep", "grid", "hotline")   # agencies never see households
-MANAGER_ROLES = ("admin", "organiser")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RESULT_KEY = "roster_import_result"
 REVEALED_KEY = "revealed_household"
@@ -41,14 +39,14 @@ def _xlsx(data: bytes, name: str):
 
 
 @bp.get("/roster/")
-@role_required(*ROSTER_ROLES)
+@role_required(*HOUSEHOLD_READERS)
 def index():
     return render_template("roster/index.html", summaries=community_summaries(current_user),
-                           may_import=current_user.role in MANAGER_ROLES)
+                           may_import=current_user.role in COMMUNITY_MANAGERS)
 
 
 @bp.route("/roster/import", methods=["GET", "POST"])
-@role_required(*MANAGER_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def import_roster():
     form = RosterUploadForm()
     districts = addable_districts(current_user)
@@ -76,7 +74,7 @@ def import_roster():
 
 
 @bp.get("/roster/template.xlsx")
-@role_required(*MANAGER_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def template():
     return _xlsx(template_workbook(), _("roster-template.xlsx"))
 
@@ -94,7 +92,7 @@ def export(community_code: str):
 
 
 @bp.get("/c/<community_code>")
-@role_required(*ROSTER_ROLES)
+@role_required(*HOUSEHOLD_READERS)
 def community(community_code: str):
     community = _visible_community_or_404(community_code)
     revealed = session.pop(REVEALED_KEY, None)
@@ -125,7 +123,7 @@ def reveal(community_code: str):
 
 
 @bp.route("/c/<community_code>/edit", methods=["GET", "POST"])
-@role_required(*MANAGER_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def edit_community(community_code: str):
     community = _visible_community_or_404(community_code)
     if not can_manage_community(current_user, community):

@@ -18,13 +18,11 @@ from participation.forms.resident import IssueSlipsForm
 from participation.models import Building, Household, Unit
 from participation.operations.codes import display, issue_code, issue_unit_codes, live_code
 from participation.operations.communities import community_by_code
-from participation.permissions import (can_issue_codes, can_view_building, can_view_community, role_required,
-                                       visible_communities)
+from participation.permissions import (SLIP_PRINTERS, can_issue_codes, can_view_building, can_view_community,
+                                       role_required, visible_communities)
 from participation.templating import qr_svg
 
 bp = Blueprint("slips", __name__, url_prefix="/slips")
-
-SLIP_ROLES = ("admin", "organiser", "grid")
 
 
 def _community(code: str):
@@ -65,14 +63,14 @@ def _slip(household, code: str) -> dict:
 
 
 @bp.get("/")
-@role_required(*SLIP_ROLES)
+@role_required(*SLIP_PRINTERS)
 def index():
     communities = db.session.scalars(visible_communities(current_user)).all()
     return render_template("slips/index.html", communities=communities)
 
 
 @bp.get("/<community_code>")
-@role_required(*SLIP_ROLES)
+@role_required(*SLIP_PRINTERS)
 def community(community_code: str):
     community = _community(community_code)
     buildings = [b for b in community.buildings if can_view_building(current_user, b)]
@@ -81,7 +79,7 @@ def community(community_code: str):
 
 
 @bp.route("/<community_code>/units/<int:unit_id>", methods=["GET", "POST"])
-@role_required(*SLIP_ROLES)
+@role_required(*SLIP_PRINTERS)
 def unit(community_code: str, unit_id: int):
     community = _issuer_community(community_code)
     unit = _in_community(Unit, unit_id, community)
@@ -101,7 +99,7 @@ def unit(community_code: str, unit_id: int):
 
 
 @bp.route("/<community_code>/households/<int:household_id>/regenerate", methods=["GET", "POST"])
-@role_required(*SLIP_ROLES)
+@role_required(*SLIP_PRINTERS)
 def regenerate(community_code: str, household_id: int):
     community = _issuer_community(community_code)
     household = _in_community(Household, household_id, community)
@@ -117,7 +115,7 @@ def regenerate(community_code: str, household_id: int):
 
 
 @bp.get("/<community_code>/buildings/<int:building_id>/poster")
-@role_required(*SLIP_ROLES)
+@role_required(*SLIP_PRINTERS)
 def poster(community_code: str, building_id: int):
     community = _community(community_code)
     building = _in_community(Building, building_id, community)

@@ -42,23 +42,21 @@ from participation.operations.vote_items import link_items
 from participation.operations.votes import (VoteError, answer_objection, cancel, close_vote, cosign, create_vote,
                                             finalise, households_in_scope, open_vote, register_owner, tally,
                                             visible_tally)
-from participation.permissions import can_manage_community, can_view_household, role_required
+from participation.permissions import (COMMUNITY_MANAGERS, DECISION_READERS, VOTE_COSIGNERS, can_manage_community,
+                                       can_view_household, role_required)
 from participation.templating import qr_svg
 from participation.views.guards import staff_community
 from participation.vote_words import LABELS, matter_choices, matter_label, rule_words, scope_words, thresholds
 
 bp = Blueprint("votes", __name__)
 
-READ_ROLES = ("admin", "organiser", "owner_rep")
-MANAGE_ROLES = ("admin", "organiser")
-COSIGN_ROLES = ("owner_rep",)
 OWNER_KEY = "vote_owner"
 BEIJING = ZoneInfo("Asia/Shanghai")
 # --- staff ----------------------------------------------------------------------------------------------------------
 
-def _community(community_code: str, roles=READ_ROLES):
-    """Readers see a vote; running it (``roles`` within MANAGE_ROLES) needs the community to be theirs to manage."""
-    return staff_community(community_code, roles=roles, manage=set(roles) <= set(MANAGE_ROLES))
+def _community(community_code: str, roles=DECISION_READERS):
+    """Readers see a vote; running it (``roles`` within COMMUNITY_MANAGERS) needs the community to be theirs to run."""
+    return staff_community(community_code, roles=roles, manage=set(roles) <= set(COMMUNITY_MANAGERS))
 
 
 def _vote(community, vote_id: int) -> Vote:
@@ -82,7 +80,7 @@ bp.add_app_template_global(scope_words, "vote_scope_words")
 
 
 @bp.get("/c/<community_code>/votes")
-@role_required(*READ_ROLES)
+@role_required(*DECISION_READERS)
 def index(community_code: str):
     community = _community(community_code)
     votes = db.session.scalars(select(Vote).where(Vote.community_id == community.id)
@@ -137,9 +135,9 @@ def _vote_form_choices(form: VoteForm, community) -> None:
 
 
 @bp.route("/c/<community_code>/votes/new", methods=["GET", "POST"])
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def new(community_code: str):
-    community = _community(community_code, MANAGE_ROLES)
+    community = _community(community_code, COMMUNITY_MANAGERS)
     form = VoteForm()
     _vote_form_choices(form, community)
     status = 200
@@ -172,7 +170,7 @@ def _show_page(community, vote, status=200, *, cancel_form=None):
         "votes/show.html", community=community, vote=vote, counts=counts,
         thresholds=thresholds(vote, counts) if not counts["hidden"] else [], rule=rule_words(vote),
         labels=LABELS, matter_label=matter_label, may_manage=can_manage_community(current_user, community),
-        may_cosign=current_user.role in COSIGN_ROLES, cancel_form=cancel_form or CancelForm(formdata=None),
+        may_cosign=current_user.role in VOTE_COSIGNERS, cancel_form=cancel_form or CancelForm(formdata=None),
         answer_form=AnswerForm(formdata=None), form=EmptyForm(), now=utcnow(),
         ballots=_ballot_counts(vote), elevator_request=elevator_request_of(vote),
         corrections=vote.register_corrections, register_frozen=vote_register.frozen(vote)), status
@@ -199,7 +197,7 @@ def _ballot_counts(vote: Vote) -> dict:
 
 
 @bp.get("/c/<community_code>/votes/<int:vote_id>")
-@role_required(*READ_ROLES)
+@role_required(*DECISION_READERS)
 def show(community_code: str, vote_id: int):
     community = _community(community_code)
     return _show_page(community, _vote(community, vote_id))
@@ -229,53 +227,53 @@ def _act(community_code: str, vote_id: int, roles, action, form=None):
 
 
 @bp.post("/c/<community_code>/votes/<int:vote_id>/open")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def open_view(community_code: str, vote_id: int):
     def action(vote, form):
         open_vote(current_user, vote)
         return _("The vote is open.")
-    return _act(community_code, vote_id, MANAGE_ROLES, action)
+    return _act(community_code, vote_id, COMMUNITY_MANAGERS, action)
 
 
 @bp.post("/c/<community_code>/votes/<int:vote_id>/close")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def close_view(community_code: str, vote_id: int):
     def action(vote, form):
         close_vote(current_user, vote)
         return _("Voting is closed. The preliminary result is posted for objections until %(when)s.",
                  when=format_datetime(vote.objection_until, "yyyy-MM-dd HH:mm"))
-    return _act(community_code, vote_id, MANAGE_ROLES, action)
+    return _act(community_code, vote_id, COMMUNITY_MANAGERS, action)
 
 
 @bp.post("/c/<community_code>/votes/<int:vote_id>/cancel")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def cancel_view(community_code: str, vote_id: int):
     def action(vote, form):
         cancel(current_user, vote, form.reason.data)
         return _("The vote is cancelled.")
-    return _act(community_code, vote_id, MANAGE_ROLES, action, CancelForm())
+    return _act(community_code, vote_id, COMMUNITY_MANAGERS, action, CancelForm())
 
 
 @bp.post("/c/<community_code>/votes/<int:vote_id>/cosign")
-@role_required(*COSIGN_ROLES)
+@role_required(*VOTE_COSIGNERS)
 def cosign_view(community_code: str, vote_id: int):
     def action(vote, form):
         cosign(current_user, vote)
         return _("You co-signed the result.")
-    return _act(community_code, vote_id, COSIGN_ROLES, action)
+    return _act(community_code, vote_id, VOTE_COSIGNERS, action)
 
 
 @bp.post("/c/<community_code>/votes/<int:vote_id>/finalise")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def finalise_view(community_code: str, vote_id: int):
     def action(vote, form):
         finalise(current_user, vote)
         return _("The result is final.")
-    return _act(community_code, vote_id, MANAGE_ROLES, action)
+    return _act(community_code, vote_id, COMMUNITY_MANAGERS, action)
 
 
 @bp.post("/c/<community_code>/votes/<int:vote_id>/objections/<int:objection_id>/answer")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def answer_view(community_code: str, vote_id: int, objection_id: int):
     def action(vote, form):
         objection = db.session.get(VoteObjection, objection_id)
@@ -283,7 +281,7 @@ def answer_view(community_code: str, vote_id: int, objection_id: int):
             abort(404)
         answer_objection(current_user, objection, form.answer.data)
         return _("Answer saved: it is shown with the objection.")
-    return _act(community_code, vote_id, MANAGE_ROLES, action, AnswerForm())
+    return _act(community_code, vote_id, COMMUNITY_MANAGERS, action, AnswerForm())
 
 
 # --- paper ballots --------------------------------------------------------------------------------------------------
@@ -314,16 +312,16 @@ def _ballots_of(vote: Vote, households) -> dict[int, Ballot]:
 
 
 @bp.get("/c/<community_code>/votes/<int:vote_id>/paper")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def paper(community_code: str, vote_id: int):
-    community = _community(community_code, MANAGE_ROLES)
+    community = _community(community_code, COMMUNITY_MANAGERS)
     return _paper_page(community, _vote(community, vote_id))
 
 
 @bp.post("/c/<community_code>/votes/<int:vote_id>/paper")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def paper_ballot(community_code: str, vote_id: int):
-    community = _community(community_code, MANAGE_ROLES)
+    community = _community(community_code, COMMUNITY_MANAGERS)
     vote = _vote(community, vote_id)
     form = PaperBallotForm()
     if not form.validate_on_submit():
@@ -350,9 +348,9 @@ def paper_ballot(community_code: str, vote_id: int):
 
 
 @bp.post("/c/<community_code>/votes/<int:vote_id>/import")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def import_view(community_code: str, vote_id: int):
-    community = _community(community_code, MANAGE_ROLES)
+    community = _community(community_code, COMMUNITY_MANAGERS)
     vote = _vote(community, vote_id)
     form = ImportForm()
     upload = form.file.data
@@ -378,9 +376,9 @@ def import_view(community_code: str, vote_id: int):
 
 
 @bp.post("/c/<community_code>/votes/<int:vote_id>/keying/discard")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def discard_keying_view(community_code: str, vote_id: int):
-    community = _community(community_code, MANAGE_ROLES)
+    community = _community(community_code, COMMUNITY_MANAGERS)
     vote = _vote(community, vote_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -397,7 +395,7 @@ def discard_keying_view(community_code: str, vote_id: int):
 # --- printable ------------------------------------------------------------------------------------------------------
 
 @bp.get("/c/<community_code>/votes/<int:vote_id>/notice")
-@role_required(*READ_ROLES)
+@role_required(*DECISION_READERS)
 def notice(community_code: str, vote_id: int):
     community = _community(community_code)
     vote = _vote(community, vote_id)
@@ -413,7 +411,7 @@ def notice(community_code: str, vote_id: int):
 
 
 @bp.get("/c/<community_code>/votes/<int:vote_id>/result")
-@role_required(*READ_ROLES)
+@role_required(*DECISION_READERS)
 def result(community_code: str, vote_id: int):
     community = _community(community_code)
     vote = _vote(community, vote_id)
@@ -428,7 +426,7 @@ def result(community_code: str, vote_id: int):
 # --- the register (表决名册) -----------------------------------------------------------------------------------------
 
 @bp.get("/c/<community_code>/votes/<int:vote_id>/register")
-@role_required(*READ_ROLES)
+@role_required(*DECISION_READERS)
 def register(community_code: str, vote_id: int):
     """The vote's register as frozen when it opened (with corrections applied, listed below it); 404 for a draft."""
     community = _community(community_code)
@@ -444,10 +442,10 @@ def register(community_code: str, vote_id: int):
 
 
 @bp.route("/c/<community_code>/votes/<int:vote_id>/register/<int:entry_id>", methods=["GET", "POST"])
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def correct(community_code: str, vote_id: int, entry_id: int):
     """Correct one unit of the register while voting is open: its own audited action, with a reason."""
-    community = _community(community_code, MANAGE_ROLES)
+    community = _community(community_code, COMMUNITY_MANAGERS)
     vote = _vote(community, vote_id)
     entry = db.session.get(VoteRegisterEntry, entry_id) if entry_id < 2**31 else None
     if entry is None or entry.vote_id != vote.id:

@@ -9,10 +9,9 @@ from sqlalchemy import select
 
 from participation.api import ApiError, api_user, community_or_404, jsonable, token_required
 from participation.extensions import csrf, db
-from participation.permissions import can_view_survey_results
+from participation.permissions import HOUSEHOLD_READERS, can_view_survey_results
 from surveys.models import Survey
 from surveys.summaries import must_suppress, participation, survey_results
-from surveys.views.results import RESULT_ROLES
 
 bp = Blueprint("survey_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -24,7 +23,7 @@ def _survey(survey: Survey) -> dict:
 
 
 @bp.get("/communities/<code>/surveys")
-@token_required(*RESULT_ROLES)
+@token_required(*HOUSEHOLD_READERS)
 def surveys(code: str):
     """The community's surveys.
     ---
@@ -46,7 +45,7 @@ def surveys(code: str):
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
     """
-    community = community_or_404(code, RESULT_ROLES)
+    community = community_or_404(code, HOUSEHOLD_READERS)
     rows = db.session.scalars(select(Survey).where(Survey.community_id == community.id,
                                                    Survey.is_template.is_(False))
                               .order_by(Survey.created_at.desc(), Survey.id.desc()))
@@ -54,7 +53,7 @@ def surveys(code: str):
 
 
 @bp.get("/surveys/<int:survey_id>/summary")
-@token_required(*RESULT_ROLES)
+@token_required(*HOUSEHOLD_READERS)
 def summary(survey_id: int):
     """What the staff results page shows.
     ---

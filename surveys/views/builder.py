@@ -14,8 +14,8 @@ from wtforms.fields.choices import SelectChoice
 from participation.extensions import db
 from participation.models import Community, Household, Unit
 from participation.operations.communities import community_by_code
-from participation.permissions import (can_manage_community, can_view_community, role_required,
-                                       visible_communities)
+from participation.permissions import (COMMUNITY_MANAGERS, DECISION_READERS, can_manage_community, can_view_community,
+                                       role_required, visible_communities)
 from surveys import builder, builder_questions as questions_ops
 from surveys.builder_forms import (ChoiceForm, CopyForm, DirectionForm, ItemsForm, NewSurveyForm, QuestionForm,
                                    SectionForm, SurveySettingsForm)
@@ -24,9 +24,6 @@ from surveys.itemblock import block_items
 from surveys.models import Choice, Question, Section, Survey, SurveyStateError
 
 bp = Blueprint("survey_builder", __name__)
-
-READ_ROLES = ("admin", "organiser", "owner_rep")
-MANAGE_ROLES = ("admin", "organiser")
 
 
 # --- loading and authorizing ----------------------------------------------------------------------------------
@@ -46,7 +43,7 @@ def _survey(survey_id: int, *, manage: bool = False) -> Survey:
     if survey is None:
         abort(404)
     if survey.is_template:
-        if current_user.role not in MANAGE_ROLES or (manage and current_user.role != "admin"):
+        if current_user.role not in COMMUNITY_MANAGERS or (manage and current_user.role != "admin"):
             abort(403)
         return survey
     _community(survey.community.code, manage=manage)
@@ -102,7 +99,7 @@ def _editable_or_redirect(survey: Survey):
 # --- lists and creation ---------------------------------------------------------------------------------------
 
 @bp.get("/c/<community_code>/surveys")
-@role_required(*READ_ROLES)
+@role_required(*DECISION_READERS)
 def community_surveys(community_code: str):
     community = _community(community_code)
     return render_template("surveys/builder_list.html", community=community,
@@ -111,14 +108,14 @@ def community_surveys(community_code: str):
 
 
 @bp.route("/c/<community_code>/surveys/new", methods=["GET", "POST"])
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def new_survey(community_code: str):
     community = _community(community_code, manage=True)
     return _create(community)
 
 
 @bp.get("/surveys/templates")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def templates():
     return render_template("surveys/builder_templates.html", templates=builder.survey_templates(),
                            may_manage=current_user.role == "admin")
@@ -156,7 +153,7 @@ def _create(community: Community | None):
 # --- the survey page ------------------------------------------------------------------------------------------
 
 @bp.get("/surveys/<int:survey_id>")
-@role_required(*READ_ROLES)
+@role_required(*DECISION_READERS)
 def survey(survey_id: int):
     survey = _survey(survey_id)
     counts = builder.response_counts([survey.id])[survey.id]
@@ -164,11 +161,11 @@ def survey(survey_id: int):
     return render_template("surveys/builder_survey.html", survey=survey, pages=pages, counts=counts,
                            status=survey.effective_status(), may_edit=_may_edit(survey),
                            editable=_may_edit(survey) and survey.status == "draft", lang=_lang(),
-                           may_copy=current_user.role in MANAGE_ROLES)
+                           may_copy=current_user.role in COMMUNITY_MANAGERS)
 
 
 @bp.route("/surveys/<int:survey_id>/settings", methods=["GET", "POST"])
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def settings(survey_id: int):
     survey = _survey(survey_id, manage=True)
     if (refusal := _editable_or_redirect(survey)) is not None:
@@ -205,19 +202,19 @@ def _state_change(survey_id: int, operation, message: str):
 
 
 @bp.post("/surveys/<int:survey_id>/open")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def open_survey(survey_id: int):
     return _state_change(survey_id, builder.open_survey, _("The survey is open: households can answer now."))
 
 
 @bp.post("/surveys/<int:survey_id>/close")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def close_survey(survey_id: int):
     return _state_change(survey_id, builder.close_survey, _("The survey is closed. Answers are kept."))
 
 
 @bp.post("/surveys/<int:survey_id>/delete")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def delete_survey(survey_id: int):
     survey = _survey(survey_id, manage=True)
     target = (url_for(".templates") if survey.is_template else
@@ -232,7 +229,7 @@ def delete_survey(survey_id: int):
 
 
 @bp.route("/surveys/<int:survey_id>/copy", methods=["GET", "POST"])
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def copy(survey_id: int):
     survey = _survey(survey_id)
     targets = [c for c in db.session.scalars(visible_communities(current_user))
@@ -258,7 +255,7 @@ def copy(survey_id: int):
 
 
 @bp.route("/surveys/<int:survey_id>/items", methods=["GET", "POST"])
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def items(survey_id: int):
     survey = _survey(survey_id, manage=True)
     if (refusal := _editable_or_redirect(survey)) is not None:
@@ -288,7 +285,7 @@ def items(survey_id: int):
 
 
 @bp.get("/surveys/<int:survey_id>/preview")
-@role_required(*READ_ROLES)
+@role_required(*DECISION_READERS)
 def preview(survey_id: int):
     survey = _survey(survey_id)
     try:   # the answering pages' macro, once it exists; a plain read-only rendering until then
@@ -305,7 +302,7 @@ def preview(survey_id: int):
 
 @bp.route("/surveys/<int:survey_id>/sections/new", methods=["GET", "POST"], defaults={"section_id": None})
 @bp.route("/surveys/<int:survey_id>/sections/<int:section_id>", methods=["GET", "POST"])
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def section(survey_id: int, section_id: int | None):
     survey = _survey(survey_id, manage=True)
     section = _child(survey, Section, section_id) if section_id is not None else None
@@ -354,13 +351,13 @@ def _structure_change(survey_id: int, model, object_id: int, operation, *, direc
 
 
 @bp.post("/surveys/<int:survey_id>/sections/<int:section_id>/delete")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def delete_section(survey_id: int, section_id: int):
     return _structure_change(survey_id, Section, section_id, questions_ops.delete_section)
 
 
 @bp.post("/surveys/<int:survey_id>/sections/<int:section_id>/move")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def move_section(survey_id: int, section_id: int):
     return _structure_change(survey_id, Section, section_id, questions_ops.move_section, direction=True)
 
@@ -369,7 +366,7 @@ def move_section(survey_id: int, section_id: int):
 
 @bp.route("/surveys/<int:survey_id>/questions/new", methods=["GET", "POST"], defaults={"question_id": None})
 @bp.route("/surveys/<int:survey_id>/questions/<int:question_id>", methods=["GET", "POST"])
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def question(survey_id: int, question_id: int | None):
     survey = _survey(survey_id, manage=True)
     question = _child(survey, Question, question_id) if question_id is not None else None
@@ -410,13 +407,13 @@ def question(survey_id: int, question_id: int | None):
 
 
 @bp.post("/surveys/<int:survey_id>/questions/<int:question_id>/delete")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def delete_question(survey_id: int, question_id: int):
     return _structure_change(survey_id, Question, question_id, questions_ops.delete_question)
 
 
 @bp.post("/surveys/<int:survey_id>/questions/<int:question_id>/move")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def move_question(survey_id: int, question_id: int):
     return _structure_change(survey_id, Question, question_id, questions_ops.move_question, direction=True)
 
@@ -424,7 +421,7 @@ def move_question(survey_id: int, question_id: int):
 @bp.route("/surveys/<int:survey_id>/questions/<int:question_id>/choices", methods=["POST"],
           defaults={"choice_id": None})
 @bp.route("/surveys/<int:survey_id>/choices/<int:choice_id>", methods=["GET", "POST"], defaults={"question_id": None})
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def choice(survey_id: int, question_id: int | None, choice_id: int | None):
     survey = _survey(survey_id, manage=True)
     choice = _child(survey, Choice, choice_id) if choice_id is not None else None
@@ -457,13 +454,13 @@ def choice(survey_id: int, question_id: int | None, choice_id: int | None):
 
 
 @bp.post("/surveys/<int:survey_id>/choices/<int:choice_id>/delete")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def delete_choice(survey_id: int, choice_id: int):
     return _structure_change(survey_id, Choice, choice_id, questions_ops.delete_choice)
 
 
 @bp.post("/surveys/<int:survey_id>/choices/<int:choice_id>/move")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def move_choice(survey_id: int, choice_id: int):
     return _structure_change(survey_id, Choice, choice_id, questions_ops.move_choice, direction=True)
 
@@ -471,7 +468,7 @@ def move_choice(survey_id: int, choice_id: int):
 # --- paper ----------------------------------------------------------------------------------------------------
 
 @bp.get("/surveys/<int:survey_id>/paper")
-@role_required(*READ_ROLES)
+@role_required(*DECISION_READERS)
 def paper(survey_id: int):
     """Without ``unit``: choose a 单元 (or a blank form). With it: every household of the unit, one per A4 page."""
     survey = _survey(survey_id)

@@ -11,14 +11,13 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SubmitField
 
 from participation.extensions import db
-from participation.permissions import can_manage_community, can_view_community, role_required
+from participation.permissions import COMMUNITY_MANAGERS, can_manage_community, can_view_community, role_required
 from surveys.models import Survey
 from surveys.response_import import (HOUSEHOLD_HEADERS, NOT_IMPORTED_TYPES, ResponseImportError, import_responses,
                                      template_workbook)
 
 bp = Blueprint("survey_response_import", __name__)
 
-MANAGER_ROLES = ("admin", "organiser")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RESULT_KEY = "response_import_result"
 SHOWN_ALREADY = 30   # the session is a cookie: list the first households that had answered, count the rest
@@ -45,7 +44,7 @@ def _managed_survey_or_404(survey_id: int) -> Survey:
 
 
 @bp.route("/surveys/<int:survey_id>/responses/import", methods=["GET", "POST"])
-@role_required(*MANAGER_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def upload(survey_id: int):
     survey = _managed_survey_or_404(survey_id)
     form = ResponseUploadForm()
@@ -79,7 +78,7 @@ def upload(survey_id: int):
 
 
 @bp.get("/surveys/<int:survey_id>/responses/template.xlsx")
-@role_required(*MANAGER_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def template(survey_id: int):
     survey = _managed_survey_or_404(survey_id)
     data = template_workbook(survey, _lang())

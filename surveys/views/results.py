@@ -12,14 +12,14 @@ from flask_login import current_user
 
 from participation.charts import chart_fragment, item_need_chart, participation_chart, question_chart
 from participation.extensions import db
-from participation.permissions import can_export_survey_responses, can_view_survey_results, role_required
+from participation.permissions import (HOUSEHOLD_READERS, can_export_survey_responses, can_view_survey_results,
+                                       role_required)
 from surveys.exports import responses_csv, responses_long_csv, responses_xlsx
 from surveys.models import Survey
 from surveys.summaries import must_suppress, non_responders, participation, survey_results
 
 bp = Blueprint("survey_results", __name__)
 
-RESULT_ROLES = ("admin", "organiser", "owner_rep", "grid", "hotline")   # agencies never see households
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -52,7 +52,7 @@ def _download(body, mimetype: str, name: str) -> Response:
 
 
 @bp.get("/surveys/<int:survey_id>/results")
-@role_required(*RESULT_ROLES)
+@role_required(*HOUSEHOLD_READERS)
 def results(survey_id: int):
     survey = _survey(survey_id)
     lang = _lang()
@@ -73,7 +73,7 @@ def results(survey_id: int):
 
 
 @bp.get("/surveys/<int:survey_id>/follow-up")
-@role_required(*RESULT_ROLES)
+@role_required(*HOUSEHOLD_READERS)
 def follow_up(survey_id: int):
     survey = _survey(survey_id)
     return render_template("surveys/results_follow_up.html", survey=survey, community=survey.community,

@@ -21,6 +21,7 @@ from wtforms import SubmitField
 from participation.extensions import db
 from participation.operations.communities import community_by_code
 from participation.permissions import (
+    COMMUNITY_MANAGERS,
     can_manage_community,
     can_view_community,
     role_required,
@@ -32,7 +33,6 @@ from surveys.xlsform_import import MAX_BYTES, import_xlsform
 
 bp = Blueprint("survey_xlsform", __name__)
 
-MANAGE_ROLES = ("admin", "organiser")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RESULT_KEY = "xlsform_import_result"
 
@@ -54,7 +54,7 @@ def _managed_community(code: str):
 
 
 @bp.route("/c/<community_code>/surveys/import-xlsform", methods=["GET", "POST"])
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def upload(community_code: str):
     community = _managed_community(community_code)
     form = XLSFormUploadForm()
@@ -80,7 +80,7 @@ def upload(community_code: str):
 
 
 @bp.get("/surveys/<int:survey_id>/xlsform.xlsx")
-@role_required(*MANAGE_ROLES)
+@role_required(*COMMUNITY_MANAGERS)
 def download(survey_id: int):
     survey = db.session.get(Survey, survey_id)
     if survey is None:
