@@ -5,9 +5,6 @@ page gets a permission decision. Each row says, per HTTP method, what each actor
 objects of community A (their own scope): a status code, ``Redirect(path)``, or ``Acts(outcome, audit_action)`` for
 a POST whose empty form is itself the complete action (a button) and which an allowed role therefore performs.
 
-A decision the app does not meet yet is listed in the row's ``known`` with the reason; that single case runs as a
-strict xfail, so it shows in every run and fails loudly once fixed.
-
 The cross-scope tests (community B, building 2) derive their expectation from a row: 404 where the actor is allowed
 on A, and 403 where the role may never use the page — unless ``cross`` says otherwise for a role.
 
@@ -74,8 +71,6 @@ class Case:
     data: dict = field(default_factory=dict)      # POST field → world key
     cross: dict = field(default_factory=dict)     # role → expected status on another community's objects
     public: bool = False                          # the same for everyone in any community: no scope check
-    # (method, actor) → why the app does not yet answer as decided; each runs alone as a strict xfail
-    known: dict = field(default_factory=dict)
 
 
 ADMINS = (ADMIN,)
