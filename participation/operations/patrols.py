@@ -24,7 +24,9 @@ from participation.extensions import db
 from participation.models import (Building, Community, ComplaintCategory, Notification, Organisation, PatrolFinding,
                                   PatrolFindingEvent, User)
 from participation.models.types import utcnow
+from participation.operations import complaint_photos
 from participation.operations.audit import record
+from participation.operations.uploads import UploadError
 from participation.permissions import can_view_community, visible_communities
 
 MAX_DESCRIPTION = 4000
@@ -122,23 +124,13 @@ def record_finding(actor: User, community: Community, category: ComplaintCategor
     return finding
 
 
-def _photo_helper():
-    try:
-        from participation.operations import complaint_photos
-    except ImportError:   # not installed: findings are kept without photos
-        return None
-    return complaint_photos
-
-
 def _check_photos(photos) -> list:
     """Decode every photo before anything is written; a refused one refuses the finding (FindingRefused)."""
     files = [photo for photo in (photos or ()) if photo is not None and getattr(photo, "filename", "")]
-    helper = _photo_helper()
-    if not files or helper is None:
+    if not files:
         return []
-    from participation.operations.uploads import UploadError
     try:
-        return helper.check_photos(files)
+        return complaint_photos.check_photos(files)
     except UploadError as error:
         raise FindingRefused(str(error)) from None
 
@@ -146,9 +138,8 @@ def _check_photos(photos) -> list:
 def _store_photos(finding: PatrolFinding, checked: list, actor: User) -> int:
     if not checked:
         return 0
-    from participation.operations.uploads import UploadError
     try:
-        return len(_photo_helper().store_ticket_photos(finding, checked, actor=actor))
+        return len(complaint_photos.store_ticket_photos(finding, checked, actor=actor))
     except UploadError as error:
         raise FindingRefused(str(error)) from None
 
@@ -297,8 +288,7 @@ def return_finding(actor: User, finding: PatrolFinding, reason: str,
 def _store_photo_rows(finding: PatrolFinding, checked: list, actor: User) -> list:
     if not checked:
         return []
-    from participation.operations.uploads import UploadError
     try:
-        return _photo_helper().store_ticket_photos(finding, checked, actor=actor)
+        return complaint_photos.store_ticket_photos(finding, checked, actor=actor)
     except UploadError as error:
         raise FindingRefused(str(error)) from None

@@ -1,4 +1,4 @@
-"""Permission rows of the bulletin pages (merged into tests/permission_matrix_cases.CASES).
+"""Permission rows of the bulletin pages (merged into tests/permissions/cases.CASES).
 
 The weekly bulletin and the rates have no object in their URL: each reader sees the communities
 ``visible_communities`` gives them (an agency only its own tickets). Hotline staff, organisers, admins and agencies
@@ -7,7 +7,7 @@ The weekly bulletin and the rates have no object in their URL: each reader sees 
 contractor and its pipeline account a pipeline company, so both get 403 on the form; an empty POST is a form
 error (400). The list is read by the readers above and by owner representatives.
 """
-from tests.permission_matrix_cases import ADMIN, AGENCY, HOTLINE, ORGANISER, OWNER_REP, PIPELINE, Case, roles
+from tests.permissions.cases import ADMIN, AGENCY, HOTLINE, ORGANISER, OWNER_REP, PIPELINE, Case, roles
 
 BULLETIN_READERS = (ADMIN, ORGANISER, HOTLINE, AGENCY, PIPELINE)
 PATROL_READERS = BULLETIN_READERS + (OWNER_REP,)

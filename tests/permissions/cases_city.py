@@ -1,10 +1,10 @@
-"""Permission rows of the city pages (merged into tests/permission_matrix_cases.CASES).
+"""Permission rows of the city pages (merged into tests/permissions/cases.CASES).
 
 The overview lists only the communities the viewer sees, so it has no object in its URL to be out of scope:
 those who plan and answer for the programme (admins, organisers, owner representatives) get it; grid workers,
 hotline staff and agencies get 403 (see participation/views/city.py for why).
 """
-from tests.permission_matrix_cases import ADMIN, ORGANISER, OWNER_REP, Case, roles
+from tests.permissions.cases import ADMIN, ORGANISER, OWNER_REP, Case, roles
 
 CITY_READERS = (ADMIN, ORGANISER, OWNER_REP)
 

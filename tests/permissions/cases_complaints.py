@@ -1,5 +1,5 @@
 """Permission rows of the resident's complaint pages (participation/views/complaints.py), merged into
-tests/permission_matrix_cases.CASES.
+tests/permissions/cases.CASES.
 
 Like the survey answering pages, they serve the household this browser acts for: the resident who entered with the
 code (or staff in assisted mode). Staff acting for nobody and visitors go to the start page. The world's ticket of A
@@ -7,7 +7,7 @@ was filed by the resident's household; B's ticket, and any other household's, is
 photo, so its photo 1 is 404 for everyone; serving a household its own photos is tested in
 tests/participation/test_complaints_resident.py.
 """
-from tests.permission_matrix_cases import NOBODY_ACTING, RESIDENT, STAFF, Case, answering
+from tests.permissions.cases import NOBODY_ACTING, RESIDENT, STAFF, Case, answering
 
 COMPLAINT_CROSS = {actor: NOBODY_ACTING for actor in STAFF} | {RESIDENT: 404}
 

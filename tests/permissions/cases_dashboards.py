@@ -1,5 +1,5 @@
-"""Permission rows of the dashboards pages (merged into tests/permission_matrix_cases.CASES)."""
-from tests.permission_matrix_cases import SURVEY_READERS, Case, roles
+"""Permission rows of the dashboards pages (merged into tests/permissions/cases.CASES)."""
+from tests.permissions.cases import SURVEY_READERS, Case, roles
 
 CASES: dict = {
     # The organiser dashboard (participation/views/dashboards.py): those who run the community and its owner

@@ -1,4 +1,4 @@
-"""The small world the permission matrix asks its questions in (tests/test_permission_matrix.py): two communities
+"""The small world the permission matrix asks its questions in (tests/permissions/test_matrix.py): two communities
 of one district and one of another, a user of every role with its scope, and an object of every kind a URL can
 name — surveys with answers, codes, tickets, plans with versions and works, photos — built through the ORM and the
 real operations, so every id a URL rule takes exists and belongs where the rule says."""
@@ -19,7 +19,7 @@ from participation.operations.uploads import upload_root
 from surveys.models import Answer, Choice, Question, Response, Section, Survey
 from surveys.operations import new_receipt
 from tests.conftest import PASSWORD
-from tests.permission_matrix_cases import ADMIN, AGENCY, GRID, HOTLINE, ORGANISER, OWNER_REP, PIPELINE
+from tests.permissions.cases import ADMIN, AGENCY, GRID, HOTLINE, ORGANISER, OWNER_REP, PIPELINE
 
 
 def _photo(name: str) -> str:

@@ -1,11 +1,11 @@
-"""Permission rows of the staff JSON API and its admin page (merged into tests/permission_matrix_cases.CASES).
+"""Permission rows of the staff JSON API and its admin page (merged into tests/permissions/cases.CASES).
 
 /api/v1 authenticates with a Bearer token only, never with the staff session: every signed-in role, resident and
 visitor gets 401 from every endpoint, in any community (so ``public``: there is no scope to cross without a token;
 tests/api/test_auth.py covers tokens, their scope 404s and role 403s). The OpenAPI document is public. The token
 page is the admins'; its empty POST names no token (400), and revoking a token that does not exist is 404.
 """
-from tests.permission_matrix_cases import ADMIN_FORM_POST, ADMIN_PAGE, ADMINS, Case, everyone, roles
+from tests.permissions.cases import ADMIN_FORM_POST, ADMIN_PAGE, ADMINS, Case, everyone, roles
 
 UNAUTHORIZED = everyone(401)
 COMMUNITY = {"code": "community"}

@@ -1,132 +1,30 @@
 """The permission matrix (issue #2, item 14): every actor × every URL rule, then other communities and buildings.
 
-The decisions live in ``tests/permission_matrix_cases.py``; this module builds a small world through the ORM, signs
-each actor in once with its own client, and compares what every request answers with the table. Failures are
+The decisions live in ``tests/permissions/cases.py``, the world in ``world.py``, the request helper in ``matrix.py``;
+this module signs each actor in once with its own client and compares what every request answers with the table. Failures are
 collected per actor, so one run names every wrong (actor, method, URL) at once.
 """
 import re
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select
 
 from participation.extensions import db
-from participation.models import AuditEvent
 from surveys.models import Survey
-from tests.conftest import PASSWORD, csrf_token
-from tests.permission_matrix_cases import (ACTORS, ADMIN, AGENCY, ANONYMOUS, ASSISTERS, CASES, DEFAULT_PARAMS, GRID,
-                                           HOTLINE, LAST_POSTS, MANAGERS, ORGANISER, OWNER_REP, PIPELINE, RESIDENT,
-                                           SCOPED_PARAMS, STAFF, VARIANTS, Acts, Redirect)
-from tests.permission_world import build_world
+from tests.conftest import csrf_token
+from tests.permissions.cases import (ACTORS, ADMIN, ASSISTERS, CASES, DEFAULT_PARAMS, GRID, HOTLINE, LAST_POSTS,
+                                     MANAGERS, ORGANISER, RESIDENT, SCOPED_PARAMS, VARIANTS)
+from tests.permissions.matrix import CROSS_ACTORS, PARAM, Matrix, form_token, sign_in
+from tests.permissions.world import build_world
 
-PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 # Objects inside a community or a survey, whose id must belong to the community (or survey) the URL names.
 ID_PARAMS = {"household_id", "unit_id", "building_id", "section_id", "question_id", "choice_id"}
 QUERY_PARAMS = {"community": "community_code", "unit": "unit_id"}   # world key in a row's query → what it names
-# Scoped to community A (or its building 1), or to the other district; each maps to the row of its role.
-CROSS_ACTORS = {ORGANISER: ORGANISER, OWNER_REP: OWNER_REP, GRID: GRID, AGENCY: AGENCY, PIPELINE: PIPELINE,
-                "district2_admin": ADMIN, "district2_organiser": ORGANISER, "district2_hotline": HOTLINE}
 
 
 @pytest.fixture
 def world(app, reference_data, make_community):
     return build_world(make_community)
-
-
-# --- signing in, requests, outcomes ---------------------------------------------------------------------------------
-
-def sign_in(app, world, actor: str):
-    """A fresh client for ``actor``, signed in once (staff), entered with the household code (resident), or not."""
-    client = app.test_client()
-    if actor == RESIDENT:
-        page = client.get(f"/r/{world.scopes['A']['community']}")
-        response = client.post(f"/r/{world.scopes['A']['community']}",
-                               data={"code": world.resident_code, "csrf_token": csrf_token(page.text)})
-        assert response.status_code == 302 and response.location.endswith("/home")
-    elif actor != ANONYMOUS:
-        page = client.get("/login")
-        response = client.post("/login", data={"username": world.users[actor], "password": PASSWORD,
-                                               "csrf_token": csrf_token(page.text)})
-        assert response.status_code == 302, f"{actor} could not sign in"
-    return client
-
-
-def form_token(client, actor: str) -> str:
-    """A CSRF token of this client's session, from a page with a form that the actor may open."""
-    return csrf_token(client.get("/account/password" if actor in STAFF or actor in CROSS_ACTORS else "/login").text)
-
-
-def fill(rule: str, case, values: dict) -> str:
-    mapping = DEFAULT_PARAMS | case.params
-    return PARAM.sub(lambda match: str(values[mapping[match.group(1)]]), rule)
-
-
-def describe(response) -> str:
-    if response.status_code in (301, 302, 303, 307, 308):
-        return f"{response.status_code} → {urlsplit(response.location).path}"
-    return str(response.status_code)
-
-
-def matches(expected, response, values: dict) -> bool:
-    if isinstance(expected, Acts):
-        expected = expected.outcome
-    if isinstance(expected, Redirect):
-        return response.status_code == 302 and urlsplit(response.location).path == expected.path.format(**values)
-    return response.status_code == expected
-
-
-def snapshot() -> dict:
-    """Every row of every table but the throttle counters (which a refused guess may legitimately touch)."""
-    return {table.name: db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
-            for table in db.metadata.sorted_tables if table.name != "throttles"}
-
-
-def audit_count(action: str) -> int:
-    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action))
-
-
-class Matrix:
-    """Requests for one actor, with every mismatch collected as a readable line."""
-
-    def __init__(self, client, who: str, values: dict):
-        self.client, self.who, self.values, self.failures = client, who, values, []
-        self.requests = 0   # a check after no request at all proves nothing, so it fails
-        self._rows = None   # the database after the last POST, while no GET came in between
-
-    def get(self, rule: str, case, expected) -> None:
-        url = fill(rule, case, self.values) + case.query.format(**self.values)
-        self._rows = None
-        response = self.client.get(url)
-        self._compare("GET", url, expected, response)
-        response.close()   # send_file responses hold the file open until closed
-
-    def post(self, rule: str, case, expected, token: str) -> None:
-        url = fill(rule, case, self.values)
-        data = {"csrf_token": token} | {name: self.values[key] for name, key in case.data.items()}
-        before = self._rows if self._rows is not None else snapshot()
-        audits = audit_count(expected.action) if isinstance(expected, Acts) else None
-        response = self.client.post(url, data=data)
-        self._compare("POST", url, expected, response)
-        self._rows = snapshot()
-        if isinstance(expected, Acts):
-            if response.status_code < 400 and audit_count(expected.action) != audits + 1:
-                self.failures.append(f"{self.who} POST {url}: no {expected.action} audit row")
-        else:
-            changed = sorted(name for name in before if before[name] != self._rows[name])
-            if changed:
-                self.failures.append(f"{self.who} POST {url} ({describe(response)}) changed {', '.join(changed)}")
-        response.close()
-
-    def _compare(self, method: str, url: str, expected, response) -> None:
-        self.requests += 1
-        if response.status_code >= 500 or not matches(expected, response, self.values):
-            shown = expected.outcome if isinstance(expected, Acts) else expected
-            self.failures.append(f"{self.who} {method} {url}: expected {shown}, got {describe(response)}")
-
-    def check(self) -> None:
-        """Every request answered as decided — and there was at least one: a filter that matched no rule fails."""
-        assert self.requests, f"{self.who}: no rule was requested (the filter of rules matched none)"
-        assert not self.failures, "\n" + "\n".join(self.failures)
 
 
 # Every decided case by name: a rule (its row in CASES) or a variant's name (VARIANTS).
@@ -150,7 +48,7 @@ def test_every_url_rule_has_a_permission_decision_for_every_actor(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint != "static":
             rules.setdefault(rule.rule, set()).update(rule.methods - {"HEAD", "OPTIONS"})
-    problems = [f"{rule}: no row in tests/permission_matrix_cases.py" for rule in sorted(set(rules) - set(CASES))]
+    problems = [f"{rule}: no row in tests/permissions/cases.py" for rule in sorted(set(rules) - set(CASES))]
     problems += [f"{rule}: row for a rule that no longer exists" for rule in sorted(set(CASES) - set(rules))]
     problems += [f"variant {name!r}: its rule {rule} has no row" for name, (rule, _) in VARIANTS.items()
                  if rule not in CASES]

@@ -1,11 +1,11 @@
-"""Permission rows of the Open311 GeoReport v2 API (merged into tests/permission_matrix_cases.CASES).
+"""Permission rows of the Open311 GeoReport v2 API (merged into tests/permissions/cases.CASES).
 
 Public by design, like /r/<community_code>: the same answer for everyone, signed in or not, in any community. The
 GETs show no caller or household; POST needs an api_key, so the matrix's form (no key) gets 403 from everyone and
 changes nothing. The service code and request id are filled with a catalogue item's code, which is neither a
 service nor a request: 404 for everyone (tests/participation/test_open311.py covers the 200s).
 """
-from tests.permission_matrix_cases import Case, everyone
+from tests.permissions.cases import Case, everyone
 
 CASES: dict = {}
 for _fmt in ("json", "xml"):

@@ -1,10 +1,10 @@
-"""Permission rows of the plans pages (merged into tests/permission_matrix_cases.CASES).
+"""Permission rows of the plans pages (merged into tests/permissions/cases.CASES).
 
 Readers are those who read the survey results (agencies never: the inputs hold residents' comments); admins and
 organisers who run the community change things. The world's plan has version 1 adopted, so adopting the
 suggestions again, or version 1 again, is refused with a message and changes nothing.
 """
-from tests.permission_matrix_cases import MANAGERS, RESULT_READERS, Case, Redirect, roles
+from tests.permissions.cases import MANAGERS, RESULT_READERS, Case, Redirect, roles
 
 PLAN = "/c/{community}/plan"
 

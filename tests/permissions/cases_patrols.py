@@ -1,4 +1,4 @@
-"""Permission rows of the patrol findings' rectification steps (merged into tests/permission_matrix_cases.CASES).
+"""Permission rows of the patrol findings' rectification steps (merged into tests/permissions/cases.CASES).
 
 ``/patrols/<finding_id>/rectify`` (the contractor), ``/verify`` and ``/return`` (the 监理 or an owner
 representative who may file findings in the community) are POSTs only. Those who read findings (desk staff, agencies,
@@ -7,8 +7,8 @@ has no patrol finding, so the number filled in (a building's id) names none and 
 real finding (403 for a reader who may not take the step, 404 outside one's reach, the step itself) are pinned down
 in tests/participation/test_patrol_rectification.py.
 """
-from tests.permission_cases_bulletin import PATROL_READERS
-from tests.permission_matrix_cases import Case, roles
+from tests.permissions.cases import Case, roles
+from tests.permissions.cases_bulletin import PATROL_READERS
 
 NO_FINDING = roles(PATROL_READERS, 404)
 

@@ -1,4 +1,4 @@
-"""The permission decision of every URL rule, for every actor: what ``tests/test_permission_matrix.py`` expects.
+"""The permission decision of every URL rule, for every actor: what ``tests/permissions/test_matrix.py`` expects.
 
 One row per rule of ``app.url_map`` (static aside). A view added without a row here fails the build, so every new
 page gets a permission decision. Each row says, per HTTP method, what each actor gets when the URL is filled with
@@ -19,7 +19,7 @@ ANONYMOUS, RESIDENT = "anonymous", "resident"
 STAFF = (ADMIN, ORGANISER, OWNER_REP, GRID, HOTLINE, AGENCY, PIPELINE)
 ACTORS = STAFF + (ANONYMOUS, RESIDENT)
 
-# URL parameter → the world's key for the object that fills it (tests/test_permission_matrix.py ``World``).
+# URL parameter → the world's key for the object that fills it (tests/permissions/test_matrix.py ``World``).
 DEFAULT_PARAMS = {
     "community_code": "community", "household_id": "household", "unit_id": "unit", "building_id": "building",
     "item_code": "item", "code": "catalogue_item", "locality_id": "locality", "rule_id": "rule", "user_id": "user",
@@ -292,22 +292,22 @@ VARIANTS: dict[str, tuple[str, Case]] = {
 
 
 # Each feature's rows live in a file of its own, merged here (the files import the helpers above).
-from tests.permission_cases_acceptance import CASES as ACCEPTANCE_CASES  # noqa: E402
-from tests.permission_cases_aftercare import CASES as AFTERCARE_CASES  # noqa: E402
-from tests.permission_cases_api import CASES as API_CASES  # noqa: E402
-from tests.permission_cases_bulletin import CASES as BULLETIN_CASES  # noqa: E402
-from tests.permission_cases_city import CASES as CITY_CASES  # noqa: E402
-from tests.permission_cases_complaint_dashboard import CASES as COMPLAINT_DASHBOARD_CASES  # noqa: E402
-from tests.permission_cases_complaints import CASES as COMPLAINT_CASES  # noqa: E402
-from tests.permission_cases_dashboards import CASES as DASHBOARD_CASES  # noqa: E402
-from tests.permission_cases_elevators import CASES as ELEVATOR_CASES  # noqa: E402
-from tests.permission_cases_holidays import CASES as HOLIDAY_CASES  # noqa: E402
-from tests.permission_cases_hotline import CASES as HOTLINE_CASES  # noqa: E402
-from tests.permission_cases_open311 import CASES as OPEN311_CASES  # noqa: E402
-from tests.permission_cases_patrols import CASES as PATROL_CASES  # noqa: E402
-from tests.permission_cases_plan_comments import CASES as PLAN_COMMENT_CASES  # noqa: E402
-from tests.permission_cases_plans import CASES as PLAN_CASES  # noqa: E402
-from tests.permission_cases_votes import CASES as VOTE_CASES  # noqa: E402
+from tests.permissions.cases_acceptance import CASES as ACCEPTANCE_CASES  # noqa: E402
+from tests.permissions.cases_aftercare import CASES as AFTERCARE_CASES  # noqa: E402
+from tests.permissions.cases_api import CASES as API_CASES  # noqa: E402
+from tests.permissions.cases_bulletin import CASES as BULLETIN_CASES  # noqa: E402
+from tests.permissions.cases_city import CASES as CITY_CASES  # noqa: E402
+from tests.permissions.cases_complaint_dashboard import CASES as COMPLAINT_DASHBOARD_CASES  # noqa: E402
+from tests.permissions.cases_complaints import CASES as COMPLAINT_CASES  # noqa: E402
+from tests.permissions.cases_dashboards import CASES as DASHBOARD_CASES  # noqa: E402
+from tests.permissions.cases_elevators import CASES as ELEVATOR_CASES  # noqa: E402
+from tests.permissions.cases_holidays import CASES as HOLIDAY_CASES  # noqa: E402
+from tests.permissions.cases_hotline import CASES as HOTLINE_CASES  # noqa: E402
+from tests.permissions.cases_open311 import CASES as OPEN311_CASES  # noqa: E402
+from tests.permissions.cases_patrols import CASES as PATROL_CASES  # noqa: E402
+from tests.permissions.cases_plan_comments import CASES as PLAN_COMMENT_CASES  # noqa: E402
+from tests.permissions.cases_plans import CASES as PLAN_CASES  # noqa: E402
+from tests.permissions.cases_votes import CASES as VOTE_CASES  # noqa: E402
 
 for _cases in (PLAN_CASES, DASHBOARD_CASES, CITY_CASES, COMPLAINT_CASES, HOTLINE_CASES, OPEN311_CASES,
                BULLETIN_CASES, COMPLAINT_DASHBOARD_CASES, PATROL_CASES, HOLIDAY_CASES, ACCEPTANCE_CASES,

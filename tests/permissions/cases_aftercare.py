@@ -1,12 +1,12 @@
 """Permission rows of the after-care page (participation/views/aftercare.py) and the elevator consent vote's two
-buttons (participation/views/elevators.py), merged into tests/permission_matrix_cases.CASES.
+buttons (participation/views/elevators.py), merged into tests/permissions/cases.CASES.
 
 /c/<community_code>/aftercare is read by admins, organisers, owner representatives and grid workers in scope;
 hotline staff and agencies get 403. Proposing (POST) is for those who run the community: an empty form is a form
 error (400), nothing created. The elevator buttons follow the other elevator POSTs: the world's 单元 has no
 request under way, so an allowed POST answers 400 and changes nothing.
 """
-from tests.permission_matrix_cases import ADMIN, GRID, MANAGERS, ORGANISER, OWNER_REP, Case, roles
+from tests.permissions.cases import ADMIN, GRID, MANAGERS, ORGANISER, OWNER_REP, Case, roles
 
 AFTERCARE_READERS = (ADMIN, ORGANISER, OWNER_REP, GRID)
 

@@ -1,5 +1,5 @@
 """Permission rows of the owner vote pages (participation/views/votes.py), merged into
-tests/permission_matrix_cases.CASES.
+tests/permissions/cases.CASES.
 
 Staff: admins, organisers and owner representatives in scope read the votes; admins and organisers create and run
 them (owner representatives get 403 there); only owner representatives co-sign; grid workers, hotline staff and
@@ -11,8 +11,8 @@ Residents: the list serves the household this browser acts for, like the answeri
 and visitors go to the start page; another community's list is 404 for the resident); a vote that does not exist
 is 404.
 """
-from tests.permission_matrix_cases import (ADMIN, ANSWER_CROSS, MANAGERS, ORGANISER, OWNER_REP, Case, answering,
-                                           roles)
+from tests.permissions.cases import (ADMIN, ANSWER_CROSS, MANAGERS, ORGANISER, OWNER_REP, Case, answering,
+                                     roles)
 
 READERS = (ADMIN, ORGANISER, OWNER_REP)
 NONE_HERE = {"vote_id": "building", "objection_id": "building"}

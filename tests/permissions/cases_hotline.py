@@ -1,11 +1,11 @@
-"""Permission rows of the hotline desk (merged into tests/permission_matrix_cases.CASES).
+"""Permission rows of the hotline desk (merged into tests/permissions/cases.CASES).
 
 The desk (admins, organisers, hotline staff of the community) takes calls and works every ticket it sees; agencies
 open the queue and the tickets that are with their organisation (the world's ticket of A is dispatched to the
 agency actor's contractor; the pipeline company has none: 404). Owner representatives and grid workers 403.
 An empty POST on a ticket names no action: 400, nothing changed. Showing the number is audited.
 """
-from tests.permission_matrix_cases import ADMIN, AGENCY, HOTLINE, ORGANISER, PIPELINE, Acts, Case, Redirect, roles
+from tests.permissions.cases import ADMIN, AGENCY, HOTLINE, ORGANISER, PIPELINE, Acts, Case, Redirect, roles
 
 DESK = (ADMIN, ORGANISER, HOTLINE)
 TICKET_READERS = DESK + (AGENCY,)

@@ -1,5 +1,5 @@
 """Permission rows of the joint acceptance pages (participation/views/acceptance.py), merged into
-tests/permission_matrix_cases.CASES.
+tests/permissions/cases.CASES.
 
 Readers: admins, organisers, owner representatives, hotline staff and the agencies doing or supervising the works
 (the world's agency is a contractor; its pipeline company gets 403). Rounds and records are run by admins and
@@ -10,8 +10,8 @@ id) names none: those allowed get 404. The answers on real rounds and records (t
 serves the household this browser acts for, like the survey answering pages: staff acting for nobody and visitors
 go to the start page; the resident gets 404 for a round that is not theirs.
 """
-from tests.permission_matrix_cases import (ADMIN, AGENCY, HOTLINE, MANAGERS, ORGANISER, OWNER_REP, Case, answering,
-                                           roles)
+from tests.permissions.cases import (ADMIN, AGENCY, HOTLINE, MANAGERS, ORGANISER, OWNER_REP, Case, answering,
+                                     roles)
 
 READERS = (ADMIN, ORGANISER, OWNER_REP, HOTLINE, AGENCY)
 SIGNERS = (ORGANISER, OWNER_REP, AGENCY)

@@ -1,0 +1,1 @@
+"""The permission matrix: every URL rule × every actor, its decisions (``cases``), world and helper (``matrix``)."""
