@@ -12,9 +12,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from participation.formatting import BEIJING, beijing
 from surveys.models import QUESTION_TYPES
 
-CHINA = ZoneInfo("Asia/Shanghai")
 _WIDE = str.maketrans("０１２３４５６７８９．－：", "0123456789.-:")
 QUESTION_TYPE_LABELS = {
     "select_one": _l("Single choice"), "select_multiple": _l("Multiple choice"), "rank": _l("Ranking"),
@@ -37,14 +37,14 @@ def parse_local_datetime(text: str | None) -> datetime | None:
         return None
     for pattern in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
         try:
-            return datetime.strptime(cleaned, pattern).replace(tzinfo=CHINA).astimezone(ZoneInfo("UTC"))
+            return datetime.strptime(cleaned, pattern).replace(tzinfo=BEIJING).astimezone(ZoneInfo("UTC"))
         except ValueError:
             continue
     raise ValueError(cleaned)
 
 
 def local_input(value: datetime | None) -> str:
-    return value.astimezone(CHINA).strftime("%Y-%m-%dT%H:%M") if value is not None else ""
+    return beijing(value, "%Y-%m-%dT%H:%M")
 
 
 def _number(text: str | None):

@@ -12,7 +12,6 @@ import io
 from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -22,6 +21,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import contains_eager
 
 from participation.extensions import db
+from participation.formatting import beijing_naive
 from participation.labels import label
 from participation.models import CATEGORIES, Building, Household, Unit, User
 from participation.operations.audit import record
@@ -29,7 +29,6 @@ from participation.operations.roster_files import WORD_OF_OCCUPANCY
 from participation.spreadsheets import workbook_bytes
 from surveys.models import Answer, Response, Survey
 
-LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -119,7 +118,7 @@ def response_table(survey: Survey) -> tuple[list[str], list[list]]:
         row = [unit.building.name, unit.name, household.room, household.area,
                WORD_OF_OCCUPANCY.get(household.occupancy, household.occupancy),
                statuses[response.status if response else None],
-               response.submitted_at.astimezone(LOCAL_TIME).replace(tzinfo=None) if submitted else None,
+               beijing_naive(response.submitted_at) if submitted else None,
                _channel(response.channel) if response else ""]
         row += [_value(q, given.get(q.id, []), choice_order) for q in questions]
         for category in categories:

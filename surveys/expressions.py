@@ -16,10 +16,10 @@ import functools
 import math
 import re
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
+from participation.formatting import beijing_today
 from surveys.expression_regex import MAX_PATTERN, PatternRefused, RegexTimeout, guard_pattern, one_budget, search
 from surveys.expression_tokens import ExpressionError, tokenize
 
@@ -27,7 +27,6 @@ __all__ = ["Expression", "ExpressionError", "RegexTimeout", "evaluate", "is_true
 
 MAX_LENGTH = 2000          # characters of expression text
 MAX_DEPTH = 32             # nested parentheses, function calls and unary minus
-LOCAL = ZoneInfo("Asia/Shanghai")
 EPOCH = datetime.date(1970, 1, 1)
 
 
@@ -298,10 +297,6 @@ def _arithmetic(operator: str, left, right) -> float:
     return math.fmod(left, right)
 
 
-def local_today() -> datetime.date:
-    return datetime.datetime.now(LOCAL).date()
-
-
 def _int(value) -> float:
     number = to_number(value)
     return number if math.isnan(number) or math.isinf(number) else float(math.trunc(number))
@@ -328,7 +323,7 @@ FUNCTIONS = {
     "ends-with": (2, 2, lambda text, part: to_string(text).endswith(to_string(part))),
     "coalesce": (2, 2, _coalesce),
     "regex": (2, 2, None),  # compiled at parse time
-    "today": (0, 0, local_today),
+    "today": (0, 0, beijing_today),
     "true": (0, 0, lambda: True),
     "false": (0, 0, lambda: False),
 }

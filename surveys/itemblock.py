@@ -8,11 +8,11 @@ the ground floor in units where an elevator is possible. The names and roles are
 
 These functions add rows and flush; the caller checks the survey is a draft and writes the audit row.
 """
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
 from participation.extensions import db
+from participation.formatting import BEIJING
 from participation.models import CATEGORIES, CatalogueItem
 from participation.operations.locality import current_year, extra_categories, rules_for_year
 from surveys.builder_questions import (BuilderError, append_question, drop_question, ordered_questions,
@@ -41,7 +41,7 @@ ELEVATOR_AUDIENCE = "elevator_units_above_ground"
 def survey_year(survey: Survey) -> int:
     """The year whose slogans a survey shows: the year it opens (China time), else this year."""
     if survey.opens_at is not None:
-        return survey.opens_at.astimezone(ZoneInfo("Asia/Shanghai")).year
+        return survey.opens_at.astimezone(BEIJING).year
     return current_year()
 
 

@@ -10,9 +10,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from participation.extensions import db
+from participation.formatting import BEIJING, beijing_today
 from participation.models import AuditEvent
 from participation.operations.audit import record
-from participation.operations.audit_archive import (BATCH, RETENTION_DAYS, ArchiveRefused, LOCAL, export_events,
+from participation.operations.audit_archive import (BATCH, RETENTION_DAYS, ArchiveRefused, export_events,
                                                     latest_purge_day, purge_events)
 
 # 2026-03-01 23:59 and 2026-03-02 00:00 in Beijing: the two sides of a day's boundary; then 3 March, 10:00
@@ -71,7 +72,7 @@ def test_export_writes_the_period_oldest_first_with_its_digest(runner, history, 
     assert issued["actor"] == "ng_org" and issued["actor_id"] == history["user"].id
     assert issued["community"] == "NG1" and issued["object_type"] == "buildings"
     assert issued["detail"] == {"room": "101室"} and "101室" in out.read_text(encoding="utf-8")  # Chinese as is
-    assert datetime.fromisoformat(issued["created_at"]).astimezone(LOCAL).isoformat() == "2026-03-02T00:00:00+08:00"
+    assert datetime.fromisoformat(issued["created_at"]).astimezone(BEIJING).isoformat() == "2026-03-02T00:00:00+08:00"
 
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     assert (tmp_path / "audit-2026-03.jsonl.sha256").read_text() == f"{digest}  audit-2026-03.jsonl\n"
@@ -145,7 +146,7 @@ def test_purge_refuses_anything_younger_than_the_retention(history, tmp_path):
 def test_purge_by_the_command_line_refuses_a_day_inside_the_retention(runner, history, tmp_path):
     archive = export_events(tmp_path / "a.jsonl")
     db.session.commit()
-    too_recent = datetime.now(LOCAL).date() - timedelta(days=RETENTION_DAYS - 1)
+    too_recent = beijing_today() - timedelta(days=RETENTION_DAYS - 1)
     result = runner.invoke(args=["audit", "purge", "--before", too_recent.isoformat(), "--archive", str(archive.path)])
     assert result.exit_code != 0 and "180" in result.output
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 6   # the history and the export

@@ -23,13 +23,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from participation.extensions import db
+from participation.formatting import BEIJING
 from participation.labels import NOT_CONFIGURED
 from participation.models import Building, CatalogueItem, Community, ComplaintCategory, Household, Plan, PlanWork, Unit
 from participation.models.acceptance import (MAX_COMMENT, PROJECT, RATINGS, AcceptanceRating, AcceptanceRecord,
                                              AcceptanceRecordSubject, RatingResponse)
 from participation.models.types import utcnow
 from participation.operations.audit import record
-from participation.operations.deadlines import BEIJING
 from participation.operations.locality import rule_for
 from participation.operations.tickets import act, file_ticket
 from participation.permissions import can_manage_community, can_view_community

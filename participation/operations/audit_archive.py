@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,10 +21,10 @@ from sqlalchemy import Select, delete, select
 from sqlalchemy.exc import DBAPIError
 
 from participation.extensions import db
+from participation.formatting import beijing_midnight, beijing_today
 from participation.models import AuditEvent, Community, User
 from participation.models.audit import append_only_lifted
 from participation.operations.audit import record
-from participation.operations.audit_search import LOCAL
 
 RETENTION_DAYS = 180
 BATCH = 1000           # rows fetched at a time
@@ -47,11 +47,6 @@ def checksum_path(archive: Path) -> Path:
     return archive.with_name(archive.name + ".sha256")
 
 
-def _start_of(day: date) -> datetime:
-    """Midnight in Beijing, the day's first instant: periods are the days people in the district name."""
-    return datetime.combine(day, time.min, tzinfo=LOCAL)
-
-
 def _period(since: date | None, until: date | None) -> Select:
     """Every event from ``since`` (included) to ``until`` (not included), oldest id first, with the actor's
     username and the community's code, so the archive reads without the database."""
@@ -61,9 +56,9 @@ def _period(since: date | None, until: date | None) -> Select:
              .outerjoin(User, User.id == AuditEvent.actor_id)
              .outerjoin(Community, Community.id == AuditEvent.community_id))
     if since is not None:
-        query = query.where(AuditEvent.created_at >= _start_of(since))
+        query = query.where(AuditEvent.created_at >= beijing_midnight(since))
     if until is not None:
-        query = query.where(AuditEvent.created_at < _start_of(until))
+        query = query.where(AuditEvent.created_at < beijing_midnight(until))
     return query.order_by(AuditEvent.id)
 
 
@@ -172,13 +167,13 @@ def purge_events(before: date, archive: Path, *, today: date | None = None) -> i
     when any row to delete is missing from it. The purge itself is audited, with the archive's digest, in the same
     transaction, which also commits.
     """
-    today = today or datetime.now(LOCAL).date()
+    today = today or beijing_today()
     if before > latest_purge_day(today):
         raise ArchiveRefused(_("Audit events are kept at least %(days)d days (Cybersecurity Law Art. 21): --before "
                                "may be %(date)s at the latest.", days=RETENTION_DAYS,
                                date=latest_purge_day(today).isoformat()))
     sha256 = verify_archive(archive)
-    cutoff = _start_of(before)
+    cutoff = beijing_midnight(before)
     try:
         with append_only_lifted(db.session):
             with db.session.scalars(select(AuditEvent.id).where(AuditEvent.created_at < cutoff)

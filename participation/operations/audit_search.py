@@ -2,15 +2,14 @@
 import csv
 import io
 import json
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, or_, select
 
+from participation.formatting import beijing, beijing_midnight
 from participation.models import AuditEvent, Community, User
 from participation.operations.accounts import district_user_ids
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 CSV_HEADER = ("time", "actor", "action", "object_type", "object_id", "community", "channel", "detail")
 
 
@@ -24,10 +23,6 @@ def visible_events(viewer: User) -> Select:
     return query.where(or_(
         AuditEvent.community_id.in_(district_communities),
         and_(AuditEvent.community_id.is_(None), AuditEvent.actor_id.in_(district_user_ids(viewer.district_id)))))
-
-
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=LOCAL)
 
 
 def search(viewer: User, *, actor: str | None = None, action: str | None = None, community: str | None = None,
@@ -47,9 +42,9 @@ def search(viewer: User, *, actor: str | None = None, action: str | None = None,
     if channel:
         query = query.where(AuditEvent.channel == channel)
     if date_from:
-        query = query.where(AuditEvent.created_at >= _local_midnight(date_from))
+        query = query.where(AuditEvent.created_at >= beijing_midnight(date_from))
     if date_to:
-        query = query.where(AuditEvent.created_at < _local_midnight(date_to + timedelta(days=1)))
+        query = query.where(AuditEvent.created_at < beijing_midnight(date_to + timedelta(days=1)))
     return query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
 
 
@@ -72,7 +67,7 @@ def events_csv(events, community_codes: dict[int, str]) -> str:
     writer.writerow(CSV_HEADER)
     for event in events:
         writer.writerow([_cell(value) for value in (
-            event.created_at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S"),
+            beijing(event.created_at, "%Y-%m-%d %H:%M:%S"),
             event.actor.username if event.actor else "system", event.action, event.object_type, event.object_id,
             community_codes.get(event.community_id, ""), event.channel,
             json.dumps(event.detail, ensure_ascii=False, sort_keys=True))])

@@ -19,11 +19,11 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import and_, case, func, or_, select
 
 from participation.extensions import db
+from participation.formatting import beijing_naive
 from participation.models import (Building, Community, ComplaintCategory, Organisation, PatrolFinding,
                                   PatrolFindingEvent, Ticket, User)
 from participation.models.types import utcnow
 from participation.operations.complaint_rates import NOT_DUE, Period, _scope, complaint_rates, iso_week
-from participation.operations.deadlines import BEIJING
 from participation.spreadsheets import workbook_bytes
 
 COUNTS = ("new", "closed", "overdue")
@@ -156,10 +156,6 @@ DEFINITIONS = (
 )
 
 
-def _local(moment: datetime | None):
-    return None if moment is None else moment.astimezone(BEIJING).replace(tzinfo=None)
-
-
 def _sheet(book: Workbook, title: str, headers: tuple, rows: list, widths: tuple, formats: dict, *, first=False,
            above: list | None = None):
     sheet = book.active if first else book.create_sheet()
@@ -226,16 +222,16 @@ def bulletin_xlsx(result: dict) -> bytes:
             for row in result["by_agency"]], (30, 10, 8, 10, 8), {3: COUNT, 4: COUNT, 5: COUNT}, above=[title])
     _sheet(book, "巡查发现", ("发现时间", "小区", "楼栋", "部位", "类别", "来源", "情况", "施工单位", "记录人", "整改时间",
                           "整改状态", "核验时间"),
-           [(_local(row["found_at"]), row["community"], row["building"], row["place"], row["category"],
+           [(beijing_naive(row["found_at"]), row["community"], row["building"], row["place"], row["category"],
              SOURCE_ZH.get(row["source"], row["source"]), row["description"], row["contractor"], row["recorded_by"],
-             _local(row["rectified_at"]), FINDING_STATE_ZH.get(row["state"], row["state"]),
-             _local(row["verified_at"])) for row in result["findings"]],
+             beijing_naive(row["rectified_at"]), FINDING_STATE_ZH.get(row["state"], row["state"]),
+             beijing_naive(row["verified_at"])) for row in result["findings"]],
            (17, 16, 8, 14, 10, 10, 48, 26, 14, 17, 12, 17), {1: WHEN, 10: WHEN, 12: WHEN}, above=[title])
     _sheet(book, "质量安全工单", ("受理编号", "小区", "类别", "楼栋", "部位", "紧急程度", "状态", "受理时间", "办理时限",
                             "关闭时间", "承办单位", "诉求内容"),
            [(row["receipt"], row["community"], row["category"], row["building"], row["place"],
              URGENCY_ZH.get(row["urgency"], row["urgency"]), STATE_ZH.get(row["state"], row["state"]),
-             _local(row["received_at"]), _local(row["due_at"]), _local(row["closed_at"]), row["agency"],
+             beijing_naive(row["received_at"]), beijing_naive(row["due_at"]), beijing_naive(row["closed_at"]), row["agency"],
              row["description"]) for row in result["quality_tickets"]],
            (12, 16, 10, 8, 14, 8, 10, 17, 17, 17, 26, 48), {8: WHEN, 9: WHEN, 10: WHEN}, above=[title])
     for sheet in book.worksheets:

@@ -15,9 +15,8 @@ from the finding, else from the roster by the item's unit (the elevator item of 
 able to take one), as ``plan_inputs`` computes it.
 """
 from collections import Counter
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -25,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import and_, case, column, func, literal, or_, select, table
 
 from participation.extensions import db
+from participation.formatting import beijing_today
 from participation.models import (COMMUNITY_STATUSES, FUNDING_LINES, Building, CatalogueItem, Community,
                                   CommunityBudget, District, FieldFinding, Household, Locality, Plan, PlanItem,
                                   PlanVersion, Unit, User)
@@ -36,7 +36,6 @@ from participation.spreadsheets import workbook_bytes
 CENT = Decimal("0.01")
 NEEDS_WORK = ("needs_repair", "missing")
 DEADLINE_MONTH, DEADLINE_DAY = 3, 31          # preparatory work for a year's projects: due by the end of March
-CHINA = ZoneInfo("Asia/Shanghai")
 PREPARATORY = ("field_survey", "needs_survey_closed", "plan")
 
 surveys_t = table("surveys", column("id"), column("community_id"), column("is_template"), column("status"),
@@ -62,7 +61,7 @@ def city_overview(viewer: User, *, district: int | None = None, year: int | None
                   status: str | None = None, today: date | None = None) -> dict:
     """The overview of the communities ``viewer`` may see; ``district`` (an id) and ``status`` narrow it, ``year``
     keeps the communities whose plan year it is (their budget's, else this year) and picks the targets' year."""
-    today = today or datetime.now(CHINA).date()
+    today = today or beijing_today()
     this_year = current_year()
     listed = visible_communities(viewer).with_only_columns(Community.id).order_by(None)
     if district is not None:

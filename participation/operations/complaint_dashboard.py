@@ -17,11 +17,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 
 from participation.extensions import db
+from participation.formatting import BEIJING, beijing_midnight
 from participation.models import OPEN_STATES, Community, ComplaintCategory, PatrolFinding, Ticket, TicketEvent, User
 from participation.models.types import utcnow
-from participation.operations.complaint_rates import (EMPTY, NOT_DUE, SATISFIED, _scope, beijing_midnight,
-                                                      complaint_rates, with_rates)
-from participation.operations.deadlines import BEIJING
+from participation.operations.complaint_rates import EMPTY, NOT_DUE, SATISFIED, _scope, complaint_rates, with_rates
 from participation.operations.ticket_queries import DUE_SOON
 from participation.permissions import visible_communities
 

@@ -20,16 +20,16 @@ weeks or months is still one query per rate.
 """
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 
 from participation.extensions import db
+from participation.formatting import BEIJING, beijing_midnight
 from participation.models import (OPEN_STATES, Building, Community, ComplaintCategory, Organisation, Ticket,
                                   TicketEvent)
 from participation.models.types import utcnow
-from participation.operations.deadlines import BEIJING
 
 NOT_DUE = ("duplicate", "rejected")
 SATISFIED = ("satisfied", "basically_satisfied")
@@ -49,10 +49,6 @@ class Period:
     start: datetime
     end: datetime
     first_day: date
-
-
-def beijing_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=BEIJING)
 
 
 def iso_week(week: str) -> Period:

@@ -6,17 +6,16 @@ count calendar days; complex ones count working days (Beijing time), skipping we
 and marks the deadline as estimated — it never fails. A working-day deadline falls at the end of its last day.
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import extract, select
 
 from participation.extensions import db
+from participation.formatting import BEIJING, beijing_midnight
 from participation.models import Holiday, Locality
 from participation.operations.locality import rule_for
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 # Used only where the locality has no complaint_limit rule for the class (DESIGN §5's Beijing 2021 figures).
 DEFAULT_LIMITS = {"emergency": (Decimal(2), "hours"), "utility": (Decimal(24), "hours"),
                   "general": (Decimal(7), "calendar_days"), "complex": (Decimal(15), "working_days")}
@@ -79,7 +78,7 @@ def due_after(start: datetime, number: Decimal, unit: str, calendar: WorkCalenda
         day += timedelta(days=1)
         if calendar.is_workday(day):
             counted += 1
-    end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=BEIJING)   # the end of the last day
+    end = beijing_midnight(day + timedelta(days=1))   # the end of the last day
     return end.astimezone(timezone.utc), bool(calendar.unknown_years_met)
 
 

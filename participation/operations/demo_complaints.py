@@ -9,17 +9,16 @@ gets the desk's steps only (no agency account of its own). Times are Beijing tim
 2025-11-14 18:00, so tickets still open then are overdue when the demo is shown later, as an untended queue is.
 """
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from participation.extensions import db
+from participation.formatting import BEIJING
 from participation.models import Building, Community, ComplaintCategory, Household, PatrolFinding, Ticket, Unit, User
 from participation.operations.accounts import create_user
 from participation.operations.patrols import record_finding
 from participation.operations.tickets import act, file_ticket
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 SUPERVISOR_LOGIN = ("demo-supervisor", "demo-supervisor-2025", "演示·监理单位")
 
 

@@ -3,9 +3,8 @@
 Its "needs work" findings (needs repair / missing) are what later makes basic items 应改尽改 in the plan.
 """
 import logging
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -15,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from participation.extensions import db
+from participation.formatting import beijing_naive
 from participation.labels import label
 from participation.models import (CATEGORIES, CONDITIONS, Building, CatalogueItem, Community, FieldFinding, Household,
                                   Unit, User)
@@ -29,7 +29,6 @@ PHOTO_FOLDER = "fieldsurvey"
 NEEDS_WORK = ("needs_repair", "missing")
 MAX_QUANTITY = Decimal("9999999999.99")  # Numeric(12, 2)
 MAX_NOTE = 2000
-LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 
 
 class FieldSurveyError(ValueError):
@@ -171,10 +170,6 @@ def _text(value) -> str | None:
     return ILLEGAL_CHARACTERS_RE.sub("", str(value))
 
 
-def _local(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.astimezone(LOCAL_TIME).replace(tzinfo=None)
-
-
 def _append(sheet, values) -> None:
     sheet.append(values)
     for cell in sheet[sheet.max_row]:
@@ -202,7 +197,7 @@ def export_workbook(community: Community) -> bytes:
                       finding.note if finding else None,
                       _("With photo") if finding and finding.photo_path else None,
                       finding.recorded_by.display_name if finding else None,
-                      _local(finding.updated_at) if finding else None]
+                      beijing_naive(finding.updated_at) if finding else None]
             _append(sheet, [_text(v) if isinstance(v, str) else v for v in values])
             if finding is not None:
                 sheet.cell(sheet.max_row, 10).number_format = "yyyy-mm-dd hh:mm"

@@ -12,10 +12,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, func, select
 
 from participation.extensions import db
+from participation.formatting import BEIJING
 from participation.models import OPEN_STATES, Holiday, Ticket, TicketEvent
 from participation.models.complaints import HOLIDAY_KINDS
 from participation.operations.audit import record
-from participation.operations.deadlines import BEIJING, seed_holidays, ticket_due
+from participation.operations.deadlines import seed_holidays, ticket_due
 from participation.operations.locality import FIRST_YEAR, LAST_YEAR
 
 MAX_NAME = 40

@@ -4,15 +4,14 @@ A year without a rule answers None, which pages show as 未配置 — never 0 or
 member might ask about (what a kind's value must look like, which spans may coexist) is checked here, once.
 """
 import re
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from participation.extensions import db
+from participation.formatting import beijing_today
 from participation.labels import NOT_CONFIGURED, RULE_KIND_LABELS
 from participation.models import CATEGORIES, RULE_KINDS, Locality, LocalityRule, User
 from participation.operations.audit import apply_changes, record
@@ -48,7 +47,7 @@ class RuleInvalid(ValueError):
 
 
 def current_year() -> int:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).year
+    return beijing_today().year
 
 
 def rule_for(locality: Locality, kind: str, key: str, year: int) -> LocalityRule | None:

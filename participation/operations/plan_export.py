@@ -10,7 +10,6 @@ import io
 import json
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -18,13 +17,13 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from participation.formatting import beijing_naive
 from participation.labels import (AFTERCARE_MODE_LABELS, FUNDING_LABELS, NOT_CONFIGURED, QUANTITY_SOURCE_LABELS,
                                   SUGGESTION_LABELS, label)
 from participation.models import FUNDING_LINES, Community, User
 from participation.operations.audit import record
 from participation.operations.plan_inputs import CENT, plan_inputs
 
-LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 # The sheet names are part of the interface (DESIGN §6): the same in every language.
 SHEETS = ("概况", "需求汇总", "分楼栋", "资金测算", "意见与投诉")
 YUAN, SHARE, AREA, COUNT, MOMENT = "#,##0.00", "0.0%", "#,##0.00", "0", "yyyy-mm-dd hh:mm"
@@ -71,7 +70,7 @@ def _put(sheet, row: int, column: int, value, number_format: str | None = None):
     """One cell; text is always stored as text: openpyxl would take "=…" for a formula, and Excel would run "+…",
     "-…" or "@…" once someone edits the cell, so such text also gets Excel's own quote prefix."""
     if isinstance(value, datetime):
-        value = value.astimezone(LOCAL_TIME).replace(tzinfo=None) if value.tzinfo else value
+        value = beijing_naive(value) if value.tzinfo else value
         number_format = number_format or MOMENT
     cell = sheet.cell(row=row, column=column)
     if value is None or isinstance(value, (bool, int, float, Decimal, date)):

@@ -4,14 +4,14 @@ versions (each changed item with its reason), adopting a version, and the works 
 Operations take the acting user, flush, never commit, and write an audit row for every change. A refused change
 raises ``PlanRefused`` with a message per field ("" for the whole change) and leaves the database as it was.
 """
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from participation.extensions import db
+from participation.formatting import beijing_today
 from participation.models import (FUNDING_LINES, WORK_STATUSES, CatalogueItem, Community, CommunityBudget, Plan,
                                   PlanCommentPeriod, PlanItem, PlanVersion, PlanWork, User)
 from participation.models.types import utcnow
@@ -39,7 +39,7 @@ class PlanRefused(ValueError):
 
 def today() -> date:
     """Works are dated in local (Beijing) time, as the people on site write them."""
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return beijing_today()
 
 
 def parse_amount(value, *, limit: Decimal = MONEY_LIMIT) -> tuple[Decimal | None, str | None]:

@@ -8,7 +8,7 @@ those who run the community (admins, organisers). The record is signed by an org
 and a user of the community's supervisor. A role that may never use a page gets 403; a community outside the
 user's scope, or an object of another community, 404.
 """
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -19,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 
 from participation import residents
 from participation.extensions import db
+from participation.formatting import beijing_midnight
 from participation.forms import EmptyForm
 from participation.forms.acceptance import RATING_WORDS, OpenRoundForm, RateForm, RecordForm
 from participation.models import Building
@@ -28,7 +29,6 @@ from participation.operations.acceptance import (AcceptanceRefused, blocking_sub
                                                  create_record, in_scope, last_round, open_round, open_rounds_for,
                                                  pass_rule, rate, response_of, rounds_of, sign_record, signing_role,
                                                  subject_name, subjects, visible_results)
-from participation.operations.deadlines import BEIJING
 from participation.operations.locality import current_year
 from participation.operations.uploads import UploadError, discard, store_photo, stored_file
 from participation.permissions import (ACCEPTANCE_READERS, ACCEPTANCE_SIGNERS, COMMUNITY_MANAGERS, TICKET_READERS,
@@ -110,7 +110,7 @@ def index(community_code: str):
 
 
 def _end_of_day(day) -> datetime:
-    return datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=BEIJING)
+    return beijing_midnight(day + timedelta(days=1))
 
 
 @bp.post("/c/<community_code>/acceptance/rounds")

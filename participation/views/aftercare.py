@@ -6,13 +6,13 @@ Read by admins, organisers, owner representatives and grid workers in scope; oth
 the scope 404.
 """
 from datetime import timezone
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from participation.extensions import db
+from participation.formatting import BEIJING
 from participation.forms import show_refusal
 from participation.forms.aftercare import ProposalForm
 from participation.models import Community
@@ -24,7 +24,6 @@ from participation.views.guards import staff_community
 
 bp = Blueprint("aftercare", __name__)
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _community(community_code: str, *, manage: bool = False) -> Community:

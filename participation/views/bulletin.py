@@ -12,7 +12,7 @@ reader who may not take the step (desk staff, another organisation, a contractor
 step (wrong state, no note, a bad photo) shows the list again with the reason (400), nothing changed.
 """
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -26,11 +26,11 @@ from wtforms.validators import DataRequired, Length
 
 from participation.charts import chart_fragment, grouped_bar_chart
 from participation.extensions import db
+from participation.formatting import BEIJING, beijing, beijing_midnight
 from participation.models import Building, Community, ComplaintCategory, PatrolFinding, User
 from participation.models.types import utcnow
 from participation.operations.bulletin import bulletin_xlsx, weekly_bulletin
 from participation.operations.complaint_rates import complaint_rates, iso_week, periods_between, week_of
-from participation.operations.deadlines import BEIJING
 from participation.operations.patrols import (MAX_DESCRIPTION, MAX_NOTE, MAX_PLACE, FindingForbidden, FindingRefused,
                                               finding_actions, finding_source, may_rectify,
                                               may_verify, patrol_communities, record_finding, rectify_finding,
@@ -45,10 +45,6 @@ FINDINGS_SHOWN = 200
 SOURCE_LABELS = {"supervisor": _l("Supervisor patrol (监理)"), "resident_supervisor": _l("Resident supervisor")}
 RATE_NAMES = {"response_rate": _l("Timely response rate"), "resolution_rate": _l("Resolution rate"),
               "satisfaction_rate": _l("Satisfaction rate")}
-
-
-def beijing(moment: datetime | None) -> str:
-    return "" if moment is None else moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 def _scope() -> dict:
@@ -82,10 +78,8 @@ def week():
     result = weekly_bulletin(key, **_scope())
     monday = result["first_day"]
     return render_template("bulletin/week.html", result=result, beijing=beijing, source_labels=SOURCE_LABELS,
-                           previous=week_of(datetime.combine(monday - timedelta(days=3), datetime.min.time(),
-                                                             tzinfo=BEIJING)),
-                           following=week_of(datetime.combine(monday + timedelta(days=10), datetime.min.time(),
-                                                              tzinfo=BEIJING)))
+                           previous=week_of(beijing_midnight(monday - timedelta(days=3))),
+                           following=week_of(beijing_midnight(monday + timedelta(days=10))))
 
 
 @bp.get("/bulletin.xlsx")

@@ -10,7 +10,6 @@ are for those who run the community. A role that may never use the page gets 403
 or a 单元 of another community answers 404.
 """
 from datetime import timezone
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -20,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 
 from participation.extensions import db
 from participation.forms import EmptyForm
+from participation.formatting import BEIJING
 from participation.forms.elevators import ConsentForm, ConsentVoteForm, EstimateForm, ShaftForm, StartForm
 from participation.models import Household, Unit
 from participation.operations.elevators import (CONSENT_CHANNELS, ElevatorRefused, active_request, consent_reasons,
@@ -43,7 +43,6 @@ VOTE_STATUS_LABELS = {
     "draft": _l("Draft"), "open": _l("Voting open"), "preliminary": _l("Preliminary result (objection period)"),
     "final": _l("Final result"), "cancelled": _l("Cancelled"),
 }
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 # --- the resident's page ------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from participation import complaint_charts
 from participation.charts import chart_fragment
 from participation.extensions import db
+from participation.formatting import BEIJING
 from participation.forms import EmptyForm
 from participation.forms.hotline import CallerSearchForm, IntakeForm, TicketActionForm
 from participation.forms.open311 import PlaceReportForm
@@ -20,7 +21,6 @@ from participation.models.open311_intake import Open311Report
 from participation.operations import open311
 from participation.operations.assisted import name_variants
 from participation.operations.complaint_dashboard import desk_dashboard
-from participation.operations.deadlines import BEIJING
 from participation.operations.ticket_queries import (community_by_text, duplicate_suggestions, households_by_address,
                                                      households_by_phone, queue, reveal_ticket_phone,
                                                      ticket_by_receipt, ticket_visible, timeline)

@@ -15,7 +15,6 @@ household and that owner identity, and entering as another household clears the 
 household (assisted mode) enter a ballot only in person, after typing the owner's ID tail (``resident_votes``).
 Paper sheets are entered here by organisers and admins, with their 票号, optionally keyed twice.
 """
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
@@ -25,6 +24,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from participation.extensions import db
+from participation.formatting import BEIJING
 from participation.forms import EmptyForm, show_refusal
 from participation.forms.votes import (BALLOT_CHANNEL_LABELS, CHOICE_LABELS, AnswerForm, CancelForm, ImportForm,
                                        PaperBallotForm, RegisterCorrectionForm, VoteForm)
@@ -51,7 +51,6 @@ from participation.vote_words import LABELS, matter_choices, matter_label, rule_
 bp = Blueprint("votes", __name__)
 
 OWNER_KEY = "vote_owner"
-BEIJING = ZoneInfo("Asia/Shanghai")
 # --- staff ----------------------------------------------------------------------------------------------------------
 
 def _community(community_code: str, roles=DECISION_READERS):
