@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
+from participation.formatting import percent
 from participation.labels import label
 
 SUPPRESSED = "<5"
@@ -124,10 +125,6 @@ def heat_colour(rate: float | None) -> str:
     return f"#{red:02x}{green:02x}{blue:02x}"
 
 
-def _pct(share: float | None) -> str:
-    return "—" if share is None else f"{share * 100:.0f}%"
-
-
 def participation_heatmap(buildings: list[dict]) -> go.Figure | None:
     """Buildings down, their 单元 across: each cell the unit's response rate (vacant units out of the denominator,
     counted apart in the hover)."""
@@ -142,12 +139,12 @@ def participation_heatmap(buildings: list[dict]) -> go.Figure | None:
         hover = ["" if cell is None else _("%(unit)s: %(responded)d of %(eligible)d households answered (%(rate)s); "
                                            "%(vacant)d vacant, not counted", unit=cell["label"],
                                            responded=cell["responded"], eligible=cell["eligible"],
-                                           rate=_pct(cell["rate"]), vacant=cell["vacant"]) for cell in cells]
+                                           rate=percent(cell["rate"], 0), vacant=cell["vacant"]) for cell in cells]
         figure.add_trace(go.Bar(
             x=[None if cell is None else 1 for cell in cells], y=labels, orientation="h",
             marker={"color": [heat_colour(None if cell is None else cell["rate"]) for cell in cells],
                     "line": {"color": "#ffffff", "width": 2}},
-            text=["" if cell is None else f'{cell["label"]}<br>{_pct(cell["rate"])}' for cell in cells],
+            text=["" if cell is None else f'{cell["label"]}<br>{percent(cell["rate"], 0)}' for cell in cells],
             textposition="inside", insidetextanchor="middle", hovertext=hover,
             hovertemplate="%{y} %{hovertext}<extra></extra>", name=str(position + 1)))
     figure.update_layout(template=CHART_TEMPLATE, barmode="stack", bargap=0.08,
@@ -170,8 +167,8 @@ def need_by_category_chart(rows: list[dict]) -> go.Figure | None:
         figure.add_trace(go.Bar(
             name=name, orientation="h", x=[row["need_share"] for row in own],
             y=[f'{row["code"]} {row["name"]}' for row in own], marker={"color": CATEGORY_COLOURS[category]},
-            text=[_pct(row["need_share"]) for row in own], textposition="auto",
-            customdata=[[_pct(row["need_share_area"]), row["need_count"], row["respondents"]] for row in own],
+            text=[percent(row["need_share"], 0) for row in own], textposition="auto",
+            customdata=[[percent(row["need_share_area"], 0), row["need_count"], row["respondents"]] for row in own],
             hovertemplate="%{y}: %{text} · " + _("by area") + " %{customdata[0]} · %{customdata[1]}/%{customdata[2]}"
                           "<extra></extra>"))
     figure.update_layout(template=CHART_TEMPLATE, showlegend=True, legend={"orientation": "h", "y": -0.12, "x": 0},
@@ -196,7 +193,7 @@ def willingness_chart(rows: list[dict]) -> go.Figure | None:
     if not rows:
         return None
     figure = bar_chart([f'{row["code"]} {row["name"]}' for row in rows], [row["share_rate"] for row in rows])
-    figure.update_traces(text=[f'{row["share_willing"]}/{row["need_count"]} · {_pct(row["share_rate"])}'
+    figure.update_traces(text=[f'{row["share_willing"]}/{row["need_count"]} · {percent(row["share_rate"], 0)}'
                                for row in rows], marker={"color": SECOND})
     figure.update_layout(xaxis={"tickformat": ".0%", "range": [0, 1], "title": {"text": ""}})
     return figure

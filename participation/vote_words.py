@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from participation.forms.votes import (BALLOT_CHANNEL_LABELS, CHOICE_LABELS, MATTER_CLASS_LABELS, VOTE_SCOPE_LABELS,
                                        VOTE_STATUS_LABELS)
+from participation.formatting import number
 from participation.models import Vote
 from participation.operations import art278
 from participation.operations.votes import rule_of
@@ -57,7 +58,7 @@ def thresholds(vote: Vote, counts: dict) -> list[dict]:
             reached, base = (part, total) if code == "quorum" else (yes, part if chosen.base == "participating"
                                                                      else total)
             unit = "m²" if measure == "area" else _("owners")
-            text = (lambda v: f"{v:,.2f}") if measure == "area" else (lambda v: f"{v}")
+            text = number if measure == "area" else (lambda v: f"{v}")
             share = None
             if base:
                 share = Fraction(int(Decimal(reached) * 100), int(Decimal(base) * 100))

@@ -7,6 +7,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from participation.extensions import db
+from participation.formatting import number
 from participation.models import Community
 from participation.operations.plan_inputs import plan_inputs
 from participation.operations.demo import DISTRICT, DemoRefused, seed_demo
@@ -52,9 +53,9 @@ def _plan_line(code: str) -> None:
     长春 2021–2025 about 2.1万–2.9万元)."""
     community = db.session.scalar(select(Community).filter_by(code=code))
     budget = plan_inputs(community)["budget"]
-    click.echo(f"Plan inputs of {code} ({budget['plan_year']}): estimated cost {budget['estimated_cost']:,.2f} yuan, "
-               f"{budget['cost_per_household']:,.2f} yuan per household; funding known "
-               f"{budget['funding_total']:,.2f}, gap {budget['gap']:,.2f} — /c/{code}/plan")
+    click.echo(f"Plan inputs of {code} ({budget['plan_year']}): estimated cost {number(budget['estimated_cost'])} yuan, "
+               f"{number(budget['cost_per_household'])} yuan per household; funding known "
+               f"{number(budget['funding_total'])}, gap {number(budget['gap'])} — /c/{code}/plan")
 
 
 def _summary(result, surveys: dict, seconds: float) -> None:

@@ -7,6 +7,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from participation.extensions import db
+from participation.formatting import number
 from participation.operations.communities import community_by_code
 from participation.operations.plan_export import FORMATS, export_plan_inputs
 
@@ -32,5 +33,5 @@ def register(app: Flask) -> None:
             db.session.commit()
             budget = result["budget"]
             click.echo(_("Wrote %(path)s: %(items)d items, estimated cost %(cost)s yuan, gap %(gap)s yuan.",
-                         path=str(out), items=len(result["items"]), cost=f"{budget['estimated_cost']:,.2f}",
-                         gap=f"{budget['gap']:,.2f}"))
+                         path=str(out), items=len(result["items"]), cost=number(budget['estimated_cost']),
+                         gap=number(budget['gap'])))

@@ -40,6 +40,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from participation.extensions import db
+from participation.formatting import number
 from participation.models import (Building, CatalogueItem, Community, CommunityBudget, ElevatorRequest,
                                   ElevatorShaftOwner, Household, Notification, Unit, User, Vote)
 from participation.models.elevators import ACTIVE_ELEVATOR_STATUSES
@@ -418,11 +419,11 @@ def open_consent_vote(actor: User, request: ElevatorRequest, *, closes_at, opens
     name = _unit_name(unit)
     lines = [_("Adding an elevator to %(unit)s (加装电梯).", unit=name)]
     if estimate["cost"] is not None:
-        lines.append(_("Estimated cost: %(cost)s yuan.", cost=f"{estimate['cost']:,.2f}"))
+        lines.append(_("Estimated cost: %(cost)s yuan.", cost=number(estimate['cost'])))
     lines.append(_("Subsidy for %(year)d: %(subsidy)s.", year=year, subsidy=estimate["subsidy_text"]))
     if estimate["owners_part"] is not None:
         lines.append(_("Owners' part: %(amount)s yuan, shared by floor; each household sees its estimated share "
-                       "on its elevator page.", amount=f"{estimate['owners_part']:,.2f}"))
+                       "on its elevator page.", amount=number(estimate['owners_part'])))
     if request.shaft_owners:
         lines.append(_("The shaft would occupy part of %(count)d homes; their owners must also agree one by one.",
                        count=len(request.shaft_owners)))

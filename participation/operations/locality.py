@@ -6,12 +6,11 @@ member might ask about (what a kind's value must look like, which spans may coex
 import re
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from participation.extensions import db
-from participation.formatting import beijing_today
+from participation.formatting import beijing_today, plain_number, yuan
 from participation.labels import NOT_CONFIGURED, RULE_KIND_LABELS
 from participation.models import CATEGORIES, RULE_KINDS, Locality, LocalityRule, User
 from participation.operations.audit import apply_changes, record
@@ -72,22 +71,6 @@ def rules_for_year(locality: Locality, kind: str, year: int) -> dict[str, Locali
 
 # --- showing a value -------------------------------------------------------------------------------------------
 
-def _plain(number: Decimal) -> str:
-    """1.5000 → "1.5", 150000.0000 → "150000": no trailing zeros, never scientific notation."""
-    text = format(number.normalize(), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def format_yuan(amount: Decimal) -> str:
-    """15万元 in Chinese (how subsidies are written), 150,000 yuan in English."""
-    if str(get_locale()).startswith("zh"):
-        if amount >= 10000:
-            return f"{_plain(amount / 10000)}万元"
-        return f"{_plain(amount)}元"
-    grouped = f"{amount:,f}"
-    return _("%(amount)s yuan", amount=grouped.rstrip("0").rstrip(".") if "." in grouped else grouped)
-
-
 def describe(rule: LocalityRule | None) -> str:
     """A rule's value as people read it; 未配置 when there is no rule — never 0."""
     if rule is None:
@@ -96,16 +79,16 @@ def describe(rule: LocalityRule | None) -> str:
         return rule.text_value or ""
     number = Decimal(rule.number_value)
     if rule.unit == "yuan":
-        return format_yuan(number)
+        return yuan(number)
     if rule.unit == "fraction":
-        return f"{_plain(number * 100)}%"
+        return f"{plain_number(number * 100)}%"
     if rule.unit == "hours":
-        return _("%(n)s hours", n=_plain(number))
+        return _("%(n)s hours", n=plain_number(number))
     if rule.unit == "calendar_days":
-        return _("%(n)s calendar days", n=_plain(number))
+        return _("%(n)s calendar days", n=plain_number(number))
     if rule.unit == "working_days":
-        return _("%(n)s working days", n=_plain(number))
-    return _plain(number)
+        return _("%(n)s working days", n=plain_number(number))
+    return plain_number(number)
 
 
 # --- listing ---------------------------------------------------------------------------------------------------

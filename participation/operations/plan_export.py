@@ -17,7 +17,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from participation.formatting import beijing_naive
+from participation.formatting import beijing_naive, number
 from participation.labels import (AFTERCARE_MODE_LABELS, FUNDING_LABELS, NOT_CONFIGURED, QUANTITY_SOURCE_LABELS,
                                   SUGGESTION_LABELS, label)
 from participation.models import FUNDING_LINES, Community, User
@@ -105,7 +105,7 @@ def _display_width(value) -> int:
     if value is None:
         return 0
     if isinstance(value, (float, Decimal)):
-        return len(f"{value:,.2f}") + 1
+        return len(number(value)) + 1
     text = str(value)
     return max((sum(2 if ord(ch) > 0x2E7F else 1 for ch in line) for line in text.splitlines() or [""]), default=0)
 
@@ -274,8 +274,8 @@ def elevator_words(row: dict) -> str:
     if shaft and shaft["marked"]:
         words.append(_("shaft owners: %(yes)d of %(marked)d agreed", yes=shaft["yes"], marked=shaft["marked"]))
     if row["cost"] is not None:
-        words.append(_("cost %(cost)s yuan", cost=f"{row['cost']:,.2f}"))
-    words.append(_("subsidy %(subsidy)s", subsidy=f"{row['subsidy']:,.2f}" if row["subsidy"] is not None
+        words.append(_("cost %(cost)s yuan", cost=number(row['cost'])))
+    words.append(_("subsidy %(subsidy)s", subsidy=number(row['subsidy']) if row["subsidy"] is not None
                    else str(NOT_CONFIGURED)))
     return "; ".join(words)
 

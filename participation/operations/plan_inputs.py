@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, true
 
 from participation.extensions import db
+from participation.formatting import number
 from participation.labels import label
 from participation.models import (CATEGORIES, FUNDING_LINES, Building, CatalogueItem, Community, CommunityBudget,
                                   District, FieldFinding, Household, Locality, Unit)
@@ -230,7 +231,7 @@ def _apply_budget(items: list[dict], budget: CommunityBudget | None) -> None:
             row["suggestion"], row["if_budget_allows"] = "include_if_budget", True
             row["reason"] = _then(row["reason"], _("The envelope of %(envelope)s yuan is used up by items with more "
                                                    "priority: include if the budget allows.",
-                                                   envelope=f"{envelope:,.0f}"))
+                                                   envelope=number(envelope, 0)))
             continue
         used += row["estimated_cost"]
     for row in items:
@@ -345,6 +346,6 @@ def _flags(context: _Context, participation: dict, items: list[dict], funding: d
             limits["cost_per_household_min"] <= per_household <= limits["cost_per_household_max"]):
         flags.append({"kind": "cost_per_household", "message": _(
             "The estimated cost is %(cost)s yuan per household, outside %(low)s–%(high)s yuan.",
-            cost=f"{per_household:,.0f}", low=f"{limits['cost_per_household_min']:,.0f}",
-            high=f"{limits['cost_per_household_max']:,.0f}")})
+            cost=number(per_household, 0), low=number(limits['cost_per_household_min'], 0),
+            high=number(limits['cost_per_household_max'], 0))})
     return flags

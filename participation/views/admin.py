@@ -15,6 +15,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from participation.extensions import db
+from participation.formatting import plain_number
 from participation.forms import EmptyForm, show_refusal
 from participation.forms.admin import AuditFilterForm, ItemForm, RuleForm
 from participation.models import RULE_KINDS, CatalogueItem, Community, Locality, LocalityRule
@@ -116,7 +117,7 @@ def edit_rule(rule_id: int):
     form = RuleForm(obj=rule if request.method == "GET" else None)
     form.kind.data = rule.kind  # a rule's kind is fixed; make a new rule for another kind
     if request.method == "GET":
-        form.number_value.data = "" if rule.number_value is None else _plain_number(rule.number_value)
+        form.number_value.data = "" if rule.number_value is None else plain_number(rule.number_value)
         form.valid_to.data = "" if rule.valid_to is None else str(rule.valid_to)
         form.unit.data = rule.unit or ""
     if form.validate_on_submit():
@@ -130,12 +131,6 @@ def edit_rule(rule_id: int):
             flash(_("Rule saved."), "success")
             return redirect(url_for(".rules", locality_id=rule.locality_id, _anchor=f"kind-{rule.kind}"))
     return _rule_form_page(form, rule.locality, rule, 400 if form.is_submitted() else 200)
-
-
-def _plain_number(number) -> str:
-    """150000.0000 → "150000", 35.50 → "35.5": what an admin would type."""
-    text = format(number, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @bp.post("/rules/<int:rule_id>/delete")
@@ -228,7 +223,7 @@ def edit_item(code: str):
     form = ItemForm(obj=item if request.method == "GET" else None)
     names = _category_choices(form, _home_locality(), item)
     if request.method == "GET":
-        form.unit_cost.data = _plain_number(item.unit_cost)
+        form.unit_cost.data = plain_number(item.unit_cost)
         form.owner_matter.data = str(item.owner_matter or "")
     if form.validate_on_submit():
         try:
