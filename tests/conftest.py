@@ -18,9 +18,12 @@ from participation.models import Building, Community, District, Household, Local
 from participation.models.audit import append_only_lifted
 from participation.operations.accounts import create_user
 from participation.operations.reference import seed_catalogue, seed_localities
+from participation.operations.roster_import import id_tail_hash
 from participation.operations.roster_files import natural_key
+from tests.surveys.results_support import build_world
 
 PASSWORD = "correct-horse-battery"
+ID_TAIL = "12345X"   # the last characters of every owner's ID number in ``vote_site``
 
 
 def pytest_collection_modifyitems(config, items):
@@ -175,6 +178,35 @@ def make_user(app):
         return user
 
     return make
+
+
+@pytest.fixture
+def results_world(reference_data):
+    """The survey-results world of ``tests/surveys/results_support.build_world`` as it comes (community R001, its
+    answered survey, the values stored), committed: what the results, summary and export tests read."""
+    world = build_world()
+    db.session.commit()
+    return world
+
+
+def homes(unit) -> list[Household]:
+    """A 单元's homes from the lowest floor up, as the vote pages list them."""
+    return sorted(unit.households, key=lambda h: (h.floor, h.room))
+
+
+@pytest.fixture
+def vote_site(make_community, make_user):
+    """The owner-vote world: community 220102901 of 2 buildings × 1 单元 × 6 homes (60.50 m²) whose owners' ID
+    tails (``ID_TAIL``) are on the roster, its organiser "org" and owner representative "rep": (community, the
+    first 单元, organiser, owner representative)."""
+    community = make_community("220102901", buildings=2, units=1, floors=3, per_floor=2)
+    for building in community.buildings:
+        for household in building.units[0].households:
+            household.owner_id_tail_hash = id_tail_hash(community.code, ID_TAIL)
+    organiser = make_user("organiser", username="org", communities=[community])
+    rep = make_user("owner_rep", username="rep", communities=[community])
+    db.session.commit()
+    return community, community.buildings[0].units[0], organiser, rep
 
 
 @pytest.fixture

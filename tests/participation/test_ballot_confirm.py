@@ -12,8 +12,8 @@ from participation.models import AuditEvent, Ballot
 from participation.models.votes import PaperKeying
 from participation.operations.roster_files import RosterTable
 from participation.operations.vote_import import BallotImportError, discard_keying, import_ballots
-from tests.conftest import csrf_token
-from tests.participation.test_vote_pages import TAIL, homes, open_vote_of, post, resident, site, staff  # noqa: F401
+from tests.conftest import ID_TAIL, csrf_token, homes
+from tests.participation.test_vote_pages import open_vote_of, post, resident, staff
 
 HEADERS = ["楼栋", "单元", "房号", "选择", "票号"]
 
@@ -31,12 +31,12 @@ def count(model, *where) -> int:
 def verified_owner(app, community, vote, household):
     client = resident(app, household)
     url = f"/r/{community.code}/votes/{vote.id}"
-    assert post(client, f"{url}/verify", {"tail": TAIL}, token_from=url).status_code == 302
+    assert post(client, f"{url}/verify", {"tail": ID_TAIL}, token_from=url).status_code == 302
     return client, url
 
 
-def test_three_equal_buttons_in_the_sheets_order_and_nothing_preselected(app, site):
-    community, unit, organiser, _rep = site
+def test_three_equal_buttons_in_the_sheets_order_and_nothing_preselected(app, vote_site):
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     client, url = verified_owner(app, community, vote, homes(unit)[0])
     page = client.get(url).text
@@ -47,8 +47,8 @@ def test_three_equal_buttons_in_the_sheets_order_and_nothing_preselected(app, si
     assert "checked" not in form and "autofocus" not in form and "<script" not in form
 
 
-def test_a_tap_asks_for_a_confirmation_naming_the_choice_and_only_that_casts(app, site):
-    community, unit, organiser, _rep = site
+def test_a_tap_asks_for_a_confirmation_naming_the_choice_and_only_that_casts(app, vote_site):
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     client, url = verified_owner(app, community, vote, homes(unit)[1])
     asked = post(client, f"{url}/ballot", {"choice": "no"}, token_from=url)
@@ -71,8 +71,8 @@ def test_a_tap_asks_for_a_confirmation_naming_the_choice_and_only_that_casts(app
     assert db.session.scalar(select(Ballot.choice)) == "abstain"
 
 
-def test_the_confirmation_is_in_chinese_by_default(app, site):
-    community, unit, organiser, _rep = site
+def test_the_confirmation_is_in_chinese_by_default(app, vote_site):
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     client, url = verified_owner(app, community, vote, homes(unit)[2])
     client.environ_base.pop("HTTP_ACCEPT_LANGUAGE", None)
@@ -87,8 +87,8 @@ def sheets(unit, *rows):
                                  enumerate(rows, 2)])
 
 
-def test_double_keying_stores_nothing_until_two_people_agree(site, make_user):
-    community, unit, organiser, _rep = site
+def test_double_keying_stores_nothing_until_two_people_agree(vote_site, make_user):
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     second = make_user("organiser", communities=[community])
     rooms = [household.room for household in homes(unit)]
@@ -118,8 +118,8 @@ def test_double_keying_stores_nothing_until_two_people_agree(site, make_user):
     assert event.detail["double_keying"] == {"first_by": organiser.id, "first_file": "a.xlsx", "second_by": second.id}
 
 
-def test_a_held_keying_can_be_discarded_and_is_shown_on_the_paper_page(app, site, make_user):
-    community, unit, organiser, _rep = site
+def test_a_held_keying_can_be_discarded_and_is_shown_on_the_paper_page(app, vote_site, make_user):
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     rooms = [household.room for household in homes(unit)]
     import_ballots(organiser, vote, sheets(unit, (rooms[0], "同意", "9")), filename="a.csv", double_keying=True)
@@ -135,8 +135,8 @@ def test_a_held_keying_can_be_discarded_and_is_shown_on_the_paper_page(app, site
         discard_keying(organiser, vote)
 
 
-def test_double_keying_through_the_web_upload(app, site, make_user):
-    community, unit, organiser, _rep = site
+def test_double_keying_through_the_web_upload(app, vote_site, make_user):
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     make_user("organiser", username="org2", communities=[community])
     db.session.commit()
@@ -159,8 +159,8 @@ def test_double_keying_through_the_web_upload(app, site, make_user):
     assert count(Ballot) == 2 and count(PaperKeying) == 0
 
 
-def test_the_cli_keys_twice_with_two_accounts(runner, site, make_user, tmp_path):
-    community, unit, organiser, _rep = site
+def test_the_cli_keys_twice_with_two_accounts(runner, vote_site, make_user, tmp_path):
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     make_user("organiser", username="org2", communities=[community])
     db.session.commit()

@@ -14,8 +14,8 @@ from participation.operations.elevators import ElevatorRefused, mark_shaft_house
 from participation.operations.roster_files import RosterTable
 from participation.operations.vote_import import BallotImportError, import_ballots
 from participation.operations.votes import VoteError
-from tests.conftest import csrf_token
-from tests.participation.test_vote_pages import TAIL, homes, open_vote_of, post, resident, site, staff  # noqa: F401
+from tests.conftest import ID_TAIL, csrf_token, homes
+from tests.participation.test_vote_pages import open_vote_of, post, resident, staff
 
 
 @pytest.fixture(autouse=True)
@@ -30,8 +30,8 @@ def count(model, *where) -> int:
 
 
 @pytest.fixture
-def grid(site, make_user):
-    community, unit, _organiser, _rep = site
+def grid(vote_site, make_user):
+    community, unit, _organiser, _rep = vote_site
     user = make_user("grid", username="gridder", buildings=[unit.building])
     db.session.commit()
     return user
@@ -56,7 +56,7 @@ def web_ballot(app, community, vote, household, choice):
     """The owner, on their own phone: verifies with the ID tail, taps a choice and confirms it."""
     client = resident(app, household)
     url = vote_url(community, vote)
-    assert post(client, f"{url}/verify", {"tail": TAIL}, token_from=url).status_code == 302
+    assert post(client, f"{url}/verify", {"tail": ID_TAIL}, token_from=url).status_code == 302
     assert post(client, f"{url}/ballot", {"choice": choice, "confirmed": "1"}, token_from=url).status_code == 302
     return client
 
@@ -64,10 +64,10 @@ def web_ballot(app, community, vote, household, choice):
 # --- never by phone -----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("channel", ["phone", "hotline"])
-def test_a_phone_session_cannot_cast_or_replace_an_owner_ballot(app, site, hotline, channel):
+def test_a_phone_session_cannot_cast_or_replace_an_owner_ballot(app, vote_site, hotline, channel):
     """Issue 12 point 1: on the phone channel, ticking "checked in person" cast a ballot and replaced the owner's own
     verified web ballot. Now the page offers no ballot and the POST is refused, whatever is sent."""
-    community, unit, organiser, _rep = site
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     household = homes(unit)[0]
     household.notice_accepted_at = utcnow()
@@ -77,7 +77,7 @@ def test_a_phone_session_cannot_cast_or_replace_an_owner_ballot(app, site, hotli
     assert assist(desk, household, channel).status_code == 302
     url = vote_url(community, vote)
     for data in ({"choice": "yes", "checked": "y"}, {"choice": "yes", "checked": "y", "confirmed": "1"},
-                 {"choice": "yes", "confirmed": "1", "tail": TAIL}):
+                 {"choice": "yes", "confirmed": "1", "tail": ID_TAIL}):
         response = post(desk, f"{url}/ballot", data, token_from=url)
         ballot = db.session.scalar(select(Ballot))
         db.session.refresh(ballot)
@@ -87,11 +87,11 @@ def test_a_phone_session_cannot_cast_or_replace_an_owner_ballot(app, site, hotli
     assert 'id="no-phone-ballot"' in page.text and 'id="choose-yes"' not in page.text
 
 
-def test_the_operation_refuses_a_phone_ballot_and_a_phone_consent(site, hotline, make_user):
+def test_the_operation_refuses_a_phone_ballot_and_a_phone_consent(vote_site, hotline, make_user):
     """Refused in the operation, not only hidden: Art. 278 and elevator consent ballots, and the shaft owner's own
     consent (DESIGN §4)."""
     from participation.operations.elevators import open_consultation, start_request
-    community, unit, organiser, _rep = site
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     household = homes(unit)[1]
     for channel in ("phone", "hotline"):
@@ -110,8 +110,8 @@ def test_the_operation_refuses_a_phone_ballot_and_a_phone_consent(site, hotline,
 
 # --- in person: the ID tail typed from the ID card, the owner confirms ----------------------------------------------
 
-def test_in_person_the_staff_member_types_the_id_tail_and_the_owner_confirms(app, site, grid):
-    community, unit, organiser, _rep = site
+def test_in_person_the_staff_member_types_the_id_tail_and_the_owner_confirms(app, vote_site, grid):
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     household = homes(unit)[2]
     household.notice_accepted_at = utcnow()
@@ -127,7 +127,7 @@ def test_in_person_the_staff_member_types_the_id_tail_and_the_owner_confirms(app
     failed = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "vote.verify_failed"))
     assert (failed.actor_id, failed.channel) == (grid.id, "in_person")
     # the right tail: a confirmation naming the choice, nothing stored yet
-    response = post(client, f"{url}/ballot", {"choice": "no", "tail": TAIL.lower()}, token_from=url)
+    response = post(client, f"{url}/ballot", {"choice": "no", "tail": ID_TAIL.lower()}, token_from=url)
     assert response.status_code == 200 and 'id="choice-named"' in response.text and "反对" in response.text
     assert count(Ballot) == 0
     check_id = int(response.text.split('name="check" value="')[1].split('"')[0])
@@ -154,9 +154,9 @@ def test_in_person_the_staff_member_types_the_id_tail_and_the_owner_confirms(app
         assert response.status_code == 400 and count(BallotChange) == 1
 
 
-def test_a_wrong_tail_in_person_shares_the_owners_web_back_off(site, grid):
+def test_a_wrong_tail_in_person_shares_the_owners_web_back_off(vote_site, grid):
     """The same throttle key as the web check: guesses online then in person (or the reverse) add up."""
-    community, unit, organiser, _rep = site
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     household = homes(unit)[3]
     for _try in range(3):
@@ -166,37 +166,37 @@ def test_a_wrong_tail_in_person_shares_the_owners_web_back_off(site, grid):
         with pytest.raises(VoteError):
             verify_owner(household, "00000X", vote=vote, staff=grid)
     with pytest.raises(VoteError, match="Too many wrong tries"):
-        verify_owner(household, TAIL, vote=vote, staff=grid)
+        verify_owner(household, ID_TAIL, vote=vote, staff=grid)
     with pytest.raises(VoteError, match="Too many wrong tries"):
-        verify_owner(household, TAIL)
+        verify_owner(household, ID_TAIL)
 
 
-def test_an_in_person_check_is_the_staff_members_own_for_this_vote_and_fresh(site, grid, make_user):
-    community, unit, organiser, _rep = site
+def test_an_in_person_check_is_the_staff_members_own_for_this_vote_and_fresh(vote_site, grid, make_user):
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     other_vote = open_vote_of(community, unit, organiser)
     household = homes(unit)[0]
     other_grid = make_user("grid", buildings=[unit.building])
-    check = verify_owner(household, TAIL, vote=vote, staff=grid)
+    check = verify_owner(household, ID_TAIL, vote=vote, staff=grid)
     with pytest.raises(VoteError):
         cast_ballot(vote, household, "yes", "in_person", actor=other_grid, verified=check)
     with pytest.raises(VoteError):
         cast_ballot(other_vote, household, "yes", "in_person", actor=grid, verified=check)
     with pytest.raises(VoteError):
-        cast_ballot(vote, household, "yes", "in_person", actor=grid, verified=verify_owner(household, TAIL))
+        cast_ballot(vote, household, "yes", "in_person", actor=grid, verified=verify_owner(household, ID_TAIL))
     check.verified_at = utcnow().replace(year=2020)
     with pytest.raises(VoteError):
         cast_ballot(vote, household, "yes", "in_person", actor=grid, verified=check)
     assert count(Ballot) == 0
     outside = make_user("grid", buildings=[community.buildings[1]])
     with pytest.raises(VoteError):
-        verify_owner(household, TAIL, vote=vote, staff=outside)
+        verify_owner(household, ID_TAIL, vote=vote, staff=outside)
 
 
 # --- the owner's own ballot is never replaced by a staff entry --------------------------------------------------
 
-def test_a_staff_entry_does_not_replace_the_owners_verified_ballot(app, site, grid):
-    community, unit, organiser, _rep = site
+def test_a_staff_entry_does_not_replace_the_owners_verified_ballot(app, vote_site, grid):
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     household = homes(unit)[1]
     web_ballot(app, community, vote, household, "no")
@@ -215,7 +215,7 @@ def test_a_staff_entry_does_not_replace_the_owners_verified_ballot(app, site, gr
     db.session.refresh(ballot)
     assert (ballot.choice, ballot.channel) == ("no", "web")
     # the owner there, checked in person now: their choice replaces their own
-    check = verify_owner(household, TAIL, vote=vote, staff=grid)
+    check = verify_owner(household, ID_TAIL, vote=vote, staff=grid)
     cast_ballot(vote, household, "yes", "in_person", actor=grid, verified=check, via="door_to_door")
     db.session.refresh(ballot)
     assert (ballot.choice, ballot.channel) == ("yes", "in_person")
@@ -226,8 +226,8 @@ def test_a_staff_entry_does_not_replace_the_owners_verified_ballot(app, site, gr
 
 # --- paper: organisers only, with the sheet's number ------------------------------------------------------------
 
-def test_paper_ballots_only_by_organisers_and_admins_with_the_sheet_number(app, site, grid, hotline, make_user):
-    community, unit, organiser, _rep = site
+def test_paper_ballots_only_by_organisers_and_admins_with_the_sheet_number(app, vote_site, grid, hotline, make_user):
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     household = homes(unit)[4]
     for user in (grid, hotline):
@@ -257,22 +257,22 @@ def test_paper_ballots_only_by_organisers_and_admins_with_the_sheet_number(app, 
 
 # --- every change shown and notified ----------------------------------------------------------------------------
 
-def test_every_change_is_shown_on_the_vote_page_and_sent_to_the_outbox(app, site, grid):
-    community, unit, organiser, _rep = site
+def test_every_change_is_shown_on_the_vote_page_and_sent_to_the_outbox(app, vote_site, grid):
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     household = homes(unit)[0]
     owner = web_ballot(app, community, vote, household, "yes")
     assert count(Notification) == 0                       # the owner's own first ballot: no message
     url = vote_url(community, vote)
     assert post(owner, f"{url}/ballot", {"choice": "no", "confirmed": "1"}, token_from=url).status_code == 302
-    check = verify_owner(household, TAIL, vote=vote, staff=grid)
+    check = verify_owner(household, ID_TAIL, vote=vote, staff=grid)
     cast_ballot(vote, household, "abstain", "in_person", actor=grid, verified=check, via="door_to_door")
     db.session.commit()
     messages = db.session.scalars(select(Notification).order_by(Notification.id)).all()
     assert [(m.household_id, m.kind) for m in messages] == [(household.id, "vote.ballot_changed")] * 2
     for message in messages:
         assert vote.title in message.text
-        for word in ("同意", "反对", "弃权", TAIL, household.room):
+        for word in ("同意", "反对", "弃权", ID_TAIL, household.room):
             assert word not in message.text                # the choice never travels in an SMS
     page = owner.get(url)
     history = page.text.split('id="ballot-history"')[1].split("</details>")[0]
@@ -281,8 +281,8 @@ def test_every_change_is_shown_on_the_vote_page_and_sent_to_the_outbox(app, site
     assert "弃权" in history
 
 
-def test_the_cli_import_records_paper_sheets_as_paper(runner, site, tmp_path):
-    community, unit, organiser, _rep = site
+def test_the_cli_import_records_paper_sheets_as_paper(runner, vote_site, tmp_path):
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     db.session.commit()
     path = tmp_path / "票.csv"

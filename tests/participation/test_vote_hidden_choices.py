@@ -4,40 +4,20 @@ close. Residents see participation only while an owner vote is open, hidden or n
 what organisers see."""
 import re
 
-import pytest
-
 from participation.extensions import db
-from participation.models import Household
 from participation.operations.api_tokens import create_token
 from participation.operations.ballots import cast_ballot, verify_owner
-from participation.operations.roster_import import id_tail_hash
 from participation.operations.votes import close_vote, create_vote
+from tests.conftest import ID_TAIL, homes
 from tests.participation.test_vote_pages import resident, staff
 
-TAIL = "12345X"
 CHOICE_WORDS = ("同意", "反对", "弃权", "(yes)", "(no)", "(abstain)")
-
-
-def homes(unit) -> list[Household]:
-    return sorted(unit.households, key=lambda h: (h.floor, h.room))
-
-
-@pytest.fixture
-def site(make_community, make_user):
-    community = make_community("220102901", buildings=2, units=1, floors=3, per_floor=2)
-    unit = community.buildings[0].units[0]
-    for household in homes(unit):
-        household.owner_id_tail_hash = id_tail_hash(community.code, TAIL)
-    organiser = make_user("organiser", username="org", communities=[community])
-    make_user("owner_rep", username="rep", communities=[community])
-    db.session.commit()
-    return community, unit, organiser
 
 
 def voted(vote, unit, choices=("yes", "no", "abstain", "yes")):
     """Owners of the unit's first homes vote online (their own verified ballots)."""
     for household, choice in zip(homes(unit), choices):
-        cast_ballot(vote, household, choice, "web", verified=verify_owner(household, TAIL, vote=vote))
+        cast_ballot(vote, household, choice, "web", verified=verify_owner(household, ID_TAIL, vote=vote))
     db.session.commit()
 
 
@@ -46,9 +26,9 @@ def search_cells(page: str) -> dict[str, str]:
     return dict(re.findall(r'<tr id="household-(\d+)"><td>.*?</td>\s*<td[^>]*>(.*?)</td>', page, re.S))
 
 
-def test_the_paper_ballot_search_shows_who_voted_never_how_while_choices_are_hidden(app, site):
+def test_the_paper_ballot_search_shows_who_voted_never_how_while_choices_are_hidden(app, vote_site):
     """Issue 12 point 3: today the search shows each household's current choice (8 requests rebuild the count)."""
-    community, unit, organiser = site
+    community, unit, organiser, _rep = vote_site
     vote = create_vote(organiser, community, 4, "物业管理方式", scope="unit", unit=unit, hide_tallies=True,
                        open_now=True)
     db.session.commit()
@@ -69,9 +49,9 @@ def test_the_paper_ballot_search_shows_who_voted_never_how_while_choices_are_hid
         assert not any(word in text for word in CHOICE_WORDS), text
 
 
-def test_without_hidden_tallies_staff_still_see_the_choice_in_the_search(app, site):
+def test_without_hidden_tallies_staff_still_see_the_choice_in_the_search(app, vote_site):
     """The control: the same search shows the choice when the vote does not hide its tallies."""
-    community, unit, organiser = site
+    community, unit, organiser, _rep = vote_site
     vote = create_vote(organiser, community, 4, "物业管理方式", scope="unit", unit=unit, open_now=True)
     db.session.commit()
     voted(vote, unit, ("no",))
@@ -80,8 +60,8 @@ def test_without_hidden_tallies_staff_still_see_the_choice_in_the_search(app, si
     assert "反对" in search_cells(page.text)[str(homes(unit)[0].id)]
 
 
-def test_hidden_choices_stay_hidden_on_every_staff_page_and_the_api(app, site):
-    community, unit, organiser = site
+def test_hidden_choices_stay_hidden_on_every_staff_page_and_the_api(app, vote_site):
+    community, unit, organiser, _rep = vote_site
     vote = create_vote(organiser, community, 4, "物业管理方式", scope="unit", unit=unit, hide_tallies=True,
                        open_now=True)
     db.session.commit()
@@ -103,10 +83,10 @@ def test_hidden_choices_stay_hidden_on_every_staff_page_and_the_api(app, site):
     assert not {"headcount_yes", "area_yes", "passed", "quorum_met", "reasons"} & set(body)
 
 
-def test_residents_see_participation_only_while_an_owner_vote_is_open(app, site):
+def test_residents_see_participation_only_while_an_owner_vote_is_open(app, vote_site):
     """DESIGN §4: residents see participation only while an owner vote is open, even when it does not hide its
     tallies from staff; after close, the result."""
-    community, unit, organiser = site
+    community, unit, organiser, _rep = vote_site
     vote = create_vote(organiser, community, 4, "物业管理方式", scope="unit", unit=unit, open_now=True)
     db.session.commit()
     voted(vote, unit)
@@ -126,8 +106,8 @@ def test_residents_see_participation_only_while_an_owner_vote_is_open(app, site)
     assert 'id="vote-yes"' in page and 'id="thresholds"' in page
 
 
-def test_an_owner_still_sees_their_own_choice(app, site):
-    community, unit, organiser = site
+def test_an_owner_still_sees_their_own_choice(app, vote_site):
+    community, unit, organiser, _rep = vote_site
     vote = create_vote(organiser, community, 4, "物业管理方式", scope="unit", unit=unit, hide_tallies=True,
                        open_now=True)
     db.session.commit()

@@ -5,44 +5,22 @@ import re
 from datetime import timedelta
 from io import BytesIO
 
-import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from participation.extensions import db
-from participation.models import AuditEvent, Ballot, BallotChange, Household, Vote, VoteObjection
+from participation.models import AuditEvent, Ballot, BallotChange, Vote, VoteObjection
 from participation.models.types import utcnow
 from participation.operations.ballots import cast_ballot
 from participation.operations.codes import issue_code
-from participation.operations.roster_import import id_tail_hash
 from participation.operations.votes import close_vote, create_vote, tally
 from participation.views.votes import OWNER_KEY
-from tests.conftest import AuthActions, csrf_token
+from tests.conftest import ID_TAIL, AuthActions, csrf_token, homes
 from tests.participation.test_entry_views import accept_notice, enter
-
-TAIL = "12345X"
 
 
 def count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def homes(unit) -> list[Household]:
-    return sorted(unit.households, key=lambda h: (h.floor, h.room))
-
-
-@pytest.fixture
-def site(make_community, make_user):
-    """A community of 2 buildings × 1 单元 × 6 homes (60.50 m²) whose owners' ID tails are on the roster; its
-    organiser and owner representative."""
-    community = make_community("220102901", buildings=2, units=1, floors=3, per_floor=2)
-    for building in community.buildings:
-        for household in building.units[0].households:
-            household.owner_id_tail_hash = id_tail_hash(community.code, TAIL)
-    organiser = make_user("organiser", username="org", communities=[community])
-    rep = make_user("owner_rep", username="rep", communities=[community])
-    db.session.commit()
-    return community, community.buildings[0].units[0], organiser, rep
 
 
 def staff(app, username):
@@ -75,8 +53,8 @@ def open_vote_of(community, unit, organiser, **options):
 
 # --- staff ------------------------------------------------------------------------------------------------------
 
-def test_the_whole_staff_flow_through_the_pages(app, site):
-    community, unit, organiser, rep = site
+def test_the_whole_staff_flow_through_the_pages(app, vote_site):
+    community, unit, organiser, rep = vote_site
     org = staff(app, "org")
     base = f"/c/{community.code}/votes"
     form = org.get(f"{base}/new")
@@ -150,9 +128,9 @@ def test_the_whole_staff_flow_through_the_pages(app, site):
             "vote.cosign", "vote.finalise"} <= actions
 
 
-def test_the_failed_threshold_is_named_on_the_result_page(app, site):
+def test_the_failed_threshold_is_named_on_the_result_page(app, vote_site):
     """One yes of six owners: participation misses two thirds by area and by headcount."""
-    community, unit, organiser, _rep = site
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     cast_ballot(vote, homes(unit)[0], "yes", "paper", organiser)
     close_vote(organiser, vote)
@@ -170,8 +148,8 @@ def test_the_failed_threshold_is_named_on_the_result_page(app, site):
         assert "Result: not passed." in page
 
 
-def test_hidden_tallies_show_participation_only_to_residents_and_staff_while_open(app, site):
-    community, unit, organiser, _rep = site
+def test_hidden_tallies_show_participation_only_to_residents_and_staff_while_open(app, vote_site):
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser, hide_tallies=True)
     for household in homes(unit)[:2]:
         cast_ballot(vote, household, "yes", "paper", organiser)
@@ -192,10 +170,10 @@ def test_hidden_tallies_show_participation_only_to_residents_and_staff_while_ope
 
 # --- the owner's ballot -----------------------------------------------------------------------------------------
 
-def test_a_household_code_alone_cannot_vote(app, site):
+def test_a_household_code_alone_cannot_vote(app, vote_site):
     """A tenant holds the household code but not the owner's ID number: no ballot without it, a wrong one is
     refused in words, and nothing is stored."""
-    community, unit, organiser, _rep = site
+    community, unit, organiser, _rep = vote_site
     household = homes(unit)[2]
     household.occupancy = "rented"
     vote = open_vote_of(community, unit, organiser)
@@ -216,8 +194,8 @@ def test_a_household_code_alone_cannot_vote(app, site):
         assert OWNER_KEY not in session
 
 
-def test_a_verified_owner_votes_and_changes_the_vote(app, site):
-    community, unit, organiser, _rep = site
+def test_a_verified_owner_votes_and_changes_the_vote(app, vote_site):
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     household = homes(unit)[1]
     client = resident(app, household)
@@ -225,7 +203,7 @@ def test_a_verified_owner_votes_and_changes_the_vote(app, site):
     assert 'id="votes-link"' in home.text
     assert f"/r/{community.code}/votes/{vote.id}" in client.get(f"/r/{community.code}/votes").text
     url = f"/r/{community.code}/votes/{vote.id}"
-    assert post(client, f"{url}/verify", {"tail": TAIL.lower()}, token_from=url).status_code == 302
+    assert post(client, f"{url}/verify", {"tail": ID_TAIL.lower()}, token_from=url).status_code == 302
     with client.session_transaction() as session:
         assert session[OWNER_KEY]["household_id"] == household.id
     page = client.get(url)
@@ -244,10 +222,10 @@ def test_a_verified_owner_votes_and_changes_the_vote(app, site):
     assert 'id="verify-form"' in other.get(url).text
 
 
-def test_staff_acting_for_a_household_vote_in_person_with_the_owners_id_tail(app, site, make_user):
+def test_staff_acting_for_a_household_vote_in_person_with_the_owners_id_tail(app, vote_site, make_user):
     """Issue 12: by phone no ballot at all; door to door the staff member types the owner's ID tail from the ID card
     and the owner confirms (the old "I checked in person" tick alone no longer casts anything)."""
-    community, unit, organiser, _rep = site
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     household = homes(unit)[0]
     household.notice_accepted_at = utcnow()
@@ -260,7 +238,7 @@ def test_staff_acting_for_a_household_vote_in_person_with_the_owners_id_tail(app
                 token_from=url).status_code == 400
     assert count(Ballot) == 0
     assert post(org, f"/assist/households/{household.id}", {"channel": "door_to_door"}).status_code == 302
-    asked = post(org, f"{url}/ballot", {"choice": "yes", "tail": TAIL}, token_from=url)
+    asked = post(org, f"{url}/ballot", {"choice": "yes", "tail": ID_TAIL}, token_from=url)
     assert asked.status_code == 200 and count(Ballot) == 0
     check = re.search(r'name="check" value="(\d+)"', asked.text).group(1)
     assert org.post(f"{url}/ballot", data={"choice": "yes", "confirmed": "1", "check": check,
@@ -272,8 +250,8 @@ def test_staff_acting_for_a_household_vote_in_person_with_the_owners_id_tail(app
 
 # --- refusals ---------------------------------------------------------------------------------------------------
 
-def test_a_post_without_its_csrf_token_is_400_and_stores_nothing(app, site):
-    community, unit, organiser, _rep = site
+def test_a_post_without_its_csrf_token_is_400_and_stores_nothing(app, vote_site):
+    community, unit, organiser, _rep = vote_site
     org = staff(app, "org")
     response = org.post(f"/c/{community.code}/votes/new", data={"matter": "4", "title": "选聘物业", "scope": "community",
                                                                "open_now": "1"})
@@ -284,14 +262,14 @@ def test_a_post_without_its_csrf_token_is_400_and_stores_nothing(app, site):
                     data={"household": household.id, "choice": "yes", "checked": "y"}).status_code == 400
     assert org.post(f"/c/{community.code}/votes/{vote.id}/close").status_code == 400
     client = resident(app, household)
-    assert client.post(f"/r/{community.code}/votes/{vote.id}/verify", data={"tail": TAIL}).status_code == 400
+    assert client.post(f"/r/{community.code}/votes/{vote.id}/verify", data={"tail": ID_TAIL}).status_code == 400
     assert client.post(f"/r/{community.code}/votes/{vote.id}/ballot", data={"choice": "yes"}).status_code == 400
     db.session.refresh(vote)
     assert (vote.status, count(Ballot), count(Vote)) == ("open", 0, 1)
 
 
-def test_roles_and_scope(app, site, make_user, make_community):
-    community, unit, organiser, _rep = site
+def test_roles_and_scope(app, vote_site, make_user, make_community):
+    community, unit, organiser, _rep = vote_site
     other = make_community("220102902", buildings=1, units=1)
     make_user("grid", username="grid", buildings=[community.buildings[0]])
     make_user("hotline", username="hot")
@@ -324,8 +302,8 @@ def test_roles_and_scope(app, site, make_user, make_community):
     assert vote.status == "open"
 
 
-def test_an_import_with_a_bad_row_changes_nothing_and_names_the_row(app, site):
-    community, unit, organiser, _rep = site
+def test_an_import_with_a_bad_row_changes_nothing_and_names_the_row(app, vote_site):
+    community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     org = staff(app, "org")
     url = f"/c/{community.code}/votes/{vote.id}"
@@ -344,8 +322,8 @@ def test_an_import_with_a_bad_row_changes_nothing_and_names_the_row(app, site):
     assert response.status_code == 302 and count(Ballot) == 2
 
 
-def test_new_vote_form_scopes_dates_and_errors(app, site):
-    community, _unit, _organiser, _rep = site
+def test_new_vote_form_scopes_dates_and_errors(app, vote_site):
+    community, _unit, _organiser, _rep = vote_site
     org = staff(app, "org")
     url = f"/c/{community.code}/votes/new"
     page = org.get(url)

@@ -14,28 +14,18 @@ from participation.models import AuditEvent, Ballot, Household
 from participation.operations.ballots import cast_ballot, verify_owner
 from participation.operations.roster_import import id_tail_hash, import_roster
 from participation.operations.votes import VoteError, close_vote, create_vote, electorate, tally
-from tests.conftest import csrf_token
+from tests.conftest import ID_TAIL, csrf_token, homes
 from tests.participation.test_vote_pages import resident, staff
-
-TAIL = "12345X"
-
-
-def homes(unit) -> list[Household]:
-    return sorted(unit.households, key=lambda h: (h.floor, h.room))
 
 
 @pytest.fixture
-def site(make_community, make_user):
-    """One 单元 of 6 homes, each with its own owner key and ID tail; the voter's home is 87.92 m²; the organiser
-    and the owner representative of the community."""
-    community = make_community("220102901", buildings=2, units=1, floors=3, per_floor=2)
-    unit = community.buildings[0].units[0]
+def site(vote_site):
+    """``vote_site`` with its own owner key on each home of the first 单元 and the voter's home at 87.92 m²:
+    (community, that 单元, its organiser)."""
+    community, unit, organiser, _rep = vote_site
     for number, household in enumerate(homes(unit), 1):
         household.owner_key = f"owner-{number}"
-        household.owner_id_tail_hash = id_tail_hash(community.code, TAIL)
     homes(unit)[2].area = Decimal("87.92")
-    organiser = make_user("organiser", username="org", communities=[community])
-    make_user("owner_rep", username="rep", communities=[community])
     db.session.commit()
     return community, unit, organiser
 
@@ -54,9 +44,8 @@ def roster_of(community, changes=None) -> list[dict]:
     return rows
 
 
-
 def web_ballot(vote, household, choice):
-    return cast_ballot(vote, household, choice, "web", verified=verify_owner(household, TAIL, vote=vote))
+    return cast_ballot(vote, household, choice, "web", verified=verify_owner(household, ID_TAIL, vote=vote))
 
 
 def test_a_roster_reimport_during_the_vote_changes_neither_the_tally_nor_the_owners_ballot(app, site):
@@ -101,7 +90,7 @@ def test_a_household_added_by_a_reimport_is_not_in_the_open_votes_electorate(sit
     new_home = db.session.scalar(select(Household).where(Household.unit_id == unit.id, Household.room == "401"))
     assert new_home is not None
     assert tally(vote)["headcount_total"] == 6 and "owner-new" not in electorate(vote)
-    new_home.owner_id_tail_hash = id_tail_hash(community.code, TAIL)
+    new_home.owner_id_tail_hash = id_tail_hash(community.code, ID_TAIL)
     with pytest.raises(VoteError):
         web_ballot(vote, new_home, "yes")
 
@@ -151,7 +140,6 @@ def test_a_correction_is_audited_with_before_after_reason_and_staff_member(site,
     close_vote(organiser, vote)
     with pytest.raises(VoteError):
         correct_entry(organiser, vote, entry, owner="owner-3", area="90.10", reason="晚了")
-
 
 
 def test_notice_register_page_and_correction_form(app, site, make_community):

@@ -26,15 +26,8 @@ def _vendored_plotly_js() -> tuple[str, str]:
 PLOTLY, PLOTLY_JS_VERSION = _vendored_plotly_js()
 
 
-@pytest.fixture
-def world(reference_data):
-    world = build_world()
-    db.session.commit()
-    return world
-
-
-def _url(world, page="results"):
-    return f"/surveys/{world.survey.id}/{page}"
+def _url(results_world, page="results"):
+    return f"/surveys/{results_world.survey.id}/{page}"
 
 
 def _chart(html: str, chart_id: str) -> dict:
@@ -44,16 +37,16 @@ def _chart(html: str, chart_id: str) -> dict:
     return json.loads(match.group(1))
 
 
-def test_organiser_sees_participation_items_and_charts(client, login_as, world):
-    login_as("organiser", world.community)
-    response = client.get(_url(world))
+def test_organiser_sees_participation_items_and_charts(client, login_as, results_world):
+    login_as("organiser", results_world.community)
+    response = client.get(_url(results_world))
     assert response.status_code == 200
     html = response.text
     assert "参与情况" in html and "改造项目" in html
     assert "32</strong> / 44" in html          # answered / households not vacant
     assert "72.7%" in html                      # 32 / 44
     figure = _chart(html, "chart-need_B01")
-    need = [v["need_B01"] for v in world.values.values()]
+    need = [v["need_B01"] for v in results_world.values.values()]
     assert figure["data"][0]["x"] == [need.count("need"), need.count("neutral"), need.count("no")]
     assert figure["data"][0]["y"] == ["需要", "无所谓", "不需要"]
     assert figure["data"][0]["orientation"] == "h"
@@ -63,9 +56,9 @@ def test_organiser_sees_participation_items_and_charts(client, login_as, world):
     assert _chart(html, "chart-items")["data"][0]["y"][0].startswith("B01")
 
 
-def test_page_obeys_the_csp(client, login_as, world):
-    login_as("organiser", world.community)
-    response = client.get(_url(world))
+def test_page_obeys_the_csp(client, login_as, results_world):
+    login_as("organiser", results_world.community)
+    response = client.get(_url(results_world))
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     html = response.text
@@ -79,10 +72,10 @@ def test_page_obeys_the_csp(client, login_as, world):
     assert 'id="plotly.js-style-global" class="no-inline-styles"' in html
 
 
-def test_plotly_loads_only_on_the_results_pages(client, login_as, world):
-    login_as("organiser", world.community)
+def test_plotly_loads_only_on_the_results_pages(client, login_as, results_world):
+    login_as("organiser", results_world.community)
     assert "plotly" not in client.get("/staff").text
-    assert "plotly" not in client.get(_url(world, "follow-up")).text
+    assert "plotly" not in client.get(_url(results_world, "follow-up")).text
 
 
 def test_vendored_plotly_matches_python_plotly_and_is_served(client):
@@ -103,10 +96,10 @@ def test_vendored_plotly_matches_python_plotly_and_is_served(client):
 
 
 def test_confidential_survey_shows_suppressed_cells(client, login_as, reference_data):
-    world = build_world(confidential=True)
+    results_world = build_world(confidential=True)
     db.session.commit()
-    login_as("organiser", world.community)
-    html = client.get(_url(world)).text
+    login_as("organiser", results_world.community)
+    html = client.get(_url(results_world)).text
     assert "&lt;5" in html
     assert "下载" not in html   # no per-household downloads
     figure = _chart(html, "chart-need_U01")
@@ -114,44 +107,44 @@ def test_confidential_survey_shows_suppressed_cells(client, login_as, reference_
 
 
 @pytest.mark.parametrize("role", ["admin", "organiser", "owner_rep", "grid", "hotline"])
-def test_roles_that_see_households_may_open_results_and_follow_up(client, login_as, world, role):
-    login_as(role, world.community)
-    assert client.get(_url(world)).status_code == 200
-    assert client.get(_url(world, "follow-up")).status_code == 200
+def test_roles_that_see_households_may_open_results_and_follow_up(client, login_as, results_world, role):
+    login_as(role, results_world.community)
+    assert client.get(_url(results_world)).status_code == 200
+    assert client.get(_url(results_world, "follow-up")).status_code == 200
 
 
-def test_agencies_get_403_and_visitors_go_to_login(client, login_as, world):
-    assert client.get(_url(world)).status_code == 302
-    login_as("agency", world.community)
-    assert client.get(_url(world)).status_code == 403
-    assert client.get(_url(world, "follow-up")).status_code == 403
-    assert client.get(_url(world, "responses.csv")).status_code == 403
+def test_agencies_get_403_and_visitors_go_to_login(client, login_as, results_world):
+    assert client.get(_url(results_world)).status_code == 302
+    login_as("agency", results_world.community)
+    assert client.get(_url(results_world)).status_code == 403
+    assert client.get(_url(results_world, "follow-up")).status_code == 403
+    assert client.get(_url(results_world, "responses.csv")).status_code == 403
 
 
-def test_other_community_and_missing_survey_answer_404(client, login_as, world, reference_data):
+def test_other_community_and_missing_survey_answer_404(client, login_as, results_world, reference_data):
     other = build_world("R002")
     db.session.commit()
     login_as("organiser", other.community)
-    assert client.get(_url(world)).status_code == 404
-    assert client.get(_url(world, "follow-up")).status_code == 404
-    assert client.get(_url(world, "responses.xlsx")).status_code == 404
+    assert client.get(_url(results_world)).status_code == 404
+    assert client.get(_url(results_world, "follow-up")).status_code == 404
+    assert client.get(_url(results_world, "responses.xlsx")).status_code == 404
     assert client.get("/surveys/999999/results").status_code == 404
 
 
-def test_grid_worker_sees_own_buildings_rows_and_follow_up(client, login_as, world):
-    login_as("grid", world.community)   # scoped to building 1
-    html = client.get(_url(world)).text
+def test_grid_worker_sees_own_buildings_rows_and_follow_up(client, login_as, results_world):
+    login_as("grid", results_world.community)   # scoped to building 1
+    html = client.get(_url(results_world)).text
     assert "1号楼" in html and "2号楼</th>" not in html
-    follow = client.get(_url(world, "follow-up")).text
+    follow = client.get(_url(results_world, "follow-up")).text
     assert "1号楼" in follow and "2号楼" not in follow
     assert "****" in follow
     assert not re.search(r"139\d{8}", follow)   # no full phone number anywhere
 
 
-def test_follow_up_lists_households_not_submitted(client, login_as, world):
-    login_as("organiser", world.community)
-    html = client.get(_url(world, "follow-up")).text
-    missing = [h for h in world.households if h.id not in world.values and h.occupancy != "vacant"]
+def test_follow_up_lists_households_not_submitted(client, login_as, results_world):
+    login_as("organiser", results_world.community)
+    html = client.get(_url(results_world, "follow-up")).text
+    missing = [h for h in results_world.households if h.id not in results_world.values and h.occupancy != "vacant"]
     assert f"{len(missing)} 户" in html or str(len(missing)) in html
     assert html.count('<td class="followup-note">') == len(missing)
     assert "尚未作答" in html
