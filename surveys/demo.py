@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 
 from participation.extensions import db
 from participation.models import Building, CatalogueItem, Community, FieldFinding, Household, Unit, User
+from participation.models.fieldsurvey import NEEDS_WORK
 from participation.models.types import utcnow
 from participation.operations.codes import ALPHABET
 from participation.operations.demo import COMMUNITIES, SEED, USERS
@@ -228,7 +229,7 @@ def needs_answers(survey: Survey, household: Household, rng: random.Random, find
         need, neutral = NEED_ODDS.get(item.category, (0.4, 0.3))
         if findings.get(item.code) in ("good", "not_applicable"):
             need, neutral = 0.15, 0.45
-        elif findings.get(item.code) in ("needs_repair", "missing") and item.category != "basic":
+        elif findings.get(item.code) in NEEDS_WORK and item.category != "basic":
             need = min(need + 0.2, 0.9)
         if item.code in ("I04", "I05", "U05", "U06") and elderly:
             need = min(need + 0.3, 0.95)

@@ -23,6 +23,7 @@ from sqlalchemy import func, select, text
 
 from participation.extensions import db
 from participation.models import CatalogueItem, Community, District, Locality, User
+from participation.models.fieldsurvey import NEEDS_WORK
 from participation.models.types import utcnow
 from participation.operations.accounts import create_user
 from participation.operations.reference import seed_catalogue, seed_localities
@@ -232,15 +233,15 @@ class _Writer:
             condition = _pick(rng, CONDITION_ODDS["basic" if item.category == "basic" else "other"])
             quantity = None
             if item.owner_matter == 7 and item.quantity_unit == "per_unit":   # an elevator: where one fits
-                quantity = Decimal(totals["elevator_units"]) if condition in ("needs_repair", "missing") else None
-            elif condition in ("needs_repair", "missing") and rng.random() < 0.2:
+                quantity = Decimal(totals["elevator_units"]) if condition in NEEDS_WORK else None
+            elif condition in NEEDS_WORK and rng.random() < 0.2:
                 quantity = (Decimal(by_unit.get(item.quantity_unit, 1)) * Decimal(rng.randint(30, 100)) / 100
                             ).quantize(Decimal("1"))
             self.rows["field_findings"].append({
                 "id": self._id("field_findings"), "community_id": community_id, "item_id": item.id,
                 "condition": condition, "quantity": quantity, "note": None, "photo_path": None,
                 "recorded_by_id": self.recorder_id, "updated_at": self.now})
-            if condition in ("needs_repair", "missing"):
+            if condition in NEEDS_WORK:
                 used = quantity if quantity is not None else Decimal(by_unit.get(item.quantity_unit, 0))
                 needed.append((item, used, (used * item.unit_cost).quantize(CENT, rounding=ROUND_HALF_UP)))
         return needed

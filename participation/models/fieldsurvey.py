@@ -8,6 +8,7 @@ from participation.extensions import db
 from participation.models.types import UTCDateTime, one_of, utcnow
 
 CONDITIONS = ("good", "needs_repair", "missing", "not_applicable")
+NEEDS_WORK = ("needs_repair", "missing")   # what makes a basic item 应改尽改 in the plan (the one definition)
 
 
 class FieldFinding(db.Model):
@@ -35,7 +36,7 @@ class FieldFinding(db.Model):
 
     @property
     def needs_work(self) -> bool:
-        return self.condition in ("needs_repair", "missing")
+        return self.condition in NEEDS_WORK
 
     def __repr__(self) -> str:
         return f"<FieldFinding community={self.community_id} item={self.item_id} {self.condition}>"

@@ -17,9 +17,16 @@ from participation.models.types import UTCDateTime, one_of, utcnow
 FUNDING_LINES = ("central_subsidy", "local_funds", "pipeline_units", "original_owners", "social_capital",
                  "residents_direct", "maintenance_fund", "housing_fund", "public_revenue")
 SUGGESTIONS = ("include", "include_if_budget", "needs_vote", "reserve", "exclude")
+PLANNED = ("include", "needs_vote")   # suggestions the estimated cost counts
 VERSION_STATUSES = ("draft", "adopted", "superseded")
 WORK_STATUSES = ("not_started", "in_progress", "finished")
 MONEY = Numeric(14, 2)
+
+
+def is_planned(row: dict) -> bool:
+    """A suggested item (a row of the plan inputs) that is planned: counted in the estimated cost and included in
+    the first draft — "include" or "needs a vote", unless left to "if the budget allows"."""
+    return row["suggestion"] in PLANNED and not row["if_budget_allows"]
 
 
 class CommunityBudget(db.Model):

@@ -28,13 +28,13 @@ from participation.formatting import beijing_today
 from participation.models import (COMMUNITY_STATUSES, FUNDING_LINES, Building, CatalogueItem, Community,
                                   CommunityBudget, District, FieldFinding, Household, Locality, Plan, PlanItem,
                                   PlanVersion, Unit, User)
+from participation.models.fieldsurvey import NEEDS_WORK
 from participation.models.types import utcnow
 from participation.operations.locality import PROGRAMME_TARGETS, current_year, describe, rules_for_year
 from participation.permissions import visible_communities
 from participation.spreadsheets import workbook_bytes
 
 CENT = Decimal("0.01")
-NEEDS_WORK = ("needs_repair", "missing")
 DEADLINE_MONTH, DEADLINE_DAY = 3, 31          # preparatory work for a year's projects: due by the end of March
 PREPARATORY = ("field_survey", "needs_survey_closed", "plan")
 

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import CATEGORIES, CatalogueItem, Community, Plan, PlanItem, PlanVersion, PlanWork
-from participation.models.fieldsurvey import CONDITIONS
+from participation.models.fieldsurvey import CONDITIONS, NEEDS_WORK
 from participation.models.plans import WORK_STATUSES
-from participation.operations.plan_inputs import NEEDS_WORK, plan_inputs
+from participation.operations.plan_inputs import plan_inputs
 
 NOT_SURVEYED = "not_surveyed"
 SUPPRESSED, MIN_CELL = "<5", 5   # as on the survey's results page (surveys.summaries)

@@ -18,6 +18,7 @@ from participation.formatting import beijing_naive
 from participation.labels import label
 from participation.models import (CATEGORIES, CONDITIONS, Building, CatalogueItem, Community, FieldFinding, Household,
                                   Unit, User)
+from participation.models.fieldsurvey import NEEDS_WORK
 from participation.operations.audit import record
 from participation.operations.locality import rules_for_year
 from participation.operations.uploads import UploadError, discard, store_photo
@@ -26,7 +27,6 @@ from participation.spreadsheets import workbook_bytes
 logger = logging.getLogger(__name__)
 
 PHOTO_FOLDER = "fieldsurvey"
-NEEDS_WORK = ("needs_repair", "missing")
 MAX_QUANTITY = Decimal("9999999999.99")  # Numeric(12, 2)
 MAX_NOTE = 2000
 

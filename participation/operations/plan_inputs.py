@@ -23,6 +23,8 @@ from participation.formatting import number
 from participation.labels import label
 from participation.models import (CATEGORIES, FUNDING_LINES, Building, CatalogueItem, Community, CommunityBudget,
                                   District, FieldFinding, Household, Locality, Unit)
+from participation.models.fieldsurvey import NEEDS_WORK
+from participation.models.plans import PLANNED, is_planned
 from participation.operations.aftercare import aftercare_outcome
 from participation.operations.elevators import elevator_overview
 from participation.operations.locality import current_year, describe, rule_for, rules_for_year
@@ -30,8 +32,6 @@ from participation.operations.plan_comments import objections_by_item
 from participation.operations.vote_items import item_outcomes
 
 CENT = Decimal("0.01")
-NEEDS_WORK = ("needs_repair", "missing")
-PLANNED = ("include", "needs_vote")            # counted in the estimated cost
 # Product defaults, used only where the locality has no rule of its own for the year.
 DEFAULT_THRESHOLDS = {
     "improvement_need_share": Decimal("0.5"), "improvement_budget_allows_share": Decimal("0.3333"),
@@ -272,14 +272,12 @@ def _aftercare(community: Community) -> dict:
 
 
 def _funding(context: _Context, items: list[dict], budget: CommunityBudget | None, locality) -> dict:
-    planned = sum((row["estimated_cost"] for row in items
-                   if row["suggestion"] in PLANNED and not row["if_budget_allows"]), Decimal("0.00"))
+    planned = sum((row["estimated_cost"] for row in items if is_planned(row)), Decimal("0.00"))
     optional = sum((row["estimated_cost"] for row in items if row["if_budget_allows"]), Decimal("0.00"))
     lines = {line: (money(value) if value is not None else None)
              for line, value in (budget.funding() if budget is not None else dict.fromkeys(FUNDING_LINES)).items()}
     elevator = next((row for row in items if row["code"] == context.elevator_code), None)
-    elevators = int(elevator["quantity"]) if elevator is not None and elevator["suggestion"] in PLANNED \
-        and not elevator["if_budget_allows"] else 0
+    elevators = int(elevator["quantity"]) if elevator is not None and is_planned(elevator) else 0
     rule = rule_for(locality, "elevator_subsidy", "per_elevator", context.year) if locality is not None else None
     subsidy = money(Decimal(rule.number_value) * elevators) if rule is not None and rule.number_value else None
     lines["elevator_subsidy"] = subsidy

@@ -14,6 +14,7 @@ from participation.extensions import db
 from participation.formatting import beijing_today
 from participation.models import (FUNDING_LINES, WORK_STATUSES, CatalogueItem, Community, CommunityBudget, Plan,
                                   PlanCommentPeriod, PlanItem, PlanVersion, PlanWork, User)
+from participation.models.plans import is_planned
 from participation.models.types import utcnow
 from participation.operations.audit import apply_changes, record
 from participation.operations.locality import FIRST_YEAR, LAST_YEAR
@@ -168,7 +169,7 @@ def adopt_suggestions(actor: User, community: Community, result: dict) -> Plan:
         quantity, unit_cost = Decimal(row["quantity"]).quantize(CENT), Decimal(row["unit_cost"]).quantize(CENT)
         version.items.append(PlanItem(
             item_id=catalogue[row["code"]].id, position=position,
-            included=row["suggestion"] in ("include", "needs_vote") and not row["if_budget_allows"],
+            included=is_planned(row),
             quantity=quantity, unit_cost=unit_cost, cost=Decimal(row["estimated_cost"]).quantize(CENT),
             suggestion=row["suggestion"]))
     db.session.add(plan)
