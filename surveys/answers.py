@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
+from participation.formatting import plain_number
 from participation.operations.uploads import UploadError, discard, store_photo
 from surveys.expressions import ExpressionError, RegexTimeout, is_true, one_budget
 from surveys.models import Question, Survey
@@ -347,15 +348,11 @@ def _bounds(question: Question, number: Decimal, default: tuple | None = None) -
     except InvalidOperation:
         return   # malformed settings were the builder's to refuse; no bound then
     if low is not None and high is not None and not low <= number <= high:
-        raise Invalid(_("Please give a number from %(low)s to %(high)s.", low=_plain(low), high=_plain(high)))
+        raise Invalid(_("Please give a number from %(low)s to %(high)s.", low=plain_number(low), high=plain_number(high)))
     if low is not None and number < low:
-        raise Invalid(_("Please give a number of at least %(low)s.", low=_plain(low)))
+        raise Invalid(_("Please give a number of at least %(low)s.", low=plain_number(low)))
     if high is not None and number > high:
-        raise Invalid(_("Please give a number of at most %(high)s.", high=_plain(high)))
-
-
-def _plain(number: Decimal) -> str:
-    return format(number.normalize(), "f")
+        raise Invalid(_("Please give a number of at most %(high)s.", high=plain_number(high)))
 
 
 def _integer(question: Question, text: str) -> int:
