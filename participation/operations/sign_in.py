@@ -24,7 +24,7 @@ from sqlalchemy import select
 from participation.extensions import db
 from participation.keyring import signing_keys
 from participation.logs import redact
-from participation.models import User
+from participation.models import ApiToken, User
 from participation.models.accounts import check_password_of_nobody
 from participation.models.types import utcnow
 from participation.operations import throttle
@@ -76,12 +76,14 @@ def authenticate(username: str, password: str, remote_addr: str | None, device: 
     # The hash is computed whatever the username: an unknown one takes as long as a wrong password.
     matches = user.check_password(password) if user is not None else check_password_of_nobody(password)
     keys = login_keys(username, remote_addr, device)
-    if not matches or not user.active:
+    service = user is not None and _is_token_account(user)
+    if not matches or not user.active or service:
         for kind, key in keys.items():
             throttle.record_failure(key, free=FREE[kind])
         record(None, "login.failed", user, object_type="users", username=redact(username.strip()[:40]),
                address=masked_address(remote_addr), device_cookie=device is not None)
-        reason = "unknown_account" if user is None else "wrong_password" if not matches else "inactive_account"
+        reason = ("unknown_account" if user is None else "wrong_password" if not matches
+                  else "token_account" if service else "inactive_account")
         logger.info("failed staff login: %s", reason, extra={
             "event": "login.failed", "reason": reason, "account_id": getattr(user, "id", None),
             "address": masked_address(remote_addr), "device_cookie": device is not None})
@@ -91,6 +93,12 @@ def authenticate(username: str, password: str, remote_addr: str | None, device: 
     user.last_login_at = utcnow()
     record(user, "login", user)
     return user
+
+
+def _is_token_account(user: User) -> bool:
+    """An API token's service account acts only through its token: its password is random and never shown, but
+    an admin could set one, so the sign-in page refuses the account itself."""
+    return db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == user.id)) is not None
 
 
 def address_key(remote_addr: str | None) -> str:

@@ -112,8 +112,6 @@ def test_the_token_is_no_password(client, token_account):
     assert _refused(client, token_account.username, token_account.token)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: sign-in checks only the password, so a token's account signs in with "
-                                       "its own password (one an admin can set at /admin/users/<id>/password)")
 def test_token_account_cannot_sign_in(client, token_account):
     """The refusal must come from being a token's account, not from a wrong password: the right one is refused."""
     assert _refused(client, token_account.username, token_account.password)
