@@ -4,11 +4,10 @@ Admins and organisers who manage the community edit; owner representatives in sc
 a community outside the user's scope 404. Templates (no community) are managed by admins and copied by organisers.
 Only drafts change: the operations refuse anything else with ``SurveyStateError``, shown as a message.
 """
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from jinja2 import TemplateNotFound
 from wtforms.fields.choices import SelectChoice
 
 from participation.extensions import db
@@ -288,14 +287,8 @@ def items(survey_id: int):
 @role_required(*DECISION_READERS)
 def preview(survey_id: int):
     survey = _survey(survey_id)
-    try:   # the answering pages' macro, once it exists; a plain read-only rendering until then
-        current_app.jinja_env.get_template("surveys/_question.html")
-        has_macro = True
-    except TemplateNotFound:
-        has_macro = False
     pages = [(section, sorted(section.questions, key=lambda q: q.position)) for section in ordered_sections(survey)]
-    return render_template("surveys/builder_preview.html", survey=survey, pages=pages, lang=_lang(),
-                           has_macro=has_macro)
+    return render_template("surveys/builder_preview.html", survey=survey, pages=pages, lang=_lang())
 
 
 # --- pages (sections) -----------------------------------------------------------------------------------------

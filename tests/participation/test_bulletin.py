@@ -238,8 +238,7 @@ def test_patrol_form_for_supervisor_and_not_for_contractor(site, client, auth):
     assert page.status_code == 200 and 'value="W1"' in html and 'value="W2"' not in html
 
 
-def test_finding_with_a_photo_keeps_it_when_the_photo_helper_is_installed(site, client, auth):
-    pytest.importorskip("participation.operations.complaint_photos")
+def test_finding_with_a_photo_keeps_it(site, client, auth):
     from PIL import Image
     image = BytesIO()
     Image.new("RGB", (40, 30), "red").save(image, "JPEG")
