@@ -32,14 +32,13 @@ from participation.operations.audit import record
 from participation.operations.roster_import import id_tail_matches
 from participation.operations.throttle import record_failure, record_success, wait_seconds
 from participation.operations.votes import VoteError, owner_of, register_owner
-from participation.permissions import can_act_for_household, can_manage_community
+from participation.permissions import COMMUNITY_MANAGERS, can_act_for_household, can_manage_community
 
 logger = logging.getLogger(__name__)
 
 STAFF_CHANNELS = ("paper", "in_person")
 PHONE_CHANNELS = ("phone", "hotline")                # never an owner ballot (DESIGN §4)
 OWNER_CHECKED_CHANNELS = ("web", "in_person")        # cast with the owner's ID tail: only such a cast replaces them
-PAPER_ROLES = ("admin", "organiser")
 IN_PERSON_CHECK_VALID = timedelta(minutes=15)        # the owner is still at the door
 BALLOT_CHANNEL_WORDS = {"web": _l("online, by the owner"), "in_person": _l("in person, entered by staff"),
                         "paper": _l("on a signed paper sheet, entered by staff"),
@@ -144,7 +143,7 @@ def cast_ballot(vote: Vote, household: Household, choice: str, channel: str, act
     else:
         if staff_import and actor is None:
             pass   # the CLI's operator, who holds the signed sheets
-        elif actor is None or actor.role not in PAPER_ROLES or not can_manage_community(actor, vote.community):
+        elif actor is None or actor.role not in COMMUNITY_MANAGERS or not can_manage_community(actor, vote.community):
             raise _refused("paper_not_allowed", VoteError(_(
                 "Paper ballots are entered by organiser staff of the community, from sheets the owners signed.")),
                 vote, household, channel)

@@ -31,9 +31,8 @@ from participation.models.types import utcnow
 from participation.operations.audit import record
 from participation.operations.codes import ALPHABET
 from participation.operations.deadlines import ticket_due
-from participation.permissions import can_view_community
+from participation.permissions import TICKET_DESK, can_view_community
 
-DESK_ROLES = ("hotline", "organiser", "admin")
 CALLBACK_ATTEMPTS = 3          # 回访未接通 after this many unanswered call-backs
 MAX_DESCRIPTION = 4000
 RECEIPT_LENGTH = 8
@@ -80,7 +79,7 @@ def may_act(actor: User | None, ticket: Ticket, action: str) -> bool:
     if step.by == "agency":
         return actor.role == "agency" and actor.organisation_id is not None \
             and actor.organisation_id == ticket.agency_id
-    return actor.role in DESK_ROLES and can_view_community(actor, ticket.community)
+    return actor.role in TICKET_DESK and can_view_community(actor, ticket.community)
 
 
 def agencies_of(community: Community) -> list[Organisation]:

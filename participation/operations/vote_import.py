@@ -18,9 +18,10 @@ from participation.logs import logs_refusals
 from participation.models import Ballot, Building, Household, Unit, User, Vote
 from participation.models.votes import PaperKeying
 from participation.operations.audit import record
-from participation.operations.ballots import OWNER_CHECKED_CHANNELS, PAPER_ROLES, cast_ballot
+from participation.operations.ballots import OWNER_CHECKED_CHANNELS, cast_ballot
 from participation.operations.roster_files import RosterTable, cell_text
 from participation.operations.votes import CHOICE_WORDS, VoteError, households_in_scope, register_owner
+from participation.permissions import COMMUNITY_MANAGERS
 
 COLUMNS = ("楼栋", "单元", "房号", "选择")
 SHEET_COLUMN = "票号"          # optional: the number printed on the signed sheet
@@ -44,7 +45,7 @@ def check_ballots(actor: User | None, vote: Vote, table: RosterTable) -> list[di
         raise BallotImportError([_("Missing columns: %(columns)s.", columns="、".join(missing))])
     if vote.status != "open":
         raise BallotImportError([_("This vote is not open for voting.")])
-    if actor is not None and actor.role not in PAPER_ROLES:
+    if actor is not None and actor.role not in COMMUNITY_MANAGERS:
         raise BallotImportError([_("Paper ballots are entered by organiser staff of the community, from sheets the "
                                    "owners signed.")])
     index = {column: table.headers.index(column) for column in COLUMNS}

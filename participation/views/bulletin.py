@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, Length
 
 from participation.charts import chart_fragment, grouped_bar_chart
 from participation.extensions import db
-from participation.formatting import BEIJING, beijing, beijing_midnight
+from participation.formatting import BEIJING, beijing_midnight
 from participation.models import Building, Community, ComplaintCategory, PatrolFinding, User
 from participation.models.types import utcnow
 from participation.operations.bulletin import bulletin_xlsx, weekly_bulletin
@@ -77,7 +77,7 @@ def week():
     key = _week()
     result = weekly_bulletin(key, **_scope())
     monday = result["first_day"]
-    return render_template("bulletin/week.html", result=result, beijing=beijing, source_labels=SOURCE_LABELS,
+    return render_template("bulletin/week.html", result=result, source_labels=SOURCE_LABELS,
                            previous=week_of(beijing_midnight(monday - timedelta(days=3))),
                            following=week_of(beijing_midnight(monday + timedelta(days=10))))
 
@@ -223,7 +223,7 @@ def _findings_page(errors: dict | None = None, drafts: dict | None = None, statu
         details[row.id] = {"photos": sum(1 for photo in row.photos if photo.id not in rectification_photos),
                            "last": row.events[-1] if row.events else None,
                            "actions": finding_actions(current_user, row)}
-    return render_template("bulletin/patrols.html", findings=rows, buildings=buildings, beijing=beijing,
+    return render_template("bulletin/patrols.html", findings=rows, buildings=buildings,
                            source_labels=SOURCE_LABELS, details=details, names=names,
                            errors=errors or {}, drafts=drafts or {}, max_note=MAX_NOTE,
                            may_file=current_user.role in PATROL_FILERS and finding_source(current_user) is not None,
