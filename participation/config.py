@@ -18,7 +18,7 @@ from flask import Flask
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from participation.keyring import MIN_KEY_LENGTH, KeyConfigError, parse_ring, weak_versions
+from participation.keyring import MIN_KEY_LENGTH, KeyConfigError, parse_ring, signing_keys, weak_versions
 
 KEY_FILES = {"SECRET_KEY": "secret_key", "HOUSEHOLD_CODE_KEY": "household_code_key"}
 FROM_OUTSIDE = ("environment", "secrets file")    # where an operator's keys come from (the other sources:
@@ -171,7 +171,7 @@ def _checked_keys(app: Flask, given) -> None:
         # Sessions signed with an older key still open (Flask tries the fallbacks, newest first); CSRF tokens of
         # forms opened before a rotation too: itsdangerous signs with the last key of a list and accepts any.
         config["SECRET_KEY_FALLBACKS"] = older
-        config["WTF_CSRF_SECRET_KEY"] = [*reversed(older), config["SECRET_KEY"]]
+        config["WTF_CSRF_SECRET_KEY"] = signing_keys(config)
 
 
 def check_keys(app: Flask, given=()) -> None:

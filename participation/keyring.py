@@ -123,11 +123,12 @@ def current_ring() -> KeyRing:
     return _parsed(current_app.config["HOUSEHOLD_CODE_KEY"])
 
 
-def signing_keys() -> list[str]:
-    """``SECRET_KEY`` and its fallbacks for an itsdangerous serializer: it signs with the last key of the list and
-    accepts any, so what was signed before a rotation (entry challenges, staff device cookies) stays valid."""
-    older = current_app.config.get("SECRET_KEY_FALLBACKS") or []
-    return [*reversed(older), current_app.secret_key]
+def signing_keys(config=None) -> list[str]:
+    """``SECRET_KEY`` and its fallbacks (of ``config``, the running app's by default) for an itsdangerous serializer:
+    it signs with the last key of the list and accepts any, so what was signed before a rotation (CSRF tokens, entry
+    challenges, staff device cookies) stays valid."""
+    config = current_app.config if config is None else config
+    return [*reversed(config.get("SECRET_KEY_FALLBACKS") or []), config["SECRET_KEY"]]
 
 
 def new_key() -> str:

@@ -11,6 +11,7 @@ from flask_babel import force_locale
 
 from participation.config import check_keys, load_config
 from participation.keyring import KeyConfigError
+from participation.operations import entry_challenge, sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = "postgresql://nobody@127.0.0.1:1/nothing"     # never connected to: the refusal comes first
@@ -236,8 +237,6 @@ def test_python_m_participation_keyring_prints_new_keys_anywhere():
 def test_what_was_signed_before_a_secret_key_rotation_still_reads(app):
     """Entry challenges (15 minutes) and staff device cookies signed with the old SECRET_KEY survive the rotation;
     after the old key leaves the ring they are refused, not misread."""
-    from participation.operations import entry_challenge, sign_in
-
     with app.test_request_context():
         challenge = entry_challenge.issue()
         cookie = sign_in._serializer().dumps([["someone", "nonce", 2_000_000_000]])
