@@ -6,11 +6,11 @@ from flask import Flask
 from participation import cli, errors, logs, security, templating
 from participation.config import check_keys, load_config
 from participation.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, select_locale
-from participation.operations.complaint_rates import complaint_hotspots
-from participation.views import BLUEPRINTS
+from participation.complaints.rates import complaint_hotspots
+from participation.blueprints import BLUEPRINTS
 from surveys import cli as survey_cli
 from surveys import models as survey_models  # noqa: F401  (the survey tables, for migrations)
-from surveys.plan_needs import community_needs
+from surveys.results.plan_needs import community_needs
 from surveys.views import BLUEPRINTS as SURVEY_BLUEPRINTS
 
 

@@ -46,7 +46,7 @@ def _png(size, mode="RGB") -> bytes:
 
 def _roster(rows: int, columns: int = 12) -> bytes:
     from openpyxl import Workbook
-    from participation.operations.roster_files import HEADERS
+    from participation.roster.files import HEADERS
     book = Workbook(write_only=True)
     sheet = book.create_sheet()
     sheet.append(list(HEADERS) + [f"备注{n}" for n in range(columns - len(HEADERS))])
@@ -156,11 +156,11 @@ def _reset_peak() -> None:
 
 def run_case(kind: str, path: str) -> dict:
     from app import create_app
-    from participation.operations.roster_files import RosterImportError, read_roster_file
-    from participation.operations.uploads import UploadError, clean_image
-    from surveys.expressions import RegexTimeout, is_true, one_budget
-    from surveys.xlsform import XLSFormError
-    from surveys.xlsform_import import read_xlsform
+    from participation.roster.files import RosterImportError, read_roster_file
+    from participation.uploads import UploadError, clean_image
+    from surveys.answering.expressions import RegexTimeout, is_true, one_budget
+    from surveys.xlsform.common import XLSFormError
+    from surveys.xlsform.imports import read_xlsform
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "bench"})
     data = Path(path).read_bytes()

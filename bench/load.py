@@ -77,8 +77,8 @@ def prepare(url: str) -> tuple[int, list[dict]]:
     from participation.models import Community, Household, User
     from participation.models.types import utcnow
     from participation.models.votes import Ballot, Vote
-    from participation.operations.demo import seed_demo
-    from participation.operations.votes import households_in_scope, owner_of
+    from participation.demo.seed import seed_demo
+    from participation.votes.operations import households_in_scope, owner_of
     from surveys.demo import (
         COMMUNITY,
         build_needs_survey,

@@ -6,7 +6,7 @@ generator (a year of a city's complaints), a quarter of them filed through Open3
 on the timeline (what the platform sent: media_url …) and, once answered, a public reply; bulk-inserted
 (``executemany`` on SQLite, COPY on PostgreSQL, then ANALYZE). Then times, in turns (median of ``--repeat``):
 
-- ``participation.operations.open311_requests.find_requests``: the page ``GET /open311/v2/requests.json`` lists (the latest
+- ``participation.api.open311_requests.find_requests``: the page ``GET /open311/v2/requests.json`` lists (the latest
   90 days, newest first, ``page_size`` 1,000 — the most a page may hold), as the plain dicts the view renders;
 - one raw SQL statement of the same rows and columns (the same joins, the latest public reply and the first
   timeline step's media_url as correlated sub-selects, the same ORDER BY and LIMIT), fetched as rows;
@@ -34,7 +34,7 @@ from bench.ticket_queue import fresh_app, generate  # noqa: E402
 from bench.timing import medians_ms  # noqa: E402
 from participation.extensions import db  # noqa: E402
 from participation.models import OPEN_STATES, Ticket, TicketEvent  # noqa: E402
-from participation.operations import open311_requests  # noqa: E402
+from participation.api import open311_requests  # noqa: E402
 
 PAGE = 1000
 EVENT_COLUMNS = ("ticket_id", "action", "from_state", "to_state", "note", "details", "public", "at")

@@ -32,8 +32,8 @@ from app import create_app  # noqa: E402
 from bench.timing import medians_ms  # noqa: E402
 from participation.extensions import db  # noqa: E402
 from participation.models import Community, Household, User  # noqa: E402
-from participation.operations.city_overview import city_overview  # noqa: E402
-from participation.operations.plan_inputs import plan_inputs  # noqa: E402
+from participation.dashboards.city import city_overview  # noqa: E402
+from participation.plans.inputs import plan_inputs  # noqa: E402
 
 ANSWERS_SQL = text("SELECT a.question_id, a.choice, count(*), sum(h.area) FROM survey_answers a "
                    "JOIN survey_responses r ON r.id = a.response_id JOIN households h ON h.id = r.household_id "

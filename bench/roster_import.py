@@ -26,9 +26,9 @@ from openpyxl import Workbook, load_workbook  # noqa: E402
 from app import create_app  # noqa: E402
 from participation.extensions import db  # noqa: E402
 from participation.models import District, Locality  # noqa: E402
-from participation.operations.reference import seed_localities  # noqa: E402
-from participation.operations.roster_files import HEADERS  # noqa: E402
-from participation.operations.roster_import import import_roster  # noqa: E402
+from participation.reference.seed import seed_localities  # noqa: E402
+from participation.roster.files import HEADERS  # noqa: E402
+from participation.roster.imports import import_roster  # noqa: E402
 
 COMMUNITIES, BUILDINGS, UNITS, FLOORS, PER_FLOOR = 5, 10, 2, 10, 2   # 5 × 400 = 2,000 households
 OCCUPANCY = ("自住",) * 8 + ("出租", "空置")

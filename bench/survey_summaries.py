@@ -1,5 +1,5 @@
 """Survey summaries benchmark: a 2,000-household community, ~1,600 submitted needs-survey responses (bulk-inserted,
-drawn as seed-demo draws them and checked by clean_answers), then ``surveys.summaries.survey_summaries`` for every
+drawn as seed-demo draws them and checked by clean_answers), then ``surveys.results.summaries.survey_summaries`` for every
 question against one raw SQL ``GROUP BY (question_id, choice)`` over the same answers, in the same run.
 
 Prints the median milliseconds of ``--repeat`` runs and their ratio; the goal is a summary under 50 ms. SQLite always
@@ -26,12 +26,12 @@ from app import create_app  # noqa: E402
 from participation.extensions import db  # noqa: E402
 from participation.models import Building, Community, District, Household, Locality, Unit  # noqa: E402
 from participation.models.types import utcnow  # noqa: E402
-from participation.operations.reference import seed_catalogue, seed_localities  # noqa: E402
-from participation.operations.roster_files import natural_key  # noqa: E402
+from participation.reference.seed import seed_catalogue, seed_localities  # noqa: E402
+from participation.roster.files import natural_key  # noqa: E402
 from surveys.demo import build_needs_survey, bulk_answers, community_households, needs_answers  # noqa: E402
 from surveys.models import Answer, Response  # noqa: E402
-from surveys.tallies import rebuild  # noqa: E402
-from surveys.summaries import item_block, participation, survey_results, survey_summaries  # noqa: E402
+from surveys.results.tallies import rebuild  # noqa: E402
+from surveys.results.summaries import item_block, participation, survey_results, survey_summaries  # noqa: E402
 
 BUILDINGS, UNITS, FLOORS, PER_FLOOR = 25, 4, 10, 2    # 2,000 households
 ANSWERED = 0.82                                        # ≈ 1,600 responses

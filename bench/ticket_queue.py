@@ -6,7 +6,7 @@ a year with deadlines from 2 hours to 15 days: those of the last three weeks in 
 rejected but for ~3 % stragglers (so ~7 % open in all); bulk-inserted (``executemany`` on SQLite, COPY on PostgreSQL, then
 ANALYZE). Then times, in turns so that load from elsewhere on the machine hits both alike (median of ``--repeat``):
 
-- ``participation.operations.ticket_queries.queue(user)``: the page the hotline desk shows (the query it builds plus
+- ``participation.complaints.queries.queue(user)``: the page the hotline desk shows (the query it builds plus
   the plain rows with overdue and due-soon flags), for a city-wide hotline account and for a district organiser
   (whose scope is a sub-select of ``visible_communities``);
 - one raw SQL statement for the same 51 rows (the open states, the same joins, ORDER BY due_at, id, LIMIT 51),
@@ -37,12 +37,12 @@ from participation.extensions import db  # noqa: E402
 from participation.models import (Building, Community, ComplaintCategory, District, Locality,  # noqa: E402
                                   Organisation, Ticket)
 from participation.models.complaints import OPEN_STATES  # noqa: E402
-from participation.operations.accounts import create_user  # noqa: E402
-from participation.operations.reference import seed_localities  # noqa: E402
+from participation.accounts.operations import create_user  # noqa: E402
+from participation.reference.seed import seed_localities  # noqa: E402
 
 try:
-    from participation.operations.ticket_queries import queue  # the hotline helper's query
-    QUEUE_SOURCE = "participation.operations.ticket_queries.queue"
+    from participation.complaints.queries import queue  # the hotline helper's query
+    QUEUE_SOURCE = "participation.complaints.queries.queue"
 except ImportError:   # pragma: no cover - kept for a tree without it
     queue = None
     QUEUE_SOURCE = None
@@ -204,7 +204,7 @@ def main() -> None:
                         help="every ticket drawn as the recent ones are (~64 %% open): a queue nobody works")
     args = parser.parse_args()
     if queue is None:
-        raise SystemExit("participation.operations.ticket_queries.queue is missing")
+        raise SystemExit("participation.complaints.queries.queue is missing")
     with tempfile.TemporaryDirectory() as folder:
         bench("SQLite", f"sqlite:///{Path(folder) / 'queue.db'}", args.tickets, args.communities, args.repeat,
               args.stress)

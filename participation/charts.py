@@ -79,7 +79,7 @@ def grouped_bar_chart(labels: list[str], series: list[tuple[str, list]], *, perc
 
 
 def question_chart(summary: dict) -> go.Figure | None:
-    """The chart of one question summary (``surveys.summaries``), or None for types shown as words only."""
+    """The chart of one question summary (``surveys.results.summaries``), or None for types shown as words only."""
     if summary["type"] in ("select_one", "select_multiple", "yes_no"):
         return bar_chart(summary["labels"], summary["absolute"], shares=summary["relative"])
     if summary["type"] == "rank":
@@ -104,7 +104,7 @@ def item_need_chart(rows: list[dict], *, headcount: str, area: str) -> go.Figure
                                       (area, [row["need_share_area"] for row in rows])])
 
 
-# --- the organiser dashboard (participation.operations.dashboard.community_dashboard) ---------------------------
+# --- the organiser dashboard (participation.dashboards.community.community_dashboard) ---------------------------
 # The vendored bundle has bar, pie and scatter traces only, so the heat map is drawn as stacked bars of equal
 # width, one per 单元, coloured by its rate: the cells stretch to the phone's width and keep their labels.
 HEAT_LOW, HEAT_HIGH, HEAT_EMPTY = (253, 236, 234), (163, 21, 21), "#d9d9d9"

@@ -134,7 +134,7 @@ def _signed_in_user_id() -> int | None:
 
 
 def _acting_household_id() -> int | None:
-    """The household this request found the browser acting for, if it looked (``participation.residents`` keeps it
+    """The household this request found the browser acting for, if it looked (``participation.entry.residents`` keeps it
     in ``g``: ``assisting`` for staff acting for it, ``household`` for a resident who entered with its code)."""
     assisting = g.get("assisting")
     if assisting is not None:

@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 
 from participation import formatting
 from participation.labels import label, mask_phone
-from participation.residents import current_household
+from participation.entry.residents import current_household
 
 LARGE_TEXT_COOKIE = "large_text"
 

@@ -1,6 +1,6 @@
 """The survey side of ``flask --app app bench-data``: each bench community's needs survey and its answers.
 
-``participation.cli.benchdata`` builds the roster and sends ``bench_city_generated``; this module (imported by
+``participation.demo.benchdata`` builds the roster and sends ``bench_city_generated``; this module (imported by
 ``surveys.cli`` with the other command modules) listens, since participation never imports the survey engine.
 
 The first ``full_surveys`` communities get the demo's full needs survey (every catalogue item, the top-5 ranking,
@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
-from participation.cli.benchdata import bench_city_generated, bulk_insert
+from participation.demo.benchdata import bench_city_generated, bulk_insert
 from participation.extensions import db
 from participation.models import Building, CatalogueItem, Community, Household, Unit
 from participation.models.types import utcnow

@@ -15,10 +15,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from participation.extensions import db
-from surveys.builder import close_due_surveys, open_survey
+from surveys.builder.operations import close_due_surveys, open_survey
 from surveys.cli import acting_staff, surveys_cli
 from surveys.models import Survey, SurveyStateError
-from surveys.tallies import rebuild
+from surveys.results.tallies import rebuild
 
 
 @surveys_cli.command("open")

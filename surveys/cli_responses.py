@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from participation.extensions import db
 from surveys.cli import acting_staff, surveys_cli
 from surveys.models import Survey
-from surveys.response_import import ImportResult, ResponseImportError, import_responses
+from surveys.answering.imports import ImportResult, ResponseImportError, import_responses
 
 
 def summary_lines(result: ImportResult) -> list[str]:

@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import User
-from participation.operations.communities import community_by_code
+from participation.roster.communities import community_by_code
 from surveys.cli import surveys_cli
 from surveys.models import Survey
-from surveys.xlsform import XLSFormError
-from surveys.xlsform_export import export_xlsform
-from surveys.xlsform_import import import_xlsform
+from surveys.xlsform.common import XLSFormError
+from surveys.xlsform.export import export_xlsform
+from surveys.xlsform.imports import import_xlsform
 
 
 @surveys_cli.command("import-xlsform")

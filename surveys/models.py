@@ -285,7 +285,7 @@ TALLY_KINDS = ("respondents", "choice", "number", "date")
 
 
 class Tally(db.Model):
-    """A running count of one survey's submitted answers, kept by ``surveys.tallies`` in the same transaction as
+    """A running count of one survey's submitted answers, kept by ``surveys.results.tallies`` in the same transaction as
     every save: per question its respondents, and per picked choice (and rank), number or date how many households
     gave it and their registered area. Summaries read these few hundred rows instead of every answer."""
 

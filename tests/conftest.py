@@ -16,10 +16,10 @@ from app import create_app
 from participation.extensions import db, limiter
 from participation.models import Building, Community, District, Household, Locality, Organisation, Unit
 from participation.models.audit import append_only_lifted
-from participation.operations.accounts import create_user
-from participation.operations.reference import seed_catalogue, seed_localities
-from participation.operations.roster_import import id_tail_hash
-from participation.operations.roster_files import natural_key
+from participation.accounts.operations import create_user
+from participation.reference.seed import seed_catalogue, seed_localities
+from participation.roster.imports import id_tail_hash
+from participation.roster.files import natural_key
 from tests.surveys.results_support import build_world
 
 PASSWORD = "correct-horse-battery"

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from participation.extensions import db
 from participation.models import AuditEvent, User
 from participation.models.audit import append_only_lifted
-from participation.operations.audit import record
+from participation.audit import record
 from tests.test_migrations import empty_database, flask
 
 REFUSED = "audit_events is append-only"

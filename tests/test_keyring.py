@@ -63,7 +63,7 @@ def test_each_purpose_and_version_hashes_with_its_own_key():
 
 
 def test_legacy_hashes_are_the_ones_stored_before_versions():
-    """What participation/operations/codes.py, roster_import.py, api_tokens.py and open311.py stored before issue 13."""
+    """What participation/roster/codes.py, roster_import.py, api_tokens.py and open311.py stored before issue 13."""
     ring = parse_ring(f"2:{NEW} 1:{OLD}", "K")
     before = hmac.new(OLD.encode(), b"C001:K7M4PX2QH", hashlib.sha256).hexdigest()
     assert HOUSEHOLD_CODE.digest("C001:K7M4PX2QH", LEGACY, ring) == before

@@ -13,8 +13,8 @@ from sqlalchemy import create_engine, text
 from app import create_app
 from participation.extensions import db
 from participation.models import Household
-from participation.operations import codes
-from participation.operations.roster_import import id_tail_matches
+from participation.roster import codes
+from participation.roster.imports import id_tail_matches
 from tests.test_migrations import ROOT, empty_database
 
 BEFORE = "3b8d0c5e7a14"             # the head before key versions
@@ -28,7 +28,7 @@ def run(*args, database_url):
 
 
 def hashed_before_versions(message: str) -> str:
-    """As participation/operations/codes.py and roster_import.py hashed before issue 13."""
+    """As participation/roster/codes.py and roster_import.py hashed before issue 13."""
     return hmac.new(CODE_KEY.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 

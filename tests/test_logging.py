@@ -12,10 +12,10 @@ from flask import g
 from app import create_app
 from participation import logs
 from participation.extensions import db
-from participation.operations.codes import issue_code
-from participation.operations.roster_files import RosterImportError
-from participation.operations.roster_import import id_tail_hash, import_roster
-from participation.operations.votes import create_vote
+from participation.roster.codes import issue_code
+from participation.roster.files import RosterImportError
+from participation.roster.imports import id_tail_hash, import_roster
+from participation.votes.operations import create_vote
 from tests.conftest import PASSWORD, AuthActions, IsolatedClient, csrf_token
 from tests.participation.test_entry_views import accept_notice, enter
 from tests.participation.test_roster_import import csv_bytes, roster_rows
@@ -69,7 +69,7 @@ def test_a_failed_staff_login_is_one_json_line_on_stderr_without_the_typed_name_
     assert response.status_code == 401
     lines, err = json_lines(capfd)
     line = only(lines, event="login.failed")
-    assert line["level"] == "INFO" and line["logger"] == "participation.operations.sign_in"
+    assert line["level"] == "INFO" and line["logger"] == "participation.accounts.sign_in"
     assert line["message"] == "failed staff login: unknown_account"
     assert line["reason"] == "unknown_account" and line["account_id"] is None
     assert line["address"] == "127.0.0.0/24" and line["device_cookie"] is False
@@ -79,7 +79,7 @@ def test_a_failed_staff_login_is_one_json_line_on_stderr_without_the_typed_name_
     assert "user_id" not in line and "household_id" not in line
     # Neither the typed username (a phone number here) nor the password, on any line: the audit mirror's included.
     assert PHONE not in err and PHONE[:3] + "****" + PHONE[-4:] not in err and TYPED_PASSWORD not in err
-    assert only(lines, logger="participation.operations.audit")["request_id"] == line["request_id"]   # its mirror
+    assert only(lines, logger="participation.audit")["request_id"] == line["request_id"]   # its mirror
 
 
 def test_a_wrong_password_names_the_account_by_id_and_a_lockout_is_logged(logging_app, capfd, make_user):
@@ -162,7 +162,7 @@ def test_an_export_is_logged_with_who_what_and_where(logging_app, capfd, make_co
     assert line["level"] == "INFO" and line["endpoint"] == "roster.export" and line["community_code"] == "NG001"
     assert line["file"].endswith(".xlsx") and line["bytes"] == len(response.data)
     assert line["user_id"] == organiser.id and line["request_id"] == response.headers["X-Request-ID"]
-    mirror = only(lines, logger="participation.operations.audit")   # the audit row's mirror: ids and counts
+    mirror = only(lines, logger="participation.audit")   # the audit row's mirror: ids and counts
     assert mirror["user_id"] == mirror["actor_id"] == organiser.id and mirror["action"] == "roster.export"
     assert mirror["detail_households"] > 0 and "username" not in str(mirror)
     assert not re.search(r"1[3-9][0-9]{9}", err)   # the export holds the households' phones; the log holds none

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from participation.extensions import db
-from participation.operations.codes import issue_code
+from participation.roster.codes import issue_code
 from tests.conftest import csrf_token
 
 BUDGET_BYTES = 50 * 1024

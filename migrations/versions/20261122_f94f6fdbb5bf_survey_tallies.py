@@ -53,7 +53,7 @@ def _number_key(number) -> str:
 
 
 def _count_existing_answers():
-    """The tallies of the answers already submitted (the keys of surveys.tallies.answer_keys, written out here so
+    """The tallies of the answers already submitted (the keys of surveys.results.tallies.answer_keys, written out here so
     the migration does not change when the application does)."""
     bind = op.get_bind()
     rows = bind.execute(sa.text(

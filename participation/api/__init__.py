@@ -1,9 +1,9 @@
 """The staff JSON API at /api/v1 (issue 7, DESIGN §8), shared by its two halves: participation's endpoints
-(``participation.views.api``) and the survey endpoints that live with the survey engine (``surveys.views.api``,
+(``participation.api.views``) and the survey endpoints that live with the survey engine (``surveys.views.api``,
 since participation never imports surveys).
 
 Auth: ``Authorization: Bearer <token>``; a token acts as its service account (see
-``participation.operations.api_tokens``), so scope checks are the staff pages' own predicates. No cookies are read,
+``participation.api.tokens``), so scope checks are the staff pages' own predicates. No cookies are read,
 so the API is exempt from CSRF. Errors always have one shape: ``{"error": {"code": "...", "message": "..."}}``
 (``error_response``), the shape of every JSON error of the application (``participation.errors``, which also
 answers unknown URLs and wrong methods under /api/v1).
@@ -18,8 +18,8 @@ from limits import parse
 from werkzeug.exceptions import HTTPException
 
 from participation.extensions import anonymous_read_limit, db, limiter
-from participation.operations.api_tokens import user_for
-from participation.operations.communities import community_by_code
+from participation.api.tokens import user_for
+from participation.roster.communities import community_by_code
 from participation.permissions import can_view_community
 from participation.security import MAX_PAGE, BadInput, int_arg
 

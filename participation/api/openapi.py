@@ -10,7 +10,7 @@ from flask import current_app
 
 from participation.api import API_CHANNELS, PREFIX
 from participation.models.complaints import SATISFACTION, URGENCIES
-from participation.operations.tickets import ACTIONS
+from participation.complaints.operations import ACTIONS
 
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["code", "message"],

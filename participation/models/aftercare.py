@@ -2,7 +2,7 @@
 property-management mode and the fee standard — taken as an ordinary Art. 278 vote (item 4, 选聘物业).
 
 A proposal names one mode and one fee; its vote (``vote_id``) decides it. The outcome the plan shows is the
-latest final vote's (participation.operations.aftercare.aftercare_outcome).
+latest final vote's (participation.aftercare.operations.aftercare_outcome).
 """
 from decimal import Decimal
 

@@ -2,7 +2,7 @@
 holiday table the deadlines count working days with; supervisors' patrol findings; the notification outbox.
 
 The lifecycle itself (which action moves which state, and who may take it) lives in
-``participation.operations.tickets``; the models only keep the states within their allowed values.
+``participation.complaints.operations``; the models only keep the states within their allowed values.
 """
 from datetime import date, datetime
 

@@ -2,7 +2,7 @@
 and each household's comment, per item or on the whole plan.
 
 A period opens and closes on local (Beijing) days; organisers may close it early. The final version's period also
-records when the version was locked: a locked version takes no more edits (participation.operations.plans refuses
+records when the version was locked: a locked version takes no more edits (participation.plans.operations refuses
 to make a new version from it or adopt another one).
 
 A household says support / object / other once per item per version (or once on the whole plan) and may change it

@@ -1,6 +1,6 @@
 """一区一案: a community's budget and funding lines, its plan in numbered versions, and the works on each item.
 
-The plan inputs (participation.operations.plan_inputs) suggest; organisers adopt the suggestions as a draft plan
+The plan inputs (participation.plans.inputs) suggest; organisers adopt the suggestions as a draft plan
 version, edit it into new versions (each changed item with its reason) and adopt one; the works progress of the
 adopted plan's items is kept per plan and item, so a new version does not lose it.
 """

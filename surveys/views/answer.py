@@ -10,16 +10,16 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from participation import residents
+from participation.entry import residents
 from participation.api import error_response
 from participation.extensions import db
-from participation.operations.uploads import stored_file
-from surveys.answers import CONSENT_FIELD, clean_answers, hidden_questions, in_audience
-from surveys.forms import AnswerForm, chosen_action, raw_answers, shown_raw, shown_values
+from participation.uploads import stored_file
+from surveys.answering.checks import CONSENT_FIELD, clean_answers, hidden_questions, in_audience
+from surveys.answering.forms import AnswerForm, chosen_action, raw_answers, shown_raw, shown_values
 from surveys.models import Survey, SurveyStateError
-from surveys.operations import (ResponseConflict, find_response, household_surveys, load_survey, response_values,
+from surveys.answering.operations import (ResponseConflict, find_response, household_surveys, load_survey, response_values,
                                 revisions, save_response)
-from surveys.structure import structure
+from surveys.answering.structure import structure
 
 bp = Blueprint("survey_answer", __name__)
 
@@ -46,7 +46,7 @@ def _load(survey_id: int, *, pages: bool = False):
     """(acting, survey) or a response to return: back to the entry when nobody entered, to the notice when it was
     not accepted yet; 404 for a survey the household does not meet (another community, a draft, a template).
     ``pages``: the page renders the questions, so load them all at once; otherwise only the survey row is read
-    (checking and saving answers read the structure cached by surveys.structure)."""
+    (checking and saving answers read the structure cached by surveys.answering.structure)."""
     acting = residents.acting()
     if acting is None:
         if _wants_json():

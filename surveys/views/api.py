@@ -11,7 +11,7 @@ from participation.api import ApiError, api_user, community_or_404, jsonable, to
 from participation.extensions import csrf, db
 from participation.permissions import HOUSEHOLD_READERS, can_view_survey_results
 from surveys.models import Survey
-from surveys.summaries import must_suppress, participation, survey_results
+from surveys.results.summaries import must_suppress, participation, survey_results
 
 bp = Blueprint("survey_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)

@@ -12,14 +12,15 @@ from wtforms.fields.choices import SelectChoice
 
 from participation.extensions import db
 from participation.models import Community, Household, Unit
-from participation.operations.communities import community_by_code
+from participation.roster.communities import community_by_code
 from participation.permissions import (COMMUNITY_MANAGERS, DECISION_READERS, can_manage_community, can_view_community,
                                        role_required, visible_communities)
-from surveys import builder, builder_questions as questions_ops
-from surveys.builder_forms import (ChoiceForm, CopyForm, DirectionForm, ItemsForm, NewSurveyForm, QuestionForm,
+from surveys.builder import operations as builder
+from surveys.builder import questions as questions_ops
+from surveys.builder.forms import (ChoiceForm, CopyForm, DirectionForm, ItemsForm, NewSurveyForm, QuestionForm,
                                    SectionForm, SurveySettingsForm)
-from surveys.builder_questions import BuilderError, ordered_questions, ordered_sections
-from surveys.itemblock import block_items
+from surveys.builder.questions import BuilderError, ordered_questions, ordered_sections
+from surveys.builder.itemblock import block_items
 from surveys.models import Choice, Question, Section, Survey, SurveyStateError
 
 bp = Blueprint("survey_builder", __name__)

@@ -1,15 +1,15 @@
 """What residents see of a closed survey's results, when the organisers chose to show them after close.
 
-Aggregates only, with every count under 5 shown as "<5" (surveys.summaries suppresses them for residents), and no
+Aggregates only, with every count under 5 shown as "<5" (surveys.results.summaries suppresses them for residents), and no
 plotly: a resident page stays light, so each share is a plain <progress> bar.
 """
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import get_locale
 
-from participation import residents
+from participation.entry import residents
 from participation.extensions import db
 from surveys.models import Survey
-from surveys.summaries import participation_for_residents, survey_summaries
+from surveys.results.summaries import participation_for_residents, survey_summaries
 
 bp = Blueprint("survey_resident_results", __name__)
 

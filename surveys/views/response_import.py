@@ -13,7 +13,7 @@ from wtforms import SubmitField
 from participation.extensions import db
 from participation.permissions import COMMUNITY_MANAGERS, can_manage_community, can_view_community, role_required
 from surveys.models import Survey
-from surveys.response_import import (HOUSEHOLD_HEADERS, NOT_IMPORTED_TYPES, ResponseImportError, import_responses,
+from surveys.answering.imports import (HOUSEHOLD_HEADERS, NOT_IMPORTED_TYPES, ResponseImportError, import_responses,
                                      template_workbook)
 
 bp = Blueprint("survey_response_import", __name__)

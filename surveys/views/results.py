@@ -14,9 +14,9 @@ from participation.charts import chart_fragment, item_need_chart, participation_
 from participation.extensions import db
 from participation.permissions import (HOUSEHOLD_READERS, can_export_survey_responses, can_view_survey_results,
                                        role_required)
-from surveys.exports import responses_csv, responses_long_csv, responses_xlsx
+from surveys.results.exports import responses_csv, responses_long_csv, responses_xlsx
 from surveys.models import Survey
-from surveys.summaries import must_suppress, non_responders, participation, survey_results
+from surveys.results.summaries import must_suppress, non_responders, participation, survey_results
 
 bp = Blueprint("survey_results", __name__)
 

@@ -19,7 +19,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SubmitField
 
 from participation.extensions import db
-from participation.operations.communities import community_by_code
+from participation.roster.communities import community_by_code
 from participation.permissions import (
     COMMUNITY_MANAGERS,
     can_manage_community,
@@ -27,9 +27,9 @@ from participation.permissions import (
     role_required,
 )
 from surveys.models import Survey
-from surveys.xlsform import XLSFormError
-from surveys.xlsform_export import export_xlsform
-from surveys.xlsform_import import MAX_BYTES, import_xlsform
+from surveys.xlsform.common import XLSFormError
+from surveys.xlsform.export import export_xlsform
+from surveys.xlsform.imports import MAX_BYTES, import_xlsform
 
 bp = Blueprint("survey_xlsform", __name__)
 

@@ -4,7 +4,7 @@ import pytest
 
 from participation.extensions import db
 from participation.models import Organisation
-from participation.operations.api_tokens import create_token
+from participation.api.tokens import create_token
 
 
 @pytest.fixture

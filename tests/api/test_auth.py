@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import ApiToken, AuditEvent
-from participation.operations import api_tokens
-from participation.operations.accounts import create_user
-from participation.operations.api_tokens import hash_token, revoke_token
+from participation.api import tokens as api_tokens
+from participation.accounts.operations import create_user
+from participation.api.tokens import hash_token, revoke_token
 from tests.api.conftest import call
 from tests.conftest import csrf_token
 

@@ -7,13 +7,13 @@ from sqlalchemy import select
 from participation.extensions import db
 from participation.labels import mask_phone
 from participation.models import ComplaintCategory, Organisation, Ticket
-from participation.operations.ballots import cast_ballot
-from participation.operations.communities import community_summaries
-from participation.operations.plan_export import plan_json
-from participation.operations.plan_inputs import plan_inputs
-from participation.operations.tickets import file_ticket
-from participation.operations.votes import create_vote, tally, visible_tally
-from surveys.summaries import participation, survey_results
+from participation.votes.ballots import cast_ballot
+from participation.roster.communities import community_summaries
+from participation.plans.export import plan_json
+from participation.plans.inputs import plan_inputs
+from participation.complaints.operations import file_ticket
+from participation.votes.operations import create_vote, tally, visible_tally
+from surveys.results.summaries import participation, survey_results
 from tests.api.conftest import call
 from tests.surveys.results_support import build_world
 

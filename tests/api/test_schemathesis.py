@@ -17,7 +17,7 @@ from schemathesis.generation import GenerationMode
 
 from participation.extensions import db
 from participation.models import ComplaintCategory
-from participation.operations.tickets import file_ticket
+from participation.complaints.operations import file_ticket
 from tests.api.conftest import call
 
 CHECKS = [not_a_server_error, response_schema_conformance]

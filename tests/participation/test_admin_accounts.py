@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import AuditEvent, Organisation, User
-from participation.operations.accounts import AccountError, clean_scope, manageable_users
+from participation.accounts.operations import AccountError, clean_scope, manageable_users
 from tests.conftest import PASSWORD, csrf_token
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import AuditEvent
-from participation.operations.audit import record
+from participation.audit import record
 
 
 START = datetime(2026, 3, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Beijing

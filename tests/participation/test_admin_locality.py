@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import AuditEvent, District, Locality, LocalityRule
-from participation.operations.locality import rule_for
+from participation.reference.locality import rule_for
 from tests.conftest import csrf_token
 
 
@@ -133,7 +133,7 @@ def test_every_rule_kind_has_its_units_and_a_form_that_answers(client, admin, ch
     """A kind added to the model without its units in the admin form would fail on save: each kind answers with the
     rule saved or a message, never a server error."""
     from participation.models.locality import RULE_KINDS
-    from participation.operations.locality import UNITS_BY_KIND
+    from participation.reference.locality import UNITS_BY_KIND
     assert set(RULE_KINDS) == set(UNITS_BY_KIND)
     for kind in RULE_KINDS:
         url = f"/admin/localities/{changchun.id}/rules/new?kind={kind}"

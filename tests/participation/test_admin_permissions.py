@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import AuditEvent, CatalogueItem, Locality, LocalityRule, Organisation, User
-from participation.operations.locality import rule_for
+from participation.reference.locality import rule_for
 from tests.conftest import csrf_token
 
 

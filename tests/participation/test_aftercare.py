@@ -19,13 +19,13 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import AfterCareProposal, AuditEvent, CatalogueItem, Vote
 from participation.models.types import utcnow
-from participation.operations.aftercare import AfterCareRefused, aftercare_outcome, propose_aftercare
-from participation.operations.ballots import cast_ballot
-from participation.operations.elevators import open_consent_vote, open_consultation, start_request
-from participation.operations.plan_export import SHEETS, plan_json, plan_workbook
-from participation.operations.plan_inputs import plan_inputs
-from participation.operations.vote_items import link_items
-from participation.operations.votes import close_vote, cosign, create_vote, finalise
+from participation.aftercare.operations import AfterCareRefused, aftercare_outcome, propose_aftercare
+from participation.votes.ballots import cast_ballot
+from participation.elevators.operations import open_consent_vote, open_consultation, start_request
+from participation.plans.export import SHEETS, plan_json, plan_workbook
+from participation.plans.inputs import plan_inputs
+from participation.plans.vote_items import link_items
+from participation.votes.operations import close_vote, cosign, create_vote, finalise
 from tests.conftest import csrf_token
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "plan-inputs.schema.json").read_text(encoding="utf-8"))

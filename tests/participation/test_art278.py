@@ -6,7 +6,7 @@ from fractions import Fraction
 import pytest
 from flask_babel import force_locale
 
-from participation.operations.art278 import (MATTERS, ORDINARY, SPECIAL, VoteRule, decide, hundredths,
+from participation.votes.art278 import (MATTERS, ORDINARY, SPECIAL, VoteRule, decide, hundredths,
                                              matter_class, matter_name)
 
 D = Decimal

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import AuditEvent, HouseholdActivity
-from participation.operations.codes import issue_code
+from participation.roster.codes import issue_code
 from tests.conftest import csrf_token
 from tests.participation.test_entry_views import accept_notice, enter
 

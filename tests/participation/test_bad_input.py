@@ -91,7 +91,7 @@ def test_api_json_objects_or_lists_where_text_is_expected_are_400(client, site, 
                                   {"action": "reply", "note": {"n": 1}}, {"action": "callback", "solved": {"y": 1}},
                                   ["dispatch"], "dispatch", 3])
 def test_api_action_bodies_of_the_wrong_type_are_400(client, site, make_token, body):
-    from participation.operations.tickets import file_ticket
+    from participation.complaints.operations import file_ticket
     category = db.session.scalar(select(ComplaintCategory).filter_by(code="construction_quality"))
     ticket = file_ticket(None, site, category=category, description="漏水", channel="web")
     db.session.commit()
@@ -152,7 +152,7 @@ def test_nul_in_open311_is_its_own_error_shape(client, site):
 
 def test_nul_in_a_multipart_form_or_a_file_name_is_a_400(app, site):
     """Form bodies are checked when parsed, under the view's own size limit (the complaint form's three photos)."""
-    from participation.operations.codes import issue_code
+    from participation.roster.codes import issue_code
     from tests.participation.test_entry_views import accept_notice, enter
     household = site.buildings[0].units[0].households[0]
     code = issue_code(None, household)

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import AuditEvent, Ballot
 from participation.models.votes import PaperKeying
-from participation.operations.roster_files import RosterTable
-from participation.operations.vote_import import BallotImportError, discard_keying, import_ballots
+from participation.roster.files import RosterTable
+from participation.votes.paper import BallotImportError, discard_keying, import_ballots
 from tests.conftest import ID_TAIL, csrf_token, homes
 from tests.participation.test_vote_pages import open_vote_of, post, resident, staff
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import AuditEvent, CatalogueItem, Locality
-from participation.operations.catalogue import ItemInvalid, create_item, update_item
-from participation.operations.locality import create_rule
+from participation.reference.catalogue import ItemInvalid, create_item, update_item
+from participation.reference.locality import create_rule
 from tests.conftest import csrf_token
 
 

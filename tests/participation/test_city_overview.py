@@ -29,8 +29,8 @@ from participation.extensions import db
 from participation.models import (CatalogueItem, CommunityBudget, FieldFinding, Household, Plan, PlanItem,
                                   PlanVersion, Unit)
 from participation.models.types import utcnow
-from participation.operations.city_overview import city_overview
-from participation.operations.locality import current_year
+from participation.dashboards.city import city_overview
+from participation.reference.locality import current_year
 from surveys.models import Choice, Question, Response, Section, Survey
 
 AREA_A = Decimal("60.50") * 24

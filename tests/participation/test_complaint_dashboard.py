@@ -1,4 +1,4 @@
-"""The complaint charts (issue 5, point 6): the aggregates of ``participation.operations.complaint_dashboard`` on a
+"""The complaint charts (issue 5, point 6): the aggregates of ``participation.complaints.dashboard`` on a
 fixture worked out by hand, ``/hotline/dashboard`` and the Complaints section of ``/c/<code>/dashboard``.
 
 NOW = Thu 2025-11-20 12:00 Beijing. R1 and R2 lie in 南关区 (R1: contractor 甲施工, supervisor 乙监理; R2: contractor
@@ -39,9 +39,9 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import ComplaintCategory, District, Organisation, PatrolFinding
-from participation.operations.complaint_dashboard import (community_complaints, daily_flow, desk_dashboard,
+from participation.complaints.dashboard import (community_complaints, daily_flow, desk_dashboard,
                                                           last_days)
-from participation.operations.tickets import act, file_ticket
+from participation.complaints.operations import act, file_ticket
 
 BJ = ZoneInfo("Asia/Shanghai")
 CALLER_PHONE = "13912345678"
@@ -194,7 +194,7 @@ def test_an_empty_scope_gives_zeros_not_errors(make_user, reference_data):
 @pytest.fixture
 def at_now(monkeypatch):
     """The pages read the clock through the operations module: pin it to NOW."""
-    monkeypatch.setattr("participation.operations.complaint_dashboard.utcnow", lambda: NOW)
+    monkeypatch.setattr("participation.complaints.dashboard.utcnow", lambda: NOW)
 
 
 def _no_phones(html: str, world) -> None:
@@ -263,7 +263,7 @@ def test_owner_representatives_see_the_patrol_findings_only(client, login_as, wo
 
 
 def test_a_rates_chart_without_any_rate_is_not_drawn(app):
-    from participation.complaint_charts import RATE_NAMES, rates_chart
+    from participation.complaints.charts import RATE_NAMES, rates_chart
     empty = [{"label": "施工质量"} | {key: None for key in RATE_NAMES}]
     assert rates_chart(empty) is None and rates_chart([]) is None
     some = [empty[0] | {next(iter(RATE_NAMES)): 0.5}]
@@ -271,7 +271,7 @@ def test_a_rates_chart_without_any_rate_is_not_drawn(app):
 
 
 def test_small_counts_get_whole_number_ticks(app):
-    from participation.complaint_charts import findings_chart
+    from participation.complaints.charts import findings_chart
     figure = findings_chart({"total": 6, "by_category": [{"label": "施工质量", "open": 3, "rectified": 0},
                                                          {"label": "施工安全", "open": 2, "rectified": 1}]})
     assert figure.layout.xaxis.dtick == 1 and figure.layout.xaxis.tickformat == "d"

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.labels import mask_phone
-from participation.operations.open311 import create_key
-from participation.operations.tickets import act, file_ticket
+from participation.api.open311 import create_key
+from participation.complaints.operations import act, file_ticket
 from tests.participation.test_hotline import new_ticket, sign_in, site  # noqa: F401  (site is a fixture)
 
 CALLER = "13912345678"

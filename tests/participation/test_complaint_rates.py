@@ -39,10 +39,10 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import ComplaintCategory, Organisation, Ticket
-from participation.operations.complaint_rates import (HOTSPOT_DAYS, complaint_hotspots, complaint_rates, iso_week,
+from participation.complaints.rates import (HOTSPOT_DAYS, complaint_hotspots, complaint_rates, iso_week,
                                                       periods_between, week_of)
-from participation.operations.patrols import record_finding
-from participation.operations.tickets import act, file_ticket
+from participation.complaints.patrols import record_finding
+from participation.complaints.operations import act, file_ticket
 
 BJ = ZoneInfo("Asia/Shanghai")
 
@@ -197,7 +197,7 @@ def test_hotspot_needs_three_open_or_recent_tickets_of_one_category_in_a_buildin
 
 def test_hotspot_shows_as_a_plan_inputs_flag(world, app):
     from participation.models.types import utcnow
-    from participation.operations.plan_inputs import plan_inputs
+    from participation.plans.inputs import plan_inputs
     r1, desk, category = world["r1"], world["users"]["desk"], world["category"]
     building = r1.buildings[0]
     for _n in range(3):

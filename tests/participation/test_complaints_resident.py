@@ -13,9 +13,9 @@ from participation.extensions import db
 from participation.models import (AuditEvent, ComplaintCategory, Notification, Organisation, Ticket, TicketEvent,
                                   TicketPhoto)
 from participation.models.types import utcnow
-from participation.operations.accounts import create_user
-from participation.operations.codes import issue_code
-from participation.operations.tickets import act
+from participation.accounts.operations import create_user
+from participation.roster.codes import issue_code
+from participation.complaints.operations import act
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 

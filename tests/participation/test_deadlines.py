@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import Holiday, Locality
-from participation.operations.deadlines import due_after, limit_for, seed_holidays, ticket_due
+from participation.complaints.deadlines import due_after, limit_for, seed_holidays, ticket_due
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 

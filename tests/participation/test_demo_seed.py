@@ -11,8 +11,8 @@ from participation.extensions import db
 from participation.models import (ROLES, TICKET_STATES, AuditEvent, Building, Community, FieldFinding, Holiday,
                                   Household, HouseholdCode, Notification, Organisation, PatrolFinding, Ticket, TicketEvent, Unit,
                                   User)
-from participation.operations import codes
-from participation.operations.demo_complaints import SUPERVISOR_LOGIN
+from participation.roster import codes
+from participation.demo.complaints import SUPERVISOR_LOGIN
 from tests.conftest import empty_every_table
 
 COUNTED = (Community, Building, Unit, Household, HouseholdCode, User, Organisation, FieldFinding, AuditEvent, Ticket,
@@ -135,7 +135,7 @@ def test_without_json_prints_a_short_summary(runner):
 def test_the_demo_plan_costs_what_changchun_spends_per_household(runner):
     """DESIGN §3's anchor: 长春 2021–2025 invested about 2.1万–2.9万元 per household; the demo's plan inputs land in
     the 1万–4万 band the flags accept, with 2025's elevator subsidy applied."""
-    from participation.operations.plan_inputs import plan_inputs
+    from participation.plans.inputs import plan_inputs
     result = seed(runner)
     assert result.exit_code == 0, result.output
     budget = plan_inputs(db.session.scalar(select(Community).filter_by(code="NG001")))["budget"]
@@ -199,8 +199,8 @@ def test_demo_participation_comment_period_acceptance_and_a_final_vote(runner):
     from participation.models import (AcceptanceRating, AcceptanceRecord, Ballot, PlanComment, PlanCommentPeriod,
                                       PlanVersion, RatingResponse, Vote, VoteObjection)
     from participation.models.types import utcnow
-    from participation.operations import votes
-    from participation.operations.plans import today
+    from participation.votes import operations as votes
+    from participation.plans.operations import today
     seed_json(runner)
     assert votes.utcnow is utcnow       # the demo's fixed clock was put back
 
@@ -246,8 +246,8 @@ def test_demo_leaves_alone_a_plan_staff_made_in_an_older_demo_database(runner):
     from sqlalchemy import update
     from participation.models import (AcceptanceRating, AcceptanceRecord, Plan, PlanCommentPeriod, PlanVersion,
                                       PlanWork, Vote)
-    from participation.operations.plan_inputs import plan_inputs
-    from participation.operations.plans import adopt_suggestions
+    from participation.plans.inputs import plan_inputs
+    from participation.plans.operations import adopt_suggestions
     seed_json(runner)
     db.session.execute(delete(AcceptanceRecord))
     db.session.execute(update(AcceptanceRating).values(previous_id=None))
@@ -270,7 +270,7 @@ def test_demo_leaves_alone_a_plan_staff_made_in_an_older_demo_database(runner):
 
 def test_demo_owners_verify_with_the_printed_id_tail(runner):
     """The JSON names each demo owner's fake ID tail; it verifies that owner (and a wrong one does not)."""
-    from participation.operations.roster_import import id_tail_matches
+    from participation.roster.imports import id_tail_matches
     seeded = seed_json(runner)
     first = seeded["households"][0]
     household = db.session.scalar(
@@ -292,7 +292,7 @@ def test_demo_open_elevator_consent_vote_and_property_management_vote(runner):
     from participation.models import (AfterCareProposal, Ballot, BallotChange, ElevatorRequest, ElevatorShaftOwner,
                                       OwnerVerification, Vote)
     from participation.models.types import utcnow
-    from participation.operations import votes
+    from participation.votes import operations as votes
     before_seed = utcnow()
     seeded = seed_json(runner)
 

@@ -17,14 +17,14 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import AuditEvent, Community, LocalityRule, Notification, Vote
 from participation.models.types import utcnow
-from participation.operations import art278
-from participation.operations.ballots import cast_ballot
-from participation.operations.elevators import (ElevatorRefused, consent_reasons, elevator_overview,
+from participation.votes import art278
+from participation.votes.ballots import cast_ballot
+from participation.elevators.operations import (ElevatorRefused, consent_reasons, elevator_overview,
                                                 mark_shaft_households, open_consent_vote, open_consultation,
                                                 record_shaft_consent, settle_consent, share_for_vote, start_request)
-from participation.operations.locality import RuleInvalid, validate_rule
-from participation.operations.plan_inputs import plan_inputs
-from participation.operations.votes import close_vote, cosign, finalise, rule_of, tally
+from participation.reference.locality import RuleInvalid, validate_rule
+from participation.plans.inputs import plan_inputs
+from participation.votes.operations import close_vote, cosign, finalise, rule_of, tally
 from tests.conftest import csrf_token
 from tests.participation.test_elevators import _resident
 

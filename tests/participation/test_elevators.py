@@ -15,8 +15,8 @@ from participation.extensions import db
 from participation.models import (AuditEvent, CatalogueItem, CommunityBudget, ElevatorRequest, ElevatorShaftOwner,
                                   Household, Notification)
 from participation.models.types import utcnow
-from participation.operations.codes import issue_code
-from participation.operations.elevators import (ElevatorRefused, allocate, coefficient_for, elevator_overview,
+from participation.roster.codes import issue_code
+from participation.elevators.operations import (ElevatorRefused, allocate, coefficient_for, elevator_overview,
                                                 mark_shaft_households, open_consultation, record_shaft_consent,
                                                 set_estimate, shaft_consent_summary, start_request, unit_estimate,
                                                 withdraw)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import AuditEvent, HouseholdCode
-from participation.operations import codes
+from participation.roster import codes
 
 LOOK_ALIKES = set("01OILoil")
 

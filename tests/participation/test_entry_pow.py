@@ -10,8 +10,10 @@ import pytest
 from participation.extensions import db
 from participation.models import Throttle
 from participation.models.types import utcnow
-from participation.operations import codes, entry, entry_challenge
-from participation.operations.codes import issue_code
+from participation.roster import codes
+from participation.entry import operations as entry
+from participation.entry import challenge as entry_challenge
+from participation.roster.codes import issue_code
 from tests.conftest import csrf_token
 
 WRONG = "K7M-4PX-2QH"

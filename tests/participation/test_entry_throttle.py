@@ -7,8 +7,8 @@ from sqlalchemy import select
 from participation.extensions import db
 from participation.models import Throttle
 from participation.models.types import utcnow
-from participation.operations import entry
-from participation.operations.codes import issue_code
+from participation.entry import operations as entry
+from participation.roster.codes import issue_code
 from tests.conftest import csrf_token
 
 WRONG = "K7M-4PX-2QH"

@@ -4,8 +4,8 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import Community, Household, HouseholdActivity, Throttle
-from participation.operations.assisted import start_assisting
-from participation.operations.codes import display, issue_code
+from participation.entry.assisted import start_assisting
+from participation.roster.codes import display, issue_code
 from tests.conftest import csrf_token
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from participation.extensions import db
 from participation.models import AuditEvent, CatalogueItem, FieldFinding
 from participation.models.types import utcnow
-from participation.operations.fieldsurvey import (FieldSurveyError, export_workbook, record_finding,
+from participation.fieldsurvey.operations import (FieldSurveyError, export_workbook, record_finding,
                                                   roster_quantity, roster_totals, survey_overview)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from participation.extensions import db
 from participation.models import CatalogueItem, FieldFinding, Organisation
 from participation.models.types import utcnow
-from participation.operations.fieldsurvey import record_finding
+from participation.fieldsurvey.operations import record_finding
 from tests.conftest import csrf_token
 
 

@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import AuditEvent, ComplaintCategory, Holiday, Ticket
-from participation.operations.deadlines import BEIJING
-from participation.operations.holidays import (HolidayInvalid, estimated_open_by_year, recompute_estimated,
+from participation.complaints.deadlines import BEIJING
+from participation.reference.holidays import (HolidayInvalid, estimated_open_by_year, recompute_estimated,
                                                remove_day, seed_year, set_day)
-from participation.operations.tickets import file_ticket
+from participation.complaints.operations import file_ticket
 from tests.conftest import csrf_token
 
 NOW = datetime(2025, 11, 3, 2, 0, tzinfo=timezone.utc)   # Monday 3 Nov 2025, 10:00 in Beijing

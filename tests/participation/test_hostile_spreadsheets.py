@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import AuditEvent, Community
-from participation.operations.roster_files import HEADERS, RosterImportError, read_roster_file
-from participation.operations.roster_import import import_roster
-from surveys.xlsform import XLSFormError
-from surveys.xlsform_import import read_xlsform
+from participation.roster.files import HEADERS, RosterImportError, read_roster_file
+from participation.roster.imports import import_roster
+from surveys.xlsform.common import XLSFormError
+from surveys.xlsform.imports import read_xlsform
 from tests.participation.test_roster_import import csv_bytes, district, in_request, roster_rows, xlsx_bytes  # noqa: F401
 
 
@@ -168,7 +168,7 @@ def _xlsform(columns: int) -> bytes:
 
 def test_an_xlsform_is_checked_before_pyxform_reads_it(in_request, monkeypatch):
     read = []
-    monkeypatch.setattr("surveys.xlsform_import.parse_file_to_json", lambda *a, **k: read.append(1))
+    monkeypatch.setattr("surveys.xlsform.imports.parse_file_to_json", lambda *a, **k: read.append(1))
     with pytest.raises(XLSFormError) as caught:
         read_xlsform(_xlsform(columns=300), "问卷.xlsx")
     assert caught.value.errors == ["文件超过 200 列。只保留导入需要的列。"]

@@ -11,7 +11,7 @@ from participation.extensions import db
 from participation.models import (AuditEvent, ComplaintCategory, District, Holiday, Organisation, Ticket,
                                   TicketEvent)
 from participation.models.types import utcnow
-from participation.operations.tickets import act, file_ticket
+from participation.complaints.operations import act, file_ticket
 from tests.conftest import PASSWORD, csrf_token
 
 
@@ -372,7 +372,7 @@ def test_seed_holidays_command(runner, app):
 def test_a_queue_page_is_one_query(site):
     from sqlalchemy import event
 
-    from participation.operations.ticket_queries import queue
+    from participation.complaints.queries import queue
     for _ in range(3):
         new_ticket(site)
     statements = []
@@ -399,7 +399,7 @@ def test_queue_filters_each_and_together_match_the_tickets(site):
     match, in due order, for the city-wide desk, an organiser and an agency."""
     from itertools import combinations
 
-    from participation.operations.ticket_queries import queue
+    from participation.complaints.queries import queue
     noise = db.session.scalar(select(ComplaintCategory).filter_by(code="noise"))
     made = [new_ticket(site) for _ in range(3)] + [new_ticket(site, community=site["outsider"])]
     loud = file_ticket(site["users"]["hotline"], site["community"], category=noise, place="小区东门",
@@ -442,7 +442,7 @@ def test_queue_filters_each_and_together_match_the_tickets(site):
 def test_queue_follows_a_changed_scope(site):
     """A kept statement never outlives the scope it was built for: another district, or a community given to the
     organiser later, shows at once."""
-    from participation.operations.ticket_queries import queue
+    from participation.complaints.queries import queue
     foreign, home = new_ticket(site, community=site["outsider"]), new_ticket(site)
     organiser = site["users"]["organiser"]
     assert foreign.receipt not in [item["receipt"] for item in queue(organiser)["items"]]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import AuditEvent, Locality, LocalityRule
-from participation.operations.locality import (RuleInvalid, create_rule, delete_rule, describe, rule_for,
+from participation.reference.locality import (RuleInvalid, create_rule, delete_rule, describe, rule_for,
                                                update_rule, year_table)
 
 

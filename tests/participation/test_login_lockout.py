@@ -124,7 +124,7 @@ def test_an_ipv6_subscriber_counts_as_one_address(app, make_user):
 
 
 def test_masked_addresses():
-    from participation.operations.sign_in import masked_address
+    from participation.accounts.sign_in import masked_address
     assert masked_address("203.0.113.9") == "203.0.113.0/24"
     assert masked_address("2001:db8:1:2::7") == "2001:db8:1::/48"
     assert masked_address(None) == masked_address("not an address") == "-"

@@ -19,10 +19,10 @@ from participation.models import (AcceptanceRating, AfterCareProposal, Catalogue
                                   ElevatorShaftOwner, FieldFinding, Organisation, Plan, PlanWork, RatingResponse,
                                   Ticket, TicketEvent)
 from participation.models.types import utcnow
-from participation.operations.acceptance import open_round
-from participation.operations.complaint_rates import complaint_rates
-from participation.operations.elevators import mark_shaft_households, start_request
-from participation.operations.tickets import act, file_ticket
+from participation.acceptance.operations import open_round
+from participation.complaints.rates import complaint_rates
+from participation.elevators.operations import mark_shaft_households, start_request
+from participation.complaints.operations import act, file_ticket
 from tests.conftest import csrf_token
 from tests.participation.test_acceptance import resident
 

@@ -10,8 +10,8 @@ from sqlalchemy import event, func, select
 from participation.extensions import db
 from participation.models import AuditEvent, ComplaintCategory, Ticket
 from participation.models.open311_intake import Open311Report
-from participation.operations.open311 import create_key, metres
-from participation.operations.tickets import file_ticket
+from participation.api.open311 import create_key, metres
+from participation.complaints.operations import file_ticket
 from tests.conftest import csrf_token
 
 BASE = "/open311/v2"
@@ -195,7 +195,7 @@ def _statements(app, url, client) -> tuple[int, int]:
 
 def _tickets(site, n, make_user):
     from participation.models import Organisation
-    from participation.operations.tickets import act
+    from participation.complaints.operations import act
     category = db.session.scalar(select(ComplaintCategory).filter_by(code="noise"))
     agency = db.session.scalar(select(Organisation)) or Organisation(name="长春建工", kind="contractor")
     db.session.add(agency)
@@ -256,7 +256,7 @@ def test_anonymous_api_requests_are_rate_limited_but_tokens_are_not(app, client,
     refused = client.get("/api/v1/openapi.json")
     assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "too_many_requests"
     assert client.get("/api/v1/communities").status_code == 429
-    from participation.operations.api_tokens import create_token
+    from participation.api.tokens import create_token
     _row, token = create_token(None, "ok", "admin")
     db.session.commit()
     assert all(call(client, "GET", "/api/v1/communities", token).status_code == 200 for _ in range(6))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import User
-from participation.operations.accounts import AccountError, check_password_strength
+from participation.accounts.operations import AccountError, check_password_strength
 from tests.conftest import PASSWORD, csrf_token
 
 COMMON = "It is one of the most common passwords, or close to one."

@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import (AuditEvent, ComplaintCategory, Notification, Organisation, PatrolFinding,
                                   PatrolFindingEvent, TicketPhoto)
-from participation.operations.bulletin import bulletin_xlsx, weekly_bulletin
-from participation.operations.patrols import (MAX_NOTE, FindingForbidden, FindingRefused, finding_actions,
+from participation.complaints.bulletin import bulletin_xlsx, weekly_bulletin
+from participation.complaints.patrols import (MAX_NOTE, FindingForbidden, FindingRefused, finding_actions,
                                               record_finding, rectify_finding, return_finding, verify_finding)
-from participation.operations.uploads import upload_root
+from participation.uploads import upload_root
 from tests.conftest import csrf_token
 
 BJ = ZoneInfo("Asia/Shanghai")

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import ComplaintCategory, Ticket
-from participation.operations.tickets import file_ticket
-from participation.operations.uploads import UploadError, clean_image
+from participation.complaints.operations import file_ticket
+from participation.uploads import UploadError, clean_image
 from tests.participation.test_complaints_resident import (category_id, counts, form, jpeg_with_gps, photo, post,
                                                           resident, site, stored_files)  # noqa: F401
 
@@ -94,7 +94,7 @@ def test_a_household_files_at_most_ten_complaints_an_hour(app, site):
 
 
 def test_one_network_address_is_limited_across_households(app, site, monkeypatch):
-    monkeypatch.setattr("participation.operations.complaint_photos.ADDRESS_LIMIT", parse_limit("1/hour"))
+    monkeypatch.setattr("participation.complaints.photos.ADDRESS_LIMIT", parse_limit("1/hour"))
     home = resident(app, site)
     assert post(home, form(home)).status_code == 302
     neighbour = resident(app, site, "neighbour")

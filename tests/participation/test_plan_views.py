@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select
 from participation.extensions import db
 from participation.models import (AuditEvent, CatalogueItem, CommunityBudget, FieldFinding, Plan, PlanVersion,
                                   PlanWork)
-from participation.operations.plans import today
+from participation.plans.operations import today
 from tests.conftest import csrf_token
 
 # 12 of 20 eligible households answered; 12 said about B01, only 3 about I01 (a small cell on a public page).
@@ -78,7 +78,7 @@ def test_readers_see_the_plan_inputs(client, community, login_as, role):
 
 
 def test_a_missing_elevator_rule_shows_not_configured(client, community, login_as):
-    from participation.operations.plan_inputs import plan_inputs
+    from participation.plans.inputs import plan_inputs
     expected = plan_inputs(community)["budget"]["elevator_subsidy_rule"]   # the locality's words for "none"
     login_as("organiser", community)
     page = client.get("/c/PV1/plan")
@@ -188,8 +188,8 @@ def test_two_organisers_saving_a_version_at_once_lose_nothing_and_see_why(client
                                                                          monkeypatch):
     """Another organiser's version 2 is written in the same moment: the UNIQUE (plan, number) refuses one of them,
     nothing of the refused save is kept, and the page says so instead of failing."""
-    from participation.operations import plans as operations
-    from participation.views import plans as views
+    from participation.plans import operations
+    from participation.plans import views
     login_as("organiser", community)
     adopt(client)
     data = edit_form(client)

@@ -3,7 +3,7 @@ another household asks before switching, and switches only on the visitor's word
 import pytest
 
 from participation.extensions import db
-from participation.operations.codes import issue_code
+from participation.roster.codes import issue_code
 from tests.conftest import csrf_token
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import AuditEvent, Community, District, Household, Locality
-from participation.operations.roster_files import HEADERS
+from participation.roster.files import HEADERS
 
 
 def roster_rows(code="NG001", name="幸福里", floors=2):

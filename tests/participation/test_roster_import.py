@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import AuditEvent, Building, Community, District, Household, Locality, Unit
-from participation.operations.communities import roster_tree
-from participation.operations.roster_export import export_roster
-from participation.operations.roster_files import HEADERS, RosterImportError, natural_key
-from participation.operations.roster_import import id_tail_hash, id_tail_matches, import_roster
+from participation.roster.communities import roster_tree
+from participation.roster.export import export_roster
+from participation.roster.files import HEADERS, RosterImportError, natural_key
+from participation.roster.imports import id_tail_hash, id_tail_matches, import_roster
 
 REQUIRED = HEADERS[:7]
 
@@ -366,6 +366,6 @@ def test_values_under_an_empty_header_are_refused(district):
 
 
 def test_files_over_the_row_limit_are_refused_before_any_check(district, monkeypatch):
-    monkeypatch.setattr("participation.operations.roster_files.MAX_ROWS", 5)
+    monkeypatch.setattr("participation.roster.files.MAX_ROWS", 5)
     assert refused(csv_bytes(roster_rows(floors=1)), filename="r.csv") == [
         "文件超过 5 行。请拆分成几个文件（例如每个小区一个），再逐个导入。"]

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import AuditEvent, Community, District, Household, Locality, Organisation
-from participation.operations.roster_files import HEADERS
-from participation.operations.roster_import import import_roster
+from participation.roster.files import HEADERS
+from participation.roster.imports import import_roster
 from tests.conftest import AuthActions, csrf_token
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from participation import spreadsheet_guard
 from participation.extensions import db
 from participation.models import District, Household, Locality
-from participation.operations.roster_files import RosterImportError, read_roster_file
-from participation.operations.roster_import import import_roster
+from participation.roster.files import RosterImportError, read_roster_file
+from participation.roster.imports import import_roster
 from participation.spreadsheet_guard import Limits
 from tests.conftest import csrf_token
 from tests.participation.test_roster_import import nothing_stored, refused
@@ -138,7 +138,7 @@ def test_any_corruption_of_an_xls_is_read_or_refused_never_a_crash(in_english):
 
 
 def test_too_many_rows_in_an_xls_is_refused_like_any_roster(district, in_english, monkeypatch):
-    monkeypatch.setattr("participation.operations.roster_files.MAX_ROWS", 3)
+    monkeypatch.setattr("participation.roster.files.MAX_ROWS", 3)
     assert refused(data("roster.xls"), filename="名册.xls") == [
         "The file has more than 3 rows. Split it, for example by community, and import the parts one after another."]
     assert nothing_stored()

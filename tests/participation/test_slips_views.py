@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import AuditEvent, HouseholdCode
-from participation.operations.codes import ALPHABET, issue_code
+from participation.roster.codes import ALPHABET, issue_code
 from tests.conftest import csrf_token
 from tests.participation.test_entry_views import accept_notice, enter
 

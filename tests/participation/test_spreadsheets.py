@@ -5,7 +5,7 @@ from io import BytesIO
 from openpyxl import Workbook, load_workbook
 
 from participation.extensions import db
-from participation.operations.roster_export import export_roster
+from participation.roster.export import export_roster
 from participation.spreadsheets import workbook_bytes
 
 ATTACK = '=HYPERLINK("http://x.cn","点我")'   # fits a 40-character contact name

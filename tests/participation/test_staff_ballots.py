@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import AuditEvent, Ballot, BallotChange, Notification, OwnerVerification
 from participation.models.types import utcnow
-from participation.operations.ballots import cast_ballot, verify_owner
-from participation.operations.elevators import ElevatorRefused, mark_shaft_households, record_shaft_consent
-from participation.operations.roster_files import RosterTable
-from participation.operations.vote_import import BallotImportError, import_ballots
-from participation.operations.votes import VoteError
+from participation.votes.ballots import cast_ballot, verify_owner
+from participation.elevators.operations import ElevatorRefused, mark_shaft_households, record_shaft_consent
+from participation.roster.files import RosterTable
+from participation.votes.paper import BallotImportError, import_ballots
+from participation.votes.operations import VoteError
 from tests.conftest import ID_TAIL, csrf_token, homes
 from tests.participation.test_vote_pages import open_vote_of, post, resident, staff
 
@@ -90,7 +90,7 @@ def test_a_phone_session_cannot_cast_or_replace_an_owner_ballot(app, vote_site, 
 def test_the_operation_refuses_a_phone_ballot_and_a_phone_consent(vote_site, hotline, make_user):
     """Refused in the operation, not only hidden: Art. 278 and elevator consent ballots, and the shaft owner's own
     consent (DESIGN §4)."""
-    from participation.operations.elevators import open_consultation, start_request
+    from participation.elevators.operations import open_consultation, start_request
     community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     household = homes(unit)[1]

@@ -13,12 +13,14 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import Throttle, User
-from participation.operations import codes, entry, throttle
-from participation.operations import ballots as ballot_operations
-from participation.operations.ballots import verify_owner
-from participation.operations.codes import issue_code
-from participation.operations.roster_import import id_tail_hash
-from participation.operations.votes import VoteError
+from participation.roster import codes
+from participation.entry import operations as entry
+from participation import throttle
+from participation.votes import ballots as ballot_operations
+from participation.votes.ballots import verify_owner
+from participation.roster.codes import issue_code
+from participation.roster.imports import id_tail_hash
+from participation.votes.operations import VoteError
 from tests.conftest import csrf_token
 
 GUESSES = 40

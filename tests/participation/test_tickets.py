@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import (TICKET_STATES, AuditEvent, ComplaintCategory, Notification, Organisation, Ticket,
                                   TicketEvent)
-from participation.operations.tickets import ACTIONS, TicketRefused, act, escalate_overdue, file_ticket
+from participation.complaints.operations import ACTIONS, TicketRefused, act, escalate_overdue, file_ticket
 
 NOW = datetime(2025, 11, 3, 2, 0, tzinfo=timezone.utc)   # Monday 10:00 in Beijing
 

@@ -5,9 +5,9 @@ what organisers see."""
 import re
 
 from participation.extensions import db
-from participation.operations.api_tokens import create_token
-from participation.operations.ballots import cast_ballot, verify_owner
-from participation.operations.votes import close_vote, create_vote
+from participation.api.tokens import create_token
+from participation.votes.ballots import cast_ballot, verify_owner
+from participation.votes.operations import close_vote, create_vote
 from tests.conftest import ID_TAIL, homes
 from tests.participation.test_vote_pages import resident, staff
 

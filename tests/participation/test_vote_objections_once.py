@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from participation.extensions import db
 from participation.models import AuditEvent, Household, VoteObjection
 from participation.models.types import utcnow
-from participation.operations.codes import issue_code
-from participation.operations.votes import (VoteError, answer_objection, close_vote, cosign, create_vote, finalise,
+from participation.roster.codes import issue_code
+from participation.votes.operations import (VoteError, answer_objection, close_vote, cosign, create_vote, finalise,
                                             record_objection)
 from tests.conftest import csrf_token
 from tests.participation.test_entry_views import accept_notice, enter

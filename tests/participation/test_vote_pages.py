@@ -1,4 +1,4 @@
-"""Owner vote pages (participation/views/votes.py): the staff flow, the owner's ballot, hidden tallies, the failed
+"""Owner vote pages (participation/votes/views.py): the staff flow, the owner's ballot, hidden tallies, the failed
 threshold in words, CSRF, roles and scope, and the all-or-nothing ballot import."""
 import html as html_lib
 import re
@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import AuditEvent, Ballot, BallotChange, Vote, VoteObjection
 from participation.models.types import utcnow
-from participation.operations.ballots import cast_ballot
-from participation.operations.codes import issue_code
-from participation.operations.votes import close_vote, create_vote, tally
-from participation.views.votes import OWNER_KEY
+from participation.votes.ballots import cast_ballot
+from participation.roster.codes import issue_code
+from participation.votes.operations import close_vote, create_vote, tally
+from participation.votes.views import OWNER_KEY
 from tests.conftest import ID_TAIL, AuthActions, csrf_token, homes
 from tests.participation.test_entry_views import accept_notice, enter
 

@@ -1,4 +1,4 @@
-"""The vote pages' links to elevators and to the plan (participation/views/votes.py, templates/votes/).
+"""The vote pages' links to elevators and to the plan (participation/votes/views.py, templates/votes/).
 
 An elevator consent vote's resident page shows the household's estimated share before it votes
 (templates/elevators/_my_share.html) and, for a home the shaft would occupy, that its own consent is needed; the
@@ -22,11 +22,11 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import AuditEvent, CatalogueItem, CommunityBudget, Plan, PlanItem, PlanVersion, Vote
 from participation.models.types import utcnow
-from participation.operations.ballots import cast_ballot
-from participation.operations.elevators import (mark_shaft_households, open_consent_vote, open_consultation,
+from participation.votes.ballots import cast_ballot
+from participation.elevators.operations import (mark_shaft_households, open_consent_vote, open_consultation,
                                                 record_shaft_consent, start_request)
-from participation.operations.plan_inputs import plan_inputs
-from participation.operations.votes import close_vote, cosign, create_vote, finalise
+from participation.plans.inputs import plan_inputs
+from participation.votes.operations import close_vote, cosign, create_vote, finalise
 from tests.conftest import csrf_token
 from tests.participation.test_vote_pages import resident, staff
 

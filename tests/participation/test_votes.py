@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import AuditEvent, Ballot, BallotChange, Household, OwnerVerification, Vote, VoteObjection
 from participation.models.types import utcnow
-from participation.operations.art278 import VoteRule
-from participation.operations.ballots import cast_ballot, verify_owner
-from participation.operations.roster_import import id_tail_hash
-from participation.operations.votes import (VoteError, answer_objection, cancel, close_vote, cosign, create_vote,
+from participation.votes.art278 import VoteRule
+from participation.votes.ballots import cast_ballot, verify_owner
+from participation.roster.imports import id_tail_hash
+from participation.votes.operations import (VoteError, answer_objection, cancel, close_vote, cosign, create_vote,
                                             electorate, finalise, open_vote, record_objection, tally, visible_tally)
 
 TAIL = "12345X"

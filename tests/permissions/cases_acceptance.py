@@ -1,4 +1,4 @@
-"""Permission rows of the joint acceptance pages (participation/views/acceptance.py), merged into
+"""Permission rows of the joint acceptance pages (participation/acceptance/views.py), merged into
 tests/permissions/cases.CASES.
 
 Readers: admins, organisers, owner representatives, hotline staff and the agencies doing or supervising the works

@@ -1,5 +1,5 @@
-"""Permission rows of the after-care page (participation/views/aftercare.py) and the elevator consent vote's two
-buttons (participation/views/elevators.py), merged into tests/permissions/cases.CASES.
+"""Permission rows of the after-care page (participation/aftercare/views.py) and the elevator consent vote's two
+buttons (participation/elevators/views.py), merged into tests/permissions/cases.CASES.
 
 /c/<community_code>/aftercare is read by admins, organisers, owner representatives and grid workers in scope;
 hotline staff and agencies get 403. Proposing (POST) is for those who run the community: an empty form is a form

@@ -1,4 +1,4 @@
-"""Permission rows of the resident's complaint pages (participation/views/complaints.py), merged into
+"""Permission rows of the resident's complaint pages (participation/complaints/resident_views.py), merged into
 tests/permissions/cases.CASES.
 
 Like the survey answering pages, they serve the household this browser acts for: the resident who entered with the

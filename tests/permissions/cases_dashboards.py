@@ -2,7 +2,7 @@
 from tests.permissions.cases import SURVEY_READERS, Case, roles
 
 CASES: dict = {
-    # The organiser dashboard (participation/views/dashboards.py): those who run the community and its owner
+    # The organiser dashboard (participation/dashboards/views.py): those who run the community and its owner
     # representatives; other staff 403 (the role check comes first), another community 404.
     "/c/<community_code>/dashboard": Case(get=roles(SURVEY_READERS)),
 }

@@ -1,4 +1,4 @@
-"""Permission rows of the elevator pages (participation/views/elevators.py), merged into
+"""Permission rows of the elevator pages (participation/elevators/views.py), merged into
 tests/permissions/cases.CASES.
 
 The resident's page /r/<community_code>/elevator serves the household this browser acts for, like the answering

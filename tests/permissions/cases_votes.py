@@ -1,4 +1,4 @@
-"""Permission rows of the owner vote pages (participation/views/votes.py), merged into
+"""Permission rows of the owner vote pages (participation/votes/views.py), merged into
 tests/permissions/cases.CASES.
 
 Staff: admins, organisers and owner representatives in scope read the votes; admins and organisers create and run

@@ -12,12 +12,12 @@ from participation.extensions import db
 from participation.models import (CatalogueItem, ComplaintCategory, District, FieldFinding, Locality,
                                   LocalityRule, Organisation, Plan, PlanItem, PlanVersion, PlanWork)
 from participation.models.types import utcnow
-from participation.operations.accounts import create_user
-from participation.operations.codes import issue_code
-from participation.operations.tickets import act, file_ticket
-from participation.operations.uploads import upload_root
+from participation.accounts.operations import create_user
+from participation.roster.codes import issue_code
+from participation.complaints.operations import act, file_ticket
+from participation.uploads import upload_root
 from surveys.models import Answer, Choice, Question, Response, Section, Survey
-from surveys.operations import new_receipt
+from surveys.answering.operations import new_receipt
 from tests.conftest import PASSWORD
 from tests.permissions.cases import ADMIN, AGENCY, GRID, HOTLINE, ORGANISER, OWNER_REP, PIPELINE
 

@@ -1,4 +1,4 @@
-"""The XLSForm expression evaluator (surveys/expressions.py): any text either parses or raises ExpressionError,
+"""The XLSForm expression evaluator (surveys/answering/expressions.py): any text either parses or raises ExpressionError,
 a parsed expression evaluates on any answers without raising, and arithmetic and comparisons agree with Python."""
 import datetime
 import math
@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from surveys.expressions import FUNCTIONS, ExpressionError, parse, validate
+from surveys.answering.expressions import FUNCTIONS, ExpressionError, parse, validate
 
 NAMES = ["a", "b", "age", "q1"]
 PIECES = ["${a}", "${b}", "${age}", "${q1}", "${", "}", ".", "..", "(", ")", ",", "'x'", '"y z"', "'", "1", "2.5",

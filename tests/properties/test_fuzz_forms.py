@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from participation.extensions import db, limiter
 from participation.models import ComplaintCategory
-from participation.operations.codes import issue_code
-from participation.operations.open311 import create_key
+from participation.roster.codes import issue_code
+from participation.api.open311 import create_key
 from tests.conftest import csrf_token
 from tests.participation.test_entry_views import accept_notice, enter
 
@@ -166,7 +166,7 @@ def test_open311_post(client, site):
 @pytest.mark.parametrize("path", ["/open311/v2/requests.json", "/hotline", "/admin/audit", "/admin/audit.csv",
                                   "/api/v1/communities/NG001/households"])
 def test_query_strings_of_list_pages(client, site, auth, make_user, path):
-    from participation.operations.api_tokens import create_token
+    from participation.api.tokens import create_token
     tally = Tally(f"GET {path}")
     make_user("admin", username="boss")
     _row, token = create_token(None, "fuzz", "admin")

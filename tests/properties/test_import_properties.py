@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import AuditEvent, Building, Community, Household, Unit
-from participation.operations.roster_files import HEADERS, RosterImportError, read_roster_file
-from participation.operations.roster_import import import_roster
+from participation.roster.files import HEADERS, RosterImportError, read_roster_file
+from participation.roster.imports import import_roster
 from surveys.models import Answer, Response
-from surveys.response_import import ResponseImportError, import_responses
+from surveys.answering.imports import ResponseImportError, import_responses
 from tests.properties.conftest import scaled
 from tests.surveys.test_response_import import HEADER as ANSWER_HEADER
 from tests.surveys.test_response_import import make_survey

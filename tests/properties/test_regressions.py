@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import Household
-from participation.operations.roster_files import HEADERS, RosterImportError
-from participation.operations.roster_import import import_roster
+from participation.roster.files import HEADERS, RosterImportError
+from participation.roster.imports import import_roster
 
 
 @pytest.mark.parametrize("area", ["1e30", 1e300, "9" * 40])

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import AuditEvent
 from surveys.models import Choice, Question, Survey
-from surveys.xlsform import XLSFormError
-from surveys.xlsform_import import import_xlsform
+from surveys.xlsform.common import XLSFormError
+from surveys.xlsform.imports import import_xlsform
 from tests.conftest import csrf_token
 from tests.properties.conftest import scaled
 

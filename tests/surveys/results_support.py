@@ -10,7 +10,7 @@ from sqlalchemy import select
 from participation.extensions import db
 from participation.models import Building, CatalogueItem, Community, District, Household, Locality, Unit
 from surveys.models import Answer, Choice, Question, Response, Section, Survey
-from surveys.tallies import rebuild
+from surveys.results.tallies import rebuild
 
 NEED_CHOICES = (("need", "需要"), ("neutral", "无所谓"), ("no", "不需要"))
 COLOURS = (("red", "红"), ("green", "绿"), ("blue", "蓝"))

@@ -8,9 +8,9 @@ from PIL import Image
 from sqlalchemy import event, func, select
 
 from participation.extensions import db
-from participation.operations.codes import issue_code
+from participation.roster.codes import issue_code
 from surveys.models import Response
-from surveys.operations import response_values
+from surveys.answering.operations import response_values
 from tests.conftest import csrf_token
 from tests.participation.test_entry_views import accept_notice, enter
 from tests.surveys.test_answers import make_survey

@@ -10,7 +10,7 @@ from werkzeug.datastructures import FileStorage
 
 from participation.extensions import db
 from participation.models import CatalogueItem
-from surveys.answers import clean_answers
+from surveys.answering.checks import clean_answers
 from surveys.models import Choice, Question, Section, Survey
 
 YES_NO = [("yes", "是"), ("no", "否")]

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import AuditEvent
 from participation.models.types import utcnow
-from surveys import builder_questions as ops
-from surveys.builder import copy_survey, create_survey, delete_survey, open_survey, update_survey
-from surveys.builder_questions import BuilderError, ordered_questions
+from surveys.builder import questions as ops
+from surveys.builder.operations import copy_survey, create_survey, delete_survey, open_survey, update_survey
+from surveys.builder.questions import BuilderError, ordered_questions
 from surveys.models import QUESTION_TYPES, Survey, SurveyStateError
 
 

@@ -4,8 +4,8 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import AuditEvent, District
-from surveys.builder import create_survey, open_survey
-from surveys.builder_questions import add_choice, add_question, ordered_questions
+from surveys.builder.operations import create_survey, open_survey
+from surveys.builder.questions import add_choice, add_question, ordered_questions
 from surveys.models import Choice, Question, Section, Survey
 from tests.conftest import csrf_token
 

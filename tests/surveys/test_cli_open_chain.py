@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import AuditEvent
-from surveys.builder import close_survey
+from surveys.builder.operations import close_survey
 from surveys.models import Response, Survey
 
 CORPUS = Path("/work/shared/corpus/xlsform")

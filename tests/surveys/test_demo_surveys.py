@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import Building, Community, Household, Unit, User
-from surveys.answers import clean_answers, in_audience
+from surveys.answering.checks import clean_answers, in_audience
 from surveys.models import Answer, Question, Response, ResponseRevision, Survey
-from surveys.operations import response_values
+from surveys.answering.operations import response_values
 from tests.conftest import empty_every_table
 
 

@@ -3,8 +3,8 @@ with sixty catastrophic patterns costs one budget per submission; a search that 
 answer (never lets it through, never a 500). Counted in searches and budgets, not in wall time."""
 import pytest
 
-from surveys import expression_regex
-from surveys.answers import clean_answers, hidden_questions
+from surveys.answering import expression_regex
+from surveys.answering.checks import clean_answers, hidden_questions
 from tests.surveys.test_answers import make_survey
 
 CATASTROPHIC = "(a|aa)+$"          # the regex module cannot optimise this one away: it backtracks exponentially

@@ -8,9 +8,10 @@ import pytest
 from flask_babel import force_locale
 
 from participation.formatting import beijing_today
-from surveys import expression_regex, expressions
-from surveys.expression_regex import RegexBudget, RegexTimeout
-from surveys.expressions import ExpressionError, evaluate, is_true, parse, validate
+from surveys.answering import expression_regex
+from surveys.answering import expressions
+from surveys.answering.expression_regex import RegexBudget, RegexTimeout
+from surveys.answering.expressions import ExpressionError, evaluate, is_true, parse, validate
 
 
 def ev(text, current=None, **values):

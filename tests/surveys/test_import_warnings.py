@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import CatalogueItem
-from participation.operations.plan_inputs import plan_inputs
-from surveys.answers import clean_answers
-from surveys.builder import create_survey, open_survey
+from participation.plans.inputs import plan_inputs
+from surveys.answering.checks import clean_answers
+from surveys.builder.operations import create_survey, open_survey
 from surveys.models import Answer, Response
-from surveys.response_import import ResponseImportError, import_responses
-from surveys.xlsform_import import import_xlsform
+from surveys.answering.imports import ResponseImportError, import_responses
+from surveys.xlsform.imports import import_xlsform
 from tests.conftest import csrf_token
 
 FORM = (

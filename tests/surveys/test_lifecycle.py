@@ -7,8 +7,8 @@ from sqlalchemy import select
 from participation.extensions import db
 from participation.models import AuditEvent
 from participation.models.types import utcnow
-from surveys.builder import close_due_surveys, close_survey, create_survey, open_survey
-from surveys.builder_questions import add_question
+from surveys.builder.operations import close_due_surveys, close_survey, create_survey, open_survey
+from surveys.builder.questions import add_question
 from surveys.models import Survey, SurveyStateError
 
 

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import AuditEvent
 from participation.models.types import utcnow
-from surveys import operations
+from surveys.answering import operations
 from surveys.models import Answer, Response, ResponseRevision, SurveyStateError
-from surveys.operations import ResponseConflict, response_values, revisions, save_response
-from surveys.structure import structure
+from surveys.answering.operations import ResponseConflict, response_values, revisions, save_response
+from surveys.answering.structure import structure
 from tests.surveys.test_answers import make_survey
 
 ALL_TYPES = [

@@ -2,8 +2,8 @@
 import pytest
 
 from participation.extensions import db
-from surveys.builder import create_survey
-from surveys.builder_questions import add_question
+from surveys.builder.operations import create_survey
+from surveys.builder.questions import add_question
 
 
 @pytest.fixture

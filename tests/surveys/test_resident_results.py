@@ -3,10 +3,10 @@ import pytest
 
 from participation.extensions import db
 from participation.models.types import utcnow
-from participation.operations.codes import issue_code
+from participation.roster.codes import issue_code
 from tests.conftest import csrf_token
 from surveys.views.resident_results import SHOWN_TYPES
-from surveys.summaries import survey_summaries
+from surveys.results.summaries import survey_summaries
 from tests.surveys.results_support import build_world
 
 

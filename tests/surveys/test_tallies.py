@@ -11,13 +11,13 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import CatalogueItem, District, Household, Locality
-from participation.operations.roster_files import HEADERS
-from participation.operations.roster_import import import_roster
+from participation.roster.files import HEADERS
+from participation.roster.imports import import_roster
 from participation.signals import household_areas_changed
-from surveys import tallies
+from surveys.results import tallies
 from surveys.models import Response, Tally
-from surveys.operations import save_response
-from surveys.summaries import item_block, question_summary
+from surveys.answering.operations import save_response
+from surveys.results.summaries import item_block, question_summary
 from tests.surveys.test_answers import make_survey
 from tests.surveys.test_operations import ALL_TYPES
 

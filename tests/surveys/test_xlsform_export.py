@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import AuditEvent, CatalogueItem
-from surveys.itemblock import add_item_block
+from surveys.builder.itemblock import add_item_block
 from surveys.models import Section, Survey
-from surveys.xlsform_export import export_xlsform
-from surveys.xlsform_import import import_xlsform
+from surveys.xlsform.export import export_xlsform
+from surveys.xlsform.imports import import_xlsform
 
 CORPUS = Path(__file__).parent / "corpus"
 FORM = """| survey |

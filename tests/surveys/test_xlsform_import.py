@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import AuditEvent, CatalogueItem
 from surveys.models import Question, Survey
-from surveys.xlsform import XLSFormError, language_code
-from surveys.xlsform_import import import_xlsform
+from surveys.xlsform.common import XLSFormError, language_code
+from surveys.xlsform.imports import import_xlsform
 
 CORPUS = Path(__file__).parent / "corpus"
 MUST_IMPORT = ["group.xlsx", "group.md", "text_and_integer.xlsx", "yes_or_no_question.xlsx", "specify_other.xlsx",

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from surveys.models import Survey
-from surveys.xlsform_import import import_xlsform
+from surveys.xlsform.imports import import_xlsform
 from tests.conftest import csrf_token
 
 CORPUS = Path(__file__).parent / "corpus"

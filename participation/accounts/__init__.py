@@ -1,0 +1,1 @@
+"""Staff accounts and organisations, sign-in and passwords, the audit log pages, and the hashing keys' CLI."""

@@ -1,0 +1,312 @@
+"""The hotline desk (接诉即办): taking a call (find the household or record the caller, check for duplicates, file),
+the queue of open tickets by due time, and the ticket page with its timeline and one form per action the user may
+take now. Agencies use the queue and the ticket page for the tickets that are with their organisation."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from participation.complaints import charts as complaint_charts
+from participation.charts import chart_fragment
+from participation.extensions import db
+from participation.formatting import BEIJING
+from participation.forms import EmptyForm
+from participation.complaints.forms import CallerSearchForm, IntakeForm, TicketActionForm
+from participation.api.open311_forms import PlaceReportForm
+from participation.labels import SATISFACTION_LABELS, mask_phone
+from participation.models import OPEN_STATES, Building, ComplaintCategory, Household, Organisation
+from participation.models.complaints import SATISFACTION
+from participation.models.open311_intake import Open311Report
+from participation.api import open311
+from participation.entry.assisted import name_variants
+from participation.complaints.dashboard import desk_dashboard
+from participation.complaints.queries import (community_by_text, duplicate_suggestions, households_by_address,
+                                                     households_by_phone, queue, reveal_ticket_phone,
+                                                     ticket_by_receipt, ticket_visible, timeline)
+from participation.complaints.operations import ACTIONS, TicketRefused, act, agencies_of, file_ticket, may_act
+from participation.permissions import (PHONE_REVEAL_ROLES, TICKET_DESK, TICKET_READERS, UNPLACED_REPORT_HANDLERS,
+                                       can_view_household, role_required)
+from participation.security import MAX_PAGE, id_or_none, int_arg
+
+bp = Blueprint("hotline", __name__)
+
+REVEALED_KEY = "revealed_ticket"
+
+
+def _categories() -> list[ComplaintCategory]:
+    """Category choices by code (each locality has its own rows; the community's are used when filing)."""
+    rows = db.session.scalars(select(ComplaintCategory).where(ComplaintCategory.retired_at.is_(None))
+                              .order_by(ComplaintCategory.position, ComplaintCategory.id)).all()
+    seen, unique = set(), []
+    for row in rows:
+        if row.code not in seen:
+            seen.add(row.code)
+            unique.append(row)
+    return unique
+
+
+def _ticket_or_404(receipt: str):
+    ticket = ticket_by_receipt(receipt)
+    if ticket is None or not ticket_visible(current_user, ticket):
+        abort(404)
+    return ticket
+
+
+# --- the queue ------------------------------------------------------------------------------------------------------
+
+@bp.get("/hotline")
+@role_required(*TICKET_READERS)
+def index():
+    args = request.args
+    result = queue(current_user, community=args.get("community") or None, state=args.get("state") or None,
+                   category=args.get("category") or None, agency=id_or_none(args.get("agency")),
+                   page=int_arg(args.get("page"), default=1, high=MAX_PAGE))
+    filters = {key: args.get(key, "") for key in ("community", "state", "category", "agency")}
+    agencies = [] if current_user.role == "agency" else db.session.scalars(
+        select(Organisation).where(Organisation.kind.in_(("contractor", "supervisor"))).order_by(Organisation.name)
+    ).all()
+    return render_template("hotline/queue.html", result=result, filters=filters, states=OPEN_STATES,
+                           categories=_categories(), agencies=agencies, desk=current_user.role in TICKET_DESK,
+                           unplaced=open311.unplaced_count() if current_user.role in UNPLACED_REPORT_HANDLERS else None)
+
+
+# --- taking a call --------------------------------------------------------------------------------------------------
+
+@bp.route("/hotline/new", methods=["GET", "POST"])
+@role_required(*TICKET_DESK)
+def new():
+    search = CallerSearchForm(request.args)
+    households = None
+    if request.method == "GET" and search.find.data:
+        households = _find(search)
+    form = IntakeForm()
+    categories = _categories()
+    form.category.choices = [SelectChoice(c.code, c.name) for c in categories]
+    linked = request.args.get("household", "")
+    chosen = _household(form.household.data if request.method == "POST" else linked)
+    if request.method == "GET" and linked.strip() and chosen is None:
+        abort(404)   # a link to a household that is not there, or not this desk's: not an empty intake form
+    if request.method == "GET" and chosen is not None:
+        form.household.data = str(chosen.id)
+    status, suggestions = 200, None
+    if form.validate_on_submit():
+        try:
+            ticket, suggestions = _file(form, chosen)
+        except TicketRefused as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+            status = 422
+        else:
+            if ticket is not None:
+                db.session.commit()
+                flash(_("Ticket %(receipt)s filed.", receipt=ticket.receipt))
+                return redirect(url_for("hotline.ticket", receipt=ticket.receipt))
+            db.session.rollback()
+    elif form.is_submitted():
+        status = 400
+    return render_template("hotline/new.html", search=search, households=households, form=form, chosen=chosen,
+                           suggestions=suggestions), status
+
+
+def _household(value) -> Household | None:
+    household_id = id_or_none(value)
+    household = db.session.get(Household, household_id) if household_id is not None else None
+    if household is not None and not can_view_household(current_user, household):
+        return None
+    return household
+
+
+def _find(search: CallerSearchForm) -> list[Household]:
+    if not search.validate():
+        return []
+    if (search.phone.data or "").strip():
+        return households_by_phone(current_user, search.phone.data)
+    community = community_by_text(current_user, search.community.data)
+    if community is None:
+        return []
+    return households_by_address(current_user, community, building=search.building.data or "",
+                                 unit=search.unit.data or "", room=search.room.data or "",
+                                 text=search.address.data or "")
+
+
+def _building_named(community, typed: str | None) -> Building | None:
+    """The building of ``community`` the desk typed ("3", "3号楼", "3栋" …); None when nothing was typed."""
+    if not (typed or "").strip():
+        return None
+    building = db.session.scalar(select(Building).where(
+        Building.community_id == community.id, Building.name.in_(name_variants(typed, ("号楼", "栋", "幢", "号")))))
+    if building is None:
+        raise TicketRefused(_("That building is not in this community."))
+    return building
+
+
+def _file(form: IntakeForm, household: Household | None):
+    """File the ticket, unless duplicates are suggested and no decision was taken yet: (ticket, suggestions)."""
+    if household is not None:
+        # a caller reporting a common area (the place named) is not reporting their own building
+        community = household.community
+        building = None if (form.place.data or "").strip() else household.unit.building
+    else:
+        community = community_by_text(current_user, form.community.data)
+        if community is None:
+            raise TicketRefused(_("Choose a household, or enter a community you can see."))
+        building = _building_named(community, form.building.data)
+        if not (form.caller_phone.data or "").strip():
+            raise TicketRefused(_("Enter the caller's phone number, or choose their household."))
+    category = db.session.scalar(select(ComplaintCategory).filter_by(
+        locality_id=community.district.locality_id, code=form.category.data, retired_at=None))
+    if category is None:
+        raise TicketRefused(_("Choose one of the options offered."))
+    decision = form.decision.data or ""
+    suggestions = duplicate_suggestions(community, building, category)
+    if suggestions and not decision:
+        return None, suggestions
+    original = None
+    if decision.startswith("duplicate:"):
+        original = next((t for t in suggestions if t.receipt == decision.split(":", 1)[1]), None)
+        if original is None:
+            raise TicketRefused(_("Choose the original ticket of the same community."))
+    ticket = file_ticket(current_user, community, category=category, description=form.description.data,
+                         urgency=form.urgency.data, channel=form.channel.data, household=household,
+                         building=building, place=form.place.data,
+                         caller_name=None if household else form.caller_name.data,
+                         caller_phone=None if household else form.caller_phone.data,
+                         external_number=form.external_number.data, complex_case=form.complex_case.data)
+    if original is not None:
+        act(current_user, ticket, "mark_duplicate", original=original)
+    return ticket, None
+
+
+# --- Open311 reports awaiting placement (待定位) -------------------------------------------------------------------
+
+@bp.get("/hotline/unplaced")
+@role_required(*UNPLACED_REPORT_HANDLERS)
+def unplaced():
+    return render_template("hotline/unplaced.html", reports=open311.unplaced_reports(), form=PlaceReportForm())
+
+
+@bp.post("/hotline/unplaced/<int:report_id>")
+@role_required(*UNPLACED_REPORT_HANDLERS)
+def place(report_id: int):
+    report = db.session.get(Open311Report, report_id)
+    if report is None or report.ticket_id is not None:
+        abort(404)
+    form = PlaceReportForm()
+    try:
+        if not form.validate_on_submit():
+            raise TicketRefused(_("Enter a community you can see."))
+        community = community_by_text(current_user, form.community.data)
+        if community is None:
+            raise TicketRefused(_("Enter a community you can see."))
+        building = _building_named(community, form.building.data)
+        ticket = open311.place_report(current_user, report, community, building)
+    except TicketRefused as error:
+        db.session.rollback()
+        return render_template("hotline/unplaced.html", reports=open311.unplaced_reports(), form=form,
+                               refused={"id": report_id, "message": str(error)}), 400
+    db.session.commit()
+    flash(_("Ticket %(receipt)s filed.", receipt=ticket.receipt))
+    return redirect(url_for("hotline.ticket", receipt=ticket.receipt))
+
+
+# --- the ticket -----------------------------------------------------------------------------------------------------
+
+@bp.route("/hotline/tickets/<receipt>", methods=["GET", "POST"])
+@role_required(*TICKET_READERS)
+def ticket(receipt: str):
+    ticket = _ticket_or_404(receipt)
+    form = _action_form(ticket)
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit() or form.action.data not in ACTIONS:
+            status = 400
+            flash(_("Choose one of the options offered."), "error")
+        elif ACTIONS[form.action.data].by != ("agency" if current_user.role == "agency" else "desk"):
+            abort(403)
+        else:
+            try:
+                act(current_user, ticket, form.action.data, **_action_fields(ticket, form))
+            except TicketRefused as error:
+                db.session.rollback()
+                flash(str(error), "error")
+                status = 400
+            else:
+                db.session.commit()
+                flash(_("Done: %(step)s.", step=str(ACTIONS[form.action.data].label)))
+                if not ticket_visible(current_user, ticket):
+                    return redirect(url_for("hotline.index"))
+                return redirect(url_for("hotline.ticket", receipt=ticket.receipt))
+    revealed = session.pop(REVEALED_KEY, None) == ticket.id if request.method == "GET" else False
+    phone = ticket.household.phone if ticket.household is not None else ticket.caller_phone
+    return render_template("hotline/ticket.html", ticket=ticket, events=timeline(ticket), form=form,
+                           actions=[name for name in ACTIONS if may_act(current_user, ticket, name)],
+                           phone=phone if revealed else mask_phone(phone),
+                           may_reveal=bool(phone) and not revealed and current_user.role in PHONE_REVEAL_ROLES,
+                           desk=current_user.role in TICKET_DESK,
+                           actions_labels=_action_labels()), status
+
+
+def _action_labels() -> dict:
+    words = {name: str(step.label) for name, step in ACTIONS.items()}
+    return words | {"receive": _("Received"), "escalate": _("Escalated: past the deadline")}
+
+
+def _action_form(ticket) -> TicketActionForm:
+    form = TicketActionForm()
+    form.agency.choices = [SelectChoice(o.id, o.name) for o in agencies_of(ticket.community)]
+    form.satisfaction.choices = [SelectChoice(code, SATISFACTION_LABELS[code]) for code in SATISFACTION]
+    return form
+
+
+def _action_fields(ticket, form: TicketActionForm) -> dict:
+    agency = next((o for o in agencies_of(ticket.community) if o.id == form.agency.data), None)
+    original = None
+    if (form.original.data or "").strip():
+        original = ticket_by_receipt(form.original.data)
+        if original is None or not ticket_visible(current_user, original):
+            raise TicketRefused(_("Choose the original ticket of the same community."))
+    until = form.until.data
+    if until is not None:
+        until = until.replace(tzinfo=BEIJING)
+    solved = {"yes": True, "no": False}.get(form.solved.data or "")
+    return {"agency": agency, "note": form.note.data, "until": until, "solved": solved,
+            "satisfaction": form.satisfaction.data or None, "original": original}
+
+
+@bp.post("/hotline/tickets/<receipt>/phone")
+@role_required(*(role for role in PHONE_REVEAL_ROLES if role in TICKET_DESK))
+def reveal(receipt: str):
+    ticket = _ticket_or_404(receipt)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if ticket.household is None and not ticket.caller_phone:
+        abort(404)
+    reveal_ticket_phone(current_user, ticket)
+    db.session.commit()
+    session[REVEALED_KEY] = ticket.id   # the id, not the number
+    return redirect(url_for("hotline.ticket", receipt=ticket.receipt))
+
+
+# --- the desk's charts ----------------------------------------------------------------------------------------------
+
+@bp.get("/hotline/dashboard")
+@role_required(*TICKET_READERS)
+def dashboard():
+    """Charts of the tickets the queue lists (open by state and by due time, new and closed per day, the rates per
+    agency and per category, patrol findings), each with its table; a page apart so the queue stays one query."""
+    figures = desk_dashboard(current_user)
+    charts = {
+        "state": (complaint_charts.state_chart(figures["by_state"]), _("Open tickets by state")),
+        "due": (complaint_charts.due_chart(figures["by_due"]), _("Open tickets by due time")),
+        "flow": (complaint_charts.flow_chart(figures["flow"]), _("New and closed tickets per day")),
+        "agency": (complaint_charts.rates_chart(figures["by_agency"]["rows"]), _("Rates by agency")),
+        "category": (complaint_charts.rates_chart(figures["by_category"]), _("Rates by category")),
+        "findings": (complaint_charts.findings_chart(figures["findings"]), _("Patrol findings")),
+    }
+    fragments = {name: chart_fragment(figure, f"chart-{name}", label=text)
+                 for name, (figure, text) in charts.items()}
+    return render_template("hotline/dashboard.html", figures=figures, charts=fragments,
+                           titles={name: text for name, (_figure, text) in charts.items()},
+                           due_labels=complaint_charts.DUE_LABELS,
+                           has_charts=any(figure for figure, _text in charts.values()))

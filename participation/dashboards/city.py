@@ -1,0 +1,342 @@
+"""The city / district overview (DESIGN §2, issue 4): every community the viewer sees, by lifecycle status, with its
+preparatory work against the end-of-March deadline of its plan year, households covered, participation, estimated
+investment, and the programme targets (locality rules ``programme_target``) against what is achieved.
+
+Plain dicts out. Every figure comes from a handful of SQL GROUP BYs over all the listed communities at once, never
+a query or a Python loop over rows per community, so 1,339 communities cost what one does a few times over.
+
+Residents' answers are read from the survey tables through ``sqlalchemy.table()`` (participation never imports the
+survey package): the needs survey of a community is, as in ``surveys.results.plan_needs``, its newest survey with a need
+question, a closed one before an open one.
+
+Estimated investment: the plan's version in force (the adopted one, else the newest) — its included items' cost;
+without a plan, the field survey's items found ``needs_repair``/``missing`` at quantity × unit cost, the quantity
+from the finding, else from the roster by the item's unit (the elevator item of the needs survey: the 单元 marked
+able to take one), as ``plan_inputs`` computes it.
+"""
+from collections import Counter
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy import and_, case, column, func, literal, or_, select, table
+
+from participation.extensions import db
+from participation.formatting import beijing_today
+from participation.models import (COMMUNITY_STATUSES, FUNDING_LINES, Building, CatalogueItem, Community,
+                                  CommunityBudget, District, FieldFinding, Household, Locality, Plan, PlanItem,
+                                  PlanVersion, Unit, User)
+from participation.models.fieldsurvey import NEEDS_WORK
+from participation.models.types import utcnow
+from participation.reference.locality import PROGRAMME_TARGETS, current_year, describe, rules_for_year
+from participation.permissions import visible_communities
+from participation.spreadsheets import workbook_bytes
+
+CENT = Decimal("0.01")
+DEADLINE_MONTH, DEADLINE_DAY = 3, 31          # preparatory work for a year's projects: due by the end of March
+PREPARATORY = ("field_survey", "needs_survey_closed", "plan")
+
+surveys_t = table("surveys", column("id"), column("community_id"), column("is_template"), column("status"),
+                  column("opens_at"), column("closes_at"))
+questions_t = table("survey_questions", column("survey_id"), column("role"), column("item_id"))
+responses_t = table("survey_responses", column("survey_id"), column("household_id"), column("status"))
+
+
+def _run(statement):
+    """Core execution on the session's connection: plain rows, without the ORM's per-row loading."""
+    return db.session.connection().execute(statement)
+
+
+def _money(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def deadline_for(year: int) -> date:
+    return date(year, DEADLINE_MONTH, DEADLINE_DAY)
+
+
+def city_overview(viewer: User, *, district: int | None = None, year: int | None = None,
+                  status: str | None = None, today: date | None = None) -> dict:
+    """The overview of the communities ``viewer`` may see; ``district`` (an id) and ``status`` narrow it, ``year``
+    keeps the communities whose plan year it is (their budget's, else this year) and picks the targets' year."""
+    today = today or beijing_today()
+    this_year = current_year()
+    listed = visible_communities(viewer).with_only_columns(Community.id).order_by(None)
+    if district is not None:
+        listed = listed.where(Community.district_id == district)
+    if status is not None:
+        listed = listed.where(Community.status == status)
+    plan_year = func.coalesce(CommunityBudget.plan_year, this_year)
+    if year is not None:
+        listed = listed.where(Community.id.in_(
+            select(Community.id).outerjoin(CommunityBudget, CommunityBudget.community_id == Community.id)
+            .where(plan_year == year)))
+    in_scope = select(listed.subquery().c.id)
+
+    base = _run(
+        select(Community.id, Community.code, Community.name, Community.status, Community.year_built,
+               District.id, District.name, District.locality_id, plan_year, CommunityBudget.envelope,
+               *(getattr(CommunityBudget, line) for line in FUNDING_LINES))
+        .join(District, District.id == Community.district_id)
+        .outerjoin(CommunityBudget, CommunityBudget.community_id == Community.id)
+        .where(Community.id.in_(in_scope)).order_by(Community.code)).all()
+    surveys = _needs_surveys(in_scope)
+    survey_ids = [survey_id for survey_id, _closed in surveys.values()]
+    roster = _roster(in_scope, survey_ids)
+    plans = _plan_costs(in_scope)
+    findings, basic_surveyed = _finding_costs(in_scope, survey_ids, roster)
+    basic_items = db.session.scalar(select(func.count(CatalogueItem.id)).where(
+        CatalogueItem.category == "basic", CatalogueItem.retired_at.is_(None)))
+
+    rows = []
+    for (cid, code, name, state, year_built, district_id, district_name, locality_id, row_year, envelope,
+         *funding) in base:
+        households, vacant, area, units, elevator_units, buildings, answered = roster.get(
+            cid, (0, 0, Decimal(0), 0, 0, 0, 0))
+        survey_id, survey_closed = surveys.get(cid, (None, False))
+        eligible = households - vacant
+        plan = plans.get(cid)
+        if plan is not None:
+            investment, source = plan["cost"], "plan"
+        elif cid in findings:
+            investment, source = findings[cid], "field_survey"
+        else:
+            investment, source = None, None
+        known = [value for value in funding if value is not None]
+        # the field survey is done when every basic item (应改尽改) has a finding
+        work = {"field_survey": cid in findings and basic_surveyed.get(cid, 0) >= basic_items,
+                "needs_survey_closed": bool(survey_closed), "plan": plan is not None}
+        deadline = deadline_for(int(row_year))
+        missing = [step for step in PREPARATORY if not work[step]]
+        rows.append({
+            "id": cid, "code": code, "name": name, "district": district_name, "district_id": district_id,
+            "locality_id": locality_id, "status": state, "year_built": year_built, "plan_year": int(row_year),
+            "households": households, "vacant": vacant, "buildings": buildings, "units": units,
+            "elevator_units": elevator_units, "area": _money(area),
+            "survey_id": survey_id, "responded": answered,
+            "response_rate": round(answered / eligible, 4) if eligible and survey_id is not None else None,
+            "investment": None if investment is None else _money(investment), "investment_source": source,
+            "plan_version": None if plan is None else plan["number"],
+            "plan_adopted": False if plan is None else plan["adopted"],
+            "envelope": None if envelope is None else _money(envelope),
+            "funding_known": _money(sum(known)) if known else None,
+            "preparatory": {**work, "missing": missing, "deadline": deadline,
+                            "deadline_passed": today > deadline,
+                            # a reserve community has no project this year: nothing of it is due yet
+                            "overdue": state != "reserve" and today > deadline and bool(missing)},
+        })
+    return {"communities": rows, "totals": _totals(rows), "by_status": _by_status(rows),
+            "targets": _targets(rows, year or this_year), "year": year, "district": district, "status": status,
+            "today": today}
+
+
+def _roster(in_scope, survey_ids: list[int]) -> dict:
+    """{community id: (households, vacant, area, units, elevator units, buildings, responded)} in three GROUP BYs:
+    households, 单元 and buildings, and the submitted responses to each community's needs survey less those of
+    vacant units (joined to the few vacant households only, not to the whole roster)."""
+    homes = _run(
+        select(Building.community_id, func.count(Household.id),
+               func.coalesce(func.sum(case((Household.occupancy == "vacant", 1), else_=0)), 0),
+               func.coalesce(func.sum(Household.area), 0))
+        .join(Unit, Unit.building_id == Building.id).join(Household, Household.unit_id == Unit.id)
+        .where(Building.community_id.in_(in_scope)).group_by(Building.community_id)).all()
+    parts = _run(
+        select(Building.community_id, func.count(Unit.id),
+               func.coalesce(func.sum(case((Unit.elevator_possible, 1), else_=0)), 0),
+               func.count(Building.id.distinct()))
+        .outerjoin(Unit, Unit.building_id == Building.id)
+        .where(Building.community_id.in_(in_scope)).group_by(Building.community_id)).all()
+    vacant = Household.__table__.alias("vacant")
+    answered = dict(_run(
+        select(surveys_t.c.community_id, func.count() - func.count(vacant.c.id))
+        .select_from(responses_t).join(surveys_t, surveys_t.c.id == responses_t.c.survey_id)
+        .outerjoin(vacant, and_(vacant.c.id == responses_t.c.household_id, vacant.c.occupancy == "vacant"))
+        .where(responses_t.c.survey_id.in_(survey_ids), responses_t.c.status == "submitted")
+        .group_by(surveys_t.c.community_id)).all()) if survey_ids else {}
+    figures = {cid: [int(h), int(v), Decimal(str(a)), 0, 0, 0, int(answered.get(cid, 0))] for cid, h, v, a in homes}
+    for cid, units, elevator_units, buildings in parts:
+        figures.setdefault(cid, [0, 0, Decimal(0), 0, 0, 0, 0])[3:6] = [int(units), int(elevator_units),
+                                                                       int(buildings)]
+    return {cid: tuple(values) for cid, values in figures.items()}
+
+
+def _needs_surveys(in_scope) -> dict:
+    """{community id: (survey id, closed)}: the newest closed survey with a need question, else the newest open
+    one."""
+    now = utcnow()
+    has_needs = select(questions_t.c.survey_id).where(questions_t.c.survey_id == surveys_t.c.id,
+                                                      questions_t.c.role == "item_need").exists()
+    closed = or_(surveys_t.c.status == "closed",
+                 and_(surveys_t.c.status == "open", surveys_t.c.closes_at.is_not(None), surveys_t.c.closes_at <= now))
+    running = and_(surveys_t.c.status == "open", or_(surveys_t.c.opens_at.is_(None), surveys_t.c.opens_at <= now))
+    rows = _run(
+        select(surveys_t.c.community_id, func.max(case((closed, surveys_t.c.id))),
+               func.max(case((running, surveys_t.c.id))))
+        .where(surveys_t.c.community_id.in_(in_scope), surveys_t.c.is_template == literal(False), has_needs)
+        .group_by(surveys_t.c.community_id)).all()
+    chosen = {cid: (closed_id, True) if closed_id is not None else (open_id, False)
+              for cid, closed_id, open_id in rows if closed_id is not None or open_id is not None}
+    return chosen
+
+
+def _elevator_items(survey_ids: list[int]):
+    """A subquery (cid, item_id): the catalogue item of the elevator question of each chosen needs survey."""
+    return (select(surveys_t.c.community_id.label("cid"), func.max(questions_t.c.item_id).label("item_id"))
+            .join(questions_t, questions_t.c.survey_id == surveys_t.c.id)
+            .where(surveys_t.c.id.in_(survey_ids or [-1]), questions_t.c.role == "elevator")
+            .group_by(surveys_t.c.community_id).subquery())
+
+
+def _plan_costs(in_scope) -> dict:
+    """{community id: {"number", "adopted", "cost"}}: the adopted version, else the newest, and its included cost."""
+    in_force = (select(PlanVersion.plan_id,
+                       func.coalesce(func.max(case((PlanVersion.status == "adopted", PlanVersion.number))),
+                                     func.max(PlanVersion.number)).label("number"),
+                       func.max(case((PlanVersion.status == "adopted", 1), else_=0)).label("adopted"))
+                .group_by(PlanVersion.plan_id).subquery())
+    rows = _run(
+        select(Plan.community_id, in_force.c.number, in_force.c.adopted,
+               func.coalesce(func.sum(case((PlanItem.included, PlanItem.cost), else_=0)), 0))
+        .join(in_force, in_force.c.plan_id == Plan.id)
+        .join(PlanVersion, and_(PlanVersion.plan_id == Plan.id, PlanVersion.number == in_force.c.number))
+        .outerjoin(PlanItem, PlanItem.version_id == PlanVersion.id)
+        .where(Plan.community_id.in_(in_scope))
+        .group_by(Plan.community_id, in_force.c.number, in_force.c.adopted)).all()
+    return {cid: {"number": int(number), "adopted": bool(adopted), "cost": _money(cost)}
+            for cid, number, adopted, cost in rows}
+
+
+def _finding_costs(in_scope, survey_ids: list[int], roster: dict) -> tuple[dict, dict]:
+    """({community id: cost of the items found needing work}, {community id: basic items surveyed}).
+
+    One GROUP BY (community, quantity unit): the cost of findings with a measured quantity, and the summed unit
+    costs of those without (the elevator item apart), which the community's roster figure for that unit (the 单元
+    that can take an elevator) multiplies — the same sum as quantity × unit cost item by item, rounded once per
+    community, without scanning the households a second time."""
+    elevator = _elevator_items(survey_ids)
+    is_elevator = and_(CatalogueItem.quantity_unit == "per_unit", CatalogueItem.id == elevator.c.item_id)
+    needed = FieldFinding.condition.in_(NEEDS_WORK)
+    by_roster = and_(needed, FieldFinding.quantity.is_(None))
+    rows = _run(
+        select(FieldFinding.community_id, CatalogueItem.quantity_unit,
+               func.coalesce(func.sum(case((and_(needed, FieldFinding.quantity.is_not(None)),
+                                               FieldFinding.quantity * CatalogueItem.unit_cost), else_=0)), 0),
+               func.coalesce(func.sum(case((and_(by_roster, ~func.coalesce(is_elevator, False)),
+                                               CatalogueItem.unit_cost), else_=0)), 0),
+               func.coalesce(func.sum(case((and_(by_roster, is_elevator), CatalogueItem.unit_cost), else_=0)), 0),
+               func.count(FieldFinding.id).filter(CatalogueItem.category == "basic"))
+        .join(CatalogueItem, CatalogueItem.id == FieldFinding.item_id)
+        .outerjoin(elevator, elevator.c.cid == FieldFinding.community_id)
+        .where(FieldFinding.community_id.in_(in_scope), CatalogueItem.retired_at.is_(None))
+        .group_by(FieldFinding.community_id, CatalogueItem.quantity_unit)).all()
+    costs, basic = {}, {}
+    for cid, quantity_unit, measured, per_unit_cost, elevator_cost, basic_count in rows:
+        households, _vacant, area, units, elevator_units, buildings, _answered = roster.get(
+            cid, (0, 0, Decimal(0), 0, 0, 0, 0))
+        by_unit = {"per_m2_area": area, "per_household": households, "per_unit": units, "per_building": buildings,
+                   "lump_sum": 1}
+        cost = (Decimal(str(measured)) + Decimal(str(per_unit_cost)) * Decimal(by_unit.get(quantity_unit, 0))
+                + Decimal(str(elevator_cost)) * elevator_units)
+        costs[cid] = costs.get(cid, Decimal(0)) + cost
+        basic[cid] = basic.get(cid, 0) + int(basic_count)
+    return {cid: _money(cost) for cid, cost in costs.items()}, basic
+
+
+def _totals(rows: list[dict]) -> dict:
+    eligible = sum(row["households"] - row["vacant"] for row in rows if row["survey_id"] is not None)
+    responded = sum(row["responded"] for row in rows)
+    return {
+        "communities": len(rows), "buildings": sum(row["buildings"] for row in rows),
+        "households": sum(row["households"] for row in rows), "area": _money(sum(row["area"] for row in rows)),
+        "responded": responded, "response_rate": round(responded / eligible, 4) if eligible else None,
+        "investment": _money(sum(row["investment"] or 0 for row in rows)),
+        "funding_known": _money(sum(row["funding_known"] or 0 for row in rows)),
+        "overdue": sum(1 for row in rows if row["preparatory"]["overdue"]),
+        "preparatory_done": sum(1 for row in rows if not row["preparatory"]["missing"]),
+    }
+
+
+def _by_status(rows: list[dict]) -> list[dict]:
+    counts = Counter(row["status"] for row in rows)
+    return [{"status": state, "communities": counts.get(state, 0)} for state in COMMUNITY_STATUSES]
+
+
+def _targets(rows: list[dict], year: int) -> list[dict]:
+    """Each programme target of the year (summed over the localities of the listed communities; None — 未配置 —
+    unless every one of them has it) against the communities in the programme (past 储备)."""
+    in_programme = [row for row in rows if row["status"] != "reserve"]
+    achieved = {"communities": Decimal(len(in_programme)),
+                "buildings": Decimal(sum(row["buildings"] for row in in_programme)),
+                "households": Decimal(sum(row["households"] for row in in_programme)),
+                "investment": _money(sum(row["investment"] or 0 for row in in_programme))}
+    localities = sorted({row["locality_id"] for row in rows})
+    rules = {locality_id: rules_for_year(db.session.get(Locality, locality_id), "programme_target", year)
+             for locality_id in localities}
+    targets = []
+    for key in PROGRAMME_TARGETS:
+        found = [rules[locality_id].get(key) for locality_id in localities]
+        configured = bool(found) and all(rule is not None and rule.number_value is not None for rule in found)
+        target = sum((Decimal(rule.number_value) for rule in found), Decimal(0)) if configured else None
+        targets.append({
+            "key": key, "target": target, "achieved": achieved[key], "configured": configured,
+            "share": float(achieved[key] / target) if configured and target else None,
+            "unit": found[0].unit if configured else None,
+            "rules": [describe(rule) for rule in found if rule is not None],
+        })
+    return targets
+
+
+def overview_districts(viewer: User) -> list[dict]:
+    """The districts of the communities the viewer sees, for the filter."""
+    listed = visible_communities(viewer).with_only_columns(Community.district_id).order_by(None)
+    rows = _run(select(District.id, District.name).where(District.id.in_(listed))
+                              .order_by(District.name)).all()
+    return [{"id": district_id, "name": name} for district_id, name in rows]
+
+
+# --- 年度改造清单: the year's list a city hands upward ------------------------------------------------------------
+
+ANNUAL_HEADERS = ("区", "小区编码", "小区名称", "建成年份", "楼栋数", "户数", "建筑面积（㎡）", "改造阶段",
+                  "计划投资（元）", "投资来源", "已落实资金（元）", "实地调查", "需求调查已结束", "改造方案",
+                  "前期工作截止", "逾期未完成")
+ANNUAL_WIDTHS = (10, 12, 24, 9, 8, 8, 14, 12, 16, 10, 16, 9, 12, 9, 12, 10)
+STATUS_ZH = {"reserve": "储备", "annual_plan": "年度计划", "planning": "方案编制", "plan_notice": "方案公示",
+             "works": "实施", "acceptance": "验收", "aftercare": "建后管理"}
+SOURCE_ZH = {"plan": "改造方案", "field_survey": "实地调查测算", None: ""}
+
+
+def annual_list_xlsx(overview: dict) -> bytes:
+    """The 年度改造清单 of an overview made for one plan year: one row per community in that year's programme
+    (储备 communities are not), Chinese headers (the sheet is handed upward as it is, whatever language the page
+    was in), a total row, a frozen header, widths and number formats."""
+    listed = [row for row in overview["communities"] if row["status"] != "reserve"]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"{overview['year']}年度改造清单" if overview["year"] else "年度改造清单"
+    sheet.append(ANNUAL_HEADERS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    yes = {True: "是", False: "否"}
+    for row in listed:
+        work = row["preparatory"]
+        sheet.append((row["district"], row["code"], row["name"], row["year_built"], row["buildings"],
+                      row["households"], row["area"], STATUS_ZH.get(row["status"], row["status"]), row["investment"],
+                      SOURCE_ZH.get(row["investment_source"], ""), row["funding_known"],
+                      "已完成" if work["field_survey"] else "未完成", yes[work["needs_survey_closed"]],
+                      "已编制" if work["plan"] else "未编制", work["deadline"], yes[work["overdue"]]))
+    totals = _totals(listed)
+    if listed:
+        sheet.append(("合计", None, f"{totals['communities']}个小区", None, totals["buildings"], totals["households"],
+                      totals["area"], None, totals["investment"], None, totals["funding_known"]))
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+    formats = {5: "#,##0", 6: "#,##0", 7: "#,##0.00", 9: "#,##0.00", 11: "#,##0.00", 15: "yyyy-mm-dd"}
+    for column, number_format in formats.items():
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.number_format = number_format
+    for index, width in enumerate(ANNUAL_WIDTHS, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    return workbook_bytes(book)

@@ -1,0 +1,1 @@
+"""The deterministic demo (seed-demo) and the benchmark data (bench-data)."""

@@ -1,1 +1,0 @@
-"""Business rules as functions that take the acting user, flush and never commit."""

@@ -1,0 +1,272 @@
+"""The plan's comment period (方案公示 / 征求意见).
+
+Staff, under /c/<community_code>/plan/versions/<number>: the comments page (the period, publishing it, closing it,
+per-item tallies, every comment with its household, hiding / showing / answering it), locking the final version,
+and the printable A4 notice with a QR code to the residents' page. Readers are the plan's readers
+(``can_view_survey_results``); changes are for those who run the community (``can_manage_community``). A role that
+may never use a page gets 403; a community outside the user's scope answers 404.
+
+Residents, at /r/<community_code>/plan (the address the notice's QR code opens, next to the entry page /r/<code>):
+the version under comment, readable by anyone who has the notice (it is a public notice); the household this
+browser acts for (``residents.acting()``: the resident, or staff assisting it) and that belongs to the community
+also gets a support / object / comment form per item and on the whole plan, its own comments with the answers, and
+the answered comments of others without any name or address. A POST needs a household of the community: staff
+acting for nobody and visitors go to the start page; a household of another community gets 404.
+"""
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from participation.entry import residents
+from participation.extensions import db
+from participation.forms import EmptyForm, show_refusal
+from participation.plans.comment_forms import (PERIOD_STATE_LABELS, STAFF_STANCE_LABELS, STANCE_LABELS, CommentForm,
+                                               ModerateForm, PublishForm)
+from participation.labels import SUGGESTION_LABELS, VERSION_STATUS_LABELS
+from participation.models import PlanComment
+from participation.roster.communities import community_by_code
+from participation.plans.comments import (MIN_DAYS, CommentRefused, answer, close, comment, comments_of,
+                                                    current_period, empty_tally, hide, household_comments, item_by_code,
+                                                    lock, locked_version, period_for, publish, tallies, unhide)
+from participation.plans.operations import MIN_CELL, SUPPRESSED, today, version_by_number, version_changes
+from participation.permissions import COMMUNITY_MANAGERS, HOUSEHOLD_READERS, can_manage_community, role_required
+from participation.templating import qr_svg
+from participation.guards import private
+from participation.plans.views import plan_community, plan_version
+
+bp = Blueprint("plan_comments", __name__)
+
+LABELS = {"version_status": VERSION_STATUS_LABELS, "suggestion": SUGGESTION_LABELS, "stance": STANCE_LABELS,
+          "staff_stance": STAFF_STANCE_LABELS, "period": PERIOD_STATE_LABELS}
+
+
+# --- staff -------------------------------------------------------------------------------------------------------
+
+def _to_comments(community, number: int):
+    return redirect(url_for(".comments", community_code=community.code, number=number))
+
+
+def _refused(refused: CommentRefused) -> None:
+    db.session.rollback()
+    for message in refused.errors.values():
+        flash(message, "error")
+
+
+def _comments_page(community, version, *, publish_form=None, status=200, stance=None, hidden=None):
+    period = period_for(version)
+    counts = tallies(version)
+    previous = version_by_number(version.plan, version.number - 1)
+    if publish_form is None:
+        day = today()
+        publish_form = PublishForm(formdata=None, opens_on=day, closes_on=day + timedelta(days=MIN_DAYS - 1))
+    return render_template(
+        "plans/comments.html", community=community, version=version, period=period, today=today(),
+        counts=counts, empty=empty_tally(), comments=comments_of(version, stance=stance, hidden=hidden),
+        changes=version_changes(previous, version), previous=previous, locked=locked_version(version.plan),
+        may_manage=can_manage_community(current_user, community), publish_form=publish_form,
+        moderate_form=ModerateForm, form=EmptyForm(), labels=LABELS, stance=stance, hidden=hidden), status
+
+
+@bp.get("/c/<community_code>/plan/versions/<int:number>/comments")
+@role_required(*HOUSEHOLD_READERS)
+def comments(community_code: str, number: int):
+    community = plan_community(community_code)
+    version = plan_version(community, number)
+    shown = request.args.get("show")
+    return _comments_page(community, version, stance=request.args.get("stance"),
+                          hidden={"hidden": True, "visible": False}.get(shown))
+
+
+@bp.post("/c/<community_code>/plan/versions/<int:number>/comments/publish")
+@role_required(*COMMUNITY_MANAGERS)
+def publish_view(community_code: str, number: int):
+    community = plan_community(community_code, manage=True)
+    version = plan_version(community, number)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        return _comments_page(community, version, publish_form=form, status=400)
+    try:
+        publish(current_user, version, form.opens_on.data, form.closes_on.data, note=form.note.data)
+    except CommentRefused as refused:
+        db.session.rollback()
+        show_refusal(form, refused.errors)
+        return _comments_page(community, version, publish_form=form, status=400)
+    db.session.commit()
+    flash(_("Version %(number)d is published for comment.", number=number), "success")
+    return _to_comments(community, number)
+
+
+@bp.post("/c/<community_code>/plan/versions/<int:number>/comments/close")
+@role_required(*COMMUNITY_MANAGERS)
+def close_view(community_code: str, number: int):
+    community = plan_community(community_code, manage=True)
+    version = plan_version(community, number)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    period = period_for(version)
+    try:
+        if period is None:
+            raise CommentRefused({"": _("This version was not published for comment.")})
+        close(current_user, period)
+    except CommentRefused as refused:
+        _refused(refused)
+    else:
+        db.session.commit()
+        flash(_("The comment period is closed."), "success")
+    return _to_comments(community, number)
+
+
+@bp.post("/c/<community_code>/plan/versions/<int:number>/lock")
+@role_required(*COMMUNITY_MANAGERS)
+def lock_view(community_code: str, number: int):
+    community = plan_community(community_code, manage=True)
+    version = plan_version(community, number)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        lock(current_user, version)
+    except CommentRefused as refused:
+        _refused(refused)
+    else:
+        db.session.commit()
+        flash(_("Version %(number)d is locked as the final plan.", number=number), "success")
+    return _to_comments(community, number)
+
+
+@bp.post("/c/<community_code>/plan/versions/<int:number>/comments/moderate")
+@role_required(*COMMUNITY_MANAGERS)
+def moderate(community_code: str, number: int):
+    community = plan_community(community_code, manage=True)
+    version = plan_version(community, number)
+    form = ModerateForm()
+    if not form.validate_on_submit() or form.action.data not in ("hide", "unhide", "answer") \
+            or not str(form.comment.data).isdigit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return _comments_page(community, version, status=400)
+    target = db.session.scalar(select(PlanComment).where(PlanComment.id == int(form.comment.data),
+                                                         PlanComment.version_id == version.id))
+    if target is None:
+        abort(404)
+    try:
+        if form.action.data == "hide":
+            hide(current_user, target, form.reason.data)
+            message = _("The comment is hidden from residents.")
+        elif form.action.data == "unhide":
+            unhide(current_user, target)
+            message = _("The comment is shown again.")
+        else:
+            answer(current_user, target, form.answer.data)
+            message = _("Answer saved: the household sees it on its plan page.")
+    except CommentRefused as refused:
+        _refused(refused)
+        return _comments_page(community, version, status=400)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(".comments", community_code=community.code, number=number, _anchor=f"c{target.id}"))
+
+
+@bp.get("/c/<community_code>/plan/versions/<int:number>/notice")
+@role_required(*HOUSEHOLD_READERS)
+def notice(community_code: str, number: int):
+    community = plan_community(community_code)
+    version = plan_version(community, number)
+    previous = version_by_number(version.plan, number - 1)
+    page_url = url_for(".resident_plan", community_code=community.code, _external=True)
+    return render_template(
+        "plans/comment_notice.html", community=community, version=version, period=period_for(version),
+        changes=version_changes(previous, version), previous=previous, page_url=page_url, labels=LABELS,
+        qr=qr_svg(page_url, label=_("QR code of the comment page of the plan of %(community)s",
+                                    community=community.name)))
+
+
+# --- residents ---------------------------------------------------------------------------------------------------
+
+def _household_here(community):
+    """The acting household if it belongs to ``community`` and accepted the notice; else None."""
+    acting = residents.acting()
+    if acting is None or acting.household.notice_accepted_at is None:
+        return None
+    if acting.household.unit.building.community_id != community.id:
+        return None
+    return acting
+
+
+def _resident_page(community, acting, *, forms=None, status=200):
+    period = current_period(community)
+    version = period.version if period is not None else None
+    previous = version_by_number(version.plan, version.number - 1) if version is not None else None
+    mine, answered = {}, []
+    if acting is not None and version is not None:
+        mine = household_comments(acting.household, version)
+        answered = [row for row in comments_of(version, hidden=False)
+                    if row.answer and row.household_id != acting.household.id]
+    forms = forms or {}
+    if version is not None and acting is not None:
+        for key, item in [("", None)] + [(row.item.code, row) for row in version.items]:
+            if key not in forms:
+                own = mine.get(None if item is None else item.id)
+                forms[key] = CommentForm(formdata=None, item=key, stance=own.stance if own else None,
+                                         body=own.body if own else "")
+    return private(render_template(
+        "resident/plan.html", community=community, period=period, version=version, previous=previous,
+        changes=version_changes(previous, version) if version is not None else [], acting=acting, mine=mine,
+        answered=answered, forms=forms, labels=LABELS, open=period is not None and period.is_open(today()),
+        state=period.state(today()) if period is not None else None, min_cell=MIN_CELL, suppressed=SUPPRESSED),
+        status)
+
+
+@bp.get("/r/<community_code>/plan")
+def resident_plan(community_code: str):
+    community = community_by_code(community_code)
+    if community is None:
+        abort(404)
+    return _resident_page(community, _household_here(community))
+
+
+@bp.post("/r/<community_code>/plan")
+def resident_comment(community_code: str):
+    community = community_by_code(community_code)
+    if community is None:
+        abort(404)
+    acting = residents.acting()
+    if acting is None:
+        flash(_("Please open your household's page again: scan the QR code on your slip or type your household "
+                "code."), "warning")
+        return redirect(url_for("main.index"))
+    if acting.household.notice_accepted_at is None:
+        return redirect(url_for("resident.notice"))
+    if acting.household.unit.building.community_id != community.id:
+        abort(404)
+    period = current_period(community)
+    if period is None:
+        abort(404)
+    form = CommentForm()
+    code = (form.item.data or "").strip()
+    version = period.version
+    item = item_by_code(version, code) if code else None
+    if code and item is None:
+        abort(404)
+    if not form.validate_on_submit():
+        if not form.errors.get("stance") and not form.errors.get("body"):
+            form.form_errors.append(_("The form could not be sent; please open the page again and retry."))
+        return _resident_page(community, acting, forms={code: form}, status=400)
+    try:
+        comment(acting.household, period, item, form.stance.data, form.body.data, channel=acting.channel,
+                staff=acting.staff)
+        db.session.commit()
+    except CommentRefused as refused:
+        db.session.rollback()
+        show_refusal(form, refused.errors)
+        return _resident_page(community, acting, forms={code: form}, status=400)
+    except IntegrityError:
+        db.session.rollback()
+        form.form_errors.append(_("Your comment was not saved; please try again."))
+        return _resident_page(community, acting, forms={code: form}, status=400)
+    flash(_("Thank you: your view is saved. You can change it until the comment period closes."), "success")
+    return redirect(url_for(".resident_plan", community_code=community.code, _anchor=f"item-{code or 'plan'}"))

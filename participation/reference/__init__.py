@@ -1,0 +1,1 @@
+"""Reference data: the item catalogue, locality rules and the holiday table."""

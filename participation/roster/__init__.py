@@ -1,0 +1,1 @@
+"""Communities and their household register: import, export, codes and printed slips."""

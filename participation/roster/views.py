@@ -1,0 +1,157 @@
+"""The roster pages: communities with counts, import and template, export, the community page and its record."""
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from participation.extensions import db
+from participation.forms import EmptyForm
+from participation.roster.forms import CommunityForm, RosterUploadForm
+from participation.models import Household
+from participation.roster.communities import (CommunityError, addable_districts, community_by_code,
+                                                  community_summaries, organisations_of_kind, reveal_phone,
+                                                  roster_tree, update_community)
+from participation.roster.export import export_roster, template_workbook
+from participation.roster.files import RosterImportError
+from participation.roster.imports import import_roster as run_import
+from participation.permissions import (COMMUNITY_MANAGERS, HOUSEHOLD_READERS, PHONE_REVEAL_ROLES, can_export_roster,
+                                       can_issue_codes, can_manage_community, can_reveal_phone, can_reveal_phones_of,
+                                       can_view_community, can_view_field_survey, role_required)
+
+bp = Blueprint("roster", __name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+RESULT_KEY = "roster_import_result"
+REVEALED_KEY = "revealed_household"
+
+
+def _visible_community_or_404(code: str):
+    community = community_by_code(code)
+    if community is None or not can_view_community(current_user, community):
+        abort(404)
+    return community
+
+
+def _xlsx(data: bytes, name: str):
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)
+
+
+@bp.get("/roster/")
+@role_required(*HOUSEHOLD_READERS)
+def index():
+    return render_template("roster/index.html", summaries=community_summaries(current_user),
+                           may_import=current_user.role in COMMUNITY_MANAGERS)
+
+
+@bp.route("/roster/import", methods=["GET", "POST"])
+@role_required(*COMMUNITY_MANAGERS)
+def import_roster():
+    form = RosterUploadForm()
+    districts = addable_districts(current_user)
+    if districts:
+        form.district.choices = [SelectChoice(district.id, district.name) for district in districts]
+    else:
+        del form.district   # this organiser updates listed communities only
+    status, errors = 200, None
+    if form.validate_on_submit():
+        district = next((d for d in districts if d.id == form.district.data), None) if districts else None
+        upload = form.file.data
+        try:
+            counts = run_import(current_user, upload.stream, filename=upload.filename, district=district)
+        except RosterImportError as error:
+            db.session.rollback()
+            errors, status = error.errors, 422
+        else:
+            db.session.commit()
+            session[RESULT_KEY] = counts
+            return redirect(url_for("roster.import_roster"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("roster/import.html", form=form, errors=errors,
+                           result=session.pop(RESULT_KEY, None) if request.method == "GET" else None), status
+
+
+@bp.get("/roster/template.xlsx")
+@role_required(*COMMUNITY_MANAGERS)
+def template():
+    return _xlsx(template_workbook(), _("roster-template.xlsx"))
+
+
+@bp.get("/roster/<community_code>/export.xlsx")
+@role_required("admin", "organiser", "owner_rep")
+def export(community_code: str):
+    community = _visible_community_or_404(community_code)
+    if not can_export_roster(current_user, community):
+        abort(404)
+    data = export_roster(current_user, community, roster_tree(current_user, community),
+                         reveal_phones=can_reveal_phones_of(current_user, community))
+    db.session.commit()
+    return _xlsx(data, _("%(code)s-roster.xlsx", code=community.code))
+
+
+@bp.get("/c/<community_code>")
+@role_required(*HOUSEHOLD_READERS)
+def community(community_code: str):
+    community = _visible_community_or_404(community_code)
+    revealed = session.pop(REVEALED_KEY, None)
+    return render_template("roster/community.html", community=community,
+                           buildings=roster_tree(current_user, community),
+                           may_manage=can_manage_community(current_user, community),
+                           may_export=can_export_roster(current_user, community),
+                           may_reveal=can_reveal_phones_of(current_user, community), revealed=revealed,
+                           may_field_survey=can_view_field_survey(current_user, community),
+                           may_slips=can_issue_codes(current_user, community) or current_user.role == "grid")
+
+
+@bp.post("/c/<community_code>/phone")
+@role_required(*PHONE_REVEAL_ROLES)
+def reveal(community_code: str):
+    community = _visible_community_or_404(community_code)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    household_id = request.form.get("household_id", "")
+    household = db.session.get(Household, int(household_id)) if household_id.isdigit() else None
+    if (household is None or household.unit.building.community_id != community.id
+            or not can_reveal_phone(current_user, household)):
+        abort(404)
+    reveal_phone(current_user, household)
+    db.session.commit()
+    session[REVEALED_KEY] = household.id   # the id, not the number: nothing personal in the cookie
+    return redirect(url_for("roster.community", community_code=community.code, _anchor=f"h{household.id}"))
+
+
+@bp.route("/c/<community_code>/edit", methods=["GET", "POST"])
+@role_required(*COMMUNITY_MANAGERS)
+def edit_community(community_code: str):
+    community = _visible_community_or_404(community_code)
+    if not can_manage_community(current_user, community):
+        abort(403)
+    contractors, supervisors = organisations_of_kind("contractor"), organisations_of_kind("supervisor")
+    form = CommunityForm(obj=community)
+    form.set_organisations(contractors, supervisors)
+    if request.method == "GET":
+        form.contractor.data = community.contractor_id or 0
+        form.supervisor.data = community.supervisor_id or 0
+    status = 200
+    if form.validate_on_submit():
+        by_id = {organisation.id: organisation for organisation in contractors + supervisors}
+        try:
+            changed = update_community(
+                current_user, community, name=form.name.data, address=form.address.data,
+                year_built=form.year_built.data, status=form.status.data,
+                quality_hotline=form.quality_hotline.data, supervisor_hotline=form.supervisor_hotline.data,
+                community_hotline=form.community_hotline.data, contractor=by_id.get(form.contractor.data),
+                supervisor=by_id.get(form.supervisor.data), lat=form.lat.data, long=form.long.data)
+        except CommunityError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Saved.") if changed else _("Nothing was changed."))
+            return redirect(url_for("roster.community", community_code=community.code))
+    elif form.is_submitted():
+        status = 400
+    return render_template("roster/edit.html", form=form, community=community), status
