@@ -3,7 +3,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from participation import cli, errors, logs, security, templating
+from participation import cli, errors, handlers, logs, security, templating
 from participation.config import check_keys, load_config
 from participation.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, select_locale
 from participation.complaints.rates import complaint_hotspots
@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     for blueprint in [*BLUEPRINTS, *SURVEY_BLUEPRINTS]:
         app.register_blueprint(blueprint)
+    handlers.init_app(app)   # after the blueprints: every view then commits once, after it returned
     security.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
