@@ -11,6 +11,7 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Numeric, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.extensions import db
+from participation.handlers import Refused
 from participation.models.types import UTCDateTime, one_of, utcnow
 
 SURVEY_STATUSES = ("draft", "open", "closed")
@@ -24,8 +25,9 @@ QUESTION_ROLES = ("item_need", "item_share", "item_priority", "cofunding_band", 
 RESPONSE_STATUSES = ("draft", "submitted")
 
 
-class SurveyStateError(ValueError):
-    """An illegal transition (opening a closed survey, editing an open one …); the message is shown to staff."""
+class SurveyStateError(Refused):
+    """An illegal transition (opening a closed survey, editing an open one …); the message (an English msgid,
+    translated where it is shown: surveys.builder.questions.STATE_MESSAGES) is shown to staff."""
 
 
 class Survey(db.Model):

@@ -1,13 +1,14 @@
 """Surveys as organisers run them: create (blank, from a template, or the standard needs survey), edit the settings,
 open and close (the model's state methods decide what is legal), the automatic close, copies and the item block.
 
-Operations take the acting user, flush and audit; they never commit. Permission checks are the views' business.
+Operations take the acting user, flush and audit; they never commit. Permission checks are the views' business;
+what the builder's pages read is in surveys.builder.queries.
 """
 import logging
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import CatalogueItem, Community, User
@@ -16,7 +17,8 @@ from participation.audit import apply_changes, record
 from surveys.builder.questions import (BuilderError, add_section_raw, delete_question, ordered_questions,
                                       ordered_sections)
 from surveys.builder.itemblock import add_elevator_question, add_item_block, block_items, remove_block_items
-from surveys.models import RESULTS_VISIBILITY, Choice, Question, Response, Survey
+from surveys.builder.queries import active_items, has_responses
+from surveys.models import RESULTS_VISIBILITY, Choice, Question, Survey
 
 logger = logging.getLogger(__name__)
 
@@ -30,42 +32,6 @@ NEEDS_DESCRIPTION = {
     "en": "Tell us which items your household needs and which should come first. One answer per household; "
           "you can change it until the survey closes.",
 }
-
-
-# --- reading --------------------------------------------------------------------------------------------------
-
-def response_counts(survey_ids: list[int]) -> dict[int, dict[str, int]]:
-    """{survey id: {"submitted": n, "draft": n}} in one query."""
-    counts: dict[int, dict[str, int]] = {survey_id: {"submitted": 0, "draft": 0} for survey_id in survey_ids}
-    if survey_ids:
-        rows = db.session.execute(select(Response.survey_id, Response.status, func.count())
-                                  .where(Response.survey_id.in_(survey_ids))
-                                  .group_by(Response.survey_id, Response.status))
-        for survey_id, status, count in rows:
-            counts[survey_id][status] = count
-    return counts
-
-
-def community_surveys(community: Community, now: datetime | None = None) -> list[dict]:
-    """The community's surveys, newest first, with the status residents meet and the numbers of responses."""
-    surveys = list(db.session.scalars(select(Survey).where(Survey.community_id == community.id)
-                                      .order_by(Survey.created_at.desc(), Survey.id.desc())))
-    counts = response_counts([survey.id for survey in surveys])
-    return [{"survey": survey, "status": survey.effective_status(now), **counts[survey.id]} for survey in surveys]
-
-
-def survey_templates() -> list[Survey]:
-    return list(db.session.scalars(select(Survey).where(Survey.is_template.is_(True)).order_by(Survey.id)))
-
-
-def active_items() -> list[CatalogueItem]:
-    return list(db.session.scalars(select(CatalogueItem).where(CatalogueItem.retired_at.is_(None))
-                                   .order_by(CatalogueItem.code)))
-
-
-def has_responses(survey: Survey) -> bool:
-    return db.session.scalar(select(func.count()).select_from(Response)
-                             .where(Response.survey_id == survey.id)) > 0
 
 
 # --- creating and settings ------------------------------------------------------------------------------------

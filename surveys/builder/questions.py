@@ -1,4 +1,5 @@
-"""The builder's edits of a draft survey's pages (sections), questions and choices.
+"""The builder's edits of a draft survey's questions and choices, and the order helpers its pages
+(surveys.builder.sections) share.
 
 Every operation takes the acting user, checks ``survey.require_editable()`` (only drafts change), validates what it
 is given, flushes and audits; it never commits. A refused edit raises ``BuilderError`` with a message per field.
@@ -12,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from participation.extensions import db
+from participation.handlers import Refused
 from participation.audit import record
 from surveys.answering.expressions import validate
 from surveys.models import QUESTION_TYPES, Choice, Question, Section, Survey
@@ -30,12 +32,8 @@ SETTINGS_BY_TYPE = {
 KEPT_SETTINGS = ("audience", "category", "slogan", "appearance", "decimal_places", "max_length")
 
 
-class BuilderError(ValueError):
+class BuilderError(Refused):
     """A refused edit; ``errors`` maps a field name (or "" for the whole edit) to the message shown."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(" ".join(str(message) for message in errors.values()))
-        self.errors = errors
 
 
 # --- order ----------------------------------------------------------------------------------------------------
@@ -49,7 +47,7 @@ def ordered_questions(survey: Survey) -> list[Question]:
     return sorted(survey.questions, key=lambda question: (question.section.position, question.position))
 
 
-def _reposition(objects: list) -> None:
+def reposition(objects: list) -> None:
     """Give ``objects`` the positions 1…n in list order without ever holding two rows at one position (the UNIQUE
     constraint is checked row by row): first move every row to a free negative slot, then to its place."""
     if [item.position for item in objects] == list(range(1, len(objects) + 1)):
@@ -63,8 +61,8 @@ def _reposition(objects: list) -> None:
 
 
 def renumber(survey: Survey) -> None:
-    _reposition(ordered_sections(survey))
-    _reposition(ordered_questions(survey))
+    reposition(ordered_sections(survey))
+    reposition(ordered_questions(survey))
 
 
 def _next_position(objects) -> int:
@@ -137,7 +135,7 @@ def referring_questions(survey: Survey, name: str, *, exclude=()) -> list[str]:
 
 # --- questions ------------------------------------------------------------------------------------------------
 
-def _clean_text(value: dict | None) -> dict:
+def clean_text(value: dict | None) -> dict:
     return {lang: text.strip() for lang, text in (value or {}).items() if text and text.strip()}
 
 
@@ -158,7 +156,7 @@ def validate_question(survey: Survey, fields: dict, *, question: Question | None
                            name=question.name)
     if kind not in QUESTION_TYPES:
         errors["type"] = _("Choose a question type.")
-    label = _clean_text(fields.get("label"))
+    label = clean_text(fields.get("label"))
     if not label.get("zh"):
         errors["label_zh"] = _("Enter the question in Chinese.")
     known = {other.name for other in survey.questions if other is not question}
@@ -174,11 +172,11 @@ def validate_question(survey: Survey, fields: dict, *, question: Question | None
         raise BuilderError(errors)
     kept = {key: value for key, value in (question.settings if question else {}).items() if key in KEPT_SETTINGS}
     return {
-        "name": name, "type": kind, "label": label, "hint": _clean_text(fields.get("hint")),
+        "name": name, "type": kind, "label": label, "hint": clean_text(fields.get("hint")),
         "required": bool(fields.get("required")) and kind != "note",
         "relevant": (fields.get("relevant") or "").strip() or None,
         "constraint": (fields.get("constraint") or "").strip() or None,
-        "constraint_message": _clean_text(fields.get("constraint_message")),
+        "constraint_message": clean_text(fields.get("constraint_message")),
         "sensitive": bool(fields.get("sensitive")), "settings": {**kept, **settings},
     }
 
@@ -264,7 +262,7 @@ def move_question(actor, question: Question, direction: str) -> None:
         question.position = -len(survey.questions) - 1   # first of the next page; renumber puts it in place
     elif move_in_list(siblings, question, direction):
         positions = sorted(other.position for other in siblings)
-        _reposition_fixed(siblings, positions)
+        reposition_fixed(siblings, positions)
     else:
         return
     db.session.flush()
@@ -273,7 +271,7 @@ def move_question(actor, question: Question, direction: str) -> None:
            direction=direction, section=question.section.name)
 
 
-def _reposition_fixed(objects: list, positions: list[int]) -> None:
+def reposition_fixed(objects: list, positions: list[int]) -> None:
     """Put ``objects`` at ``positions`` (same set they hold now, new order) without a UNIQUE clash."""
     for index, item in enumerate(objects):
         item.position = -1 - index - 100000
@@ -299,7 +297,7 @@ def _validate_choice(question: Question, name: str, label: dict, choice: Choice 
         errors["name"] = _("This question already has a choice named %(name)s.", name=name)
     elif question.role is not None and choice is not None and name != choice.name:
         errors["name"] = _("This question belongs to the renovation item block: its choice names are fixed.")
-    label = _clean_text(label)
+    label = clean_text(label)
     if not label.get("zh"):
         errors["label_zh"] = _("Enter the choice in Chinese.")
     if errors:
@@ -353,72 +351,6 @@ def move_choice(actor, choice: Choice, direction: str) -> None:
         db.session.flush()
         record(actor, "survey.choice_move", question.survey, community=question.survey.community,
                question=question.name, choice=choice.name, direction=direction)
-
-
-# --- sections (pages) -----------------------------------------------------------------------------------------
-
-def _validate_section(survey: Survey, label: dict, relevant: str | None, section: Section | None = None) -> dict:
-    errors = {}
-    label = _clean_text(label)
-    if not label.get("zh"):
-        errors["label_zh"] = _("Enter the page title in Chinese.")
-    relevant = (relevant or "").strip() or None
-    if relevant:
-        problem = check_expression(relevant, {question.name for question in survey.questions})
-        if problem:
-            errors["relevant"] = problem
-    if errors:
-        raise BuilderError(errors)
-    return {"label": label, "relevant": relevant}
-
-
-def add_section(actor, survey: Survey, label: dict, relevant: str | None = None) -> Section:
-    survey.require_editable()
-    clean = _validate_section(survey, label, relevant)
-    section = add_section_raw(survey, clean["label"])
-    section.relevant = clean["relevant"]
-    db.session.flush()
-    record(actor, "survey.section_add", survey, community=survey.community, section=section.name)
-    return section
-
-
-def update_section(actor, section: Section, label: dict, relevant: str | None) -> Section:
-    section.survey.require_editable()
-    clean = _validate_section(section.survey, label, relevant, section)
-    changes = {key: [getattr(section, key), value] for key, value in clean.items() if getattr(section, key) != value}
-    for key, value in clean.items():
-        setattr(section, key, value)
-    db.session.flush()
-    if changes:
-        record(actor, "survey.section_update", section.survey, community=section.survey.community,
-               section=section.name, changes=changes)
-    return section
-
-
-def delete_section(actor, section: Section) -> None:
-    survey = section.survey
-    survey.require_editable()
-    if section.questions:
-        raise BuilderError({"": _("Only an empty page can be deleted: move or delete its questions first.")})
-    if len(survey.sections) == 1:
-        raise BuilderError({"": _("A survey keeps at least one page.")})
-    record(actor, "survey.section_delete", survey, community=survey.community, section=section.name)
-    db.session.delete(section)
-    db.session.flush()
-    db.session.expire(survey, ["sections"])
-    renumber(survey)
-
-
-def move_section(actor, section: Section, direction: str) -> None:
-    survey = section.survey
-    survey.require_editable()
-    sections = ordered_sections(survey)
-    if move_in_list(sections, section, direction):
-        _reposition_fixed(sections, list(range(1, len(sections) + 1)))
-        db.session.flush()
-        _reposition(ordered_questions(survey))
-        record(actor, "survey.section_move", survey, community=survey.community, section=section.name,
-               direction=direction)
 
 
 STATE_MESSAGES = (   # the model's SurveyStateError texts, so the catalogue translates them where they are shown

@@ -8,6 +8,7 @@ from participation.extensions import db
 from participation.models import AuditEvent
 from participation.models.types import utcnow
 from surveys.builder import questions as ops
+from surveys.builder import sections as section_ops
 from surveys.builder.operations import copy_survey, create_survey, delete_survey, open_survey, update_survey
 from surveys.builder.questions import BuilderError, ordered_questions
 from surveys.models import QUESTION_TYPES, Survey, SurveyStateError
@@ -113,7 +114,7 @@ def test_questions_and_pages_move(draft):
     first = survey.sections[0]
     for name in ("a", "b", "c"):
         ops.add_question(user, survey, first, question(name))
-    second = ops.add_section(user, survey, {"zh": "第二页"})
+    second = section_ops.add_section(user, survey, {"zh": "第二页"})
     ops.add_question(user, survey, second, question("d"))
     a, b, c, d = (next(q for q in survey.questions if q.name == n) for n in "abcd")
     ops.move_question(user, b, "up")
@@ -121,13 +122,13 @@ def test_questions_and_pages_move(draft):
     ops.move_question(user, c, "down")             # past the end of page 1: first of page 2
     assert names(survey) == ["b", "a", "c", "d"] and c.section is second
     ops.move_question(user, d, "down")             # already last: nothing happens
-    ops.move_section(user, second, "up")
+    section_ops.move_section(user, second, "up")
     assert names(survey) == ["c", "d", "b", "a"]
     assert [q.position for q in ordered_questions(survey)] == [1, 2, 3, 4]
     with pytest.raises(BuilderError):
-        ops.delete_section(user, second)           # not empty
-    empty = ops.add_section(user, survey, {"zh": "空页"})
-    ops.delete_section(user, empty)
+        section_ops.delete_section(user, second)           # not empty
+    empty = section_ops.add_section(user, survey, {"zh": "空页"})
+    section_ops.delete_section(user, empty)
     assert len(survey.sections) == 2
 
 
@@ -141,7 +142,7 @@ def test_only_drafts_change(draft):
                     lambda: ops.delete_question(user, q),
                     lambda: ops.move_question(user, q, "down"),
                     lambda: ops.add_choice(user, q, "b", {"zh": "乙"}),
-                    lambda: ops.add_section(user, survey, {"zh": "新页"}),
+                    lambda: section_ops.add_section(user, survey, {"zh": "新页"}),
                     lambda: update_survey(user, survey, {"title": {"zh": "新标题"}}),
                     lambda: delete_survey(user, survey)):
         with pytest.raises(SurveyStateError, match="only change while the survey is a draft"):
