@@ -44,7 +44,9 @@ demo: venv translations
 run: demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# The import contracts first (pyproject.toml [tool.importlinter]): seconds, and a broken one names the import.
 test: venv translations
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/e2e
 	$(MAKE) --no-print-directory test-e2e
 

@@ -17,7 +17,11 @@ import warnings
 import zipfile
 from dataclasses import dataclass
 
+import xlrd
 from flask_babel import gettext as _
+from openpyxl import load_workbook
+from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
+from xlrd.compdoc import CompDoc, CompDocError
 
 MAX_ROWS = 20_000            # filled rows of a sheet, header excluded
 MAX_COLUMNS = 200            # the last filled column of any row
@@ -145,7 +149,6 @@ def _count(archive: zipfile.ZipFile, member: zipfile.ZipInfo, patterns) -> list[
 def xlsx_rows(data: bytes, limits: Limits = Limits()):
     """(row number, values) of the first sheet's filled rows, trailing empty cells dropped; only the cells present
     are read. Raises SpreadsheetRefused past a limit, openpyxl's own errors for a damaged file."""
-    from openpyxl import load_workbook  # only this path needs it; keeps CLI start-up light
 
     check_xlsx(data, limits)
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -160,7 +163,6 @@ def xlsx_rows(data: bytes, limits: Limits = Limits()):
 def check_every_sheet(data: bytes, limits: Limits = Limits()) -> None:
     """Refuse a workbook any of whose sheets exceeds the limits, walking the cells present; for a file another
     library (pyxform) reads afterwards, trusting the declared dimension and padding every row to its header."""
-    from openpyxl import load_workbook
 
     check_xlsx(data, limits)
     with warnings.catch_warnings():   # openpyxl warns about workbook features it skips
@@ -219,7 +221,6 @@ def _overstuffed() -> SpreadsheetRefused:
 def _workbook_stream(data: bytes) -> tuple[bytes, int, int]:
     """(bytes, start, length) of the BIFF stream of an OLE2 file: "Workbook" (Excel 97 on), "Book" (Excel 5 and 95).
     A password-protected .xlsx is an OLE2 file too, holding an "EncryptedPackage" stream instead."""
-    from xlrd.compdoc import CompDoc, CompDocError
 
     if not data.startswith(OLE2_MAGIC):
         raise _not_a_workbook()
@@ -263,7 +264,6 @@ def _count_records(data: bytes, limits: Limits) -> None:
 
 
 def _open_xls(data: bytes, limits: Limits):
-    import xlrd
 
     _count_records(data, limits)
     try:
@@ -301,7 +301,6 @@ def _xls_sheet(book, index: int):
 def xls_rows(data: bytes, limits: Limits = Limits()):
     """(row number, values) of the first sheet's filled rows, each value as ``xlsx_rows`` gives the same cell of a
     .xlsx (``xls_value``). Raises SpreadsheetRefused past a limit or for a file xlrd cannot open."""
-    from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH
 
     book = _open_xls(data, limits)
     try:
@@ -320,14 +319,12 @@ def xls_value(kind: int, value, epoch):
     every number as a float (a room 101 is 101.0) where openpyxl has an int for a whole number, a date as its serial
     number where openpyxl has a datetime (a time of day alone as a time), a boolean as 1/0 and an error as its code.
     ``epoch``: openpyxl's for the workbook's date system (1900, or 1904 from an old Mac)."""
-    import xlrd
 
     if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
         return None
     if kind == xlrd.XL_CELL_NUMBER:
         return int(value) if value.is_integer() else value
     if kind == xlrd.XL_CELL_DATE:
-        from openpyxl.utils.datetime import from_excel
         try:
             return from_excel(value, epoch)
         except (OverflowError, ValueError):   # past the year 9999: no date, so the number

@@ -11,6 +11,8 @@ from markupsafe import Markup, escape
 from participation import formatting
 from participation.labels import label, mask_phone
 from participation.entry.residents import current_household
+from participation.permissions import (ASSISTED_ENTRY_HELPERS, COMMUNITY_MANAGERS, DECISION_READERS, HOUSEHOLD_READERS,
+                                       PATROL_READERS, STAFF_ROLES, TICKET_READERS)
 
 LARGE_TEXT_COOKIE = "large_text"
 
@@ -29,15 +31,15 @@ def qr_svg(payload: str, *, label: str) -> Markup:
 
 # (endpoint, title, roles that see the link) — the staff navigation, in order.
 STAFF_NAV = (
-    ("roster.index", _l("Communities"), ("admin", "organiser", "owner_rep", "grid", "hotline")),
-    ("roster.import_roster", _l("Import roster"), ("admin", "organiser")),
-    ("assisted.search", _l("Act for a household"), ("organiser", "grid", "hotline")),
-    ("hotline.index", _l("Complaint desk"), ("admin", "organiser", "hotline", "agency")),
-    ("bulletin.week", _l("Weekly bulletin"), ("admin", "organiser", "hotline", "agency")),
-    ("bulletin.findings", _l("Patrol findings"), ("admin", "organiser", "hotline", "agency", "owner_rep")),
-    ("city.overview", _l("City overview"), ("admin", "organiser", "owner_rep")),
+    ("roster.index", _l("Communities"), HOUSEHOLD_READERS),
+    ("roster.import_roster", _l("Import roster"), COMMUNITY_MANAGERS),
+    ("assisted.search", _l("Act for a household"), ASSISTED_ENTRY_HELPERS),
+    ("hotline.index", _l("Complaint desk"), TICKET_READERS),
+    ("bulletin.week", _l("Weekly bulletin"), TICKET_READERS),
+    ("bulletin.findings", _l("Patrol findings"), PATROL_READERS),
+    ("city.overview", _l("City overview"), DECISION_READERS),
     ("admin.index", _l("Administration"), ("admin",)),
-    ("accounts.own_password", _l("My password"), ("admin", "organiser", "owner_rep", "grid", "hotline", "agency")),
+    ("accounts.own_password", _l("My password"), STAFF_ROLES),
 )
 
 
