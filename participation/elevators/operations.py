@@ -1,22 +1,10 @@
-"""Elevators per 单元 (加装电梯, DESIGN §4): the estimate each household sees before any vote, and the request's life.
-
-The estimate (``unit_estimate``): the cost (the organiser's estimate on the request, else the catalogue's reference
-cost of the elevator item), the locality's subsidy per elevator for the year (None, shown as 未配置 — never 0), the
-owners' part (cost − subsidy), and each household's share by the reference floor coefficients (``elevator_cost_share``
-rules: 长春 1–2F 0, 3F 1, 4F 1.5, 5F 2, 6F 2.5, 7F 3, each higher floor +0.5). The coefficients are only a reference;
-owners agree the final split among themselves.
-
-How a share is computed: household h on a floor with coefficient c_h pays exactly A·c_h / Σc (A the amount split,
-Σc the sum over every household of the 单元), kept as a Fraction. Shares are then rounded to whole yuan by the
-largest-remainder method: each household gets its exact share rounded down, and the yuan left over (fewer than the
-number of households) go one each to the households with the largest dropped fractions; ties go to the higher floor,
-then to the roster order. The shares therefore add up to A exactly. (If A itself has fen, the same is done in fen.)
-Floors with coefficient 0 pay 0. When the year has no subsidy rule, A is the full cost and the page says so.
+"""Elevators per 单元 (加装电梯, DESIGN §4): the request's life and the owners' consent vote. The estimate each household
+sees before any vote (floor shares, the year's subsidy) is participation.elevators.shares'.
 
 The request (一家牵头: one household may start the 意愿征询, 吉林省 2026): started → consultation → vote → approved /
 rejected, or withdrawn; one active request per 单元. The organiser marks the households whose 专有部分 the shaft would
 occupy and records each owner's own consent. Every step is audited and the 单元's households hear of it through the
-outbox. Operations flush and never commit.
+outbox. Operations flush and never commit; a refused step raises ``ElevatorRefused``.
 
 The owners' consent vote (``open_consent_vote``): matter 7 of Art. 278 (改建, special class), scoped to the 单元, or the
 locality's stricter ``elevator_consent`` rule (shown with its source; Art. 278's quorum and special class still
@@ -28,181 +16,34 @@ occupy consented on their own; otherwise it rejects, with the reasons in words.
     consent_rule(community, year=None) -> art278.VoteRule | None   # None: Art. 278's special class
     consent_reasons(request) -> list[str]                      # why it cannot be approved (empty: it can)
     vote_summary(request) -> dict | None                       # the consent vote for pages and plan inputs
-    share_for_vote(vote, household) -> dict | None             # for templates/elevators/_my_share.html
+    elevator_overview(community, year=None) -> list[dict]      # per 单元, for the plan inputs
 """
-import os
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from math import floor
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from participation.audit import record
+from participation.elevators.queries import active_request, elevator_units, latest_request, plan_year
+from participation.elevators.shares import unit_estimate
 from participation.extensions import db
 from participation.formatting import number
-from participation.models import (Building, CatalogueItem, Community, CommunityBudget, ElevatorRequest,
-                                  ElevatorShaftOwner, Household, Notification, Unit, User, Vote)
-from participation.models.elevators import ACTIVE_ELEVATOR_STATUSES
+from participation.handlers import Refused
+from participation.models import (Community, ElevatorRequest, ElevatorShaftOwner, Household, Notification, Unit, User,
+                                  Vote)
 from participation.models.types import utcnow
+from participation.reference.locality import rules_for_year
 from participation.votes import art278
 from participation.votes import ballots
 from participation.votes import operations as votes
-from participation.audit import record
-from participation.reference.locality import current_year, describe, rule_for, rules_for_year
 
-ELEVATOR_ITEM_CODE = "I14"            # 加装电梯 in the catalogue, priced per 单元
-ABOVE_LAST_RULE_STEP = Decimal("0.5")  # 长春's reference: each floor above the last listed one adds 0.5
 CONSENT_CHANNELS = ("paper", "door_to_door")   # an occupied owner's own consent: in person, never by phone
 MAX_ESTIMATE = Decimal("100000000")
 
 
-class ElevatorRefused(ValueError):
-    """A step that may not be taken now; the message is shown as it is."""
-
-
-# --- the estimate ------------------------------------------------------------------------------------------------
-
-def plan_year(community: Community) -> int:
-    """The year whose rules apply: the community budget's plan year, else this year (as the plan inputs do)."""
-    year = db.session.scalar(select(CommunityBudget.plan_year).where(CommunityBudget.community_id == community.id))
-    return year or current_year()
-
-
-def active_request(unit: Unit) -> ElevatorRequest | None:
-    return db.session.scalar(select(ElevatorRequest).where(ElevatorRequest.unit_id == unit.id,
-                                                           ElevatorRequest.status.in_(ACTIVE_ELEVATOR_STATUSES)))
-
-
-def latest_request(unit: Unit) -> ElevatorRequest | None:
-    """The active request, else the last closed one (so a page can say it was withdrawn or decided)."""
-    return db.session.scalar(select(ElevatorRequest).where(ElevatorRequest.unit_id == unit.id)
-                             .order_by(ElevatorRequest.started_at.desc(), ElevatorRequest.id.desc()).limit(1))
-
-
-def catalogue_cost() -> Decimal | None:
-    item = db.session.scalar(select(CatalogueItem).where(CatalogueItem.code == ELEVATOR_ITEM_CODE,
-                                                         CatalogueItem.retired_at.is_(None)))
-    return Decimal(item.unit_cost) if item is not None else None
-
-
-def coefficient_for(floor_number: int, rules: dict[int, Decimal]) -> Decimal | None:
-    """The reference coefficient of a floor: its rule; above the last rule, the last one plus 0.5 a floor; a floor
-    between rules takes the nearest lower rule's, and one below every rule (a basement) 0. None without rules."""
-    if not rules:
-        return None
-    if floor_number in rules:
-        return rules[floor_number]
-    top = max(rules)
-    if floor_number > top:
-        return rules[top] + ABOVE_LAST_RULE_STEP * (floor_number - top)
-    below = [number for number in rules if number < floor_number]
-    return rules[max(below)] if below else Decimal(0)
-
-
-def floor_coefficients(locality, year: int) -> tuple[dict[int, Decimal], str | None]:
-    """{floor: coefficient} of the ``elevator_cost_share`` rules in force in ``year``, and their source."""
-    rules = rules_for_year(locality, "elevator_cost_share", year) if locality is not None else {}
-    coefficients = {int(key): Decimal(rule.number_value) for key, rule in rules.items()
-                    if key.isdigit() and rule.number_value is not None}
-    sources = sorted({rule.source for rule in rules.values()})
-    # One rule a floor, each source naming its floor (…参考系数：3层1): show what they have in common.
-    common = os.path.commonprefix(sources).rstrip("：:，, ") if len(sources) > 1 else None
-    return coefficients, common or (sources[0] if sources else None)
-
-
-def allocate(amount: Decimal, weights: list[Decimal], order: list) -> tuple[list[Fraction], list[Decimal]]:
-    """Split ``amount`` by ``weights``: the exact shares, and shares in whole yuan (in fen when ``amount`` has fen)
-    that add up to ``amount`` exactly, by the largest remainder; ``order`` ranks ties (smaller first)."""
-    quantum = Decimal(1) if amount == amount.to_integral_value() else Decimal("0.01")
-    total = sum((Fraction(weight) for weight in weights), Fraction(0))
-    exact = [Fraction(amount) * Fraction(weight) / total for weight in weights]
-    units = [floor(share / Fraction(quantum)) for share in exact]
-    left = int(Fraction(amount) / Fraction(quantum)) - sum(units)
-    ranked = sorted(range(len(weights)), key=lambda i: (-(exact[i] / Fraction(quantum) - units[i]), order[i]))
-    for i in ranked[:left]:
-        units[i] += 1
-    return exact, [quantum * units_of for units_of in units]
-
-
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def unit_estimate(unit: Unit, year: int, *, request: ElevatorRequest | None = None) -> dict:
-    """The elevator estimate of ``unit`` for ``year``, as plain data (see the module's docstring for the method).
-
-    ``problem`` names why no shares can be given: "no_cost" (no estimate and no catalogue item), "no_coefficients"
-    (the locality has no floor rules for the year) or "nobody_pays" (every household's coefficient is 0)."""
-    request = request if request is not None else active_request(unit)
-    locality = unit.building.community.district.locality
-    if request is not None and request.cost_estimate is not None:
-        cost, cost_source = Decimal(request.cost_estimate), "estimate"
-    else:
-        cost = catalogue_cost()
-        cost_source = "catalogue" if cost is not None else None
-    rule = rule_for(locality, "elevator_subsidy", "per_elevator", year) if locality is not None else None
-    subsidy = Decimal(rule.number_value) if rule is not None and rule.number_value is not None else None
-    owners_part = max(_money(cost - subsidy), Decimal("0.00")) if cost is not None and subsidy is not None else None
-    amount = owners_part if subsidy is not None else (_money(cost) if cost is not None else None)
-    coefficients, coefficient_source = floor_coefficients(locality, year)
-    households = sorted(unit.households, key=lambda household: (household.floor, household.sort_key))
-    rows = [{"household": household, "floor": household.floor, "room": household.room,
-             "coefficient": coefficient_for(household.floor, coefficients), "exact": None, "share": None}
-            for household in households]
-    problem = None
-    if amount is None:
-        problem = "no_cost"
-    elif not coefficients:
-        problem = "no_coefficients"
-    elif not any(row["coefficient"] for row in rows):
-        problem = "nobody_pays"
-    else:
-        # Ties of the dropped fraction go to the higher floor, then to the roster order.
-        order = [(-row["floor"], index) for index, row in enumerate(rows)]
-        exact, shares = allocate(amount, [row["coefficient"] for row in rows], order)
-        for row, exact_share, share in zip(rows, exact, shares):
-            row["exact"] = Decimal(exact_share.numerator) / Decimal(exact_share.denominator)
-            row["share"] = share
-    return {
-        "unit_id": unit.id, "year": year, "cost": cost, "cost_source": cost_source,
-        "subsidy": subsidy, "subsidy_configured": rule is not None, "subsidy_text": describe(rule),
-        "subsidy_source": rule.source if rule is not None else None,
-        "subsidy_years": rule.years_label if rule is not None else None,
-        "owners_part": owners_part, "amount_shared": amount, "shares_of_full_cost": subsidy is None,
-        "coefficients_configured": bool(coefficients), "coefficient_source": coefficient_source,
-        "households": rows, "floors": _by_floor(rows), "problem": problem,
-    }
-
-
-def _by_floor(rows: list[dict]) -> list[dict]:
-    """The table by floor: coefficient, households, the share per household (lowest and highest, which differ by at
-    most one yuan where the rounding left one over) and the floor's total."""
-    floors: dict[int, dict] = {}
-    for row in rows:
-        entry = floors.setdefault(row["floor"], {"floor": row["floor"], "coefficient": row["coefficient"],
-                                                 "households": 0, "shares": [], "total": None})
-        entry["households"] += 1
-        if row["share"] is not None:
-            entry["shares"].append(row["share"])
-    for entry in floors.values():
-        if entry["shares"]:
-            entry["lowest"], entry["highest"] = min(entry["shares"]), max(entry["shares"])
-            entry["total"] = sum(entry["shares"], Decimal(0))
-    return [floors[number] for number in sorted(floors, reverse=True)]
-
-
-def share_of(estimate: dict, household: Household) -> dict | None:
-    return next((row for row in estimate["households"] if row["household"].id == household.id), None)
-
-
-def elevator_units(community: Community, building_ids=None) -> list[Unit]:
-    """The community's 单元 marked as able to take an elevator, in roster order (optionally of some buildings)."""
-    query = (select(Unit).join(Building).where(Building.community_id == community.id, Unit.elevator_possible)
-             .order_by(Building.sort_key, Unit.sort_key))
-    if building_ids is not None:
-        query = query.where(Building.id.in_(building_ids))
-    return list(db.session.scalars(query))
+class ElevatorRefused(Refused):
+    """A step that may not be taken now; the message (``errors[""]``) is shown as it is."""
 
 
 # --- the request -------------------------------------------------------------------------------------------------
@@ -486,13 +327,3 @@ def vote_summary(request: ElevatorRequest | None) -> dict | None:
     return {"id": vote.id, "status": vote.status, "passed": vote.result_passed if vote.closed else None,
             "rule": rule.text, "rule_source": rule.source, "locality_rule": vote.rule_text is not None,
             "closes_at": vote.closes_at}
-
-
-def share_for_vote(vote: Vote, household: Household) -> dict | None:
-    """For the vote page (templates/elevators/_my_share.html): when ``vote`` is a 单元's elevator consent vote,
-    {"estimate", "my_share", "household"} — the household's estimated share shown before it votes; else None."""
-    request = db.session.scalar(select(ElevatorRequest).where(ElevatorRequest.vote_id == vote.id))
-    if request is None or household is None or household.unit_id != request.unit_id:
-        return None
-    estimate = unit_estimate(request.unit, plan_year(request.unit.building.community), request=request)
-    return {"estimate": estimate, "my_share": share_of(estimate, household), "household": household}

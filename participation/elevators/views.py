@@ -17,20 +17,23 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from participation.extensions import db
-from participation.forms import EmptyForm
-from participation.formatting import BEIJING
 from participation.elevators.forms import ConsentForm, ConsentVoteForm, EstimateForm, ShaftForm, StartForm
-from participation.models import Household, Unit
-from participation.elevators.operations import (CONSENT_CHANNELS, ElevatorRefused, active_request, consent_reasons,
-                                                consent_rule, elevator_units, latest_request, mark_shaft_households,
-                                                open_consent_vote, open_consultation, plan_year, record_shaft_consent,
-                                                set_estimate, settle_consent, shaft_consent_summary, share_of,
-                                                start_request, unit_estimate, vote_summary, withdraw)
-from participation.votes.operations import VoteError
-from participation.permissions import (COMMUNITY_MANAGERS, ELEVATOR_AND_AFTERCARE_READERS, can_manage_community,
-                                       role_required, visible_buildings)
+from participation.elevators.operations import (CONSENT_CHANNELS, ElevatorRefused, consent_reasons, consent_rule,
+                                                mark_shaft_households, open_consent_vote, open_consultation,
+                                                record_shaft_consent, set_estimate, settle_consent,
+                                                shaft_consent_summary, start_request, vote_summary, withdraw)
+from participation.elevators.queries import (active_request, elevator_units, latest_request, plan_year,
+                                             visible_building_ids)
+from participation.elevators.shares import share_of, unit_estimate
+from participation.extensions import db
+from participation.formatting import BEIJING
+from participation.forms import EmptyForm
 from participation.guards import private, resident_or_start, staff_community
+from participation.handlers import refuse_onto
+from participation.models import Household, Unit
+from participation.permissions import (COMMUNITY_MANAGERS, ELEVATOR_AND_AFTERCARE_READERS, can_manage_community,
+                                       role_required)
+from participation.votes.operations import VoteError
 
 bp = Blueprint("elevators", __name__)
 
@@ -82,10 +85,8 @@ def start(community_code: str):
     try:
         start_request(acting.household, channel=acting.channel, staff=acting.staff, note=form.note.data)
     except ElevatorRefused as refused:
-        db.session.rollback()
-        form.form_errors.append(str(refused))
+        refuse_onto(form, refused)
         return _resident_page(acting, form, 400)
-    db.session.commit()
     flash(_("Your request was started. The organisers and your neighbours are told; the next step is the "
             "consultation of the 单元's owners."), "success")
     return redirect(url_for(".resident", community_code=community_code))
@@ -103,18 +104,16 @@ def withdraw_own(community_code: str):
     try:
         withdraw(acting.staff, request, household=acting.household, channel=acting.channel)
     except ElevatorRefused as refused:
-        db.session.rollback()
         start_form = StartForm()
-        start_form.form_errors.append(str(refused))
+        refuse_onto(start_form, refused)
         return _resident_page(acting, start_form, 400)
-    db.session.commit()
     flash(_("The request was withdrawn."), "success")
     return redirect(url_for(".resident", community_code=community_code))
 
 
 # --- the staff page -----------------------------------------------------------------------------------------------
 
-def _community(community_code: str, *, manage: bool = False) :
+def _community(community_code: str, *, manage: bool = False):
     roles = COMMUNITY_MANAGERS if manage else ELEVATOR_AND_AFTERCARE_READERS
     return staff_community(community_code, roles=roles, manage=manage)
 
@@ -127,7 +126,7 @@ def _unit(community, unit_id: int) -> Unit:
 
 
 def _staff_page(community, status: int = 200):
-    building_ids = [building.id for building in db.session.scalars(visible_buildings(current_user, community))]
+    building_ids = visible_building_ids(current_user, community)
     year = plan_year(community)
     rows = []
     for unit in elevator_units(community, building_ids):
@@ -153,8 +152,8 @@ def staff(community_code: str):
 
 
 def _act(community_code: str, unit_id: int, form, action):
-    """Load, authorize, validate, run ``action(request, form)`` on the 单元's active request, commit, redirect; a
-    refusal or a bad form shows the page again with the message (400), nothing changed."""
+    """Load, authorize, validate, run ``action(request, form)`` on the 单元's active request, redirect (the request
+    commits); a refusal or a bad form shows the page again with the message (400), nothing changed."""
     community = _community(community_code, manage=True)
     unit = _unit(community, unit_id)
     request = active_request(unit)
@@ -172,11 +171,10 @@ def _act(community_code: str, unit_id: int, form, action):
         return _staff_page(community, 400)
     try:
         message = action(request, form)
-    except ElevatorRefused as refused:
-        db.session.rollback()
-        flash(str(refused), "error")
+    except (ElevatorRefused, VoteError) as refused:
+        refuse_onto(form, refused)   # undone; the page below shows the message as a flash, not on this form
+        flash(refused.message, "error")
         return _staff_page(community, 400)
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for(".staff", community_code=community.code) + f"#unit-{unit.id}")
 
@@ -236,10 +234,7 @@ def consent(community_code: str, unit_id: int):
 def consent_vote(community_code: str, unit_id: int):
     def action(request, form):
         closes_at = form.closes_at.data.replace(tzinfo=BEIJING).astimezone(timezone.utc)
-        try:
-            open_consent_vote(current_user, request, closes_at=closes_at, hide_tallies=form.hide_tallies.data)
-        except VoteError as refused:
-            raise ElevatorRefused(str(refused)) from None
+        open_consent_vote(current_user, request, closes_at=closes_at, hide_tallies=form.hide_tallies.data)
         return _("The consent vote is open; the 单元's households are told.")
     return _act(community_code, unit_id, ConsentVoteForm(), action)
 

@@ -2,6 +2,7 @@
 owner on every channel — online by the owner, in person with staff, on a signed paper sheet. Flush, never commit.
 
     verify_owner(household, tail, *, vote=None, throttle_key=None, staff=None) -> OwnerVerification  # or VoteError
+    audit_refused_check(refusal)   # after the refused request rolled back: a wrong ID tail's audit row
     cast_ballot(vote, household, choice, channel, actor=None, verified=None, *, staff_import=False, sheet_no=None,
                 via=None) -> Ballot
 
@@ -45,6 +46,25 @@ BALLOT_CHANNEL_WORDS = {"web": _l("online, by the owner"), "in_person": _l("in p
                         "assisted": _l("entered by staff")}
 
 
+class WrongOwnerTail(VoteError):
+    """The ID tail typed does not match the roster's. The try is counted in the household's back-off at once
+    (participation.throttle); its audit row must outlive the refused request, so the caller writes it with
+    ``audit_refused_check`` after rolling the request back (``handlers.refuse_onto``)."""
+
+    def __init__(self, household: Household, *, vote: Vote | None, staff: User | None, channel: str):
+        super().__init__({"tail": _("That does not match the owner's ID number on the roster.")})
+        self.household, self.vote_id, self.staff, self.channel = household, getattr(vote, "id", None), staff, channel
+
+
+def audit_refused_check(refusal: VoteError) -> None:
+    """What a refused owner check leaves once the request was rolled back: a wrong ID tail's audit row
+    (``vote.verify_failed``), which then commits with the request. Other refusals leave nothing."""
+    if isinstance(refusal, WrongOwnerTail):
+        household = refusal.household
+        record(refusal.staff, "vote.verify_failed", household, community=household.community.id,
+               channel=refusal.channel, vote_id=refusal.vote_id)
+
+
 def verify_owner(household: Household, tail: str, *, vote: Vote | None = None, throttle_key: str | None = None,
                  staff: User | None = None) -> OwnerVerification:
     """Check the owner's ID tail against the roster's hash; throttled per household (or ``throttle_key``).
@@ -67,10 +87,8 @@ def verify_owner(household: Household, tail: str, *, vote: Vote | None = None, t
                                                    seconds=wait)), vote, household, channel, wait_seconds=wait)
     if not id_tail_matches(household, household.community.code, tail or ""):
         record_failure(key)
-        record(staff, "vote.verify_failed", household, community=household.community.id, channel=channel,
-               vote_id=getattr(vote, "id", None))
-        raise _refused("wrong_tail", VoteError({"tail": _("That does not match the owner's ID number on the "
-                                                         "roster.")}), vote, household, channel)
+        raise _refused("wrong_tail", WrongOwnerTail(household, vote=vote, staff=staff, channel=channel), vote,
+                       household, channel)
     record_success(key)
     verification = OwnerVerification(household_id=household.id, owner=owner_of(household),
                                      vote_id=getattr(vote, "id", None), method="id_tail",

@@ -35,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from participation.extensions import db
+from participation.handlers import Refused
 from participation.models import Ballot, Building, Community, Household, Unit, User, Vote, VoteObjection
 from participation.models.types import utcnow
 from participation.votes import art278
@@ -45,12 +46,8 @@ OBJECTION_DAYS = 7
 CHOICE_WORDS = {"同意": "yes", "反对": "no", "弃权": "abstain"}
 
 
-class VoteError(ValueError):
+class VoteError(Refused):
     """A refused action; nothing was changed. ``errors`` maps a field name ("" for the whole) to its message."""
-
-    def __init__(self, errors: dict[str, str] | str):
-        self.errors = errors if isinstance(errors, dict) else {"": errors}
-        super().__init__(" ".join(self.errors.values()))
 
 
 @dataclass

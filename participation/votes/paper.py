@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from participation.extensions import db
+from participation.handlers import Refused
 from participation.logs import logs_refusals
 from participation.models import Ballot, Building, Household, Unit, User, Vote
 from participation.models.votes import PaperKeying
@@ -29,12 +30,14 @@ MAX_SHEET_NO = 40
 CHOICE_OF = {code: word for word, code in CHOICE_WORDS.items()}
 
 
-class BallotImportError(ValueError):
-    """The file was refused; ``errors`` are row-numbered messages. Nothing was written."""
+class BallotImportError(Refused):
+    """The file was refused; nothing was written. Unlike other refusals, ``errors`` is a list: the row-numbered
+    messages, in row order, which the paper page lists under the file (so a view rolls back with
+    ``refuse_onto(form, {})`` and shows ``errors`` itself)."""
 
     def __init__(self, errors: list[str]):
-        self.errors = errors
-        super().__init__("\n".join(errors))
+        super().__init__({"file": "\n".join(errors)})
+        self.errors = list(errors)
 
 
 def check_ballots(actor: User | None, vote: Vote, table: RosterTable) -> list[dict]:

@@ -3,57 +3,30 @@ session for that household only), the ballot (three equal buttons, then a confir
 changeable until close), and objections during the 询异公示. Staff acting for the household enter the owner's ballot
 only in person (door to door, or at the office with the owner's paper), typing the owner's ID tail from the ID card;
 by phone or hotline never (DESIGN §4). The staff pages are in ``votes``."""
-from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from participation.extensions import db
-from participation.forms import show_refusal
-from participation.votes.forms import CHOICE_LABELS, BallotForm, ObjectionForm, VerifyForm
-from participation.models import Ballot, Household, OwnerVerification, Vote
-from participation.models.types import utcnow
+from participation.elevators.shares import share_for_vote
 from participation.entry.assisted import ballot_channel
-from participation.votes.ballots import PHONE_CHANNELS, cast_ballot, verify_owner
-from participation.elevators.operations import share_for_vote
-from participation.votes.operations import (VoteError, households_in_scope, owner_of, record_objection, register_owner,
-                                            visible_tally)
+from participation.extensions import db
 from participation.guards import private, resident_or_start
-from participation.votes.views import OWNER_KEY, shaft_owner_of
+from participation.handlers import refuse_onto
+from participation.models import OwnerVerification, Vote
+from participation.models.types import utcnow
+from participation.votes.ballots import PHONE_CHANNELS, audit_refused_check, cast_ballot, verify_owner
+from participation.votes.forms import CHOICE_LABELS, BallotForm, ObjectionForm, VerifyForm
+from participation.votes.operations import VoteError, record_objection, visible_tally
+from participation.votes.owners import remember_verification, session_verification
+from participation.votes.queries import ballot_of, in_scope, shaft_owner_of, votes_for
 from participation.votes.words import LABELS, matter_label, rule_words, thresholds
 
 bp = Blueprint("resident_votes", __name__)
-
-
-def in_scope(vote: Vote, household: Household) -> bool:
-    return db.session.scalar(households_in_scope(vote).where(Household.id == household.id)
-                             .with_only_columns(Household.id)) is not None
-
-
-def votes_for(household: Household, statuses=("open", "preliminary", "final")) -> list[Vote]:
-    """The votes of the household's community whose scope holds it, newest first."""
-    candidates = db.session.scalars(
-        select(Vote).where(Vote.community_id == household.community.id, Vote.status.in_(statuses))
-        .order_by(Vote.created_at.desc(), Vote.id.desc())).all()
-    return [vote for vote in candidates if in_scope(vote, household)]
 
 
 @bp.app_context_processor
 def _resident_votes() -> dict:
     """For the resident home: the open votes its household takes part in."""
     return {"open_votes_for": lambda household: votes_for(household, ("open",))}
-
-
-def session_verification(household: Household) -> OwnerVerification | None:
-    """The owner verification this session made for ``household``, while it still names the roster's owner."""
-    data = session.get(OWNER_KEY)
-    if not isinstance(data, dict) or data.get("household_id") != household.id \
-            or not isinstance(data.get("verification_id"), int):
-        return None
-    verification = db.session.get(OwnerVerification, data["verification_id"])
-    if verification is None or verification.household_id != household.id \
-            or verification.owner != owner_of(household) or verification.vote_id is not None:
-        return None
-    return verification
 
 
 def _household_vote(community_code: str, vote_id: int):
@@ -70,8 +43,7 @@ def _household_vote(community_code: str, vote_id: int):
 def _page(acting, vote, *, status=200, verify_form=None, objection_form=None, ballot_form=None):
     household = acting.household
     counts = visible_tally(vote, resident=True)   # participation only until voting is over (DESIGN §4)
-    mine = db.session.scalar(select(Ballot).where(Ballot.vote_id == vote.id,
-                                                  Ballot.owner == register_owner(vote, household)))
+    mine = ballot_of(vote, household)
     objections = [objection for objection in vote.objections
                   if objection.household_id == household.id or objection.answer]
     my_objection = next((objection for objection in vote.objections if objection.household_id == household.id), None)
@@ -124,11 +96,10 @@ def verify(community_code: str, vote_id: int):
     try:
         verification = verify_owner(acting.household, form.tail.data.strip().upper())
     except VoteError as error:
-        db.session.commit()   # the failed try counts towards the wait (throttle) and is audited
-        show_refusal(form, error.errors)
+        refuse_onto(form, error)
+        audit_refused_check(error)   # a wrong tail is audited (and already counted towards the wait)
         return _page(acting, vote, status=400, verify_form=form)
-    db.session.commit()
-    session[OWNER_KEY] = {"household_id": acting.household.id, "verification_id": verification.id}
+    remember_verification(acting.household, verification)
     flash(_("Thank you: you are confirmed as the owner. You can vote now."), "success")
     return redirect(url_for(".show", community_code=community_code, vote_id=vote.id, _anchor="ballot"))
 
@@ -166,7 +137,6 @@ def ballot(community_code: str, vote_id: int):
                 if not tail:
                     raise VoteError({"tail": _("Type the last 6 characters of the owner's ID number.")})
                 check = verify_owner(acting.household, tail, vote=vote, staff=acting.staff)
-                db.session.commit()
             return _confirm(acting, vote, form.choice.data, check)
         if channel == "web":
             ballot = cast_ballot(vote, acting.household, form.choice.data, "web",
@@ -178,13 +148,9 @@ def ballot(community_code: str, vote_id: int):
             ballot = cast_ballot(vote, acting.household, form.choice.data, channel, actor=acting.staff,
                                  verified=check, via=acting.channel)
     except VoteError as error:
-        if form.confirmed.data:
-            db.session.rollback()
-        else:
-            db.session.commit()   # a wrong ID tail counts towards the household's wait and is audited
-        show_refusal(form, error.errors)
+        refuse_onto(form, error)
+        audit_refused_check(error)   # a wrong ID tail is audited (and already counted towards the wait)
         return _page(acting, vote, status=400, ballot_form=form)
-    db.session.commit()
     flash(_("Your vote is saved: %(choice)s. You can change it until voting closes.",
             choice=CHOICE_LABELS[ballot.choice]) if not acting.assisted else
           _("The owner's vote is saved: %(choice)s.", choice=CHOICE_LABELS[ballot.choice]), "success")
@@ -212,10 +178,8 @@ def objection(community_code: str, vote_id: int):
         objection = record_objection(vote, form.text.data, household=acting.household, actor=acting.staff,
                                      channel="assisted" if acting.assisted else "web")
     except VoteError as error:
-        db.session.rollback()
-        show_refusal(form, error.errors)
+        refuse_onto(form, error)
         return _page(acting, vote, status=400, objection_form=form)
-    db.session.commit()
     flash(_("Your objection is changed. The organisers answer it before the result is final.")
           if objection.updated_at else
           _("Your objection is recorded. The organisers answer it before the result is final."), "success")

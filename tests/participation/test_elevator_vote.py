@@ -21,7 +21,8 @@ from participation.votes import art278
 from participation.votes.ballots import cast_ballot
 from participation.elevators.operations import (ElevatorRefused, consent_reasons, elevator_overview,
                                                 mark_shaft_households, open_consent_vote, open_consultation,
-                                                record_shaft_consent, settle_consent, share_for_vote, start_request)
+                                                record_shaft_consent, settle_consent, start_request)
+from participation.elevators.shares import share_for_vote
 from participation.reference.locality import RuleInvalid, validate_rule
 from participation.plans.inputs import plan_inputs
 from participation.votes.operations import close_vote, cosign, finalise, rule_of, tally

@@ -10,7 +10,8 @@ from participation.extensions import db
 from participation.models import AuditEvent, Ballot, BallotChange, Notification, OwnerVerification
 from participation.models.types import utcnow
 from participation.votes.ballots import cast_ballot, verify_owner
-from participation.elevators.operations import ElevatorRefused, mark_shaft_households, record_shaft_consent
+from participation.elevators.operations import (ElevatorRefused, mark_shaft_households, open_consultation,
+                                                record_shaft_consent, start_request)
 from participation.roster.files import RosterTable
 from participation.votes.paper import BallotImportError, import_ballots
 from participation.votes.operations import VoteError
@@ -90,7 +91,6 @@ def test_a_phone_session_cannot_cast_or_replace_an_owner_ballot(app, vote_site, 
 def test_the_operation_refuses_a_phone_ballot_and_a_phone_consent(vote_site, hotline, make_user):
     """Refused in the operation, not only hidden: Art. 278 and elevator consent ballots, and the shaft owner's own
     consent (DESIGN §4)."""
-    from participation.elevators.operations import open_consultation, start_request
     community, unit, organiser, _rep = vote_site
     vote = open_vote_of(community, unit, organiser)
     household = homes(unit)[1]

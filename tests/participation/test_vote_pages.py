@@ -1,5 +1,6 @@
-"""Owner vote pages (participation/votes/views.py): the staff flow, the owner's ballot, hidden tallies, the failed
-threshold in words, CSRF, roles and scope, and the all-or-nothing ballot import."""
+"""Owner vote pages (participation/votes/views.py, paper_views.py, resident_views.py): the staff flow, the owner's
+ballot, hidden tallies, the failed threshold in words, CSRF, roles and scope, and the all-or-nothing ballot
+import."""
 import html as html_lib
 import re
 from datetime import timedelta
@@ -14,7 +15,7 @@ from participation.models.types import utcnow
 from participation.votes.ballots import cast_ballot
 from participation.roster.codes import issue_code
 from participation.votes.operations import close_vote, create_vote, tally
-from participation.votes.views import OWNER_KEY
+from participation.votes.owners import OWNER_KEY
 from tests.conftest import ID_TAIL, AuthActions, csrf_token, homes
 from tests.participation.test_entry_views import accept_notice, enter
 
