@@ -160,7 +160,7 @@ def run_case(kind: str, path: str) -> dict:
     from participation.uploads import UploadError, clean_image
     from surveys.answering.expressions import RegexTimeout, is_true, one_budget
     from surveys.xlsform.common import XLSFormError
-    from surveys.xlsform.imports import read_xlsform
+    from surveys.xlsform.reading import read_xlsform
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "bench"})
     data = Path(path).read_bytes()

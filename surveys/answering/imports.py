@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from participation.extensions import db
@@ -363,8 +364,6 @@ def _place(row: int, household: Household, status: str) -> dict:
 def template_workbook(survey: Survey, lang: str = "zh") -> bytes:
     """An empty answer sheet for this survey (楼栋, 单元, 房号 and each question's name) and a sheet that explains
     every column: the question, its type, and the choice names to write."""
-    from openpyxl import Workbook  # only this path needs it
-
     workbook = Workbook()
     answers = workbook.active
     answers.title = _("Answers")

@@ -17,6 +17,7 @@ from participation.uploads import stored_file
 from surveys.answering.checks import CONSENT_FIELD, clean_answers, hidden_questions, in_audience
 from surveys.answering.forms import AnswerForm, chosen_action, raw_answers, shown_raw, shown_values
 from surveys.models import Survey, SurveyStateError
+from surveys.refusals import withdraw
 from surveys.answering.operations import (ResponseConflict, find_response, household_surveys, load_survey, response_values,
                                 revisions, save_response)
 from surveys.answering.structure import structure
@@ -121,8 +122,8 @@ def save(survey_id: int):
     values, errors = clean_answers(survey, household, raw, lang=_lang(), consent=consent, check_required=submit,
                                    previous=response_values(response) if response is not None else {})
     if errors:
-        # Nothing was written (clean_answers only reads, and discards photos it stored), and the request ends
-        # without a commit; no rollback here, which would expire the survey and reload it page by page to show it.
+        # Nothing was written (clean_answers only reads, and discards photos it stored), so the request's commit
+        # has nothing to save; no rollback here, which would expire the survey and reload it page by page to show it.
         if _wants_json():
             return error_response(400, _("Some answers need another look. They are marked below."), fields=errors,
                                   hidden=sorted(hidden_questions(survey, household, raw)))
@@ -132,17 +133,15 @@ def save(survey_id: int):
                             status=400)
     try:
         response, raced = _save(acting, survey, values, submit=submit, consent=consent, existing=response)
-    except SurveyStateError:
-        db.session.rollback()
+    except SurveyStateError as error:
+        withdraw(error)
         return _refused(survey, _("This survey is closed. Your answers can no longer be changed."))
-    except ResponseConflict:
-        db.session.rollback()
+    except ResponseConflict as error:
+        withdraw(error)
         return _refused(survey, _("Someone else was saving this household's answers at the same moment. Please "
                                   "try again."), status=409)
-    # Read before the commit expires them: afterwards each would cost a query (the survey's whole structure again).
     status, receipt_number, version = response.status, response.receipt, response.version
     hidden = sorted(hidden_questions(survey, household, raw, consent=consent)) if _wants_json() else None
-    db.session.commit()
     message = _("Your answers were submitted.") if status == "submitted" and action == "submit" else \
         _("Your answers were saved. You can change them until the survey closes.")
     if raced:

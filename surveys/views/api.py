@@ -5,11 +5,11 @@ The summary is what the staff results page (surveys/views/results.py) shows: ``p
 ``survey_results``, with small cells suppressed the same way (``must_suppress`` inside them).
 """
 from flask import Blueprint, jsonify, request
-from sqlalchemy import select
 
 from participation.api import ApiError, api_user, community_or_404, jsonable, token_required
 from participation.extensions import csrf, db
 from participation.permissions import HOUSEHOLD_READERS, can_view_survey_results
+from surveys.builder.queries import surveys_of
 from surveys.models import Survey
 from surveys.results.summaries import must_suppress, participation, survey_results
 
@@ -46,10 +46,7 @@ def surveys(code: str):
         404: {$ref: '#/components/responses/Error'}
     """
     community = community_or_404(code, HOUSEHOLD_READERS)
-    rows = db.session.scalars(select(Survey).where(Survey.community_id == community.id,
-                                                   Survey.is_template.is_(False))
-                              .order_by(Survey.created_at.desc(), Survey.id.desc()))
-    return jsonify({"surveys": [_survey(survey) for survey in rows]})
+    return jsonify({"surveys": [_survey(survey) for survey in surveys_of(community)]})
 
 
 @bp.get("/surveys/<int:survey_id>/summary")

@@ -13,6 +13,7 @@ from wtforms import SubmitField
 from participation.extensions import db
 from participation.permissions import COMMUNITY_MANAGERS, can_manage_community, can_view_community, role_required
 from surveys.models import Survey
+from surveys.refusals import withdraw
 from surveys.answering.imports import (HOUSEHOLD_HEADERS, NOT_IMPORTED_TYPES, ResponseImportError, import_responses,
                                      template_workbook)
 
@@ -55,10 +56,8 @@ def upload(survey_id: int):
             result = import_responses(current_user, survey, upload_file.stream, filename=upload_file.filename,
                                       lang=_lang())
         except ResponseImportError as error:
-            db.session.rollback()
-            errors, status = error.errors, 422
+            errors, status = withdraw(error).errors, 422
         else:
-            db.session.commit()
             summary = result.as_dict()
             summary["already_count"] = len(summary["already_answered"])
             summary["already_answered"] = summary["already_answered"][:SHOWN_ALREADY]

@@ -87,7 +87,6 @@ def export_csv(survey_id: int):
     if survey.confidential:
         return _confidential()
     body = responses_csv(current_user, survey)
-    db.session.commit()
     return _download(body, "text/csv; charset=utf-8", f"survey-{survey.id}-responses.csv")
 
 
@@ -98,7 +97,6 @@ def export_xlsx(survey_id: int):
     if survey.confidential:
         return _confidential()
     body = responses_xlsx(current_user, survey)
-    db.session.commit()
     return _download(body, XLSX, f"survey-{survey.id}-responses.xlsx")
 
 
@@ -109,5 +107,4 @@ def export_long_csv(survey_id: int):
     if survey.confidential:
         return _confidential()
     body = responses_long_csv(current_user, survey)
-    db.session.commit()
     return _download(body, "text/csv; charset=utf-8", f"survey-{survey.id}-responses-long.csv")

@@ -27,9 +27,11 @@ from participation.permissions import (
     role_required,
 )
 from surveys.models import Survey
+from surveys.refusals import withdraw
 from surveys.xlsform.common import XLSFormError
 from surveys.xlsform.export import export_xlsform
-from surveys.xlsform.imports import MAX_BYTES, import_xlsform
+from surveys.xlsform.imports import import_xlsform
+from surveys.xlsform.reading import MAX_BYTES
 
 bp = Blueprint("survey_xlsform", __name__)
 
@@ -65,10 +67,8 @@ def upload(community_code: str):
         try:
             result = import_xlsform(current_user, community, data, upload_file.filename or "")
         except XLSFormError as error:
-            db.session.rollback()
-            errors, status = error.errors, 422
+            errors, status = withdraw(error).errors, 422
         else:
-            db.session.commit()
             session[RESULT_KEY] = {"id": result.survey.id, "title": result.survey.label(),
                                    "questions": len(result.survey.questions), "warnings": result.warnings}
             return redirect(url_for("survey_xlsform.upload", community_code=community.code))

@@ -22,6 +22,7 @@ import re
 
 from flask_babel import gettext as _
 
+from participation.handlers import Refused
 from surveys.answering import expressions
 
 ZH_COLUMN, EN_COLUMN = "Chinese (zh)", "English (en)"
@@ -44,15 +45,16 @@ _CODE_IN_PARENS = re.compile(r"\(([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*\)\s*$")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
-class XLSFormError(ValueError):
-    """The form was refused and nothing was created; ``errors`` are the messages to show, row by row."""
+class XLSFormError(Refused):
+    """The form was refused and nothing was created; ``errors`` are the messages to show, a list row by row rather
+    than ``Refused``'s dict by field: the import page and the CLI list them one per line."""
 
     def __init__(self, errors: list[str]):
         shown = list(errors[:MAX_ERRORS])
         if len(errors) > MAX_ERRORS:
             shown.append(_("… and %(n)d more problems.", n=len(errors) - MAX_ERRORS))
-        self.errors = shown
         super().__init__("\n".join(shown))
+        self.errors = shown
 
 
 def language_code(language: str) -> str | None:
