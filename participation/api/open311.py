@@ -9,14 +9,10 @@ under the category of that code in its community's locality.
 What the API never returns: the caller's name, phone and e-mail (kept on the ticket and its timeline for the desk),
 the household or room. Service request ids are the tickets' receipts ("C…"), which cannot be counted through.
 
-Keys: ``flask open311 create-key NAME`` shows a key once and stores a keyed hash of its SHA-256 with the key
-ring's version (``hash_key``; ``participation.keyring``, purpose "open311-key"), as API tokens are: keys stored as a
-plain SHA-256 before versions (version 0) are re-hashed without the key by ``flask keys rehash``, a key on an older
-version moves to the current one when it is next used.
+Keys (``flask open311 create-key NAME``, and the key a POST is made with): ``participation.api.open311_keys``.
 """
 import math
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -24,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, literal, or_, select
 
 from participation.extensions import db
-from participation.keyring import OPEN311_KEY, current_ring, token_message
+from participation.handlers import Refused
 from participation.labels import label
 from participation.models import Community, ComplaintCategory, Ticket
 from participation.models.complaints import Open311Key, URGENCIES
@@ -32,69 +28,22 @@ from participation.models.open311_intake import Open311Report
 from participation.models.types import utcnow
 from participation.audit import record
 from participation.complaints.operations import TicketRefused, file_ticket, new_receipt
+from participation.complaints.queries import live_category
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-22T00:00:00Z"
 MAX_DESCRIPTION = 4000
 MAX_URL = 500
 MAX_ADDRESS = 300
-KEY_BYTES = 32
 
 
-class Open311Error(Exception):
-    """An answer in the spec's error format: ``status`` is 400, 403 or 404; ``description`` is shown to the user."""
+class Open311Error(Refused):
+    """A refusal answered in the spec's error format: ``status`` is 400, 403 or 404; ``description`` is shown to the
+    user (it is also the refusal's one message)."""
 
     def __init__(self, status: int, description: str):
-        super().__init__(description)
+        super().__init__(str(description))
         self.status, self.description = status, str(description)
-
-
-# --- keys ----------------------------------------------------------------------------------------------------------
-
-def hash_key(key: str, version: int | None = None) -> str:
-    """The key's hash under ``version`` of the key ring (the current one by default)."""
-    return OPEN311_KEY.digest(token_message(key), version)
-
-
-def create_key(name: str) -> tuple[Open311Key, str]:
-    """A new key named ``name``: the row (storing only the hash) and the key itself, to show once."""
-    name = (name or "").strip()
-    if not name or len(name) > 60:
-        raise ValueError(_("Give the key a name of 1 to 60 characters."))
-    if db.session.scalar(select(Open311Key).filter_by(name=name)) is not None:
-        raise ValueError(_("A key named %(name)s exists already.", name=name))
-    key = secrets.token_urlsafe(KEY_BYTES)
-    version = current_ring().current
-    row = Open311Key(name=name, key_hash=hash_key(key, version), key_version=version)
-    db.session.add(row)
-    db.session.flush()
-    record(None, "open311.create_key", row, channel="cli", name=name)
-    return row, key
-
-
-def revoke_key(name: str) -> Open311Key:
-    row = db.session.scalar(select(Open311Key).filter_by(name=(name or "").strip()))
-    if row is None:
-        raise ValueError(_("There is no key named %(name)s.", name=name))
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
-        record(None, "open311.revoke_key", row, channel="cli", name=row.name)
-    return row
-
-
-def key_for(api_key: str | None) -> Open311Key:
-    """The live key ``api_key`` stands for; 403 when missing, unknown or revoked."""
-    if not api_key:
-        raise Open311Error(403, _("No api_key received -- can't proceed with create_request."))
-    hashes = OPEN311_KEY.digests(token_message(api_key))
-    row = db.session.scalar(select(Open311Key).where(Open311Key.key_hash.in_(hashes),
-                                                     Open311Key.revoked_at.is_(None)))
-    if row is None:
-        raise Open311Error(403, _("Invalid api_key received -- can't proceed with create_request."))
-    current = current_ring().current
-    if hashes[row.key_hash] != current or row.key_version != current:
-        row.key_hash, row.key_version = hash_key(api_key, current), current
-    return row
 
 
 # --- services ------------------------------------------------------------------------------------------------------
@@ -308,8 +257,7 @@ def _fields(form) -> dict:
 def _file(actor, place: Place, fields: dict, key_name: str, now: datetime | None,
           receipt: str | None = None) -> Ticket:
     """The ticket of a placed request (TicketRefused when the community's locality does not take the service)."""
-    category = db.session.scalar(select(ComplaintCategory).filter_by(
-        locality_id=place.community.district.locality_id, code=fields["service_code"], retired_at=None))
+    category = live_category(place.community, fields["service_code"])
     if category is None:
         raise TicketRefused(_("%(community)s does not take service %(code)s.", community=place.community.name,
                               code=fields["service_code"]))

@@ -1,6 +1,6 @@
 """``flask --app app open311 create-key NAME`` / ``revoke-key NAME``: keys for POSTing Open311 service requests.
 
-The key is printed once and only its keyed hash is stored (``participation.api.open311.hash_key``): a random
+The key is printed once and only its keyed hash is stored (``participation.api.open311_keys.hash_key``): a random
 256-bit key needs no salt; the key ring's versions let HOUSEHOLD_CODE_KEY be rotated (``flask keys``).
 """
 import click
@@ -8,7 +8,7 @@ from flask import Flask, current_app
 from flask_babel import force_locale
 
 from participation.extensions import db
-from participation.api.open311 import create_key, revoke_key
+from participation.api.open311_keys import create_key, revoke_key
 
 
 def register(app: Flask) -> None:

@@ -9,79 +9,32 @@ Content types are the spec's: ``text/xml; charset=utf-8`` and ``application/json
 validator compares them without the charset; the spec wins.) Errors are the spec's ``<errors>`` / ``[{code,
 description}]`` with HTTP 403 (key), 404 (unknown service or request) and 400 (anything else).
 """
-import json
-from xml.etree import ElementTree
-
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from participation.errors import answers_its_own_errors
-from participation.extensions import anonymous_read_limit, csrf, db, limiter
+from participation.extensions import anonymous_read_limit, csrf, limiter
 from participation.api import open311 as api
 from participation.api import open311_requests
 from participation.api.open311 import Open311Error
+from participation.api.open311_keys import key_for
+from participation.api.open311_render import FORMATS, error, render
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 
-FORMATS = ("json", "xml")
-CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 POST_LIMIT = "30/minute"
 # Every public read shares one budget per client address (extensions.ANONYMOUS_READ_LIMIT); POSTs count per key.
 public_read = limiter.shared_limit(anonymous_read_limit, scope="open311-read")
-# Element names of list items in XML (JSON has bare arrays).
-ITEMS = {"services": "service", "service_requests": "request", "errors": "error", "endpoints": "endpoint",
-         "formats": "format", "attributes": "attribute", "values": "value"}
-
-
-# --- rendering -----------------------------------------------------------------------------------------------------
-
-def _text(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _element(name: str, value) -> ElementTree.Element:
-    element = ElementTree.Element(name)
-    if isinstance(value, dict):
-        for key, child in value.items():
-            if child is not None:
-                element.append(_element(key, child))
-    elif isinstance(value, list):
-        for child in value:
-            element.append(_element(ITEMS.get(name, "item"), child))
-    else:
-        element.text = _text(value)
-    return element
-
-
-def render(fmt: str, root: str, body, status: int = 200) -> Response:
-    if fmt == "xml":
-        text = '<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(_element(root, body),
-                                                                                 encoding="unicode")
-    else:
-        text = json.dumps(body, ensure_ascii=False)
-    return Response(text, status=status, content_type=CONTENT_TYPES[fmt])
-
-
-def _format() -> str:
-    return "xml" if request.path.endswith(".xml") else "json"
-
-
-def error(status: int, description: str) -> Response:
-    return render(_format(), "errors", [{"code": status, "description": str(description)}], status)
 
 
 @bp.errorhandler(Open311Error)
 def _open311_error(problem: Open311Error):
-    db.session.rollback()
     return error(problem.status, problem.description)
 
 
 @answers_its_own_errors(bp)   # also unknown URLs and wrong methods under /open311/, and crashes in its views
 def _http_error(problem: HTTPException):
-    db.session.rollback()
     status = problem.code or 400
     if status == 429:
         if request.method == "GET":
@@ -134,9 +87,8 @@ def _limit_key() -> str:
 
 @limiter.limit(POST_LIMIT, key_func=_limit_key)
 def requests_post(fmt: str):
-    key = api.key_for(request.values.get("api_key"))
+    key = key_for(request.values.get("api_key"))
     ticket = api.create_request(key, request.form)
-    db.session.commit()
     return render(fmt, "service_requests", [api.created(ticket)])
 
 

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from participation.extensions import db
+from participation.handlers import Refused
 from participation.keyring import API_TOKEN, current_ring, token_message
 from participation.models import ApiToken, Community, User
 from participation.models.types import utcnow
@@ -32,7 +33,7 @@ USERNAME_PREFIX = "api."
 _CITY_ADMIN = SimpleNamespace(district_id=None)   # the command line acts for the whole city
 
 
-class TokenError(ValueError):
+class TokenError(Refused):
     """A token that may not be created or revoked; the message is shown as it is."""
 
 

@@ -7,24 +7,26 @@ operation (YAML after ``---``), read by apispec into /api/v1/openapi.json (``par
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from participation.api import (API_CHANNELS, ApiError, api_user, community_or_404, count_anonymous, json_body,
                                jsonable, page_args, token_required)
 from participation.api.openapi import openapi_json
 from participation.extensions import csrf, db
 from participation.api.forms import ApiTokenForm, RevokeTokenForm
+from participation.api.queries import roster_page
 from participation.labels import label, mask_phone
-from participation.models import ApiToken, Building, ComplaintCategory, Household, Unit, Vote
+from participation.models import ApiToken, Vote
 from participation.api import tokens as api_tokens
 from participation.roster.communities import community_summaries
 from participation.plans.export import plan_json
 from participation.plans.inputs import plan_inputs
-from participation.complaints.queries import ticket_by_receipt, ticket_visible, timeline
+from participation.complaints.queries import (building_named, live_category, ticket_by_receipt, ticket_visible,
+                                              timeline)
+from participation.complaints.refusals import withdraw
 from participation.complaints.operations import ACTIONS, TicketRefused, act, agencies_of, file_ticket, may_act
 from participation.votes.operations import visible_tally
 from participation.permissions import (DECISION_READERS, HOUSEHOLD_READERS, TICKET_DESK, TICKET_READERS,
-                                       can_view_community, role_required, visible_buildings)
+                                       can_view_community, role_required)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -115,12 +117,7 @@ def households(code: str):
     """
     found = community_or_404(code, HOUSEHOLD_READERS)
     page, per_page = page_args()
-    buildings = visible_buildings(api_user(), found).with_only_columns(Building.id).order_by(None)
-    query = (select(Household, Unit, Building).join(Unit, Household.unit_id == Unit.id)
-             .join(Building, Unit.building_id == Building.id).where(Building.id.in_(buildings)))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.execute(query.order_by(Building.sort_key, Unit.sort_key, Household.sort_key)
-                              .limit(per_page).offset((page - 1) * per_page)).all()
+    total, rows = roster_page(api_user(), found, page, per_page)
     return jsonify({"page": page, "per_page": per_page, "total": total, "households": [
         {"id": household.id, "building": building.name, "unit": unit.name, "room": household.room,
          "floor": household.floor, "area": str(household.area), "occupancy": household.occupancy,
@@ -202,8 +199,7 @@ def complaints_create():
     body = json_body(strings=("community", "category", "description", "urgency", "channel", "building", "place",
                               "caller_name", "caller_phone", "external_number"))
     found = community_or_404(body.get("community") or "", TICKET_DESK)
-    category = db.session.scalar(select(ComplaintCategory).filter_by(
-        locality_id=found.district.locality_id, code=str(body.get("category") or ""), retired_at=None))
+    category = live_category(found, str(body.get("category") or ""))
     if category is None:
         raise ApiError(422, _("Choose one of the options offered."))
     channel = str(body.get("channel") or "community_hotline")
@@ -211,8 +207,7 @@ def complaints_create():
         raise ApiError(422, _("Choose one of the options offered."))
     building = None
     if body.get("building"):
-        building = db.session.scalar(select(Building).where(Building.community_id == found.id,
-                                                            Building.name == str(body["building"])))
+        building = building_named(found, [str(body["building"])])
         if building is None:
             raise ApiError(422, _("That building is not in this community."))
     try:
@@ -222,7 +217,6 @@ def complaints_create():
                              caller_phone=body.get("caller_phone"), external_number=body.get("external_number"))
     except TicketRefused as refused:
         raise ApiError(422, str(refused)) from refused
-    db.session.commit()
     response = jsonify(_ticket(ticket))
     response.status_code = 201
     return response
@@ -300,7 +294,6 @@ def complaint_action(receipt: str):
             satisfaction=body.get("satisfaction"))
     except TicketRefused as refused:
         raise ApiError(409, str(refused)) from refused
-    db.session.commit()
     if not ticket_visible(api_user(), ticket):
         return jsonify({"receipt": ticket.receipt, "state": ticket.state})
     return jsonify(_ticket(ticket))
@@ -374,11 +367,8 @@ def tokens():
                                                         communities=communities,
                                                         district=None if communities else current_user.district)
             except api_tokens.TokenError as refused:
-                db.session.rollback()
-                flash(str(refused), "error")
+                flash(str(withdraw(refused)), "error")
                 status = 400
-            else:
-                db.session.commit()
         else:
             status = 400
     return render_template("admin/api_tokens.html", form=form, revoke=revoke, tokens=api_tokens.tokens(),
@@ -394,6 +384,5 @@ def revoke_token(token_id: int):
     if not RevokeTokenForm().validate_on_submit():
         return redirect(url_for(".tokens"))
     api_tokens.revoke_token(current_user, row)
-    db.session.commit()
     flash(_("Token %(name)s revoked: requests with it are refused from now on.", name=row.name))
     return redirect(url_for(".tokens"))

@@ -16,7 +16,7 @@ from datetime import datetime
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 
 from participation.extensions import db
 from participation.formatting import beijing_naive
@@ -127,7 +127,6 @@ def _findings_scope(query, communities, agency_id: int | None):
 
 
 def _ids(communities):
-    from sqlalchemy import Select
     if isinstance(communities, Select):
         return communities.with_only_columns(Community.id).order_by(None)
     return list(communities)

@@ -19,22 +19,24 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from wtforms import MultipleFileField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from participation.charts import chart_fragment, grouped_bar_chart
 from participation.extensions import db
 from participation.formatting import BEIJING, beijing_midnight
-from participation.models import Building, Community, ComplaintCategory, PatrolFinding, User
+from participation.handlers import refuse_onto
+from participation.models import Community, ComplaintCategory, PatrolFinding
 from participation.models.types import utcnow
 from participation.complaints.bulletin import bulletin_xlsx, weekly_bulletin
 from participation.complaints.rates import complaint_rates, iso_week, periods_between, week_of
 from participation.complaints.patrols import (MAX_DESCRIPTION, MAX_NOTE, MAX_PLACE, FindingForbidden, FindingRefused,
                                               finding_actions, finding_source, may_rectify,
-                                              may_verify, patrol_communities, record_finding, rectify_finding,
-                                              return_finding, verify_finding, visible_finding, visible_findings)
+                                              may_verify, record_finding, rectify_finding, return_finding,
+                                              verify_finding, visible_finding)
+from participation.complaints.queries import (building_named, categories_of_localities, communities_to_patrol,
+                                              findings_shown)
+from participation.complaints.refusals import withdraw
 from participation.permissions import PATROL_FILERS, PATROL_READERS, TICKET_READERS, role_required, visible_communities
 
 bp = Blueprint("bulletin", __name__)
@@ -155,11 +157,7 @@ class FindingForm(FlaskForm):
 
 def _finding_choices(form: FindingForm, communities: list[Community]) -> None:
     form.community.choices = [("", _("Choose…"))] + [(c.code, f"{c.code} {c.name}") for c in communities]
-    localities = {c.district.locality_id for c in communities}
-    categories = db.session.scalars(select(ComplaintCategory).where(
-        ComplaintCategory.locality_id.in_(localities), ComplaintCategory.retired_at.is_(None))
-        .order_by(ComplaintCategory.locality_id, ComplaintCategory.position, ComplaintCategory.id)).all()
-    form.category.choices = [(0, _("Choose…"))] + [(c.id, c.name) for c in categories]
+    form.category.choices = [(0, _("Choose…"))] + [(c.id, c.name) for c in categories_of_localities(communities)]
 
 
 @bp.route("/patrols/new", methods=["GET", "POST"])
@@ -167,7 +165,7 @@ def _finding_choices(form: FindingForm, communities: list[Community]) -> None:
 def new_finding():
     if finding_source(current_user) is None:
         abort(403)   # a contractor or pipeline company inspects nobody's works
-    communities = db.session.scalars(patrol_communities(current_user)).all()
+    communities = communities_to_patrol(current_user)
     form = FindingForm()
     _finding_choices(form, communities)
     if request.method == "GET" and request.args.get("community"):
@@ -178,8 +176,7 @@ def new_finding():
         category = db.session.get(ComplaintCategory, form.category.data)
         building = None
         if (form.building.data or "").strip():
-            building = db.session.scalar(select(Building).filter_by(community_id=community.id,
-                                                                    name=form.building.data.strip()))
+            building = building_named(community, [form.building.data.strip()])
             if building is None:
                 form.building.errors = [*form.building.errors, _("There is no such building in this community.")]
         if building is not None or not (form.building.data or "").strip():
@@ -187,10 +184,8 @@ def new_finding():
                 record_finding(current_user, community, category, form.description.data,
                                building=building, place=form.place.data, photos=request.files.getlist("photos"))
             except FindingRefused as error:
-                db.session.rollback()
-                form.form_errors.append(str(error))
+                refuse_onto(form, error)
             else:
-                db.session.commit()
                 flash(_("The finding was recorded; the contractor has been told."), "success")
                 return redirect(url_for(".findings"))
         status = 400
@@ -209,14 +204,7 @@ def findings():
 def _findings_page(errors: dict | None = None, drafts: dict | None = None, status: int = 200):
     """The list of findings with each one's state, its latest step and the steps the user may take; ``errors`` and
     ``drafts`` (finding id → message, text typed) show a refused step again."""
-    rows = db.session.scalars(visible_findings(current_user).options(
-        selectinload(PatrolFinding.events), selectinload(PatrolFinding.photos)).limit(FINDINGS_SHOWN)).all()
-    ids = {row.building_id for row in rows if row.building_id is not None}
-    buildings = dict(db.session.execute(select(Building.id, Building.name).where(Building.id.in_(ids))).all()) \
-        if ids else {}
-    actors = {event.actor_id for row in rows for event in row.events}
-    names = {user_id: display_name or username for user_id, display_name, username in db.session.execute(
-        select(User.id, User.display_name, User.username).where(User.id.in_(actors)))} if actors else {}
+    rows, buildings, names = findings_shown(current_user, FINDINGS_SHOWN)
     details = {}
     for row in rows:
         rectification_photos = {photo_id for event in row.events for photo_id in event.photo_ids or ()}
@@ -241,17 +229,14 @@ def _acting_on(finding_id: int, allowed) -> PatrolFinding:
 
 
 def _step(finding: PatrolFinding, take, done: str, typed: str | None = None):
-    """Take a step (the CSRF token was checked by CSRFProtect before the view): commit and go back to the list, or
-    show the list again with the reason."""
+    """Take a step (the CSRF token was checked by CSRFProtect before the view) and go back to the list (the request
+    commits it), or show the list again with the reason."""
     try:
         take()
     except FindingForbidden:
-        db.session.rollback()
-        abort(403)
+        abort(403)   # the request rolls back what the step flushed
     except FindingRefused as error:
-        db.session.rollback()
-        return _findings_page({finding.id: str(error)}, {finding.id: typed}, 400)
-    db.session.commit()
+        return _findings_page({finding.id: str(withdraw(error))}, {finding.id: typed}, 400)
     flash(done, "success")
     return redirect(url_for(".findings", _anchor=f"finding-{finding.id}"))
 

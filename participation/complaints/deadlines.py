@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+import chinese_calendar
 from sqlalchemy import extract, select
 
 from participation.extensions import db
@@ -92,8 +93,6 @@ def ticket_due(locality: Locality | None, limit_class: str, start: datetime) -> 
 def seed_holidays(years=None) -> int:
     """Fill the table from chinese-calendar for the years it knows (default: all of them) where a year has no
     row yet; an admin's edits of a year are kept. Returns how many days were added."""
-    import chinese_calendar   # only the seeding needs it
-
     known = set(db.session.scalars(select(extract("year", Holiday.day)).distinct()))
     supported = sorted({day.year for day in chinese_calendar.holidays} | {day.year for day in chinese_calendar.workdays})
     added = 0

@@ -23,9 +23,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from participation.extensions import db
+from participation.handlers import Refused
 from participation.labels import label
 from participation.models import (OPEN_STATES, Community, ComplaintCategory, Household, Notification, Organisation,
-                                  Ticket, TicketEvent, User)
+                                  Ticket, TicketEvent, User, user_communities)
 from participation.models.complaints import SATISFACTION, TICKET_CHANNELS, URGENCIES
 from participation.models.types import utcnow
 from participation.audit import record
@@ -38,7 +39,7 @@ MAX_DESCRIPTION = 4000
 RECEIPT_LENGTH = 8
 
 
-class TicketRefused(ValueError):
+class TicketRefused(Refused):
     """An action that may not be taken now, or by this person; the message is shown as it is."""
 
 
@@ -316,7 +317,6 @@ def escalate_overdue(now: datetime | None = None) -> list[Ticket]:
 
 
 def _organisers(community: Community) -> list[User]:
-    from participation.models import user_communities
     listed = select(user_communities.c.user_id).where(user_communities.c.community_id == community.id)
     return list(db.session.scalars(select(User).where(User.role == "organiser", User.active.is_(True))
                                    .where((User.id.in_(listed)) | (User.district_id == community.district_id))))

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select, update
 
 from participation.extensions import db
+from participation.handlers import Refused
 from participation.models import (Building, Community, ComplaintCategory, Notification, Organisation, PatrolFinding,
                                   PatrolFindingEvent, User)
 from participation.models.types import utcnow
@@ -34,7 +35,7 @@ MAX_PLACE = 100
 MAX_NOTE = 1000   # a rectification note or a reason for returning a finding
 
 
-class FindingRefused(ValueError):
+class FindingRefused(Refused):
     """A finding that may not be recorded or a step that may not be taken (the message is shown as it is); nothing
     was changed."""
 

@@ -14,9 +14,10 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from limits import parse as parse_limit
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from participation.extensions import db, limiter
+from participation.handlers import Refused
 from participation.models import Ticket, TicketPhoto
 from participation.models.complaints import PatrolFinding
 from participation.models.types import utcnow
@@ -130,7 +131,26 @@ def stored_paths(rows: list[TicketPhoto]) -> list[str]:
     return [path for row in rows for path in (row.path, row.thumbnail_path)]
 
 
-class FilingTooFrequent(ValueError):
+def discard_unless_committed(paths: list[str]) -> None:
+    """Remove the stored files ``paths`` if the transaction that records them rolls back rather than commits: the
+    request commits after its view returned, and a failed commit must leave no photo that no row points to."""
+    if not paths:
+        return
+    session = db.session()
+
+    def committed(_session) -> None:
+        event.remove(session, "after_rollback", rolled_back)
+
+    def rolled_back(_session) -> None:
+        event.remove(session, "after_commit", committed)
+        for path in paths:
+            discard(path)
+
+    event.listen(session, "after_commit", committed, once=True)
+    event.listen(session, "after_rollback", rolled_back, once=True)
+
+
+class FilingTooFrequent(Refused):
     """Too many complaints from one household or one address in the last hour; the message is for the resident."""
 
 

@@ -1,19 +1,22 @@
-"""What the hotline desk reads: the queue (one indexed query), households found by address or phone, suggested
-duplicates before filing, and the audited reveal of a ticket's phone number."""
+"""What the complaint pages read: the desk's queue (one indexed query), households found by address or phone,
+suggested duplicates before filing, the audited reveal of a ticket's phone number; the categories and buildings a
+form offers or names; a household's own tickets, their public timeline and photos; the patrol findings' list."""
 import functools
 import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import Integer, bindparam, or_, select, text
+from sqlalchemy.orm import selectinload
 
 from participation.extensions import db
-from participation.models import (OPEN_STATES, Building, Community, ComplaintCategory, Household, Organisation, Ticket,
-                                  TicketEvent, Unit, User)
+from participation.models import (OPEN_STATES, Building, Community, ComplaintCategory, Household, Organisation,
+                                  PatrolFinding, Ticket, TicketEvent, TicketPhoto, Unit, User)
 from participation.models.complaints import OPEN_PREDICATE
 from participation.models.types import utcnow
 from participation.entry.assisted import find_households
 from participation.audit import record
-from participation.permissions import can_view_community, can_view_household, visible_communities
+from participation.complaints.patrols import patrol_communities, visible_findings
+from participation.permissions import TICKET_DESK, can_view_community, can_view_household, visible_communities
 
 PAGE_SIZE = 50
 DUE_SOON = timedelta(hours=24)
@@ -91,7 +94,7 @@ def ticket_visible(user: User, ticket: Ticket) -> bool:
     """Desk staff: tickets of the communities they see; agencies: the tickets that are with their organisation."""
     if user.role == "agency":
         return user.organisation_id is not None and ticket.agency_id == user.organisation_id
-    return user.role in ("hotline", "organiser", "admin") and can_view_community(user, ticket.community)
+    return user.role in TICKET_DESK and can_view_community(user, ticket.community)
 
 
 # The queue's columns, from the tables themselves: the page is a Core statement, built once per shape of filters
@@ -199,3 +202,98 @@ def reveal_ticket_phone(actor: User, ticket: Ticket) -> str | None:
     record(actor, "ticket.phone_reveal", ticket, community=ticket.community_id, receipt=ticket.receipt, whose=whose)
     db.session.flush()
     return phone
+
+
+# --- what the forms offer and name ----------------------------------------------------------------------------------
+
+def desk_categories() -> list[ComplaintCategory]:
+    """The desk's category choices, one per code (each locality has its own rows; the community's are used when
+    filing)."""
+    rows = db.session.scalars(select(ComplaintCategory).where(ComplaintCategory.retired_at.is_(None))
+                              .order_by(ComplaintCategory.position, ComplaintCategory.id)).all()
+    seen, unique = set(), []
+    for row in rows:
+        if row.code not in seen:
+            seen.add(row.code)
+            unique.append(row)
+    return unique
+
+
+def community_categories(community: Community) -> list[ComplaintCategory]:
+    """The live categories of the community's locality, in their order."""
+    return list(db.session.scalars(
+        select(ComplaintCategory).where(ComplaintCategory.locality_id == community.district.locality_id,
+                                        ComplaintCategory.retired_at.is_(None))
+        .order_by(ComplaintCategory.position, ComplaintCategory.id)))
+
+
+def categories_of_localities(communities: list[Community]) -> list[ComplaintCategory]:
+    """The live categories of the localities of ``communities``, locality by locality."""
+    localities = {c.district.locality_id for c in communities}
+    return list(db.session.scalars(select(ComplaintCategory).where(
+        ComplaintCategory.locality_id.in_(localities), ComplaintCategory.retired_at.is_(None))
+        .order_by(ComplaintCategory.locality_id, ComplaintCategory.position, ComplaintCategory.id)))
+
+
+def live_category(community: Community, code: str) -> ComplaintCategory | None:
+    """The community's locality's live category of ``code``."""
+    return db.session.scalar(select(ComplaintCategory).filter_by(
+        locality_id=community.district.locality_id, code=code, retired_at=None))
+
+
+def building_named(community: Community, names) -> Building | None:
+    """The building of ``community`` called by one of ``names`` (a name, or the ways a desk may write it)."""
+    return db.session.scalar(select(Building).where(Building.community_id == community.id,
+                                                    Building.name.in_(list(names))).limit(1))
+
+
+def dispatch_agencies() -> list[Organisation]:
+    """The organisations a ticket can be with (contractors and supervisors), by name: the queue's agency filter."""
+    return list(db.session.scalars(select(Organisation).where(Organisation.kind.in_(("contractor", "supervisor")))
+                                   .order_by(Organisation.name)))
+
+
+# --- a household's own tickets ----------------------------------------------------------------------------------
+
+def household_tickets(household: Household) -> list[Ticket]:
+    """The household's tickets, newest first."""
+    return list(db.session.scalars(select(Ticket).where(Ticket.household_id == household.id)
+                                   .order_by(Ticket.received_at.desc(), Ticket.id.desc())))
+
+
+def household_ticket(household: Household, receipt: str) -> Ticket | None:
+    """The household's ticket of that receipt; None for another household's."""
+    return db.session.scalar(select(Ticket).where(Ticket.receipt == receipt, Ticket.household_id == household.id))
+
+
+def public_timeline(ticket: Ticket) -> list[TicketEvent]:
+    """The steps the resident reads (an extension's approval or refusal is the desk's own)."""
+    return list(db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
+                                                             TicketEvent.public.is_(True))
+                                   .order_by(TicketEvent.at, TicketEvent.id)))
+
+
+def ticket_photos(ticket: Ticket) -> list[TicketPhoto]:
+    return list(db.session.scalars(select(TicketPhoto).where(TicketPhoto.ticket_id == ticket.id)
+                                   .order_by(TicketPhoto.id)))
+
+
+# --- patrol findings --------------------------------------------------------------------------------------------
+
+def communities_to_patrol(user: User) -> list[Community]:
+    """The communities ``user`` may file findings for."""
+    return list(db.session.scalars(patrol_communities(user)))
+
+
+def findings_shown(user: User, limit: int) -> tuple[list[PatrolFinding], dict[int, str], dict[int, str]]:
+    """The newest ``limit`` findings ``user`` may read (with their steps and photos), the names of their buildings
+    (id → name) and of the people who took their steps (id → display name, else username)."""
+    rows = list(db.session.scalars(visible_findings(user).options(
+        selectinload(PatrolFinding.events), selectinload(PatrolFinding.photos)).limit(limit)))
+    ids = {row.building_id for row in rows if row.building_id is not None}
+    buildings = dict(db.session.execute(select(Building.id, Building.name).where(Building.id.in_(ids))).all()) \
+        if ids else {}
+    actors = {event.actor_id for row in rows for event in row.events}
+    names = {user_id: display_name or username for user_id, display_name, username in db.session.execute(
+        select(User.id, User.display_name, User.username).where(User.id.in_(actors)))} if actors else {}
+    return rows, buildings, names

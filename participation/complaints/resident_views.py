@@ -7,31 +7,26 @@ nobody and visitors go to the start page, as on the survey answering pages. A ti
 """
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from participation.entry import residents
-from participation.extensions import csrf, db
+from participation.extensions import csrf
 from participation.complaints.resident_forms import URGENCY_HINTS, ComplaintForm
-from participation.models import ComplaintCategory, Ticket, TicketEvent, TicketPhoto
-from participation.complaints.photos import (MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_REQUEST_BYTES,
-                                                       FilingTooFrequent, check_filing_rate, file_with_photos,
-                                                       stored_paths)
+from participation.models import Ticket
+from participation.complaints.photos import (MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_REQUEST_BYTES, FilingTooFrequent,
+                                             check_filing_rate, discard_unless_committed, file_with_photos,
+                                             stored_paths)
 from participation.complaints.operations import TicketRefused
-from participation.uploads import UploadError, describe_size, discard, stored_file
+from participation.complaints.queries import (community_categories, household_ticket, household_tickets,
+                                              public_timeline, ticket_photos)
+from participation.complaints.refusals import withdraw
+from participation.uploads import UploadError, describe_size, stored_file
 from participation.guards import private, resident_or_start
 
 bp = Blueprint("complaints", __name__)
 
 # Timeline steps whose words (the note) the resident reads: the agency's reply and a refusal's reason.
 NOTE_SHOWN = ("reply", "reject", "mark_duplicate", "callback")
-
-
-def _categories(community) -> list[ComplaintCategory]:
-    return list(db.session.scalars(
-        select(ComplaintCategory).where(ComplaintCategory.locality_id == community.district.locality_id,
-                                        ComplaintCategory.retired_at.is_(None))
-        .order_by(ComplaintCategory.position, ComplaintCategory.id)))
 
 
 def _render_form(acting, form, status=200, *, message=None):
@@ -52,14 +47,13 @@ def new():
         request.max_content_length = MAX_REQUEST_BYTES
     household = acting.household
     community = household.community
-    categories = _categories(community)
+    categories = community_categories(community)
     try:
         form = ComplaintForm()
         form.category.choices = [(c.id, c.name) for c in categories]
         valid = form.validate_on_submit()
         files = request.files.getlist(form.photos.name) if valid else []
     except RequestEntityTooLarge:
-        db.session.rollback()
         form = ComplaintForm(formdata=None)
         form.category.choices = [(c.id, c.name) for c in categories]
         return _render_form(acting, form, 413, message=_(
@@ -71,8 +65,7 @@ def new():
         try:
             check_filing_rate(household, request.remote_addr)
         except FilingTooFrequent as error:
-            db.session.rollback()
-            return _render_form(acting, form, 429, message=str(error))
+            return _render_form(acting, form, 429, message=str(withdraw(error)))
     category = next(c for c in categories if c.id == form.category.data)
     place = form.place.data if form.where.data == "common" else None
     try:
@@ -80,15 +73,8 @@ def new():
             acting.staff, community, files, channel=acting.channel, category=category,
             description=form.description.data, urgency=form.urgency.data, household=household, place=place)
     except (UploadError, TicketRefused) as error:
-        db.session.rollback()
-        return _render_form(acting, form, 400, message=str(error))
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        for path in stored_paths(photos):
-            discard(path)
-        raise
+        return _render_form(acting, form, 400, message=str(withdraw(error)))
+    discard_unless_committed(stored_paths(photos))   # the request commits after this view returns
     flash(_("Your complaint was received. Its receipt number is %(receipt)s.", receipt=ticket.receipt), "success")
     return redirect(url_for(".show", receipt=ticket.receipt, new=1))
 
@@ -98,15 +84,13 @@ def index():
     acting, away = resident_or_start()
     if away is not None:
         return away
-    tickets = db.session.scalars(select(Ticket).where(Ticket.household_id == acting.household.id)
-                                 .order_by(Ticket.received_at.desc(), Ticket.id.desc())).all()
+    tickets = household_tickets(acting.household)
     return private(render_template("complaints/index.html", acting=acting, household=acting.household,
                                    tickets=tickets))
 
 
 def _own_ticket(acting, receipt: str) -> Ticket:
-    ticket = db.session.scalar(select(Ticket).where(Ticket.receipt == receipt,
-                                                    Ticket.household_id == acting.household.id))
+    ticket = household_ticket(acting.household, receipt)
     if ticket is None:
         abort(404)
     return ticket
@@ -118,10 +102,8 @@ def show(receipt: str):
     if away is not None:
         return away
     ticket = _own_ticket(acting, receipt)
-    events = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
-                                                          TicketEvent.public.is_(True))
-                                .order_by(TicketEvent.at, TicketEvent.id)).all()
-    photos = _photos(ticket)
+    events = public_timeline(ticket)
+    photos = ticket_photos(ticket)
     return private(render_template("complaints/show.html", acting=acting, household=acting.household,
                                    ticket=ticket, events=events, photos=photos, note_shown=NOTE_SHOWN,
                                    just_filed=request.args.get("new") == "1"))
@@ -135,7 +117,7 @@ def photo(receipt: str, number: int):
     if acting is None:
         abort(404)
     ticket = _own_ticket(acting, receipt)
-    photos = _photos(ticket)
+    photos = ticket_photos(ticket)
     if not 1 <= number <= len(photos):
         abort(404)
     row = photos[number - 1]
@@ -146,7 +128,3 @@ def photo(receipt: str, number: int):
     result.headers["Cache-Control"] = "private, no-store"
     return result
 
-
-def _photos(ticket: Ticket) -> list[TicketPhoto]:
-    return list(db.session.scalars(select(TicketPhoto).where(TicketPhoto.ticket_id == ticket.id)
-                                   .order_by(TicketPhoto.id)))

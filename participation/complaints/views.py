@@ -4,7 +4,6 @@ take now. Agencies use the queue and the ticket page for the tickets that are wi
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from participation.complaints import charts as complaint_charts
@@ -12,18 +11,21 @@ from participation.charts import chart_fragment
 from participation.extensions import db
 from participation.formatting import BEIJING
 from participation.forms import EmptyForm
+from participation.handlers import refuse_onto
 from participation.complaints.forms import CallerSearchForm, IntakeForm, TicketActionForm
 from participation.api.open311_forms import PlaceReportForm
 from participation.labels import SATISFACTION_LABELS, mask_phone
-from participation.models import OPEN_STATES, Building, ComplaintCategory, Household, Organisation
+from participation.models import OPEN_STATES, Building, Household
 from participation.models.complaints import SATISFACTION
 from participation.models.open311_intake import Open311Report
 from participation.api import open311
 from participation.entry.assisted import name_variants
 from participation.complaints.dashboard import desk_dashboard
-from participation.complaints.queries import (community_by_text, duplicate_suggestions, households_by_address,
-                                                     households_by_phone, queue, reveal_ticket_phone,
-                                                     ticket_by_receipt, ticket_visible, timeline)
+from participation.complaints.queries import (building_named, community_by_text, desk_categories, dispatch_agencies,
+                                              duplicate_suggestions, households_by_address, households_by_phone,
+                                              live_category, queue, reveal_ticket_phone, ticket_by_receipt,
+                                              ticket_visible, timeline)
+from participation.complaints.refusals import withdraw
 from participation.complaints.operations import ACTIONS, TicketRefused, act, agencies_of, file_ticket, may_act
 from participation.permissions import (PHONE_REVEAL_ROLES, TICKET_DESK, TICKET_READERS, UNPLACED_REPORT_HANDLERS,
                                        can_view_household, role_required)
@@ -32,18 +34,6 @@ from participation.security import MAX_PAGE, id_or_none, int_arg
 bp = Blueprint("hotline", __name__)
 
 REVEALED_KEY = "revealed_ticket"
-
-
-def _categories() -> list[ComplaintCategory]:
-    """Category choices by code (each locality has its own rows; the community's are used when filing)."""
-    rows = db.session.scalars(select(ComplaintCategory).where(ComplaintCategory.retired_at.is_(None))
-                              .order_by(ComplaintCategory.position, ComplaintCategory.id)).all()
-    seen, unique = set(), []
-    for row in rows:
-        if row.code not in seen:
-            seen.add(row.code)
-            unique.append(row)
-    return unique
 
 
 def _ticket_or_404(receipt: str):
@@ -63,11 +53,9 @@ def index():
                    category=args.get("category") or None, agency=id_or_none(args.get("agency")),
                    page=int_arg(args.get("page"), default=1, high=MAX_PAGE))
     filters = {key: args.get(key, "") for key in ("community", "state", "category", "agency")}
-    agencies = [] if current_user.role == "agency" else db.session.scalars(
-        select(Organisation).where(Organisation.kind.in_(("contractor", "supervisor"))).order_by(Organisation.name)
-    ).all()
+    agencies = [] if current_user.role == "agency" else dispatch_agencies()
     return render_template("hotline/queue.html", result=result, filters=filters, states=OPEN_STATES,
-                           categories=_categories(), agencies=agencies, desk=current_user.role in TICKET_DESK,
+                           categories=desk_categories(), agencies=agencies, desk=current_user.role in TICKET_DESK,
                            unplaced=open311.unplaced_count() if current_user.role in UNPLACED_REPORT_HANDLERS else None)
 
 
@@ -81,7 +69,7 @@ def new():
     if request.method == "GET" and search.find.data:
         households = _find(search)
     form = IntakeForm()
-    categories = _categories()
+    categories = desk_categories()
     form.category.choices = [SelectChoice(c.code, c.name) for c in categories]
     linked = request.args.get("household", "")
     chosen = _household(form.household.data if request.method == "POST" else linked)
@@ -94,15 +82,12 @@ def new():
         try:
             ticket, suggestions = _file(form, chosen)
         except TicketRefused as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
+            refuse_onto(form, error)
             status = 422
         else:
             if ticket is not None:
-                db.session.commit()
                 flash(_("Ticket %(receipt)s filed.", receipt=ticket.receipt))
                 return redirect(url_for("hotline.ticket", receipt=ticket.receipt))
-            db.session.rollback()
     elif form.is_submitted():
         status = 400
     return render_template("hotline/new.html", search=search, households=households, form=form, chosen=chosen,
@@ -134,8 +119,7 @@ def _building_named(community, typed: str | None) -> Building | None:
     """The building of ``community`` the desk typed ("3", "3号楼", "3栋" …); None when nothing was typed."""
     if not (typed or "").strip():
         return None
-    building = db.session.scalar(select(Building).where(
-        Building.community_id == community.id, Building.name.in_(name_variants(typed, ("号楼", "栋", "幢", "号")))))
+    building = building_named(community, name_variants(typed, ("号楼", "栋", "幢", "号")))
     if building is None:
         raise TicketRefused(_("That building is not in this community."))
     return building
@@ -154,8 +138,7 @@ def _file(form: IntakeForm, household: Household | None):
         building = _building_named(community, form.building.data)
         if not (form.caller_phone.data or "").strip():
             raise TicketRefused(_("Enter the caller's phone number, or choose their household."))
-    category = db.session.scalar(select(ComplaintCategory).filter_by(
-        locality_id=community.district.locality_id, code=form.category.data, retired_at=None))
+    category = live_category(community, form.category.data)
     if category is None:
         raise TicketRefused(_("Choose one of the options offered."))
     decision = form.decision.data or ""
@@ -202,10 +185,9 @@ def place(report_id: int):
         building = _building_named(community, form.building.data)
         ticket = open311.place_report(current_user, report, community, building)
     except TicketRefused as error:
-        db.session.rollback()
+        withdraw(error)
         return render_template("hotline/unplaced.html", reports=open311.unplaced_reports(), form=form,
                                refused={"id": report_id, "message": str(error)}), 400
-    db.session.commit()
     flash(_("Ticket %(receipt)s filed.", receipt=ticket.receipt))
     return redirect(url_for("hotline.ticket", receipt=ticket.receipt))
 
@@ -228,11 +210,9 @@ def ticket(receipt: str):
             try:
                 act(current_user, ticket, form.action.data, **_action_fields(ticket, form))
             except TicketRefused as error:
-                db.session.rollback()
-                flash(str(error), "error")
+                flash(str(withdraw(error)), "error")
                 status = 400
             else:
-                db.session.commit()
                 flash(_("Done: %(step)s.", step=str(ACTIONS[form.action.data].label)))
                 if not ticket_visible(current_user, ticket):
                     return redirect(url_for("hotline.index"))
@@ -283,7 +263,6 @@ def reveal(receipt: str):
     if ticket.household is None and not ticket.caller_phone:
         abort(404)
     reveal_ticket_phone(current_user, ticket)
-    db.session.commit()
     session[REVEALED_KEY] = ticket.id   # the id, not the number
     return redirect(url_for("hotline.ticket", receipt=ticket.receipt))
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.labels import mask_phone
-from participation.api.open311 import create_key
+from participation.api.open311_keys import create_key
 from participation.complaints.operations import act, file_ticket
 from tests.participation.test_hotline import new_ticket, sign_in, site  # noqa: F401  (site is a fixture)
 

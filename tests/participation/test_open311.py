@@ -17,7 +17,7 @@ from participation.models import ComplaintCategory, Organisation, Ticket
 from participation.models.complaints import URGENCIES, Open311Key
 from participation.models.types import utcnow
 from participation.api import open311_requests
-from participation.api.open311 import create_key, hash_key, revoke_key
+from participation.api.open311_keys import create_key, hash_key, revoke_key
 from participation.complaints.operations import act, file_ticket
 
 BASE = "/open311/v2"

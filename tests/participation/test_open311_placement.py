@@ -10,7 +10,8 @@ from sqlalchemy import event, func, select
 from participation.extensions import db
 from participation.models import AuditEvent, ComplaintCategory, Ticket
 from participation.models.open311_intake import Open311Report
-from participation.api.open311 import create_key, metres
+from participation.api.open311 import metres
+from participation.api.open311_keys import create_key
 from participation.complaints.operations import file_ticket
 from tests.conftest import csrf_token
 

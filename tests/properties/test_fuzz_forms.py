@@ -17,7 +17,7 @@ from sqlalchemy import select
 from participation.extensions import db, limiter
 from participation.models import ComplaintCategory
 from participation.roster.codes import issue_code
-from participation.api.open311 import create_key
+from participation.api.open311_keys import create_key
 from tests.conftest import csrf_token
 from tests.participation.test_entry_views import accept_notice, enter
 
