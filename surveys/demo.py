@@ -19,7 +19,8 @@ from participation.models.fieldsurvey import NEEDS_WORK
 from participation.models.types import utcnow
 from participation.roster.codes import ALPHABET
 from participation.demo.seed import COMMUNITIES, SEED, USERS
-from surveys.answering.checks import clean_answers, jsonable
+from surveys.answering.checks import clean_answers
+from surveys.answering.values import jsonable
 from surveys.builder.questions import add_section_raw, append_question, renumber
 from surveys.builder.itemblock import add_elevator_question, add_item_block
 from surveys.models import Answer, Choice, Response, ResponseRevision, Survey

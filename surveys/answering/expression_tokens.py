@@ -3,14 +3,22 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
+from participation.handlers import Refused
 
-class ExpressionError(ValueError):
-    """An expression that cannot be used; `position` is the 1-based character where the problem is (or None)."""
+
+class ExpressionError(Refused):
+    """An expression that cannot be used; `position` is the 1-based character where the problem is (or None).
+
+    The message is kept lazy (``message``, and ``errors[""]``), so it reads in the language of wherever it is
+    shown: the builder's form, an XLSForm import's rows, the CLI."""
 
     def __init__(self, message, position: int | None = None):
         super().__init__(message)
-        self.message = message
         self.position = position
+
+    @property
+    def message(self):
+        return self.errors[""]
 
     def __str__(self) -> str:
         return str(self.message)

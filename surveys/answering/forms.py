@@ -6,7 +6,8 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField
 
-from surveys.answering.checks import CONSENT_FIELD, jsonable
+from surveys.answering.checks import CONSENT_FIELD
+from surveys.answering.values import jsonable
 from surveys.models import Survey
 from surveys.answering.structure import structure
 

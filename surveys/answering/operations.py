@@ -21,7 +21,7 @@ from participation.models import Household, User
 from participation.models.types import utcnow
 from participation.audit import record
 from participation.roster.codes import ALPHABET
-from surveys.answering.checks import jsonable
+from surveys.answering.values import jsonable
 from surveys.models import Answer, Question, Response, ResponseRevision, Survey, SurveyStateError
 from surveys.answering.structure import structure
 from surveys.results.tallies import apply_answers, counted_apart

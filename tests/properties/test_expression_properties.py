@@ -7,7 +7,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from surveys.answering.expressions import FUNCTIONS, ExpressionError, parse, validate
+from surveys.answering.expression_values import FUNCTIONS
+from surveys.answering.expressions import ExpressionError, parse, validate
 
 NAMES = ["a", "b", "age", "q1"]
 PIECES = ["${a}", "${b}", "${age}", "${q1}", "${", "}", ".", "..", "(", ")", ",", "'x'", '"y z"', "'", "1", "2.5",
