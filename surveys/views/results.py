@@ -12,8 +12,8 @@ from flask_login import current_user
 
 from participation.charts import chart_fragment, item_need_chart, participation_chart, question_chart
 from participation.extensions import db
-from participation.permissions import (HOUSEHOLD_READERS, can_export_survey_responses, can_view_survey_results,
-                                       role_required)
+from participation.permissions import (COMMUNITY_MANAGERS, HOUSEHOLD_READERS, can_export_survey_responses,
+                                       can_view_survey_results, role_required)
 from surveys.results.exports import responses_csv, responses_long_csv, responses_xlsx
 from surveys.models import Survey
 from surveys.results.summaries import must_suppress, non_responders, participation, survey_results
@@ -81,7 +81,7 @@ def follow_up(survey_id: int):
 
 
 @bp.get("/surveys/<int:survey_id>/responses.csv")
-@role_required("admin", "organiser")
+@role_required(*COMMUNITY_MANAGERS)
 def export_csv(survey_id: int):
     survey = _survey(survey_id, export=True)
     if survey.confidential:
@@ -91,7 +91,7 @@ def export_csv(survey_id: int):
 
 
 @bp.get("/surveys/<int:survey_id>/responses.xlsx")
-@role_required("admin", "organiser")
+@role_required(*COMMUNITY_MANAGERS)
 def export_xlsx(survey_id: int):
     survey = _survey(survey_id, export=True)
     if survey.confidential:
@@ -101,7 +101,7 @@ def export_xlsx(survey_id: int):
 
 
 @bp.get("/surveys/<int:survey_id>/responses-long.csv")
-@role_required("admin", "organiser")
+@role_required(*COMMUNITY_MANAGERS)
 def export_long_csv(survey_id: int):
     survey = _survey(survey_id, export=True)
     if survey.confidential:
