@@ -5,7 +5,7 @@ import io
 from pathlib import Path
 
 import pytest
-from flask import current_app
+from flask import current_app, has_request_context
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -210,6 +210,32 @@ def test_a_50_mb_file_is_refused_before_it_is_read_and_nothing_is_stored(app, si
     assert response.status_code == 413
     assert 'id="complaint-message"' in response.text and "10 MB" in response.text
     assert counts() == before and stored_files() == files_before
+
+
+def test_photos_stored_for_a_request_whose_commit_fails_are_discarded(app, site, monkeypatch):
+    """The request commits after the view returned (participation/handlers.py): if that commit fails, the photos the
+    view stored are removed with the rolled-back ticket, and the next complaint's are kept."""
+    client = resident(app, site)
+    data = form(client, photos=[photo(jpeg_with_gps())])
+    files_before = stored_files()
+
+    commit = db.session.commit
+
+    def failing_in_the_request():   # the test client's own commit of the test's session still goes through
+        if has_request_context():
+            raise RuntimeError("the database went away")
+        commit()
+
+    monkeypatch.setattr(db.session, "commit", failing_in_the_request)
+    try:
+        response = post(client, data)
+    except RuntimeError:   # propagated by the test client
+        response = None
+    assert response is None or response.status_code == 500
+    monkeypatch.undo()
+    assert counts()[:2] == (0, 0) and stored_files() == files_before
+    assert post(client, form(client, photos=[photo(jpeg_with_gps())])).status_code == 302
+    assert len(stored_files()) == len(files_before) + 2   # the photo and its thumbnail
 
 
 def test_a_form_without_its_token_is_refused(app, site):
