@@ -25,13 +25,14 @@ from participation.formatting import beijing_midnight, beijing_today
 from participation.models import AuditEvent, Community, User
 from participation.models.audit import append_only_lifted
 from participation.audit import record
+from participation.handlers import Refused
 
 RETENTION_DAYS = 180
 BATCH = 1000           # rows fetched at a time
 INSUFFICIENT_PRIVILEGE = "42501"
 
 
-class ArchiveRefused(ValueError):
+class ArchiveRefused(Refused):
     """An export or purge that cannot be done; the message says why and nothing changed."""
 
 

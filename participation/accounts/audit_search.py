@@ -1,4 +1,4 @@
-"""Reading the audit log: what an admin may see, filtered, and the same list as a CSV for Excel."""
+"""Reading the audit log: what an admin may see, filtered, a page of it, and the same list as a CSV for Excel."""
 import csv
 import io
 import json
@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, or_, select
 
+from participation.extensions import db
 from participation.formatting import beijing, beijing_midnight
 from participation.models import AuditEvent, Community, User
-from participation.accounts.operations import district_user_ids
+from participation.accounts.queries import district_user_ids
 
 CSV_HEADER = ("time", "actor", "action", "object_type", "object_id", "community", "channel", "detail")
 
@@ -46,6 +47,25 @@ def search(viewer: User, *, actor: str | None = None, action: str | None = None,
     if date_to:
         query = query.where(AuditEvent.created_at < beijing_midnight(date_to + timedelta(days=1)))
     return query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+
+
+def events_page(viewer: User, filters: dict, *, page: int, per_page: int):
+    """One page of the events ``viewer`` may see that match ``filters`` (``search``'s keywords), newest first; a
+    page past the end is empty, not a 404."""
+    return db.paginate(search(viewer, **filters), page=page, per_page=per_page, error_out=False)
+
+
+def first_events(viewer: User, filters: dict, limit: int) -> list[AuditEvent]:
+    """The newest ``limit`` events ``viewer`` may see that match ``filters``."""
+    return list(db.session.scalars(search(viewer, **filters).limit(limit)))
+
+
+def community_codes(ids) -> dict[int, str]:
+    """{community id: code} for the communities these events name."""
+    ids = {community_id for community_id in ids if community_id is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Community.id, Community.code).where(Community.id.in_(ids))).all())
 
 
 def detail_text(value) -> str:

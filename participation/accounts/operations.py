@@ -5,15 +5,16 @@ import logging
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from zxcvbn import zxcvbn
 
 from participation.extensions import db
-from participation.models import (ORGANISATION_KINDS, ROLES, Building, Community, District, Organisation, User,
-                                  user_buildings, user_communities)
+from participation.models import ORGANISATION_KINDS, ROLES, District, Organisation, User
 from participation import throttle
 from participation.audit import apply_changes, record
-from participation.permissions import can_manage_user, scope_district_ids
+from participation.handlers import Refused
+from participation.permissions import scope_district_ids
+from participation.accounts.queries import organisation_in_use
 
 logger = logging.getLogger(__name__)
 
@@ -25,12 +26,13 @@ MIN_PASSWORD_SCORE = 3
 SITE_WORDS = ("minhu", "woying", "minhuwoying", "changchun", "jilin", "renovation", "participation")
 
 
-class AccountError(ValueError):
+class AccountError(Refused):
     """A refused account change; the message is shown to the user, next to ``field`` when one is named."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    @property
+    def field(self) -> str | None:
+        """The field the refusal names, or None when it is about the whole request."""
+        return next(iter(self.errors), "") or None
 
 
 def create_user(actor: User | None, *, username: str, password: str, role: str, display_name: str | None = None,
@@ -65,7 +67,7 @@ def check_password_strength(password: str, user_inputs=()) -> None:
     """
     password = password or ""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(_("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), "password")
+        raise AccountError(_("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), field="password")
     words = [word for word in (*user_inputs, *SITE_WORDS) if word]
     # zxcvbn refuses to rate past 72 characters (its matching is quadratic); the start decides weakness anyway.
     result = zxcvbn(password[:72], user_inputs=words)
@@ -73,7 +75,7 @@ def check_password_strength(password: str, user_inputs=()) -> None:
         raise AccountError(_("This password is too easy to guess (strength %(score)d of 4, at least %(needed)d "
                              "is needed). %(reason)s A few uncommon words together make a strong password.",
                              score=result["score"], needed=MIN_PASSWORD_SCORE, reason=_weakness(result)),
-                           "password")
+                           field="password")
 
 
 def _weakness(result: dict) -> str:
@@ -108,7 +110,7 @@ def clean_scope(actor: User, role: str, *, district: District | None = None, com
     give scopes wholly inside their own district.
     """
     if role not in ROLES:
-        raise AccountError(_("Choose a role."), "role")
+        raise AccountError(_("Choose a role."), field="role")
     communities, buildings = list(communities), list(buildings)
     scope = {"district": None, "communities": [], "buildings": [], "organisation": None}
     if role in ("admin", "hotline"):
@@ -116,26 +118,26 @@ def clean_scope(actor: User, role: str, *, district: District | None = None, com
     elif role == "organiser":
         if district is not None and communities:
             raise AccountError(_("Choose either a district or communities for an organiser, not both."),
-                               "communities")
+                               field="communities")
         if district is None and not communities:
-            raise AccountError(_("Choose the organiser's district or communities."), "district")
+            raise AccountError(_("Choose the organiser's district or communities."), field="district")
         scope.update(district=district, communities=communities)
     elif role == "owner_rep":
         if not communities:
-            raise AccountError(_("Choose the communities this owner representative speaks for."), "communities")
+            raise AccountError(_("Choose the communities this owner representative speaks for."), field="communities")
         scope["communities"] = communities
     elif role == "grid":
         if not buildings:
-            raise AccountError(_("Choose the buildings this grid worker covers."), "buildings")
+            raise AccountError(_("Choose the buildings this grid worker covers."), field="buildings")
         scope["buildings"] = buildings
     else:
         if organisation is None:
-            raise AccountError(_("An agency account must belong to an organisation."), "organisation")
+            raise AccountError(_("An agency account must belong to an organisation."), field="organisation")
         scope.update(organisation=organisation, communities=communities)
     if actor.district_id is not None:
         districts = scope_district_ids(scope["district"], scope["communities"], scope["buildings"])
         if districts != {actor.district_id}:
-            raise AccountError(_("You may only give accounts a scope inside your own district."), "district")
+            raise AccountError(_("You may only give accounts a scope inside your own district."), field="district")
     return scope
 
 
@@ -145,9 +147,9 @@ def create_staff_user(actor: User, *, username: str, password: str, role: str, d
     clean = clean_scope(actor, role, **scope)
     check_password_strength(password, (username, display_name))
     if not re.fullmatch(r"[A-Za-z0-9._@-]{1,40}", (username or "").strip()):
-        raise AccountError(_("A username has 1 to 40 Latin letters, digits, or . _ @ -."), "username")
+        raise AccountError(_("A username has 1 to 40 Latin letters, digits, or . _ @ -."), field="username")
     if db.session.scalar(select(User.id).where(User.username == username.strip())) is not None:
-        raise AccountError(_("That username is taken."), "username")
+        raise AccountError(_("That username is taken."), field="username")
     return create_user(actor, username=username, password=password, role=role,
                        display_name=(display_name or "").strip()[:40] or None, **clean)
 
@@ -163,10 +165,10 @@ def update_user(actor: User, user: User, *, display_name: str, role: str, **scop
     clean = clean_scope(actor, role, **scope)
     before = _scope_summary(user)
     if user.id == actor.id and (role != user.role or clean["district"] != user.district):
-        raise AccountError(_("You cannot change your own role or district; ask another administrator."), "role")
+        raise AccountError(_("You cannot change your own role or district; ask another administrator."), field="role")
     display_name = (display_name or "").strip()[:40]
     if not display_name:
-        raise AccountError(_("Enter the name shown to others."), "display_name")
+        raise AccountError(_("Enter the name shown to others."), field="display_name")
     changed_name = display_name != user.display_name
     user.display_name, user.role = display_name, role
     user.district, user.organisation = clean["district"], clean["organisation"]
@@ -196,13 +198,13 @@ def change_own_password(user: User, current: str, new: str) -> None:
     wait = throttle.wait_seconds(key)
     if wait:
         raise AccountError(_("Too many failed attempts. Please wait %(seconds)d seconds and try again.",
-                             seconds=wait), "current")
+                             seconds=wait), field="current")
     if not user.check_password(current or ""):
         throttle.record_failure(key)
-        raise AccountError(_("The current password is wrong."), "current")
+        raise AccountError(_("The current password is wrong."), field="current")
     throttle.record_success(key)
     if new == current:
-        raise AccountError(_("Choose a password different from the current one."), "password")
+        raise AccountError(_("Choose a password different from the current one."), field="password")
     check_password_strength(new, (user.username, user.display_name))
     user.set_password(new)
     # Every session ends, this browser's too: the view signs it in again under the new session version.
@@ -229,28 +231,6 @@ def reactivate(actor: User, user: User) -> None:
         record(actor, "user.reactivate", user, username=user.username)
 
 
-def manageable_users(actor: User, role: str | None = None) -> list[User]:
-    """The accounts ``actor`` may manage, by username: all for a city-wide admin, else those of their district."""
-    query = select(User).order_by(User.username)
-    if role in ROLES:
-        query = query.where(User.role == role)
-    if actor.district_id is not None:
-        query = query.where(User.id.in_(district_user_ids(actor.district_id)))
-    return [user for user in db.session.scalars(query) if can_manage_user(actor, user)]
-
-
-def district_user_ids(district_id: int):
-    """A select of the ids of accounts whose scope touches the district (its district, communities, buildings)."""
-    in_communities = (select(user_communities.c.user_id)
-                      .join(Community, Community.id == user_communities.c.community_id)
-                      .where(Community.district_id == district_id))
-    in_buildings = (select(user_buildings.c.user_id)
-                    .join(Building, Building.id == user_buildings.c.building_id)
-                    .join(Community, Community.id == Building.community_id)
-                    .where(Community.district_id == district_id))
-    return select(User.id).where(User.district_id == district_id).union(in_communities, in_buildings)
-
-
 # --- organisations ----------------------------------------------------------------------------------------------
 
 PHONE = re.compile(r"^[0-9+\- ]{3,30}$")
@@ -259,14 +239,14 @@ PHONE = re.compile(r"^[0-9+\- ]{3,30}$")
 def _clean_organisation(name: str, kind: str, phone: str | None, organisation: Organisation | None) -> dict:
     name, phone = (name or "").strip(), (phone or "").strip() or None
     if not name or len(name) > 100:
-        raise AccountError(_("An organisation's name has 1 to 100 characters."), "name")
+        raise AccountError(_("An organisation's name has 1 to 100 characters."), field="name")
     if kind not in ORGANISATION_KINDS:
-        raise AccountError(_("Choose what kind of organisation this is."), "kind")
+        raise AccountError(_("Choose what kind of organisation this is."), field="kind")
     if phone is not None and not PHONE.match(phone):
-        raise AccountError(_("A phone number has digits, spaces, + or - only."), "phone")
+        raise AccountError(_("A phone number has digits, spaces, + or - only."), field="phone")
     taken = db.session.scalar(select(Organisation.id).where(Organisation.name == name))
     if taken is not None and (organisation is None or taken != organisation.id):
-        raise AccountError(_("Another organisation already has this name."), "name")
+        raise AccountError(_("Another organisation already has this name."), field="name")
     return {"name": name, "kind": kind, "phone": phone}
 
 
@@ -282,19 +262,12 @@ def update_organisation(actor: User, organisation: Organisation, *, name: str, k
                         phone: str | None = None) -> Organisation:
     clean = _clean_organisation(name, kind, phone, organisation)
     if clean["kind"] != organisation.kind and organisation_in_use(organisation):
-        raise AccountError(_("This organisation has accounts or works assigned; its kind cannot change."), "kind")
+        raise AccountError(_("This organisation has accounts or works assigned; its kind cannot change."), field="kind")
     changes = apply_changes(organisation, clean, clean.keys())
     if not changes:
         return organisation
     record(actor, "organisation.update", organisation, changes=changes)
     return organisation
-
-
-def organisation_in_use(organisation: Organisation) -> bool:
-    users = select(User.id).where(User.organisation_id == organisation.id)
-    works = select(Community.id).where(or_(Community.contractor_id == organisation.id,
-                                           Community.supervisor_id == organisation.id))
-    return (db.session.scalar(users.limit(1)) is not None) or (db.session.scalar(works.limit(1)) is not None)
 
 
 def delete_organisation(actor: User, organisation: Organisation) -> None:

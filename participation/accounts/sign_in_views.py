@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from participation.extensions import db, limiter
+from participation.extensions import limiter
 from participation.forms import EmptyForm
 from participation.accounts.forms import LoginForm
 from participation.accounts.sign_in import (DEVICE_COOKIE, DEVICE_MAX_AGE, authenticate, device_cookie,
@@ -33,8 +33,9 @@ def login():
                                       seconds=wait))
             status = 429
         else:
+            # A failure's audit row commits with the request whatever the page answers (the throttle commits its
+            # counts itself).
             user = authenticate(form.username.data, form.password.data, request.remote_addr, device)
-            db.session.commit()
             if user is not None:
                 login_user(user)
                 response = redirect(safe_next(request.args.get("next"), url_for("main.staff_home")))
@@ -56,6 +57,5 @@ def logout():
     if form.validate_on_submit():
         if current_user.is_authenticated:
             sign_out(current_user._get_current_object())
-            db.session.commit()
         logout_user()
     return redirect(url_for("main.index"))

@@ -6,29 +6,23 @@ Other roles get 403 on the admin pages; an account outside a district admin's di
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from participation.extensions import db
 from participation.forms import EmptyForm
+from participation.handlers import refuse_onto
 from participation.reference.forms import (OrganisationForm, OwnPasswordForm, PasswordResetForm, UserCreateForm,
-                                       UserEditForm)
-from participation.models import ROLES, Building, Community, District, Organisation, User
+                                           UserEditForm)
+from participation.models import ROLES, Organisation, User
 from participation.accounts.operations import (AccountError, change_own_password, create_organisation,
-                                               create_staff_user, deactivate, delete_organisation,
-                                               manageable_users, organisation_in_use, reactivate, set_password,
-                                               update_organisation, update_user)
-from participation.permissions import can_manage_user, role_required, visible_communities
+                                               create_staff_user, deactivate, delete_organisation, reactivate,
+                                               set_password, update_organisation, update_user)
+from participation.accounts.queries import (buildings_of, chosen_scope, communities_offered, districts_offered,
+                                            manageable_users, organisation_in_use, organisations_by_kind,
+                                            organisations_by_name)
+from participation.permissions import can_manage_user, role_required
 
 bp = Blueprint("accounts", __name__)
-
-
-def _show_error(form, error: AccountError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(error)]
-    else:
-        form.form_errors.append(str(error))
 
 
 def _user(user_id: int) -> User:
@@ -41,13 +35,9 @@ def _user(user_id: int) -> User:
 def _fill_scope_choices(form, user: User | None = None) -> None:
     """Offer only what this admin may give: their district (or any, city-wide), their communities, and the
     buildings of the communities picked in the form (grid workers are scoped to buildings)."""
-    if current_user.district_id is None:
-        districts = db.session.scalars(select(District).order_by(District.name)).all()
-    else:
-        districts = [current_user.district]
     form.district.choices = [SelectChoice("", _("No district"))] + [SelectChoice(str(d.id), d.name)
-                                                                     for d in districts]
-    communities = db.session.scalars(visible_communities(current_user)).all()
+                                                                     for d in districts_offered(current_user)]
+    communities = communities_offered(current_user)
     form.communities.choices = [SelectChoice(c.id, f"{c.code} {c.name}") for c in communities]
     picked = form.communities.data
     if not form.is_submitted() and user is not None and user.buildings:
@@ -55,23 +45,15 @@ def _fill_scope_choices(form, user: User | None = None) -> None:
         if user.role == "grid":
             form.communities.data = picked
     allowed = {c.id for c in communities} & set(picked or [])
-    buildings = db.session.scalars(select(Building).where(Building.community_id.in_(allowed))
-                                   .order_by(Building.community_id, Building.sort_key)).all() if allowed else []
-    form.buildings.choices = [SelectChoice(b.id, b.label, optgroup=b.community.name) for b in buildings]
-    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    form.buildings.choices = [SelectChoice(b.id, b.label, optgroup=b.community.name) for b in buildings_of(allowed)]
     form.organisation.choices = [SelectChoice("", "—")] + [SelectChoice(str(o.id), o.name)
-                                                           for o in organisations]
+                                                           for o in organisations_by_name()]
 
 
 def _scope(form) -> dict:
     """The chosen scope as objects; every id was checked against the offered choices by the form."""
-    return {
-        "district": db.session.get(District, int(form.district.data)) if form.district.data else None,
-        "communities": [db.session.get(Community, pk) for pk in form.communities.data or []],
-        "buildings": [db.session.get(Building, pk) for pk in form.buildings.data or []],
-        "organisation": db.session.get(Organisation, int(form.organisation.data)) if form.organisation.data
-        else None,
-    }
+    return chosen_scope(int(form.district.data) if form.district.data else None, form.communities.data,
+                        form.buildings.data, int(form.organisation.data) if form.organisation.data else None)
 
 
 @bp.get("/admin/users")
@@ -93,11 +75,9 @@ def new_user():
         try:
             user = create_staff_user(current_user, username=form.username.data, password=form.password.data,
                                      role=form.role.data, display_name=form.display_name.data, **_scope(form))
-        except AccountError as error:
-            db.session.rollback()
-            _show_error(form, error)
+        except AccountError as refusal:
+            refuse_onto(form, refusal)
         else:
-            db.session.commit()
             flash(_("Account %(username)s created.", username=user.username), "success")
             return redirect(url_for(".users"))
     status = 400 if form.is_submitted() else 200
@@ -122,11 +102,9 @@ def edit_user(user_id: int):
         try:
             update_user(current_user, user, display_name=form.display_name.data, role=form.role.data,
                         **_scope(form))
-        except AccountError as error:
-            db.session.rollback()
-            _show_error(form, error)
+        except AccountError as refusal:
+            refuse_onto(form, refusal)
         else:
-            db.session.commit()
             flash(_("Account %(username)s saved.", username=user.username), "success")
             return redirect(url_for(".users"))
     status = 400 if form.is_submitted() else 200
@@ -141,11 +119,9 @@ def reset_password(user_id: int):
     if form.validate_on_submit():
         try:
             set_password(current_user, user, form.password.data)
-        except AccountError as error:
-            db.session.rollback()
-            _show_error(form, error)
+        except AccountError as refusal:
+            refuse_onto(form, refusal)
         else:
-            db.session.commit()
             flash(_("New password set for %(username)s and their open sessions ended. Give it to them in person.",
                     username=user.username), "success")
             return redirect(url_for(".users"))
@@ -157,15 +133,15 @@ def reset_password(user_id: int):
 @role_required("admin")
 def deactivate_user(user_id: int):
     user = _user(user_id)
-    if not EmptyForm().validate_on_submit():
+    form = EmptyForm()
+    if not form.validate_on_submit():
         abort(400)
     try:
         deactivate(current_user, user)
-    except AccountError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    except AccountError as refusal:
+        refuse_onto(form, refusal)
+        flash(refusal.message, "error")
     else:
-        db.session.commit()
         flash(_("Account %(username)s deactivated: it can no longer sign in.", username=user.username), "success")
     return redirect(url_for(".users"))
 
@@ -177,7 +153,6 @@ def reactivate_user(user_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     reactivate(current_user, user)
-    db.session.commit()
     flash(_("Account %(username)s can sign in again.", username=user.username), "success")
     return redirect(url_for(".users"))
 
@@ -194,8 +169,8 @@ def _organisation(organisation_id: int) -> Organisation:
 @bp.get("/admin/organisations")
 @role_required("admin")
 def organisations():
-    rows = db.session.scalars(select(Organisation).order_by(Organisation.kind, Organisation.name)).all()
-    return render_template("admin/organisations.html", organisations=rows, in_use=organisation_in_use,
+    return render_template("admin/organisations.html", organisations=organisations_by_kind(),
+                           in_use=organisation_in_use,
                            button_form=EmptyForm())
 
 
@@ -213,11 +188,9 @@ def edit_organisation(organisation_id: int | None):
                 organisation = create_organisation(current_user, **fields)
             else:
                 update_organisation(current_user, organisation, **fields)
-        except AccountError as error:
-            db.session.rollback()
-            _show_error(form, error)
+        except AccountError as refusal:
+            refuse_onto(form, refusal)
         else:
-            db.session.commit()
             flash(_("Organisation %(name)s saved.", name=organisation.name), "success")
             return redirect(url_for(".organisations"))
     status = 400 if form.is_submitted() else 200
@@ -228,15 +201,15 @@ def edit_organisation(organisation_id: int | None):
 @role_required("admin")
 def delete_organisation_view(organisation_id: int):
     organisation = _organisation(organisation_id)
-    if not EmptyForm().validate_on_submit():
+    form = EmptyForm()
+    if not form.validate_on_submit():
         abort(400)
     try:
         delete_organisation(current_user, organisation)
-    except AccountError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    except AccountError as refusal:
+        refuse_onto(form, refusal)
+        flash(refusal.message, "error")
     else:
-        db.session.commit()
         flash(_("Organisation deleted."), "success")
     return redirect(url_for(".organisations"))
 
@@ -250,12 +223,10 @@ def own_password():
     if form.validate_on_submit():
         try:
             change_own_password(current_user, form.current.data, form.password.data)
-        except AccountError as error:
-            # Keep the counted failure: a wrong current password is throttled like a failed sign-in.
-            db.session.commit()
-            _show_error(form, error)
+        except AccountError as refusal:
+            # The wrong password stays counted: the throttle commits its counts on a connection of its own.
+            refuse_onto(form, refusal)
         else:
-            db.session.commit()
             # The change ended every session of the account; this browser carries on under the new version.
             login_user(current_user._get_current_object())
             flash(_("Your password has been changed. Other browsers signed in as you have been signed out."),

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from participation.extensions import db
 from participation.models import CHANNELS, Building, Community, Household, HouseholdActivity, Unit, User
 from participation.audit import record
+from participation.handlers import Refused
 from participation.permissions import visible_buildings
 
 # Every channel but the resident's own: the ones staff act through.
@@ -17,7 +18,7 @@ IN_PERSON_CHANNELS = ("door_to_door", "paper")
 SEARCH_LIMIT = 60
 
 
-class AssistError(ValueError):
+class AssistError(Refused):
     """A refused assisted action; the message is shown to the staff member."""
 
 

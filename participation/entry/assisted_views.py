@@ -2,7 +2,7 @@
 
 Grid workers (their buildings), organisers and hotline staff may act (``can_act_for_household``); other roles get
 403, and a household outside the user's scope answers 404. The staff member stays signed in; the household and the
-channel live in the session, and the resident pages (``views/resident.py``) show them with a banner.
+channel live in the session, and the resident pages (``entry/views.py``) show them with a banner.
 """
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,9 +15,9 @@ from participation.forms import EmptyForm
 from participation.entry.forms import AssistForm, HouseholdSearchForm
 from participation.models import Household
 from participation.entry.assisted import find_households, start_assisting
+from participation.entry.queries import communities_to_search
 from participation.roster.communities import community_by_code
-from participation.permissions import (ASSISTED_ENTRY_HELPERS, can_act_for_household, can_view_community,
-                                       role_required, visible_communities)
+from participation.permissions import ASSISTED_ENTRY_HELPERS, can_act_for_household, can_view_community, role_required
 
 bp = Blueprint("assisted", __name__, url_prefix="/assist")
 
@@ -32,7 +32,7 @@ def _household(household_id: int) -> Household:
 @bp.get("/")
 @role_required(*ASSISTED_ENTRY_HELPERS)
 def search():
-    communities = db.session.scalars(visible_communities(current_user)).all()
+    communities = communities_to_search(current_user)
     form = HouseholdSearchForm(request.args)
     form.community.choices = [SelectChoice(c.code, c.name) for c in communities]
     households = None
@@ -54,7 +54,6 @@ def household(household_id: int):
     form = AssistForm()
     if form.validate_on_submit():
         start_assisting(current_user, household, form.channel.data)
-        db.session.commit()
         residents.start_assisting(household, form.channel.data)
         return redirect(url_for("resident.home"))
     status = 400 if form.is_submitted() else 200

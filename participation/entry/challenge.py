@@ -1,4 +1,4 @@
-"""Passes for household-code tries from an address past its free failures (operations/entry.py).
+"""Passes for household-code tries from an address past its free failures (entry/operations.py).
 
 The server hands out a signed random nonce with a difficulty. A browser with JavaScript finds a counter such that
 sha256(nonce + counter) starts with ``DIFFICULTY`` zero bits (static/js/entry.js, WebCrypto): 2**15 hashes on
@@ -6,7 +6,7 @@ average, 0.2–0.6 s in desktop Chromium here and about 2.5 s with its CPU slowe
 have passed since it was issued. Either way each challenge is accepted once, within ``LIFETIME``. Nothing here is
 kept per address, so no amount of guessing from an address makes the next resident there wait any longer.
 
-What bounds guessing from one address is the entry page's POST limit (views/resident.py, 60 a minute: at most
+What bounds guessing from one address is the entry page's POST limit (entry/views.py, 60 a minute: at most
 3,600 tries an hour against 31**9 ≈ 2.6e13 codes); the check makes each of those tries cost a script work or time,
 and tells a person on a shared address what is going on instead of shutting them out.
 """

@@ -18,7 +18,7 @@ class EntryForm(FlaskForm):
                     Length(max=40, message=_l("A household code has 9 letters and digits."))],
         render_kw={"inputmode": "text", "autocomplete": "off", "autocapitalize": "characters",
                    "autocorrect": "off", "spellcheck": "false", "class": "code code-entry", "maxlength": 40})
-    # A pass for tries from a busy address (operations/entry_challenge.py): the signed challenge and, when the
+    # A pass for tries from a busy address (entry/challenge.py): the signed challenge and, when the
     # browser solved it, the counter it found. Empty on other pages; checked by the operation, not here.
     challenge = HiddenField(validators=[Optional(), Length(max=200)])
     proof = HiddenField(validators=[Optional(), Length(max=12)])

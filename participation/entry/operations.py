@@ -1,10 +1,10 @@
 """Resident entry with the household code, and the processing notice (PIPL Art. 17) accepted at first entry.
 
 Guesses are throttled under two keys. The browser (a random id in its signed session) gets five free failures and
-then waits longer after each (operations/throttle.py). The client address is never made to wait, because many
+then waits longer after each (participation/throttle.py). The client address is never made to wait, because many
 phones may share it (a grid worker's, a carrier's NAT): after its free failures, each further try from it must carry
 a pass — a proof of work the phone's browser computes in a second or two (static/js/entry.js), or, without
-JavaScript, a form that was waited for (operations/entry_challenge.py). Someone guessing pays for every guess;
+JavaScript, a form that was waited for (entry/challenge.py). Someone guessing pays for every guess;
 a resident behind the same address pays a second or two, once, and gets in with the right code.
 
 Nothing is keyed on the community or the household, so failures from one place never shut anyone else out, and a

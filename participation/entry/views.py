@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 
 from participation.entry import residents
-from participation.extensions import db, limiter
+from participation.extensions import limiter
 from participation.forms import EmptyForm
 from participation.entry.forms import AssistedNoticeForm, EntryForm, NoticeForm, SwitchForm
 from participation.entry import challenge as entry_challenge
@@ -20,7 +20,7 @@ from participation.guards import private
 bp = Blueprint("resident", __name__)
 
 # Generous: a grid worker may enter sixty households in a row from one phone. It is also the most any one address
-# can try in a minute, pass or no pass (operations/entry.py: wrong codes meet the back-off and the checks first).
+# can try in a minute, pass or no pass (entry/operations.py: wrong codes meet the back-off and the checks first).
 ENTRY_POST_LIMIT = "60/minute"
 
 
@@ -56,9 +56,10 @@ def entry(community_code: str):
     status = 200
     resend = False   # the try was not looked at for want of a pass: the page's script solves the new one and resends
     if form.validate_on_submit():
+        # The try stays counted whatever the answer: the throttle commits its counts itself (or, on SQLite when
+        # this request already wrote, with the request, which commits whatever the status).
         result = try_code(community, form.code.data, browser_id=browser_id, remote_addr=request.remote_addr,
                           challenge=form.challenge.data, proof=form.proof.data)
-        db.session.commit()   # the count of the try holds whatever the answer
         if result.household is not None:
             return _enter(result)
         if result.refused:
@@ -146,7 +147,6 @@ def notice():
             return private(render_template("resident/declined.html", community=household.community))
         if acting.assisted or form.accept.data:
             accept_notice(household, channel=acting.channel, staff=acting.staff)
-            db.session.commit()
             return redirect(url_for(".home"))
     if form.is_submitted():
         status = 400

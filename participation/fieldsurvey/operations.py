@@ -20,6 +20,7 @@ from participation.models import (CATEGORIES, CONDITIONS, Building, CatalogueIte
                                   Unit, User)
 from participation.models.fieldsurvey import NEEDS_WORK
 from participation.audit import record
+from participation.handlers import Refused
 from participation.reference.locality import rules_for_year
 from participation.uploads import UploadError, discard, store_photo
 from participation.spreadsheets import workbook_bytes
@@ -31,7 +32,7 @@ MAX_QUANTITY = Decimal("9999999999.99")  # Numeric(12, 2)
 MAX_NOTE = 2000
 
 
-class FieldSurveyError(ValueError):
+class FieldSurveyError(Refused):
     """A refused finding; the message is shown to the user and nothing was saved."""
 
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from participation.extensions import db
+from participation.handlers import refuse_onto
 from participation.fieldsurvey.forms import QUANTITY_MEASURES, FieldFindingForm
 from participation.roster.communities import community_by_code
 from participation.fieldsurvey.operations import (FieldSurveyError, active_item, export_workbook, finding_for,
@@ -66,12 +66,10 @@ def record(community_code: str, item_code: str):
             record_finding(current_user, community, item, condition=form.condition.data,
                            quantity=form.quantity_value, note=form.note.data, photo=form.photo_file,
                            remove_photo=form.remove_photo.data)
-        except FieldSurveyError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
+        except FieldSurveyError as refusal:
+            refuse_onto(form, refusal)
             status = 400
         else:
-            db.session.commit()
             flash(_("Saved: %(item)s.", item=item.name), "success")
             return redirect(url_for(".overview", community_code=community.code, _anchor=f"item-{item.code}"))
     elif form.is_submitted():
@@ -113,7 +111,6 @@ def export(community_code: str):
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(error):
     """A photo over MAX_CONTENT_LENGTH: the body is refused before any view runs; say so in plain words."""
-    db.session.rollback()
     message = _("The photo is too large. Photos up to %(size)s are accepted. Nothing was saved.",
                 size=describe_size(max_upload_bytes()))
     return render_template("errors/generic.html", status=413, message=message), 413

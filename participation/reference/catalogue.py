@@ -14,18 +14,15 @@ from participation.labels import CATEGORY_LABELS
 from participation.models import CATEGORIES, QUANTITY_UNITS, CatalogueItem, Locality, User
 from participation.models.types import utcnow
 from participation.audit import apply_changes, record
+from participation.handlers import Refused
 from participation.reference.locality import describe, extra_categories, rule_for
 
 CODE = re.compile(r"^[A-Z][0-9]{1,9}$")
 EDITABLE = ("name", "category", "group", "quantity_unit", "unit_cost", "owner_matter", "note")
 
 
-class ItemInvalid(ValueError):
+class ItemInvalid(Refused):
     """A refused item; ``errors`` maps a field name (or "" for the whole item) to the message shown."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
 
 
 def catalogue_as_dicts(include_retired: bool = False) -> list[dict]:

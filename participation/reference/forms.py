@@ -1,17 +1,20 @@
-"""Admin forms: locality rules, catalogue items, accounts, organisations, the audit filter.
+"""Admin forms: locality rules, catalogue items, the holiday table, accounts, organisations, the audit filter.
 
 Numbers, years and codes arrive as text on purpose: the operations check them per kind and answer with one clear
 message in the user's language, rather than a generic "not a valid number".
 """
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField,
-                     TextAreaField)
+from wtforms import (DateField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
+                     SubmitField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.widgets import DateInput
 
 from participation.labels import CHANNEL_LABELS, ORGANISATION_KIND_LABELS, QUANTITY_UNIT_LABELS, ROLE_LABELS, \
     RULE_KIND_LABELS, RULE_UNIT_LABELS
+from participation.models.complaints import HOLIDAY_KINDS
+from participation.reference.holidays import KIND_LABELS, MAX_NAME
 
 
 def _choices(labels: dict, blank=None) -> list[SelectChoice]:
@@ -45,6 +48,21 @@ class ItemForm(FlaskForm):
                                choices=[SelectChoice("", _l("None"))] + [SelectChoice(str(n)) for n in range(1, 10)])
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
     submit = SubmitField(_l("Save"))
+
+
+class DayForm(FlaskForm):
+    """Add a day or change the one there; the operation checks the date, the kind and the name."""
+    day = StringField(_l("Date"), widget=DateInput())
+    kind = SelectField(_l("Kind of day"), choices=[SelectChoice(kind, KIND_LABELS[kind]) for kind in HOLIDAY_KINDS],
+                       validate_choice=False)
+    name = StringField(_l("Name (optional)"), render_kw={"maxlength": MAX_NAME})
+    year = HiddenField()
+
+
+class YearForm(FlaskForm):
+    """A button acting on one year (seed, recompute) or one day (remove)."""
+    year = HiddenField()
+    day = HiddenField()
 
 
 class ScopeFields:

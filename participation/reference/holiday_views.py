@@ -3,37 +3,17 @@ chinese-calendar, and recomputing the deadlines that were estimated while a year
 other staff); the table is national, so there is no scope to check."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import DateInput
 
-from participation.extensions import db
-from participation.models.complaints import HOLIDAY_KINDS
-from participation.reference.holidays import (KIND_LABELS, MAX_NAME, HolidayInvalid, calendar_years, days_of,
-                                               estimated_open_by_year, kind_label, parse_year, recompute_estimated,
-                                               remove_day, seed_year, set_day, weekday_label, years_with_data)
+from participation.handlers import refuse_onto
+from participation.reference.forms import DayForm, YearForm
+from participation.reference.holidays import (HolidayInvalid, calendar_years, days_of, estimated_open_by_year,
+                                              kind_label, parse_year, recompute_estimated, remove_day, seed_year,
+                                              set_day, weekday_label, years_with_data)
 from participation.reference.locality import current_year
 from participation.permissions import role_required
 
 bp = Blueprint("holidays", __name__, url_prefix="/admin/holidays")
-
-
-class DayForm(FlaskForm):
-    """Add a day or change the one there; the operation checks the date, the kind and the name."""
-    day = StringField(_l("Date"), widget=DateInput())
-    kind = SelectField(_l("Kind of day"), choices=[SelectChoice(kind, KIND_LABELS[kind]) for kind in HOLIDAY_KINDS],
-                       validate_choice=False)
-    name = StringField(_l("Name (optional)"), render_kw={"maxlength": MAX_NAME})
-    year = HiddenField()
-
-
-class YearForm(FlaskForm):
-    """A button acting on one year (seed, recompute) or one day (remove)."""
-    year = HiddenField()
-    day = HiddenField()
 
 
 def _year_shown(text, default: int) -> int:
@@ -72,11 +52,9 @@ def save_day():
     if form.validate_on_submit():
         try:
             holiday = set_day(current_user, form.day.data, form.kind.data, form.name.data)
-        except HolidayInvalid as error:
-            db.session.rollback()
-            form.day.errors = [str(error)]
+        except HolidayInvalid as refusal:
+            refuse_onto(form, {"day": refusal.message})
         else:
-            db.session.commit()
             flash(_("%(day)s saved: deadlines computed from now on count it.", day=holiday.day.isoformat()),
                   "success")
             return redirect(url_for(".index", year=holiday.day.year))
@@ -92,10 +70,9 @@ def remove():
         if not form.validate_on_submit():
             raise HolidayInvalid(_("Choose a day of the table."))
         remove_day(current_user, form.day.data)
-    except HolidayInvalid as error:
-        db.session.rollback()
-        return _page(year, error=str(error), status=400)
-    db.session.commit()
+    except HolidayInvalid as refusal:
+        refuse_onto(form, refusal)
+        return _page(year, error=refusal.message, status=400)
     flash(_("%(day)s removed from the table.", day=form.day.data), "success")
     return redirect(url_for(".index", year=year))
 
@@ -107,10 +84,9 @@ def seed():
     try:
         year = parse_year(form.year.data)
         added = seed_year(current_user, year)
-    except HolidayInvalid as error:
-        db.session.rollback()
-        return _page(_year_shown(form.year.data, current_year()), error=str(error), status=400)
-    db.session.commit()
+    except HolidayInvalid as refusal:
+        refuse_onto(form, refusal)
+        return _page(_year_shown(form.year.data, current_year()), error=refusal.message, status=400)
     flash(_("Added %(count)d days of %(year)d from chinese-calendar.", count=added, year=year), "success")
     return redirect(url_for(".index", year=year))
 
@@ -122,9 +98,8 @@ def recompute():
     try:
         year = parse_year(form.year.data)
         changed = recompute_estimated(current_user, year)
-    except HolidayInvalid as error:
-        db.session.rollback()
-        return _page(_year_shown(form.year.data, current_year()), error=str(error), status=400)
-    db.session.commit()
+    except HolidayInvalid as refusal:
+        refuse_onto(form, refusal)
+        return _page(_year_shown(form.year.data, current_year()), error=refusal.message, status=400)
     flash(_("Recomputed the deadlines of %(count)d open tickets.", count=changed), "success")
     return redirect(url_for(".index", year=year))

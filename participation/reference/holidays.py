@@ -7,6 +7,7 @@ filed. Every change writes an audit row; nothing here commits.
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import chinese_calendar
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, func, select
@@ -16,6 +17,7 @@ from participation.formatting import BEIJING
 from participation.models import OPEN_STATES, Holiday, Ticket, TicketEvent
 from participation.models.complaints import HOLIDAY_KINDS
 from participation.audit import record
+from participation.handlers import Refused
 from participation.complaints.deadlines import seed_holidays, ticket_due
 from participation.reference.locality import FIRST_YEAR, LAST_YEAR
 
@@ -27,7 +29,7 @@ WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Fr
             _l("Sunday"))
 
 
-class HolidayInvalid(ValueError):
+class HolidayInvalid(Refused):
     """Input the table refuses; the message is shown as it is and nothing changed."""
 
 
@@ -77,7 +79,6 @@ def years_with_data() -> list[YearSummary]:
 
 def calendar_years() -> list[int]:
     """The years chinese-calendar knows (its data ends with the last State Council notice it shipped with)."""
-    import chinese_calendar   # only the seeding needs it
     return sorted({day.year for day in chinese_calendar.holidays} | {day.year for day in chinese_calendar.workdays})
 
 

@@ -14,6 +14,7 @@ from participation.formatting import beijing_today, plain_number, yuan
 from participation.labels import NOT_CONFIGURED, RULE_KIND_LABELS
 from participation.models import CATEGORIES, RULE_KINDS, Locality, LocalityRule, User
 from participation.audit import apply_changes, record
+from participation.handlers import Refused
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 COMPLAINT_CLASSES = ("emergency", "utility", "general", "complex")
@@ -37,12 +38,8 @@ ASCII_LETTERS = re.compile(r"^[A-Za-z]{1,30}$")
 RULE_FIELDS = ("key", "text_value", "number_value", "unit", "valid_from", "valid_to", "source", "note")
 
 
-class RuleInvalid(ValueError):
+class RuleInvalid(Refused):
     """A refused rule; ``errors`` maps a field name (or "" for the whole rule) to the message shown."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
 
 
 def current_year() -> int:

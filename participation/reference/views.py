@@ -1,39 +1,31 @@
-"""Administration under /admin: locality rules, the item catalogue, the audit log.
+"""Administration under /admin: locality rules and the item catalogue.
 
 Every page is for admins only (403 for other staff). A district admin works on their district's locality; another
-locality answers 404. Accounts and organisations are in ``views/accounts.py``.
+locality answers 404. Accounts and organisations are in ``accounts/views.py``, the audit log, on this same "admin"
+blueprint, in ``accounts/audit_views.py``.
 """
-import base64
 import json
-import tempfile
-from datetime import timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from participation.extensions import db
 from participation.formatting import plain_number
-from participation.forms import EmptyForm, show_refusal
-from participation.reference.forms import AuditFilterForm, ItemForm, RuleForm
-from participation.models import RULE_KINDS, CatalogueItem, Community, Locality, LocalityRule
-from participation.accounts.audit_archive import ArchiveRefused, check_period, write_events
-from participation.accounts.audit_search import detail_text, events_csv, search
+from participation.forms import EmptyForm
+from participation.handlers import refuse_onto
+from participation.reference.admin_blueprint import bp
+from participation.reference.forms import ItemForm, RuleForm
+from participation.models import RULE_KINDS, CatalogueItem, Locality, LocalityRule
 from participation.reference.catalogue import (ItemInvalid, catalogue_as_dicts, catalogue_sections,
                                                 category_names, create_item, restore_item, retire_item,
                                                 update_item)
 from participation.reference.locality import (FIRST_YEAR, LAST_YEAR, RuleInvalid, create_rule, current_year,
                                                delete_rule, describe, rules_by_kind, update_rule, year_table)
+from participation.reference.queries import catalogue_item, localities
 from participation.reference.seed import default_locality
 from participation.permissions import can_manage_locality, role_required
-from participation.security import MAX_PAGE, int_arg
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-AUDIT_PAGE_SIZE = 50
-AUDIT_CSV_LIMIT = 100_000
 
 
 @bp.app_template_global("rule_value")
@@ -45,8 +37,7 @@ def rule_value(rule):
 
 
 def _visible_localities() -> list[Locality]:
-    localities = db.session.scalars(select(Locality).order_by(Locality.id)).all()
-    return [locality for locality in localities if can_manage_locality(current_user, locality)]
+    return [locality for locality in localities() if can_manage_locality(current_user, locality)]
 
 
 def _home_locality() -> Locality | None:
@@ -100,11 +91,9 @@ def new_rule(locality_id: int):
     if form.validate_on_submit():
         try:
             rule = create_rule(current_user, locality, form.kind.data, form.data)
-        except RuleInvalid as error:
-            db.session.rollback()
-            show_refusal(form, error.errors)
+        except RuleInvalid as refusal:
+            refuse_onto(form, refusal)
         else:
-            db.session.commit()
             flash(_("Rule saved."), "success")
             return redirect(url_for(".rules", locality_id=locality.id, _anchor=f"kind-{rule.kind}"))
     return _rule_form_page(form, locality, None, 400 if form.is_submitted() else 200)
@@ -123,11 +112,9 @@ def edit_rule(rule_id: int):
     if form.validate_on_submit():
         try:
             update_rule(current_user, rule, form.data)
-        except RuleInvalid as error:
-            db.session.rollback()
-            show_refusal(form, error.errors)
+        except RuleInvalid as refusal:
+            refuse_onto(form, refusal)
         else:
-            db.session.commit()
             flash(_("Rule saved."), "success")
             return redirect(url_for(".rules", locality_id=rule.locality_id, _anchor=f"kind-{rule.kind}"))
     return _rule_form_page(form, rule.locality, rule, 400 if form.is_submitted() else 200)
@@ -141,7 +128,6 @@ def delete_rule_view(rule_id: int):
         abort(400)
     locality_id, kind = rule.locality_id, rule.kind
     delete_rule(current_user, rule)
-    db.session.commit()
     flash(_("Rule deleted."), "success")
     return redirect(url_for(".rules", locality_id=locality_id, _anchor=f"kind-{kind}"))
 
@@ -166,7 +152,7 @@ def rules_by_year(locality_id: int):
 # --- catalogue --------------------------------------------------------------------------------------------------
 
 def _item(code: str) -> CatalogueItem:
-    item = db.session.scalar(select(CatalogueItem).where(CatalogueItem.code == code))
+    item = catalogue_item(code)
     if item is None:
         abort(404)
     return item
@@ -205,11 +191,9 @@ def new_item():
     if form.validate_on_submit():
         try:
             item = create_item(current_user, form.data, allowed_categories=names)
-        except ItemInvalid as error:
-            db.session.rollback()
-            show_refusal(form, error.errors)
+        except ItemInvalid as refusal:
+            refuse_onto(form, refusal)
         else:
-            db.session.commit()
             flash(_("Item %(code)s added.", code=item.code), "success")
             return redirect(url_for(".catalogue", _anchor=f"item-{item.code}"))
     status = 400 if form.is_submitted() else 200
@@ -228,11 +212,9 @@ def edit_item(code: str):
     if form.validate_on_submit():
         try:
             update_item(current_user, item, form.data, allowed_categories=names)
-        except ItemInvalid as error:
-            db.session.rollback()
-            show_refusal(form, error.errors)
+        except ItemInvalid as refusal:
+            refuse_onto(form, refusal)
         else:
-            db.session.commit()
             flash(_("Item %(code)s saved.", code=item.code), "success")
             return redirect(url_for(".catalogue", _anchor=f"item-{item.code}"))
     status = 400 if form.is_submitted() else 200
@@ -246,7 +228,6 @@ def retire(code: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     retire_item(current_user, item)
-    db.session.commit()
     flash(_("Item %(code)s retired: it stays on record but is no longer offered.", code=item.code), "success")
     return redirect(url_for(".catalogue", _anchor=f"item-{item.code}"))
 
@@ -258,79 +239,5 @@ def restore(code: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     restore_item(current_user, item)
-    db.session.commit()
     flash(_("Item %(code)s is offered again.", code=item.code), "success")
     return redirect(url_for(".catalogue", _anchor=f"item-{item.code}"))
-
-
-# --- audit log --------------------------------------------------------------------------------------------------
-
-def _audit_filters(form: AuditFilterForm) -> dict:
-    """The filters that were typed correctly; a wrong date shows its error and is left out."""
-    form.validate()
-    return {name: form[name].data for name in ("actor", "action", "community", "channel", "date_from", "date_to")
-            if form[name].data and not form[name].errors}
-
-
-def _community_codes(ids) -> dict[int, str]:
-    ids = {community_id for community_id in ids if community_id is not None}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(Community.id, Community.code).where(Community.id.in_(ids))).all())
-
-
-@bp.get("/audit")
-@role_required("admin")
-def audit():
-    form = AuditFilterForm(formdata=request.args)
-    filters = _audit_filters(form)
-    page = db.paginate(search(current_user, **filters),
-                       page=int_arg(request.args.get("page"), default=1, high=MAX_PAGE),
-                       per_page=AUDIT_PAGE_SIZE, error_out=False)
-    link_args = {key: request.args[key] for key in form.data if request.args.get(key)}
-    return render_template("admin/audit.html", form=form, page=page, link_args=link_args,
-                           codes=_community_codes(event.community_id for event in page.items),
-                           detail_text=detail_text)
-
-
-@bp.get("/audit.csv")
-@role_required("admin")
-def audit_csv():
-    filters = _audit_filters(AuditFilterForm(formdata=request.args))
-    events = db.session.scalars(search(current_user, **filters).limit(AUDIT_CSV_LIMIT)).all()
-    body = events_csv(events, _community_codes(event.community_id for event in events))
-    return Response(body.encode("utf-8"), mimetype="text/csv", headers={
-        "Content-Disposition": "attachment; filename=audit.csv", "Content-Type": "text/csv; charset=utf-8"})
-
-
-@bp.get("/audit/archive.jsonl")
-@role_required("admin")
-def audit_archive():
-    """The whole log of the chosen days (every event, whatever the other filters) as the JSON lines ``flask
-    --app app audit export`` writes, for archiving; its SHA-256 is in the Repr-Digest header and in the audit row of
-    the download. City-wide admins only: a district's share of the log is no archive of it."""
-    if current_user.district_id is not None:
-        abort(403)
-    form = AuditFilterForm(formdata=request.args)
-    filters = _audit_filters(form)
-    if form.date_from.errors or form.date_to.errors:   # the page shows them; an archive never guesses its days
-        return redirect(url_for(".audit", **request.args))
-    first_day, last_day = filters.get("date_from"), filters.get("date_to")
-    day_after = last_day + timedelta(days=1) if last_day else None
-    try:
-        check_period(first_day, day_after)
-    except ArchiveRefused as refusal:
-        flash(str(refusal), "error")
-        return redirect(url_for(".audit", **request.args))
-    stream = tempfile.TemporaryFile()   # on disk, not in memory: the log may hold millions of rows
-    try:
-        _rows, sha256 = write_events(stream, current_user, first_day, day_after, channel="web")
-    except BaseException:
-        stream.close()
-        raise
-    db.session.commit()
-    stream.seek(0)
-    response = send_file(stream, mimetype="application/x-ndjson", as_attachment=True,
-                         download_name=f"audit-{first_day or 'start'}-{last_day or 'now'}.jsonl")
-    response.headers["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(sha256)).decode()}:"
-    return response

@@ -4,7 +4,8 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import AuditEvent, Organisation, User
-from participation.accounts.operations import AccountError, clean_scope, manageable_users
+from participation.accounts.operations import AccountError, clean_scope
+from participation.accounts.queries import manageable_users
 from tests.conftest import PASSWORD, csrf_token
 
 
