@@ -12,7 +12,9 @@ is compared; reading the count first and writing it after the comparison let eve
 The count is written on a connection of its own and committed at once, so it holds whatever the request does next
 (a refusal that rolls the request back, an error page). One exception: on SQLite, when the request's own
 connection already holds the write lock (it wrote something earlier), a second connection would wait for that lock
-until the request ends; the count then rides on the request's transaction, which every throttled view commits.
+until the request ends; the count then rides on the request's transaction and commits with the request. So a
+throttled view counts before it writes anything (all do): a refusal's rollback (``handlers.refuse_onto``) would
+otherwise take the count with it.
 """
 from datetime import timedelta
 
