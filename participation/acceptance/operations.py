@@ -20,71 +20,39 @@ from decimal import Decimal
 from fractions import Fraction
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from participation.extensions import db
 from participation.formatting import BEIJING
+from participation.handlers import Refused
 from participation.labels import NOT_CONFIGURED
-from participation.models import Building, CatalogueItem, Community, ComplaintCategory, Household, Plan, PlanWork, Unit
-from participation.models.acceptance import (MAX_COMMENT, PROJECT, RATINGS, AcceptanceRating, AcceptanceRecord,
+from participation.models import Building, Community, ComplaintCategory, Household
+from participation.models.acceptance import (MAX_COMMENT, RATINGS, AcceptanceRating, AcceptanceRecord,
                                              AcceptanceRecordSubject, RatingResponse)
 from participation.models.types import utcnow
 from participation.audit import record
 from participation.reference.locality import rule_for
 from participation.complaints.operations import act, file_ticket
-from participation.permissions import can_manage_community, can_view_community
+from participation.permissions import can_manage_community
+from participation.acceptance.queries import (TICKET_DONE, blocking_subjects, counts, households_count, in_scope,
+                                              last_round, plan_of, response_of, signing_role, subject_name,
+                                              subjects)
+# Transitional: participation/demo/participation.py still reads these two as ``acceptance.<name>``; delete this line
+# once it takes them from participation.acceptance.queries (/work/i14/notes/plans.md).
+from participation.acceptance.queries import eligible_count, subject_of  # noqa: F401
 
 RULE_KIND = "acceptance_pass"
 RULE_KEYS = ("satisfied_share", "participation_share")
 RECTIFICATION_CATEGORY = "construction_quality"
-TICKET_DONE = ("completed", "closed")
 # The 整改 ticket comes from an inspection, not from a resident's complaint: the ``patrol`` channel keeps it out of
 # the residents' complaint rates, as the supervisors' findings are.
 TICKET_CHANNEL = "patrol"
 MAX_RESULT_TEXT = 2000
 
 
-class AcceptanceRefused(ValueError):
+class AcceptanceRefused(Refused):
     """Not allowed now or by this person; the message is shown as it is and nothing changed."""
-
-
-# --- subjects -----------------------------------------------------------------------------------------------------
-
-def subject_of(item: CatalogueItem | None) -> str:
-    return PROJECT if item is None else f"item:{item.id}"
-
-
-def plan_of(community: Community) -> Plan | None:
-    return db.session.scalar(select(Plan).where(Plan.community_id == community.id))
-
-
-def works_of(plan: Plan | None) -> list[PlanWork]:
-    if plan is None:
-        return []
-    return list(db.session.scalars(select(PlanWork).join(CatalogueItem, CatalogueItem.id == PlanWork.item_id)
-                                   .where(PlanWork.plan_id == plan.id).order_by(CatalogueItem.code)))
-
-
-def subjects(community: Community) -> list[dict]:
-    """What can be rated: every item of the plan's works (finished or not) and the whole project."""
-    plan = plan_of(community)
-    works = works_of(plan)
-    rows = [{"subject": subject_of(work.item), "item": work.item, "finished": work.status == "finished",
-             "finished_on": work.finished_on} for work in works]
-    rows.append({"subject": PROJECT, "item": None, "finished": bool(works) and all(r["finished"] for r in rows),
-                 "finished_on": None})
-    return rows
-
-
-def rounds_of(community: Community) -> list[AcceptanceRating]:
-    return list(db.session.scalars(select(AcceptanceRating).where(AcceptanceRating.community_id == community.id)
-                                   .order_by(AcceptanceRating.subject, AcceptanceRating.number)))
-
-
-def last_round(plan: Plan, subject: str) -> AcceptanceRating | None:
-    return db.session.scalar(select(AcceptanceRating).where(AcceptanceRating.plan_id == plan.id,
-                                                            AcceptanceRating.subject == subject)
-                             .order_by(AcceptanceRating.number.desc()).limit(1))
 
 
 # --- the pass rule ------------------------------------------------------------------------------------------------
@@ -140,61 +108,6 @@ def decide(rule: PassRule, *, eligible: int, responses: int, content: int) -> bo
             and Fraction(content, responses) >= Fraction(rule.satisfied_share))
 
 
-# --- who is in scope ----------------------------------------------------------------------------------------------
-
-def _households_count(community_id: int, building_ids: list[int] | None) -> int:
-    """Households of the community, or of the listed buildings only."""
-    query = (select(func.count(Household.id)).join(Unit, Unit.id == Household.unit_id)
-             .join(Building, Building.id == Unit.building_id).where(Building.community_id == community_id))
-    if building_ids is not None:
-        query = query.where(Building.id.in_(building_ids))
-    return db.session.scalar(query) or 0
-
-
-def eligible_count(round_: AcceptanceRating) -> int:
-    return _households_count(round_.community_id, [b.id for b in round_.buildings]
-                             if round_.scope == "buildings" else None)
-
-
-def in_scope(round_: AcceptanceRating, household: Household) -> bool:
-    building = household.unit.building
-    if building.community_id != round_.community_id:
-        return False
-    return round_.scope == "community" or any(b.id == building.id for b in round_.buildings)
-
-
-def counts(round_: AcceptanceRating) -> dict:
-    rows = dict(db.session.execute(select(RatingResponse.rating, func.count()).where(
-        RatingResponse.round_id == round_.id).group_by(RatingResponse.rating)).all())
-    tally = {rating: rows.get(rating, 0) for rating in RATINGS}
-    return {"eligible": eligible_count(round_), "responses": sum(tally.values()), **tally}
-
-
-def visible_results(round_: AcceptanceRating, user=None) -> dict:
-    """What a reader sees of a round: while it is open with hidden tallies, the participation only; otherwise the
-    counts by rating and, once closed, the result with the rule applied."""
-    if round_.status == "closed":
-        numbers = {"eligible": round_.eligible, "responses": round_.responses, "satisfied": round_.satisfied,
-                   "basically_satisfied": round_.basically_satisfied, "dissatisfied": round_.dissatisfied}
-    else:
-        numbers = counts(round_)
-    hidden = round_.is_open and round_.hide_tallies
-    shown = {"eligible": numbers["eligible"], "responses": numbers["responses"], "hidden": hidden,
-             "participation": _share(numbers["responses"], numbers["eligible"])}
-    if not hidden:
-        content = numbers["satisfied"] + numbers["basically_satisfied"]
-        shown.update({rating: numbers[rating] for rating in RATINGS},
-                     content_share=_share(content, numbers["responses"]))
-    if round_.status == "closed":
-        shown.update(result=round_.result, rule_text=round_.rule_text, rule_source=round_.rule_source,
-                     rule_year=round_.rule_year)
-    return shown
-
-
-def _share(part: int, whole: int) -> Fraction | None:
-    return Fraction(part, whole) if whole else None
-
-
 # --- opening and closing rounds -----------------------------------------------------------------------------------
 
 def _manager(actor, community: Community) -> None:
@@ -220,7 +133,7 @@ def open_round(actor, community: Community, subject: str, *, closes_at: datetime
     buildings = list(buildings or [])
     if any(building.community_id != community.id for building in buildings):
         raise AcceptanceRefused(_("That building is not in this community."))
-    if _households_count(community.id, [b.id for b in buildings] if buildings else None) == 0:
+    if households_count(community.id, [b.id for b in buildings] if buildings else None) == 0:
         raise AcceptanceRefused(_("No household is in this scope."))
     previous = last_round(plan, subject)
     if previous is not None:
@@ -297,36 +210,13 @@ def _rectification_ticket(actor, round_: AcceptanceRating, numbers: dict, now: d
            agency=community.contractor.name if community.contractor else None, due_at=ticket.due_at.isoformat())
 
 
-def can_rerate(round_: AcceptanceRating) -> bool:
-    return (round_.status == "closed" and round_.result == "failed"
-            and (round_.ticket is None or round_.ticket.state in TICKET_DONE)
-            and last_round(round_.plan, round_.subject).id == round_.id)
-
-
-def subject_name(item: CatalogueItem | None) -> str:
-    return item.name if item is not None else _("The whole project")
-
-
 # --- residents rate -----------------------------------------------------------------------------------------------
-
-def open_rounds_for(household: Household, now: datetime | None = None) -> list[AcceptanceRating]:
-    """The open rounds this household may rate now."""
-    now = now or utcnow()
-    rounds = db.session.scalars(select(AcceptanceRating).where(
-        AcceptanceRating.community_id == household.unit.building.community_id, AcceptanceRating.status == "open")
-        .order_by(AcceptanceRating.id))
-    return [r for r in rounds if r.closes_at > now and in_scope(r, household)]
-
-
-def response_of(round_: AcceptanceRating, household: Household) -> RatingResponse | None:
-    return db.session.scalar(select(RatingResponse).where(RatingResponse.round_id == round_.id,
-                                                          RatingResponse.household_id == household.id))
-
 
 def rate(household: Household, round_: AcceptanceRating, rating: str, *, comment: str | None = None,
          photo_path: str | None = None, channel: str = "web", staff=None,
          now: datetime | None = None) -> RatingResponse:
-    """The household's rating: a new one, or its earlier one changed (until the round closes)."""
+    """The household's rating: a new one, or its earlier one changed (until the round closes). Two taps at once
+    make one rating: the second finds the row the first made and changes it."""
     now = now or utcnow()
     if not round_.is_open or round_.closes_at <= now:
         raise AcceptanceRefused(_("This rating is closed."))
@@ -337,16 +227,28 @@ def rate(household: Household, round_: AcceptanceRating, rating: str, *, comment
     comment = (comment or "").strip() or None
     if comment is not None and len(comment) > MAX_COMMENT:
         raise AcceptanceRefused(_("At most %(count)d characters, please.", count=MAX_COMMENT))
-    response = response_of(round_, household)
-    before = response.rating if response is not None else None
-    if response is None:
-        response = RatingResponse(round=round_, household_id=household.id, created_at=now)
-        db.session.add(response)
-    response.rating, response.comment, response.channel = rating, comment, channel
-    response.staff_id, response.updated_at = getattr(staff, "id", None), now
+    values = {"rating": rating, "comment": comment, "channel": channel, "staff_id": getattr(staff, "id", None),
+              "updated_at": now}
     if photo_path is not None:
-        response.photo_path = photo_path
-    db.session.flush()
+        values["photo_path"] = photo_path
+    for last in (False, True):
+        response = response_of(round_, household)
+        before = response.rating if response is not None else None
+        if response is not None:
+            for name, value in values.items():
+                setattr(response, name, value)
+            db.session.flush()
+            break
+        response = RatingResponse(round_id=round_.id, household_id=household.id, created_at=now, **values)
+        try:
+            with db.session.begin_nested():     # UNIQUE (round, household): the other tap's row wins
+                db.session.add(response)
+                db.session.flush()
+        except IntegrityError:
+            if last:
+                raise
+            continue
+        break
     record(staff, "acceptance.rate" if before is None else "acceptance.rate_change", response,
            community=round_.community_id, channel=channel, round=round_.id, household=household.id,
            before=before, rating=rating, comment=bool(comment), photo=photo_path is not None)
@@ -374,32 +276,6 @@ def create_record(actor, community: Community, chosen: list[str], result_text: s
     db.session.flush()
     record(actor, "acceptance.record", row, community=community, subjects=chosen)
     return row
-
-
-def signing_role(actor, record_: AcceptanceRecord) -> str | None:
-    """Which signature this person gives: an organiser who runs the community, an owner representative of it, or a
-    user of the agency that supervises it (监理)."""
-    community = record_.community
-    if actor is None or not getattr(actor, "is_authenticated", True):
-        return None
-    if actor.role == "organiser" and can_manage_community(actor, community):
-        return "organiser"
-    if actor.role == "owner_rep" and can_view_community(actor, community):
-        return "owner_rep"
-    if actor.role == "agency" and actor.organisation_id is not None \
-            and actor.organisation_id == community.supervisor_id:
-        return "supervisor"
-    return None
-
-
-def blocking_subjects(record_: AcceptanceRecord) -> list[str]:
-    """Covered subjects whose last round is missing, open or failed: the record cannot be signed while any is."""
-    blocked = []
-    for row in record_.subjects:
-        last = last_round(record_.plan, row.subject)
-        if last is None or last.result != "passed":
-            blocked.append(row.subject)
-    return blocked
 
 
 def sign_record(actor, record_: AcceptanceRecord, *, now: datetime | None = None) -> str:

@@ -13,22 +13,21 @@ from datetime import datetime, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from participation.entry import residents
 from participation.extensions import db
 from participation.formatting import beijing_midnight
 from participation.forms import EmptyForm
+from participation.handlers import refuse_onto
 from participation.acceptance.forms import RATING_WORDS, OpenRoundForm, RateForm, RecordForm
-from participation.models import Building
 from participation.models.acceptance import AcceptanceRating, AcceptanceRecord, RatingResponse
 from participation.models.types import utcnow
-from participation.acceptance.operations import (AcceptanceRefused, blocking_subjects, can_rerate, close_round,
-                                                 create_record, in_scope, last_round, open_round, open_rounds_for,
-                                                 pass_rule, rate, response_of, rounds_of, sign_record, signing_role,
-                                                 subject_name, subjects, visible_results)
+from participation.acceptance.operations import (AcceptanceRefused, close_round, create_record, open_round,
+                                                 pass_rule, rate, sign_record)
+from participation.acceptance.queries import (blocking_subjects, buildings_of, can_rerate, in_scope, last_round,
+                                              open_rounds_for, records_of, response_of, rounds_of, signing_role,
+                                              subject_name, subjects, visible_results)
 from participation.reference.locality import current_year
 from participation.uploads import UploadError, discard, store_photo, stored_file
 from participation.permissions import (ACCEPTANCE_READERS, ACCEPTANCE_SIGNERS, COMMUNITY_MANAGERS, TICKET_READERS,
@@ -75,8 +74,7 @@ def _open_form(community, formdata=None) -> OpenRoundForm:
     form = OpenRoundForm(formdata=formdata) if formdata is not None else OpenRoundForm()
     form.subject.choices = [SelectChoice(row["subject"], _subject_label(row)) for row in subjects(community)
                            if row["finished"]]
-    form.buildings.choices = [SelectChoice(b.id, _("Building %(name)s", name=b.name)) for b in db.session.scalars(
-        select(Building).where(Building.community_id == community.id).order_by(Building.sort_key))]
+    form.buildings.choices = [SelectChoice(b.id, _("Building %(name)s", name=b.name)) for b in buildings_of(community)]
     return form
 
 
@@ -91,8 +89,7 @@ def _render_index(community, *, open_form=None, record_form=None, status=200):
     by_subject: dict[str, list] = {}
     for round_ in rounds:
         by_subject.setdefault(round_.subject, []).append(round_)
-    records = db.session.scalars(select(AcceptanceRecord).where(AcceptanceRecord.community_id == community.id)
-                                 .order_by(AcceptanceRecord.id)).all()
+    records = records_of(community)
     names = {row["subject"]: _subject_label(row) for row in subjects(community)}
     return private(render_template(
         "acceptance/index.html", community=community, subjects=subjects(community), by_subject=by_subject,
@@ -120,18 +117,14 @@ def open_(community_code: str):
     form = _open_form(community, request.form)
     if not form.validate_on_submit():
         return _render_index(community, open_form=form, status=400)
-    chosen = [b for b in db.session.scalars(select(Building).where(Building.community_id == community.id))
-              if b.id in set(form.buildings.data or [])]
+    wanted = set(form.buildings.data or [])
+    chosen = [b for b in buildings_of(community) if b.id in wanted]
     try:
         round_ = open_round(current_user, community, form.subject.data, closes_at=_end_of_day(form.closes_on.data),
                             hide_tallies=form.hide_tallies.data, buildings=chosen)
     except AcceptanceRefused as refusal:
-        db.session.rollback()
-        form = _open_form(community, request.form)
-        form.validate()
-        form.form_errors.append(str(refusal))
+        refuse_onto(form, refusal)
         return _render_index(community, open_form=form, status=400)
-    db.session.commit()
     flash(_("Round %(number)d is open for residents to rate.", number=round_.number), "success")
     return _to_index(community, f"round-{round_.id}")
 
@@ -141,15 +134,15 @@ def open_(community_code: str):
 def close(community_code: str, round_id: int):
     community = _community(community_code, manage=True)
     round_ = _round(community, round_id)
-    if not EmptyForm().validate_on_submit():
+    button = EmptyForm()
+    if not button.validate_on_submit():
         abort(400)
     try:
         close_round(current_user, round_)
     except AcceptanceRefused as refusal:
-        db.session.rollback()
-        flash(str(refusal), "error")
+        refuse_onto(button, refusal)     # undoes the closing flushed before the ticket was refused
+        flash(refusal.message, "error")
         return _to_index(community, f"round-{round_id}")
-    db.session.commit()
     if round_.result == "passed":
         flash(_("Round %(number)d closed: passed.", number=round_.number), "success")
     else:
@@ -168,10 +161,8 @@ def new_record(community_code: str):
     try:
         row = create_record(current_user, community, form.subjects.data, form.result_text.data)
     except AcceptanceRefused as refusal:
-        db.session.rollback()
-        form.form_errors.append(str(refusal))
+        refuse_onto(form, refusal)
         return _render_index(community, record_form=form, status=400)
-    db.session.commit()
     return _to_index(community, f"record-{row.id}")
 
 
@@ -180,17 +171,17 @@ def new_record(community_code: str):
 def sign(community_code: str, record_id: int):
     community = _community(community_code)
     row = _record(community, record_id)
-    if not EmptyForm().validate_on_submit():
+    button = EmptyForm()
+    if not button.validate_on_submit():
         abort(400)
     if signing_role(current_user, row) is None:
         abort(403)
     try:
         sign_record(current_user, row)
     except AcceptanceRefused as refusal:
-        db.session.rollback()
-        flash(str(refusal), "error")
+        refuse_onto(button, refusal)
+        flash(refusal.message, "error")
         return _to_index(community, f"record-{record_id}")
-    db.session.commit()
     flash(_("Signed."), "success")
     return _to_index(community, f"record-{record_id}")
 
@@ -270,27 +261,19 @@ def rate_page(round_id: int):
 
 
 def _save_rating(acting, round_, form) -> str | None:
-    """Store the photo (if any) and the rating; a message when refused (nothing kept)."""
+    """Store the photo (if any) and the rating; a message when refused (nothing kept, the photo discarded)."""
     photo = form.photo.data
     path = None
     try:
         if photo is not None and (getattr(photo, "filename", "") or "").strip():
             path = store_photo(photo.stream, PHOTO_FOLDER)
-        for last in (False, True):
-            try:
-                rate(acting.household, round_, form.rating.data, comment=form.comment.data, photo_path=path,
-                     channel=acting.channel, staff=acting.staff)
-                db.session.commit()
-                return None
-            except IntegrityError:   # the same household's double tap created the row first: change it instead
-                db.session.rollback()
-                if last:
-                    raise
+        rate(acting.household, round_, form.rating.data, comment=form.comment.data, photo_path=path,
+             channel=acting.channel, staff=acting.staff)
     except (UploadError, AcceptanceRefused) as refusal:
-        db.session.rollback()
         discard(path)
+        refuse_onto(form, {"": str(refusal)})
         return str(refusal)
     except Exception:
-        db.session.rollback()
         discard(path)
         raise
+    return None

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from participation.extensions import db
+from participation.handlers import Refused
 from participation.labels import AFTERCARE_MODE_LABELS
 from participation.models import AFTERCARE_MODES, AfterCareProposal, Community, User, Vote
 from participation.votes import operations as votes
@@ -24,12 +25,8 @@ AFTERCARE_MATTER = 4        # 民法典第二百七十八条第一款第四项 (
 MAX_FEE = Decimal("9999.99")
 
 
-class AfterCareRefused(ValueError):
+class AfterCareRefused(Refused):
     """A refused proposal; ``errors`` maps a field to its message; nothing was changed."""
-
-    def __init__(self, errors: dict[str, str] | str):
-        self.errors = errors if isinstance(errors, dict) else {"": errors}
-        super().__init__(" ".join(self.errors.values()))
 
 
 def parse_fee(text) -> Decimal:

@@ -11,9 +11,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from participation.extensions import db
 from participation.formatting import BEIJING
-from participation.forms import show_refusal
+from participation.handlers import refuse_onto
 from participation.aftercare.forms import ProposalForm
 from participation.models import Community
 from participation.aftercare.operations import AfterCareRefused, aftercare_outcome, proposals, propose_aftercare
@@ -23,7 +22,6 @@ from participation.permissions import (COMMUNITY_MANAGERS, ELEVATOR_AND_AFTERCAR
 from participation.guards import staff_community
 
 bp = Blueprint("aftercare", __name__)
-
 
 
 def _community(community_code: str, *, manage: bool = False) -> Community:
@@ -55,9 +53,7 @@ def propose(community_code: str):
         proposal = propose_aftercare(current_user, community, form.mode.data, form.fee.data, closes_at,
                                      note=form.note.data, hide_tallies=form.hide_tallies.data)
     except (AfterCareRefused, VoteError) as refused:
-        db.session.rollback()
-        show_refusal(form, refused.errors)
+        refuse_onto(form, refused)
         return _page(community, form, 400)
-    db.session.commit()
     flash(_("The proposal is put to the owners: the vote is open."), "success")
     return redirect(url_for(".index", community_code=community.code) + f"#proposal-{proposal.id}")

@@ -18,25 +18,23 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from participation.entry import residents
-from participation.extensions import db
-from participation.forms import EmptyForm, show_refusal
+from participation.forms import EmptyForm
+from participation.handlers import refuse_onto
 from participation.plans.comment_forms import (PERIOD_STATE_LABELS, STAFF_STANCE_LABELS, STANCE_LABELS, CommentForm,
                                                ModerateForm, PublishForm)
 from participation.labels import SUGGESTION_LABELS, VERSION_STATUS_LABELS
-from participation.models import PlanComment
 from participation.roster.communities import community_by_code
-from participation.plans.comments import (MIN_DAYS, CommentRefused, answer, close, comment, comments_of,
-                                                    current_period, empty_tally, hide, household_comments, item_by_code,
-                                                    lock, locked_version, period_for, publish, tallies, unhide)
+from participation.plans.comments import (MIN_DAYS, CommentRefused, answer, close, comment, comment_on, comments_of,
+                                          current_period, empty_tally, hide, household_comments, item_by_code, lock,
+                                          locked_version, period_for, publish, tallies, unhide)
+from participation.plans.loading import plan_community, plan_version
 from participation.plans.operations import MIN_CELL, SUPPRESSED, today, version_by_number, version_changes
 from participation.permissions import COMMUNITY_MANAGERS, HOUSEHOLD_READERS, can_manage_community, role_required
 from participation.templating import qr_svg
 from participation.guards import private
-from participation.plans.views import plan_community, plan_version
 
 bp = Blueprint("plan_comments", __name__)
 
@@ -50,8 +48,9 @@ def _to_comments(community, number: int):
     return redirect(url_for(".comments", community_code=community.code, number=number))
 
 
-def _refused(refused: CommentRefused) -> None:
-    db.session.rollback()
+def _refused(form, refused: CommentRefused) -> None:
+    """Undo the refused change; its messages are flashed, as the page shown next is not this form's."""
+    refuse_onto(form, refused)
     for message in refused.errors.values():
         flash(message, "error")
 
@@ -92,10 +91,8 @@ def publish_view(community_code: str, number: int):
     try:
         publish(current_user, version, form.opens_on.data, form.closes_on.data, note=form.note.data)
     except CommentRefused as refused:
-        db.session.rollback()
-        show_refusal(form, refused.errors)
+        refuse_onto(form, refused)
         return _comments_page(community, version, publish_form=form, status=400)
-    db.session.commit()
     flash(_("Version %(number)d is published for comment.", number=number), "success")
     return _to_comments(community, number)
 
@@ -105,7 +102,8 @@ def publish_view(community_code: str, number: int):
 def close_view(community_code: str, number: int):
     community = plan_community(community_code, manage=True)
     version = plan_version(community, number)
-    if not EmptyForm().validate_on_submit():
+    button = EmptyForm()
+    if not button.validate_on_submit():
         abort(400)
     period = period_for(version)
     try:
@@ -113,9 +111,8 @@ def close_view(community_code: str, number: int):
             raise CommentRefused({"": _("This version was not published for comment.")})
         close(current_user, period)
     except CommentRefused as refused:
-        _refused(refused)
+        _refused(button, refused)
     else:
-        db.session.commit()
         flash(_("The comment period is closed."), "success")
     return _to_comments(community, number)
 
@@ -125,14 +122,14 @@ def close_view(community_code: str, number: int):
 def lock_view(community_code: str, number: int):
     community = plan_community(community_code, manage=True)
     version = plan_version(community, number)
-    if not EmptyForm().validate_on_submit():
+    button = EmptyForm()
+    if not button.validate_on_submit():
         abort(400)
     try:
         lock(current_user, version)
     except CommentRefused as refused:
-        _refused(refused)
+        _refused(button, refused)
     else:
-        db.session.commit()
         flash(_("Version %(number)d is locked as the final plan.", number=number), "success")
     return _to_comments(community, number)
 
@@ -149,8 +146,7 @@ def moderate(community_code: str, number: int):
             for message in errors:
                 flash(message, "error")
         return _comments_page(community, version, status=400)
-    target = db.session.scalar(select(PlanComment).where(PlanComment.id == int(form.comment.data),
-                                                         PlanComment.version_id == version.id))
+    target = comment_on(version, int(form.comment.data))
     if target is None:
         abort(404)
     try:
@@ -164,9 +160,8 @@ def moderate(community_code: str, number: int):
             answer(current_user, target, form.answer.data)
             message = _("Answer saved: the household sees it on its plan page.")
     except CommentRefused as refused:
-        _refused(refused)
+        _refused(form, refused)
         return _comments_page(community, version, status=400)
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for(".comments", community_code=community.code, number=number, _anchor=f"c{target.id}"))
 
@@ -259,14 +254,11 @@ def resident_comment(community_code: str):
     try:
         comment(acting.household, period, item, form.stance.data, form.body.data, channel=acting.channel,
                 staff=acting.staff)
-        db.session.commit()
     except CommentRefused as refused:
-        db.session.rollback()
-        show_refusal(form, refused.errors)
+        refuse_onto(form, refused)
         return _resident_page(community, acting, forms={code: form}, status=400)
-    except IntegrityError:
-        db.session.rollback()
-        form.form_errors.append(_("Your comment was not saved; please try again."))
+    except IntegrityError:   # a third tap at the same moment: comment() retried once already
+        refuse_onto(form, {"": _("Your comment was not saved; please try again.")})
         return _resident_page(community, acting, forms={code: form}, status=400)
     flash(_("Thank you: your view is saved. You can change it until the comment period closes."), "success")
     return redirect(url_for(".resident_plan", community_code=community.code, _anchor=f"item-{code or 'plan'}"))

@@ -75,6 +75,12 @@ def item_by_code(version: PlanVersion, code: str) -> PlanItem | None:
     return next((item for item in version.items if item.item.code == code), None)
 
 
+def comment_on(version: PlanVersion, comment_id: int) -> PlanComment | None:
+    """The comment ``comment_id`` if it is one on ``version``."""
+    return db.session.scalar(select(PlanComment).where(PlanComment.id == comment_id,
+                                                       PlanComment.version_id == version.id))
+
+
 def household_comments(household: Household, version: PlanVersion) -> dict[int | None, PlanComment]:
     """The household's comments on ``version``: plan item id (None: the whole plan) → comment."""
     rows = db.session.scalars(select(PlanComment).where(PlanComment.version_id == version.id,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.formatting import beijing_today
+from participation.handlers import Refused
 from participation.models import (FUNDING_LINES, WORK_STATUSES, CatalogueItem, Community, CommunityBudget, Plan,
                                   PlanCommentPeriod, PlanItem, PlanVersion, PlanWork, User)
 from participation.models.plans import is_planned
@@ -30,12 +31,8 @@ SUPPRESSED = "<5"
 _WIDE = str.maketrans("０１２３４５６７８９．，－", "0123456789.,-")
 
 
-class PlanRefused(ValueError):
+class PlanRefused(Refused):
     """A refused change; ``errors`` maps a field (or an item code, or "" for the whole change) to its message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
 
 
 def today() -> date:

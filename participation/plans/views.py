@@ -16,40 +16,26 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from participation.extensions import db
-from participation.forms import EmptyForm, show_refusal
+from participation.forms import EmptyForm
+from participation.handlers import refuse_onto
 from participation.plans.forms import BudgetForm, PlanEditForm, WorkForm
 from participation.labels import FUNDING_LABELS, SUGGESTION_LABELS, VERSION_STATUS_LABELS, WORK_STATUS_LABELS
 from participation.models import FUNDING_LINES
 from participation.fieldsurvey.operations import active_item
 from participation.plans.export import export_plan_inputs
 from participation.plans.inputs import plan_inputs
+from participation.plans.loading import plan_community, plan_version
 from participation.plans.operations import (BUDGET_MONEY_FIELDS, PlanRefused, adopt_suggestions, adopt_version,
                                             adopted_version, budget_for, edit_version, latest_version, plan_for,
                                             public_items, public_participation, save_budget, set_work,
                                             version_by_number, version_changes, works_by_item)
-from participation.permissions import (COMMUNITY_MANAGERS, HOUSEHOLD_READERS, can_manage_community,
-                                       can_view_survey_results, role_required)
+from participation.permissions import COMMUNITY_MANAGERS, HOUSEHOLD_READERS, can_manage_community, role_required
 from participation.templating import qr_svg
-from participation.guards import staff_community
 
 bp = Blueprint("plans", __name__)
 
 LABELS = {"suggestion": SUGGESTION_LABELS, "version_status": VERSION_STATUS_LABELS, "work": WORK_STATUS_LABELS,
           "funding": FUNDING_LABELS}
-
-
-def plan_community(community_code: str, *, manage: bool = False):
-    """Those who read the plan see it (the route's decorator names their roles); managing it needs more."""
-    return staff_community(community_code, roles=COMMUNITY_MANAGERS if manage else None, manage=manage,
-                           visible=can_view_survey_results)
-
-
-def plan_version(community, number: int):
-    version = version_by_number(plan_for(community), number)
-    if version is None:
-        abort(404)
-    return version
 
 
 def _to_plan(community):
@@ -86,11 +72,9 @@ def budget(community_code: str):
         try:
             save_budget(current_user, community, fields)
         except PlanRefused as refused:
-            db.session.rollback()
-            show_refusal(form, refused.errors)
+            refuse_onto(form, refused)
             status = 400
         else:
-            db.session.commit()
             flash(_("Budget saved."), "success")
             return _to_plan(community)
     elif form.is_submitted():
@@ -112,15 +96,15 @@ def budget(community_code: str):
 @role_required(*COMMUNITY_MANAGERS)
 def adopt(community_code: str):
     community = plan_community(community_code, manage=True)
-    if not EmptyForm().validate_on_submit():
+    button = EmptyForm()
+    if not button.validate_on_submit():
         abort(400)
     try:
         adopt_suggestions(current_user, community, plan_inputs(community))
     except PlanRefused as refused:
-        db.session.rollback()
-        flash(str(refused), "error")
+        refuse_onto(button, refused)
+        flash(refused.message, "error")
         return _to_plan(community)
-    db.session.commit()
     flash(_("The suggestions are now version 1 of the plan, a draft."), "success")
     return redirect(url_for(".version", community_code=community.code, number=1))
 
@@ -144,15 +128,15 @@ def version(community_code: str, number: int):
 def adopt_version_view(community_code: str, number: int):
     community = plan_community(community_code, manage=True)
     chosen = plan_version(community, number)
-    if not EmptyForm().validate_on_submit():
+    button = EmptyForm()
+    if not button.validate_on_submit():
         abort(400)
     try:
         adopt_version(current_user, chosen)
     except PlanRefused as refused:
-        db.session.rollback()
-        flash(str(refused), "error")
+        refuse_onto(button, refused)
+        flash(refused.message, "error")
     else:
-        db.session.commit()
         flash(_("Version %(number)d is the adopted plan.", number=number), "success")
     return redirect(url_for(".version", community_code=community.code, number=number))
 
@@ -171,20 +155,19 @@ def edit(community_code: str):
     if form.validate_on_submit():
         try:
             made = edit_version(current_user, current, form.changes(), form.measures.data, form.reason.data)
-            number = made.number
-            db.session.commit()
         except PlanRefused as refused:
-            db.session.rollback()
-            _row_errors(form, refused.errors)
+            _row_errors(form, refused)
             status = 400
-        except IntegrityError:   # another organiser saved version N+1 in the same moment (UNIQUE plan, number)
-            db.session.rollback()
-            flash(_("Someone else saved a new version at the same moment, so yours was not saved. Look at the "
-                    "latest version and make your changes again."), "error")
+        except IntegrityError:   # another organiser saved version N+1 in the same moment (UNIQUE plan, number):
+            # edit_version flushed, so the clash surfaces here, not in the request's commit
+            message = _("Someone else saved a new version at the same moment, so yours was not saved. Look at the "
+                        "latest version and make your changes again.")
+            refuse_onto(form, {"": message})
+            flash(message, "error")
             return _to_plan(community)
         else:
-            flash(_("Version %(number)d saved as a draft.", number=number), "success")
-            return redirect(url_for(".version", community_code=community.code, number=number))
+            flash(_("Version %(number)d saved as a draft.", number=made.number), "success")
+            return redirect(url_for(".version", community_code=community.code, number=made.number))
     elif form.is_submitted():
         status = 400
     if not form.is_submitted():
@@ -198,18 +181,19 @@ def edit(community_code: str):
                            labels=LABELS), status
 
 
-def _row_errors(form: PlanEditForm, errors: dict) -> None:
-    """``code.field`` errors beside that row's field; ``measures``/``reason`` beside theirs; the rest on top."""
+def _row_errors(form: PlanEditForm, refused: PlanRefused) -> None:
+    """Undo the refused save; ``code.field`` errors beside that row's field, ``measures``/``reason`` beside theirs,
+    the rest on top."""
     rows = {row.code.data: row for row in form.items}
     top = {}
-    for key, message in errors.items():
+    for key, message in refused.errors.items():
         code, _dot, name = key.partition(".")
         row = rows.get(code)
         if row is not None and name in row.form._fields:
             row.form[name].errors = list(row.form[name].errors) + [message]
         else:
             top[key] = message
-    show_refusal(form, top)
+    refuse_onto(form, top)
 
 
 # --- works -------------------------------------------------------------------------------------------------------
@@ -231,10 +215,8 @@ def works(community_code: str):
                 set_work(current_user, current, item, posted.status.data, started_on=posted.started_on.data,
                          finished_on=posted.finished_on.data, note=posted.note.data)
             except PlanRefused as refused:
-                db.session.rollback()
-                show_refusal(posted, refused.errors)
+                refuse_onto(posted, refused)
             else:
-                db.session.commit()
                 flash(_("Saved: %(item)s.", item=item.name), "success")
                 return redirect(url_for(".works", community_code=community.code, _anchor=f"work-{item.code}"))
         elif not posted.form_errors and not any(field.errors for field in posted):
@@ -274,11 +256,10 @@ def notice(community_code: str):
         qr=qr_svg(entry_url, label=_("QR code of the residents' page of %(community)s", community=community.name)))
 
 
-
 def _download(community, kind: str):
-    """The plan inputs as a file (audited: who took which community's figures away)."""
+    """The plan inputs as a file (audited: who took which community's figures away; the audit row commits with the
+    request)."""
     data, filename, mimetype, _result = export_plan_inputs(current_user, community, kind)
-    db.session.commit()
     response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response

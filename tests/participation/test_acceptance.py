@@ -18,7 +18,8 @@ from participation.models import AuditEvent, CatalogueItem, LocalityRule, Organi
 from participation.models.acceptance import AcceptanceRating, AcceptanceRecord, RatingResponse
 from participation.models.types import utcnow
 from participation.acceptance.operations import (AcceptanceRefused, PassRule, close_round, create_record, decide,
-                                                 open_round, pass_rule, rate, sign_record, visible_results)
+                                                 open_round, pass_rule, rate, sign_record)
+from participation.acceptance.queries import visible_results
 from participation.roster.codes import issue_code
 from participation.complaints.operations import act
 from tests.conftest import PASSWORD, csrf_token
