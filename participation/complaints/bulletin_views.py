@@ -18,9 +18,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import MultipleFileField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
 from participation.charts import chart_fragment, grouped_bar_chart
 from participation.extensions import db
@@ -30,10 +27,10 @@ from participation.models import Community, ComplaintCategory, PatrolFinding
 from participation.models.types import utcnow
 from participation.complaints.bulletin import bulletin_xlsx, weekly_bulletin
 from participation.complaints.rates import complaint_rates, iso_week, periods_between, week_of
-from participation.complaints.patrols import (MAX_DESCRIPTION, MAX_NOTE, MAX_PLACE, FindingForbidden, FindingRefused,
-                                              finding_actions, finding_source, may_rectify,
-                                              may_verify, record_finding, rectify_finding, return_finding,
-                                              verify_finding, visible_finding)
+from participation.complaints.patrol_forms import FindingForm
+from participation.complaints.patrols import (MAX_NOTE, FindingForbidden, FindingRefused, finding_actions,
+                                              finding_source, may_rectify, may_verify, record_finding,
+                                              rectify_finding, return_finding, verify_finding, visible_finding)
 from participation.complaints.queries import (building_named, categories_of_localities, communities_to_patrol,
                                               findings_shown)
 from participation.complaints.refusals import withdraw
@@ -136,24 +133,6 @@ def rates():
 
 
 # --- patrol findings ----------------------------------------------------------------------------------------------
-
-class FindingForm(FlaskForm):
-    community = SelectField(_l("Community"), validate_choice=True,
-                            validators=[DataRequired(message=_l("Choose the community."))])
-    category = SelectField(_l("What is it about?"), coerce=int, validate_choice=True,
-                           validators=[DataRequired(message=_l("Choose what the finding is about."))])
-    building = StringField(_l("Building (optional)"), validators=[Length(max=40)],
-                           render_kw={"maxlength": 40, "autocomplete": "off", "inputmode": "numeric"})
-    place = StringField(_l("Place (optional), e.g. the roof of building 3"),
-                        validators=[Length(max=MAX_PLACE, message=_l("At most %(max)d characters, please."))],
-                        render_kw={"maxlength": MAX_PLACE, "autocomplete": "off"})
-    description = TextAreaField(_l("What did you find?"), validators=[
-        DataRequired(message=_l("Describe what you found.")),
-        Length(max=MAX_DESCRIPTION, message=_l("At most %(max)d characters, please."))],
-        render_kw={"rows": 6, "maxlength": MAX_DESCRIPTION})
-    photos = MultipleFileField(_l("Photos (optional, up to 3)"), render_kw={"accept": "image/*"})
-    submit = SubmitField(_l("Record the finding"))
-
 
 def _finding_choices(form: FindingForm, communities: list[Community]) -> None:
     form.community.choices = [("", _("Choose…"))] + [(c.code, f"{c.code} {c.name}") for c in communities]
