@@ -2,9 +2,9 @@
 from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from participation.extensions import db
 from participation.forms import EmptyForm
-from participation.permissions import role_required, uses_field_survey, visible_communities
+from participation.permissions import role_required, uses_field_survey
+from participation.roster.queries import communities_seen_by
 from participation.security import safe_next
 from participation.templating import LARGE_TEXT_COOKIE
 
@@ -27,8 +27,7 @@ def index():
 @bp.get("/staff")
 @role_required()
 def staff_home():
-    communities = db.session.scalars(visible_communities(current_user)).all()
-    return render_template("main/staff_home.html", communities=communities,
+    return render_template("main/staff_home.html", communities=communities_seen_by(current_user),
                            field_survey=uses_field_survey(current_user))
 
 

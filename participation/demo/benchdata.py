@@ -22,6 +22,7 @@ from flask import Flask, current_app
 from sqlalchemy import func, select, text
 
 from participation.extensions import db
+from participation.handlers import Refused
 from participation.models import CatalogueItem, Community, District, Locality, User
 from participation.models.fieldsurvey import NEEDS_WORK
 from participation.models.types import utcnow
@@ -48,8 +49,8 @@ _signals = Namespace()
 bench_city_generated = _signals.signal("bench-city-generated")
 
 
-class BenchRefused(Exception):
-    pass
+class BenchRefused(Refused):
+    """The database holds data that is not the bench's, or a bench city already; nothing was changed."""
 
 
 @dataclass
@@ -84,7 +85,7 @@ def register(app: Flask) -> None:
             result = generate_city(communities, total // communities if total else per_community, seed=seed)
         except BenchRefused as refusal:
             db.session.rollback()
-            raise click.ClickException(f"{refusal.args[0]} Nothing was changed.") from refusal
+            raise click.ClickException(f"{refusal.message} Nothing was changed.") from refusal
         surveys = {"surveys": 0, "responses": 0}
         for _receiver, added in bench_city_generated.send(current_app._get_current_object(),
                                                           community_ids=result.community_ids, seed=seed,

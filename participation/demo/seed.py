@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from participation.extensions import db
+from participation.handlers import Refused
 from participation.models import (ROLES, Building, CatalogueItem, Community, CommunityBudget, District, FieldFinding, Household,
                                   HouseholdCode, Locality, Organisation, Unit, User)
 from participation.roster import codes
@@ -89,8 +90,14 @@ FINDINGS = (
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚"
 
 
-class DemoRefused(RuntimeError):
-    """The database holds data that is not the demo's; nothing was changed."""
+class DemoRefused(Refused):
+    """The database holds data that is not the demo's; nothing was changed. ``found`` counts it by kind."""
+
+    def __init__(self, found: dict):
+        super().__init__(f"this database holds data that is not demo data ({found['communities']} communities, "
+                         f"{found['users']} accounts); seed-demo only runs on an empty database or on its own demo. "
+                         "Nothing was changed.")
+        self.found = found
 
 
 @dataclass

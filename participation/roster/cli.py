@@ -75,7 +75,7 @@ def register(app: Flask) -> None:
                 if progress:
                     progress.finish()
                 db.session.rollback()
-                messages = getattr(error, "errors", [str(error)])
+                messages = error.errors if isinstance(error, RosterImportError) else list(error.errors.values())
                 for message in messages:
                     click.echo(message, err=True)
                 click.echo(_("Nothing was imported."), err=True)

@@ -7,6 +7,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import selectinload
 
 from participation.extensions import db
+from participation.handlers import Refused
 from participation.labels import label
 from participation.models import Building, Community, District, Household, Organisation, Unit, User
 from participation.audit import record
@@ -19,8 +20,8 @@ EDITABLE_FIELDS = ("name", "address", "year_built", "status", "quality_hotline",
                    "community_hotline", "contractor", "supervisor", "lat", "long")
 
 
-class CommunityError(ValueError):
-    """A refused change to a community record; the message is shown to the user."""
+class CommunityError(Refused):
+    """A refused change to a community record; the message is shown to the user (above the form)."""
 
 
 def addable_districts(actor: User | None) -> list[District]:

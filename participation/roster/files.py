@@ -14,6 +14,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 
 from participation import spreadsheet_guard
+from participation.handlers import Refused
 from participation.spreadsheet_guard import SpreadsheetRefused
 
 logger = logging.getLogger(__name__)
@@ -33,16 +34,17 @@ MAX_ERRORS = 200
 MAX_ROWS = spreadsheet_guard.MAX_ROWS   # filled rows after the header
 
 
-class RosterImportError(ValueError):
-    """The file was refused; ``errors`` are the messages to show (at most MAX_ERRORS, then a count of the rest)."""
+class RosterImportError(Refused):
+    """The file was refused; ``errors`` are the messages to show, a list by row rather than ``Refused``'s dict by
+    field (at most MAX_ERRORS, then a count of the rest): the import page and the CLI list them one per line."""
 
     def __init__(self, errors: list[str]):
         self.count = len(errors)
         shown = errors[:MAX_ERRORS]
         if len(errors) > MAX_ERRORS:
             shown.append(_("… and %(n)d more errors.", n=len(errors) - MAX_ERRORS))
-        self.errors = shown
         super().__init__("\n".join(shown))
+        self.errors = shown
 
 
 @dataclass

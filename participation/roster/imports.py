@@ -1,14 +1,14 @@
-"""Roster import (调查摸底): the columns of DESIGN §8, every row validated, all-or-nothing.
+"""Roster import (调查摸底): the columns of DESIGN §8, every row validated (``participation.roster.rows``),
+all-or-nothing.
 
 A re-import updates by natural key (小区编码 → 楼栋 → 单元 → 房号). Households missing from the file are kept and
 counted, never deleted: a partial file must not wipe a community's answers and ballots.
 """
 import hmac
 import logging
-import re
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -21,36 +21,12 @@ from participation.models import Building, Community, District, Household, Unit,
 from participation.audit import record
 from participation.roster.communities import addable_districts, ensure_district
 from participation.reference.seed import default_locality
-from participation.roster.files import (COLUMNS, FIELD_OF, HEADERS, OCCUPANCY_WORDS, RosterImportError,
-                                                   RosterTable, cell_text, natural_key, normalise_phone,
-                                                   read_roster_file)
+from participation.roster.files import FIELD_OF, RosterImportError, RosterTable, natural_key, read_roster_file
+from participation.roster.rows import Problems, RosterRow, check_headers, parse_rows
 from participation.permissions import can_manage_community
 from participation.signals import household_areas_changed
 
 logger = logging.getLogger(__name__)
-
-MAX_AREA = Decimal("100000")
-CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]+")
-ID_TAIL_PATTERN = re.compile(r"[0-9]{5}[0-9X]")
-MASKED_PHONE_PATTERN = re.compile(r"[0-9]*\*+[0-9]*")
-
-
-@dataclass(slots=True)
-class RosterRow:
-    row: int
-    community_code: str
-    community_name: str
-    building: str
-    unit: str
-    room: str
-    floor: int | None = None
-    area: Decimal | None = None
-    owner_key: str | None = None
-    id_tail: str | None = None
-    contact_name: str | None = None
-    phone: str | None = None
-    phone_masked: bool = False
-    occupancy: str | None = None
 
 
 def _id_tail_message(community_code: str, tail: str) -> str:
@@ -87,139 +63,6 @@ def id_tail_matches(household: Household, community_code: str, tail: str) -> boo
     return True
 
 
-# ---------------------------------------------------------------------------------------------------- validation
-
-class _Problems(list):
-    """(row, message) pairs; row 0 is the file as a whole, so those come first when sorted."""
-
-    def at(self, row: int, message: str) -> None:
-        self.append((row, message))
-
-    def messages(self) -> list[str]:
-        return [message for _row, message in sorted(self, key=lambda problem: problem[0])]
-
-
-def _check_headers(table: RosterTable, errors: _Problems) -> None:
-    seen = set()
-    for header in table.headers:
-        if not header:
-            continue
-        if header not in FIELD_OF:
-            errors.at(0, _("Unknown column %(name)s. The columns allowed are: %(allowed)s.", name=header,
-                           allowed="、".join(HEADERS)))
-        elif header in seen:
-            errors.at(0, _("The column %(name)s appears twice.", name=header))
-        seen.add(header)
-    for header, _field, required, _length in COLUMNS:
-        if required and header not in seen:
-            errors.at(0, _("The column %(name)s is missing.", name=header))
-    width = max((len(values) for _n, values in table.rows), default=0)
-    for position in range(width):
-        header = table.headers[position] if position < len(table.headers) else ""
-        if not header and any(position < len(values) and cell_text(values[position]) for _n, values in table.rows):
-            errors.at(0, _("Column %(number)d has values but no header.", number=position + 1))
-    if not errors and not table.rows:
-        errors.at(0, _("The file has a header row but no households."))
-
-
-def _parse_row(number: int, cells: dict[str, str], errors: _Problems) -> RosterRow | None:
-    """One row on its own: None (with its errors added) when anything in it is wrong."""
-    before = len(errors)
-    for header, name, required, longest in COLUMNS:
-        value = cells.get(name, "")
-        if required and not value:
-            errors.at(number, _("Row %(row)d: %(column)s is empty.", row=number, column=header))
-        elif longest and len(value) > longest:
-            errors.at(number, _("Row %(row)d: %(column)s is too long (at most %(max)d characters).",
-                                row=number, column=header, max=longest))
-    code = cells.get("community_code", "")
-    if code and not CODE_PATTERN.fullmatch(code):
-        errors.at(number, _("Row %(row)d: the community code may contain only letters, digits, - and _.",
-                            row=number))
-    row = RosterRow(number, code, cells.get("community_name", ""), cells.get("building", ""),
-                    cells.get("unit", ""), cells.get("room", ""))
-    if cells.get("floor"):
-        if not re.fullmatch(r"-?[0-9]+", cells["floor"]):
-            errors.at(number, _("Row %(row)d: the floor must be a whole number.", row=number))
-        elif not -5 <= int(cells["floor"]) <= 200:
-            errors.at(number, _("Row %(row)d: the floor must be between -5 and 200.", row=number))
-        else:
-            row.floor = int(cells["floor"])
-    if cells.get("area"):
-        row.area = _parse_area(number, cells["area"], errors)
-    row.owner_key = cells.get("owner_key") or None
-    row.contact_name = cells.get("contact_name") or None
-    tail = cells.get("id_tail", "").upper()
-    if tail and ID_TAIL_PATTERN.fullmatch(tail):
-        row.id_tail = tail
-    elif tail:
-        errors.at(number, _("Row %(row)d: the owner's ID tail must be 6 characters: digits, the last one may be "
-                            "X.", row=number))
-    phone = cells.get("phone", "")
-    if phone and MASKED_PHONE_PATTERN.fullmatch(phone):
-        row.phone, row.phone_masked = phone, True   # as exported; checked against the stored number later
-    elif phone and (normalised := normalise_phone(phone)) is not None:
-        row.phone = normalised
-    elif phone:
-        errors.at(number, _("Row %(row)d: the phone number %(phone)s is not valid.", row=number, phone=phone))
-    occupancy = cells.get("occupancy", "")
-    if occupancy in OCCUPANCY_WORDS:
-        row.occupancy = OCCUPANCY_WORDS[occupancy]
-    elif occupancy:
-        errors.at(number, _("Row %(row)d: the occupancy must be 自住, 出租 or 空置.", row=number))
-    return row if len(errors) == before else None
-
-
-def _parse_area(number: int, text: str, errors: _Problems) -> Decimal | None:
-    try:
-        area = Decimal(text)
-    except InvalidOperation:
-        area = None
-    if area is None or not area.is_finite():
-        errors.at(number, _("Row %(row)d: the area must be a number of square metres, such as 56.78.", row=number))
-    elif area <= 0:
-        errors.at(number, _("Row %(row)d: the area must be a positive number.", row=number))
-    elif area >= MAX_AREA:   # before quantize, which raises InvalidOperation on an area such as 1e30
-        errors.at(number, _("Row %(row)d: the area is too large for one household.", row=number))
-    elif area != area.quantize(Decimal("0.01")):
-        errors.at(number, _("Row %(row)d: the area may have at most 2 decimals.", row=number))
-    else:
-        return area.quantize(Decimal("0.01"))
-    return None
-
-
-def _parse_rows(table: RosterTable, errors: _Problems, progress) -> list[RosterRow]:
-    """Every row checked on its own and against the rows before it in the file."""
-    positions = [(FIELD_OF[h], i) for i, h in enumerate(table.headers) if h in FIELD_OF]
-    parsed, rooms, names, owner_tails = [], {}, {}, {}
-    for count, (number, values) in enumerate(table.rows, 1):
-        cells = {name: cell_text(values[i]) if i < len(values) else "" for name, i in positions}
-        row = _parse_row(number, cells, errors)
-        if count % 100 == 0 and progress:
-            progress("validate", 100)
-        if row is None:
-            continue
-        first = names.setdefault(row.community_code, (row.community_name, number))
-        if first[0] != row.community_name:
-            errors.at(number, _("Row %(row)d: community %(code)s is named %(name)s on row %(first)d.",
-                                row=number, code=row.community_code, name=first[0], first=first[1]))
-        first_room = rooms.setdefault((row.community_code, row.building, row.unit, row.room), number)
-        if first_room != number:
-            errors.at(number, _("Row %(row)d: room %(room)s of building %(building)s, unit %(unit)s is already on "
-                                "row %(first)d.", row=number, room=row.room, building=row.building,
-                                unit=row.unit, first=first_room))
-        if row.owner_key and row.id_tail:
-            first_tail = owner_tails.setdefault((row.community_code, row.owner_key), (row.id_tail, number))
-            if first_tail[0] != row.id_tail:
-                errors.at(number, _("Row %(row)d: owner %(owner)s has a different ID tail on row %(first)d.",
-                                    row=number, owner=row.owner_key, first=first_tail[1]))
-        parsed.append(row)
-    if progress:
-        progress("validate", len(table.rows) % 100)
-    return parsed
-
-
-# ---------------------------------------------------------------------------------------------------- the import
 
 @dataclass
 class _Existing:
@@ -270,11 +113,11 @@ def import_roster(actor: User | None, rows_or_file, *, filename: str | None = No
         table = RosterTable.from_dicts(rows_or_file)
     else:
         table = read_roster_file(rows_or_file, filename)
-    errors = _Problems()
-    _check_headers(table, errors)
+    errors = Problems()
+    check_headers(table, errors)
     if errors:
         raise RosterImportError(errors.messages())
-    rows = _parse_rows(table, errors, progress)
+    rows = parse_rows(table, errors, progress)
     present = {FIELD_OF[h] for h in table.headers if h in FIELD_OF}
     stored = _Existing.load({row.community_code for row in rows})
     target = _check_against_stored(actor, rows, stored, district, errors)
@@ -291,7 +134,7 @@ def import_roster(actor: User | None, rows_or_file, *, filename: str | None = No
     return counts
 
 
-def _check_against_stored(actor, rows, stored: _Existing, district, errors: "_Problems"):
+def _check_against_stored(actor, rows, stored: _Existing, district, errors: Problems):
     """Scope, the district for new communities, masked phones; return the district new communities go to."""
     new_codes = {row.community_code for row in rows} - set(stored.communities)
     allowed = {code for code, community in stored.communities.items()
@@ -314,7 +157,7 @@ def _check_against_stored(actor, rows, stored: _Existing, district, errors: "_Pr
     return target
 
 
-def _resolve_district(actor, district, addable: list[District], errors: "_Problems"):
+def _resolve_district(actor, district, addable: list[District], errors: Problems):
     """A District, or a name the CLI may create after validation; None (with an error) when there is no choice."""
     if isinstance(district, District):
         if all(candidate.id != district.id for candidate in addable):

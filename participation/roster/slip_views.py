@@ -18,8 +18,9 @@ from participation.entry.forms import IssueSlipsForm
 from participation.models import Building, Household, Unit
 from participation.roster.codes import display, issue_code, issue_unit_codes, live_code
 from participation.roster.communities import community_by_code
+from participation.roster.queries import communities_seen_by
 from participation.permissions import (SLIP_PRINTERS, can_issue_codes, can_view_building, can_view_community,
-                                       role_required, visible_communities)
+                                       role_required)
 from participation.templating import qr_svg
 
 bp = Blueprint("slips", __name__, url_prefix="/slips")
@@ -65,8 +66,7 @@ def _slip(household, code: str) -> dict:
 @bp.get("/")
 @role_required(*SLIP_PRINTERS)
 def index():
-    communities = db.session.scalars(visible_communities(current_user)).all()
-    return render_template("slips/index.html", communities=communities)
+    return render_template("slips/index.html", communities=communities_seen_by(current_user))
 
 
 @bp.get("/<community_code>")
@@ -89,7 +89,6 @@ def unit(community_code: str, unit_id: int):
         if reissue_all and form.confirmed.data != "yes":
             return render_template("slips/confirm_reissue.html", community=community, unit=unit)
         issued = issue_unit_codes(current_user, unit, reissue_all=reissue_all)
-        db.session.commit()
         return _no_store(render_template("slips/print.html", community=community, unit=unit,
                                          slips=[_slip(household, code) for household, code in issued]))
     status = 400 if form.is_submitted() else 200
@@ -106,7 +105,6 @@ def regenerate(community_code: str, household_id: int):
     form = EmptyForm()
     if form.validate_on_submit():
         code = issue_code(current_user, household)
-        db.session.commit()
         return _no_store(render_template("slips/print.html", community=community, unit=household.unit,
                                          slips=[_slip(household, code)], regenerated=True))
     status = 400 if form.is_submitted() else 200

@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from participation.extensions import db
 from participation.forms import EmptyForm
+from participation.handlers import refuse_onto
 from participation.roster.forms import CommunityForm, RosterUploadForm
 from participation.models import Household
 from participation.roster.communities import (CommunityError, addable_districts, community_by_code,
@@ -61,10 +62,9 @@ def import_roster():
         try:
             counts = run_import(current_user, upload.stream, filename=upload.filename, district=district)
         except RosterImportError as error:
-            db.session.rollback()
+            refuse_onto(form, {})   # undo; the rows' messages are listed above the form, not on its fields
             errors, status = error.errors, 422
         else:
-            db.session.commit()
             session[RESULT_KEY] = counts
             return redirect(url_for("roster.import_roster"))
     elif form.is_submitted():
@@ -87,7 +87,6 @@ def export(community_code: str):
         abort(404)
     data = export_roster(current_user, community, roster_tree(current_user, community),
                          reveal_phones=can_reveal_phones_of(current_user, community))
-    db.session.commit()
     return _xlsx(data, _("%(code)s-roster.xlsx", code=community.code))
 
 
@@ -117,7 +116,6 @@ def reveal(community_code: str):
             or not can_reveal_phone(current_user, household)):
         abort(404)
     reveal_phone(current_user, household)
-    db.session.commit()
     session[REVEALED_KEY] = household.id   # the id, not the number: nothing personal in the cookie
     return redirect(url_for("roster.community", community_code=community.code, _anchor=f"h{household.id}"))
 
@@ -145,11 +143,9 @@ def edit_community(community_code: str):
                 community_hotline=form.community_hotline.data, contractor=by_id.get(form.contractor.data),
                 supervisor=by_id.get(form.supervisor.data), lat=form.lat.data, long=form.long.data)
         except CommunityError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
+            refuse_onto(form, error)
             status = 422
         else:
-            db.session.commit()
             flash(_("Saved.") if changed else _("Nothing was changed."))
             return redirect(url_for("roster.community", community_code=community.code))
     elif form.is_submitted():
