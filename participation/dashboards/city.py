@@ -5,9 +5,10 @@ investment, and the programme targets (locality rules ``programme_target``) agai
 Plain dicts out. Every figure comes from a handful of SQL GROUP BYs over all the listed communities at once, never
 a query or a Python loop over rows per community, so 1,339 communities cost what one does a few times over.
 
-Residents' answers are read from the survey tables through ``sqlalchemy.table()`` (participation never imports the
-survey package): the needs survey of a community is, as in ``surveys.results.plan_needs``, its newest survey with a need
-question, a closed one before an open one.
+Residents' answers come from the survey engine through ``participation.survey_facts`` (participation never imports
+the survey package), in set-based SQL over all the listed communities too: each community's needs survey (its newest
+survey with a need question, a closed one before an open one), the submitted answers of occupied households, and
+the elevator item of each needs survey. Without a survey engine the overview has no survey figures.
 
 Estimated investment: the plan's version in force (the adopted one, else the newest) — its included items' cost;
 without a plan, the field survey's items found ``needs_repair``/``missing`` at quantity × unit cost, the quantity
@@ -21,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy import and_, case, column, func, literal, or_, select, table
+from sqlalchemy import Integer, and_, case, cast, false, func, null, select
 
 from participation.extensions import db
 from participation.formatting import beijing_today
@@ -29,19 +30,14 @@ from participation.models import (COMMUNITY_STATUSES, FUNDING_LINES, Building, C
                                   CommunityBudget, District, FieldFinding, Household, Locality, Plan, PlanItem,
                                   PlanVersion, Unit, User)
 from participation.models.fieldsurvey import NEEDS_WORK
-from participation.models.types import utcnow
 from participation.reference.locality import PROGRAMME_TARGETS, current_year, describe, rules_for_year
 from participation.permissions import visible_communities
+from participation.survey_facts import facts as survey_facts
 from participation.spreadsheets import workbook_bytes
 
 CENT = Decimal("0.01")
 DEADLINE_MONTH, DEADLINE_DAY = 3, 31          # preparatory work for a year's projects: due by the end of March
 PREPARATORY = ("field_survey", "needs_survey_closed", "plan")
-
-surveys_t = table("surveys", column("id"), column("community_id"), column("is_template"), column("status"),
-                  column("opens_at"), column("closes_at"))
-questions_t = table("survey_questions", column("survey_id"), column("role"), column("item_id"))
-responses_t = table("survey_responses", column("survey_id"), column("household_id"), column("status"))
 
 
 def _run(statement):
@@ -82,11 +78,14 @@ def city_overview(viewer: User, *, district: int | None = None, year: int | None
         .join(District, District.id == Community.district_id)
         .outerjoin(CommunityBudget, CommunityBudget.community_id == Community.id)
         .where(Community.id.in_(in_scope)).order_by(Community.code)).all()
-    surveys = _needs_surveys(in_scope)
+    answers = survey_facts()
+    surveys = answers.needs_surveys(in_scope) if answers is not None else {}
     survey_ids = [survey_id for survey_id, _closed in surveys.values()]
-    roster = _roster(in_scope, survey_ids)
+    responded = answers.responded(survey_ids) if answers is not None and survey_ids else {}
+    roster = _roster(in_scope, responded)
     plans = _plan_costs(in_scope)
-    findings, basic_surveyed = _finding_costs(in_scope, survey_ids, roster)
+    elevator = answers.elevator_items(survey_ids) if answers is not None else _no_elevator_items()
+    findings, basic_surveyed = _finding_costs(in_scope, elevator, roster)
     basic_items = db.session.scalar(select(func.count(CatalogueItem.id)).where(
         CatalogueItem.category == "basic", CatalogueItem.retired_at.is_(None)))
 
@@ -132,10 +131,10 @@ def city_overview(viewer: User, *, district: int | None = None, year: int | None
             "today": today}
 
 
-def _roster(in_scope, survey_ids: list[int]) -> dict:
-    """{community id: (households, vacant, area, units, elevator units, buildings, responded)} in three GROUP BYs:
-    households, 单元 and buildings, and the submitted responses to each community's needs survey less those of
-    vacant units (joined to the few vacant households only, not to the whole roster)."""
+def _roster(in_scope, answered: dict[int, int]) -> dict:
+    """{community id: (households, vacant, area, units, elevator units, buildings, responded)} in two GROUP BYs,
+    households and 单元 and buildings, with ``answered`` (the submitted responses to each community's needs survey
+    less those of vacant households) beside them."""
     homes = _run(
         select(Building.community_id, func.count(Household.id),
                func.coalesce(func.sum(case((Household.occupancy == "vacant", 1), else_=0)), 0),
@@ -148,13 +147,6 @@ def _roster(in_scope, survey_ids: list[int]) -> dict:
                func.count(Building.id.distinct()))
         .outerjoin(Unit, Unit.building_id == Building.id)
         .where(Building.community_id.in_(in_scope)).group_by(Building.community_id)).all()
-    vacant = Household.__table__.alias("vacant")
-    answered = dict(_run(
-        select(surveys_t.c.community_id, func.count() - func.count(vacant.c.id))
-        .select_from(responses_t).join(surveys_t, surveys_t.c.id == responses_t.c.survey_id)
-        .outerjoin(vacant, and_(vacant.c.id == responses_t.c.household_id, vacant.c.occupancy == "vacant"))
-        .where(responses_t.c.survey_id.in_(survey_ids), responses_t.c.status == "submitted")
-        .group_by(surveys_t.c.community_id)).all()) if survey_ids else {}
     figures = {cid: [int(h), int(v), Decimal(str(a)), 0, 0, 0, int(answered.get(cid, 0))] for cid, h, v, a in homes}
     for cid, units, elevator_units, buildings in parts:
         figures.setdefault(cid, [0, 0, Decimal(0), 0, 0, 0, 0])[3:6] = [int(units), int(elevator_units),
@@ -162,31 +154,9 @@ def _roster(in_scope, survey_ids: list[int]) -> dict:
     return {cid: tuple(values) for cid, values in figures.items()}
 
 
-def _needs_surveys(in_scope) -> dict:
-    """{community id: (survey id, closed)}: the newest closed survey with a need question, else the newest open
-    one."""
-    now = utcnow()
-    has_needs = select(questions_t.c.survey_id).where(questions_t.c.survey_id == surveys_t.c.id,
-                                                      questions_t.c.role == "item_need").exists()
-    closed = or_(surveys_t.c.status == "closed",
-                 and_(surveys_t.c.status == "open", surveys_t.c.closes_at.is_not(None), surveys_t.c.closes_at <= now))
-    running = and_(surveys_t.c.status == "open", or_(surveys_t.c.opens_at.is_(None), surveys_t.c.opens_at <= now))
-    rows = _run(
-        select(surveys_t.c.community_id, func.max(case((closed, surveys_t.c.id))),
-               func.max(case((running, surveys_t.c.id))))
-        .where(surveys_t.c.community_id.in_(in_scope), surveys_t.c.is_template == literal(False), has_needs)
-        .group_by(surveys_t.c.community_id)).all()
-    chosen = {cid: (closed_id, True) if closed_id is not None else (open_id, False)
-              for cid, closed_id, open_id in rows if closed_id is not None or open_id is not None}
-    return chosen
-
-
-def _elevator_items(survey_ids: list[int]):
-    """A subquery (cid, item_id): the catalogue item of the elevator question of each chosen needs survey."""
-    return (select(surveys_t.c.community_id.label("cid"), func.max(questions_t.c.item_id).label("item_id"))
-            .join(questions_t, questions_t.c.survey_id == surveys_t.c.id)
-            .where(surveys_t.c.id.in_(survey_ids or [-1]), questions_t.c.role == "elevator")
-            .group_by(surveys_t.c.community_id).subquery())
+def _no_elevator_items():
+    """The elevator items' subquery (cid, item_id) when there is no survey engine: empty."""
+    return select(cast(null(), Integer).label("cid"), cast(null(), Integer).label("item_id")).where(false()).subquery()
 
 
 def _plan_costs(in_scope) -> dict:
@@ -208,14 +178,14 @@ def _plan_costs(in_scope) -> dict:
             for cid, number, adopted, cost in rows}
 
 
-def _finding_costs(in_scope, survey_ids: list[int], roster: dict) -> tuple[dict, dict]:
+def _finding_costs(in_scope, elevator, roster: dict) -> tuple[dict, dict]:
     """({community id: cost of the items found needing work}, {community id: basic items surveyed}).
 
     One GROUP BY (community, quantity unit): the cost of findings with a measured quantity, and the summed unit
     costs of those without (the elevator item apart), which the community's roster figure for that unit (the 单元
     that can take an elevator) multiplies — the same sum as quantity × unit cost item by item, rounded once per
-    community, without scanning the households a second time."""
-    elevator = _elevator_items(survey_ids)
+    community, without scanning the households a second time. ``elevator`` is the subquery (cid, item_id) of the
+    elevator item of each community's needs survey."""
     is_elevator = and_(CatalogueItem.quantity_unit == "per_unit", CatalogueItem.id == elevator.c.item_id)
     needed = FieldFinding.condition.in_(NEEDS_WORK)
     by_roster = and_(needed, FieldFinding.quantity.is_(None))

@@ -11,8 +11,7 @@ from participation.formatting import number
 from participation.models import Community
 from participation.plans.inputs import plan_inputs
 from participation.demo.seed import DISTRICT, DemoRefused, seed_demo
-# The CLI is the top layer: it may reach into the survey engine (participation itself never imports surveys).
-from surveys.demo import seed_demo_surveys
+from participation.survey_facts import facts as survey_facts
 
 
 def register(app: Flask) -> None:
@@ -31,12 +30,9 @@ def register(app: Flask) -> None:
             result = seed_demo()
         except DemoRefused as refusal:
             db.session.rollback()
-            found = refusal.args[0]
-            raise click.ClickException(
-                f"this database holds data that is not demo data ({found['communities']} communities, "
-                f"{found['users']} accounts); seed-demo only runs on an empty database or on its own demo. "
-                "Nothing was changed.") from refusal
-        surveys = seed_demo_surveys()
+            raise click.ClickException(refusal.message) from refusal
+        answers = survey_facts()   # the survey engine adds its part of the demo, when there is one
+        surveys = answers.seed_demo() if answers is not None else None
         db.session.commit()
         for place in result.omitted_codes:
             click.echo(f"note: the code of {place} was changed since the demo issued it; not printed", err=True)
@@ -58,7 +54,7 @@ def _plan_line(code: str) -> None:
                f"{number(budget['funding_total'])}, gap {number(budget['gap'])} — /c/{code}/plan")
 
 
-def _summary(result, surveys: dict, seconds: float) -> None:
+def _summary(result, surveys: dict | None, seconds: float) -> None:
     added = result.added
     households = sum(c["households"] for c in result.communities)
     click.echo(f"Demo: 长春市{DISTRICT}, {len(result.communities)} communities, {households} households "
@@ -67,8 +63,9 @@ def _summary(result, surveys: dict, seconds: float) -> None:
     for community in result.communities:
         click.echo(f"  {community['code']}  {community['name']}: {community['buildings']} buildings, "
                    f"{community['households']} households — residents enter at /r/{community['code']}")
-    click.echo(f"Surveys in NG001: an open needs survey about 60 % answered and a closed one (added now: "
-               f"{surveys['surveys']} surveys, {surveys['responses']} responses)")
+    if surveys is not None:
+        click.echo(f"Surveys in NG001: an open needs survey about 60 % answered and a closed one (added now: "
+                   f"{surveys['surveys']} surveys, {surveys['responses']} responses)")
     _plan_line(result.communities[0]["code"])
     click.echo("Staff logins at /login (username / password):")
     for user in result.users:

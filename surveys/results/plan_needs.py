@@ -1,14 +1,17 @@
-"""What residents said, for a community's plan inputs (participation.plans.inputs asks through
-``app.extensions["needs_source"]``; participation never imports surveys).
+"""What residents said, for participation: ``SurveyEngineFacts`` implements ``participation.survey_facts.SurveyFacts``
+(participation asks through that Protocol and never imports surveys; ``app.py`` registers it with ``provide``).
 
 The community's needs survey is its newest survey with need questions: a closed one before an open one (the
-figures of a finished survey before those of a running one). Exact counts for staff; anything residents see is
-suppressed where it is shown.
+figures of a finished survey before those of a running one), for a community's plan inputs (``community_needs``)
+and for the city overview alike (``needs_surveys``, the same choice made in one GROUP BY for many communities).
+Exact counts for staff; anything residents see is suppressed where it is shown.
 """
-from sqlalchemy import func, select
+from sqlalchemy import Select, Subquery, and_, case, func, or_, select
 
 from participation.extensions import db
 from participation.models import Building, Community, Household, Unit
+from participation.models.types import utcnow
+from surveys.demo import seed_demo_surveys
 from surveys.results.figures import _figures
 from surveys.answering.structure import structure
 from surveys.models import Answer, Question, Response, Survey
@@ -97,3 +100,53 @@ def _comments(survey: Survey, questions: list[Question]) -> list[dict]:
     return [{"question": texts[question_id].text("label"), "text": text, "submitted_at": submitted_at,
              "building": Building.label_of(building), "unit": Unit.label_of(unit)}
             for question_id, text, submitted_at, building, unit in rows]
+
+
+class SurveyEngineFacts:
+    """The survey engine's answers to what participation asks (``participation.survey_facts.SurveyFacts``).
+
+    The city overview's three questions are set-based SQL over every listed community at once, through Core rows
+    on the session's connection (no ORM loading), as the overview itself reads."""
+
+    def community_needs(self, community: Community) -> dict | None:
+        return community_needs(community)
+
+    def needs_surveys(self, communities: Select) -> dict[int, tuple[int, bool]]:
+        now = utcnow()
+        has_needs = select(Question.survey_id).where(Question.survey_id == Survey.id,
+                                                     Question.role == "item_need").exists()
+        closed = or_(Survey.status == "closed",
+                     and_(Survey.status == "open", Survey.closes_at.is_not(None), Survey.closes_at <= now))
+        running = and_(Survey.status == "open", or_(Survey.opens_at.is_(None), Survey.opens_at <= now))
+        rows = _run(
+            select(Survey.community_id, func.max(case((closed, Survey.id))), func.max(case((running, Survey.id))))
+            .where(Survey.community_id.in_(communities), Survey.is_template.is_(False), has_needs)
+            .group_by(Survey.community_id)).all()
+        return {cid: (closed_id, True) if closed_id is not None else (open_id, False)
+                for cid, closed_id, open_id in rows if closed_id is not None or open_id is not None}
+
+    def responded(self, survey_ids: list[int]) -> dict[int, int]:
+        """Joined to the few vacant households only, not to the whole roster."""
+        if not survey_ids:
+            return {}
+        vacant = Household.__table__.alias("vacant")
+        return dict(_run(
+            select(Survey.community_id, func.count() - func.count(vacant.c.id))
+            .select_from(Response).join(Survey, Survey.id == Response.survey_id)
+            .outerjoin(vacant, and_(vacant.c.id == Response.household_id, vacant.c.occupancy == "vacant"))
+            .where(Response.survey_id.in_(survey_ids), Response.status == "submitted")
+            .group_by(Survey.community_id)).all())
+
+    def elevator_items(self, survey_ids: list[int]) -> Subquery:
+        return (select(Survey.community_id.label("cid"), func.max(Question.item_id).label("item_id"))
+                .join(Question, Question.survey_id == Survey.id)
+                .where(Survey.id.in_(survey_ids or [-1]), Question.role == "elevator")
+                .group_by(Survey.community_id).subquery())
+
+    def seed_demo(self) -> dict:
+        return seed_demo_surveys()
+
+
+def _run(statement):
+    """Core execution on the session's connection: plain rows, without the ORM's per-row loading."""
+    return db.session.connection().execute(statement)
