@@ -1,5 +1,7 @@
-"""Blueprints, in the order they are registered. Nothing outside this package imports a views module but ``app.py``;
-the views share ``guards`` (loading a community or a household the same way on every page)."""
+"""Blueprints, in the order they are registered: the one place that imports views modules (an import contract in
+pyproject.toml holds everyone else to it). A feature whose pages fill two views modules defines its blueprint in a
+small non-view module both use; the second module is imported below for the routes it adds."""
+from participation.accounts import audit_views  # noqa: F401  (the audit log pages, on the "admin" blueprint)
 from participation.acceptance.views import bp as acceptance_bp
 from participation.accounts.views import bp as accounts_bp
 from participation.reference.views import bp as admin_bp
@@ -24,6 +26,7 @@ from participation.entry.views import bp as resident_bp
 from participation.votes.resident_views import bp as resident_votes_bp
 from participation.roster.views import bp as roster_bp
 from participation.roster.slip_views import bp as slips_bp
+from participation.votes import paper_views  # noqa: F401  (paper ballots and the register, on the "votes" blueprint)
 from participation.votes.views import bp as votes_bp
 
 BLUEPRINTS = [main_bp, auth_bp, fieldsurvey_bp, resident_bp, slips_bp, assisted_bp, admin_bp, accounts_bp, roster_bp,

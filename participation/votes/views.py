@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-import participation.votes.paper_views  # noqa: F401 — its pages are on the same blueprint (see votes.pages)
 from participation.elevators.queries import elevator_request_of
 from participation.extensions import db
 from participation.formatting import BEIJING
