@@ -168,7 +168,7 @@ def _xlsform(columns: int) -> bytes:
 
 def test_an_xlsform_is_checked_before_pyxform_reads_it(in_request, monkeypatch):
     read = []
-    monkeypatch.setattr("surveys.xlsform.imports.parse_file_to_json", lambda *a, **k: read.append(1))
+    monkeypatch.setattr("surveys.xlsform.reading.parse_file_to_json", lambda *a, **k: read.append(1))
     with pytest.raises(XLSFormError) as caught:
         read_xlsform(_xlsform(columns=300), "问卷.xlsx")
     assert caught.value.errors == ["文件超过 200 列。只保留导入需要的列。"]
