@@ -29,7 +29,10 @@ def tree(path: Path) -> ast.Module:
 
 
 def declares_routes(module: ast.Module) -> bool:
+    """Route decorators on a blueprint's functions, or ``add_url_rule`` calls."""
     for node in ast.walk(module):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add_url_rule":
+            return True
         if isinstance(node, ast.FunctionDef):
             for decorator in node.decorator_list:
                 call = decorator.func if isinstance(decorator, ast.Call) else decorator
@@ -116,8 +119,11 @@ def test_the_checks_above_can_fail(tmp_path):
         "    db.session.scalars(select(User))\n"
         "    User.query.all()\n"
         "    db.session.commit()\n", encoding="utf-8")
+    registered = tmp_path / "registered_views.py"
+    registered.write_text("bp.add_url_rule('/y', view_func=y)\n", encoding="utf-8")
     module = tree(sample)
-    assert declares_routes(module)
+    assert declares_routes(module) and declares_routes(tree(registered))
+    assert not declares_routes(tree(ROOT / "participation" / "handlers.py"))
     assert imports_inside_functions(sample) == [5]
     assert session_calls(module, {"commit", "rollback"}) == [9]
     assert query_builders(module) == [7, 8]
