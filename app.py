@@ -3,14 +3,13 @@ from pathlib import Path
 
 from flask import Flask
 
-from participation import cli, errors, handlers, logs, security, templating
+from participation import cli, errors, handlers, logs, security, survey_facts, templating
 from participation.config import check_keys, load_config
 from participation.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, select_locale
-from participation.complaints.rates import complaint_hotspots
 from participation.blueprints import BLUEPRINTS
 from surveys import cli as survey_cli
 from surveys import models as survey_models  # noqa: F401  (the survey tables, for migrations)
-from surveys.results.plan_needs import community_needs
+from surveys.results.plan_needs import SurveyEngineFacts
 from surveys.views import BLUEPRINTS as SURVEY_BLUEPRINTS
 
 
@@ -39,6 +38,5 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     survey_cli.init_app(app)
-    app.extensions["needs_source"] = community_needs   # what residents said, for participation's plan inputs
-    app.extensions["complaint_hotspots"] = complaint_hotspots   # buildings that keep complaining, for its flags
+    survey_facts.provide(app, SurveyEngineFacts())   # what participation reads of residents' answers
     return app

@@ -6,14 +6,13 @@ what residents said (need by headcount and area, Borda priority, willingness to 
 with its reason in words; the budget envelope against the cost, the funding split with the locality's elevator
 subsidy for the plan year, and the gap; the flags.
 
-The counts come from SQL: residents' answers from the survey's tallies (through ``app.extensions["needs_source"]``,
-which surveys provides, so participation never imports it), the roster and the findings from a few GROUP BY
+The counts come from SQL: residents' answers from the survey's tallies (through ``participation.survey_facts``, which
+surveys implements, so participation never imports it), the roster and the findings from a few GROUP BY
 queries. The rules' thresholds are locality data (``plan_threshold``), product defaults rather than policy.
 """
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import current_app, has_app_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, true
@@ -30,6 +29,8 @@ from participation.elevators.operations import elevator_overview
 from participation.reference.locality import current_year, describe, rule_for, rules_for_year
 from participation.plans.comments import objections_by_item
 from participation.plans.vote_items import item_outcomes
+from participation.complaints.rates import complaint_hotspots
+from participation.survey_facts import facts as survey_facts
 
 CENT = Decimal("0.01")
 # Product defaults, used only where the locality has no rule of its own for the year.
@@ -109,8 +110,8 @@ def plan_inputs(community: Community, *, year: int | None = None) -> dict:
 
 
 def _needs(community: Community) -> dict | None:
-    source = current_app.extensions.get("needs_source") if has_app_context() else None
-    return source(community) if source is not None else None
+    answers = survey_facts()
+    return answers.community_needs(community) if answers is not None else None
 
 
 def roster_figures(community: Community) -> dict:
@@ -336,8 +337,7 @@ def _flags(context: _Context, participation: dict, items: list[dict], funding: d
     if unsurveyed:
         flags.append({"kind": "not_surveyed", "items": unsurveyed, "message": _(
             "%(count)d basic items are not in the field survey yet.", count=len(unsurveyed))})
-    complaints = current_app.extensions.get("complaint_hotspots") if has_app_context() else None
-    for spot in (complaints(context.community) if complaints is not None else []):
+    for spot in complaint_hotspots(context.community):
         flags.append({"kind": "complaint_hotspot", **spot})
     per_household = funding["cost_per_household"]
     if per_household is not None and funding["estimated_cost"] > 0 and not (

@@ -1,8 +1,9 @@
 """The plan pages through HTTP: who reads and who changes, the budget form, adopting and editing versions, works,
 and the printable notice, which hides what fewer than 5 households said.
 
-The community has no real survey: ``needs_source`` (the seam plan_inputs reads residents' answers through) is
-replaced by a fixed answer, so the expected figures are the ones written here.
+The community has no real survey: the survey facts' ``community_needs`` (the seam plan_inputs reads residents'
+answers through, ``participation.survey_facts``) is replaced by a fixed answer, so the expected figures are the ones
+written here.
 """
 import json
 import re
@@ -12,6 +13,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, insert, select
 
+from participation import survey_facts
 from participation.extensions import db
 from participation.models import (AuditEvent, CatalogueItem, CommunityBudget, FieldFinding, Plan, PlanVersion,
                                   PlanWork)
@@ -39,7 +41,8 @@ NEEDS = {
 
 @pytest.fixture
 def community(app, monkeypatch, reference_data, make_community, make_user):
-    monkeypatch.setitem(app.extensions, "needs_source", lambda community: NEEDS if community.code == "PV1" else None)
+    monkeypatch.setattr(app.extensions[survey_facts.EXTENSION], "community_needs",
+                        lambda community: NEEDS if community.code == "PV1" else None)
     community = make_community("PV1")
     make_community("PV2")
     admin = make_user("admin", username="setup-admin")
