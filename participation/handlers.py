@@ -56,6 +56,13 @@ def refuse_onto(form, refusal: Refused | dict[str, str]) -> None:
     show_errors(form, refusal.errors if isinstance(refusal, Refused) else refusal)
 
 
+def withdraw(refusal: Exception) -> Exception:
+    """Undo whatever the refused operation flushed and hand the refusal back, for pages that show it their own way
+    (a flash, the rows of a refused file, a JSON error) rather than on a form's fields."""
+    db.session.rollback()
+    return refusal
+
+
 def committing(view):
     """``view`` in one transaction: committed when it returns, rolled back when it raises."""
 

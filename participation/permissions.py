@@ -39,6 +39,12 @@ PATROL_FILERS = ("agency", "owner_rep")
 SLIP_PRINTERS = ("admin", "organiser", "grid")
 # Act for a household in staff-assisted mode.
 ASSISTED_ENTRY_HELPERS = ("organiser", "grid", "hotline")
+# Roles whose account is scoped by a district or by nothing: with no district, the whole city (every ticket).
+CITY_WIDE_ROLES = ("admin", "hotline")
+# Who at the ticket desk may see a caller's full phone number (each reveal audited).
+DESK_PHONE_REVEALERS = tuple(role for role in PHONE_REVEAL_ROLES if role in TICKET_DESK)
+# Organisations that do the works: tickets are dispatched to them, and of all agencies only they read acceptance.
+WORKS_AGENCY_KINDS = ("contractor", "supervisor")
 
 
 def visible_communities(user: User) -> Select:

@@ -15,35 +15,34 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from participation.acceptance.forms import RATING_WORDS, OpenRoundForm, RateForm, RecordForm
+from participation.acceptance.operations import (AcceptanceRefused, close_round, create_record, open_round, pass_rule,
+                                                 rate, sign_record)
+from participation.acceptance.queries import (blocking_subjects, buildings_of, can_rerate, in_scope, last_round,
+                                              open_rounds_for, records_of, response_of, rounds_of, signing_role,
+                                              subject_name, subjects, visible_results)
 from participation.entry import residents
 from participation.extensions import db
 from participation.formatting import beijing_midnight
 from participation.forms import EmptyForm
+from participation.guards import private, staff_community
 from participation.handlers import refuse_onto
-from participation.acceptance.forms import RATING_WORDS, OpenRoundForm, RateForm, RecordForm
 from participation.models.acceptance import AcceptanceRating, AcceptanceRecord, RatingResponse
 from participation.models.types import utcnow
-from participation.acceptance.operations import (AcceptanceRefused, close_round, create_record, open_round,
-                                                 pass_rule, rate, sign_record)
-from participation.acceptance.queries import (blocking_subjects, buildings_of, can_rerate, in_scope, last_round,
-                                              open_rounds_for, records_of, response_of, rounds_of, signing_role,
-                                              subject_name, subjects, visible_results)
+from participation.permissions import (ACCEPTANCE_READERS, ACCEPTANCE_SIGNERS, COMMUNITY_MANAGERS, TICKET_READERS,
+                                       WORKS_AGENCY_KINDS, can_manage_community, role_required)
 from participation.reference.locality import current_year
 from participation.uploads import UploadError, discard, store_photo, stored_file
-from participation.permissions import (ACCEPTANCE_READERS, ACCEPTANCE_SIGNERS, COMMUNITY_MANAGERS, TICKET_READERS,
-                                       can_manage_community, role_required)
-from participation.guards import private, staff_community
 
 bp = Blueprint("acceptance", __name__)
 
-AGENCY_KINDS = ("contractor", "supervisor")
 PHOTO_FOLDER = "acceptance"
 
 
 def _community(community_code: str, *, manage: bool = False):
     """Agencies other than the contractor and the supervisor never read acceptance (403); then the shared checks."""
     if current_user.role == "agency" and (current_user.organisation is None
-                                          or current_user.organisation.kind not in AGENCY_KINDS):
+                                          or current_user.organisation.kind not in WORKS_AGENCY_KINDS):
         abort(403)
     return staff_community(community_code, roles=COMMUNITY_MANAGERS if manage else None, manage=manage)
 

@@ -8,13 +8,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from zxcvbn import zxcvbn
 
-from participation.extensions import db
-from participation.models import ORGANISATION_KINDS, ROLES, District, Organisation, User
 from participation import throttle
-from participation.audit import apply_changes, record
-from participation.handlers import Refused
-from participation.permissions import scope_district_ids
 from participation.accounts.queries import organisation_in_use
+from participation.audit import apply_changes, record
+from participation.extensions import db
+from participation.handlers import Refused
+from participation.models import ORGANISATION_KINDS, ROLES, District, Organisation, User
+from participation.permissions import CITY_WIDE_ROLES, scope_district_ids
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def clean_scope(actor: User, role: str, *, district: District | None = None, com
         raise AccountError(_("Choose a role."), field="role")
     communities, buildings = list(communities), list(buildings)
     scope = {"district": None, "communities": [], "buildings": [], "organisation": None}
-    if role in ("admin", "hotline"):
+    if role in CITY_WIDE_ROLES:
         scope["district"] = district
     elif role == "organiser":
         if district is not None and communities:

@@ -8,25 +8,23 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from participation.api import (API_CHANNELS, ApiError, api_user, community_or_404, count_anonymous, json_body,
-                               jsonable, page_args, token_required)
-from participation.api.openapi import openapi_json
-from participation.extensions import csrf, db
+from participation.api import (API_CHANNELS, ApiError, api_user, community_or_404, count_anonymous, json_body, jsonable,
+                               page_args, token_required, tokens as api_tokens)
 from participation.api.forms import ApiTokenForm, RevokeTokenForm
+from participation.api.openapi import openapi_json
 from participation.api.queries import roster_page
+from participation.complaints.operations import ACTIONS, TicketRefused, act, agencies_of, file_ticket, may_act
+from participation.complaints.queries import building_named, live_category, ticket_by_receipt, ticket_visible, timeline
+from participation.extensions import csrf, db
+from participation.handlers import withdraw
 from participation.labels import label, mask_phone
 from participation.models import ApiToken, Vote
-from participation.api import tokens as api_tokens
-from participation.roster.communities import community_summaries
-from participation.plans.export import plan_json
-from participation.plans.inputs import plan_inputs
-from participation.complaints.queries import (building_named, live_category, ticket_by_receipt, ticket_visible,
-                                              timeline)
-from participation.complaints.refusals import withdraw
-from participation.complaints.operations import ACTIONS, TicketRefused, act, agencies_of, file_ticket, may_act
-from participation.votes.operations import visible_tally
 from participation.permissions import (DECISION_READERS, HOUSEHOLD_READERS, TICKET_DESK, TICKET_READERS,
                                        can_view_community, role_required)
+from participation.plans.export import plan_json
+from participation.plans.inputs import plan_inputs
+from participation.roster.communities import community_summaries
+from participation.votes.operations import visible_tally
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)

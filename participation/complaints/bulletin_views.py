@@ -15,25 +15,23 @@ import io
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from participation.charts import chart_fragment, grouped_bar_chart
-from participation.extensions import db
-from participation.formatting import BEIJING, beijing_midnight
-from participation.handlers import refuse_onto
-from participation.models import Community, ComplaintCategory, PatrolFinding
-from participation.models.types import utcnow
 from participation.complaints.bulletin import bulletin_xlsx, weekly_bulletin
-from participation.complaints.rates import complaint_rates, iso_week, periods_between, week_of
 from participation.complaints.patrol_forms import FindingForm
 from participation.complaints.patrols import (MAX_NOTE, FindingForbidden, FindingRefused, finding_actions,
-                                              finding_source, may_rectify, may_verify, record_finding,
-                                              rectify_finding, return_finding, verify_finding, visible_finding)
+                                              finding_source, may_rectify, may_verify, record_finding, rectify_finding,
+                                              return_finding, verify_finding, visible_finding)
 from participation.complaints.queries import (building_named, categories_of_localities, communities_to_patrol,
                                               findings_shown)
-from participation.complaints.refusals import withdraw
+from participation.complaints.rates import complaint_rates, iso_week, periods_between, week_of
+from participation.extensions import db
+from participation.formatting import BEIJING, beijing_midnight
+from participation.handlers import refuse_onto, withdraw
+from participation.models import Community, ComplaintCategory, PatrolFinding
+from participation.models.types import utcnow
 from participation.permissions import PATROL_FILERS, PATROL_READERS, TICKET_READERS, role_required, visible_communities
 
 bp = Blueprint("bulletin", __name__)

@@ -16,13 +16,13 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 
+from participation.complaints.queries import DUE_SOON
+from participation.complaints.rates import EMPTY, NOT_DUE, SATISFIED, _scope, complaint_rates, with_rates
 from participation.extensions import db
 from participation.formatting import BEIJING, beijing_midnight
 from participation.models import OPEN_STATES, Community, ComplaintCategory, PatrolFinding, Ticket, TicketEvent, User
 from participation.models.types import utcnow
-from participation.complaints.rates import EMPTY, NOT_DUE, SATISFIED, _scope, complaint_rates, with_rates
-from participation.complaints.queries import DUE_SOON
-from participation.permissions import visible_communities
+from participation.permissions import CITY_WIDE_ROLES, visible_communities
 
 TREND_DAYS = 28
 RATE_DAYS = 30
@@ -34,7 +34,7 @@ def user_scope(user: User) -> dict:
     communities they see (None for city-wide staff, so the queries need no sub-select)."""
     if user.role == "agency":
         return {"communities": None, "agency_id": user.organisation_id or -1}
-    if user.role in ("admin", "hotline") and user.district_id is None:
+    if user.role in CITY_WIDE_ROLES and user.district_id is None:
         return {"communities": None, "agency_id": None}
     return {"communities": visible_communities(user), "agency_id": None}
 

@@ -8,15 +8,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import Integer, bindparam, or_, select, text
 from sqlalchemy.orm import selectinload
 
+from participation.audit import record
+from participation.complaints.patrols import patrol_communities, visible_findings
+from participation.entry.assisted import find_households
 from participation.extensions import db
 from participation.models import (OPEN_STATES, Building, Community, ComplaintCategory, Household, Organisation,
                                   PatrolFinding, Ticket, TicketEvent, TicketPhoto, Unit, User)
 from participation.models.complaints import OPEN_PREDICATE
 from participation.models.types import utcnow
-from participation.entry.assisted import find_households
-from participation.audit import record
-from participation.complaints.patrols import patrol_communities, visible_findings
-from participation.permissions import TICKET_DESK, can_view_community, can_view_household, visible_communities
+from participation.permissions import (CITY_WIDE_ROLES, TICKET_DESK, WORKS_AGENCY_KINDS, can_view_community,
+                                       can_view_household, visible_communities)
 
 PAGE_SIZE = 50
 DUE_SOON = timedelta(hours=24)
@@ -168,7 +169,7 @@ def queue(user: User, *, community: str | None = None, state: str | None = None,
         params["agency_user"] = user.organisation_id or -1
     filters = tuple(name for name in _FILTERS if params.get(name) is not None)
     literal_page = db.session.get_bind().dialect.name == "postgresql"
-    if user.role == "agency" or (user.role in ("admin", "hotline") and user.district_id is None):
+    if user.role == "agency" or (user.role in CITY_WIDE_ROLES and user.district_id is None):
         statement = _cached_queue_statement(filters, literal_page)
     else:
         statement = _scoped_queue_statement(filters, literal_page, user.id, user.role, user.district_id,
@@ -249,7 +250,7 @@ def building_named(community: Community, names) -> Building | None:
 
 def dispatch_agencies() -> list[Organisation]:
     """The organisations a ticket can be with (contractors and supervisors), by name: the queue's agency filter."""
-    return list(db.session.scalars(select(Organisation).where(Organisation.kind.in_(("contractor", "supervisor")))
+    return list(db.session.scalars(select(Organisation).where(Organisation.kind.in_(WORKS_AGENCY_KINDS))
                                    .order_by(Organisation.name)))
 
 

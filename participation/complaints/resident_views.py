@@ -9,19 +9,19 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from participation.entry import residents
-from participation.extensions import csrf
-from participation.complaints.resident_forms import URGENCY_HINTS, ComplaintForm
-from participation.models import Ticket
+from participation.complaints.operations import TicketRefused
 from participation.complaints.photos import (MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_REQUEST_BYTES, FilingTooFrequent,
                                              check_filing_rate, discard_unless_committed, file_with_photos,
                                              stored_paths)
-from participation.complaints.operations import TicketRefused
 from participation.complaints.queries import (community_categories, household_ticket, household_tickets,
                                               public_timeline, ticket_photos)
-from participation.complaints.refusals import withdraw
-from participation.uploads import UploadError, describe_size, stored_file
+from participation.complaints.resident_forms import URGENCY_HINTS, ComplaintForm
+from participation.entry import residents
+from participation.extensions import csrf
 from participation.guards import private, resident_or_start
+from participation.handlers import withdraw
+from participation.models import Ticket
+from participation.uploads import UploadError, describe_size, stored_file
 
 bp = Blueprint("complaints", __name__)
 

@@ -6,29 +6,28 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from participation.complaints import charts as complaint_charts
-from participation.charts import chart_fragment
-from participation.extensions import db
-from participation.formatting import BEIJING
-from participation.forms import EmptyForm
-from participation.handlers import refuse_onto
-from participation.complaints.forms import CallerSearchForm, IntakeForm, TicketActionForm
-from participation.api.open311_forms import PlaceReportForm
-from participation.labels import SATISFACTION_LABELS, mask_phone
-from participation.models import OPEN_STATES, Building, Household
-from participation.models.complaints import SATISFACTION
-from participation.models.open311_intake import Open311Report
 from participation.api import open311
-from participation.entry.assisted import name_variants
+from participation.api.open311_forms import PlaceReportForm
+from participation.charts import chart_fragment
+from participation.complaints import charts as complaint_charts
 from participation.complaints.dashboard import desk_dashboard
+from participation.complaints.forms import CallerSearchForm, IntakeForm, TicketActionForm
+from participation.complaints.operations import ACTIONS, TicketRefused, act, agencies_of, file_ticket, may_act
 from participation.complaints.queries import (building_named, community_by_text, desk_categories, dispatch_agencies,
                                               duplicate_suggestions, households_by_address, households_by_phone,
                                               live_category, queue, reveal_ticket_phone, ticket_by_receipt,
                                               ticket_visible, timeline)
-from participation.complaints.refusals import withdraw
-from participation.complaints.operations import ACTIONS, TicketRefused, act, agencies_of, file_ticket, may_act
-from participation.permissions import (PHONE_REVEAL_ROLES, TICKET_DESK, TICKET_READERS, UNPLACED_REPORT_HANDLERS,
-                                       can_view_household, role_required)
+from participation.entry.assisted import name_variants
+from participation.extensions import db
+from participation.formatting import BEIJING
+from participation.forms import EmptyForm
+from participation.handlers import refuse_onto, withdraw
+from participation.labels import SATISFACTION_LABELS, mask_phone
+from participation.models import OPEN_STATES, Building, Household
+from participation.models.complaints import SATISFACTION
+from participation.models.open311_intake import Open311Report
+from participation.permissions import (DESK_PHONE_REVEALERS, PHONE_REVEAL_ROLES, TICKET_DESK, TICKET_READERS,
+                                       UNPLACED_REPORT_HANDLERS, can_view_household, role_required)
 from participation.security import MAX_PAGE, id_or_none, int_arg
 
 bp = Blueprint("hotline", __name__)
@@ -255,7 +254,7 @@ def _action_fields(ticket, form: TicketActionForm) -> dict:
 
 
 @bp.post("/hotline/tickets/<receipt>/phone")
-@role_required(*(role for role in PHONE_REVEAL_ROLES if role in TICKET_DESK))
+@role_required(*DESK_PHONE_REVEALERS)
 def reveal(receipt: str):
     ticket = _ticket_or_404(receipt)
     if not EmptyForm().validate_on_submit():

@@ -6,16 +6,15 @@ Admins and organisers who manage the community edit; owner representatives in sc
 a community outside the user's scope 404. Templates (no community) are managed by admins and copied by organisers.
 """
 from flask import Blueprint, abort, flash, redirect, url_for
-from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from participation.extensions import db
+from participation.handlers import withdraw
 from participation.models import Community
 from participation.permissions import COMMUNITY_MANAGERS, can_manage_community, can_view_community
 from participation.roster.communities import community_by_code
 from surveys.models import Choice, Survey, SurveyStateError
-from surveys.refusals import withdraw
 
 bp = Blueprint("survey_builder", __name__)
 

@@ -7,20 +7,19 @@ the answers on the phone while the network is away and sends them when it return
 The server checks everything either way; the script decides nothing.
 """
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 
-from participation.entry import residents
 from participation.api import error_response
+from participation.entry import residents
 from participation.extensions import db
+from participation.handlers import withdraw
 from participation.uploads import stored_file
 from surveys.answering.checks import CONSENT_FIELD, clean_answers, hidden_questions, in_audience
 from surveys.answering.forms import AnswerForm, chosen_action, raw_answers, shown_raw, shown_values
-from surveys.models import Survey, SurveyStateError
-from surveys.refusals import withdraw
-from surveys.answering.operations import (ResponseConflict, find_response, household_surveys, load_survey, response_values,
-                                revisions, save_response)
+from surveys.answering.operations import (ResponseConflict, find_response, household_surveys, load_survey,
+                                          response_values, revisions, save_response)
 from surveys.answering.structure import structure
+from surveys.models import Survey, SurveyStateError
 
 bp = Blueprint("survey_answer", __name__)
 

@@ -2,20 +2,18 @@
 import io
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, session, url_for
-from flask_babel import get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SubmitField
 
 from participation.extensions import db
+from participation.handlers import withdraw
 from participation.permissions import COMMUNITY_MANAGERS, can_manage_community, can_view_community, role_required
-from surveys.models import Survey
-from surveys.refusals import withdraw
 from surveys.answering.imports import (HOUSEHOLD_HEADERS, NOT_IMPORTED_TYPES, ResponseImportError, import_responses,
-                                     template_workbook)
+                                       template_workbook)
+from surveys.models import Survey
 
 bp = Blueprint("survey_response_import", __name__)
 

@@ -1,33 +1,18 @@
 """XLSForm upload (a new draft survey for a community) and download (any survey as .xlsx)."""
 import io
 
-from flask import (
-    Blueprint,
-    abort,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    session,
-    url_for,
-)
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask import Blueprint, abort, redirect, render_template, request, send_file, session, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SubmitField
 
 from participation.extensions import db
+from participation.handlers import withdraw
+from participation.permissions import COMMUNITY_MANAGERS, can_manage_community, can_view_community, role_required
 from participation.roster.communities import community_by_code
-from participation.permissions import (
-    COMMUNITY_MANAGERS,
-    can_manage_community,
-    can_view_community,
-    role_required,
-)
 from surveys.models import Survey
-from surveys.refusals import withdraw
 from surveys.xlsform.common import XLSFormError
 from surveys.xlsform.export import export_xlsform
 from surveys.xlsform.imports import import_xlsform
