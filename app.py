@@ -4,11 +4,10 @@ from pathlib import Path
 from flask import Flask
 
 from participation import cli, errors, handlers, logs, security, survey_facts, templating
+from participation.blueprints import BLUEPRINTS
 from participation.config import check_keys, load_config
 from participation.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, select_locale
-from participation.blueprints import BLUEPRINTS
-from surveys import cli as survey_cli
-from surveys import models as survey_models  # noqa: F401  (the survey tables, for migrations)
+from surveys import cli as survey_cli, models as survey_models  # noqa: F401  (the survey tables, for migrations)
 from surveys.results.plan_needs import SurveyEngineFacts
 from surveys.views import BLUEPRINTS as SURVEY_BLUEPRINTS
 

@@ -36,17 +36,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.load import (
-    Phone,
-    drop_database,
-    free_port,
-    journey,
-    prepare,
-    scratch_database,
-    sqlalchemy_url,
-    start_gunicorn,
-    stop_gunicorn,
-)
+from bench.load import (Phone, drop_database, free_port, journey, prepare, scratch_database, sqlalchemy_url,
+                        start_gunicorn, stop_gunicorn)
 
 
 class TimedPhone(Phone):

@@ -13,7 +13,6 @@ for the ratio; skip them with --quick.
 import argparse
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -46,6 +45,7 @@ def _png(size, mode="RGB") -> bytes:
 
 def _roster(rows: int, columns: int = 12) -> bytes:
     from openpyxl import Workbook
+
     from participation.roster.files import HEADERS
     book = Workbook(write_only=True)
     sheet = book.create_sheet()

@@ -73,19 +73,13 @@ def prepare(url: str) -> tuple[int, list[dict]]:
     from sqlalchemy import select, update
 
     from app import create_app
+    from participation.demo.seed import seed_demo
     from participation.extensions import db
     from participation.models import Community, Household, User
     from participation.models.types import utcnow
     from participation.models.votes import Ballot, Vote
-    from participation.demo.seed import seed_demo
     from participation.votes.operations import households_in_scope, owner_of
-    from surveys.demo import (
-        COMMUNITY,
-        build_needs_survey,
-        community_households,
-        field_findings,
-        needs_answers,
-    )
+    from surveys.demo import COMMUNITY, build_needs_survey, community_households, field_findings, needs_answers
     app = create_app(app_config(url))
     with app.app_context():
         db.drop_all()

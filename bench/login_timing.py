@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import delete  # noqa: E402
 
 from app import create_app  # noqa: E402
+from participation.accounts.operations import create_user  # noqa: E402
 from participation.extensions import db  # noqa: E402
 from participation.models import Throttle  # noqa: E402
-from participation.accounts.operations import create_user  # noqa: E402
 
 PASSWORD = "correct-horse-battery"
 

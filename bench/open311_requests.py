@@ -32,9 +32,9 @@ from sqlalchemy import event, insert, select, text  # noqa: E402
 
 from bench.ticket_queue import fresh_app, generate  # noqa: E402
 from bench.timing import medians_ms  # noqa: E402
+from participation.api import open311_requests  # noqa: E402
 from participation.extensions import db  # noqa: E402
 from participation.models import OPEN_STATES, Ticket, TicketEvent  # noqa: E402
-from participation.api import open311_requests  # noqa: E402
 
 PAGE = 1000
 EVENT_COLUMNS = ("ticket_id", "action", "from_state", "to_state", "note", "details", "public", "at")

@@ -30,9 +30,9 @@ from sqlalchemy import func, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from bench.timing import medians_ms  # noqa: E402
+from participation.dashboards.city import city_overview  # noqa: E402
 from participation.extensions import db  # noqa: E402
 from participation.models import Community, Household, User  # noqa: E402
-from participation.dashboards.city import city_overview  # noqa: E402
 from participation.plans.inputs import plan_inputs  # noqa: E402
 
 ANSWERS_SQL = text("SELECT a.question_id, a.choice, count(*), sum(h.area) FROM survey_answers a "

@@ -121,10 +121,10 @@ def prepare(url: str) -> tuple[int, list[dict], dict, dict]:
     from sqlalchemy import text, update
 
     from app import create_app
+    from participation.demo.seed import seed_demo
     from participation.extensions import db
     from participation.models import Community, Household, User
     from participation.models.types import utcnow
-    from participation.demo.seed import seed_demo
     from surveys.demo import COMMUNITY, build_needs_survey, community_households, field_findings, needs_answers
     app = create_app(app_config(_sqlalchemy_url(url)))
     with app.app_context():

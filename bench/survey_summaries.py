@@ -30,8 +30,8 @@ from participation.reference.seed import seed_catalogue, seed_localities  # noqa
 from participation.roster.files import natural_key  # noqa: E402
 from surveys.demo import build_needs_survey, bulk_answers, community_households, needs_answers  # noqa: E402
 from surveys.models import Answer, Response  # noqa: E402
-from surveys.results.tallies import rebuild  # noqa: E402
 from surveys.results.summaries import item_block, participation, survey_results, survey_summaries  # noqa: E402
+from surveys.results.tallies import rebuild  # noqa: E402
 
 BUILDINGS, UNITS, FLOORS, PER_FLOOR = 25, 4, 10, 2    # 2,000 households
 ANSWERED = 0.82                                        # ≈ 1,600 responses

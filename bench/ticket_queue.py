@@ -33,11 +33,11 @@ from sqlalchemy import insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from bench.timing import medians_ms  # noqa: E402
+from participation.accounts.operations import create_user  # noqa: E402
 from participation.extensions import db  # noqa: E402
 from participation.models import (Building, Community, ComplaintCategory, District, Locality,  # noqa: E402
                                   Organisation, Ticket)
 from participation.models.complaints import OPEN_STATES  # noqa: E402
-from participation.accounts.operations import create_user  # noqa: E402
 from participation.reference.seed import seed_localities  # noqa: E402
 
 try:

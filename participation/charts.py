@@ -9,8 +9,7 @@ Suppressed cells ("<5") are drawn as empty bars labelled "<5", never as a number
 import json
 
 import plotly.graph_objects as go
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from participation.formatting import percent

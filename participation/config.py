@@ -15,8 +15,7 @@ import tomllib
 from pathlib import Path
 
 from flask import Flask
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 
 from participation.keyring import MIN_KEY_LENGTH, KeyConfigError, parse_ring, signing_keys, weak_versions
 

@@ -16,8 +16,7 @@ here rather than to its blueprint: unknown URLs and wrong methods under its pref
 import logging
 
 from flask import Blueprint, Flask, current_app, make_response, render_template, request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 

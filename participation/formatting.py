@@ -9,8 +9,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 MISSING = "—"   # a figure that is not known, on pages (never 0, which would be a claim)

@@ -7,8 +7,8 @@ from flask_login import current_user
 
 from participation.entry import residents
 from participation.models import Community
-from participation.roster.communities import community_by_code
 from participation.permissions import can_manage_community, can_view_community
+from participation.roster.communities import community_by_code
 
 
 def private(html: str, status: int = 200):

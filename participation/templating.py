@@ -3,14 +3,13 @@ import qrcode
 import qrcode.constants
 import qrcode.image.svg
 from flask import Flask, current_app, request, url_for
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from participation import formatting
-from participation.labels import label, mask_phone
 from participation.entry.residents import current_household
+from participation.labels import label, mask_phone
 from participation.permissions import (ASSISTED_ENTRY_HELPERS, COMMUNITY_MANAGERS, DECISION_READERS, HOUSEHOLD_READERS,
                                        PATROL_READERS, STAFF_ROLES, TICKET_READERS)
 

@@ -10,8 +10,7 @@ row, so exports and lists agree. Run it from cron; running it twice changes noth
 """
 import click
 from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
 from participation.extensions import db

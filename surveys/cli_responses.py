@@ -5,13 +5,12 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 
 from participation.extensions import db
+from surveys.answering.imports import ImportResult, ResponseImportError, import_responses
 from surveys.cli import acting_staff, surveys_cli
 from surveys.models import Survey
-from surveys.answering.imports import ImportResult, ResponseImportError, import_responses
 
 
 def summary_lines(result: ImportResult) -> list[str]:

@@ -4,8 +4,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
 from participation.extensions import db

@@ -13,18 +13,18 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select
 
+from participation.demo.seed import COMMUNITIES, SEED, USERS
 from participation.extensions import db
 from participation.models import Building, CatalogueItem, Community, FieldFinding, Household, Unit, User
 from participation.models.fieldsurvey import NEEDS_WORK
 from participation.models.types import utcnow
 from participation.roster.codes import ALPHABET
-from participation.demo.seed import COMMUNITIES, SEED, USERS
 from surveys.answering.checks import clean_answers
-from surveys.answering.values import jsonable
-from surveys.builder.questions import add_section_raw, append_question, renumber
-from surveys.builder.itemblock import add_elevator_question, add_item_block
-from surveys.models import Answer, Choice, Response, ResponseRevision, Survey
 from surveys.answering.operations import RECEIPT_LENGTH, answer_rows
+from surveys.answering.values import jsonable
+from surveys.builder.itemblock import add_elevator_question, add_item_block
+from surveys.builder.questions import add_section_raw, append_question, renumber
+from surveys.models import Answer, Choice, Response, ResponseRevision, Survey
 from surveys.results.tallies import rebuild
 
 COMMUNITY = COMMUNITIES[0][0]   # 曙光里小区: the field survey, the grid worker, the owner representative

@@ -13,13 +13,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, select
 
 from app import create_app
+from participation.accounts.operations import create_user
 from participation.extensions import db, limiter
 from participation.models import Building, Community, District, Household, Locality, Organisation, Unit
 from participation.models.audit import append_only_lifted
-from participation.accounts.operations import create_user
 from participation.reference.seed import seed_catalogue, seed_localities
-from participation.roster.imports import id_tail_hash
 from participation.roster.files import natural_key
+from participation.roster.imports import id_tail_hash
 from tests.surveys.results_support import build_world
 
 PASSWORD = "correct-horse-battery"

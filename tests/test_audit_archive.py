@@ -9,12 +9,12 @@ from flask_babel import force_locale
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from participation.accounts.audit_archive import (BATCH, RETENTION_DAYS, ArchiveRefused, export_events,
+                                                  latest_purge_day, purge_events)
+from participation.audit import record
 from participation.extensions import db
 from participation.formatting import BEIJING, beijing_today
 from participation.models import AuditEvent
-from participation.audit import record
-from participation.accounts.audit_archive import (BATCH, RETENTION_DAYS, ArchiveRefused, export_events,
-                                                    latest_purge_day, purge_events)
 
 # 2026-03-01 23:59 and 2026-03-02 00:00 in Beijing: the two sides of a day's boundary; then 3 March, 10:00
 LATE_MARCH_1 = datetime(2026, 3, 1, 15, 59, tzinfo=timezone.utc)

@@ -11,10 +11,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from participation.audit import record
 from participation.extensions import db
 from participation.models import AuditEvent, User
 from participation.models.audit import append_only_lifted
-from participation.audit import record
 from tests.test_migrations import empty_database, flask
 
 REFUSED = "audit_events is append-only"

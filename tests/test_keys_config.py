@@ -9,10 +9,10 @@ import pytest
 from flask import Flask, session
 from flask_babel import force_locale
 
-from participation.config import check_keys, load_config
-from participation.keyring import KeyConfigError
-from participation.entry import challenge as entry_challenge
 from participation.accounts import sign_in
+from participation.config import check_keys, load_config
+from participation.entry import challenge as entry_challenge
+from participation.keyring import KeyConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = "postgresql://nobody@127.0.0.1:1/nothing"     # never connected to: the refusal comes first

@@ -8,9 +8,9 @@ from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from participation.labels import SATISFACTION_LABELS as RATING_WORDS   # 满意 / 基本满意 / 不满意
-from participation.models.acceptance import MAX_COMMENT, RATINGS
 from participation.acceptance.operations import MAX_RESULT_TEXT
+from participation.labels import SATISFACTION_LABELS as RATING_WORDS  # 满意 / 基本满意 / 不满意
+from participation.models.acceptance import MAX_COMMENT, RATINGS
 
 
 class OpenRoundForm(FlaskForm):

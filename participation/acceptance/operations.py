@@ -23,6 +23,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+# Transitional: participation/demo/participation.py still reads these two as ``acceptance.<name>``; delete this line
+# once it takes them from participation.acceptance.queries (/work/i14/notes/plans.md).
+from participation.acceptance.queries import (TICKET_DONE, blocking_subjects, counts, eligible_count,  # noqa: F401
+                                              households_count, in_scope, last_round, plan_of, response_of,
+                                              signing_role, subject_name, subject_of, subjects)
+from participation.audit import record
+from participation.complaints.operations import act, file_ticket
 from participation.extensions import db
 from participation.formatting import BEIJING
 from participation.handlers import Refused
@@ -31,16 +38,8 @@ from participation.models import Building, Community, ComplaintCategory, Househo
 from participation.models.acceptance import (MAX_COMMENT, RATINGS, AcceptanceRating, AcceptanceRecord,
                                              AcceptanceRecordSubject, RatingResponse)
 from participation.models.types import utcnow
-from participation.audit import record
-from participation.reference.locality import rule_for
-from participation.complaints.operations import act, file_ticket
 from participation.permissions import can_manage_community
-from participation.acceptance.queries import (TICKET_DONE, blocking_subjects, counts, households_count, in_scope,
-                                              last_round, plan_of, response_of, signing_role, subject_name,
-                                              subjects)
-# Transitional: participation/demo/participation.py still reads these two as ``acceptance.<name>``; delete this line
-# once it takes them from participation.acceptance.queries (/work/i14/notes/plans.md).
-from participation.acceptance.queries import eligible_count, subject_of  # noqa: F401
+from participation.reference.locality import rule_for
 
 RULE_KIND = "acceptance_pass"
 RULE_KEYS = ("satisfied_share", "participation_share")

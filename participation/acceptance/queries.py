@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import Building, CatalogueItem, Community, Household, Plan, PlanWork, Unit
-from participation.models.acceptance import (PROJECT, RATINGS, AcceptanceRating, AcceptanceRecord,
-                                             RatingResponse)
+from participation.models.acceptance import PROJECT, RATINGS, AcceptanceRating, AcceptanceRecord, RatingResponse
 from participation.models.types import utcnow
 from participation.permissions import can_manage_community, can_view_community
 

@@ -20,12 +20,12 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, delete, select
 from sqlalchemy.exc import DBAPIError
 
+from participation.audit import record
 from participation.extensions import db
 from participation.formatting import beijing_midnight, beijing_today
+from participation.handlers import Refused
 from participation.models import AuditEvent, Community, User
 from participation.models.audit import append_only_lifted
-from participation.audit import record
-from participation.handlers import Refused
 
 RETENTION_DAYS = 180
 BATCH = 1000           # rows fetched at a time

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 
-from participation.extensions import db
 from participation.accounts.audit_archive import ArchiveRefused, checksum_path, export_events, purge_events
+from participation.extensions import db
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 

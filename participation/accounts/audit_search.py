@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, or_, select
 
+from participation.accounts.queries import district_user_ids
 from participation.extensions import db
 from participation.formatting import beijing, beijing_midnight
 from participation.models import AuditEvent, Community, User
-from participation.accounts.queries import district_user_ids
 
 CSV_HEADER = ("time", "actor", "action", "object_type", "object_id", "community", "channel", "detail")
 

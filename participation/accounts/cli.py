@@ -2,9 +2,9 @@ import click
 from flask import Flask, current_app
 from flask_babel import force_locale
 
-from participation.extensions import db
 from participation.accounts.operations import AccountError, check_password_strength, create_user
 from participation.complaints.deadlines import seed_holidays
+from participation.extensions import db
 from participation.reference.seed import seed_catalogue, seed_localities
 
 

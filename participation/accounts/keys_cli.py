@@ -9,15 +9,12 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 
+from participation.accounts.key_versions import counts, retirable, rewrap_legacy_tokens, rows_needing, unverifiable
 from participation.config import KEY_FILES, replace_instance_secret
 from participation.extensions import db
-from participation.keyring import (LEGACY, KeyConfigError, KeyRing, current_ring, new_key, new_keys_text,
-                                   parse_ring)
-from participation.accounts.key_versions import (counts, retirable, rewrap_legacy_tokens, rows_needing,
-                                                    unverifiable)
+from participation.keyring import LEGACY, KeyConfigError, KeyRing, current_ring, new_key, new_keys_text, parse_ring
 
 SESSION_HELP = "the SECRET_KEY ring (sessions, CSRF tokens) instead of HOUSEHOLD_CODE_KEY (stored hashes)"
 

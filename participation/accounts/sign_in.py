@@ -21,14 +21,14 @@ import time
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
+from participation import throttle
+from participation.audit import record
 from participation.extensions import db
 from participation.keyring import signing_keys
 from participation.logs import redact
 from participation.models import ApiToken, User
 from participation.models.accounts import check_password_of_nobody
 from participation.models.types import utcnow
-from participation import throttle
-from participation.audit import record
 
 logger = logging.getLogger(__name__)
 

@@ -7,11 +7,11 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from participation.accounts.forms import LoginForm
+from participation.accounts.sign_in import (DEVICE_COOKIE, DEVICE_MAX_AGE, authenticate, device_cookie, login_wait,
+                                            read_devices, sign_out, trusted_device)
 from participation.extensions import limiter
 from participation.forms import EmptyForm
-from participation.accounts.forms import LoginForm
-from participation.accounts.sign_in import (DEVICE_COOKIE, DEVICE_MAX_AGE, authenticate, device_cookie,
-                                              login_wait, read_devices, sign_out, trusted_device)
 from participation.security import safe_next
 
 bp = Blueprint("auth", __name__)

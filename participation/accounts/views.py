@@ -8,19 +8,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from wtforms.fields.choices import SelectChoice
 
-from participation.extensions import db
-from participation.forms import EmptyForm
-from participation.handlers import refuse_onto
-from participation.reference.forms import (OrganisationForm, OwnPasswordForm, PasswordResetForm, UserCreateForm,
-                                           UserEditForm)
-from participation.models import ROLES, Organisation, User
 from participation.accounts.operations import (AccountError, change_own_password, create_organisation,
                                                create_staff_user, deactivate, delete_organisation, reactivate,
                                                set_password, update_organisation, update_user)
 from participation.accounts.queries import (buildings_of, chosen_scope, communities_offered, districts_offered,
                                             manageable_users, organisation_in_use, organisations_by_kind,
                                             organisations_by_name)
+from participation.extensions import db
+from participation.forms import EmptyForm
+from participation.handlers import refuse_onto
+from participation.models import ROLES, Organisation, User
 from participation.permissions import can_manage_user, role_required
+from participation.reference.forms import (OrganisationForm, OwnPasswordForm, PasswordResetForm, UserCreateForm,
+                                           UserEditForm)
 
 bp = Blueprint("accounts", __name__)
 

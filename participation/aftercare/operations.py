@@ -14,12 +14,12 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from participation.audit import record
 from participation.extensions import db
 from participation.handlers import Refused
 from participation.labels import AFTERCARE_MODE_LABELS
 from participation.models import AFTERCARE_MODES, AfterCareProposal, Community, User, Vote
 from participation.votes import operations as votes
-from participation.audit import record
 
 AFTERCARE_MATTER = 4        # 民法典第二百七十八条第一款第四项 (ordinary)
 MAX_FEE = Decimal("9999.99")

@@ -11,15 +11,15 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from participation.formatting import BEIJING
-from participation.handlers import refuse_onto
 from participation.aftercare.forms import ProposalForm
-from participation.models import Community
 from participation.aftercare.operations import AfterCareRefused, aftercare_outcome, proposals, propose_aftercare
-from participation.votes.operations import VoteError
+from participation.formatting import BEIJING
+from participation.guards import staff_community
+from participation.handlers import refuse_onto
+from participation.models import Community
 from participation.permissions import (COMMUNITY_MANAGERS, ELEVATOR_AND_AFTERCARE_READERS, can_manage_community,
                                        role_required)
-from participation.guards import staff_community
+from participation.votes.operations import VoteError
 
 bp = Blueprint("aftercare", __name__)
 

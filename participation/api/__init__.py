@@ -17,10 +17,10 @@ from flask_babel import gettext as _
 from limits import parse
 from werkzeug.exceptions import HTTPException
 
-from participation.extensions import anonymous_read_limit, db, limiter
 from participation.api.tokens import user_for
-from participation.roster.communities import community_by_code
+from participation.extensions import anonymous_read_limit, db, limiter
 from participation.permissions import can_view_community
+from participation.roster.communities import community_by_code
 from participation.security import MAX_PAGE, BadInput, int_arg
 
 PREFIX = "/api/v1"

@@ -5,10 +5,9 @@ import click
 from flask import Flask, current_app
 from flask_babel import force_locale
 
+from participation.api.tokens import TokenError, communities_by_codes, create_token, revoke_token, token_by_name
 from participation.extensions import db
 from participation.models import ROLES
-from participation.api.tokens import TokenError, communities_by_codes, create_token, revoke_token, \
-    token_by_name
 
 
 def register(app: Flask) -> None:

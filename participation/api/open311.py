@@ -19,16 +19,16 @@ from datetime import datetime, timezone
 from flask_babel import gettext as _
 from sqlalchemy import func, literal, or_, select
 
+from participation.audit import record
+from participation.complaints.operations import TicketRefused, file_ticket, new_receipt
+from participation.complaints.queries import live_category
 from participation.extensions import db
 from participation.handlers import Refused
 from participation.labels import label
 from participation.models import Community, ComplaintCategory, Ticket
-from participation.models.complaints import Open311Key, URGENCIES
+from participation.models.complaints import URGENCIES, Open311Key
 from participation.models.open311_intake import Open311Report
 from participation.models.types import utcnow
-from participation.audit import record
-from participation.complaints.operations import TicketRefused, file_ticket, new_receipt
-from participation.complaints.queries import live_category
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-22T00:00:00Z"

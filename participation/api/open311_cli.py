@@ -7,8 +7,8 @@ import click
 from flask import Flask, current_app
 from flask_babel import force_locale
 
-from participation.extensions import db
 from participation.api.open311_keys import create_key, revoke_key
+from participation.extensions import db
 
 
 def register(app: Flask) -> None:

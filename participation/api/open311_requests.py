@@ -12,13 +12,13 @@ from sqlalchemy import String, case, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from participation.api.open311 import Open311Error, categories, no_nul, w3c
 from participation.extensions import db
 from participation.labels import label
 from participation.models import (OPEN_STATES, TICKET_STATES, Community, ComplaintCategory, Organisation, Ticket,
                                   TicketEvent)
 from participation.models.open311_intake import Open311Report
 from participation.models.types import utcnow
-from participation.api.open311 import Open311Error, categories, no_nul, w3c
 from participation.security import MAX_PAGE, BadInput, int_arg
 
 WINDOW = timedelta(days=90)          # the spec's default span of GET requests, and the most it may span

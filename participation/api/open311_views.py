@@ -13,13 +13,12 @@ from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from participation.errors import answers_its_own_errors
-from participation.extensions import anonymous_read_limit, csrf, limiter
-from participation.api import open311 as api
-from participation.api import open311_requests
+from participation.api import open311 as api, open311_requests
 from participation.api.open311 import Open311Error
 from participation.api.open311_keys import key_for
 from participation.api.open311_render import FORMATS, error, render
+from participation.errors import answers_its_own_errors
+from participation.extensions import anonymous_read_limit, csrf, limiter
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 

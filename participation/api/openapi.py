@@ -9,8 +9,8 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import current_app
 
 from participation.api import API_CHANNELS, PREFIX
-from participation.models.complaints import SATISFACTION, URGENCIES
 from participation.complaints.operations import ACTIONS
+from participation.models.complaints import SATISFACTION, URGENCIES
 
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["code", "message"],

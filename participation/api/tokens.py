@@ -19,13 +19,13 @@ from types import SimpleNamespace
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from participation.accounts.operations import AccountError, clean_scope, create_user
+from participation.audit import record
 from participation.extensions import db
 from participation.handlers import Refused
 from participation.keyring import API_TOKEN, current_ring, token_message
 from participation.models import ApiToken, Community, User
 from participation.models.types import utcnow
-from participation.accounts.operations import AccountError, clean_scope, create_user
-from participation.audit import record
 
 TOKEN_BYTES = 32
 NAME_PATTERN = r"[A-Za-z0-9._-]{1,30}"

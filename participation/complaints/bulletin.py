@@ -18,12 +18,12 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Select, and_, case, func, or_, select
 
+from participation.complaints.rates import NOT_DUE, Period, _scope, complaint_rates, iso_week
 from participation.extensions import db
 from participation.formatting import beijing_naive
 from participation.models import (Building, Community, ComplaintCategory, Organisation, PatrolFinding,
                                   PatrolFindingEvent, Ticket, User)
 from participation.models.types import utcnow
-from participation.complaints.rates import NOT_DUE, Period, _scope, complaint_rates, iso_week
 from participation.spreadsheets import workbook_bytes
 
 COUNTS = ("new", "closed", "overdue")

@@ -2,8 +2,7 @@
 ``participation.charts`` (its template, colours and ``chart_fragment``). Each returns None when there is nothing
 to draw; the page then shows its table alone."""
 import plotly.graph_objects as go
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from participation.charts import ACCENT, CHART_TEMPLATE, FRAME_HEIGHT, SECOND, bar_chart, grouped_bar_chart
 from participation.labels import label

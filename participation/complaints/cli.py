@@ -2,12 +2,11 @@
 ``flask --app app tickets seed-holidays [YEAR …]`` (the holiday table from chinese-calendar)."""
 import click
 from flask import Flask, current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 
-from participation.extensions import db
 from participation.complaints.deadlines import seed_holidays
 from participation.complaints.operations import escalate_overdue
+from participation.extensions import db
 
 
 def register(app: Flask) -> None:

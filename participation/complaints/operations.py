@@ -18,10 +18,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
+from participation.audit import record
+from participation.complaints.deadlines import ticket_due
 from participation.extensions import db
 from participation.handlers import Refused
 from participation.labels import label
@@ -29,10 +30,8 @@ from participation.models import (OPEN_STATES, Community, ComplaintCategory, Hou
                                   Ticket, TicketEvent, User, user_communities)
 from participation.models.complaints import SATISFACTION, TICKET_CHANNELS, URGENCIES
 from participation.models.types import utcnow
-from participation.audit import record
-from participation.roster.codes import ALPHABET
-from participation.complaints.deadlines import ticket_due
 from participation.permissions import TICKET_DESK, can_view_community
+from participation.roster.codes import ALPHABET
 
 CALLBACK_ATTEMPTS = 3          # 回访未接通 after this many unanswered call-backs
 MAX_DESCRIPTION = 4000

@@ -20,15 +20,15 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select, update
 
+from participation.audit import record
+from participation.complaints import photos as complaint_photos
 from participation.extensions import db
 from participation.handlers import Refused
 from participation.models import (Building, Community, ComplaintCategory, Notification, Organisation, PatrolFinding,
                                   PatrolFindingEvent, User)
 from participation.models.types import utcnow
-from participation.complaints import photos as complaint_photos
-from participation.audit import record
-from participation.uploads import UploadError
 from participation.permissions import can_view_community, visible_communities
+from participation.uploads import UploadError
 
 MAX_DESCRIPTION = 4000
 MAX_PLACE = 100

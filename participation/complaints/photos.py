@@ -16,15 +16,15 @@ from limits import parse as parse_limit
 from PIL import Image
 from sqlalchemy import event, func, select
 
+from participation.audit import record
+from participation.complaints.operations import file_ticket
 from participation.extensions import db, limiter
 from participation.handlers import Refused
 from participation.models import Ticket, TicketPhoto
 from participation.models.complaints import PatrolFinding
 from participation.models.types import utcnow
-from participation.audit import record
-from participation.complaints.operations import file_ticket
-from participation.uploads import (JPEG_QUALITY, MAX_PIXELS, UploadError, clean_image, describe_size,
-                                              discard, upload_root)
+from participation.uploads import (JPEG_QUALITY, MAX_PIXELS, UploadError, clean_image, describe_size, discard,
+                                   upload_root)
 
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 10 * 1024 * 1024

@@ -27,8 +27,7 @@ from sqlalchemy import Select, and_, case, func, literal, or_, select
 
 from participation.extensions import db
 from participation.formatting import BEIJING, beijing_midnight
-from participation.models import (OPEN_STATES, Building, Community, ComplaintCategory, Organisation, Ticket,
-                                  TicketEvent)
+from participation.models import OPEN_STATES, Building, Community, ComplaintCategory, Organisation, Ticket, TicketEvent
 from participation.models.types import utcnow
 
 NOT_DUE = ("duplicate", "rejected")

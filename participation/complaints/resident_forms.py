@@ -6,9 +6,9 @@ from wtforms import MultipleFileField, RadioField, StringField, SubmitField, Tex
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from participation.complaints.operations import MAX_DESCRIPTION
 from participation.labels import URGENCY_LABELS
 from participation.models.complaints import URGENCIES
-from participation.complaints.operations import MAX_DESCRIPTION
 
 MAX_PLACE = 100
 # Plain words for each urgency, shown under the choice.

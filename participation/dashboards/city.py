@@ -30,10 +30,10 @@ from participation.models import (COMMUNITY_STATUSES, FUNDING_LINES, Building, C
                                   CommunityBudget, District, FieldFinding, Household, Locality, Plan, PlanItem,
                                   PlanVersion, Unit, User)
 from participation.models.fieldsurvey import NEEDS_WORK
-from participation.reference.locality import PROGRAMME_TARGETS, current_year, describe, rules_for_year
 from participation.permissions import visible_communities
-from participation.survey_facts import facts as survey_facts
+from participation.reference.locality import PROGRAMME_TARGETS, current_year, describe, rules_for_year
 from participation.spreadsheets import workbook_bytes
+from participation.survey_facts import facts as survey_facts
 
 CENT = Decimal("0.01")
 DEADLINE_MONTH, DEADLINE_DAY = 3, 31          # preparatory work for a year's projects: due by the end of March

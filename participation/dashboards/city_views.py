@@ -8,16 +8,15 @@ works) have the community pages they need and get 403 here: the overview is the 
 import io
 
 from flask import Blueprint, flash, render_template, request, send_file
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from participation.charts import bar_chart, chart_fragment, grouped_bar_chart
+from participation.dashboards.city import annual_list_xlsx, city_overview, overview_districts
 from participation.labels import label
 from participation.models import COMMUNITY_STATUSES
-from participation.dashboards.city import annual_list_xlsx, city_overview, overview_districts
-from participation.reference.locality import FIRST_YEAR, LAST_YEAR, current_year
 from participation.permissions import DECISION_READERS, role_required
+from participation.reference.locality import FIRST_YEAR, LAST_YEAR, current_year
 
 bp = Blueprint("city", __name__)
 

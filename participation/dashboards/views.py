@@ -13,10 +13,10 @@ from flask_login import current_user
 
 from participation import charts
 from participation.complaints import charts as complaint_charts
-from participation.roster.communities import community_by_code
 from participation.complaints.dashboard import community_complaints
 from participation.dashboards.community import community_dashboard
 from participation.permissions import DECISION_READERS, TICKET_READERS, can_view_survey_results, role_required
+from participation.roster.communities import community_by_code
 
 bp = Blueprint("dashboards", __name__)
 

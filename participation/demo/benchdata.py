@@ -21,12 +21,12 @@ from blinker import Namespace
 from flask import Flask, current_app
 from sqlalchemy import func, select, text
 
+from participation.accounts.operations import create_user
 from participation.extensions import db
 from participation.handlers import Refused
 from participation.models import CatalogueItem, Community, District, Locality, User
 from participation.models.fieldsurvey import NEEDS_WORK
 from participation.models.types import utcnow
-from participation.accounts.operations import create_user
 from participation.reference.seed import seed_catalogue, seed_localities
 from participation.roster.files import natural_key
 

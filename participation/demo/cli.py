@@ -3,14 +3,13 @@ import time
 
 import click
 from flask import Flask
-
 from sqlalchemy import select
 
+from participation.demo.seed import DISTRICT, DemoRefused, seed_demo
 from participation.extensions import db
 from participation.formatting import number
 from participation.models import Community
 from participation.plans.inputs import plan_inputs
-from participation.demo.seed import DISTRICT, DemoRefused, seed_demo
 from participation.survey_facts import facts as survey_facts
 
 

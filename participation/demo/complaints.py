@@ -12,12 +12,12 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from participation.accounts.operations import create_user
+from participation.complaints.operations import act, file_ticket
+from participation.complaints.patrols import record_finding
 from participation.extensions import db
 from participation.formatting import BEIJING
 from participation.models import Building, Community, ComplaintCategory, Household, PatrolFinding, Ticket, Unit, User
-from participation.accounts.operations import create_user
-from participation.complaints.patrols import record_finding
-from participation.complaints.operations import act, file_ticket
 
 SUPERVISOR_LOGIN = ("demo-supervisor", "demo-supervisor-2025", "演示·监理单位")
 

@@ -26,17 +26,15 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from participation.acceptance import operations as acceptance
+from participation.complaints.operations import act
+from participation.demo.complaints import SUPERVISOR_LOGIN, at
 from participation.extensions import db
 from participation.models import (AcceptanceRating, AcceptanceRecord, Building, CatalogueItem, Community, Household,
                                   Plan, Unit, User, Vote)
-from participation.acceptance import operations as acceptance
-from participation.votes import ballots
-from participation.plans import comments as plan_comments
-from participation.plans import operations as plans
-from participation.votes import operations as votes
-from participation.demo.complaints import SUPERVISOR_LOGIN, at
+from participation.plans import comments as plan_comments, operations as plans
 from participation.plans.inputs import plan_inputs
-from participation.complaints.operations import act
+from participation.votes import ballots, operations as votes
 
 COMMUNITY = "NG001"
 

@@ -13,18 +13,18 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from participation.extensions import db
-from participation.handlers import Refused
-from participation.models import (ROLES, Building, CatalogueItem, Community, CommunityBudget, District, FieldFinding, Household,
-                                  HouseholdCode, Locality, Organisation, Unit, User)
-from participation.roster import codes
 from participation.accounts.operations import create_user
 from participation.complaints.deadlines import seed_holidays
 from participation.demo.complaints import seed_demo_complaints
 from participation.demo.participation import seed_demo_participation
 from participation.demo.votes import seed_demo_votes
+from participation.extensions import db
 from participation.fieldsurvey.operations import record_finding, roster_quantity, roster_totals
+from participation.handlers import Refused
+from participation.models import (ROLES, Building, CatalogueItem, Community, CommunityBudget, District, FieldFinding,
+                                  Household, HouseholdCode, Locality, Organisation, Unit, User)
 from participation.reference.seed import default_locality, seed_catalogue, seed_localities
+from participation.roster import codes
 from participation.roster.imports import set_id_tail
 
 logger = logging.getLogger(__name__)

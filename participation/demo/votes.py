@@ -22,12 +22,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from participation.aftercare.operations import propose_aftercare
+from participation.elevators import operations as elevators
 from participation.extensions import db
 from participation.models import AfterCareProposal, Building, Community, Household, Unit, Vote
-from participation.votes import ballots
-from participation.elevators import operations as elevators
-from participation.votes import operations as votes
-from participation.aftercare.operations import propose_aftercare
+from participation.votes import ballots, operations as votes
 
 COMMUNITY = "NG001"
 OPEN_DAYS = 14

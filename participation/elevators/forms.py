@@ -2,13 +2,14 @@
 """
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from participation.labels import CHANNEL_LABELS
 from participation.elevators.operations import CONSENT_CHANNELS
+from participation.labels import CHANNEL_LABELS
 
 NOTE = Length(max=500, message=_l("The text is too long (at most %(max)d characters)."))
 

@@ -34,9 +34,7 @@ from participation.models import (Community, ElevatorRequest, ElevatorShaftOwner
                                   Vote)
 from participation.models.types import utcnow
 from participation.reference.locality import rules_for_year
-from participation.votes import art278
-from participation.votes import ballots
-from participation.votes import operations as votes
+from participation.votes import art278, ballots, operations as votes
 
 CONSENT_CHANNELS = ("paper", "door_to_door")   # an occupied owner's own consent: in person, never by phone
 MAX_ESTIMATE = Decimal("100000000")

@@ -12,8 +12,7 @@ or a 单元 of another community answers 404.
 from datetime import timezone
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 

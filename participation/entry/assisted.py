@@ -4,10 +4,10 @@ and the staff member on the household (its residents see them) and in the audit 
 """
 from sqlalchemy import select
 
-from participation.extensions import db
-from participation.models import CHANNELS, Building, Community, Household, HouseholdActivity, Unit, User
 from participation.audit import record
+from participation.extensions import db
 from participation.handlers import Refused
+from participation.models import CHANNELS, Building, Community, Household, HouseholdActivity, Unit, User
 from participation.permissions import visible_buildings
 
 # Every channel but the resident's own: the ones staff act through.

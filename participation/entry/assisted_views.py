@@ -10,14 +10,14 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from participation.entry import residents
+from participation.entry.assisted import find_households, start_assisting
+from participation.entry.forms import AssistForm, HouseholdSearchForm
+from participation.entry.queries import communities_to_search
 from participation.extensions import db
 from participation.forms import EmptyForm
-from participation.entry.forms import AssistForm, HouseholdSearchForm
 from participation.models import Household
-from participation.entry.assisted import find_households, start_assisting
-from participation.entry.queries import communities_to_search
-from participation.roster.communities import community_by_code
 from participation.permissions import ASSISTED_ENTRY_HELPERS, can_act_for_household, can_view_community, role_required
+from participation.roster.communities import community_by_code
 
 bp = Blueprint("assisted", __name__, url_prefix="/assist")
 

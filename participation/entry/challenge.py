@@ -17,9 +17,9 @@ from datetime import timedelta
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from participation import throttle
 from participation.keyring import signing_keys
 from participation.models.types import utcnow
-from participation import throttle
 
 DIFFICULTY = 15
 WAIT_SECONDS = 30

@@ -5,8 +5,8 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from participation.labels import CHANNEL_LABELS
 from participation.entry.assisted import ASSIST_CHANNELS
+from participation.labels import CHANNEL_LABELS
 
 
 class EntryForm(FlaskForm):

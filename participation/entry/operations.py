@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from participation import throttle
+from participation.accounts.sign_in import masked_address
+from participation.audit import record
+from participation.entry import challenge as entry_challenge
 from participation.extensions import db
 from participation.models import Community, Household, HouseholdActivity, HouseholdCode, User
 from participation.models.types import utcnow
 from participation.roster import codes
-from participation.entry import challenge as entry_challenge
-from participation import throttle
-from participation.audit import record
-from participation.accounts.sign_in import masked_address
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from participation.entry.assisted import ASSIST_CHANNELS
 from participation.extensions import db
 from participation.models import Household, HouseholdCode, Unit, User
-from participation.entry.assisted import ASSIST_CHANNELS
 from participation.permissions import can_act_for_household
 
 SESSION_KEY = "household_id"

@@ -8,14 +8,13 @@ import secrets
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from participation.entry import residents
+from participation.entry import challenge as entry_challenge, residents
+from participation.entry.forms import AssistedNoticeForm, EntryForm, NoticeForm, SwitchForm
+from participation.entry.operations import accept_notice, address_needs_pass, recent_activities, try_code
 from participation.extensions import limiter
 from participation.forms import EmptyForm
-from participation.entry.forms import AssistedNoticeForm, EntryForm, NoticeForm, SwitchForm
-from participation.entry import challenge as entry_challenge
-from participation.roster.communities import community_by_code
-from participation.entry.operations import accept_notice, address_needs_pass, recent_activities, try_code
 from participation.guards import private
+from participation.roster.communities import community_by_code
 
 bp = Blueprint("resident", __name__)
 

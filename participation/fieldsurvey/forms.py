@@ -8,9 +8,9 @@ from wtforms import BooleanField, RadioField, StringField, SubmitField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
+from participation.fieldsurvey.operations import MAX_NOTE, MAX_QUANTITY
 from participation.labels import CONDITION_LABELS
 from participation.models import CONDITIONS
-from participation.fieldsurvey.operations import MAX_NOTE, MAX_QUANTITY
 
 # What a quantity is counted in, per catalogue quantity unit: shown beside the quantity box.
 QUANTITY_MEASURES = {

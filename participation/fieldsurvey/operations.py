@@ -13,17 +13,17 @@ from openpyxl.styles import Font
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from participation.audit import record
 from participation.extensions import db
 from participation.formatting import beijing_naive
+from participation.handlers import Refused
 from participation.labels import label
 from participation.models import (CATEGORIES, CONDITIONS, Building, CatalogueItem, Community, FieldFinding, Household,
                                   Unit, User)
 from participation.models.fieldsurvey import NEEDS_WORK
-from participation.audit import record
-from participation.handlers import Refused
 from participation.reference.locality import rules_for_year
-from participation.uploads import UploadError, discard, store_photo
 from participation.spreadsheets import workbook_bytes
+from participation.uploads import UploadError, discard, store_photo
 
 logger = logging.getLogger(__name__)
 

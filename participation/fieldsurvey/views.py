@@ -10,13 +10,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from participation.handlers import refuse_onto
 from participation.fieldsurvey.forms import QUANTITY_MEASURES, FieldFindingForm
-from participation.roster.communities import community_by_code
 from participation.fieldsurvey.operations import (FieldSurveyError, active_item, export_workbook, finding_for,
                                                   record_finding, roster_quantity, roster_totals, survey_overview)
-from participation.uploads import describe_size, max_upload_bytes, stored_file
+from participation.handlers import refuse_onto
 from participation.permissions import can_record_field_survey, can_view_field_survey, role_required, uses_field_survey
+from participation.roster.communities import community_by_code
+from participation.uploads import describe_size, max_upload_bytes, stored_file
 
 bp = Blueprint("fieldsurvey", __name__)
 

@@ -16,8 +16,8 @@ from participation.models.plans import (FUNDING_LINES, SUGGESTIONS, VERSION_STAT
 from participation.models.roster import (COMMUNITY_STATUSES, OCCUPANCIES, ORGANISATION_KINDS, Building, Community,
                                          District, Household, Organisation, Unit)
 from participation.models.votes import (BALLOT_CHANNELS, BALLOT_CHOICES, VOTE_STATUSES, Ballot,  # noqa: F401
-                                         BallotChange, OwnerVerification, Vote, VoteObjection, vote_buildings,
-                                         vote_items)
+                                        BallotChange, OwnerVerification, Vote, VoteObjection, vote_buildings,
+                                        vote_items)
 
 __all__ = [
     "AuditEvent", "Building", "CATEGORIES", "CHANNELS", "COMMUNITY_STATUSES", "CONDITIONS", "CatalogueItem",

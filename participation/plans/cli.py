@@ -3,13 +3,12 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 
 from participation.extensions import db
 from participation.formatting import number
-from participation.roster.communities import community_by_code
 from participation.plans.export import FORMATS, export_plan_inputs
+from participation.roster.communities import community_by_code
 
 
 def register(app: Flask) -> None:

@@ -22,19 +22,19 @@ from sqlalchemy.exc import IntegrityError
 
 from participation.entry import residents
 from participation.forms import EmptyForm
+from participation.guards import private
 from participation.handlers import refuse_onto
+from participation.labels import SUGGESTION_LABELS, VERSION_STATUS_LABELS
+from participation.permissions import COMMUNITY_MANAGERS, HOUSEHOLD_READERS, can_manage_community, role_required
 from participation.plans.comment_forms import (PERIOD_STATE_LABELS, STAFF_STANCE_LABELS, STANCE_LABELS, CommentForm,
                                                ModerateForm, PublishForm)
-from participation.labels import SUGGESTION_LABELS, VERSION_STATUS_LABELS
-from participation.roster.communities import community_by_code
 from participation.plans.comments import (MIN_DAYS, CommentRefused, answer, close, comment, comment_on, comments_of,
                                           current_period, empty_tally, hide, household_comments, item_by_code, lock,
                                           locked_version, period_for, publish, tallies, unhide)
 from participation.plans.loading import plan_community, plan_version
 from participation.plans.operations import MIN_CELL, SUPPRESSED, today, version_by_number, version_changes
-from participation.permissions import COMMUNITY_MANAGERS, HOUSEHOLD_READERS, can_manage_community, role_required
+from participation.roster.communities import community_by_code
 from participation.templating import qr_svg
-from participation.guards import private
 
 bp = Blueprint("plan_comments", __name__)
 

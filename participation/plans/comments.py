@@ -23,11 +23,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from participation.audit import record
 from participation.extensions import db
 from participation.models import (COMMENT_MAX, STANCES, Community, Household, Plan, PlanComment, PlanCommentPeriod,
                                   PlanItem, PlanVersion, User)
 from participation.models.types import utcnow
-from participation.audit import record
 from participation.plans.operations import PlanRefused, latest_version, plan_for, today
 
 MIN_DAYS = 7          # product default: a plan-comment round of at least 7 days, opening and closing day included

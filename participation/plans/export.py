@@ -17,11 +17,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from participation.audit import record
 from participation.formatting import beijing_naive, number
 from participation.labels import (AFTERCARE_MODE_LABELS, FUNDING_LABELS, NOT_CONFIGURED, QUANTITY_SOURCE_LABELS,
                                   SUGGESTION_LABELS, label)
 from participation.models import FUNDING_LINES, Community, User
-from participation.audit import record
 from participation.plans.inputs import CENT, plan_inputs
 
 # The sheet names are part of the interface (DESIGN §6): the same in every language.

@@ -13,10 +13,12 @@ queries. The rules' thresholds are locality data (``plan_threshold``), product d
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from sqlalchemy import func, select, true
 
+from participation.aftercare.operations import aftercare_outcome
+from participation.complaints.rates import complaint_hotspots
+from participation.elevators.operations import elevator_overview
 from participation.extensions import db
 from participation.formatting import number
 from participation.labels import label
@@ -24,12 +26,9 @@ from participation.models import (CATEGORIES, FUNDING_LINES, Building, Catalogue
                                   District, FieldFinding, Household, Locality, Unit)
 from participation.models.fieldsurvey import NEEDS_WORK
 from participation.models.plans import PLANNED, is_planned
-from participation.aftercare.operations import aftercare_outcome
-from participation.elevators.operations import elevator_overview
-from participation.reference.locality import current_year, describe, rule_for, rules_for_year
 from participation.plans.comments import objections_by_item
 from participation.plans.vote_items import item_outcomes
-from participation.complaints.rates import complaint_hotspots
+from participation.reference.locality import current_year, describe, rule_for, rules_for_year
 from participation.survey_facts import facts as survey_facts
 
 CENT = Decimal("0.01")

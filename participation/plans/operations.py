@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from participation.audit import apply_changes, record
 from participation.extensions import db
 from participation.formatting import beijing_today
 from participation.handlers import Refused
@@ -17,7 +18,6 @@ from participation.models import (FUNDING_LINES, WORK_STATUSES, CatalogueItem, C
                                   PlanCommentPeriod, PlanItem, PlanVersion, PlanWork, User)
 from participation.models.plans import is_planned
 from participation.models.types import utcnow
-from participation.audit import apply_changes, record
 from participation.reference.locality import FIRST_YEAR, LAST_YEAR
 
 CENT = Decimal("0.01")

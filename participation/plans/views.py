@@ -16,20 +16,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from participation.fieldsurvey.operations import active_item
 from participation.forms import EmptyForm
 from participation.handlers import refuse_onto
-from participation.plans.forms import BudgetForm, PlanEditForm, WorkForm
 from participation.labels import FUNDING_LABELS, SUGGESTION_LABELS, VERSION_STATUS_LABELS, WORK_STATUS_LABELS
 from participation.models import FUNDING_LINES
-from participation.fieldsurvey.operations import active_item
+from participation.permissions import COMMUNITY_MANAGERS, HOUSEHOLD_READERS, can_manage_community, role_required
 from participation.plans.export import export_plan_inputs
+from participation.plans.forms import BudgetForm, PlanEditForm, WorkForm
 from participation.plans.inputs import plan_inputs
 from participation.plans.loading import plan_community, plan_version
 from participation.plans.operations import (BUDGET_MONEY_FIELDS, PlanRefused, adopt_suggestions, adopt_version,
                                             adopted_version, budget_for, edit_version, latest_version, plan_for,
                                             public_items, public_participation, save_budget, set_work,
                                             version_by_number, version_changes, works_by_item)
-from participation.permissions import COMMUNITY_MANAGERS, HOUSEHOLD_READERS, can_manage_community, role_required
 from participation.templating import qr_svg
 
 bp = Blueprint("plans", __name__)

@@ -11,10 +11,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from participation.audit import record
 from participation.extensions import db
 from participation.models import CatalogueItem, Community, User, Vote, vote_items
 from participation.votes import operations as votes
-from participation.audit import record
 
 
 def link_items(actor: User | None, vote: Vote, items) -> list[str]:

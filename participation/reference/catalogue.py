@@ -9,12 +9,12 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from participation.audit import apply_changes, record
 from participation.extensions import db
+from participation.handlers import Refused
 from participation.labels import CATEGORY_LABELS
 from participation.models import CATEGORIES, QUANTITY_UNITS, CatalogueItem, Locality, User
 from participation.models.types import utcnow
-from participation.audit import apply_changes, record
-from participation.handlers import Refused
 from participation.reference.locality import describe, extra_categories, rule_for
 
 CODE = re.compile(r"^[A-Z][0-9]{1,9}$")

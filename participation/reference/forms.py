@@ -5,14 +5,14 @@ message in the user's language, rather than a generic "not a valid number".
 """
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
-                     SubmitField, TextAreaField)
+from wtforms import (DateField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField,
+                     TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import DateInput
 
-from participation.labels import CHANNEL_LABELS, ORGANISATION_KIND_LABELS, QUANTITY_UNIT_LABELS, ROLE_LABELS, \
-    RULE_KIND_LABELS, RULE_UNIT_LABELS
+from participation.labels import (CHANNEL_LABELS, ORGANISATION_KIND_LABELS, QUANTITY_UNIT_LABELS, ROLE_LABELS,
+                                  RULE_KIND_LABELS, RULE_UNIT_LABELS)
 from participation.models.complaints import HOLIDAY_KINDS
 from participation.reference.holidays import KIND_LABELS, MAX_NAME
 

@@ -6,12 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from participation.handlers import refuse_onto
+from participation.permissions import role_required
 from participation.reference.forms import DayForm, YearForm
 from participation.reference.holidays import (HolidayInvalid, calendar_years, days_of, estimated_open_by_year,
                                               kind_label, parse_year, recompute_estimated, remove_day, seed_year,
                                               set_day, weekday_label, years_with_data)
 from participation.reference.locality import current_year
-from participation.permissions import role_required
 
 bp = Blueprint("holidays", __name__, url_prefix="/admin/holidays")
 

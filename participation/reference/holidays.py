@@ -8,17 +8,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import chinese_calendar
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import extract, func, select
 
+from participation.audit import record
+from participation.complaints.deadlines import seed_holidays, ticket_due
 from participation.extensions import db
 from participation.formatting import BEIJING
+from participation.handlers import Refused
 from participation.models import OPEN_STATES, Holiday, Ticket, TicketEvent
 from participation.models.complaints import HOLIDAY_KINDS
-from participation.audit import record
-from participation.handlers import Refused
-from participation.complaints.deadlines import seed_holidays, ticket_due
 from participation.reference.locality import FIRST_YEAR, LAST_YEAR
 
 MAX_NAME = 40

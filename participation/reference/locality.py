@@ -9,12 +9,12 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
+from participation.audit import apply_changes, record
 from participation.extensions import db
 from participation.formatting import beijing_today, plain_number, yuan
+from participation.handlers import Refused
 from participation.labels import NOT_CONFIGURED, RULE_KIND_LABELS
 from participation.models import CATEGORIES, RULE_KINDS, Locality, LocalityRule, User
-from participation.audit import apply_changes, record
-from participation.handlers import Refused
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 COMPLAINT_CLASSES = ("emergency", "utility", "general", "complex")

@@ -15,17 +15,16 @@ from participation.extensions import db
 from participation.formatting import plain_number
 from participation.forms import EmptyForm
 from participation.handlers import refuse_onto
-from participation.reference.admin_blueprint import bp
-from participation.reference.forms import ItemForm, RuleForm
 from participation.models import RULE_KINDS, CatalogueItem, Locality, LocalityRule
-from participation.reference.catalogue import (ItemInvalid, catalogue_as_dicts, catalogue_sections,
-                                                category_names, create_item, restore_item, retire_item,
-                                                update_item)
+from participation.permissions import can_manage_locality, role_required
+from participation.reference.admin_blueprint import bp
+from participation.reference.catalogue import (ItemInvalid, catalogue_as_dicts, catalogue_sections, category_names,
+                                               create_item, restore_item, retire_item, update_item)
+from participation.reference.forms import ItemForm, RuleForm
 from participation.reference.locality import (FIRST_YEAR, LAST_YEAR, RuleInvalid, create_rule, current_year,
-                                               delete_rule, describe, rules_by_kind, update_rule, year_table)
+                                              delete_rule, describe, rules_by_kind, update_rule, year_table)
 from participation.reference.queries import catalogue_item, localities
 from participation.reference.seed import default_locality
-from participation.permissions import can_manage_locality, role_required
 
 
 @bp.app_template_global("rule_value")

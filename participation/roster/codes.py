@@ -9,11 +9,11 @@ import secrets
 
 from sqlalchemy import select
 
+from participation.audit import record
 from participation.extensions import db
 from participation.keyring import HOUSEHOLD_CODE, current_ring
 from participation.models import Household, HouseholdCode, User
 from participation.models.types import utcnow
-from participation.audit import record
 
 # No 0/O, 1/I/L: a code is read off paper by elderly residents and typed on small phones.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

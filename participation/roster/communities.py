@@ -6,13 +6,13 @@ from flask_babel import gettext as _
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import selectinload
 
+from participation.audit import record
 from participation.extensions import db
 from participation.handlers import Refused
 from participation.labels import label
 from participation.models import Building, Community, District, Household, Organisation, Unit, User
-from participation.audit import record
-from participation.reference.seed import default_locality
 from participation.permissions import visible_buildings, visible_communities
+from participation.reference.seed import default_locality
 
 logger = logging.getLogger(__name__)
 

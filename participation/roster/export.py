@@ -7,9 +7,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from participation.audit import record
 from participation.labels import mask_phone
 from participation.models import Building, Community, User
-from participation.audit import record
 from participation.roster.files import COLUMNS, HEADERS, OCCUPANCY_WORDS, WORD_OF_OCCUPANCY
 from participation.spreadsheets import workbook_bytes
 

@@ -13,17 +13,17 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from participation.audit import record
 from participation.extensions import db
-from participation.logs import logs_refusals
 from participation.keyring import ID_TAIL, current_ring
 from participation.labels import mask_phone
+from participation.logs import logs_refusals
 from participation.models import Building, Community, District, Household, Unit, User
-from participation.audit import record
-from participation.roster.communities import addable_districts, ensure_district
+from participation.permissions import can_manage_community
 from participation.reference.seed import default_locality
+from participation.roster.communities import addable_districts, ensure_district
 from participation.roster.files import FIELD_OF, RosterImportError, RosterTable, natural_key, read_roster_file
 from participation.roster.rows import Problems, RosterRow, check_headers, parse_rows
-from participation.permissions import can_manage_community
 from participation.signals import household_areas_changed
 
 logger = logging.getLogger(__name__)

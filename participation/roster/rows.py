@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from participation.roster.files import (COLUMNS, FIELD_OF, HEADERS, OCCUPANCY_WORDS, RosterTable, cell_text,
                                         normalise_phone)
 
-
 MAX_AREA = Decimal("100000")
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]+")
 ID_TAIL_PATTERN = re.compile(r"[0-9]{5}[0-9X]")

@@ -12,15 +12,15 @@ from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from participation.entry.forms import IssueSlipsForm
 from participation.extensions import db
 from participation.forms import EmptyForm
-from participation.entry.forms import IssueSlipsForm
 from participation.models import Building, Household, Unit
+from participation.permissions import (SLIP_PRINTERS, can_issue_codes, can_view_building, can_view_community,
+                                       role_required)
 from participation.roster.codes import display, issue_code, issue_unit_codes, live_code
 from participation.roster.communities import community_by_code
 from participation.roster.queries import communities_seen_by
-from participation.permissions import (SLIP_PRINTERS, can_issue_codes, can_view_building, can_view_community,
-                                       role_required)
 from participation.templating import qr_svg
 
 bp = Blueprint("slips", __name__, url_prefix="/slips")

@@ -9,17 +9,16 @@ from wtforms.fields.choices import SelectChoice
 from participation.extensions import db
 from participation.forms import EmptyForm
 from participation.handlers import refuse_onto
-from participation.roster.forms import CommunityForm, RosterUploadForm
 from participation.models import Household
-from participation.roster.communities import (CommunityError, addable_districts, community_by_code,
-                                                  community_summaries, organisations_of_kind, reveal_phone,
-                                                  roster_tree, update_community)
-from participation.roster.export import export_roster, template_workbook
-from participation.roster.files import RosterImportError
-from participation.roster.imports import import_roster as run_import
 from participation.permissions import (COMMUNITY_MANAGERS, HOUSEHOLD_READERS, PHONE_REVEAL_ROLES, can_export_roster,
                                        can_issue_codes, can_manage_community, can_reveal_phone, can_reveal_phones_of,
                                        can_view_community, can_view_field_survey, role_required)
+from participation.roster.communities import (CommunityError, addable_districts, community_by_code, community_summaries,
+                                              organisations_of_kind, reveal_phone, roster_tree, update_community)
+from participation.roster.export import export_roster, template_workbook
+from participation.roster.files import RosterImportError
+from participation.roster.forms import CommunityForm, RosterUploadForm
+from participation.roster.imports import import_roster as run_import
 
 bp = Blueprint("roster", __name__)
 

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 
 ARTICLE = "民法典第二百七十八条"
 SPECIAL_MATTERS = (6, 7, 8)

@@ -20,20 +20,18 @@ every cast is kept in ``BallotChange``. The vote's lifecycle, register and talli
 import logging
 from datetime import timedelta
 
-from flask_babel import format_datetime
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from participation.audit import record
 from participation.extensions import db
 from participation.models import Ballot, BallotChange, Household, Notification, OwnerVerification, User, Vote
 from participation.models.types import utcnow
-from participation.audit import record
+from participation.permissions import COMMUNITY_MANAGERS, can_act_for_household, can_manage_community
 from participation.roster.imports import id_tail_matches
 from participation.throttle import record_failure, record_success, wait_seconds
 from participation.votes.operations import VoteError, owner_of, register_owner
-from participation.permissions import COMMUNITY_MANAGERS, can_act_for_household, can_manage_community
 
 logger = logging.getLogger(__name__)
 

@@ -5,16 +5,15 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import Building, Unit, User, Vote
 from participation.roster.communities import community_by_code
 from participation.roster.files import RosterImportError, read_roster_file
-from participation.votes.paper import BallotImportError, import_ballots
 from participation.votes.operations import VoteError, create_vote, tally
+from participation.votes.paper import BallotImportError, import_ballots
 
 
 def _fail(messages) -> None:

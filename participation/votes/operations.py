@@ -34,13 +34,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from participation.audit import record
 from participation.extensions import db
 from participation.handlers import Refused
 from participation.models import Ballot, Building, Community, Household, Unit, User, Vote, VoteObjection
 from participation.models.types import utcnow
-from participation.votes import art278
-from participation.votes import register as vote_register
-from participation.audit import record
+from participation.votes import art278, register as vote_register
 
 OBJECTION_DAYS = 7
 CHOICE_WORDS = {"同意": "yes", "反对": "no", "弃权": "abstain"}

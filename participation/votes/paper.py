@@ -13,16 +13,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from participation.audit import record
 from participation.extensions import db
 from participation.handlers import Refused
 from participation.logs import logs_refusals
 from participation.models import Ballot, Building, Household, Unit, User, Vote
 from participation.models.votes import PaperKeying
-from participation.audit import record
-from participation.votes.ballots import OWNER_CHECKED_CHANNELS, cast_ballot
-from participation.roster.files import RosterTable, cell_text
-from participation.votes.operations import CHOICE_WORDS, VoteError, households_in_scope, register_owner
 from participation.permissions import COMMUNITY_MANAGERS
+from participation.roster.files import RosterTable, cell_text
+from participation.votes.ballots import OWNER_CHECKED_CHANNELS, cast_ballot
+from participation.votes.operations import CHOICE_WORDS, VoteError, households_in_scope, register_owner
 
 COLUMNS = ("楼栋", "单元", "房号", "选择")
 SHEET_COLUMN = "票号"          # optional: the number printed on the signed sheet

@@ -11,12 +11,12 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from participation.audit import record
 from participation.extensions import db
 from participation.models import User, Vote, VoteRegisterCorrection, VoteRegisterEntry
 from participation.models.types import utcnow
-from participation.audit import record
-from participation.votes.operations import VoteError
 from participation.permissions import can_manage_community
+from participation.votes.operations import VoteError
 
 MAX_AREA = Decimal("100000")
 MAX_OWNER = 64   # Household.owner_key's length

@@ -10,8 +10,7 @@ community outside the scope, or a vote of another community, answers 404.
 Residents, under /r/<community_code>/votes: ``votes.resident_views`` (the owner's check: ``votes.owners``).
 """
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
-from flask_babel import gettext as _
+from flask_babel import format_datetime, gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -26,8 +25,7 @@ from participation.permissions import (COMMUNITY_MANAGERS, DECISION_READERS, VOT
                                        role_required)
 from participation.plans.vote_items import link_items
 from participation.templating import qr_svg
-from participation.votes import art278
-from participation.votes import register as vote_register
+from participation.votes import art278, register as vote_register
 from participation.votes.forms import AnswerForm, CancelForm, VoteForm
 from participation.votes.operations import (VoteError, answer_objection, cancel, close_vote, cosign, create_vote,
                                             finalise, open_vote, tally, visible_tally)

@@ -4,15 +4,14 @@ the vote's own rule (``rule_of``)."""
 from decimal import Decimal
 from fractions import Fraction
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
-from participation.votes.forms import (BALLOT_CHANNEL_LABELS, CHOICE_LABELS, MATTER_CLASS_LABELS, VOTE_SCOPE_LABELS,
-                                       VOTE_STATUS_LABELS)
 from participation.formatting import number
 from participation.models import Vote
 from participation.votes import art278
+from participation.votes.forms import (BALLOT_CHANNEL_LABELS, CHOICE_LABELS, MATTER_CLASS_LABELS, VOTE_SCOPE_LABELS,
+                                       VOTE_STATUS_LABELS)
 from participation.votes.operations import rule_of
 
 LABELS = {"status": VOTE_STATUS_LABELS, "scope": VOTE_SCOPE_LABELS, "class": MATTER_CLASS_LABELS,

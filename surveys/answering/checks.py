@@ -12,8 +12,7 @@ consistency, consent) here.
 """
 import logging
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 from werkzeug.datastructures import FileStorage
 
 from participation.uploads import discard

@@ -16,7 +16,8 @@ import functools
 
 from flask_babel import lazy_gettext as _l
 
-from surveys.answering.expression_regex import MAX_PATTERN, PatternRefused, RegexTimeout, guard_pattern, one_budget, search
+from surveys.answering.expression_regex import (MAX_PATTERN, PatternRefused, RegexTimeout, guard_pattern, one_budget,
+                                                search)
 from surveys.answering.expression_tokens import ExpressionError, tokenize
 from surveys.answering.expression_values import (FUNCTIONS, arithmetic, compare, normalise, number_text, to_bool,
                                                  to_number, to_string)

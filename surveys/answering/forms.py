@@ -7,9 +7,9 @@ from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField
 
 from surveys.answering.checks import CONSENT_FIELD
+from surveys.answering.structure import structure
 from surveys.answering.values import jsonable
 from surveys.models import Survey
-from surveys.answering.structure import structure
 
 ACTIONS = ("draft", "submit", "check")
 MULTI_TYPES = ("select_multiple", "rank")

@@ -18,14 +18,14 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from participation.audit import record
 from participation.extensions import db
 from participation.logs import logs_refusals
 from participation.models import Building, Household, Unit, User
-from participation.audit import record
 from participation.roster.files import RosterImportError, cell_text, natural_key, read_roster_file
 from surveys.answering.checks import CONSENT_FIELD, clean_answers
-from surveys.models import Question, Response, Survey
 from surveys.answering.operations import ResponseConflict, find_response, save_response
+from surveys.models import Question, Response, Survey
 
 logger = logging.getLogger(__name__)
 

@@ -16,14 +16,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from participation.audit import record
 from participation.extensions import db
 from participation.models import Household, User
 from participation.models.types import utcnow
-from participation.audit import record
 from participation.roster.codes import ALPHABET
+from surveys.answering.structure import structure
 from surveys.answering.values import jsonable
 from surveys.models import Answer, Question, Response, ResponseRevision, Survey, SurveyStateError
-from surveys.answering.structure import structure
 from surveys.results.tallies import apply_answers, counted_apart
 
 logger = logging.getLogger(__name__)

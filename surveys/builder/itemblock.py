@@ -16,7 +16,7 @@ from participation.formatting import BEIJING
 from participation.models import CATEGORIES, CatalogueItem
 from participation.reference.locality import current_year, extra_categories, rules_for_year
 from surveys.builder.questions import (BuilderError, append_question, drop_question, ordered_questions,
-                                      referring_questions, renumber)
+                                       referring_questions, renumber)
 from surveys.models import Choice, Question, Section, Survey
 
 SHARED_COST_CATEGORIES = ("improvement", "upgrade")

@@ -10,14 +10,14 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from participation.audit import apply_changes, record
 from participation.extensions import db
 from participation.models import CatalogueItem, Community, User
 from participation.models.types import utcnow
-from participation.audit import apply_changes, record
-from surveys.builder.questions import (BuilderError, add_section_raw, delete_question, ordered_questions,
-                                      ordered_sections)
 from surveys.builder.itemblock import add_elevator_question, add_item_block, block_items, remove_block_items
 from surveys.builder.queries import active_items, has_responses
+from surveys.builder.questions import (BuilderError, add_section_raw, delete_question, ordered_questions,
+                                       ordered_sections)
 from surveys.models import RESULTS_VISIBILITY, Choice, Question, Survey
 
 logger = logging.getLogger(__name__)

@@ -9,12 +9,11 @@ Question positions are unique across the survey, and the survey reads in section
 """
 import re
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 
+from participation.audit import record
 from participation.extensions import db
 from participation.handlers import Refused
-from participation.audit import record
 from surveys.answering.expressions import validate
 from surveys.models import QUESTION_TYPES, Choice, Question, Section, Survey
 

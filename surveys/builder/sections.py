@@ -5,8 +5,9 @@ from flask_babel import gettext as _
 from participation.audit import record
 from participation.extensions import db
 from surveys.builder.questions import (BuilderError, add_section_raw, check_expression, clean_text, move_in_list,
-                                      ordered_questions, ordered_sections, renumber, reposition, reposition_fixed)
+                                       ordered_questions, ordered_sections, renumber, reposition, reposition_fixed)
 from surveys.models import Section, Survey
+
 
 def _validate_section(survey: Survey, label: dict, relevant: str | None, section: Section | None = None) -> dict:
     errors = {}

@@ -20,11 +20,11 @@ from openpyxl.styles import Font
 from sqlalchemy import and_, select
 from sqlalchemy.orm import contains_eager
 
+from participation.audit import record
 from participation.extensions import db
 from participation.formatting import beijing_naive
 from participation.labels import label
 from participation.models import CATEGORIES, Building, Household, Unit, User
-from participation.audit import record
 from participation.roster.files import WORD_OF_OCCUPANCY
 from participation.spreadsheets import workbook_bytes
 from surveys.models import Answer, Response, Survey

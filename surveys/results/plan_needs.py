@@ -11,10 +11,10 @@ from sqlalchemy import Select, Subquery, and_, case, func, or_, select
 from participation.extensions import db
 from participation.models import Building, Community, Household, Unit
 from participation.models.types import utcnow
-from surveys.demo import seed_demo_surveys
-from surveys.results.figures import _figures
 from surveys.answering.structure import structure
+from surveys.demo import seed_demo_surveys
 from surveys.models import Answer, Question, Response, Survey
+from surveys.results.figures import _figures
 from surveys.results.summaries import ITEM_ROLES, _item_rows, participation
 
 COMMENT_TYPES = ("text", "long_text")

@@ -20,8 +20,8 @@ from participation.extensions import db
 from participation.labels import mask_phone
 from participation.models import CATEGORIES, Building, Household, Unit, User
 from participation.permissions import visible_buildings
-from surveys.results.figures import CENT, CHOICE_TYPES, TEXT_TYPES, _area, _figures, _Grouped, _plain, _questions
 from surveys.models import Question, Response, Survey
+from surveys.results.figures import CENT, CHOICE_TYPES, TEXT_TYPES, _area, _figures, _Grouped, _plain, _questions
 
 SUPPRESSED = "<5"
 MIN_CELL = 5

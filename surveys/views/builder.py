@@ -13,8 +13,7 @@ from participation.extensions import db
 from participation.handlers import refuse_onto
 from participation.models import Community, Household, Unit
 from participation.permissions import COMMUNITY_MANAGERS, DECISION_READERS, can_manage_community, role_required
-from surveys.builder import operations as builder
-from surveys.builder import queries
+from surveys.builder import operations as builder, queries
 from surveys.builder.forms import CopyForm, ItemsForm, NewSurveyForm, SurveySettingsForm
 from surveys.builder.itemblock import block_items
 from surveys.builder.questions import BuilderError, ordered_sections

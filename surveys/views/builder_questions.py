@@ -9,13 +9,11 @@ from wtforms.fields.choices import SelectChoice
 
 from participation.handlers import refuse_onto
 from participation.permissions import COMMUNITY_MANAGERS, role_required
-from surveys.builder import questions as questions_ops
-from surveys.builder import sections as sections_ops
+from surveys.builder import questions as questions_ops, sections as sections_ops
 from surveys.builder.forms import ChoiceForm, DirectionForm, QuestionForm, SectionForm
 from surveys.builder.questions import BuilderError, ordered_questions, ordered_sections
 from surveys.builder.web import bp, child_or_404, editable_or_redirect, lang, refused, survey_or_404, survey_page
 from surveys.models import Choice, Question, Section, SurveyStateError
-
 
 # --- pages (sections) -----------------------------------------------------------------------------------------
 

@@ -6,16 +6,15 @@ scope answers 404. Exports hold every household's answers: organisers and admins
 confidential survey, whose organisers see aggregates only (403 with the reason).
 """
 from flask import Blueprint, Response, abort, render_template
-from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from participation.charts import chart_fragment, item_need_chart, participation_chart, question_chart
 from participation.extensions import db
 from participation.permissions import (COMMUNITY_MANAGERS, HOUSEHOLD_READERS, can_export_survey_responses,
                                        can_view_survey_results, role_required)
-from surveys.results.exports import responses_csv, responses_long_csv, responses_xlsx
 from surveys.models import Survey
+from surveys.results.exports import responses_csv, responses_long_csv, responses_xlsx
 from surveys.results.summaries import must_suppress, non_responders, participation, survey_results
 
 bp = Blueprint("survey_results", __name__)

@@ -11,15 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from surveys.models import Survey
-from surveys.xlsform.common import (
-    LANGUAGE_COLUMNS,
-    RATING_DEFAULT,
-    RATING_MAX,
-    RATING_MIN,
-    SETTINGS_IN_COLUMNS,
-    YES_NO,
-    YES_NO_LABELS,
-)
+from surveys.xlsform.common import (LANGUAGE_COLUMNS, RATING_DEFAULT, RATING_MAX, RATING_MIN, SETTINGS_IN_COLUMNS,
+                                    YES_NO, YES_NO_LABELS)
 
 LANGUAGES = ("zh", "en")
 SURVEY_COLUMNS = (

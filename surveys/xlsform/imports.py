@@ -14,18 +14,12 @@ from flask_babel import gettext as _
 from pyxform.parsing.sheet_headers import clean_text_values
 from sqlalchemy import select
 
+from participation.audit import record
 from participation.extensions import db
 from participation.logs import logs_refusals
 from participation.models import CatalogueItem
-from participation.audit import record
 from surveys.models import Choice, Question, Section, Survey
-from surveys.xlsform.common import (
-    XLSFormError,
-    at_row,
-    expression_problem,
-    has_chinese,
-    language_code,
-)
+from surveys.xlsform.common import XLSFormError, at_row, expression_problem, has_chinese, language_code
 from surveys.xlsform.questions import TYPES, read_question
 from surveys.xlsform.reading import RawSheets, read_xlsform
 

@@ -5,14 +5,7 @@ import re
 from flask_babel import gettext as _
 
 from surveys.models import QUESTION_ROLES
-from surveys.xlsform.common import (
-    NEED_LEVELS,
-    RATING_MAX,
-    RATING_MIN,
-    YES_NO,
-    at_row,
-    yes_no_value,
-)
+from surveys.xlsform.common import NEED_LEVELS, RATING_MAX, RATING_MIN, YES_NO, at_row, yes_no_value
 
 NAME_LENGTH = 60
 TYPES = {"text": "text", "string": "text", "integer": "integer", "int": "integer", "decimal": "decimal",

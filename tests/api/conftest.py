@@ -2,9 +2,9 @@
 ``make_user``'s), and ``call(client, method, url, token, json=None)`` sends it as a Bearer token."""
 import pytest
 
+from participation.api.tokens import create_token
 from participation.extensions import db
 from participation.models import Organisation
-from participation.api.tokens import create_token
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
+from participation.accounts.operations import create_user
+from participation.api import tokens as api_tokens
+from participation.api.tokens import hash_token, revoke_token
 from participation.extensions import db
 from participation.models import ApiToken, AuditEvent
-from participation.api import tokens as api_tokens
-from participation.accounts.operations import create_user
-from participation.api.tokens import hash_token, revoke_token
 from tests.api.conftest import call
 from tests.conftest import csrf_token
 

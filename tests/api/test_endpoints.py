@@ -4,14 +4,14 @@ import json
 import pytest
 from sqlalchemy import select
 
+from participation.complaints.operations import file_ticket
 from participation.extensions import db
 from participation.labels import mask_phone
 from participation.models import ComplaintCategory, Organisation, Ticket
-from participation.votes.ballots import cast_ballot
-from participation.roster.communities import community_summaries
 from participation.plans.export import plan_json
 from participation.plans.inputs import plan_inputs
-from participation.complaints.operations import file_ticket
+from participation.roster.communities import community_summaries
+from participation.votes.ballots import cast_ballot
 from participation.votes.operations import create_vote, tally, visible_tally
 from surveys.results.summaries import participation, survey_results
 from tests.api.conftest import call

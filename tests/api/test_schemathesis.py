@@ -6,18 +6,17 @@ codes and ids → the documented 404) and once with the seeded community's code 
 import os
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from sqlalchemy import select
-
 import schemathesis
-from schemathesis.checks import CHECKS as CHECKS_REGISTRY
-from schemathesis.checks import is_check_class, not_a_server_error, response_schema_conformance
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import (CHECKS as CHECKS_REGISTRY, is_check_class, not_a_server_error,
+                                 response_schema_conformance)
 from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES, PositiveDataAcceptanceConfig
 from schemathesis.generation import GenerationMode
+from sqlalchemy import select
 
+from participation.complaints.operations import file_ticket
 from participation.extensions import db
 from participation.models import ComplaintCategory
-from participation.complaints.operations import file_ticket
 from tests.api.conftest import call
 
 CHECKS = [not_a_server_error, response_schema_conformance]

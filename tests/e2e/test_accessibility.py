@@ -16,8 +16,8 @@ from app import create_app
 from participation.extensions import db
 from participation.models import Community
 from participation.models.types import utcnow
-from surveys.models import Response
 from surveys.answering.operations import response_values
+from surveys.models import Response
 from tests.e2e.test_resident_entry import _accept_notice_if_asked
 from tests.surveys.test_answers import make_survey
 

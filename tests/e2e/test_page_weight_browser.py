@@ -6,14 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.test_accessibility import (
-    COMPLAINT_HOME,
-    ELEVATOR_HOME,
-    _enter,
-    _home,
-    resident_paths,
-    vote_paths,
-)
+from tests.e2e.test_accessibility import COMPLAINT_HOME, ELEVATOR_HOME, _enter, _home, resident_paths, vote_paths
 
 BUDGET_BYTES = 50 * 1024
 

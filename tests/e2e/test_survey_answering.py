@@ -11,8 +11,8 @@ from app import create_app
 from participation.extensions import db
 from participation.models import CatalogueItem, Community
 from participation.models.types import utcnow
-from surveys.models import Response
 from surveys.answering.operations import response_values
+from surveys.models import Response
 from tests.surveys.test_answers import make_survey
 
 TITLE = "楼道和院子需求调查（测试）"

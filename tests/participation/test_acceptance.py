@@ -13,15 +13,15 @@ from PIL import Image
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from participation.acceptance.operations import (AcceptanceRefused, PassRule, close_round, create_record, decide,
+                                                 open_round, pass_rule, rate, sign_record)
+from participation.acceptance.queries import visible_results
+from participation.complaints.operations import act
 from participation.extensions import db
 from participation.models import AuditEvent, CatalogueItem, LocalityRule, Organisation, Plan, PlanWork, Ticket
 from participation.models.acceptance import AcceptanceRating, AcceptanceRecord, RatingResponse
 from participation.models.types import utcnow
-from participation.acceptance.operations import (AcceptanceRefused, PassRule, close_round, create_record, decide,
-                                                 open_round, pass_rule, rate, sign_record)
-from participation.acceptance.queries import visible_results
 from participation.roster.codes import issue_code
-from participation.complaints.operations import act
 from tests.conftest import PASSWORD, csrf_token
 from tests.participation.test_entry_views import accept_notice, enter
 

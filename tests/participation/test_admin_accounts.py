@@ -2,12 +2,11 @@
 import pytest
 from sqlalchemy import select
 
-from participation.extensions import db
-from participation.models import AuditEvent, Organisation, User
 from participation.accounts.operations import AccountError, clean_scope
 from participation.accounts.queries import manageable_users
+from participation.extensions import db
+from participation.models import AuditEvent, Organisation, User
 from tests.conftest import PASSWORD, csrf_token
-
 
 NEW_PASSWORD = "a-fresh-password-1"
 

@@ -9,10 +9,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from participation.audit import record
 from participation.extensions import db
 from participation.models import AuditEvent
-from participation.audit import record
-
 
 START = datetime(2026, 3, 1, 2, 0, tzinfo=timezone.utc)  # 10:00 in Beijing
 SETUP_EVENTS = 4   # what _login_admin leaves besides the scene: three accounts made, the admin's sign-in

@@ -8,7 +8,6 @@ from participation.reference.locality import rule_for
 from tests.conftest import csrf_token
 
 
-
 @pytest.fixture
 def changchun(reference_data):
     return db.session.scalar(select(Locality).filter_by(city="长春市"))

@@ -7,7 +7,6 @@ from participation.models import AuditEvent, CatalogueItem, Locality, LocalityRu
 from participation.reference.locality import rule_for
 from tests.conftest import csrf_token
 
-
 OTHER_ROLES = ["organiser", "owner_rep", "grid", "hotline", "agency"]
 
 GET_PAGES = [

@@ -16,15 +16,15 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from participation.aftercare.operations import AfterCareRefused, aftercare_outcome, propose_aftercare
+from participation.elevators.operations import open_consent_vote, open_consultation, start_request
 from participation.extensions import db
 from participation.models import AfterCareProposal, AuditEvent, CatalogueItem, Vote
 from participation.models.types import utcnow
-from participation.aftercare.operations import AfterCareRefused, aftercare_outcome, propose_aftercare
-from participation.votes.ballots import cast_ballot
-from participation.elevators.operations import open_consent_vote, open_consultation, start_request
 from participation.plans.export import SHEETS, plan_json, plan_workbook
 from participation.plans.inputs import plan_inputs
 from participation.plans.vote_items import link_items
+from participation.votes.ballots import cast_ballot
 from participation.votes.operations import close_vote, cosign, create_vote, finalise
 from tests.conftest import csrf_token
 

@@ -6,8 +6,8 @@ from fractions import Fraction
 import pytest
 from flask_babel import force_locale
 
-from participation.votes.art278 import (MATTERS, ORDINARY, SPECIAL, VoteRule, decide, hundredths,
-                                             matter_class, matter_name)
+from participation.votes.art278 import (MATTERS, ORDINARY, SPECIAL, VoteRule, decide, hundredths, matter_class,
+                                        matter_name)
 
 D = Decimal
 

@@ -11,7 +11,6 @@ from participation.models import AuditEvent, Throttle, User
 from participation.models.types import utcnow
 from tests.conftest import PASSWORD, csrf_token
 
-
 WRONG = "wrong-password-123"
 
 

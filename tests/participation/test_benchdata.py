@@ -4,8 +4,8 @@ import math
 from sqlalchemy import func, select
 
 from participation.extensions import db
-from participation.models import (Building, CatalogueItem, Community, CommunityBudget, FieldFinding, Household,
-                                  Plan, PlanVersion, Unit)
+from participation.models import (Building, CatalogueItem, Community, CommunityBudget, FieldFinding, Household, Plan,
+                                  PlanVersion, Unit)
 from surveys.models import Answer, Response, Survey, Tally
 from tests.conftest import empty_every_table
 

@@ -23,12 +23,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from participation.complaints.bulletin import bulletin_xlsx, weekly_bulletin
+from participation.complaints.operations import act, file_ticket
+from participation.complaints.patrols import FindingRefused, record_finding
+from participation.complaints.rates import complaint_rates, iso_week
 from participation.extensions import db
 from participation.models import AuditEvent, ComplaintCategory, Notification, Organisation, PatrolFinding
-from participation.complaints.bulletin import bulletin_xlsx, weekly_bulletin
-from participation.complaints.rates import complaint_rates, iso_week
-from participation.complaints.patrols import FindingRefused, record_finding
-from participation.complaints.operations import act, file_ticket
 from tests.conftest import csrf_token
 
 BJ = ZoneInfo("Asia/Shanghai")

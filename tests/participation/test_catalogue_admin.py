@@ -13,7 +13,6 @@ from participation.reference.catalogue import ItemInvalid, create_item, update_i
 from participation.reference.locality import create_rule
 from tests.conftest import csrf_token
 
-
 SEED_CSV = Path(__file__).parents[2] / "participation/data/catalogue.csv"
 ITEM_FIELDS = ("name", "category", "group", "quantity_unit", "unit_cost", "owner_matter", "note")
 

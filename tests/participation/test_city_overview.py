@@ -25,11 +25,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from participation.extensions import db
-from participation.models import (CatalogueItem, CommunityBudget, FieldFinding, Household, Plan, PlanItem,
-                                  PlanVersion, Unit)
-from participation.models.types import utcnow
 from participation.dashboards.city import city_overview
+from participation.extensions import db
+from participation.models import (CatalogueItem, CommunityBudget, FieldFinding, Household, Plan, PlanItem, PlanVersion,
+                                  Unit)
+from participation.models.types import utcnow
 from participation.reference.locality import current_year
 from surveys.models import Choice, Question, Response, Section, Survey
 

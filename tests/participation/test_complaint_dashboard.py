@@ -37,11 +37,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from participation.complaints.dashboard import community_complaints, daily_flow, desk_dashboard, last_days
+from participation.complaints.operations import act, file_ticket
 from participation.extensions import db
 from participation.models import ComplaintCategory, District, Organisation, PatrolFinding
-from participation.complaints.dashboard import (community_complaints, daily_flow, desk_dashboard,
-                                                          last_days)
-from participation.complaints.operations import act, file_ticket
 
 BJ = ZoneInfo("Asia/Shanghai")
 CALLER_PHONE = "13912345678"

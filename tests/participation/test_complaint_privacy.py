@@ -5,12 +5,10 @@ outside the roster are both looked for, in full and in the common spellings a pa
 from io import BytesIO
 from zipfile import ZipFile
 
-from sqlalchemy import select
-
-from participation.extensions import db
-from participation.labels import mask_phone
 from participation.api.open311_keys import create_key
 from participation.complaints.operations import act, file_ticket
+from participation.extensions import db
+from participation.labels import mask_phone
 from tests.participation.test_hotline import new_ticket, sign_in, site  # noqa: F401  (site is a fixture)
 
 CALLER = "13912345678"

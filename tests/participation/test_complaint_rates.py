@@ -37,12 +37,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from participation.extensions import db
-from participation.models import ComplaintCategory, Organisation, Ticket
-from participation.complaints.rates import (HOTSPOT_DAYS, complaint_hotspots, complaint_rates, iso_week,
-                                                      periods_between, week_of)
-from participation.complaints.patrols import record_finding
 from participation.complaints.operations import act, file_ticket
+from participation.complaints.patrols import record_finding
+from participation.complaints.rates import (HOTSPOT_DAYS, complaint_hotspots, complaint_rates, iso_week,
+                                            periods_between, week_of)
+from participation.extensions import db
+from participation.models import ComplaintCategory, Organisation
 
 BJ = ZoneInfo("Asia/Shanghai")
 

@@ -8,17 +8,16 @@ import pytest
 from flask import current_app, has_request_context
 from PIL import Image
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
+from participation.accounts.operations import create_user
+from participation.complaints.operations import act
 from participation.extensions import db
 from participation.models import (AuditEvent, ComplaintCategory, Notification, Organisation, Ticket, TicketEvent,
                                   TicketPhoto)
 from participation.models.types import utcnow
-from participation.accounts.operations import create_user
 from participation.roster.codes import issue_code
-from participation.complaints.operations import act
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
-
 from tests.conftest import PASSWORD, csrf_token
 from tests.participation.test_entry_views import accept_notice, enter
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from participation import charts
+from participation.dashboards.community import community_dashboard, works_progress
 from participation.extensions import db
 from participation.models import CatalogueItem, FieldFinding, Plan, PlanItem, PlanVersion, PlanWork
-from participation.dashboards.community import community_dashboard, works_progress
 from tests.surveys.results_support import build_world
 
 ADOPTED = datetime(2025, 3, 1, 8, 0, tzinfo=timezone.utc)

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from participation.complaints.deadlines import due_after, limit_for, seed_holidays, ticket_due
 from participation.extensions import db
 from participation.models import Holiday, Locality
-from participation.complaints.deadlines import due_after, limit_for, seed_holidays, ticket_due
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 

@@ -7,12 +7,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete, func, select
 
+from participation.demo.complaints import SUPERVISOR_LOGIN
 from participation.extensions import db
 from participation.models import (ROLES, TICKET_STATES, AuditEvent, Building, Community, FieldFinding, Holiday,
-                                  Household, HouseholdCode, Notification, Organisation, PatrolFinding, Ticket, TicketEvent, Unit,
-                                  User)
+                                  Household, HouseholdCode, Notification, Organisation, PatrolFinding, Ticket,
+                                  TicketEvent, Unit, User)
 from participation.roster import codes
-from participation.demo.complaints import SUPERVISOR_LOGIN
 from tests.conftest import empty_every_table
 
 COUNTED = (Community, Building, Unit, Household, HouseholdCode, User, Organisation, FieldFinding, AuditEvent, Ticket,
@@ -199,8 +199,8 @@ def test_demo_participation_comment_period_acceptance_and_a_final_vote(runner):
     from participation.models import (AcceptanceRating, AcceptanceRecord, Ballot, PlanComment, PlanCommentPeriod,
                                       PlanVersion, RatingResponse, Vote, VoteObjection)
     from participation.models.types import utcnow
-    from participation.votes import operations as votes
     from participation.plans.operations import today
+    from participation.votes import operations as votes
     seed_json(runner)
     assert votes.utcnow is utcnow       # the demo's fixed clock was put back
 
@@ -244,6 +244,7 @@ def test_demo_leaves_alone_a_plan_staff_made_in_an_older_demo_database(runner):
     """A demo seeded before the plan's story existed, where staff then made their own NG001 plan: a new seed adds
     no version, comment period or rating to it (the owner vote, which needs no plan, is still added)."""
     from sqlalchemy import update
+
     from participation.models import (AcceptanceRating, AcceptanceRecord, Plan, PlanCommentPeriod, PlanVersion,
                                       PlanWork, Vote)
     from participation.plans.inputs import plan_inputs
@@ -289,6 +290,7 @@ def test_demo_open_elevator_consent_vote_and_property_management_vote(runner):
     paper ballots and at least two owner-occupied households still to vote; and a property-management proposal
     with its mode and fee, with some paper ballots. A second run adds nothing of it."""
     from datetime import timedelta
+
     from participation.models import (AfterCareProposal, Ballot, BallotChange, ElevatorRequest, ElevatorShaftOwner,
                                       OwnerVerification, Vote)
     from participation.models.types import utcnow

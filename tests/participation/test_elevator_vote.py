@@ -14,17 +14,17 @@ import pytest
 from flask import render_template_string
 from sqlalchemy import func, select
 
-from participation.extensions import db
-from participation.models import AuditEvent, Community, LocalityRule, Notification, Vote
-from participation.models.types import utcnow
-from participation.votes import art278
-from participation.votes.ballots import cast_ballot
 from participation.elevators.operations import (ElevatorRefused, consent_reasons, elevator_overview,
                                                 mark_shaft_households, open_consent_vote, open_consultation,
                                                 record_shaft_consent, settle_consent, start_request)
 from participation.elevators.shares import share_for_vote
-from participation.reference.locality import RuleInvalid, validate_rule
+from participation.extensions import db
+from participation.models import AuditEvent, Community, LocalityRule, Notification, Vote
+from participation.models.types import utcnow
 from participation.plans.inputs import plan_inputs
+from participation.reference.locality import RuleInvalid, validate_rule
+from participation.votes import art278
+from participation.votes.ballots import cast_ballot
 from participation.votes.operations import close_vote, cosign, finalise, rule_of, tally
 from tests.conftest import csrf_token
 from tests.participation.test_elevators import _resident

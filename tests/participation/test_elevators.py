@@ -11,15 +11,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from participation.elevators.operations import (ElevatorRefused, elevator_overview, mark_shaft_households,
+                                                open_consultation, record_shaft_consent, set_estimate,
+                                                shaft_consent_summary, start_request, withdraw)
+from participation.elevators.shares import allocate, coefficient_for, unit_estimate
 from participation.extensions import db
 from participation.models import (AuditEvent, CatalogueItem, CommunityBudget, ElevatorRequest, ElevatorShaftOwner,
                                   Household, Notification)
 from participation.models.types import utcnow
 from participation.roster.codes import issue_code
-from participation.elevators.operations import (ElevatorRefused, elevator_overview, mark_shaft_households,
-                                                open_consultation, record_shaft_consent, set_estimate,
-                                                shaft_consent_summary, start_request, withdraw)
-from participation.elevators.shares import allocate, coefficient_for, unit_estimate
 from tests.conftest import csrf_token
 from tests.participation.test_entry_views import accept_notice, enter
 

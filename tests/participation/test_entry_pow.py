@@ -7,12 +7,11 @@ from datetime import timedelta
 
 import pytest
 
+from participation.entry import challenge as entry_challenge, operations as entry
 from participation.extensions import db
 from participation.models import Throttle
 from participation.models.types import utcnow
 from participation.roster import codes
-from participation.entry import operations as entry
-from participation.entry import challenge as entry_challenge
 from participation.roster.codes import issue_code
 from tests.conftest import csrf_token
 

@@ -4,10 +4,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from participation.entry import operations as entry
 from participation.extensions import db
 from participation.models import Throttle
 from participation.models.types import utcnow
-from participation.entry import operations as entry
 from participation.roster.codes import issue_code
 from tests.conftest import csrf_token
 

@@ -2,9 +2,9 @@
 import pytest
 from sqlalchemy import select
 
+from participation.entry.assisted import start_assisting
 from participation.extensions import db
 from participation.models import Community, Household, HouseholdActivity, Throttle
-from participation.entry.assisted import start_assisting
 from participation.roster.codes import display, issue_code
 from tests.conftest import csrf_token
 

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from participation.extensions import db
+from participation.fieldsurvey.operations import (FieldSurveyError, export_workbook, record_finding, roster_quantity,
+                                                  roster_totals, survey_overview)
 from participation.models import AuditEvent, CatalogueItem, FieldFinding
 from participation.models.types import utcnow
-from participation.fieldsurvey.operations import (FieldSurveyError, export_workbook, record_finding,
-                                                  roster_quantity, roster_totals, survey_overview)
 
 
 @pytest.fixture

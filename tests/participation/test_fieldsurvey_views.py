@@ -8,11 +8,10 @@ from openpyxl import load_workbook
 from PIL import ExifTags, Image
 from sqlalchemy import select
 
-
 from participation.extensions import db
+from participation.fieldsurvey.operations import record_finding
 from participation.models import CatalogueItem, FieldFinding, Organisation
 from participation.models.types import utcnow
-from participation.fieldsurvey.operations import record_finding
 from tests.conftest import csrf_token
 
 

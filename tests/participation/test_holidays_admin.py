@@ -6,12 +6,12 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
+from participation.complaints.deadlines import BEIJING
+from participation.complaints.operations import file_ticket
 from participation.extensions import db
 from participation.models import AuditEvent, ComplaintCategory, Holiday, Ticket
-from participation.complaints.deadlines import BEIJING
-from participation.reference.holidays import (HolidayInvalid, estimated_open_by_year, recompute_estimated,
-                                               remove_day, seed_year, set_day)
-from participation.complaints.operations import file_ticket
+from participation.reference.holidays import (HolidayInvalid, estimated_open_by_year, recompute_estimated, remove_day,
+                                              seed_year, set_day)
 from tests.conftest import csrf_token
 
 NOW = datetime(2025, 11, 3, 2, 0, tzinfo=timezone.utc)   # Monday 3 Nov 2025, 10:00 in Beijing

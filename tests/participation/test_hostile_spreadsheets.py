@@ -16,7 +16,8 @@ from participation.roster.files import HEADERS, RosterImportError, read_roster_f
 from participation.roster.imports import import_roster
 from surveys.xlsform.common import XLSFormError
 from surveys.xlsform.imports import read_xlsform
-from tests.participation.test_roster_import import csv_bytes, district, in_request, roster_rows, xlsx_bytes  # noqa: F401
+from tests.participation.test_roster_import import (csv_bytes, district, in_request, roster_rows,  # noqa: F401
+                                                    xlsx_bytes)
 
 
 def _rewrite(data: bytes, changes) -> bytes:

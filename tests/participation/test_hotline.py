@@ -7,11 +7,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from participation.extensions import db
-from participation.models import (AuditEvent, ComplaintCategory, District, Holiday, Organisation, Ticket,
-                                  TicketEvent)
-from participation.models.types import utcnow
 from participation.complaints.operations import act, file_ticket
+from participation.extensions import db
+from participation.models import AuditEvent, ComplaintCategory, District, Holiday, Organisation, Ticket, TicketEvent
+from participation.models.types import utcnow
 from tests.conftest import PASSWORD, csrf_token
 
 

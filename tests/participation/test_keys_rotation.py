@@ -7,11 +7,11 @@ import stat
 import pytest
 from sqlalchemy import select
 
+from participation.api.open311_keys import create_key, hash_key, key_for
+from participation.api.tokens import create_token, hash_token, user_for
 from participation.extensions import db
 from participation.models import ApiToken, District, Household, HouseholdCode, Locality, Open311Key
 from participation.roster import codes
-from participation.api.tokens import create_token, hash_token, user_for
-from participation.api.open311_keys import create_key, hash_key, key_for
 from participation.roster.imports import id_tail_hash, id_tail_matches, import_roster, set_id_tail
 from tests.participation.test_entry_views import enter
 from tests.participation.test_roster_import import roster_rows, xlsx_bytes

@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import AuditEvent, Locality, LocalityRule
-from participation.reference.locality import (RuleInvalid, create_rule, delete_rule, describe, rule_for,
-                                               update_rule, year_table)
-
+from participation.reference.locality import (RuleInvalid, create_rule, delete_rule, describe, rule_for, update_rule,
+                                              year_table)
 
 
 @pytest.fixture(autouse=True)

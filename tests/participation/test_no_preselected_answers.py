@@ -14,15 +14,15 @@ import pytest
 from flask_babel import gettext
 from sqlalchemy import func, select
 
+from participation.acceptance.operations import open_round
+from participation.complaints.operations import act, file_ticket
+from participation.complaints.rates import complaint_rates
+from participation.elevators.operations import mark_shaft_households, start_request
 from participation.extensions import db
 from participation.models import (AcceptanceRating, AfterCareProposal, CatalogueItem, ComplaintCategory,
                                   ElevatorShaftOwner, FieldFinding, Organisation, Plan, PlanWork, RatingResponse,
                                   Ticket, TicketEvent)
 from participation.models.types import utcnow
-from participation.acceptance.operations import open_round
-from participation.complaints.rates import complaint_rates
-from participation.elevators.operations import mark_shaft_households, start_request
-from participation.complaints.operations import act, file_ticket
 from tests.conftest import csrf_token
 from tests.participation.test_acceptance import resident
 

@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
+from participation.api import open311_requests
+from participation.api.open311_keys import create_key, hash_key, revoke_key
+from participation.complaints.operations import act, file_ticket
 from participation.extensions import db
 from participation.models import ComplaintCategory, Organisation, Ticket
 from participation.models.complaints import URGENCIES, Open311Key
 from participation.models.types import utcnow
-from participation.api import open311_requests
-from participation.api.open311_keys import create_key, hash_key, revoke_key
-from participation.complaints.operations import act, file_ticket
 
 BASE = "/open311/v2"
 PHONE, EMAIL, FIRST, LAST = "13912345678", "caller@example.org", "Xiaoming", "Wang"

@@ -7,12 +7,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, func, select
 
-from participation.extensions import db
-from participation.models import AuditEvent, ComplaintCategory, Ticket
-from participation.models.open311_intake import Open311Report
 from participation.api.open311 import metres
 from participation.api.open311_keys import create_key
 from participation.complaints.operations import file_ticket
+from participation.extensions import db
+from participation.models import AuditEvent, ComplaintCategory, Ticket
+from participation.models.open311_intake import Open311Report
 from tests.conftest import csrf_token
 
 BASE = "/open311/v2"
@@ -195,8 +195,8 @@ def _statements(app, url, client) -> tuple[int, int]:
 
 
 def _tickets(site, n, make_user):
-    from participation.models import Organisation
     from participation.complaints.operations import act
+    from participation.models import Organisation
     category = db.session.scalar(select(ComplaintCategory).filter_by(code="noise"))
     agency = db.session.scalar(select(Organisation)) or Organisation(name="长春建工", kind="contractor")
     db.session.add(agency)

@@ -6,9 +6,9 @@ from flask_babel import force_locale, gettext
 from markupsafe import escape
 from sqlalchemy import select
 
+from participation.accounts.operations import AccountError, check_password_strength
 from participation.extensions import db
 from participation.models import User
-from participation.accounts.operations import AccountError, check_password_strength
 from tests.conftest import PASSWORD, csrf_token
 
 COMMON = "It is one of the most common passwords, or close to one."

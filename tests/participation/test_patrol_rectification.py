@@ -15,12 +15,12 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import func, select
 
-from participation.extensions import db
-from participation.models import (AuditEvent, ComplaintCategory, Notification, Organisation, PatrolFinding,
-                                  PatrolFindingEvent, TicketPhoto)
 from participation.complaints.bulletin import bulletin_xlsx, weekly_bulletin
 from participation.complaints.patrols import (MAX_NOTE, FindingForbidden, FindingRefused, finding_actions,
                                               record_finding, rectify_finding, return_finding, verify_finding)
+from participation.extensions import db
+from participation.models import (AuditEvent, ComplaintCategory, Notification, Organisation, PatrolFinding,
+                                  PatrolFindingEvent, TicketPhoto)
 from participation.uploads import upload_root
 from tests.conftest import csrf_token
 

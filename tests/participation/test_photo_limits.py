@@ -11,12 +11,13 @@ from limits import parse as parse_limit
 from PIL import Image, ImageFile
 from sqlalchemy import func, select
 
+from participation.complaints.operations import file_ticket
 from participation.extensions import db
 from participation.models import ComplaintCategory, Ticket
-from participation.complaints.operations import file_ticket
 from participation.uploads import UploadError, clean_image
-from tests.participation.test_complaints_resident import (category_id, counts, form, jpeg_with_gps, photo, post,
-                                                          resident, site, stored_files)  # noqa: F401
+from tests.participation.test_complaints_resident import resident  # noqa: F401
+from tests.participation.test_complaints_resident import (category_id, counts, form, jpeg_with_gps, photo, post, site,
+                                                          stored_files)
 
 
 def forged_png(width: int, height: int) -> bytes:

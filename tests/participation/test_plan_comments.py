@@ -14,9 +14,9 @@ from participation.extensions import db
 from participation.models import (AuditEvent, CatalogueItem, Community, Locality, LocalityRule, Plan, PlanComment,
                                   PlanCommentPeriod, PlanItem, PlanVersion, User)
 from participation.plans import comments as ops
-from participation.roster.codes import issue_code
 from participation.plans.inputs import plan_inputs
 from participation.plans.operations import PlanRefused, adopt_version, edit_version, today
+from participation.roster.codes import issue_code
 from tests.conftest import AuthActions, csrf_token
 from tests.participation.test_entry_views import accept_notice, enter
 

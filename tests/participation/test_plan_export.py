@@ -14,8 +14,8 @@ from sqlalchemy import select
 from participation.extensions import db
 from participation.labels import FUNDING_LABELS, NOT_CONFIGURED
 from participation.models import AuditEvent, CatalogueItem, CommunityBudget, FieldFinding
-from participation.plans.export import (building_headers, elevator_note,
-                                                  export_plan_inputs, item_headers, plan_json, plan_workbook)
+from participation.plans.export import (building_headers, elevator_note, export_plan_inputs, item_headers, plan_json,
+                                        plan_workbook)
 from participation.plans.inputs import plan_inputs
 from tests.surveys.results_support import build_world
 

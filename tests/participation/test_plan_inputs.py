@@ -30,8 +30,8 @@ from participation.extensions import db
 from participation.models import CatalogueItem, CommunityBudget, FieldFinding, User
 from participation.models.types import utcnow
 from participation.plans.inputs import plan_inputs
-from surveys.models import Section, Survey
 from surveys.answering.operations import save_response
+from surveys.models import Section, Survey
 from tests.surveys.results_support import NEED_CHOICES, _question
 
 AREAS = ["50.00", "60.00", "70.00", "80.00", "55.00", "65.00", "75.00", "85.00"]

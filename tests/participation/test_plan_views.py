@@ -15,8 +15,7 @@ from sqlalchemy import func, insert, select
 
 from participation import survey_facts
 from participation.extensions import db
-from participation.models import (AuditEvent, CatalogueItem, CommunityBudget, FieldFinding, Plan, PlanVersion,
-                                  PlanWork)
+from participation.models import AuditEvent, CatalogueItem, CommunityBudget, FieldFinding, Plan, PlanVersion, PlanWork
 from participation.plans.operations import today
 from tests.conftest import csrf_token
 
@@ -191,8 +190,7 @@ def test_two_organisers_saving_a_version_at_once_lose_nothing_and_see_why(client
                                                                          monkeypatch):
     """Another organiser's version 2 is written in the same moment: the UNIQUE (plan, number) refuses one of them,
     nothing of the refused save is kept, and the page says so instead of failing."""
-    from participation.plans import operations
-    from participation.plans import views
+    from participation.plans import operations, views
     login_as("organiser", community)
     adopt(client)
     data = edit_form(client)

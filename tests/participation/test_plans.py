@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from participation.extensions import db
-from participation.models import (AuditEvent, CatalogueItem, CommunityBudget, FieldFinding, Plan, PlanVersion,
-                                  PlanWork)
+from participation.models import AuditEvent, CatalogueItem, CommunityBudget, FieldFinding, Plan, PlanVersion, PlanWork
 from participation.plans.inputs import plan_inputs
 from participation.plans.operations import (SUPPRESSED, PlanRefused, adopt_suggestions, adopt_version, edit_version,
                                             public_items, public_participation, save_budget, set_work, today,

@@ -6,15 +6,15 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
+from participation.elevators.operations import (ElevatorRefused, mark_shaft_households, open_consultation,
+                                                record_shaft_consent, start_request)
 from participation.extensions import db
 from participation.models import AuditEvent, Ballot, BallotChange, Notification, OwnerVerification
 from participation.models.types import utcnow
-from participation.votes.ballots import cast_ballot, verify_owner
-from participation.elevators.operations import (ElevatorRefused, mark_shaft_households, open_consultation,
-                                                record_shaft_consent, start_request)
 from participation.roster.files import RosterTable
-from participation.votes.paper import BallotImportError, import_ballots
+from participation.votes.ballots import cast_ballot, verify_owner
 from participation.votes.operations import VoteError
+from participation.votes.paper import BallotImportError, import_ballots
 from tests.conftest import ID_TAIL, csrf_token, homes
 from tests.participation.test_vote_pages import open_vote_of, post, resident, staff
 

@@ -11,15 +11,15 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
+from participation import throttle
+from participation.entry import operations as entry
 from participation.extensions import db
 from participation.models import Throttle, User
 from participation.roster import codes
-from participation.entry import operations as entry
-from participation import throttle
-from participation.votes import ballots as ballot_operations
-from participation.votes.ballots import verify_owner
 from participation.roster.codes import issue_code
 from participation.roster.imports import id_tail_hash
+from participation.votes import ballots as ballot_operations
+from participation.votes.ballots import verify_owner
 from participation.votes.operations import VoteError
 from tests.conftest import csrf_token
 

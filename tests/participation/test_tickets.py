@@ -5,10 +5,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from participation.complaints.operations import ACTIONS, TicketRefused, act, escalate_overdue, file_ticket
 from participation.extensions import db
 from participation.models import (TICKET_STATES, AuditEvent, ComplaintCategory, Notification, Organisation, Ticket,
                                   TicketEvent)
-from participation.complaints.operations import ACTIONS, TicketRefused, act, escalate_overdue, file_ticket
 
 NOW = datetime(2025, 11, 3, 2, 0, tzinfo=timezone.utc)   # Monday 10:00 in Beijing
 

@@ -4,8 +4,8 @@ close. Residents see participation only while an owner vote is open, hidden or n
 what organisers see."""
 import re
 
-from participation.extensions import db
 from participation.api.tokens import create_token
+from participation.extensions import db
 from participation.votes.ballots import cast_ballot, verify_owner
 from participation.votes.operations import close_vote, create_vote
 from tests.conftest import ID_TAIL, homes

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import AuditEvent, Ballot, BallotChange, Vote, VoteObjection
 from participation.models.types import utcnow
-from participation.votes.ballots import cast_ballot
 from participation.roster.codes import issue_code
+from participation.votes.ballots import cast_ballot
 from participation.votes.operations import close_vote, create_vote, tally
 from participation.votes.owners import OWNER_KEY
 from tests.conftest import ID_TAIL, AuthActions, csrf_token, homes

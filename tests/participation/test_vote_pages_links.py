@@ -19,13 +19,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from participation.elevators.operations import (mark_shaft_households, open_consent_vote, open_consultation,
+                                                record_shaft_consent, start_request)
 from participation.extensions import db
 from participation.models import AuditEvent, CatalogueItem, CommunityBudget, Plan, PlanItem, PlanVersion, Vote
 from participation.models.types import utcnow
-from participation.votes.ballots import cast_ballot
-from participation.elevators.operations import (mark_shaft_households, open_consent_vote, open_consultation,
-                                                record_shaft_consent, start_request)
 from participation.plans.inputs import plan_inputs
+from participation.votes.ballots import cast_ballot
 from participation.votes.operations import close_vote, cosign, create_vote, finalise
 from tests.conftest import csrf_token
 from tests.participation.test_vote_pages import resident, staff

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import AuditEvent, Ballot, Household
-from participation.votes.ballots import cast_ballot, verify_owner
 from participation.roster.imports import id_tail_hash, import_roster
+from participation.votes.ballots import cast_ballot, verify_owner
 from participation.votes.operations import VoteError, close_vote, create_vote, electorate, tally
 from tests.conftest import ID_TAIL, csrf_token, homes
 from tests.participation.test_vote_pages import resident, staff
@@ -108,8 +108,8 @@ def test_the_roster_import_audit_row_keeps_each_changed_fields_before_and_after(
 
 def test_a_correction_is_audited_with_before_after_reason_and_staff_member(site, make_user):
     from participation.models import VoteRegisterCorrection
-    from participation.votes.register_corrections import correct_entry
     from participation.votes.register import entries
+    from participation.votes.register_corrections import correct_entry
 
     community, unit, organiser = site
     voter = homes(unit)[2]

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import AuditEvent, Ballot, BallotChange, Household, OwnerVerification, Vote, VoteObjection
 from participation.models.types import utcnow
+from participation.roster.imports import id_tail_hash
 from participation.votes.art278 import VoteRule
 from participation.votes.ballots import cast_ballot, verify_owner
-from participation.roster.imports import id_tail_hash
 from participation.votes.operations import (VoteError, answer_objection, cancel, close_vote, cosign, create_vote,
                                             electorate, finalise, open_vote, record_objection, tally, visible_tally)
 

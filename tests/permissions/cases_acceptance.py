@@ -10,8 +10,7 @@ id) names none: those allowed get 404. The answers on real rounds and records (t
 serves the household this browser acts for, like the survey answering pages: staff acting for nobody and visitors
 go to the start page; the resident gets 404 for a round that is not theirs.
 """
-from tests.permissions.cases import (ADMIN, AGENCY, HOTLINE, MANAGERS, ORGANISER, OWNER_REP, Case, answering,
-                                     roles)
+from tests.permissions.cases import ADMIN, AGENCY, HOTLINE, MANAGERS, ORGANISER, OWNER_REP, Case, answering, roles
 
 READERS = (ADMIN, ORGANISER, OWNER_REP, HOTLINE, AGENCY)
 SIGNERS = (ORGANISER, OWNER_REP, AGENCY)

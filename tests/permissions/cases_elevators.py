@@ -10,8 +10,7 @@ The staff page is read by admins, organisers, owner representatives and grid wor
 agencies get 403. Its POSTs are for those who run the community; the world's 单元 has no request under way, so an
 allowed POST answers 400 and changes nothing; a 单元 of another community under A's code is 404.
 """
-from tests.permissions.cases import (ADMIN, ANSWER_CROSS, GRID, MANAGERS, ORGANISER, OWNER_REP, Case, answering,
-                                     roles)
+from tests.permissions.cases import ADMIN, ANSWER_CROSS, GRID, MANAGERS, ORGANISER, OWNER_REP, Case, answering, roles
 
 ELEVATOR_READERS = (ADMIN, ORGANISER, OWNER_REP, GRID)
 

@@ -9,8 +9,7 @@ The residents' plan page /r/<code>/plan is a public notice, like the entry page 
 any community. Giving a view needs a household of the community: staff acting for nobody and visitors go to the
 start page; the resident's household gets 404 while nothing is published (and on another community's plan).
 """
-from tests.permissions.cases import (ACTORS, MANAGERS, NOBODY_ACTING, RESIDENT, RESULT_READERS, Case,
-                                     Redirect, roles)
+from tests.permissions.cases import ACTORS, MANAGERS, NOBODY_ACTING, RESIDENT, RESULT_READERS, Case, Redirect, roles
 
 VERSION = "/c/<community_code>/plan/versions/<int:number>"
 COMMENTS = Redirect("/c/{community}/plan/versions/{plan_version}/comments")

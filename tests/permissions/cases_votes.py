@@ -11,8 +11,7 @@ Residents: the list serves the household this browser acts for, like the answeri
 and visitors go to the start page; another community's list is 404 for the resident); a vote that does not exist
 is 404.
 """
-from tests.permissions.cases import (ADMIN, ANSWER_CROSS, MANAGERS, ORGANISER, OWNER_REP, Case, answering,
-                                     roles)
+from tests.permissions.cases import ADMIN, ANSWER_CROSS, MANAGERS, ORGANISER, OWNER_REP, Case, answering, roles
 
 READERS = (ADMIN, ORGANISER, OWNER_REP)
 NONE_HERE = {"vote_id": "building", "objection_id": "building"}

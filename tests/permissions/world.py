@@ -8,16 +8,16 @@ from types import SimpleNamespace
 from PIL import Image
 from sqlalchemy import select
 
-from participation.extensions import db
-from participation.models import (CatalogueItem, ComplaintCategory, District, FieldFinding, Locality,
-                                  LocalityRule, Organisation, Plan, PlanItem, PlanVersion, PlanWork)
-from participation.models.types import utcnow
 from participation.accounts.operations import create_user
-from participation.roster.codes import issue_code
 from participation.complaints.operations import act, file_ticket
+from participation.extensions import db
+from participation.models import (CatalogueItem, ComplaintCategory, District, FieldFinding, Locality, LocalityRule,
+                                  Organisation, Plan, PlanItem, PlanVersion, PlanWork)
+from participation.models.types import utcnow
+from participation.roster.codes import issue_code
 from participation.uploads import upload_root
-from surveys.models import Answer, Choice, Question, Response, Section, Survey
 from surveys.answering.operations import new_receipt
+from surveys.models import Answer, Choice, Question, Response, Section, Survey
 from tests.conftest import PASSWORD
 from tests.permissions.cases import ADMIN, AGENCY, GRID, HOTLINE, ORGANISER, OWNER_REP, PIPELINE
 

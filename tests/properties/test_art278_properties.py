@@ -2,8 +2,7 @@
 from decimal import Decimal
 from fractions import Fraction
 
-from hypothesis import assume, given
-from hypothesis import strategies as st
+from hypothesis import assume, given, strategies as st
 
 from participation.votes.art278 import decide
 

@@ -4,8 +4,7 @@ import datetime
 import math
 from decimal import Decimal
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from surveys.answering.expression_values import FUNCTIONS
 from surveys.answering.expressions import ExpressionError, parse, validate

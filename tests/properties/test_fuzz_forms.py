@@ -10,14 +10,13 @@ import io
 from collections import Counter
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from sqlalchemy import select
 
+from participation.api.open311_keys import create_key
 from participation.extensions import db, limiter
 from participation.models import ComplaintCategory
 from participation.roster.codes import issue_code
-from participation.api.open311_keys import create_key
 from tests.conftest import csrf_token
 from tests.participation.test_entry_views import accept_notice, enter
 

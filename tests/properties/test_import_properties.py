@@ -6,8 +6,7 @@ import re
 
 import pytest
 from flask_babel import force_locale
-from hypothesis import event, given, settings
-from hypothesis import strategies as st
+from hypothesis import event, given, settings, strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import func, select
@@ -16,11 +15,10 @@ from participation.extensions import db
 from participation.models import AuditEvent, Building, Community, Household, Unit
 from participation.roster.files import HEADERS, RosterImportError, read_roster_file
 from participation.roster.imports import import_roster
-from surveys.models import Answer, Response
 from surveys.answering.imports import ResponseImportError, import_responses
+from surveys.models import Answer, Response
 from tests.properties.conftest import scaled
-from tests.surveys.test_response_import import HEADER as ANSWER_HEADER
-from tests.surveys.test_response_import import make_survey
+from tests.surveys.test_response_import import HEADER as ANSWER_HEADER, make_survey
 
 ROW_MESSAGE = re.compile(r"^(Row (\d+)|… and \d+ more errors)")
 # Whole-file refusals that are right even with the right header row: every row was blank.

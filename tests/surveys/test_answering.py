@@ -9,8 +9,8 @@ from sqlalchemy import event, func, select
 
 from participation.extensions import db
 from participation.roster.codes import issue_code
-from surveys.models import Response
 from surveys.answering.operations import response_values
+from surveys.models import Response
 from tests.conftest import csrf_token
 from tests.participation.test_entry_views import accept_notice, enter
 from tests.surveys.test_answers import make_survey

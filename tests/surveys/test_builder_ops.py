@@ -7,8 +7,7 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import AuditEvent
 from participation.models.types import utcnow
-from surveys.builder import questions as ops
-from surveys.builder import sections as section_ops
+from surveys.builder import questions as ops, sections as section_ops
 from surveys.builder.operations import copy_survey, create_survey, delete_survey, open_survey, update_survey
 from surveys.builder.questions import BuilderError, ordered_questions
 from surveys.models import QUESTION_TYPES, Survey, SurveyStateError

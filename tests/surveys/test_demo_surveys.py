@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from participation.extensions import db
 from participation.models import Building, Community, Household, Unit, User
 from surveys.answering.checks import clean_answers, in_audience
-from surveys.models import Answer, Question, Response, ResponseRevision, Survey
 from surveys.answering.operations import response_values
+from surveys.models import Answer, Question, Response, ResponseRevision, Survey
 from tests.conftest import empty_every_table
 
 

@@ -9,7 +9,6 @@ from flask_babel import force_locale
 
 from participation.formatting import beijing_today
 from surveys.answering import expression_regex
-from surveys.answering import expressions
 from surveys.answering.expression_regex import RegexBudget, RegexTimeout
 from surveys.answering.expressions import ExpressionError, evaluate, is_true, parse, validate
 

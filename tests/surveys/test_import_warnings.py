@@ -16,9 +16,9 @@ from participation.extensions import db
 from participation.models import CatalogueItem
 from participation.plans.inputs import plan_inputs
 from surveys.answering.checks import clean_answers
+from surveys.answering.imports import ResponseImportError, import_responses
 from surveys.builder.operations import create_survey, open_survey
 from surveys.models import Answer, Response
-from surveys.answering.imports import ResponseImportError, import_responses
 from surveys.xlsform.imports import import_xlsform
 from tests.conftest import csrf_token
 

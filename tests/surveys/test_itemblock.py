@@ -4,9 +4,9 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import CatalogueItem, Locality, LocalityRule
+from surveys.builder.itemblock import ELEVATOR_AUDIENCE, add_elevator_question, add_item_block
 from surveys.builder.operations import create_survey, set_block_items
 from surveys.builder.questions import BuilderError, add_question, ordered_questions
-from surveys.builder.itemblock import ELEVATOR_AUDIENCE, add_elevator_question, add_item_block
 
 
 def items(*codes):

@@ -13,9 +13,9 @@ from participation.extensions import db
 from participation.models import AuditEvent
 from participation.models.types import utcnow
 from surveys.answering import operations
-from surveys.models import Answer, Response, ResponseRevision, SurveyStateError
 from surveys.answering.operations import ResponseConflict, response_values, revisions, save_response
 from surveys.answering.structure import structure
+from surveys.models import Answer, Response, ResponseRevision, SurveyStateError
 from tests.surveys.test_answers import make_survey
 
 ALL_TYPES = [

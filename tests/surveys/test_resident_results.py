@@ -4,9 +4,9 @@ import pytest
 from participation.extensions import db
 from participation.models.types import utcnow
 from participation.roster.codes import issue_code
-from tests.conftest import csrf_token
-from surveys.views.resident_results import SHOWN_TYPES
 from surveys.results.summaries import survey_summaries
+from surveys.views.resident_results import SHOWN_TYPES
+from tests.conftest import csrf_token
 from tests.surveys.results_support import build_world
 
 

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import AuditEvent
-from surveys.models import Answer, Choice, Question, Response, Section, Survey
-from surveys.answering.operations import response_values, save_response
 from surveys.answering.imports import ResponseImportError, import_responses
+from surveys.answering.operations import response_values, save_response
+from surveys.models import Answer, Choice, Question, Response, Section, Survey
 
 HEADER = ["楼栋", "单元", "房号", "need", "items", "order", "age", "moved_in", "note1", "photo1"]
 

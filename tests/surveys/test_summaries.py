@@ -6,12 +6,10 @@ from decimal import Decimal
 from statistics import median
 
 import pytest
-from sqlalchemy import select
 
 from participation.extensions import db
-from surveys.models import Answer, Response
 from surveys.results.summaries import (SUPPRESSED, item_block, non_responders, participation, question_summary,
-                               survey_results, survey_summaries)
+                                       survey_results, survey_summaries)
 from tests.surveys.results_support import ITEMS, build_world
 
 

@@ -14,9 +14,9 @@ from participation.models import CatalogueItem, District, Household, Locality
 from participation.roster.files import HEADERS
 from participation.roster.imports import import_roster
 from participation.signals import household_areas_changed
-from surveys.results import tallies
-from surveys.models import Response, Tally
 from surveys.answering.operations import save_response
+from surveys.models import Response, Tally
+from surveys.results import tallies
 from surveys.results.summaries import item_block, question_summary
 from tests.surveys.test_answers import make_survey
 from tests.surveys.test_operations import ALL_TYPES
