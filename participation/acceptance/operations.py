@@ -23,11 +23,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-# Transitional: participation/demo/participation.py still reads these two as ``acceptance.<name>``; delete this line
-# once it takes them from participation.acceptance.queries (/work/i14/notes/plans.md).
-from participation.acceptance.queries import (TICKET_DONE, blocking_subjects, counts, eligible_count,  # noqa: F401
-                                              households_count, in_scope, last_round, plan_of, response_of,
-                                              signing_role, subject_name, subject_of, subjects)
+from participation.acceptance.queries import (TICKET_DONE, blocking_subjects, counts, households_count, in_scope,
+                                              last_round, plan_of, response_of, signing_role, subject_name, subjects)
 from participation.audit import record
 from participation.complaints.operations import act, file_ticket
 from participation.extensions import db

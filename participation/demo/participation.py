@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from participation.acceptance import operations as acceptance
+from participation.acceptance import operations as acceptance, queries as acceptance_queries
 from participation.complaints.operations import act
 from participation.demo.complaints import SUPERVISOR_LOGIN, at
 from participation.extensions import db
@@ -209,11 +209,11 @@ def _comment_period(plan: Plan, people: dict, added: dict) -> None:
 
 def _rating(community: Community, plan: Plan, people: dict, added: dict) -> None:
     item = db.session.scalar(select(CatalogueItem).filter_by(code=RATED_ITEM))
-    subject = acceptance.subject_of(item)
+    subject = acceptance_queries.subject_of(item)
     work = plans.works_by_item(plan).get(item.id)
     if work is None or work.status != "finished":
         return          # staff changed the works since: nothing to rate
-    if acceptance.last_round(plan, subject) is None:
+    if acceptance_queries.last_round(plan, subject) is None:
         buildings = [b for b in community.buildings if b.name in RATED_BUILDINGS]
         households = list(db.session.scalars(
             select(Household).join(Unit, Unit.id == Household.unit_id).join(Building, Building.id == Unit.building_id)
@@ -227,7 +227,7 @@ def _rating(community: Community, plan: Plan, people: dict, added: dict) -> None
         added["rating_rounds"] += 2
     if db.session.scalar(select(AcceptanceRecord.id).filter_by(community_id=community.id,
                                                                result_text=RECORD_TEXT)) is None:
-        last = acceptance.last_round(plan, subject)
+        last = acceptance_queries.last_round(plan, subject)
         if last is None or last.result != "passed":
             return
         record_ = acceptance.create_record(people["org"], community, [subject], RECORD_TEXT)
@@ -242,7 +242,7 @@ def _round(community, subject, buildings, households, spec, people) -> Acceptanc
     some dissatisfied with the round's comments; closed at its closing time."""
     round_ = acceptance.open_round(people["org"], community, subject, closes_at=spec["closes"],
                                    buildings=buildings, now=spec["opens"])
-    eligible = acceptance.eligible_count(round_)
+    eligible = acceptance_queries.eligible_count(round_)
     answering = int(eligible * spec["respond"]) + 1
     comments = iter(spec["comments"])
     for index, household in enumerate(households[:answering]):
