@@ -4,6 +4,11 @@ Emergencies and utilities run on the calendar clock (the hotline works 7×24): r
 count calendar days; complex ones count working days (Beijing time), skipping weekends and the holidays of the
 ``holidays`` table and counting make-up working days (调休). A year the table has no row for counts weekends only
 and marks the deadline as estimated — it never fails. A working-day deadline falls at the end of its last day.
+
+When the clock starts (the one place that says so): at receipt (受理), the moment the desk, the resident's phone or an
+Open311 client files the ticket — not when it is dispatched — and again from the moment a call-back finds the problem
+unsolved (重办, the same limit from then). Which limit: an emergency, whatever its category, runs on the emergency
+limit; a case the desk marks complex on the complex one; any other on its category's class.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -84,8 +89,28 @@ def due_after(start: datetime, number: Decimal, unit: str, calendar: WorkCalenda
 
 
 def ticket_due(locality: Locality | None, limit_class: str, start: datetime) -> tuple[datetime, bool]:
+    """(due time, estimated) of a clock of ``limit_class`` started at ``start``."""
     number, unit, _configured = limit_for(locality, limit_class, start.astimezone(BEIJING).year)
     return due_after(start, number, unit)
+
+
+def limit_class_of(category_class: str, *, urgency: str, complex_case: bool) -> str:
+    """The limit a new ticket runs on (the module's docstring: an emergency, a complex case, else its category's)."""
+    if urgency == "emergency":
+        return "emergency"
+    return "complex" if complex_case else category_class
+
+
+def deadline_at_receipt(locality: Locality | None, category_class: str, *, urgency: str, complex_case: bool,
+                        received_at: datetime) -> tuple[str, datetime, bool]:
+    """(limit class, due time, estimated) of a ticket received at ``received_at``: its clock starts there."""
+    limit_class = limit_class_of(category_class, urgency=urgency, complex_case=complex_case)
+    return (limit_class, *ticket_due(locality, limit_class, received_at))
+
+
+def deadline_on_reopen(locality: Locality | None, limit_class: str, reopened_at: datetime) -> tuple[datetime, bool]:
+    """(due time, estimated) when a call-back finds the problem unsolved: the same limit, its clock started again."""
+    return ticket_due(locality, limit_class, reopened_at)
 
 
 # --- the holiday table ------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
 from participation.audit import record
-from participation.complaints.deadlines import ticket_due
+from participation.complaints.deadlines import deadline_at_receipt, deadline_on_reopen
 from participation.extensions import db
 from participation.handlers import Refused
 from participation.labels import label
@@ -114,8 +114,8 @@ def file_ticket(actor: User | None, community: Community, *, category: Complaint
     if channel == "hotline_12345" and not (external_number or "").strip():
         raise TicketRefused(_("Enter the 12345 ticket number (工单号) of a transferred call."))
     now = now or utcnow()
-    limit_class = "emergency" if urgency == "emergency" else ("complex" if complex_case else category.limit_class)
-    due, estimated = ticket_due(community.district.locality, limit_class, now)
+    limit_class, due, estimated = deadline_at_receipt(community.district.locality, category.limit_class,
+                                                      urgency=urgency, complex_case=complex_case, received_at=now)
     # ``receipt``: the number an Open311 platform was given for a report the desk placed later
     ticket = Ticket(receipt=receipt or new_receipt(), community=community, building=building, unit=unit,
                     household=household, place=place, category=category, urgency=urgency, limit_class=limit_class,
@@ -245,7 +245,8 @@ def _callback(ticket, actor, *, note, solved, satisfaction, now, details, **_ign
     # 重办: back to the same agency with a new deadline from now
     ticket.reopened += 1
     ticket.replied_at = None
-    ticket.due_at, ticket.due_estimated = ticket_due(ticket.community.district.locality, ticket.limit_class, now)
+    ticket.due_at, ticket.due_estimated = deadline_on_reopen(ticket.community.district.locality, ticket.limit_class,
+                                                             now)
     details["due_at"] = ticket.due_at.isoformat()
     return "dispatched"
 

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from participation.complaints.deadlines import due_after, limit_for, seed_holidays, ticket_due
+from participation.complaints.deadlines import (deadline_at_receipt, deadline_on_reopen, due_after, limit_class_of,
+                                                limit_for, seed_holidays, ticket_due)
 from participation.extensions import db
 from participation.models import Holiday, Locality
 
@@ -90,3 +91,23 @@ def test_seed_reference_fills_the_holiday_table_once(runner):
     assert db.session.get(Holiday, date(2025, 10, 8)).kind == "holiday"
     again = runner.invoke(args=["seed-reference"])
     assert "holidays and 调休 days added: 0" in again.output
+
+
+@pytest.mark.parametrize("category_class, urgency, complex_case, expected", [
+    ("general", "emergency", False, "emergency"),     # an emergency outranks its category, even a complex one
+    ("utility", "emergency", True, "emergency"),
+    ("general", "normal", True, "complex"),
+    ("utility", "normal", False, "utility"),
+    ("general", "normal", False, "general"),
+])
+def test_which_limit_a_new_ticket_runs_on(category_class, urgency, complex_case, expected):
+    assert limit_class_of(category_class, urgency=urgency, complex_case=complex_case) == expected
+
+
+def test_the_clock_starts_at_receipt_and_again_when_reopened(app):
+    received = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+    limit_class, due, estimated = deadline_at_receipt(None, "general", urgency="emergency", complex_case=False,
+                                                      received_at=received)
+    assert limit_class == "emergency" and due == received + timedelta(hours=2) and not estimated
+    reopened = received + timedelta(days=3)
+    assert deadline_on_reopen(None, "general", reopened) == (reopened + timedelta(days=7), False)
