@@ -186,7 +186,7 @@ CASES: dict[str, Case] = {
     "/slips/<community_code>/households/<int:household_id>/regenerate": Case(
         get=roles(MANAGERS), post=roles(MANAGERS, Acts(200, "household_code.regenerate")), cross=GRID_SCOPE_FIRST),
     "/slips/<community_code>/buildings/<int:building_id>/poster": Case(get=roles(SLIP_USERS)),
-    # --- survey builder (surveys/views/builder.py, builder_questions.py): owner representatives read, admins and organisers edit ---
+    # --- survey builder (surveys/views/builder.py, builder_questions.py): representatives read, managers edit ---
     "/c/<community_code>/surveys": Case(get=roles(SURVEY_READERS)),
     # An empty form keeps the radio default "needs" and would create a survey: send an invalid choice instead.
     "/c/<community_code>/surveys/new": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400),
