@@ -26,7 +26,7 @@ from participation.extensions import db
 from participation.formatting import beijing_midnight
 from participation.forms import EmptyForm
 from participation.guards import private, staff_community
-from participation.handlers import refuse_onto
+from participation.handlers import refuse_onto, withdraw
 from participation.models.acceptance import AcceptanceRating, AcceptanceRecord, RatingResponse
 from participation.models.types import utcnow
 from participation.permissions import (ACCEPTANCE_READERS, ACCEPTANCE_SIGNERS, COMMUNITY_MANAGERS, TICKET_READERS,
@@ -139,8 +139,7 @@ def close(community_code: str, round_id: int):
     try:
         close_round(current_user, round_)
     except AcceptanceRefused as refusal:
-        refuse_onto(button, refusal)     # undoes the closing flushed before the ticket was refused
-        flash(refusal.message, "error")
+        flash(withdraw(refusal).message, "error")     # undoes the closing flushed before the ticket was refused
         return _to_index(community, f"round-{round_id}")
     if round_.result == "passed":
         flash(_("Round %(number)d closed: passed.", number=round_.number), "success")
@@ -178,8 +177,7 @@ def sign(community_code: str, record_id: int):
     try:
         sign_record(current_user, row)
     except AcceptanceRefused as refusal:
-        refuse_onto(button, refusal)
-        flash(refusal.message, "error")
+        flash(withdraw(refusal).message, "error")
         return _to_index(community, f"record-{record_id}")
     flash(_("Signed."), "success")
     return _to_index(community, f"record-{record_id}")

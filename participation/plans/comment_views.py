@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from participation.entry import residents
 from participation.forms import EmptyForm
 from participation.guards import private
-from participation.handlers import refuse_onto
+from participation.handlers import refuse_onto, withdraw
 from participation.labels import SUGGESTION_LABELS, VERSION_STATUS_LABELS
 from participation.permissions import COMMUNITY_MANAGERS, HOUSEHOLD_READERS, can_manage_community, role_required
 from participation.plans.comment_forms import (PERIOD_STATE_LABELS, STAFF_STANCE_LABELS, STANCE_LABELS, CommentForm,
@@ -50,8 +50,7 @@ def _to_comments(community, number: int):
 
 def _refused(form, refused: CommentRefused) -> None:
     """Undo the refused change; its messages are flashed, as the page shown next is not this form's."""
-    refuse_onto(form, refused)
-    for message in refused.errors.values():
+    for message in withdraw(refused).errors.values():
         flash(message, "error")
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from participation.fieldsurvey.operations import active_item
 from participation.forms import EmptyForm
-from participation.handlers import refuse_onto
+from participation.handlers import refuse_onto, withdraw
 from participation.labels import FUNDING_LABELS, SUGGESTION_LABELS, VERSION_STATUS_LABELS, WORK_STATUS_LABELS
 from participation.models import FUNDING_LINES
 from participation.permissions import COMMUNITY_MANAGERS, HOUSEHOLD_READERS, can_manage_community, role_required
@@ -102,8 +102,7 @@ def adopt(community_code: str):
     try:
         adopt_suggestions(current_user, community, plan_inputs(community))
     except PlanRefused as refused:
-        refuse_onto(button, refused)
-        flash(refused.message, "error")
+        flash(withdraw(refused).message, "error")
         return _to_plan(community)
     flash(_("The suggestions are now version 1 of the plan, a draft."), "success")
     return redirect(url_for(".version", community_code=community.code, number=1))
@@ -134,8 +133,7 @@ def adopt_version_view(community_code: str, number: int):
     try:
         adopt_version(current_user, chosen)
     except PlanRefused as refused:
-        refuse_onto(button, refused)
-        flash(refused.message, "error")
+        flash(withdraw(refused).message, "error")
     else:
         flash(_("Version %(number)d is the adopted plan.", number=number), "success")
     return redirect(url_for(".version", community_code=community.code, number=number))

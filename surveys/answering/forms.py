@@ -1,10 +1,12 @@
 """The answer form: a survey's questions are data, so the request's fields are read by question name into the raw
 dict ``clean_answers`` checks, instead of a WTForms class per survey. CSRF is checked by CSRFProtect as for every
-POST; ``AnswerForm`` carries the token and the button pressed."""
+POST; ``AnswerForm`` carries the token and the button pressed. ``ResponseUploadForm`` takes answers as a file."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from werkzeug.datastructures import MultiDict
-from wtforms import HiddenField
+from wtforms import HiddenField, SubmitField
 
 from surveys.answering.checks import CONSENT_FIELD
 from surveys.answering.structure import structure
@@ -64,3 +66,10 @@ def shown_values(values: dict) -> dict:
 def shown_raw(raw: dict) -> dict:
     """What was typed, shown back next to its error (uploads cannot be shown back)."""
     return {name: value for name, value in raw.items() if isinstance(value, (str, list))}
+
+
+class ResponseUploadForm(FlaskForm):
+    """Paper or ODK/Kobo answers as a file; ``surveys.answering.imports`` reads and checks it."""
+    file = FileField(_l("Answers file (.xlsx, .xls or .csv)"),
+                     validators=[FileRequired(_l("Choose the file to import."))], render_kw={"accept": ".xlsx,.xls,.csv"})
+    submit = SubmitField(_l("Check and import"))

@@ -2,15 +2,13 @@
 import io
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, session, url_for
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import SubmitField
 
 from participation.extensions import db
 from participation.handlers import withdraw
 from participation.permissions import COMMUNITY_MANAGERS, can_manage_community, can_view_community, role_required
+from surveys.answering.forms import ResponseUploadForm
 from surveys.answering.imports import (HOUSEHOLD_HEADERS, NOT_IMPORTED_TYPES, ResponseImportError, import_responses,
                                        template_workbook)
 from surveys.models import Survey
@@ -21,12 +19,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RESULT_KEY = "response_import_result"
 SHOWN_ALREADY = 30   # the session is a cookie: list the first households that had answered, count the rest
 SHOWN_WARNINGS = 10  # … and the first warnings, whose texts are longer
-
-
-class ResponseUploadForm(FlaskForm):
-    file = FileField(_l("Answers file (.xlsx, .xls or .csv)"), validators=[FileRequired(_l("Choose the file to import."))],
-                     render_kw={"accept": ".xlsx,.xls,.csv"})
-    submit = SubmitField(_l("Check and import"))
 
 
 def _lang() -> str:

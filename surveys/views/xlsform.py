@@ -2,11 +2,8 @@
 import io
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, session, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import SubmitField
 
 from participation.extensions import db
 from participation.handlers import withdraw
@@ -15,6 +12,7 @@ from participation.roster.communities import community_by_code
 from surveys.models import Survey
 from surveys.xlsform.common import XLSFormError
 from surveys.xlsform.export import export_xlsform
+from surveys.xlsform.forms import XLSFormUploadForm
 from surveys.xlsform.imports import import_xlsform
 from surveys.xlsform.reading import MAX_BYTES
 
@@ -22,13 +20,6 @@ bp = Blueprint("survey_xlsform", __name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RESULT_KEY = "xlsform_import_result"
-
-
-class XLSFormUploadForm(FlaskForm):
-    file = FileField(_l("XLSForm file (.xlsx, .xls, .csv or .md)"),
-                     validators=[FileRequired(_l("Choose the file to import."))],
-                     render_kw={"accept": ".xlsx,.xls,.xlsm,.csv,.md"})
-    submit = SubmitField(_l("Check and import"))
 
 
 def _managed_community(code: str):
