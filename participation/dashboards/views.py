@@ -7,7 +7,7 @@ survey builder); other roles get 403, a community outside the user's scope 404. 
 it, so the page works without JS. The ticket figures are for those who read the complaint rates (organisers and
 admins); owner representatives, who read the patrol findings, see those only.
 """
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,8 +15,8 @@ from participation import charts
 from participation.complaints import charts as complaint_charts
 from participation.complaints.dashboard import community_complaints
 from participation.dashboards.community import community_dashboard
+from participation.guards import staff_community
 from participation.permissions import DECISION_READERS, TICKET_READERS, can_view_survey_results, role_required
-from participation.roster.communities import community_by_code
 
 bp = Blueprint("dashboards", __name__)
 
@@ -24,9 +24,7 @@ bp = Blueprint("dashboards", __name__)
 @bp.get("/c/<community_code>/dashboard")
 @role_required(*DECISION_READERS)
 def community(community_code: str):
-    community = community_by_code(community_code)
-    if community is None or not can_view_survey_results(current_user, community):
-        abort(404)
+    community = staff_community(community_code, visible=can_view_survey_results)
     dashboard = community_dashboard(community)
     figures = {
         "participation": (charts.participation_heatmap(dashboard["heatmap"]),

@@ -15,26 +15,18 @@ from flask_login import current_user
 from participation.entry.forms import IssueSlipsForm
 from participation.extensions import db
 from participation.forms import EmptyForm
+from participation.guards import staff_community
 from participation.models import Building, Household, Unit
-from participation.permissions import (SLIP_PRINTERS, can_issue_codes, can_view_building, can_view_community,
-                                       role_required)
+from participation.permissions import SLIP_PRINTERS, can_issue_codes, can_view_building, role_required
 from participation.roster.codes import display, issue_code, issue_unit_codes, live_code
-from participation.roster.communities import community_by_code
 from participation.roster.queries import communities_seen_by
 from participation.templating import qr_svg
 
 bp = Blueprint("slips", __name__, url_prefix="/slips")
 
 
-def _community(code: str):
-    community = community_by_code(code)
-    if community is None or not can_view_community(current_user, community):
-        abort(404)
-    return community
-
-
 def _issuer_community(code: str):
-    community = _community(code)
+    community = staff_community(code)
     if not can_issue_codes(current_user, community):
         abort(403)
     return community
@@ -72,7 +64,7 @@ def index():
 @bp.get("/<community_code>")
 @role_required(*SLIP_PRINTERS)
 def community(community_code: str):
-    community = _community(community_code)
+    community = staff_community(community_code)
     buildings = [b for b in community.buildings if can_view_building(current_user, b)]
     return render_template("slips/community.html", community=community, buildings=buildings,
                            may_issue=can_issue_codes(current_user, community))
@@ -115,7 +107,7 @@ def regenerate(community_code: str, household_id: int):
 @bp.get("/<community_code>/buildings/<int:building_id>/poster")
 @role_required(*SLIP_PRINTERS)
 def poster(community_code: str, building_id: int):
-    community = _community(community_code)
+    community = staff_community(community_code)
     building = _in_community(Building, building_id, community)
     if not can_view_building(current_user, building):
         abort(404)

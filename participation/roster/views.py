@@ -8,12 +8,13 @@ from wtforms.fields.choices import SelectChoice
 
 from participation.extensions import db
 from participation.forms import EmptyForm
+from participation.guards import staff_community
 from participation.handlers import refuse_onto
 from participation.models import Household
 from participation.permissions import (COMMUNITY_MANAGERS, HOUSEHOLD_READERS, PHONE_REVEAL_ROLES, can_export_roster,
                                        can_issue_codes, can_manage_community, can_reveal_phone, can_reveal_phones_of,
-                                       can_view_community, can_view_field_survey, role_required)
-from participation.roster.communities import (CommunityError, addable_districts, community_by_code, community_summaries,
+                                       can_view_field_survey, role_required)
+from participation.roster.communities import (CommunityError, addable_districts, community_summaries,
                                               organisations_of_kind, reveal_phone, roster_tree, update_community)
 from participation.roster.export import export_roster, template_workbook
 from participation.roster.files import RosterImportError
@@ -25,13 +26,6 @@ bp = Blueprint("roster", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RESULT_KEY = "roster_import_result"
 REVEALED_KEY = "revealed_household"
-
-
-def _visible_community_or_404(code: str):
-    community = community_by_code(code)
-    if community is None or not can_view_community(current_user, community):
-        abort(404)
-    return community
 
 
 def _xlsx(data: bytes, name: str):
@@ -81,7 +75,7 @@ def template():
 @bp.get("/roster/<community_code>/export.xlsx")
 @role_required("admin", "organiser", "owner_rep")
 def export(community_code: str):
-    community = _visible_community_or_404(community_code)
+    community = staff_community(community_code)
     if not can_export_roster(current_user, community):
         abort(404)
     data = export_roster(current_user, community, roster_tree(current_user, community),
@@ -92,7 +86,7 @@ def export(community_code: str):
 @bp.get("/c/<community_code>")
 @role_required(*HOUSEHOLD_READERS)
 def community(community_code: str):
-    community = _visible_community_or_404(community_code)
+    community = staff_community(community_code)
     revealed = session.pop(REVEALED_KEY, None)
     return render_template("roster/community.html", community=community,
                            buildings=roster_tree(current_user, community),
@@ -106,7 +100,7 @@ def community(community_code: str):
 @bp.post("/c/<community_code>/phone")
 @role_required(*PHONE_REVEAL_ROLES)
 def reveal(community_code: str):
-    community = _visible_community_or_404(community_code)
+    community = staff_community(community_code)
     if not EmptyForm().validate_on_submit():
         abort(400)
     household_id = request.form.get("household_id", "")
@@ -122,7 +116,7 @@ def reveal(community_code: str):
 @bp.route("/c/<community_code>/edit", methods=["GET", "POST"])
 @role_required(*COMMUNITY_MANAGERS)
 def edit_community(community_code: str):
-    community = _visible_community_or_404(community_code)
+    community = staff_community(community_code)
     if not can_manage_community(current_user, community):
         abort(403)
     contractors, supervisors = organisations_of_kind("contractor"), organisations_of_kind("supervisor")

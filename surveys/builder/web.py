@@ -10,22 +10,18 @@ from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from participation.extensions import db
+from participation.guards import staff_community
 from participation.handlers import withdraw
 from participation.models import Community
-from participation.permissions import COMMUNITY_MANAGERS, can_manage_community, can_view_community
-from participation.roster.communities import community_by_code
+from participation.permissions import COMMUNITY_MANAGERS, can_manage_community
 from surveys.models import Choice, Survey, SurveyStateError
 
 bp = Blueprint("survey_builder", __name__)
 
 
 def community_or_404(code: str, *, manage: bool = False) -> Community:
-    community = community_by_code(code)
-    if community is None or not can_view_community(current_user, community):
-        abort(404)
-    if manage and not can_manage_community(current_user, community):
-        abort(403)
-    return community
+    """The builder's community: 404 outside the user's scope, 403 to change it without managing it."""
+    return staff_community(code, manage=manage)
 
 
 def survey_or_404(survey_id: int, *, manage: bool = False) -> Survey:

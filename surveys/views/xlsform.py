@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from participation.extensions import db
+from participation.guards import staff_community
 from participation.handlers import withdraw
-from participation.permissions import COMMUNITY_MANAGERS, can_manage_community, can_view_community, role_required
-from participation.roster.communities import community_by_code
+from participation.permissions import COMMUNITY_MANAGERS, role_required
 from surveys.models import Survey
 from surveys.xlsform.common import XLSFormError
 from surveys.xlsform.export import export_xlsform
@@ -22,19 +22,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RESULT_KEY = "xlsform_import_result"
 
 
-def _managed_community(code: str):
-    community = community_by_code(code)
-    if community is None or not can_view_community(current_user, community):
-        abort(404)
-    if not can_manage_community(current_user, community):
-        abort(403)
-    return community
-
-
 @bp.route("/c/<community_code>/surveys/import-xlsform", methods=["GET", "POST"])
 @role_required(*COMMUNITY_MANAGERS)
 def upload(community_code: str):
-    community = _managed_community(community_code)
+    community = staff_community(community_code, manage=True)
     form = XLSFormUploadForm()
     status, errors = 200, None
     if form.validate_on_submit():
@@ -62,7 +53,7 @@ def download(survey_id: int):
     if survey is None:
         abort(404)
     if not survey.is_template:
-        _managed_community(survey.community.code)
+        staff_community(survey.community.code, manage=True)
     data = export_xlsform(survey)
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, max_age=0,
                      download_name=_("survey-%(id)d.xlsx", id=survey.id))
