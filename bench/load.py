@@ -218,8 +218,14 @@ def journey(phone: Phone, resident: dict, survey_id: int, vote: bool, acks: list
     if token is None:
         return False
     choice = random.Random(resident["household"]).choice(("yes", "yes", "yes", "no", "abstain"))
-    status, _, location = phone.request("ballot", "POST", vote_path + "/ballot", {"csrf_token": token,
-                                                                                 "choice": choice}, expect=(302,))
+    # As on a phone: the choice answers with a page naming it, whose 确认 posts again with ``confirmed``.
+    status, page, _ = phone.request("ballot choice", "POST", vote_path + "/ballot",
+                                    {"csrf_token": token, "choice": choice}, expect=(200,))
+    token = token_of(page) if status == 200 else None
+    if token is None:
+        return False
+    status, _, location = phone.request("ballot", "POST", vote_path + "/ballot",
+                                        {"csrf_token": token, "choice": choice, "confirmed": "1"}, expect=(302,))
     if status != 302 or vote_path not in location:
         return False
     if acks is not None:
