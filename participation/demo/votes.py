@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from participation.aftercare.operations import propose_aftercare
 from participation.elevators import operations as elevators
+from participation.elevators.queries import latest_request
 from participation.extensions import db
 from participation.models import AfterCareProposal, Building, Community, Household, Unit, Vote
 from participation.votes import ballots, operations as votes
@@ -96,7 +97,7 @@ def _mark_elevator_units(community: Community) -> None:
 
 def _elevator_vote(community: Community, organiser) -> Vote | None:
     unit = _unit(community, ELEVATOR["building"], ELEVATOR["unit"])
-    if unit is None or not unit.elevator_possible or elevators.latest_request(unit) is not None:
+    if unit is None or not unit.elevator_possible or latest_request(unit) is not None:
         return None         # not the demo's roster, marked otherwise by staff, or a request exists already
     rooms = _rooms(unit)
     request = elevators.start_request(rooms[ELEVATOR["starter"]], channel="web", note=ELEVATOR["note"])

@@ -25,8 +25,8 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from participation.audit import record
-from participation.elevators.queries import active_request, elevator_units, latest_request, plan_year
-from participation.elevators.shares import unit_estimate
+from participation.elevators.queries import active_request, elevator_units, latest_requests, plan_year
+from participation.elevators.shares import unit_estimate, year_terms
 from participation.extensions import db
 from participation.formatting import number
 from participation.handlers import Refused
@@ -205,11 +205,16 @@ def elevator_overview(community: Community, year: int | None = None) -> list[dic
     """Per 单元 that can take an elevator, plain data for the plan inputs: the latest request's status (None: no
     request), its vote (``vote_summary``), the cost, the subsidy (None: 未配置), the owners' part and the shaft owners' answers."""
     year = year or plan_year(community)
+    units = elevator_units(community)
+    if not units:
+        return []
+    latest = latest_requests(units)
+    terms = year_terms(community.district.locality, year)
     rows = []
-    for unit in elevator_units(community):
-        request = latest_request(unit)
+    for unit in units:
+        request = latest.get(unit.id)
         active = request if request is not None and request.active else None
-        estimate = unit_estimate(unit, year, request=active)
+        estimate = unit_estimate(unit, year, request=active, terms=terms)
         rows.append({
             "unit_id": unit.id, "unit": _unit_name(unit), "status": request.status if request else None,
             "vote_id": request.vote_id if request else None, "vote": vote_summary(request), "year": year,

@@ -14,11 +14,13 @@ number of households) go one each to the households with the largest dropped fra
 then to the roster order. The shares therefore add up to A exactly. (If A itself has fen, the same is done in fen.)
 Floors with coefficient 0 pay 0. When the year has no subsidy rule, A is the full cost and the page says so.
 
-    unit_estimate(unit, year, *, request=None) -> dict
+    year_terms(locality, year) -> YearTerms                      # what every 单元 of a locality shares in a year
+    unit_estimate(unit, year, *, request=LOOK_UP, terms=None) -> dict
     share_of(estimate, household) -> dict | None
     share_for_vote(vote, household) -> dict | None             # for templates/elevators/_my_share.html
 """
 import os
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from math import floor
@@ -27,11 +29,12 @@ from sqlalchemy import select
 
 from participation.elevators.queries import active_request, elevator_request_of, plan_year
 from participation.extensions import db
-from participation.models import CatalogueItem, ElevatorRequest, Household, Unit, Vote
+from participation.models import CatalogueItem, Household, LocalityRule, Unit, Vote
 from participation.reference.locality import describe, rule_for, rules_for_year
 
 ELEVATOR_ITEM_CODE = "I14"            # 加装电梯 in the catalogue, priced per 单元
 ABOVE_LAST_RULE_STEP = Decimal("0.5")  # 长春's reference: each floor above the last listed one adds 0.5
+LOOK_UP = object()                     # unit_estimate's default: find the 单元's active request itself
 
 
 def catalogue_cost() -> Decimal | None:
@@ -79,27 +82,43 @@ def allocate(amount: Decimal, weights: list[Decimal], order: list) -> tuple[list
     return exact, [quantum * units_of for units_of in units]
 
 
+@dataclass(frozen=True)
+class YearTerms:
+    """What every 单元 of one locality shares in one year, read once for a page or the plan inputs of many 单元."""
+    catalogue_cost: Decimal | None
+    subsidy_rule: LocalityRule | None
+    coefficients: dict[int, Decimal]
+    coefficient_source: str | None
+
+
+def year_terms(locality, year: int) -> YearTerms:
+    rule = rule_for(locality, "elevator_subsidy", "per_elevator", year) if locality is not None else None
+    return YearTerms(catalogue_cost(), rule, *floor_coefficients(locality, year))
+
+
 def _money(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def unit_estimate(unit: Unit, year: int, *, request: ElevatorRequest | None = None) -> dict:
+def unit_estimate(unit: Unit, year: int, *, request=LOOK_UP, terms: YearTerms | None = None) -> dict:
     """The elevator estimate of ``unit`` for ``year``, as plain data (see the module's docstring for the method).
 
     ``problem`` names why no shares can be given: "no_cost" (no estimate and no catalogue item), "no_coefficients"
-    (the locality has no floor rules for the year) or "nobody_pays" (every household's coefficient is 0)."""
-    request = request if request is not None else active_request(unit)
-    locality = unit.building.community.district.locality
+    (the locality has no floor rules for the year) or "nobody_pays" (every household's coefficient is 0).
+    ``request``: the 单元's active request, or None when it has none (by default it is looked up); ``terms``: the
+    year's shared terms when the caller estimates many 单元 (by default they are read)."""
+    request = active_request(unit) if request is LOOK_UP else request
+    terms = terms if terms is not None else year_terms(unit.building.community.district.locality, year)
     if request is not None and request.cost_estimate is not None:
         cost, cost_source = Decimal(request.cost_estimate), "estimate"
     else:
-        cost = catalogue_cost()
+        cost = terms.catalogue_cost
         cost_source = "catalogue" if cost is not None else None
-    rule = rule_for(locality, "elevator_subsidy", "per_elevator", year) if locality is not None else None
+    rule = terms.subsidy_rule
     subsidy = Decimal(rule.number_value) if rule is not None and rule.number_value is not None else None
     owners_part = max(_money(cost - subsidy), Decimal("0.00")) if cost is not None and subsidy is not None else None
     amount = owners_part if subsidy is not None else (_money(cost) if cost is not None else None)
-    coefficients, coefficient_source = floor_coefficients(locality, year)
+    coefficients, coefficient_source = terms.coefficients, terms.coefficient_source
     households = sorted(unit.households, key=lambda household: (household.floor, household.sort_key))
     rows = [{"household": household, "floor": household.floor, "room": household.room,
              "coefficient": coefficient_for(household.floor, coefficients), "exact": None, "share": None}

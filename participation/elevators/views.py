@@ -21,9 +21,9 @@ from participation.elevators.operations import (CONSENT_CHANNELS, ElevatorRefuse
                                                 mark_shaft_households, open_consent_vote, open_consultation,
                                                 record_shaft_consent, set_estimate, settle_consent,
                                                 shaft_consent_summary, start_request, vote_summary, withdraw)
-from participation.elevators.queries import (active_request, elevator_units, latest_request, plan_year,
+from participation.elevators.queries import (active_request, elevator_units, latest_request, latest_requests, plan_year,
                                              visible_building_ids)
-from participation.elevators.shares import share_of, unit_estimate
+from participation.elevators.shares import share_of, unit_estimate, year_terms
 from participation.extensions import db
 from participation.formatting import BEIJING
 from participation.forms import EmptyForm
@@ -128,12 +128,14 @@ def _staff_page(community, status: int = 200):
     building_ids = visible_building_ids(current_user, community)
     year = plan_year(community)
     rows = []
-    for unit in elevator_units(community, building_ids):
-        request = latest_request(unit)
+    units = elevator_units(community, building_ids)
+    latest, terms = latest_requests(units), year_terms(community.district.locality, year)
+    for unit in units:
+        request = latest.get(unit.id)
         active = request if request is not None and request.active else None
         vote = vote_summary(request)
         rows.append({"unit": unit, "request": request, "active": active,
-                     "estimate": unit_estimate(unit, year, request=active),
+                     "estimate": unit_estimate(unit, year, request=active, terms=terms),
                      "shaft": {owner.household_id: owner for owner in active.shaft_owners} if active else {},
                      "summary": shaft_consent_summary(active) if active else None, "vote": vote,
                      "reasons": consent_reasons(request) if vote and vote["status"] == "final" else []})
