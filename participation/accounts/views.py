@@ -16,7 +16,7 @@ from participation.accounts.queries import (buildings_of, chosen_scope, communit
                                             organisations_by_name)
 from participation.extensions import db
 from participation.forms import EmptyForm
-from participation.handlers import refuse_onto
+from participation.handlers import refuse_onto, withdraw
 from participation.models import ROLES, Organisation, User
 from participation.permissions import can_manage_user, role_required
 from participation.reference.forms import (OrganisationForm, OwnPasswordForm, PasswordResetForm, UserCreateForm,
@@ -139,8 +139,7 @@ def deactivate_user(user_id: int):
     try:
         deactivate(current_user, user)
     except AccountError as refusal:
-        refuse_onto(form, refusal)
-        flash(refusal.message, "error")
+        flash(withdraw(refusal).message, "error")
     else:
         flash(_("Account %(username)s deactivated: it can no longer sign in.", username=user.username), "success")
     return redirect(url_for(".users"))
@@ -207,8 +206,7 @@ def delete_organisation_view(organisation_id: int):
     try:
         delete_organisation(current_user, organisation)
     except AccountError as refusal:
-        refuse_onto(form, refusal)
-        flash(refusal.message, "error")
+        flash(withdraw(refusal).message, "error")
     else:
         flash(_("Organisation deleted."), "success")
     return redirect(url_for(".organisations"))

@@ -16,6 +16,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from participation import handlers
 from participation.elevators.forms import ConsentForm, ConsentVoteForm, EstimateForm, ShaftForm, StartForm
 from participation.elevators.operations import (CONSENT_CHANNELS, ElevatorRefused, consent_reasons, consent_rule,
                                                 mark_shaft_households, open_consent_vote, open_consultation,
@@ -173,8 +174,7 @@ def _act(community_code: str, unit_id: int, form, action):
     try:
         message = action(request, form)
     except (ElevatorRefused, VoteError) as refused:
-        refuse_onto(form, refused)   # undone; the page below shows the message as a flash, not on this form
-        flash(refused.message, "error")
+        flash(handlers.withdraw(refused).message, "error")   # undone; the page shows it as a flash, not on a form
         return _staff_page(community, 400)
     flash(message, "success")
     return redirect(url_for(".staff", community_code=community.code) + f"#unit-{unit.id}")

@@ -158,10 +158,9 @@ def edit(community_code: str):
             status = 400
         except IntegrityError:   # another organiser saved version N+1 in the same moment (UNIQUE plan, number):
             # edit_version flushed, so the clash surfaces here, not in the request's commit
-            message = _("Someone else saved a new version at the same moment, so yours was not saved. Look at the "
-                        "latest version and make your changes again.")
-            refuse_onto(form, {"": message})
-            flash(message, "error")
+            raced = PlanRefused({"": _("Someone else saved a new version at the same moment, so yours was not saved. "
+                                       "Look at the latest version and make your changes again.")})
+            flash(withdraw(raced).message, "error")
             return _to_plan(community)
         else:
             flash(_("Version %(number)d saved as a draft.", number=made.number), "success")
