@@ -6,8 +6,10 @@ ROLE_LABELS = {
     "grid": _l("Grid worker / volunteer"), "hotline": _l("Hotline staff"), "agency": _l("Agency"),
 }
 STATUS_LABELS = {
-    "reserve": _l("Reserve"), "annual_plan": _l("Annual plan"), "planning": _l("Drafting the plan"), "plan_notice": _l("Plan on public notice"),
-    "works": _l("Works under way"), "acceptance": _l("Acceptance"), "aftercare": _l("After-care"),
+    "reserve": _l("Reserve"), "annual_plan": _l("Annual plan"), "census": _l("Census and field survey"),
+    "needs": _l("Needs survey"), "planning": _l("Drafting the plan"), "plan_notice": _l("Plan on public notice"),
+    "owner_vote": _l("Owner vote"), "joint_review": _l("Joint review"), "works": _l("Works under way"),
+    "acceptance": _l("Acceptance"), "aftercare": _l("After-care"),
 }
 OCCUPANCY_LABELS = {"owner_occupied": _l("Owner-occupied"), "rented": _l("Rented"), "vacant": _l("Vacant")}
 CATEGORY_LABELS = {"basic": _l("Basic"), "improvement": _l("Improvement"), "upgrade": _l("Upgrade")}
@@ -24,6 +26,7 @@ QUANTITY_UNIT_LABELS = {
 }
 ORGANISATION_KIND_LABELS = {
     "contractor": _l("Contractor"), "supervisor": _l("Supervisor"), "property": _l("Property manager"), "pipeline": _l("Pipeline company"),
+    "department": _l("Government department"),
 }
 HOTLINE_LABELS = {"quality": _l("Quality supervision hotline"), "supervisor": _l("Supervisor complaint line"), "community": _l("Community hotline")}
 RULE_KIND_LABELS = {

@@ -32,3 +32,6 @@ from participation.models.acceptance import (AcceptanceRating, AcceptanceRecord,
 from participation.models.api import ApiToken  # noqa: E402, F401
 from participation.models.open311_intake import Open311Report  # noqa: E402, F401
 from participation.models.votes import VoteRegisterCorrection, VoteRegisterEntry  # noqa: E402, F401
+from participation.models.jointreview import (SIGNOFF_DECISIONS, SPECIALITIES, JointReview,  # noqa: E402, F401
+                                              JointReviewParty, PipelineWork, ReviewParty, ReviewSignoff)
+from participation.models.lifecycle import GATES, STAGES, GateOverride  # noqa: E402, F401

@@ -5,11 +5,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.extensions import db
+from participation.models.lifecycle import STAGES as COMMUNITY_STATUSES
 from participation.models.types import UTCDateTime, one_of, utcnow
 
-COMMUNITY_STATUSES = ("reserve", "annual_plan", "planning", "plan_notice", "works", "acceptance", "aftercare")
 OCCUPANCIES = ("owner_occupied", "rented", "vacant")
-ORGANISATION_KINDS = ("contractor", "supervisor", "property", "pipeline")
+ORGANISATION_KINDS = ("contractor", "supervisor", "property", "pipeline", "department")
 
 
 class District(db.Model):
@@ -37,6 +37,8 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     phone: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    # A department's or pipeline company's field (participation.models.jointreview.SPECIALITIES), for joint review.
+    speciality: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
     __table_args__ = (one_of("kind", ORGANISATION_KINDS, "kind"),)
 
