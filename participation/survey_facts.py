@@ -53,6 +53,19 @@ class SurveyFacts(Protocol):
         """A subquery of (``cid``, ``item_id``): the catalogue item the elevator question of each of these surveys
         is about, per community (communities whose survey has no elevator question are absent)."""
 
+    def community_surveys(self, community_id: int) -> list[dict]:
+        """Every survey of the community (drafts too, never templates), newest first: {"id", "title" (in the
+        page's language), "status" ("draft" | "open" | "closed", as residents meet it: an open survey past its
+        closing time is closed), "opens_at", "closes_at" (aware datetime | None), "households" (households not
+        marked vacant), "answered" (their submitted responses), "is_needs_survey" (it has a need question)}."""
+
+    def household_surveys(self, household_id: int) -> list[dict]:
+        """The surveys of the household's community that are open or closed in the last 30 days, open ones first
+        (soonest deadline first): {"id", "title", "status" ("open" | "closed"), "closes_at", "state" ("submitted" |
+        "draft" | "not_started": this household's response)}, and besides these "receipt" (the submitted
+        response's receipt number, else None) and "results_visible" (closed, with results shown to residents).
+        An unknown household has none."""
+
     def seed_demo(self) -> dict:
         """Add the demo's surveys and answers (``flask seed-demo``) and say how many were added now:
         {"surveys": n, "responses": n}. Idempotent; flushes, never commits."""

@@ -4,9 +4,11 @@ overview's set-based questions give the figures the overview read before from th
 statements below are those it ran, kept here as the reference). Without a survey engine, plan inputs and the city
 show no survey figures."""
 import inspect
+from datetime import timedelta
 
 import pytest
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy import and_, case, column, func, literal, or_, select, table
 
 from participation import survey_facts
@@ -15,11 +17,12 @@ from participation.extensions import db
 from participation.models import Community, Household, User
 from participation.models.types import utcnow
 from participation.plans.inputs import plan_inputs
-from surveys.models import Question, Survey
+from surveys.models import Question, Section, Survey
 from surveys.results.plan_needs import SurveyEngineFacts, community_needs
-from tests.participation.test_city_overview import _needs_survey, _respond, city  # noqa: F401  (the fixture)
+from tests.participation.test_city_overview import _items, _needs_survey, _respond, city  # noqa: F401  (the fixture)
 
-PROTOCOL_METHODS = ("community_needs", "needs_surveys", "responded", "elevator_items", "seed_demo")
+PROTOCOL_METHODS = ("community_needs", "needs_surveys", "responded", "elevator_items", "community_surveys",
+                    "household_surveys", "seed_demo")
 
 # The survey tables as the city overview read them before the seam, by name.
 surveys_t = table("surveys", column("id"), column("community_id"), column("is_template"), column("status"),
@@ -132,3 +135,98 @@ def test_without_a_survey_engine_there_are_no_survey_figures(app, city, monkeypa
     for code, row in rows.items():
         for key in ("households", "vacant", "area", "units", "buildings", "investment", "investment_source"):
             assert row[key] == with_engine[code][key], (code, key)
+
+
+def _survey(community, *, status="open", title="问卷", needs=False, opens=-10, closes=None) -> Survey:
+    now = utcnow()
+    survey = Survey(community=community, status=status, title={"zh": title, "en": title + " (en)"},
+                    opens_at=now + timedelta(days=opens) if opens is not None else None,
+                    closes_at=now + timedelta(days=closes) if closes is not None else None)
+    if needs:
+        section = Section(name="p1", position=1, label={"zh": "第1页"})
+        survey.sections.append(section)
+        survey.questions.append(Question(section=section, name="need", type="yes_no", role="item_need",
+                                         item_id=_items()["B01"].id, position=1, label={"zh": "屋面"}))
+    db.session.add(survey)
+    db.session.flush()
+    return survey
+
+
+@pytest.fixture
+def listed(app, reference_data, make_community):
+    """Community LA (12 households, one vacant) with surveys in every state; LB beside it with its own."""
+    a, b = make_community("LA", buildings=1, units=2, floors=3), make_community("LB", buildings=1, units=1)
+    homes = [h for building in a.buildings for unit in building.units for h in unit.households]
+    homes[0].occupancy = "vacant"
+    surveys = {
+        "needs": _survey(a, title="需求调查", needs=True, closes=5),
+        "later": _survey(a, title="长期问卷", closes=None),
+        "soon": _survey(a, title="快截止", closes=1),
+        "draft": _survey(a, status="draft", title="草稿问卷", opens=None),
+        "future": _survey(a, title="未开始", opens=3, closes=10),
+        "recent": _survey(a, status="closed", title="刚结束", opens=-40, closes=-5),
+        "lapsed": _survey(a, title="自动结束", opens=-40, closes=-2),      # open, but past its closing time
+        "old": _survey(a, status="closed", title="旧问卷", opens=-90, closes=-45),
+        "template": Survey(is_template=True, status="draft", title={"zh": "模板"}),
+        "other": _survey(b, title="别的小区"),
+    }
+    db.session.add(surveys["template"])
+    db.session.flush()
+    _respond(surveys["needs"], homes[:4])                 # homes[0] is vacant: 3 count
+    _respond(surveys["soon"], homes[1:2], status="draft")
+    _respond(surveys["recent"], homes[1:3])
+    db.session.commit()
+    return {"a": a, "b": b, "homes": homes, "surveys": surveys}
+
+
+def test_community_surveys_lists_every_survey_with_its_participation(app, listed):
+    surveys = listed["surveys"]
+    with app.test_request_context():
+        rows = survey_facts.facts().community_surveys(listed["a"].id)
+    by_id = {row["id"]: row for row in rows}
+    assert [row["id"] for row in rows] == sorted(by_id, reverse=True)
+    wanted = {key for key in surveys if key not in ("template", "other")}
+    assert set(by_id) == {surveys[key].id for key in wanted}
+    needs = by_id[surveys["needs"].id]
+    assert set(needs) == {"id", "title", "status", "opens_at", "closes_at", "households", "answered",
+                          "is_needs_survey"}
+    assert needs["title"] == "需求调查" and needs["status"] == "open" and needs["is_needs_survey"] is True
+    assert needs["households"] == 11 and needs["answered"] == 3
+    assert needs["closes_at"] == surveys["needs"].closes_at
+    assert by_id[surveys["soon"].id]["answered"] == 0                    # a draft is not an answer
+    assert by_id[surveys["recent"].id]["answered"] == 2
+    assert by_id[surveys["soon"].id]["is_needs_survey"] is False
+    states = {key: by_id[surveys[key].id]["status"] for key in wanted}
+    assert states == {"needs": "open", "later": "open", "soon": "open", "draft": "draft", "future": "draft",
+                      "recent": "closed", "lapsed": "closed", "old": "closed"}
+    assert survey_facts.facts().community_surveys(listed["b"].id)[0]["households"] == 6
+    assert survey_facts.facts().community_surveys(-1) == []
+
+
+def test_household_surveys_give_each_households_own_state(app, listed):
+    surveys, homes = listed["surveys"], listed["homes"]
+    engine = survey_facts.facts()
+    with app.test_request_context():
+        rows = engine.household_surveys(homes[1].id)
+    ids = [row["id"] for row in rows]
+    # open ones first, the soonest deadline first (none last), then the recently closed ones, newest first
+    assert ids == [surveys[key].id for key in ("soon", "needs", "later", "lapsed", "recent")]
+    by_key = {key: next(row for row in rows if row["id"] == surveys[key].id)
+              for key in ("soon", "needs", "later", "lapsed", "recent")}
+    assert {key: row["state"] for key, row in by_key.items()} == {
+        "soon": "draft", "needs": "submitted", "later": "not_started", "lapsed": "not_started",
+        "recent": "submitted"}
+    assert {key: row["status"] for key, row in by_key.items()} == {
+        "soon": "open", "needs": "open", "later": "open", "lapsed": "closed", "recent": "closed"}
+    assert by_key["needs"]["receipt"] == f"R{surveys['needs'].id:03d}{homes[1].id:06d}"
+    assert by_key["soon"]["receipt"] is None
+    assert by_key["recent"]["results_visible"] is True and by_key["needs"]["results_visible"] is False
+    assert by_key["soon"]["closes_at"] == surveys["soon"].closes_at and by_key["later"]["closes_at"] is None
+    assert {"id", "title", "status", "closes_at", "state"} <= set(by_key["soon"])
+    others = engine.household_surveys(homes[5].id)
+    assert {row["state"] for row in others} == {"not_started"}
+    assert engine.household_surveys(listed["b"].buildings[0].units[0].households[0].id)[0]["title"] == "别的小区"
+    assert engine.household_surveys(-1) == []
+    with app.test_request_context(), force_locale("en"):
+        titles = {row["id"]: row["title"] for row in engine.household_surveys(homes[1].id)}
+    assert titles[surveys["soon"].id] == "快截止 (en)"

@@ -15,6 +15,7 @@ from surveys.answering.structure import structure
 from surveys.demo import seed_demo_surveys
 from surveys.models import Answer, Question, Response, Survey
 from surveys.results.figures import _figures
+from surveys.results.listings import community_surveys, household_surveys
 from surveys.results.summaries import ITEM_ROLES, _item_rows, participation
 
 COMMENT_TYPES = ("text", "long_text")
@@ -142,6 +143,12 @@ class SurveyEngineFacts:
                 .join(Question, Question.survey_id == Survey.id)
                 .where(Survey.id.in_(survey_ids or [-1]), Question.role == "elevator")
                 .group_by(Survey.community_id).subquery())
+
+    def community_surveys(self, community_id: int) -> list[dict]:
+        return community_surveys(community_id)
+
+    def household_surveys(self, household_id: int) -> list[dict]:
+        return household_surveys(household_id)
 
     def seed_demo(self) -> dict:
         return seed_demo_surveys()
