@@ -178,7 +178,7 @@ def vote_words(vote: dict | None) -> str | None:
 
 
 ITEM_FORMATS = (None, None, None, None, None, None, AREA, None, None, YUAN, YUAN, COUNT, COUNT, COUNT, COUNT,
-                SHARE, SHARE, COUNT, COUNT, COUNT, SHARE, None, None, None, None)
+                SHARE, SHARE, COUNT, COUNT, COUNT, SHARE, None, None, None, None, None)
 
 
 def item_headers() -> list[str]:
@@ -187,7 +187,8 @@ def item_headers() -> list[str]:
             _("Households that answered"), _("Need it"), _("Indifferent"), _("Do not need it"),
             _("Need share by households"), _("Need share by area"), _("Priority points (Borda)"),
             _("First choice"), _("Willing to share the cost"), _("Share of supporters willing"),
-            _("Owner vote (民法典 Art. 278 item)"), _("Suggestion"), _("Reason"), _("Owner vote result")]
+            _("Owner vote (民法典 Art. 278 item)"), _("Suggestion"), _("Reason"), _("Owner vote status"),
+            _("Owner vote result")]
 
 
 def _items(sheet, result: dict) -> None:
@@ -203,7 +204,7 @@ def _items(sheet, result: dict) -> None:
             item["need_share"], item["need_share_area"], item["priority_points"], item["first_choice"],
             item["share_willing"], item["share_rate"], item["owner_matter"],
             str(SUGGESTION_LABELS.get(item["suggestion"], item["suggestion"])), item["reason"],
-            vote_words(item.get("vote"))], ITEM_FORMATS)
+            item.get("vote_status_label"), vote_words(item.get("vote"))], ITEM_FORMATS)
 
 
 BUILDING_FORMATS = (None, None, COUNT, COUNT, COUNT, COUNT, COUNT, COUNT, SHARE, SHARE, AREA, AREA, AREA, SHARE)

@@ -10,6 +10,7 @@ from wtforms.validators import Length, Optional
 
 from participation.labels import FUNDING_LABELS, WORK_STATUS_LABELS
 from participation.models import FUNDING_LINES, WORK_STATUSES
+from participation.models.lifecycle import REASON_MAX
 from participation.plans.operations import MAX_TEXT
 
 TEXT = Length(max=MAX_TEXT, message=_l("The text is too long (at most %(max)d characters)."))
@@ -20,10 +21,19 @@ def _money(label):
     return StringField(label, validators=[Length(max=30)], render_kw=AMOUNT)
 
 
+def override_field():
+    """An administrator's written reason to let the action through a gate whose conditions are not met (the pages
+    render it only for administrators; participation.lifecycle.overrides refuses it from anyone else)."""
+    return TextAreaField(_l("Reason to proceed anyway (administrators only)"),
+                         validators=[Optional(), Length(max=REASON_MAX, message=_l(
+                             "The text is too long (at most %(max)d characters)."))], render_kw={"rows": 2})
+
+
 class BudgetForm(FlaskForm):
     plan_year = StringField(_l("Plan year"), validators=[Length(max=10)], render_kw={"inputmode": "numeric"})
     envelope = _money(_l("Budget envelope (yuan)"))
     note = TextAreaField(_l("Note"), validators=[TEXT], render_kw={"rows": 3})
+    override_reason = override_field()
 
     def money_fields(self):
         return [self[name] for name in FUNDING_LINES]
@@ -54,6 +64,11 @@ class PlanEditForm(FlaskForm):
                 for row in self.items if row.code.data}
 
 
+class AdoptForm(FlaskForm):
+    """Adopt a version: a button, and an administrator's reason when a gate is not met."""
+    override_reason = override_field()
+
+
 class WorkForm(FlaskForm):
     item = HiddenField()
     status = SelectField(_l("Status"), choices=[SelectChoice(status, WORK_STATUS_LABELS[status])
@@ -61,3 +76,4 @@ class WorkForm(FlaskForm):
     started_on = DateField(_l("Started on"), validators=[Optional()])
     finished_on = DateField(_l("Finished on"), validators=[Optional()])
     note = StringField(_l("Note"), validators=[TEXT])
+    override_reason = override_field()

@@ -27,6 +27,7 @@ from participation.models import (CATEGORIES, FUNDING_LINES, Building, Catalogue
 from participation.models.fieldsurvey import NEEDS_WORK
 from participation.models.plans import PLANNED, is_planned
 from participation.plans.comments import objections_by_item
+from participation.plans.gates import VOTE_STATUS_LABELS, failed_reason, status_of, vote_states
 from participation.plans.vote_items import item_outcomes
 from participation.reference.locality import current_year, describe, rule_for, rules_for_year
 from participation.survey_facts import facts as survey_facts
@@ -244,18 +245,25 @@ def _apply_budget(items: list[dict], budget: CommunityBudget | None) -> None:
 
 def _vote_outcomes(community: Community, items: list[dict]) -> None:
     """Items with an owner matter carry their latest final owner vote (``vote``, None before one is final; see
-    operations/vote_items.py) and the reason says what it decided."""
+    operations/vote_items.py) and the reason says what it decided. Every item has its vote's status
+    (``vote_status``: not_needed / pending / running / passed / failed, and ``vote_status_label``): a passed vote
+    lets an item that needed it be included; a failed one excludes it, with the vote's words as the reason."""
     outcomes = item_outcomes(community)
+    states = vote_states(community, outcomes)
     for row in items:
         found = outcomes.get(row["code"]) if row["owner_matter"] else None
         row["vote"] = found
+        status = status_of(states, row["code"], row["owner_matter"])
+        row["vote_status"], row["vote_status_label"] = status, str(VOTE_STATUS_LABELS[status])
+        if status == "failed" and row["suggestion"] in ("needs_vote", "include", "include_if_budget"):
+            row["suggestion"], row["if_budget_allows"] = "exclude", False
+            row["reason"] = _then(row["reason"], failed_reason(states[row["code"]]))
+            continue
         if found is None or row["suggestion"] != "needs_vote":
             continue
         if found["passed"]:
+            row["suggestion"] = "include_if_budget" if row["if_budget_allows"] else "include"
             row["reason"] = _then(row["reason"], _("The owners' vote “%(title)s” passed.", title=found["title"]))
-        else:
-            row["reason"] = _then(row["reason"], _("The owners' vote “%(title)s” did not pass: %(why)s",
-                                                   title=found["title"], why="; ".join(found["reasons"])))
 
 
 def _aftercare(community: Community) -> dict:

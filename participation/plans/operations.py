@@ -14,10 +14,12 @@ from participation.audit import apply_changes, record
 from participation.extensions import db
 from participation.formatting import beijing_today
 from participation.handlers import Refused
+from participation.lifecycle.overrides import GateRefused, passes
 from participation.models import (FUNDING_LINES, WORK_STATUSES, CatalogueItem, Community, CommunityBudget, Plan,
                                   PlanCommentPeriod, PlanItem, PlanVersion, PlanWork, User)
 from participation.models.plans import is_planned
 from participation.models.types import utcnow
+from participation.plans import gates
 from participation.reference.locality import FIRST_YEAR, LAST_YEAR
 
 CENT = Decimal("0.01")
@@ -111,8 +113,10 @@ def works_by_item(plan: Plan | None) -> dict[int, PlanWork]:
 
 # --- the budget ------------------------------------------------------------------------------------------------
 
-def save_budget(actor: User, community: Community, fields: dict) -> CommunityBudget:
-    """The plan year (2000–2100), the envelope and each funding line: an empty line is unknown (None), not 0."""
+def save_budget(actor: User, community: Community, fields: dict, *, override_reason: str | None = None
+                ) -> CommunityBudget:
+    """The plan year (2000–2100), the envelope and each funding line: an empty line is unknown (None), not 0. A new
+    amount from the maintenance fund passes the gate ``maintenance_fund_vote`` (a passed matter-5 vote)."""
     errors, values = {}, {}
     year_text = str(fields.get("plan_year") or "").translate(_WIDE).strip()
     if not year_text:
@@ -133,6 +137,10 @@ def save_budget(actor: User, community: Community, fields: dict) -> CommunityBud
     if errors:
         raise PlanRefused(errors)
     budget = budget_for(community)
+    fund = values["maintenance_fund"]
+    if fund and fund != getattr(budget, "maintenance_fund", None):
+        passes(actor, community, "maintenance_fund_vote", gates.maintenance_fund_missing(community),
+               reason=override_reason)
     if budget is None:
         budget = CommunityBudget(community_id=community.id, plan_year=values["plan_year"])
         db.session.add(budget)
@@ -159,16 +167,18 @@ def adopt_suggestions(actor: User, community: Community, result: dict) -> Plan:
     if plan_for(community) is not None:
         raise PlanRefused({"": _("This community already has a plan: edit it to make a new version.")})
     catalogue = _catalogue([row["code"] for row in result["items"]])
+    states = gates.vote_states(community)      # an item whose owner vote failed is out, saying so
     plan = Plan(community_id=community.id, created_by_id=getattr(actor, "id", None))
     version = PlanVersion(number=1, status="draft", created_by_id=getattr(actor, "id", None))
     plan.versions.append(version)
     for position, row in enumerate(result["items"], start=1):
         quantity, unit_cost = Decimal(row["quantity"]).quantize(CENT), Decimal(row["unit_cost"]).quantize(CENT)
+        failed = states.get(row["code"], {}).get("status") == "failed"
         version.items.append(PlanItem(
             item_id=catalogue[row["code"]].id, position=position,
-            included=is_planned(row),
+            included=is_planned(row) and not failed,
             quantity=quantity, unit_cost=unit_cost, cost=Decimal(row["estimated_cost"]).quantize(CENT),
-            suggestion=row["suggestion"]))
+            suggestion=row["suggestion"], change_reason=gates.failed_reason(states[row["code"]]) if failed else None))
     db.session.add(plan)
     db.session.flush()
     record(actor, "plan.adopt_suggestions", plan, community=community, version=1,
@@ -210,12 +220,16 @@ def edit_version(actor: User, plan: Plan, changes: dict, measures: str | None, r
     known = {item.item.code for item in latest.items}
     for code in set(changes) - known:
         errors[code] = _("%(code)s is not an item of this plan.", code=code)
+    states = gates.vote_states(plan.community)
     rows, changed = [], []
     for item in latest.items:
         change = changes.get(item.item.code)
         values = _row_values(item, change, errors)
-        is_changed = any(values[name] != getattr(item, name) for name in ("included", "quantity", "unit_cost"))
         item_reason = ((change or {}).get("reason") or "").strip() or None
+        if values["included"] and states.get(item.item.code, {}).get("status") == "failed":
+            values["included"] = False        # the owners said no: out, with the vote's words as the reason
+            item_reason = " ".join(filter(None, (gates.failed_reason(states[item.item.code]), item_reason)))
+        is_changed = any(values[name] != getattr(item, name) for name in ("included", "quantity", "unit_cost"))
         if is_changed and item_reason is None:
             errors[f"{item.item.code}.reason"] = _("%(item)s changed: say why.", item=item.item.name)
         if item_reason and len(item_reason) > MAX_TEXT:
@@ -246,13 +260,24 @@ def edit_version(actor: User, plan: Plan, changes: dict, measures: str | None, r
     return version
 
 
-def adopt_version(actor: User, version: PlanVersion) -> PlanVersion:
-    """Adopt a draft: the version adopted before is superseded; each included item gets its works row."""
+def adopt_version(actor: User, version: PlanVersion, *, override_reason: str | None = None) -> PlanVersion:
+    """Adopt a draft: the version adopted before is superseded; each included item gets its works row. Gates
+    ``adopt_comment_period`` and ``adopt_owner_votes`` (participation.plans.gates): refused with every missing
+    condition of both, unless an administrator gives a reason."""
     if version.status != "draft":
         raise PlanRefused({"": _("Only a draft version can be adopted; version %(number)d is not a draft.",
                                  number=version.number)})
     plan = version.plan
     _refuse_if_locked(plan)
+    refusals = []
+    for gate, missing in (("adopt_comment_period", gates.comment_period_missing(version)),
+                          ("adopt_owner_votes", gates.owner_votes_missing(version))):
+        try:
+            passes(actor, plan.community, gate, missing, reason=override_reason, version=version)
+        except GateRefused as refused:
+            refusals.extend(refused.missing)
+    if refusals:
+        raise GateRefused(refusals)
     previous = adopted_version(plan)
     if previous is not None:
         previous.status = "superseded"
@@ -293,9 +318,10 @@ def version_changes(old: PlanVersion | None, new: PlanVersion) -> list[dict]:
 # --- works -----------------------------------------------------------------------------------------------------
 
 def set_work(actor: User, plan: Plan, item: CatalogueItem, status: str, *, started_on: date | None = None,
-             finished_on: date | None = None, note: str | None = None) -> PlanWork:
+             finished_on: date | None = None, note: str | None = None,
+             override_reason: str | None = None) -> PlanWork:
     """The works on one included item of the adopted version: finished needs a finish date, and no date lies in
-    the future."""
+    the future. Starting works (not started → in progress or finished) passes the gate ``works_joint_review``."""
     adopted = adopted_version(plan)
     in_plan = adopted is not None and any(row.item_id == item.id and row.included for row in adopted.items)
     if not in_plan:
@@ -319,6 +345,9 @@ def set_work(actor: User, plan: Plan, item: CatalogueItem, status: str, *, start
     if errors:
         raise PlanRefused(errors)
     work = works_by_item(plan).get(item.id)
+    if status != "not_started" and (work is None or work.status == "not_started"):
+        passes(actor, plan.community, "works_joint_review", gates.joint_review_missing(adopted),
+               reason=override_reason, version=adopted)
     if work is None:
         work = PlanWork(plan=plan, item_id=item.id, status="not_started")
         db.session.add(work)

@@ -19,11 +19,14 @@ from sqlalchemy.exc import IntegrityError
 from participation.fieldsurvey.operations import active_item
 from participation.forms import EmptyForm
 from participation.handlers import refuse_onto, withdraw
+from participation.lifecycle.overrides import GateRefused, overrides_of
 from participation.labels import FUNDING_LABELS, SUGGESTION_LABELS, VERSION_STATUS_LABELS, WORK_STATUS_LABELS
 from participation.models import FUNDING_LINES
-from participation.permissions import COMMUNITY_MANAGERS, HOUSEHOLD_READERS, can_manage_community, role_required
+from participation.permissions import (COMMUNITY_MANAGERS, HOUSEHOLD_READERS, can_manage_community, is_admin,
+                                       role_required)
 from participation.plans.export import export_plan_inputs
-from participation.plans.forms import BudgetForm, PlanEditForm, WorkForm
+from participation.plans.forms import AdoptForm, BudgetForm, PlanEditForm, WorkForm
+from participation.plans.gates import gate_label, version_view
 from participation.plans.inputs import plan_inputs
 from participation.plans.loading import plan_community, plan_version
 from participation.plans.operations import (BUDGET_MONEY_FIELDS, PlanRefused, adopt_suggestions, adopt_version,
@@ -54,9 +57,11 @@ def plan(community_code: str):
     community = plan_community(community_code)
     result = plan_inputs(community)
     current = plan_for(community)
+    versions = list(reversed(current.versions)) if current else []
     return render_template(
         "plans/plan.html", community=community, result=result, groups=_groups(result["items"]), plan=current,
-        versions=list(reversed(current.versions)) if current else [], adopted=adopted_version(current),
+        versions=versions, views={version.id: version_view(version) for version in versions},
+        adopted=adopted_version(current), overrides=overrides_of(community), gate_label=gate_label,
         may_manage=can_manage_community(current_user, community), funding_lines=FUNDING_LINES + ("elevator_subsidy",),
         labels=LABELS, form=EmptyForm())
 
@@ -66,11 +71,14 @@ def plan(community_code: str):
 def budget(community_code: str):
     community = plan_community(community_code, manage=True)
     form = BudgetForm()
-    status = 200
+    status, missing = 200, []
     if form.validate_on_submit():
         fields = {name: form[name].data for name in ("plan_year", "note") + BUDGET_MONEY_FIELDS}
         try:
-            save_budget(current_user, community, fields)
+            save_budget(current_user, community, fields, override_reason=form.override_reason.data)
+        except GateRefused as refused:
+            missing, status = withdraw(refused).missing, 400
+            form.form_errors.append(_("The budget was not saved."))
         except PlanRefused as refused:
             refuse_onto(form, refused)
             status = 400
@@ -89,7 +97,8 @@ def budget(community_code: str):
                 form[name].data = "" if value is None else f"{value:f}"
     if status == 400 and not form.form_errors and not any(form[name].errors for name in form._fields):
         form.form_errors.append(_("The form could not be saved; please try again."))
-    return render_template("plans/budget.html", community=community, form=form, funding_lines=FUNDING_LINES), status
+    return render_template("plans/budget.html", community=community, form=form, funding_lines=FUNDING_LINES,
+                           missing=missing, may_override=is_admin(current_user)), status
 
 
 @bp.post("/c/<community_code>/plan/adopt-suggestions")
@@ -110,16 +119,21 @@ def adopt(community_code: str):
 
 # --- versions ----------------------------------------------------------------------------------------------------
 
+def _version_page(community, shown, *, adopt_form=None, missing=(), status=200):
+    previous = version_by_number(shown.plan, shown.number - 1)
+    return render_template("plans/version.html", community=community, version=shown, previous=previous,
+                           changes=version_changes(previous, shown), labels=LABELS, form=EmptyForm(),
+                           adopt_form=adopt_form or AdoptForm(formdata=None), missing=list(missing),
+                           view=version_view(shown), latest=latest_version(shown.plan),
+                           may_override=is_admin(current_user),
+                           may_manage=can_manage_community(current_user, community)), status
+
+
 @bp.get("/c/<community_code>/plan/versions/<int:number>")
 @role_required(*HOUSEHOLD_READERS)
 def version(community_code: str, number: int):
     community = plan_community(community_code)
-    shown = plan_version(community, number)
-    previous = version_by_number(shown.plan, number - 1)
-    return render_template("plans/version.html", community=community, version=shown, previous=previous,
-                           changes=version_changes(previous, shown), labels=LABELS, form=EmptyForm(),
-                           latest=latest_version(shown.plan),
-                           may_manage=can_manage_community(current_user, community))
+    return _version_page(community, plan_version(community, number))
 
 
 @bp.post("/c/<community_code>/plan/versions/<int:number>/adopt")
@@ -127,11 +141,15 @@ def version(community_code: str, number: int):
 def adopt_version_view(community_code: str, number: int):
     community = plan_community(community_code, manage=True)
     chosen = plan_version(community, number)
-    button = EmptyForm()
-    if not button.validate_on_submit():
-        abort(400)
+    form = AdoptForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _version_page(community, chosen, adopt_form=form, status=400)
     try:
-        adopt_version(current_user, chosen)
+        adopt_version(current_user, chosen, override_reason=form.override_reason.data)
+    except GateRefused as refused:
+        return _version_page(community, chosen, adopt_form=form, missing=withdraw(refused).missing, status=400)
     except PlanRefused as refused:
         flash(withdraw(refused).message, "error")
     else:
@@ -174,8 +192,9 @@ def edit(community_code: str):
         form.measures.data = latest.measures
     items = {item.item.code: item for item in latest.items}
     rows = [(row, items[row.code.data]) for row in form.items if row.code.data in items]
+    shown = {row["code"]: row for row in version_view(latest)["rows"]}
     return render_template("plans/edit.html", community=community, form=form, rows=rows, latest=latest,
-                           labels=LABELS), status
+                           shown=shown, labels=LABELS), status
 
 
 def _row_errors(form: PlanEditForm, refused: PlanRefused) -> None:
@@ -202,7 +221,7 @@ def works(community_code: str):
     may_manage = can_manage_community(current_user, community)
     current = plan_for(community)
     adopted = adopted_version(current)
-    posted, status = None, 200
+    posted, status, missing = None, 200, []
     if request.method == "POST":
         posted = WorkForm()
         item = active_item(posted.item.data or "")
@@ -210,7 +229,10 @@ def works(community_code: str):
         if posted.validate_on_submit() and item is not None and current is not None:
             try:
                 set_work(current_user, current, item, posted.status.data, started_on=posted.started_on.data,
-                         finished_on=posted.finished_on.data, note=posted.note.data)
+                         finished_on=posted.finished_on.data, note=posted.note.data,
+                         override_reason=posted.override_reason.data)
+            except GateRefused as refused:
+                missing = withdraw(refused).missing
             except PlanRefused as refused:
                 refuse_onto(posted, refused)
             else:
@@ -233,7 +255,8 @@ def works(community_code: str):
         rows.append({"item": item, "work": work, "form": form})
     unmatched = posted if posted is not None and not any(row["form"] is posted for row in rows) else None
     return render_template("plans/works.html", community=community, adopted=adopted, rows=rows, labels=LABELS,
-                           may_manage=may_manage, unmatched=unmatched), status
+                           may_manage=may_manage, unmatched=unmatched, missing=missing, posted=posted,
+                           may_override=is_admin(current_user)), status
 
 
 # --- the printable notice, the downloads -------------------------------------------------------------------------
@@ -245,10 +268,11 @@ def notice(community_code: str):
     current = plan_for(community)
     shown = adopted_version(current) or latest_version(current)
     result = plan_inputs(community)
+    view = version_view(shown) if shown is not None else None
     entry_url = url_for("resident.entry", community_code=community.code, _external=True)
     public = {row["code"]: row for row in public_items(result)}
     return render_template(
-        "plans/notice.html", community=community, version=shown, result=result, public=public,
+        "plans/notice.html", community=community, version=shown, view=view, result=result, public=public,
         participation=public_participation(result), entry_url=entry_url, labels=LABELS,
         qr=qr_svg(entry_url, label=_("QR code of the residents' page of %(community)s", community=community.name)))
 
