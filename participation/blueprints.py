@@ -17,6 +17,7 @@ from participation.dashboards.views import bp as dashboards_bp
 from participation.elevators.views import bp as elevators_bp
 from participation.entry.assisted_views import bp as assisted_bp
 from participation.entry.views import bp as resident_bp
+from participation.fieldsurvey import sheet_views  # noqa: F401  (the field survey in Excel, on "fieldsurvey")
 from participation.fieldsurvey.views import bp as fieldsurvey_bp
 from participation.plans.comment_views import bp as plan_comments_bp
 from participation.plans.views import bp as plans_bp

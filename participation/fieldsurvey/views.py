@@ -5,7 +5,7 @@ read. Other roles get 403; a community outside the user's scope answers 404 (its
 """
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -13,29 +13,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from participation.fieldsurvey.forms import QUANTITY_MEASURES, FieldFindingForm
 from participation.fieldsurvey.operations import (FieldSurveyError, active_item, export_workbook, finding_for,
                                                   record_finding, roster_quantity, roster_totals, survey_overview)
+from participation.fieldsurvey.pages import FILE_ENDPOINTS, XLSX, bp, survey_community
 from participation.handlers import refuse_onto
-from participation.permissions import can_record_field_survey, can_view_field_survey, role_required, uses_field_survey
-from participation.roster.communities import community_by_code
+from participation.permissions import can_record_field_survey, role_required
 from participation.uploads import describe_size, max_upload_bytes, stored_file
-
-bp = Blueprint("fieldsurvey", __name__)
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _community(community_code: str, *, record: bool = False):
-    """Load the community and authorize: 403 for roles without the field survey, 404 outside scope."""
-    community = community_by_code(community_code)
-    if community is None:
-        abort(404)
-    if not uses_field_survey(current_user):
-        abort(403)
-    if not can_view_field_survey(current_user, community):
-        abort(404)
-    if record and not can_record_field_survey(current_user, community):
-        abort(403)
-    return community
-
 
 def _item(item_code: str):
     item = active_item(item_code)
@@ -47,7 +28,7 @@ def _item(item_code: str):
 @bp.get("/c/<community_code>/field-survey")
 @role_required()
 def overview(community_code: str):
-    community = _community(community_code)
+    community = survey_community(community_code)
     return render_template("fieldsurvey/overview.html", community=community, overview=survey_overview(community),
                            can_record=can_record_field_survey(current_user, community),
                            measures=QUANTITY_MEASURES)
@@ -56,7 +37,7 @@ def overview(community_code: str):
 @bp.route("/c/<community_code>/field-survey/<item_code>", methods=["GET", "POST"])
 @role_required()
 def record(community_code: str, item_code: str):
-    community = _community(community_code, record=True)
+    community = survey_community(community_code, record=True)
     item = _item(item_code)
     finding = finding_for(community, item)
     form = FieldFindingForm()
@@ -88,7 +69,7 @@ def record(community_code: str, item_code: str):
 @role_required()
 def photo(community_code: str, item_code: str):
     """The finding's photo, served only to those who may see the field survey (never from /static)."""
-    community = _community(community_code)
+    community = survey_community(community_code)
     finding = finding_for(community, _item(item_code))
     path = stored_file(finding.photo_path) if finding is not None and finding.photo_path else None
     if path is None:
@@ -101,7 +82,7 @@ def photo(community_code: str, item_code: str):
 @bp.get("/c/<community_code>/field-survey.xlsx")
 @role_required()
 def export(community_code: str):
-    community = _community(community_code)
+    community = survey_community(community_code)
     response = send_file(io.BytesIO(export_workbook(community)), mimetype=XLSX, as_attachment=True,
                          download_name=f"{community.code}-field-survey.xlsx", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
@@ -110,7 +91,12 @@ def export(community_code: str):
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(error):
-    """A photo over MAX_CONTENT_LENGTH: the body is refused before any view runs; say so in plain words."""
+    """A photo (or a spreadsheet) over MAX_CONTENT_LENGTH: the body is refused before any view runs; say so in plain
+    words."""
+    if request.endpoint in FILE_ENDPOINTS:
+        message = _("The file is too large. Files up to %(size)s are accepted. Nothing was imported.",
+                    size=describe_size(max_upload_bytes()))
+        return render_template("errors/generic.html", status=413, message=message), 413
     message = _("The photo is too large. Photos up to %(size)s are accepted. Nothing was saved.",
                 size=describe_size(max_upload_bytes()))
     return render_template("errors/generic.html", status=413, message=message), 413
