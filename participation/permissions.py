@@ -11,7 +11,8 @@ from flask_login import current_user
 from sqlalchemy import Select, or_, select
 
 from participation.extensions import db, login_manager
-from participation.models import Building, Community, Household, User, user_buildings, user_communities
+from participation.models import (Building, Community, Household, JointReview, JointReviewParty, Plan, PlanVersion,
+                                  User, user_buildings, user_communities)
 
 STAFF_ROLES = ("admin", "organiser", "owner_rep", "grid", "hotline", "agency")
 PHONE_REVEAL_ROLES = ("admin", "organiser", "grid", "hotline")
@@ -45,6 +46,12 @@ CITY_WIDE_ROLES = ("admin", "hotline")
 DESK_PHONE_REVEALERS = tuple(role for role in PHONE_REVEAL_ROLES if role in TICKET_DESK)
 # Organisations that do the works: tickets are dispatched to them, and of all agencies only they read acceptance.
 WORKS_AGENCY_KINDS = ("contractor", "supervisor")
+# Joint review (联合共审): the kinds of organisation a locality lists as reviewers; pipeline companies among them also
+# record their own works. Readers of a community's review (an agency only as a listed party); those who sign off.
+REVIEW_PARTY_KINDS = ("department", "pipeline")
+PIPELINE_WORKS_KINDS = ("pipeline",)
+JOINT_REVIEW_READERS = ("admin", "organiser", "owner_rep", "agency")
+JOINT_REVIEW_SIGNERS = ("agency",)
 
 
 def visible_communities(user: User) -> Select:
@@ -64,8 +71,19 @@ def visible_communities(user: User) -> Select:
         conditions.append(Community.id.in_(via_buildings))
     if user.role == "agency" and user.organisation_id is not None:
         conditions.append(or_(Community.contractor_id == user.organisation_id,
-                              Community.supervisor_id == user.organisation_id))
+                              Community.supervisor_id == user.organisation_id,
+                              Community.id.in_(reviewed_communities(user.organisation_id))))
     return query.where(or_(*conditions))
+
+
+def reviewed_communities(organisation_id: int) -> Select:
+    """Ids of the communities whose plan in force has a joint review (open or closed) listing the organisation: a
+    department or pipeline company sees them while it signs off and, after, while its works go on."""
+    return (select(Plan.community_id)
+            .join(PlanVersion, PlanVersion.plan_id == Plan.id)
+            .join(JointReview, JointReview.version_id == PlanVersion.id)
+            .join(JointReviewParty, JointReviewParty.review_id == JointReview.id)
+            .where(PlanVersion.status == "adopted", JointReviewParty.organisation_id == organisation_id))
 
 
 def visible_buildings(user: User, community: Community) -> Select:

@@ -13,6 +13,7 @@ from participation.accounts.queries import organisation_in_use
 from participation.audit import apply_changes, record
 from participation.extensions import db
 from participation.handlers import Refused
+from participation.jointreview.operations import clean_speciality
 from participation.models import ORGANISATION_KINDS, ROLES, District, Organisation, User
 from participation.permissions import CITY_WIDE_ROLES, scope_district_ids
 
@@ -236,7 +237,8 @@ def reactivate(actor: User, user: User) -> None:
 PHONE = re.compile(r"^[0-9+\- ]{3,30}$")
 
 
-def _clean_organisation(name: str, kind: str, phone: str | None, organisation: Organisation | None) -> dict:
+def _clean_organisation(name: str, kind: str, phone: str | None, organisation: Organisation | None,
+                        speciality: str | None = None) -> dict:
     name, phone = (name or "").strip(), (phone or "").strip() or None
     if not name or len(name) > 100:
         raise AccountError(_("An organisation's name has 1 to 100 characters."), field="name")
@@ -247,11 +249,16 @@ def _clean_organisation(name: str, kind: str, phone: str | None, organisation: O
     taken = db.session.scalar(select(Organisation.id).where(Organisation.name == name))
     if taken is not None and (organisation is None or taken != organisation.id):
         raise AccountError(_("Another organisation already has this name."), field="name")
-    return {"name": name, "kind": kind, "phone": phone}
+    try:
+        speciality = clean_speciality(kind, speciality)
+    except Refused as refusal:
+        raise AccountError(refusal.errors) from None
+    return {"name": name, "kind": kind, "phone": phone, "speciality": speciality}
 
 
-def create_organisation(actor: User, *, name: str, kind: str, phone: str | None = None) -> Organisation:
-    organisation = Organisation(**_clean_organisation(name, kind, phone, None))
+def create_organisation(actor: User, *, name: str, kind: str, phone: str | None = None,
+                        speciality: str | None = None) -> Organisation:
+    organisation = Organisation(**_clean_organisation(name, kind, phone, None, speciality))
     db.session.add(organisation)
     db.session.flush()
     record(actor, "organisation.create", organisation, name=organisation.name, kind=organisation.kind)
@@ -259,8 +266,8 @@ def create_organisation(actor: User, *, name: str, kind: str, phone: str | None 
 
 
 def update_organisation(actor: User, organisation: Organisation, *, name: str, kind: str,
-                        phone: str | None = None) -> Organisation:
-    clean = _clean_organisation(name, kind, phone, organisation)
+                        phone: str | None = None, speciality: str | None = None) -> Organisation:
+    clean = _clean_organisation(name, kind, phone, organisation, speciality)
     if clean["kind"] != organisation.kind and organisation_in_use(organisation):
         raise AccountError(_("This organisation has accounts or works assigned; its kind cannot change."), field="kind")
     changes = apply_changes(organisation, clean, clean.keys())

@@ -2,8 +2,8 @@
 from sqlalchemy import or_, select
 
 from participation.extensions import db
-from participation.models import (ROLES, Building, Community, District, Organisation, User, user_buildings,
-                                  user_communities)
+from participation.models import (ROLES, Building, Community, District, JointReviewParty, Organisation, PipelineWork,
+                                  User, user_buildings, user_communities)
 from participation.permissions import can_manage_user, visible_communities
 
 
@@ -74,8 +74,11 @@ def organisations_by_kind() -> list[Organisation]:
 
 
 def organisation_in_use(organisation: Organisation) -> bool:
-    """Whether an account belongs to it or a community's works are assigned to it (then it stays on record)."""
+    """Whether an account belongs to it, a community's works are assigned to it, or it took part in a joint review
+    or entered pipeline works (then it stays on record)."""
     users = select(User.id).where(User.organisation_id == organisation.id)
     works = select(Community.id).where(or_(Community.contractor_id == organisation.id,
                                            Community.supervisor_id == organisation.id))
-    return (db.session.scalar(users.limit(1)) is not None) or (db.session.scalar(works.limit(1)) is not None)
+    reviews = select(JointReviewParty.id).where(JointReviewParty.organisation_id == organisation.id)
+    pipeline = select(PipelineWork.id).where(PipelineWork.organisation_id == organisation.id)
+    return any(db.session.scalar(query.limit(1)) is not None for query in (users, works, reviews, pipeline))

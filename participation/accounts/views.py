@@ -181,7 +181,8 @@ def edit_organisation(organisation_id: int | None):
     # Stored values fill the form on GET only: a POST missing fields must fail validation, not re-save them.
     form = OrganisationForm(obj=organisation) if request.method == "GET" else OrganisationForm()
     if form.validate_on_submit():
-        fields = {"name": form.name.data, "kind": form.kind.data, "phone": form.phone.data}
+        fields = {"name": form.name.data, "kind": form.kind.data, "phone": form.phone.data,
+                  "speciality": form.speciality.data}
         try:
             if organisation is None:
                 organisation = create_organisation(current_user, **fields)

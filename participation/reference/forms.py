@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import DateInput
 
+from participation.jointreview.forms import speciality_choices
 from participation.labels import (CHANNEL_LABELS, ORGANISATION_KIND_LABELS, QUANTITY_UNIT_LABELS, ROLE_LABELS,
                                   RULE_KIND_LABELS, RULE_UNIT_LABELS)
 from participation.models.complaints import HOLIDAY_KINDS
@@ -112,6 +113,8 @@ class OrganisationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     kind = SelectField(_l("Kind"), choices=_choices(ORGANISATION_KIND_LABELS))
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)], render_kw={"inputmode": "tel"})
+    speciality = SelectField(_l("Speciality (joint review)"), choices=speciality_choices(), default="",
+                             validate_choice=False)
     submit = SubmitField(_l("Save"))
 
 
