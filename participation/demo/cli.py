@@ -5,6 +5,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from participation.demo import clock
 from participation.demo.seed import DISTRICT, DemoRefused, seed_demo
 from participation.extensions import db
 from participation.formatting import number
@@ -19,17 +20,23 @@ def register(app: Flask) -> None:
                   help='Print {"users": [{"role", "username", "password"}], "households": [{"community", '
                        '"building", "unit", "room", "code", "owner_id_tail"}]} (codes as 9 plain characters, no '
                        'dashes; the demo owner\'s fake ID tail for voting).')
-    def seed_demo_command(as_json: bool) -> None:
+    @click.option("--today", "today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="Seed as if today (Beijing) were this day, YYYY-MM-DD (default: $DEMO_TODAY, or the real "
+                       "today): the demo's activity is placed relative to it.")
+    def seed_demo_command(as_json: bool, today) -> None:
         """Add the demo (长春市南关区, three communities, one login per role); running it again changes nothing.
 
         Refuses to run on a database that holds communities or accounts that are not the demo's.
         """
         started = time.perf_counter()
+        clock.set_today(None if today is None else today.date())
         try:
             result = seed_demo()
         except DemoRefused as refusal:
             db.session.rollback()
             raise click.ClickException(refusal.message) from refusal
+        finally:
+            clock.set_today(None)
         answers = survey_facts()   # the survey engine adds its part of the demo, when there is one
         surveys = answers.seed_demo() if answers is not None else None
         db.session.commit()

@@ -1,12 +1,14 @@
 """The demo's complaints: 40 tickets in every state, a few of them overdue or called back, and six patrol findings,
-during three weeks of works in 2025 (W44–W46), filed and moved through ``file_ticket`` / ``act`` with fixed times so
-each step, deadline and rate is what the real lifecycle would have made.
+during the last five weeks of works, filed and moved through ``file_ticket`` / ``act`` at demo times so each step,
+deadline and rate is what the real lifecycle would have made.
 
-Deterministic (fixed times, fixed texts; only receipt numbers are drawn at random) and idempotent: a ticket or a
+Deterministic given the demo's today (fixed texts; only receipt numbers are drawn at random) and idempotent: a ticket or a
 finding is looked up by its community and description and only added when missing. Most tickets are NG001's,
 whose contractor (the demo's agency account) and supervisor (``demo-supervisor``, added here) handle them; NG002
-gets the desk's steps only (no agency account of its own). Times are Beijing time; the demo's "now" is Friday
-2025-11-14 18:00, so tickets still open then are overdue when the demo is shown later, as an untended queue is.
+gets the desk's steps only (no agency account of its own). Times are Beijing time, written on a reference calendar
+(autumn 2025, whose "now" was Friday 2025-11-14 18:00) and moved by ``at`` to yesterday 18:00 of the demo's today:
+the last week keeps its spacing, older days are spread out 2.5 times, so the queue reaches back about five weeks.
+Tickets still open are due, due soon or overdue as a real queue is (working days, holidays counted).
 """
 from datetime import datetime, timedelta, timezone
 
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from participation.accounts.operations import create_user
 from participation.complaints.operations import act, file_ticket
 from participation.complaints.patrols import record_finding
+from participation.demo import clock
 from participation.extensions import db
 from participation.formatting import BEIJING
 from participation.models import Building, Community, ComplaintCategory, Household, PatrolFinding, Ticket, Unit, User
@@ -22,8 +25,18 @@ from participation.models import Building, Community, ComplaintCategory, Househo
 SUPERVISOR_LOGIN = ("demo-supervisor", "demo-supervisor-2025", "演示·监理单位")
 
 
+REFERENCE_NOW = datetime(2025, 11, 14, 18, tzinfo=BEIJING)
+RECENT = timedelta(days=7)      # the last week keeps its spacing; what is older is spread out
+SPREAD = 2.5
+
+
 def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2025, month, day, hour, minute, tzinfo=BEIJING).astimezone(timezone.utc)
+    """A time of the reference calendar moved to the demo's: as long before yesterday 18:00 (demo today's eve) as
+    it was before the reference "now", older than a week spread out ``SPREAD`` times."""
+    before = REFERENCE_NOW - datetime(2025, month, day, hour, minute, tzinfo=BEIJING)
+    if before > RECENT:
+        before = RECENT + (before - RECENT) * SPREAD
+    return (clock.at(-1, 18) - before).replace(second=0, microsecond=0).astimezone(timezone.utc)
 
 
 # Paths: the steps after filing, as (action, hours after filing, who, fields). "k" the contractor's account, "s" the
@@ -194,7 +207,7 @@ def seed_demo_complaints(communities: list[Community], users: dict, result) -> d
         if db.session.scalar(select(Ticket.id).filter_by(community_id=community.id, description=description)):
             continue
         start = at(*filed)
-        extra = {"external_number": f"12345-2025{filed[0]:02d}{filed[1]:02d}-{len(description):03d}"} \
+        extra = {"external_number": f"12345-{start.astimezone(BEIJING):%Y%m%d}-{len(description):03d}"} \
             if channel == "hotline_12345" else {}
         ticket = file_ticket(people["desk"] if channel != "web" else None, community,
                              category=categories[category], description=description, urgency=urgency,

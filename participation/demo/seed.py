@@ -16,7 +16,9 @@ from sqlalchemy import func, select
 from participation.accounts.operations import create_user
 from participation.complaints.deadlines import seed_holidays
 from participation.demo.complaints import seed_demo_complaints
+from participation.demo.jointreview import agency_accounts, pipeline_works, seed_review_parties
 from participation.demo.participation import seed_demo_participation
+from participation.demo.stages import seed_review_community
 from participation.demo.votes import seed_demo_votes
 from participation.extensions import db
 from participation.fieldsurvey.operations import record_finding, roster_quantity, roster_totals
@@ -33,15 +35,16 @@ SEED = "minhu-woying-demo-1"
 DISTRICT = "南关区"
 HOUSEHOLDS_WANTED = 290  # about 300 a community (长春: 1,339 communities, 43万 households)
 
-# code, name, address, year built, stage, (质量监督举报, 监理投诉, 社区热线), contractor, supervisor
+# code, name, address, year built, stage (participation.models.lifecycle.STAGES: NG001 实施, NG002 问需, NG003 联合审查),
+# (质量监督举报, 监理投诉, 社区热线), contractor, supervisor
 COMMUNITIES = (
-    ("NG001", "曙光里小区", "长春市南关区曙光路128号", 1989, "planning",
+    ("NG001", "曙光里小区", "长春市南关区曙光路128号", 1989, "works",
      ("0431-88950112", "0431-85601231", "0431-88761001"),
      ("长春安平建筑工程有限公司", "0431-84650018"), ("长春正信工程监理有限公司", "0431-85902236")),
-    ("NG002", "桃源路小区", "长春市南关区桃源路56号", 1993, "annual_plan",
+    ("NG002", "桃源路小区", "长春市南关区桃源路56号", 1993, "needs",
      ("0431-88950112", "0431-85601232", "0431-88762002"),
      ("吉林宏远建设集团有限公司", "0431-81730025"), ("吉林诚达建设监理有限公司", "0431-85917740")),
-    ("NG003", "全安街小区", "长春市南关区全安街209号", 1998, "reserve",
+    ("NG003", "全安街小区", "长春市南关区全安街209号", 1998, "joint_review",
      ("0431-88950112", "0431-85601233", "0431-88763003"),
      ("长春兴业市政工程有限公司", "0431-86120447"), ("长春恒信工程咨询监理有限公司", "0431-85838816")),
 )
@@ -155,11 +158,19 @@ def seed_demo() -> DemoResult:
     communities = [_community(district, spec, counter) for spec in COMMUNITIES]
     db.session.flush()
     users = _users(district, communities, counter, result)
-    _field_survey(communities[0], users["organiser"], counter)
-    _budget(communities[0], users["organiser"])
+    for community in (communities[0], communities[2]):     # the communities with a plan
+        _field_survey(community, users["organiser"], counter)
+        _budget(community, users["organiser"])
     _codes(communities, counter, result)
     counter.added.update(seed_demo_complaints(communities, users, result))   # tickets and patrol findings
-    counter.added.update(seed_demo_participation(communities, users))   # plan comments, acceptance, owner vote
+    parties = seed_review_parties(locality)                 # the joint review's departments and pipeline companies
+    party_users = agency_accounts(parties, result)
+    counter.added.update(seed_demo_participation(communities, users))   # NG001: plan to works, acceptance, votes
+    people = {"org": users["organiser"], "rep": users["owner_rep"]}
+    review_added = {"plan_versions": 0}
+    seed_review_community(communities[2], people, review_added)        # NG003: its joint review open now
+    counter.added["plan_versions"] += review_added["plan_versions"]
+    counter.added["pipeline_works"] = pipeline_works({c.code: c for c in communities}, parties, party_users)
     counter.added.update(seed_demo_votes(communities, users))   # open votes: an elevator, property management
     result.added = counter.added
     for community in communities:

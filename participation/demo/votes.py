@@ -7,22 +7,23 @@
 - a property-management proposal (长效管理: 准物业, 0.50 yuan per m² a month) put to the whole community, with
   some paper ballots.
 
-Both votes are open when the demo is seeded: they open at the real now and close 14 days later, because
-``votes.open_vote`` refuses a closing time in the past and ``cast_ballot`` takes ballots only while a vote is open
-(the same reason the plan's comment period uses the real today, see ``demo_participation``). The request, its
-steps, the ballots and their audit rows therefore carry the real time too. Everything else is fixed: which
-households, which owners voted and how, the texts.
+Both votes are open now, placed on the demo's calendar (``participation.demo.clock``): the elevator vote opened six
+days before demo today and closes in eight, its paper ballots one owner short of the quorum (near it); the
+property-management vote opened three days ago and closes in eleven, far short of its quorum with days left (the
+工作台's "short of quorum" line). The operations read ``votes.utcnow`` / ``ballots.utcnow``; the demo runs them
+under ``clock.fixed_clock`` at each step's demo time. Everything else is fixed: which households, which owners
+voted and how, the texts.
 
 Idempotent: the elevator request is looked up by its 单元 (any request there, active or not, is left alone) and the
 proposal by its community and note; a vote's paper ballots are entered only when the vote itself is created, so a
 second run adds nothing — and never touches ballots residents or staff have cast since.
 """
-from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from participation.aftercare.operations import propose_aftercare
+from participation.demo import clock
 from participation.elevators import operations as elevators
 from participation.elevators.queries import latest_request
 from participation.extensions import db
@@ -30,7 +31,8 @@ from participation.models import AfterCareProposal, Building, Community, Househo
 from participation.votes import ballots, operations as votes
 
 COMMUNITY = "NG001"
-OPEN_DAYS = 14
+ELEVATOR_OPENS, ELEVATOR_CLOSES = (-6, 10), (8, 18)      # (days after demo today, hour)
+AFTERCARE_OPENS, AFTERCARE_CLOSES = (-3, 9), (11, 18)
 
 # Units where the field survey found room for an elevator (the survey demo marks the same ones when no unit is
 # marked yet; marking them here first leaves its outcome unchanged).
@@ -41,8 +43,10 @@ ELEVATOR = {
     "note": "家里老人腿脚不好，住六楼下楼一趟太难，希望本单元加装电梯。",
     "shaft": ("101",),                    # the shaft would take part of this ground-floor home's yard
     "title": "5号楼2单元加装电梯业主表决",
-    # paper ballots already entered by the organiser (room, choice); the other owners have not voted yet
+    # paper ballots entered by the organiser, these rooms first (room, choice), then others "yes" in roster order
+    # until one more owner would make the quorum; the last two owner-occupied homes are always left to vote
     "paper": (("402", "yes"), ("501", "yes"), ("502", "yes"), ("601", "yes"), ("102", "abstain")),
+    "waiting": 2,
 }
 
 AFTERCARE = {
@@ -71,11 +75,6 @@ def seed_demo_votes(communities: list[Community], users: dict) -> dict:
     return added
 
 
-def _closes():
-    """14 days from the real now (see the module docstring), to the second."""
-    return votes.utcnow().replace(microsecond=0) + timedelta(days=OPEN_DAYS)
-
-
 def _unit(community: Community, building: str, unit: str) -> Unit | None:
     return db.session.scalar(select(Unit).join(Building, Building.id == Unit.building_id)
                              .where(Building.community_id == community.id, Building.name == building,
@@ -100,23 +99,52 @@ def _elevator_vote(community: Community, organiser) -> Vote | None:
     if unit is None or not unit.elevator_possible or latest_request(unit) is not None:
         return None         # not the demo's roster, marked otherwise by staff, or a request exists already
     rooms = _rooms(unit)
-    request = elevators.start_request(rooms[ELEVATOR["starter"]], channel="web", note=ELEVATOR["note"])
-    elevators.open_consultation(organiser, request)
-    elevators.mark_shaft_households(organiser, request, [rooms[room] for room in ELEVATOR["shaft"]])
-    vote = elevators.open_consent_vote(organiser, request, title=ELEVATOR["title"],
-                                       closes_at=_closes())
-    for room, choice in ELEVATOR["paper"]:
-        ballots.cast_ballot(vote, rooms[room], choice, "paper", actor=organiser)
+    with clock.fixed_clock(votes, ballots, elevators, now=clock.at(ELEVATOR_OPENS[0] - 9, 19)) as now:
+        request = elevators.start_request(rooms[ELEVATOR["starter"]], channel="web", note=ELEVATOR["note"])
+        now.now = clock.at(ELEVATOR_OPENS[0] - 7, 10)
+        elevators.open_consultation(organiser, request)
+        elevators.mark_shaft_households(organiser, request, [rooms[room] for room in ELEVATOR["shaft"]])
+        now.now = clock.at(*ELEVATOR_OPENS)
+        vote = elevators.open_consent_vote(organiser, request, title=ELEVATOR["title"],
+                                           closes_at=clock.at(*ELEVATOR_CLOSES))
+        _near_quorum(vote, unit, rooms, organiser, now)
     return vote
+
+
+def _near_quorum(vote: Vote, unit: Unit, rooms: dict, organiser, now) -> None:
+    """Paper ballots, the listed rooms first, until one more owner would make the quorum."""
+    occupied = [h.room for h in sorted(unit.households, key=lambda h: h.sort_key) if h.occupancy == "owner_occupied"]
+    kept = set(occupied[-ELEVATOR["waiting"]:]) | set(ELEVATOR["shaft"]) | {ELEVATOR["starter"]}
+    listed = dict(ELEVATOR["paper"])
+    order = [room for room in listed if room not in kept] + \
+        [h.room for h in sorted(unit.households, key=lambda h: h.sort_key) if h.room not in kept | set(listed)]
+    seen = set()
+    for index, room in enumerate(order):
+        owner = votes.owner_of(rooms[room])
+        if owner in seen:
+            continue
+        seen.add(owner)
+        now.now = clock.at(min(-1, ELEVATOR_OPENS[0] + 1 + index // 2), 9 + 3 * (index % 2), index)
+        step = db.session.begin_nested()
+        ballots.cast_ballot(vote, rooms[room], listed.get(room, "yes"), "paper", actor=organiser)
+        if votes.tally(vote)["quorum_met"]:
+            step.rollback()         # this one would make the quorum: leave it to the owners still to vote
+            break
+        step.commit()
 
 
 def _aftercare_vote(community: Community, organiser) -> Vote | None:
     if db.session.scalar(select(AfterCareProposal.id).filter_by(community_id=community.id,
                                                                 note=AFTERCARE["note"])) is not None:
         return None
-    proposal = propose_aftercare(organiser, community, AFTERCARE["mode"], AFTERCARE["fee"],
-                                 _closes(), note=AFTERCARE["note"])
-    vote = proposal.vote
+    with clock.fixed_clock(votes, ballots, now=clock.at(*AFTERCARE_OPENS)) as now:
+        proposal = propose_aftercare(organiser, community, AFTERCARE["mode"], AFTERCARE["fee"],
+                                     clock.at(*AFTERCARE_CLOSES), note=AFTERCARE["note"])
+        _aftercare_ballots(community, proposal.vote, organiser, now)
+    return proposal.vote
+
+
+def _aftercare_ballots(community: Community, vote: Vote, organiser, now) -> None:
     households = db.session.scalars(
         select(Household).join(Unit, Unit.id == Household.unit_id)
         .join(Building, Building.id == Unit.building_id)
@@ -130,5 +158,5 @@ def _aftercare_vote(community: Community, organiser) -> Vote | None:
             voters.append(household)
     for index, household in enumerate(voters[::AFTERCARE["every"]]):
         choice = "no" if index % 4 == 3 else "abstain" if index % 9 == 5 else "yes"
+        now.now = clock.at(AFTERCARE_OPENS[0] + 1 + index % 2, 9 + index // 12 % 9, 5 * index % 60)
         ballots.cast_ballot(vote, household, choice, "paper", actor=organiser)
-    return vote
