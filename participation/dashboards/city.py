@@ -10,10 +10,10 @@ the survey package), in set-based SQL over all the listed communities too: each 
 survey with a need question, a closed one before an open one), the submitted answers of occupied households, and
 the elevator item of each needs survey. Without a survey engine the overview has no survey figures.
 
-Estimated investment: the plan's version in force (the adopted one, else the newest) — its included items' cost;
-without a plan, the field survey's items found ``needs_repair``/``missing`` at quantity × unit cost, the quantity
-from the finding, else from the roster by the item's unit (the elevator item of the needs survey: the 单元 marked
-able to take one), as ``plan_inputs`` computes it.
+Estimated investment: the figures of ``participation.plans.figures`` (one set-based call for all the listed
+communities), each row carrying the three with their labels; the row and the total show one, named by its label:
+after the owner votes (the version in force, else the newest draft, less the items whose vote failed) where a plan
+version exists, else the field-survey estimate (the items found needing work at quantity × unit cost).
 """
 from collections import Counter
 from datetime import date
@@ -22,15 +22,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy import Integer, and_, case, cast, false, func, null, select
+from sqlalchemy import Integer, case, cast, false, func, null, select
 
 from participation.extensions import db
 from participation.formatting import beijing_today
 from participation.models import (COMMUNITY_STATUSES, FUNDING_LINES, Building, CatalogueItem, Community,
-                                  CommunityBudget, District, FieldFinding, Household, Locality, Plan, PlanItem,
-                                  PlanVersion, Unit, User)
-from participation.models.fieldsurvey import NEEDS_WORK
+                                  CommunityBudget, District, FieldFinding, Household, Locality, Unit, User)
 from participation.permissions import visible_communities
+from participation.plans.figures import estimates_of, headline, participation_counts
 from participation.reference.locality import PROGRAMME_TARGETS, current_year, describe, rules_for_year
 from participation.spreadsheets import workbook_bytes
 from participation.survey_facts import facts as survey_facts
@@ -83,9 +82,11 @@ def city_overview(viewer: User, *, district: int | None = None, year: int | None
     survey_ids = [survey_id for survey_id, _closed in surveys.values()]
     responded = answers.responded(survey_ids) if answers is not None and survey_ids else {}
     roster = _roster(in_scope, responded)
-    plans = _plan_costs(in_scope)
     elevator = answers.elevator_items(survey_ids) if answers is not None else _no_elevator_items()
-    findings, basic_surveyed = _finding_costs(in_scope, elevator, roster)
+    estimates = estimates_of(in_scope, elevator=elevator, roster={
+        cid: {"households": h, "area": _money(a), "units": u, "elevator_units": e, "buildings": b}
+        for cid, (h, _v, a, u, e, b, _r) in roster.items()})
+    findings, basic_surveyed = _surveyed(in_scope)
     basic_items = db.session.scalar(select(func.count(CatalogueItem.id)).where(
         CatalogueItem.category == "basic", CatalogueItem.retired_at.is_(None)))
 
@@ -95,18 +96,19 @@ def city_overview(viewer: User, *, district: int | None = None, year: int | None
         households, vacant, area, units, elevator_units, buildings, answered = roster.get(
             cid, (0, 0, Decimal(0), 0, 0, 0, 0))
         survey_id, survey_closed = surveys.get(cid, (None, False))
-        eligible = households - vacant
-        plan = plans.get(cid)
-        if plan is not None:
-            investment, source = plan["cost"], "plan"
+        counts = participation_counts(households, vacant, answered, surveyed=survey_id is not None)
+        figures = estimates[cid]
+        investment, kind = headline(figures)
+        if figures["version"] is not None:
+            source = "plan"
         elif cid in findings:
-            investment, source = findings[cid], "field_survey"
+            source = "field_survey"
         else:
-            investment, source = None, None
+            investment, source, kind = None, None, None
         known = [value for value in funding if value is not None]
         # the field survey is done when every basic item (应改尽改) has a finding
         work = {"field_survey": cid in findings and basic_surveyed.get(cid, 0) >= basic_items,
-                "needs_survey_closed": bool(survey_closed), "plan": plan is not None}
+                "needs_survey_closed": bool(survey_closed), "plan": figures["version"] is not None}
         deadline = deadline_for(int(row_year))
         missing = [step for step in PREPARATORY if not work[step]]
         rows.append({
@@ -115,10 +117,9 @@ def city_overview(viewer: User, *, district: int | None = None, year: int | None
             "households": households, "vacant": vacant, "buildings": buildings, "units": units,
             "elevator_units": elevator_units, "area": _money(area),
             "survey_id": survey_id, "responded": answered,
-            "response_rate": round(answered / eligible, 4) if eligible and survey_id is not None else None,
-            "investment": None if investment is None else _money(investment), "investment_source": source,
-            "plan_version": None if plan is None else plan["number"],
-            "plan_adopted": False if plan is None else plan["adopted"],
+            "response_rate": counts["rate"],
+            "investment": investment, "investment_source": source, "investment_kind": kind, "estimates": figures,
+            "plan_version": figures["version"], "plan_adopted": figures["adopted"],
             "envelope": None if envelope is None else _money(envelope),
             "funding_known": _money(sum(known)) if known else None,
             "preparatory": {**work, "missing": missing, "deadline": deadline,
@@ -159,59 +160,14 @@ def _no_elevator_items():
     return select(cast(null(), Integer).label("cid"), cast(null(), Integer).label("item_id")).where(false()).subquery()
 
 
-def _plan_costs(in_scope) -> dict:
-    """{community id: {"number", "adopted", "cost"}}: the adopted version, else the newest, and its included cost."""
-    in_force = (select(PlanVersion.plan_id,
-                       func.coalesce(func.max(case((PlanVersion.status == "adopted", PlanVersion.number))),
-                                     func.max(PlanVersion.number)).label("number"),
-                       func.max(case((PlanVersion.status == "adopted", 1), else_=0)).label("adopted"))
-                .group_by(PlanVersion.plan_id).subquery())
+def _surveyed(in_scope) -> tuple[set, dict]:
+    """(the communities with a field-survey finding, {community id: basic items surveyed}) in one GROUP BY."""
     rows = _run(
-        select(Plan.community_id, in_force.c.number, in_force.c.adopted,
-               func.coalesce(func.sum(case((PlanItem.included, PlanItem.cost), else_=0)), 0))
-        .join(in_force, in_force.c.plan_id == Plan.id)
-        .join(PlanVersion, and_(PlanVersion.plan_id == Plan.id, PlanVersion.number == in_force.c.number))
-        .outerjoin(PlanItem, PlanItem.version_id == PlanVersion.id)
-        .where(Plan.community_id.in_(in_scope))
-        .group_by(Plan.community_id, in_force.c.number, in_force.c.adopted)).all()
-    return {cid: {"number": int(number), "adopted": bool(adopted), "cost": _money(cost)}
-            for cid, number, adopted, cost in rows}
-
-
-def _finding_costs(in_scope, elevator, roster: dict) -> tuple[dict, dict]:
-    """({community id: cost of the items found needing work}, {community id: basic items surveyed}).
-
-    One GROUP BY (community, quantity unit): the cost of findings with a measured quantity, and the summed unit
-    costs of those without (the elevator item apart), which the community's roster figure for that unit (the 单元
-    that can take an elevator) multiplies — the same sum as quantity × unit cost item by item, rounded once per
-    community, without scanning the households a second time. ``elevator`` is the subquery (cid, item_id) of the
-    elevator item of each community's needs survey."""
-    is_elevator = and_(CatalogueItem.quantity_unit == "per_unit", CatalogueItem.id == elevator.c.item_id)
-    needed = FieldFinding.condition.in_(NEEDS_WORK)
-    by_roster = and_(needed, FieldFinding.quantity.is_(None))
-    rows = _run(
-        select(FieldFinding.community_id, CatalogueItem.quantity_unit,
-               func.coalesce(func.sum(case((and_(needed, FieldFinding.quantity.is_not(None)),
-                                               FieldFinding.quantity * CatalogueItem.unit_cost), else_=0)), 0),
-               func.coalesce(func.sum(case((and_(by_roster, ~func.coalesce(is_elevator, False)),
-                                               CatalogueItem.unit_cost), else_=0)), 0),
-               func.coalesce(func.sum(case((and_(by_roster, is_elevator), CatalogueItem.unit_cost), else_=0)), 0),
-               func.count(FieldFinding.id).filter(CatalogueItem.category == "basic"))
+        select(FieldFinding.community_id, func.count(FieldFinding.id).filter(CatalogueItem.category == "basic"))
         .join(CatalogueItem, CatalogueItem.id == FieldFinding.item_id)
-        .outerjoin(elevator, elevator.c.cid == FieldFinding.community_id)
         .where(FieldFinding.community_id.in_(in_scope), CatalogueItem.retired_at.is_(None))
-        .group_by(FieldFinding.community_id, CatalogueItem.quantity_unit)).all()
-    costs, basic = {}, {}
-    for cid, quantity_unit, measured, per_unit_cost, elevator_cost, basic_count in rows:
-        households, _vacant, area, units, elevator_units, buildings, _answered = roster.get(
-            cid, (0, 0, Decimal(0), 0, 0, 0, 0))
-        by_unit = {"per_m2_area": area, "per_household": households, "per_unit": units, "per_building": buildings,
-                   "lump_sum": 1}
-        cost = (Decimal(str(measured)) + Decimal(str(per_unit_cost)) * Decimal(by_unit.get(quantity_unit, 0))
-                + Decimal(str(elevator_cost)) * elevator_units)
-        costs[cid] = costs.get(cid, Decimal(0)) + cost
-        basic[cid] = basic.get(cid, 0) + int(basic_count)
-    return {cid: _money(cost) for cid, cost in costs.items()}, basic
+        .group_by(FieldFinding.community_id)).all()
+    return {cid for cid, _basic in rows}, {cid: int(basic) for cid, basic in rows}
 
 
 def _totals(rows: list[dict]) -> dict:
@@ -222,6 +178,11 @@ def _totals(rows: list[dict]) -> dict:
         "households": sum(row["households"] for row in rows), "area": _money(sum(row["area"] for row in rows)),
         "responded": responded, "response_rate": round(responded / eligible, 4) if eligible else None,
         "investment": _money(sum(row["investment"] or 0 for row in rows)),
+        # what the investment total adds up: the figure of each kind, and how many communities gave it
+        "investment_parts": [{"kind": kind, "investment": _money(sum(row["investment"] for row in rows
+                                                                    if row["investment_kind"] == kind)),
+                              "communities": sum(1 for row in rows if row["investment_kind"] == kind)}
+                             for kind in ("after_votes", "field_survey")],
         "funding_known": _money(sum(row["funding_known"] or 0 for row in rows)),
         "overdue": sum(1 for row in rows if row["preparatory"]["overdue"]),
         "preparatory_done": sum(1 for row in rows if not row["preparatory"]["missing"]),
@@ -268,13 +229,16 @@ def overview_districts(viewer: User) -> list[dict]:
 
 # --- 年度改造清单: the year's list a city hands upward ------------------------------------------------------------
 
+# 计划投资 is the row's headline figure and 投资来源 says which one it is; the three figures follow at the end.
 ANNUAL_HEADERS = ("区", "小区编码", "小区名称", "建成年份", "楼栋数", "户数", "建筑面积（㎡）", "改造阶段",
                   "计划投资（元）", "投资来源", "已落实资金（元）", "实地调查", "需求调查已结束", "改造方案",
-                  "前期工作截止", "逾期未完成")
-ANNUAL_WIDTHS = (10, 12, 24, 9, 8, 8, 14, 12, 16, 10, 16, 9, 12, 9, 12, 10)
-STATUS_ZH = {"reserve": "储备", "annual_plan": "年度计划", "planning": "方案编制", "plan_notice": "方案公示",
+                  "前期工作截止", "逾期未完成", "摸底测算（元）", "现行方案（元）", "表决后（元）")
+ANNUAL_WIDTHS = (10, 12, 24, 9, 8, 8, 14, 12, 16, 10, 16, 9, 12, 9, 12, 10, 16, 16, 16)
+STATUS_ZH = {"reserve": "储备", "annual_plan": "年度计划", "census": "调查摸底", "needs": "问需",
+             "planning": "方案编制", "plan_notice": "方案公示", "owner_vote": "业主表决", "joint_review": "联合审查",
              "works": "实施", "acceptance": "验收", "aftercare": "建后管理"}
-SOURCE_ZH = {"plan": "改造方案", "field_survey": "实地调查测算", None: ""}
+# The figures' labels as the sheet prints them whatever the page's language (participation.plans.figures.LABELS).
+KIND_ZH = {"field_survey": "摸底测算", "version_in_force": "现行方案", "after_votes": "表决后", None: ""}
 
 
 def annual_list_xlsx(overview: dict) -> bytes:
@@ -293,16 +257,18 @@ def annual_list_xlsx(overview: dict) -> bytes:
         work = row["preparatory"]
         sheet.append((row["district"], row["code"], row["name"], row["year_built"], row["buildings"],
                       row["households"], row["area"], STATUS_ZH.get(row["status"], row["status"]), row["investment"],
-                      SOURCE_ZH.get(row["investment_source"], ""), row["funding_known"],
+                      KIND_ZH[row["investment_kind"]], row["funding_known"],
                       "已完成" if work["field_survey"] else "未完成", yes[work["needs_survey_closed"]],
-                      "已编制" if work["plan"] else "未编制", work["deadline"], yes[work["overdue"]]))
+                      "已编制" if work["plan"] else "未编制", work["deadline"], yes[work["overdue"]],
+                      *(row["estimates"][kind] for kind in ("field_survey", "version_in_force", "after_votes"))))
     totals = _totals(listed)
     if listed:
         sheet.append(("合计", None, f"{totals['communities']}个小区", None, totals["buildings"], totals["households"],
                       totals["area"], None, totals["investment"], None, totals["funding_known"]))
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
-    formats = {5: "#,##0", 6: "#,##0", 7: "#,##0.00", 9: "#,##0.00", 11: "#,##0.00", 15: "yyyy-mm-dd"}
+    formats = {5: "#,##0", 6: "#,##0", 7: "#,##0.00", 9: "#,##0.00", 11: "#,##0.00", 15: "yyyy-mm-dd",
+               17: "#,##0.00", 18: "#,##0.00", 19: "#,##0.00"}
     for column, number_format in formats.items():
         for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
             cell.number_format = number_format

@@ -16,6 +16,7 @@ from participation.dashboards.city import annual_list_xlsx, city_overview, overv
 from participation.labels import label
 from participation.models import COMMUNITY_STATUSES
 from participation.permissions import DECISION_READERS, role_required
+from participation.plans.figures import labels as estimate_labels
 from participation.reference.locality import FIRST_YEAR, LAST_YEAR, current_year
 
 bp = Blueprint("city", __name__)
@@ -64,7 +65,7 @@ def overview():
         [(_("Share of the target reached"), [min(row["share"] or 0, 1.0) for row in targets])]) if targets else None
     return render_template(
         "city/overview.html", result=result, districts=districts, chosen=chosen, statuses=COMMUNITY_STATUSES,
-        target_labels=TARGET_LABELS, year=chosen["year"] or current_year(),
+        target_labels=TARGET_LABELS, year=chosen["year"] or current_year(), estimate_labels=estimate_labels(),
         status_chart=chart_fragment(status_chart if result["communities"] else None, "chart-status",
                                     label=_("Communities by stage")),
         target_chart=chart_fragment(target_chart, "chart-targets", label=_("Programme targets reached")))

@@ -10,6 +10,7 @@ from participation.extensions import db
 from participation.models import CATEGORIES, CatalogueItem, Community, Plan, PlanItem, PlanVersion, PlanWork
 from participation.models.fieldsurvey import CONDITIONS, NEEDS_WORK
 from participation.models.plans import WORK_STATUSES
+from participation.plans.figures import community_estimates, participation_counts
 from participation.plans.inputs import plan_inputs
 
 NOT_SURVEYED = "not_surveyed"
@@ -17,16 +18,19 @@ SUPPRESSED, MIN_CELL = "<5", 5   # as on the survey's results page (surveys.resu
 
 
 def community_dashboard(community: Community) -> dict:
-    """{"community", "survey", "summary", "flags", "heatmap", "needs", "priority", "willingness", "findings",
-    "works"}: shares and rates are fractions 0–1 (None without answers), money Decimal yuan."""
+    """{"community", "survey", "summary", "estimates", "flags", "heatmap", "needs", "priority", "willingness",
+    "findings", "works"}: shares and rates are fractions 0–1 (None without answers), money Decimal yuan;
+    ``estimates`` are the community's labelled investment figures (participation.plans.figures)."""
     inputs = plan_inputs(community)
     items, budget, stats = inputs["items"], inputs["budget"], inputs["participation"]
+    counts = participation_counts(stats["households"], stats["vacant"], stats["responded"],
+                                  stats["responded_vacant"], surveyed=inputs["survey"] is not None)
     dashboard = {
         "community": inputs["community"],
         "survey": inputs["survey"],
+        "estimates": community_estimates(community),
         "summary": {
-            "households": stats["households"], "vacant": stats["vacant"], "eligible": stats["eligible"],
-            "responded": stats["responded"], "rate": stats["rate"], "area_rate": stats["area_rate"],
+            **counts, "area_rate": stats["area_rate"],
             "estimated_cost": budget["estimated_cost"], "optional_cost": budget["optional_cost"],
             "cost_per_household": budget["cost_per_household"], "envelope": budget["envelope"],
             "gap": budget["gap"], "flags": len(inputs["flags"]),

@@ -201,11 +201,12 @@ def _failed_votes(communities) -> dict[tuple[int, str], bool]:
     return latest
 
 
-def participation_counts(households: int, vacant: int, responded: int, responded_vacant: int = 0) -> dict:
+def participation_counts(households: int, vacant: int, responded: int, responded_vacant: int = 0, *,
+                         surveyed: bool = True) -> dict:
     """The one response count (DESIGN §6): ``responded`` households that are not vacant over ``eligible`` (the
     households not marked vacant); vacant units that answered stay apart, and ``submitted`` (every submitted
-    answer, as the survey's own pages count them) is both together."""
+    answer, as the survey's own pages count them) is both together. Without a needs survey the rate is None."""
     eligible = households - vacant
     return {"households": households, "vacant": vacant, "eligible": eligible, "responded": responded,
             "responded_vacant": responded_vacant, "submitted": responded + responded_vacant,
-            "rate": round(responded / eligible, 4) if eligible else None}
+            "rate": round(float(Decimal(responded) / Decimal(eligible)), 4) if eligible and surveyed else None}
