@@ -25,6 +25,7 @@ from participation.models import FUNDING_LINES
 from participation.permissions import (COMMUNITY_MANAGERS, HOUSEHOLD_READERS, can_manage_community, is_admin,
                                        role_required)
 from participation.plans.export import export_plan_inputs
+from participation.plans.figures import community_estimates
 from participation.plans.forms import AdoptForm, BudgetForm, PlanEditForm, WorkForm
 from participation.plans.gates import gate_label, version_view
 from participation.plans.inputs import plan_inputs
@@ -63,7 +64,7 @@ def plan(community_code: str):
         versions=versions, views={version.id: version_view(version) for version in versions},
         adopted=adopted_version(current), overrides=overrides_of(community), gate_label=gate_label,
         may_manage=can_manage_community(current_user, community), funding_lines=FUNDING_LINES + ("elevator_subsidy",),
-        labels=LABELS, form=EmptyForm())
+        labels=LABELS, form=EmptyForm(), estimates=community_estimates(community))
 
 
 @bp.route("/c/<community_code>/plan/budget", methods=["GET", "POST"])
