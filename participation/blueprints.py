@@ -21,6 +21,7 @@ from participation.fieldsurvey import sheet_views  # noqa: F401  (the field surv
 from participation.fieldsurvey.views import bp as fieldsurvey_bp
 from participation.jointreview import party_views  # noqa: F401  (the reviewing parties page, on the "admin" blueprint)
 from participation.jointreview.views import bp as jointreview_bp
+from participation.lifecycle.views import bp as lifecycle_bp
 from participation.plans.comment_views import bp as plan_comments_bp
 from participation.plans.views import bp as plans_bp
 from participation.reference.holiday_views import bp as holidays_bp
@@ -34,5 +35,5 @@ from participation.votes.views import bp as votes_bp
 BLUEPRINTS = [main_bp, auth_bp, fieldsurvey_bp, resident_bp, slips_bp, assisted_bp, admin_bp, accounts_bp, roster_bp,
               plans_bp, dashboards_bp, city_bp, complaints_bp, hotline_bp, open311_bp, bulletin_bp, holidays_bp,
               plan_comments_bp, acceptance_bp, elevators_bp, votes_bp, resident_votes_bp, aftercare_bp,
-              api_bp, api_tokens_bp, jointreview_bp]
+              api_bp, api_tokens_bp, jointreview_bp, lifecycle_bp]
 

@@ -1,4 +1,5 @@
-"""The roster pages: communities with counts, import and template, export, the community page and its record."""
+"""The roster pages: communities with counts, import and template, export, a community's households and its
+record. The community page itself is the lifecycle hub (participation.lifecycle.views)."""
 import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
@@ -13,7 +14,7 @@ from participation.handlers import refuse_onto
 from participation.models import Household
 from participation.permissions import (COMMUNITY_MANAGERS, HOUSEHOLD_READERS, PHONE_REVEAL_ROLES, can_export_roster,
                                        can_issue_codes, can_manage_community, can_reveal_phone, can_reveal_phones_of,
-                                       can_view_field_survey, role_required)
+                                       role_required)
 from participation.roster.communities import (CommunityError, addable_districts, community_summaries,
                                               organisations_of_kind, reveal_phone, roster_tree, update_community)
 from participation.roster.export import export_roster, template_workbook
@@ -83,7 +84,7 @@ def export(community_code: str):
     return _xlsx(data, _("%(code)s-roster.xlsx", code=community.code))
 
 
-@bp.get("/c/<community_code>")
+@bp.get("/c/<community_code>/households")
 @role_required(*HOUSEHOLD_READERS)
 def community(community_code: str):
     community = staff_community(community_code)
@@ -93,7 +94,6 @@ def community(community_code: str):
                            may_manage=can_manage_community(current_user, community),
                            may_export=can_export_roster(current_user, community),
                            may_reveal=can_reveal_phones_of(current_user, community), revealed=revealed,
-                           may_field_survey=can_view_field_survey(current_user, community),
                            may_slips=can_issue_codes(current_user, community) or current_user.role == "grid")
 
 
@@ -121,6 +121,7 @@ def edit_community(community_code: str):
         abort(403)
     contractors, supervisors = organisations_of_kind("contractor"), organisations_of_kind("supervisor")
     form = CommunityForm(obj=community)
+    del form.status   # the stage moves only on the community page, through its gates (participation.lifecycle)
     form.set_organisations(contractors, supervisors)
     if request.method == "GET":
         form.contractor.data = community.contractor_id or 0
@@ -131,7 +132,7 @@ def edit_community(community_code: str):
         try:
             changed = update_community(
                 current_user, community, name=form.name.data, address=form.address.data,
-                year_built=form.year_built.data, status=form.status.data,
+                year_built=form.year_built.data,
                 quality_hotline=form.quality_hotline.data, supervisor_hotline=form.supervisor_hotline.data,
                 community_hotline=form.community_hotline.data, contractor=by_id.get(form.contractor.data),
                 supervisor=by_id.get(form.supervisor.data), lat=form.lat.data, long=form.long.data)
@@ -140,7 +141,7 @@ def edit_community(community_code: str):
             status = 422
         else:
             flash(_("Saved.") if changed else _("Nothing was changed."))
-            return redirect(url_for("roster.community", community_code=community.code))
+            return redirect(url_for("lifecycle.community", community_code=community.code))
     elif form.is_submitted():
         status = 400
     return render_template("roster/edit.html", form=form, community=community), status

@@ -167,11 +167,14 @@ CASES: dict[str, Case] = {
     "/roster/import": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400)),
     "/roster/template.xlsx": Case(get=roles(MANAGERS)),
     "/roster/<community_code>/export.xlsx": Case(get=roles((ADMIN, ORGANISER, OWNER_REP))),
-    "/c/<community_code>": Case(get=roles(ROSTER_READERS)),
+    "/c/<community_code>/households": Case(get=roles(ROSTER_READERS)),
     "/c/<community_code>/edit": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400)),
     "/c/<community_code>/phone": Case(
-        post=roles(PHONE_REVEALERS, Acts(Redirect("/c/{community}"), "household.phone_reveal")),
+        post=roles(PHONE_REVEALERS, Acts(Redirect("/c/{community}/households"), "household.phone_reveal")),
         data={"household_id": "household"}),
+    # --- the community page (the lifecycle hub): every staff role in scope; moving the stage: those who run it ---
+    "/c/<community_code>": Case(get=STAFF_STATUS),
+    "/c/<community_code>/stage": Case(post=roles(MANAGERS, 400)),
     # --- field survey ---
     "/c/<community_code>/field-survey": Case(get=roles(FIELD_SURVEY_READERS)),
     "/c/<community_code>/field-survey.xlsx": Case(get=roles(FIELD_SURVEY_READERS)),

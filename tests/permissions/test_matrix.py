@@ -154,7 +154,7 @@ def test_grid_worker_lists_only_their_buildings(app, world):
     client = sign_in(app, world, GRID)
     a = world.scopes["A"]
     own, other = world.building_households[1], world.building_households[2]
-    roster = client.get(f"/c/{a['community']}").text
+    roster = client.get(f"/c/{a['community']}/households").text
     search = client.get(f"/assist/?community={a['community']}").text
     search_b2 = client.get(f"/assist/?community={a['community']}&building=2")
     slips = client.get(f"/slips/{a['community']}").text
