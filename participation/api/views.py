@@ -134,7 +134,8 @@ def community_plan_inputs(code: str):
         - {name: code, in: path, required: true, schema: {type: string}}
       responses:
         200:
-          description: The plan inputs; shares are fractions, money in yuan
+          description: The plan inputs; shares are fractions, money in yuan; ``estimates`` holds the labelled
+            investment figures (field_survey, version_in_force, after_votes)
           content:
             application/json:
               schema: {type: object, additionalProperties: true}

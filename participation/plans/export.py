@@ -22,6 +22,7 @@ from participation.formatting import beijing_naive, number
 from participation.labels import (AFTERCARE_MODE_LABELS, FUNDING_LABELS, NOT_CONFIGURED, QUANTITY_SOURCE_LABELS,
                                   SUGGESTION_LABELS, label)
 from participation.models import FUNDING_LINES, Community, User
+from participation.plans.figures import KINDS, community_estimates, estimates_for_code
 from participation.plans.inputs import CENT, plan_inputs
 
 # The sheet names are part of the interface (DESIGN §6): the same in every language.
@@ -52,8 +53,11 @@ def _jsonable(value):
 
 
 def plan_json(result: dict) -> dict:
-    """The plan inputs, JSON-ready: DESIGN §8's keys and every other key plan_inputs gives."""
-    return {**_jsonable(result), "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat()}
+    """The plan inputs, JSON-ready: DESIGN §8's keys and every other key plan_inputs gives, with the community's
+    labelled investment figures (``estimates``, participation.plans.figures) as the pages show them."""
+    estimates = result["estimates"] if "estimates" in result else estimates_for_code(result["community"]["code"])
+    return {**_jsonable(result), "estimates": _jsonable(estimates),
+            "generated_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat()}
 
 
 def plan_json_bytes(result: dict) -> bytes:
@@ -141,6 +145,7 @@ def _overview(sheet, result: dict) -> None:
         (_("Response rate (households not vacant)"), taking["rate"], SHARE),
         (_("Response rate (all households)"), taking["rate_all"], SHARE),
         (_("Response rate by area"), taking["area_rate"], SHARE),
+        *_estimate_rows(result.get("estimates")),
         (_("Estimated cost of the planned items (yuan)"), budget["estimated_cost"], YUAN),
         (_("Cost of the items to include if the budget allows (yuan)"), budget["optional_cost"], YUAN),
         (_("Budget envelope (yuan)"), budget["envelope"], YUAN),
@@ -155,6 +160,13 @@ def _overview(sheet, result: dict) -> None:
     if not result["flags"]:
         _row(sheet, [_("Flag"), _("None")])
     _row(sheet, [_("Exported at"), datetime.now(timezone.utc).replace(microsecond=0)])
+
+
+def _estimate_rows(estimates: dict | None) -> list[tuple]:
+    """The labelled investment figures (participation.plans.figures), as the pages show them."""
+    if estimates is None:
+        return []
+    return [(_("%(figure)s (yuan)", figure=estimates["labels"][kind]), estimates[kind], YUAN) for kind in KINDS]
 
 
 def _aftercare_rows(aftercare: dict) -> list[tuple]:
@@ -338,7 +350,7 @@ def export_plan_inputs(actor: User | None, community: Community, kind: str, *,
     """(file bytes, file name, MIME type, the plan inputs) for ``kind`` "xlsx" or "json"; audited, not committed."""
     if kind not in FORMATS:
         raise ValueError(kind)
-    result = plan_inputs(community)
+    result = {**plan_inputs(community), "estimates": community_estimates(community)}
     data = plan_workbook(result) if kind == "xlsx" else plan_json_bytes(result)
     record(actor, "plan_inputs.export", community, community=community, channel=channel, format=kind)
     filename = f"{community.code}-plan-inputs-{result['community']['plan_year']}.{kind}"

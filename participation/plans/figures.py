@@ -63,6 +63,12 @@ def community_estimates(community: Community) -> dict:
     return estimates_of([community.id])[community.id]
 
 
+def estimates_for_code(code: str) -> dict | None:
+    """``community_estimates`` of the community with ``code`` (None when there is none)."""
+    community_id = db.session.scalar(select(Community.id).where(Community.code == code))
+    return None if community_id is None else estimates_of([community_id])[community_id]
+
+
 def estimates_of(communities, *, roster: dict | None = None, elevator=None) -> dict[int, dict]:
     """``community_estimates`` for every community id in ``communities`` (a list of ids or a SELECT of them).
 
