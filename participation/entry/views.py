@@ -11,9 +11,12 @@ from flask_babel import gettext as _
 from participation.entry import challenge as entry_challenge, residents
 from participation.entry.forms import AssistedNoticeForm, EntryForm, NoticeForm, SwitchForm
 from participation.entry.operations import accept_notice, address_needs_pass, recent_activities, try_code
+from participation.entry.status import BALLOT_CHANNEL_WORDS, home_status
 from participation.extensions import limiter
 from participation.forms import EmptyForm
 from participation.guards import private
+from participation.plans.comment_forms import STANCE_LABELS
+from participation.votes.forms import CHOICE_LABELS
 from participation.roster.communities import community_by_code
 
 bp = Blueprint("resident", __name__)
@@ -125,9 +128,13 @@ def home():
         return redirect(url_for("main.index"))
     if acting.household.notice_accepted_at is None:
         return redirect(url_for(".notice"))
-    return private(render_template("resident/home.html", acting=acting, household=acting.household,
-                                   community=acting.household.community,
-                                   activities=recent_activities(acting.household), leave_form=EmptyForm()))
+    household = acting.household
+    return private(render_template("resident/home.html", acting=acting, household=household,
+                                   community=household.community, status=home_status(household,
+                                                                                      assisted=acting.assisted),
+                                   choice_words=CHOICE_LABELS, channel_words=BALLOT_CHANNEL_WORDS,
+                                   stance_words=STANCE_LABELS, activities=recent_activities(household),
+                                   leave_form=EmptyForm()))
 
 
 @bp.route("/home/notice", methods=["GET", "POST"])
