@@ -79,7 +79,7 @@ def test_each_survey_shows_the_households_own_state_and_deadline(app, home_site)
     draft = _item(html, f"survey-{surveys['draft'].id}")
     assert "Draft, not submitted yet" in draft and "Continue answering" in draft
     untouched = _item(html, f"survey-{surveys['untouched'].id}")
-    assert "Not answered" in untouched and "Answer the survey" in untouched
+    assert "Not filled in" in untouched and "Answer the survey" in untouched
     assert f'href="/s/{surveys["untouched"].id}"' in untouched
     deadline = surveys["untouched"].closes_at + timedelta(hours=8)      # Beijing time
     assert f"Deadline: {deadline:%Y-%m-%d}" in untouched
@@ -87,7 +87,7 @@ def test_each_survey_shows_the_households_own_state_and_deadline(app, home_site)
     assert html.index(f'id="survey-{surveys["submitted"].id}"') < html.index(f'id="survey-{surveys["draft"].id}"')
     # another household of the community has answered none of them
     other = resident(app, homes(home_site["unit"])[3]).get("/home").text
-    assert other.count("Not answered") == 3 and "Submitted" not in other
+    assert other.count("Not filled in") == 3 and "Submitted" not in other
 
 
 def test_votes_say_vote_until_cast_then_the_choice_and_channel_and_no_vote_button(app, home_site):
@@ -98,19 +98,19 @@ def test_votes_say_vote_until_cast_then_the_choice_and_channel_and_no_vote_butto
     assert 'id="votes-link"' in html and "Owner votes waiting for your vote: 2" in html
     for vote in (first, second):
         row = _item(html, f"vote-{vote.id}")
-        assert "Not voted yet" in row and ">Vote</a>" in row
+        assert "Not voted yet" in row and ">Go and vote</a>" in row
         assert f'href="/r/{home_site["community"].code}/votes/{vote.id}"' in row
     cast_ballot(first, household, "yes", "paper", organiser)
     db.session.commit()
     html = client.get("/home").text
     assert "Owner votes waiting for your vote: 1" in html
     assert "Voted: 同意 (yes) (on paper)" in _item(html, f"vote-{first.id}")
-    assert ">Vote</a>" not in _item(html, f"vote-{first.id}")
+    assert ">Go and vote</a>" not in _item(html, f"vote-{first.id}")
     cast_ballot(second, household, "no", "paper", organiser)
     db.session.commit()
     html = client.get("/home").text
     # the issue's complaint: "正在进行的业主投票：2 项。去投票" after both were cast
-    assert 'id="votes-link"' not in html and "waiting for your vote" not in html and ">Vote</a>" not in html
+    assert 'id="votes-link"' not in html and "waiting for your vote" not in html and ">Go and vote</a>" not in html
     assert "Voted: 反对 (no) (on paper)" in _item(html, f"vote-{second.id}")
     assert "See this vote" in _item(html, f"vote-{second.id}")
 
@@ -123,7 +123,7 @@ def test_a_home_whose_owner_is_not_in_the_register_is_not_asked_to_vote(app, hom
     rows = vote_rows(newcomer)
     assert all(row["state"] == "not_owner" for row in rows) and votes_waiting(rows) == 0
     html = resident(app, newcomer).get("/home").text
-    assert ">Vote</a>" not in html and 'id="votes-link"' not in html and "waiting for your vote" not in html
+    assert ">Go and vote</a>" not in html and 'id="votes-link"' not in html and "waiting for your vote" not in html
     assert all(f'id="vote-{vote.id}"' not in html or "Not in this vote's owner register" in html
                for vote in home_site["votes"])
 
@@ -158,7 +158,7 @@ def test_complaints_comments_and_ratings_with_their_state(app, home_site):
     assert "Open for comments" in html and "You have not commented on this plan." in html
     assert "Read the plan and give your view" in html
     rating = _item(html, f"rating-{home_site['round'].id}")
-    assert "Not rated yet" in rating and ">Rate</a>" in rating
+    assert "Not rated yet" in rating and ">Go and rate</a>" in rating
     comment(household, home_site["period"], version.items[0], "object", "太贵了")
     rate(household, home_site["round"], "satisfied")
     db.session.commit()
