@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from participation.acceptance.operations import MAX_RESULT_TEXT
 from participation.labels import SATISFACTION_LABELS as RATING_WORDS  # 满意 / 基本满意 / 不满意
 from participation.models.acceptance import MAX_COMMENT, RATINGS
+from participation.plans.forms import override_field
 
 
 class OpenRoundForm(FlaskForm):
@@ -20,6 +21,7 @@ class OpenRoundForm(FlaskForm):
     closes_on = DateField(_l("Open until (the end of the day)"),
                           validators=[InputRequired(_l("Enter the last day of the rating."))])
     hide_tallies = BooleanField(_l("Hide the tallies until it closes (show participation only)"), default=True)
+    override_reason = override_field()     # administrators only: open although the gate is not met
 
 
 class RecordForm(FlaskForm):

@@ -31,6 +31,7 @@ from participation.extensions import db
 from participation.formatting import BEIJING
 from participation.handlers import Refused
 from participation.labels import NOT_CONFIGURED
+from participation.lifecycle.overrides import passes
 from participation.models import Building, Community, ComplaintCategory, Household
 from participation.models.acceptance import (MAX_COMMENT, RATINGS, AcceptanceRating, AcceptanceRecord,
                                              AcceptanceRecordSubject, RatingResponse)
@@ -112,18 +113,22 @@ def _manager(actor, community: Community) -> None:
 
 
 def open_round(actor, community: Community, subject: str, *, closes_at: datetime, hide_tallies: bool = True,
-               buildings: list[Building] | None = None, now: datetime | None = None) -> AcceptanceRating:
-    """A round for a finished item (or the whole project), numbered after the subject's last round. A re-rating
-    needs the last round failed and its 整改 ticket completed or closed."""
+               buildings: list[Building] | None = None, now: datetime | None = None,
+               override_reason: str | None = None) -> AcceptanceRating:
+    """A round for a finished item (or the whole project), numbered after the subject's last round: the gate
+    ``rating_finished_items`` names each unfinished item (an administrator may override it with a reason). A
+    re-rating needs the last round failed and its 整改 ticket completed or closed."""
     _manager(actor, community)
     now = now or utcnow()
     plan = plan_of(community)
     row = next((r for r in subjects(community) if r["subject"] == subject), None) if plan is not None else None
     if row is None:
         raise AcceptanceRefused(_("Choose an item of the plan's works, or the whole project."))
-    if not row["finished"]:
-        raise AcceptanceRefused(_("The works on %(subject)s are not finished: residents rate finished works only.",
-                                  subject=subject_name(row["item"])))
+    unfinished = [row] if row["item"] is not None else [r for r in subjects(community) if r["item"] is not None]
+    passes(actor, community, "rating_finished_items",
+           [_("The works on %(subject)s are not finished: residents rate finished works only.",
+              subject=subject_name(r["item"])) for r in unfinished if not r["finished"]]
+           or ([] if row["finished"] else [_("No works are recorded for the plan yet.")]), reason=override_reason)
     if closes_at <= now:
         raise AcceptanceRefused(_("Choose a closing time in the future."))
     buildings = list(buildings or [])

@@ -27,6 +27,7 @@ from participation.formatting import beijing_midnight
 from participation.forms import EmptyForm
 from participation.guards import private, staff_community
 from participation.handlers import refuse_onto, withdraw
+from participation.lifecycle.overrides import GateRefused
 from participation.models.acceptance import AcceptanceRating, AcceptanceRecord, RatingResponse
 from participation.models.types import utcnow
 from participation.permissions import (ACCEPTANCE_READERS, ACCEPTANCE_SIGNERS, COMMUNITY_MANAGERS, TICKET_READERS,
@@ -120,7 +121,11 @@ def open_(community_code: str):
     chosen = [b for b in buildings_of(community) if b.id in wanted]
     try:
         round_ = open_round(current_user, community, form.subject.data, closes_at=_end_of_day(form.closes_on.data),
-                            hide_tallies=form.hide_tallies.data, buildings=chosen)
+                            hide_tallies=form.hide_tallies.data, buildings=chosen,
+                            override_reason=form.override_reason.data)
+    except GateRefused as refusal:          # each missing condition on its own line above the form
+        refuse_onto(form, {f"gate-{index}": line for index, line in enumerate(refusal.missing)})
+        return _render_index(community, open_form=form, status=400)
     except AcceptanceRefused as refusal:
         refuse_onto(form, refusal)
         return _render_index(community, open_form=form, status=400)

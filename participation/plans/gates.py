@@ -28,7 +28,7 @@ from participation.plans.vote_items import item_outcomes
 
 VOTE_STATUSES = ("not_needed", "pending", "running", "passed", "failed")
 VOTE_STATUS_LABELS = {"not_needed": _l("No vote needed"), "pending": _l("Vote to come"), "running": _l("Voting"),
-                      "passed": _l("Passed"), "failed": _l("Did not pass")}
+                      "passed": _l("Vote passed"), "failed": _l("Vote failed")}
 GATE_LABELS = {"adopt_comment_period": _l("Adopting a version: its comment period"),
                "adopt_owner_votes": _l("Adopting a version: owner votes on its items"),
                "maintenance_fund_vote": _l("Money from the maintenance fund: the owners' vote"),

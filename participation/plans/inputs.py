@@ -255,7 +255,7 @@ def _vote_outcomes(community: Community, items: list[dict]) -> None:
         row["vote"] = found
         status = status_of(states, row["code"], row["owner_matter"])
         row["vote_status"], row["vote_status_label"] = status, str(VOTE_STATUS_LABELS[status])
-        if status == "failed" and row["suggestion"] in ("needs_vote", "include", "include_if_budget"):
+        if status == "failed":
             row["suggestion"], row["if_budget_allows"] = "exclude", False
             row["reason"] = _then(row["reason"], failed_reason(states[row["code"]]))
             continue

@@ -18,6 +18,7 @@ from participation.acceptance.operations import (AcceptanceRefused, PassRule, cl
 from participation.acceptance.queries import visible_results
 from participation.complaints.operations import act
 from participation.extensions import db
+from participation.lifecycle.overrides import GateRefused
 from participation.models import AuditEvent, CatalogueItem, LocalityRule, Organisation, Plan, PlanWork, Ticket
 from participation.models.acceptance import AcceptanceRating, AcceptanceRecord, RatingResponse
 from participation.models.types import utcnow
@@ -311,10 +312,11 @@ def test_refusals_change_nothing(app, site):
     community, other, b01, b02, users, households = site
     organiser = users["organiser"]
     before = audit("acceptance.open")
-    with force_locale("en"), pytest.raises(AcceptanceRefused, match="not finished"):
+    with force_locale("en"), pytest.raises(GateRefused, match="not finished"):   # the gate rating_finished_items
         open_round(organiser, community, subject(b02), closes_at=utcnow() + timedelta(days=3))
-    with pytest.raises(AcceptanceRefused):
+    with force_locale("en"), pytest.raises(GateRefused) as refused:
         open_round(organiser, community, "project", closes_at=utcnow() + timedelta(days=3))   # B02 unfinished
+    assert len(refused.value.missing) == 1 and "are not finished" in refused.value.missing[0]
     with pytest.raises(AcceptanceRefused):
         open_round(users["owner_rep"], community, subject(b01), closes_at=utcnow() + timedelta(days=3))
     with pytest.raises(AcceptanceRefused):
