@@ -5,20 +5,21 @@ and next step in words, as plain dicts the template draws.
     hub(community, user) -> dict        # {"ladder": ..., "modules": [module, ...]}
 
 A module is {"key", "title", "state", "next" (str | None), "endpoint", "args", "links": [{"title", "endpoint",
-"args"}]}: one tap from the hub. A module appears only for the roles (and agency kinds) its page lets in, so the
-hub never links to a 403. The joint review's card waits for its endpoint (``endpoint_ready``).
+"args"}]}: one tap from the hub. A module appears only for the roles (and agencies) its page lets in, so the hub
+never links to a 403: an agency sees the works' acceptance if it does the works, the joint review if it is one of
+the review's parties, the field survey if it is a pipeline company, and the complaints dispatched to it.
 """
-from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
 from participation.aftercare.operations import aftercare_outcome
 from participation.extensions import db
 from participation.formatting import beijing
+from participation.jointreview.queries import party_of, review_of
 from participation.labels import VERSION_STATUS_LABELS, label
 from participation.lifecycle.stages import missing_for, needs_surveys, next_stage, previous_stage
 from participation.models import (Building, Community, ElevatorRequest, FieldFinding, Household, HouseholdCode,
-                                  JointReview, OPEN_STATES, PlanComment, Ticket, Unit, User, Vote)
+                                  OPEN_STATES, PlanComment, Ticket, Unit, User, Vote)
 from participation.models.lifecycle import STAGES
 from participation.models.types import utcnow
 from participation.permissions import (ACCEPTANCE_READERS, DECISION_READERS, ELEVATOR_AND_AFTERCARE_READERS,
@@ -28,14 +29,7 @@ from participation.plans.comments import period_for
 from participation.plans.operations import adopted_version, latest_version, plan_for, today, works_by_item
 from participation.survey_facts import facts
 
-JOINT_REVIEW_ENDPOINT = "jointreview.index"
-JOINT_REVIEW_AGENCY_KINDS = ("pipeline", "department")
 PERIOD_STATE_LABELS = {"upcoming": _l("Not open yet"), "open": _l("Open for comments"), "closed": _l("Closed")}
-
-
-def endpoint_ready(endpoint: str) -> bool:
-    """Whether the application has this page (the joint review's pages land with another change of issue 15)."""
-    return endpoint in current_app.view_functions
 
 
 def ladder(community: Community) -> dict:
@@ -50,6 +44,11 @@ def ladder(community: Community) -> dict:
 def _module(key, title, state, next_step, endpoint, links=(), **args) -> dict:
     return {"key": key, "title": str(title), "state": str(state), "next": str(next_step) if next_step else None,
             "endpoint": endpoint, "args": args, "links": list(links)}
+
+
+def _reviews(user: User, plan) -> bool:
+    """An agency that is a party of the joint review of the version in force."""
+    return party_of(review_of(adopted_version(plan)), user.organisation_id) is not None
 
 
 def _agency_kind(user: User) -> str | None:
@@ -70,8 +69,7 @@ def hub(community: Community, user: User) -> dict:
         (role in HOUSEHOLD_READERS and latest_version(plan) is not None, _comments),
         (role in DECISION_READERS, _votes),
         (role in ELEVATOR_AND_AFTERCARE_READERS, _elevators),
-        (endpoint_ready(JOINT_REVIEW_ENDPOINT) and (role in DECISION_READERS or kind in JOINT_REVIEW_AGENCY_KINDS),
-         _joint_review),
+        (role in DECISION_READERS or (role == "agency" and _reviews(user, plan)), _joint_review),
         (role in HOUSEHOLD_READERS, _works),
         (role in ACCEPTANCE_READERS and (role != "agency" or kind in WORKS_AGENCY_KINDS), _acceptance),
         (role in ELEVATOR_AND_AFTERCARE_READERS, _aftercare),
@@ -195,8 +193,7 @@ def _elevators(community, user, plan, manages) -> dict:
 
 def _joint_review(community, user, plan, manages) -> dict:
     version = adopted_version(plan)
-    review = (db.session.scalar(select(JointReview).where(JointReview.version_id == version.id))
-              if version is not None else None)
+    review = review_of(version)
     if version is None:
         state = _("Waits for an adopted plan version")
     elif review is None:
@@ -205,7 +202,7 @@ def _joint_review(community, user, plan, manages) -> dict:
         state = _("Under way for version %(number)d", number=version.number)
     else:
         state = _("Complete for version %(number)d", number=version.number)
-    return _module("joint_review", _("Joint review"), state, None, JOINT_REVIEW_ENDPOINT,
+    return _module("joint_review", _("Joint review"), state, None, "jointreview.index",
                    community_code=community.code)
 
 
