@@ -5,7 +5,7 @@ import functools
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, bindparam, or_, select, text
+from sqlalchemy import Integer, bindparam, func, or_, select, text
 from sqlalchemy.orm import selectinload
 
 from participation.audit import record
@@ -112,7 +112,15 @@ _FILTERS = {
     "community": lambda: _T.c.community_id.in_(select(_COMMUNITY.c.id).where(_COMMUNITY.c.code == bindparam("community"))),
     "category": lambda: _T.c.category_id.in_(select(_CATEGORY.c.id).where(_CATEGORY.c.code == bindparam("category"))),
     "agency": lambda: _T.c.agency_id == bindparam("agency"),
+    # the staff to-do's lines (dashboards/todo.py counts with queue_count, so a count and its list agree)
+    "overdue": lambda: _T.c.due_at < bindparam("overdue"),
+    "due_soon": lambda: _T.c.due_at.between(bindparam("due_soon_from"), bindparam("due_soon")),
+    "reopened": lambda: _T.c.reopened >= bindparam("reopened"),
 }
+# Bound values a filter needs besides the one named after it.
+_FILTER_EXTRAS = {"due_soon": ("due_soon_from",)}
+# ?due= on the queue: overdue (past the deadline), soon (due within DUE_SOON, not yet overdue).
+DUE_FILTERS = ("overdue", "soon")
 
 
 def _queue_statement(filters: tuple[str, ...], literal_page: bool, scope=None):
@@ -125,11 +133,7 @@ def _queue_statement(filters: tuple[str, ...], literal_page: bool, scope=None):
     limit but, given the literal 51, reads a district's every ticket through ix_tickets_community_due and sorts them
     (0.1 ms against 14 ms); and literals for PostgreSQL (``literal_page``), whose driver prepares a statement run
     five times with a generic plan that, not knowing the limit, joins before it limits (0.6 ms against 1.2 ms)."""
-    ids = select(_T.c.id).where(text(OPEN_PREDICATE))
-    for name in filters:
-        ids = ids.where(_FILTERS[name]())
-    if scope is not None:
-        ids = ids.where(_T.c.community_id.in_(scope))
+    ids = _open_ids(filters, scope)
     page = (ids.order_by(_T.c.due_at, _T.c.id)
             .offset(bindparam("offset", type_=Integer, literal_execute=literal_page))
             .limit(bindparam("limit", type_=Integer, literal_execute=literal_page)).subquery("page"))
@@ -140,6 +144,15 @@ def _queue_statement(filters: tuple[str, ...], literal_page: bool, scope=None):
             .outerjoin(_AGENCY, _AGENCY.c.id == _T.c.agency_id)
             .outerjoin(_BUILDING, _BUILDING.c.id == _T.c.building_id)
             .order_by(_T.c.due_at, _T.c.id))
+
+
+def _open_ids(filters: tuple[str, ...], scope=None):
+    ids = select(_T.c.id).where(text(OPEN_PREDICATE))
+    for name in filters:
+        ids = ids.where(_FILTERS[name]())
+    if scope is not None:
+        ids = ids.where(_T.c.community_id.in_(scope))
+    return ids
 
 
 _cached_queue_statement = functools.lru_cache(maxsize=64)(_queue_statement)
@@ -155,18 +168,45 @@ def _scoped_queue_statement(filters: tuple[str, ...], literal_page: bool, user_i
     return _queue_statement(filters, literal_page, visible_communities(who).with_only_columns(Community.id).order_by(None))
 
 
-def queue(user: User, *, community: str | None = None, state: str | None = None, category: str | None = None,
-          agency: int | None = None, page: int = 1, now: datetime | None = None) -> dict:
-    """One page of open tickets the user may see, by due time, as plain rows with overdue and due-soon flags.
-    One query: a city-wide desk and an agency (its own tickets) use a statement kept per shape of filters; anyone
-    else's scope is the sub-select of the communities they see, built for them."""
-    now = now or utcnow()
-    page = max(1, page)
+def _queue_params(user: User, now: datetime, *, community, state, category, agency, due, reopened) -> dict:
     params = {"state": state if state in OPEN_STATES else None, "community": community or None,
               "category": category or None, "agency": agency or None,
-              "offset": (page - 1) * PAGE_SIZE, "limit": PAGE_SIZE + 1}
+              "overdue": now if due == "overdue" else None, "due_soon": now + DUE_SOON if due == "soon" else None,
+              "due_soon_from": now, "reopened": 1 if reopened else None}
     if user.role == "agency":
         params["agency_user"] = user.organisation_id or -1
+    return params
+
+
+def _bound(filters: tuple[str, ...], params: dict) -> dict:
+    return {key: params[key] for name in filters for key in (name, *_FILTER_EXTRAS.get(name, ()))}
+
+
+def queue_count(user: User, *, community: str | None = None, state: str | None = None, category: str | None = None,
+                agency: int | None = None, due: str | None = None, reopened: bool = False,
+                now: datetime | None = None) -> int:
+    """How many open tickets ``queue`` lists for the same filters, all pages together: the staff to-do's counts."""
+    params = _queue_params(user, now or utcnow(), community=community, state=state, category=category,
+                           agency=agency, due=due, reopened=reopened)
+    filters = tuple(name for name in _FILTERS if params.get(name) is not None)
+    scope = None
+    if user.role != "agency" and not (user.role in CITY_WIDE_ROLES and user.district_id is None):
+        scope = visible_communities(user).with_only_columns(Community.id).order_by(None)
+    ids = _open_ids(filters, scope).subquery()
+    return db.session.scalar(select(func.count()).select_from(ids), _bound(filters, params))
+
+
+def queue(user: User, *, community: str | None = None, state: str | None = None, category: str | None = None,
+          agency: int | None = None, due: str | None = None, reopened: bool = False, page: int = 1,
+          now: datetime | None = None) -> dict:
+    """One page of open tickets the user may see, by due time, as plain rows with overdue and due-soon flags.
+    One query: a city-wide desk and an agency (its own tickets) use a statement kept per shape of filters; anyone
+    else's scope is the sub-select of the communities they see, built for them. ``due`` ("overdue" or "soon") and
+    ``reopened`` (重办 tickets only) are the staff to-do's filters."""
+    now = now or utcnow()
+    page = max(1, page)
+    params = _queue_params(user, now, community=community, state=state, category=category, agency=agency, due=due,
+                           reopened=reopened) | {"offset": (page - 1) * PAGE_SIZE, "limit": PAGE_SIZE + 1}
     filters = tuple(name for name in _FILTERS if params.get(name) is not None)
     literal_page = db.session.get_bind().dialect.name == "postgresql"
     if user.role == "agency" or (user.role in CITY_WIDE_ROLES and user.district_id is None):
@@ -174,7 +214,8 @@ def queue(user: User, *, community: str | None = None, state: str | None = None,
     else:
         statement = _scoped_queue_statement(filters, literal_page, user.id, user.role, user.district_id,
                                             user.organisation_id)
-    rows = db.session.execute(statement, {name: params[name] for name in (*filters, "offset", "limit")}).all()
+    rows = db.session.execute(statement, _bound(filters, params) | {"offset": params["offset"],
+                                                                     "limit": params["limit"]}).all()
     soon = now + DUE_SOON
     items = [{
         "receipt": receipt, "state": state_, "urgency": urgency, "due_at": due_at, "channel": channel,

@@ -13,10 +13,10 @@ from participation.complaints import charts as complaint_charts
 from participation.complaints.dashboard import desk_dashboard
 from participation.complaints.forms import CallerSearchForm, IntakeForm, TicketActionForm
 from participation.complaints.operations import ACTIONS, TicketRefused, act, agencies_of, file_ticket, may_act
-from participation.complaints.queries import (building_named, community_by_text, desk_categories, dispatch_agencies,
-                                              duplicate_suggestions, households_by_address, households_by_phone,
-                                              live_category, queue, reveal_ticket_phone, ticket_by_receipt,
-                                              ticket_visible, timeline)
+from participation.complaints.queries import (DUE_FILTERS, building_named, community_by_text, desk_categories,
+                                              dispatch_agencies, duplicate_suggestions, households_by_address,
+                                              households_by_phone, live_category, queue, reveal_ticket_phone,
+                                              ticket_by_receipt, ticket_visible, timeline)
 from participation.entry.assisted import name_variants
 from participation.extensions import db
 from participation.formatting import BEIJING
@@ -48,10 +48,11 @@ def _ticket_or_404(receipt: str):
 @role_required(*TICKET_READERS)
 def index():
     args = request.args
+    due = args.get("due") if args.get("due") in DUE_FILTERS else None
     result = queue(current_user, community=args.get("community") or None, state=args.get("state") or None,
-                   category=args.get("category") or None, agency=id_or_none(args.get("agency")),
-                   page=int_arg(args.get("page"), default=1, high=MAX_PAGE))
-    filters = {key: args.get(key, "") for key in ("community", "state", "category", "agency")}
+                   category=args.get("category") or None, agency=id_or_none(args.get("agency")), due=due,
+                   reopened=args.get("reopened") == "1", page=int_arg(args.get("page"), default=1, high=MAX_PAGE))
+    filters = {key: args.get(key, "") for key in ("community", "state", "category", "agency", "due", "reopened")}
     agencies = [] if current_user.role == "agency" else dispatch_agencies()
     return render_template("hotline/queue.html", result=result, filters=filters, states=OPEN_STATES,
                            categories=desk_categories(), agencies=agencies, desk=current_user.role in TICKET_DESK,

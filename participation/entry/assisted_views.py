@@ -1,5 +1,8 @@
 """Staff-assisted mode: find a household, act for it through a channel, stop.
 
+The follow-up list (/assist/follow-up) names the households of a community that have not answered its open needs
+survey, each one a link to act for it: the staff to-do's follow-up visits.
+
 Grid workers (their buildings), organisers and hotline staff may act (``can_act_for_household``); other roles get
 403, and a household outside the user's scope answers 404. The staff member stays signed in; the household and the
 channel live in the session, and the resident pages (``entry/views.py``) show them with a banner.
@@ -9,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from participation.dashboards import followup
 from participation.entry import residents
 from participation.entry.assisted import find_households, start_assisting
 from participation.entry.forms import AssistForm, HouseholdSearchForm
@@ -18,6 +22,7 @@ from participation.forms import EmptyForm
 from participation.models import Household
 from participation.permissions import ASSISTED_ENTRY_HELPERS, can_act_for_household, can_view_community, role_required
 from participation.roster.communities import community_by_code
+from participation.security import id_or_none
 
 bp = Blueprint("assisted", __name__, url_prefix="/assist")
 
@@ -45,6 +50,21 @@ def search():
             households = find_households(current_user, community, building=form.building.data or "",
                                          unit=form.unit.data or "", room=form.room.data or "")
     return render_template("assisted/search.html", form=form, households=households, communities=communities)
+
+
+@bp.get("/follow-up")
+@role_required(*ASSISTED_ENTRY_HELPERS)
+def follow_up():
+    """The follow-up visits of a community (回访入户): households that have not answered its open needs survey, by
+    building, in the buildings the user may visit; ``?low=1`` keeps buildings under 30 %, ``?building=<id>`` one."""
+    community = community_by_code(request.args.get("community", ""))
+    if community is None or not can_view_community(current_user, community):
+        abort(404)
+    visits = followup.follow_up(current_user, [community.id], followup.community_surveys([community.id]),
+                                building_id=id_or_none(request.args.get("building")),
+                                low_only=request.args.get("low") == "1").get(community.id)
+    return render_template("assisted/follow_up.html", community=community, visits=visits,
+                           low=request.args.get("low") == "1", percent=followup.LOW_RESPONSE_PERCENT)
 
 
 @bp.route("/households/<int:household_id>", methods=["GET", "POST"])

@@ -54,8 +54,13 @@ def _refused(form, refused: CommentRefused) -> None:
         flash(message, "error")
 
 
-def _comments_page(community, version, *, publish_form=None, status=200, stance=None, hidden=None):
+def _comments_page(community, version, *, publish_form=None, status=200, stance=None, hidden=None,
+                   unanswered=False):
+    """``unanswered``: only comments without an answer (the staff to-do links objections so)."""
     period = period_for(version)
+    listed = comments_of(version, stance=stance, hidden=hidden)
+    if unanswered:
+        listed = [row for row in listed if row.answer is None]
     counts = tallies(version)
     previous = version_by_number(version.plan, version.number - 1)
     if publish_form is None:
@@ -63,7 +68,7 @@ def _comments_page(community, version, *, publish_form=None, status=200, stance=
         publish_form = PublishForm(formdata=None, opens_on=day, closes_on=day + timedelta(days=MIN_DAYS - 1))
     return render_template(
         "plans/comments.html", community=community, version=version, period=period, today=today(),
-        counts=counts, empty=empty_tally(), comments=comments_of(version, stance=stance, hidden=hidden),
+        counts=counts, empty=empty_tally(), comments=listed, unanswered=unanswered,
         changes=version_changes(previous, version), previous=previous, locked=locked_version(version.plan),
         may_manage=can_manage_community(current_user, community), publish_form=publish_form,
         moderate_form=ModerateForm, form=EmptyForm(), labels=LABELS, stance=stance, hidden=hidden), status
@@ -76,7 +81,8 @@ def comments(community_code: str, number: int):
     version = plan_version(community, number)
     shown = request.args.get("show")
     return _comments_page(community, version, stance=request.args.get("stance"),
-                          hidden={"hidden": True, "visible": False}.get(shown))
+                          hidden={"hidden": True, "visible": False}.get(shown),
+                          unanswered=request.args.get("unanswered") == "1")
 
 
 @bp.post("/c/<community_code>/plan/versions/<int:number>/comments/publish")

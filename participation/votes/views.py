@@ -10,10 +10,11 @@ community outside the scope, or a vote of another community, answers 404.
 Residents, under /r/<community_code>/votes: ``votes.resident_views`` (the owner's check: ``votes.owners``).
 """
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, gettext as _
+from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from participation.dashboards.todo import awaits_cosign, short_of_quorum
 from participation.elevators.queries import elevator_request_of
 from participation.extensions import db
 from participation.formatting import BEIJING
@@ -35,6 +36,8 @@ from participation.votes.words import LABELS, matter_choices, matter_label, rule
 
 # --- staff ----------------------------------------------------------------------------------------------------------
 
+VOTE_FILTERS = {"short": _l("Short of quorum, still open"), "cosign": _l("Results to co-sign")}
+
 def _to_vote(vote: Vote, anchor: str | None = None):
     return redirect(url_for(".show", community_code=vote.community.code, vote_id=vote.id, _anchor=anchor))
 
@@ -45,11 +48,19 @@ bp.add_app_template_global(scope_words, "vote_scope_words")
 @bp.get("/c/<community_code>/votes")
 @role_required(*DECISION_READERS)
 def index(community_code: str):
+    """The community's votes; ``?show=short`` (open and short of quorum) and ``?show=cosign`` (results awaiting the
+    owner representative's co-signature) are the staff to-do's lines, by the to-do's own rules."""
     community = vote_community(community_code)
     votes = votes_of(community)
+    shown = request.args.get("show")
+    if shown in VOTE_FILTERS:
+        now = utcnow()
+        keep = (lambda vote: short_of_quorum(vote, now)) if shown == "short" else awaits_cosign
+        votes = [vote for vote in votes if keep(vote)]
     return render_template("votes/index.html", community=community,
                            rows=[(vote, visible_tally(vote, current_user)) for vote in votes], labels=LABELS,
-                           matter_label=matter_label, may_manage=can_manage_community(current_user, community))
+                           matter_label=matter_label, may_manage=can_manage_community(current_user, community),
+                           shown=shown if shown in VOTE_FILTERS else None, filters=VOTE_FILTERS)
 
 
 def _plan_item_label(plan_item: PlanItem) -> str:
