@@ -142,7 +142,9 @@ def test_every_surface_shows_the_same_labelled_figures_and_counts(world, client,
         assert estimates["labels"][kind] in dashboard
     assert re.search(r'id="response-count">(\d+) / (\d+)<', dashboard).groups() == (
         str(counts["responded"]), str(counts["eligible"]))
-    assert f"{counts['submitted']}" in dashboard           # the vacant answer is said, with the total
+    # the vacant unit's answer is said beside the count, with every submitted answer
+    assert re.search(r'id="responded-vacant" data-vacant="(\d+)" data-submitted="(\d+)"', dashboard).groups() == (
+        str(counts["responded_vacant"]), str(counts["submitted"]))
 
     # the plan page
     page = client.get(f"/c/{CODE}/plan")
