@@ -48,8 +48,8 @@ def add_review_party(locality_id: int):
     form = _party_form(locality)
     if not form.validate_on_submit():
         abort(400)
-    organisation = db.session.get(Organisation, int(form.organisation.data)) if form.organisation.data.isdigit() \
-        else None
+    chosen = form.organisation.data or ""
+    organisation = db.session.get(Organisation, int(chosen)) if chosen.isdigit() else None
     if organisation is None:
         flash(_("Choose a department or pipeline company."), "error")
         return redirect(url_for(".review_parties"))

@@ -305,6 +305,7 @@ from tests.permissions.cases_complaints import CASES as COMPLAINT_CASES  # noqa:
 from tests.permissions.cases_dashboards import CASES as DASHBOARD_CASES  # noqa: E402
 from tests.permissions.cases_elevators import CASES as ELEVATOR_CASES  # noqa: E402
 from tests.permissions.cases_holidays import CASES as HOLIDAY_CASES  # noqa: E402
+from tests.permissions.cases_jointreview import CASES as JOINT_REVIEW_CASES  # noqa: E402
 from tests.permissions.cases_hotline import CASES as HOTLINE_CASES  # noqa: E402
 from tests.permissions.cases_open311 import CASES as OPEN311_CASES  # noqa: E402
 from tests.permissions.cases_patrols import CASES as PATROL_CASES  # noqa: E402
@@ -314,7 +315,7 @@ from tests.permissions.cases_votes import CASES as VOTE_CASES  # noqa: E402
 
 for _cases in (PLAN_CASES, DASHBOARD_CASES, CITY_CASES, COMPLAINT_CASES, HOTLINE_CASES, OPEN311_CASES,
                BULLETIN_CASES, COMPLAINT_DASHBOARD_CASES, PATROL_CASES, HOLIDAY_CASES, ACCEPTANCE_CASES,
-               PLAN_COMMENT_CASES, ELEVATOR_CASES, VOTE_CASES, AFTERCARE_CASES, API_CASES):
+               PLAN_COMMENT_CASES, ELEVATOR_CASES, VOTE_CASES, AFTERCARE_CASES, API_CASES, JOINT_REVIEW_CASES):
     overlap = set(CASES) & set(_cases)
     assert not overlap, f"permission rows defined twice: {sorted(overlap)}"
     CASES.update(_cases)
