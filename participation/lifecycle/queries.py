@@ -12,6 +12,7 @@ the review's parties, the field survey if it is a pipeline company, and the comp
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
+from participation.acceptance.queries import records_of, rounds_of
 from participation.aftercare.operations import aftercare_outcome
 from participation.extensions import db
 from participation.formatting import beijing
@@ -220,8 +221,13 @@ def _works(community, user, plan, manages) -> dict:
 
 
 def _acceptance(community, user, plan, manages) -> dict:
-    return _module("acceptance", _("Joint acceptance and rating"), _("Ratings of finished items and the record"),
-                   None, "acceptance.index", community_code=community.code)
+    rounds, records = rounds_of(community), records_of(community)
+    state = _("%(open)d rating rounds open, %(closed)d closed; %(signed)d of %(records)d records fully signed",
+              open=sum(1 for round_ in rounds if round_.is_open),
+              closed=sum(1 for round_ in rounds if not round_.is_open),
+              signed=sum(1 for record_ in records if record_.fully_signed), records=len(records))
+    return _module("acceptance", _("Joint acceptance and rating"), state, None, "acceptance.index",
+                   community_code=community.code)
 
 
 def _aftercare(community, user, plan, manages) -> dict:
