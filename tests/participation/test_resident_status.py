@@ -79,7 +79,7 @@ def test_each_survey_shows_the_households_own_state_and_deadline(app, home_site)
     draft = _item(html, f"survey-{surveys['draft'].id}")
     assert "Draft, not submitted yet" in draft and "Continue answering" in draft
     untouched = _item(html, f"survey-{surveys['untouched'].id}")
-    assert "Not filled in" in untouched and "Answer the survey" in untouched
+    assert "Not filled in" in untouched and "please answer" in untouched
     assert f'href="/s/{surveys["untouched"].id}"' in untouched
     deadline = surveys["untouched"].closes_at + timedelta(hours=8)      # Beijing time
     assert f"Deadline: {deadline:%Y-%m-%d}" in untouched
