@@ -53,6 +53,12 @@ def sign_in(client, username):
     client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf_token(page.text)})
 
 
+def english(client):
+    """Read the page in English (the words the assertions quote; the Chinese ones come from the catalogue)."""
+    client.post("/display/language", data={"lang": "en", "csrf_token": csrf_token(client.get("/staff").text)})
+    assert '<html lang="en' in client.get("/staff").text
+
+
 def todo_lines(client) -> list[dict]:
     page = client.get("/staff")
     assert page.status_code == 200
@@ -225,6 +231,7 @@ def test_votes_short_of_quorum_match_the_filtered_vote_list(client, site):
     create_vote(organiser, site["outsider"], 1, "别的小区", closes_at=utcnow() + timedelta(days=3), open_now=True)
     db.session.commit()
     sign_in(client, "org")
+    english(client)
     (short,) = lines_of(client, "votes_short")
     assert short["count"] == 2 and short["community"] == "TD001"
     assert "the first closes in 3 days" in client.get("/staff").text
@@ -321,6 +328,7 @@ def test_without_a_survey_engine_answer_the_follow_up_line_says_so(client, site,
     del FakeFacts.answered_households
     try:
         sign_in(client, "org")
+        english(client)
         (visits,) = lines_of(client, "follow_up")
         assert visits["quiet"] and "not available" in client.get("/staff").text
     finally:
@@ -335,6 +343,7 @@ def test_admin_sees_stalled_communities_by_the_stated_rule(client, site):
     db.session.commit()
     overdue(site, community=site["outsider"])
     sign_in(client, "boss")
+    english(client)
     page = client.get("/staff").text
     stalled = re.findall(r'<li data-community="([^"]+)">', page)
     assert stalled == ["TD001", "TD002"]
