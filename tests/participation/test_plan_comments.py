@@ -7,10 +7,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from participation.extensions import db
+from participation.lifecycle.overrides import GateRefused
 from participation.models import (AuditEvent, CatalogueItem, Community, Locality, LocalityRule, Plan, PlanComment,
                                   PlanCommentPeriod, PlanItem, PlanVersion, User)
 from participation.plans import comments as ops
@@ -126,6 +128,11 @@ def test_publish_comment_edit_close_and_lock(app, published, client):
     # Locking needs the adopted version; then no new version and no other adoption.
     assert post(client, "/c/PC1/plan/versions/1/lock", {}, page=COMMENTS).status_code == 302
     assert db.session.get(PlanCommentPeriod, period.id).locked_at is None
+    with force_locale("en"), pytest.raises(GateRefused) as refused:   # the adoption gate: an objection unanswered
+        adopt_version(None, db.session.get(PlanVersion, version.id))
+    assert refused.value.missing == ["1 objection has no answer yet (屋面防水及保温维修: 1): answer it first."]
+    db.session.rollback()
+    ops.answer(None, rows()[0], "按实际面积计价，费用已核减")
     adopt_version(None, db.session.get(PlanVersion, version.id))
     db.session.commit()
     assert post(client, "/c/PC1/plan/versions/1/lock", {}, page=COMMENTS).status_code == 302

@@ -18,6 +18,7 @@ from participation.extensions import db
 from participation.models import AuditEvent, CatalogueItem, CommunityBudget, FieldFinding, Plan, PlanVersion, PlanWork
 from participation.plans.operations import today
 from tests.conftest import csrf_token
+from tests.plan_steps import comment_round, review_done
 
 # 12 of 20 eligible households answered; 12 said about B01, only 3 about I01 (a small cell on a public page).
 NEEDS = {
@@ -159,6 +160,8 @@ def test_adopt_edit_and_adopt_versions(client, community, login_as):
     included = {row.item.code for row in first.items if row.included}
     assert {"B01", "I01"} <= included   # I01: 100% need (over 50%) → include
     assert adopt(client).status_code == 302 and len(versions()) == 1   # refused: a plan exists
+    comment_round(None, first)          # the adoption gate: version 1 shown for comment, the period closed
+    db.session.commit()
 
     data = edit_form(client)
     b01 = index_of(data, "B01")
@@ -177,6 +180,8 @@ def test_adopt_edit_and_adopt_versions(client, community, login_as):
     assert "3,000.00" in change and "4,500.00" in change and "屋面面积复测为150平方米" in change  # 150 × 30
     assert 'id="change-I01"' not in page
 
+    comment_round(None, versions()[1])  # and version 2's own comment period
+    db.session.commit()
     assert post(client, "/c/PV1/plan/versions/2/adopt", page="/c/PV1/plan/versions/2").status_code == 302
     assert [v.status for v in versions()] == ["draft", "adopted"]
     assert post(client, "/c/PV1/plan/versions/1/adopt", page="/c/PV1/plan/versions/1").status_code == 302
@@ -222,7 +227,11 @@ def test_edit_without_a_plan_goes_back_to_the_plan_page(client, community, login
 def test_works_progress(client, community, login_as):
     login_as("organiser", community)
     adopt(client)
+    comment_round(None, versions()[0])  # the gates: the comment period before adopting, the joint review before works
+    db.session.commit()
     post(client, "/c/PV1/plan/versions/1/adopt", page="/c/PV1/plan/versions/1")
+    review_done(versions()[0])
+    db.session.commit()
     page = client.get("/c/PV1/plan/works")
     assert page.status_code == 200 and 'id="work-B01"' in page.text and 'id="work-B02"' not in page.text
     future = (today() + timedelta(days=2)).isoformat()

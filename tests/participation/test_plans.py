@@ -16,6 +16,7 @@ from participation.plans.inputs import plan_inputs
 from participation.plans.operations import (SUPPRESSED, PlanRefused, adopt_suggestions, adopt_version, edit_version,
                                             public_items, public_participation, save_budget, set_work, today,
                                             version_changes)
+from tests.plan_steps import comment_round, review_done
 
 
 def item(code: str) -> CatalogueItem:
@@ -157,12 +158,15 @@ def test_a_version_needs_its_reason(community, plan):
 
 def test_adopting_supersedes_and_keeps_the_works(community, plan):
     organiser = community.organiser
+    comment_round(organiser, plan.versions[0])            # the gates: shown for comment, the period closed
     first = adopt_version(organiser, plan.versions[0])
     assert first.status == "adopted" and first.adopted_at is not None
     works = {work.item.code: work.status for work in plan.works}
     assert works == {"B01": "not_started"}
+    review_done(first)                                    # works start after the joint review
     set_work(organiser, plan, item("B01"), "in_progress", started_on=today())
     second = edit_version(organiser, plan, full_changes(first, I01={"included": True, "reason": "加入"}), None, "加入I01")
+    comment_round(organiser, second)
     adopt_version(organiser, second)
     assert (first.status, second.status) == ("superseded", "adopted")
     works = {work.item.code: work.status for work in plan.works}
@@ -179,7 +183,9 @@ def test_work_statuses_and_dates(community, plan):
     b01 = item("B01")
     with pytest.raises(PlanRefused):                      # no adopted version yet
         set_work(organiser, plan, b01, "in_progress")
+    comment_round(organiser, plan.versions[0])            # the gates: comment period, then the joint review
     adopt_version(organiser, plan.versions[0])
+    review_done(plan.versions[0])
     with pytest.raises(PlanRefused) as refused:
         set_work(organiser, plan, b01, "finished")
     assert list(refused.value.errors) == ["finished_on"]
