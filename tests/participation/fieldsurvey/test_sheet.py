@@ -8,11 +8,14 @@ import re
 import zipfile
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from flask.cli import AppGroup
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from participation import sheet_cli
 from participation.extensions import db
 from participation.fieldsurvey import sheet
 from participation.fieldsurvey.operations import FieldSurveyError, record_finding
@@ -320,3 +323,29 @@ def test_the_overview_offers_the_template_and_the_import_to_recorders_only(clien
     auth.login("rep-a")
     html = client.get("/c/FSA/field-survey").get_data(as_text=True)
     assert "/c/FSA/field-survey/import" not in html
+
+
+# --- the command line ---------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def cli_group():
+    """The commands of participation.sheet_cli on a group of their own (participation/cli.py registers them)."""
+    group = AppGroup("flask")
+    sheet_cli.register(SimpleNamespace(cli=group))
+    return group
+
+
+def test_the_command_line_imports_all_or_nothing(runner, world, cli_group, tmp_path):
+    good, bad = tmp_path / "good.xlsx", tmp_path / "bad.xlsx"
+    good.write_bytes(xlsx([("B02", None, None, "完好", 12, None)]))
+    bad.write_bytes(xlsx([("B03", None, None, "完好", 1, None), ("X99", None, None, "完好", 1, None)]))
+    before = state()
+    result = runner.invoke(cli_group, ["fieldsurvey", "import", str(bad), "--community", "FSA", "--as-user", "org-a"])
+    assert result.exit_code == 1 and "X99" in result.output and "项目编码" in result.output
+    assert state() == before
+    result = runner.invoke(cli_group, ["fieldsurvey", "import", str(good), "--community", "FSA", "--as-user", "rep-a"])
+    assert result.exit_code == 1 and state() == before      # an owner representative does not record findings
+    result = runner.invoke(cli_group, ["fieldsurvey", "import", str(good), "--community", "FSA", "--as-user", "org-a"])
+    assert result.exit_code == 0, result.output
+    assert findings()["B02"][:2] == ("good", Decimal("12.00"))
+    assert db.session.scalar(select(AuditEvent).filter_by(action="field_finding.import")).channel == "cli"

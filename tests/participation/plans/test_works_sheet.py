@@ -6,11 +6,14 @@ import io
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from flask.cli import AppGroup
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from participation import sheet_cli
 from participation.extensions import db
 from participation.models import AuditEvent, CatalogueItem, Plan, PlanItem, PlanVersion, PlanWork
 from participation.models.jointreview import JointReview
@@ -287,3 +290,17 @@ def test_the_works_page_links_to_the_excel_import_for_managers(client, auth, wor
     auth.logout()
     auth.login("rep")
     assert "/c/WK1/plan/works/import" not in client.get("/c/WK1/plan/works").get_data(as_text=True)
+
+
+def test_the_command_line_imports_works_and_passes_the_gate_only_with_an_admin_reason(runner, unreviewed, tmp_path):
+    group = AppGroup("flask")
+    sheet_cli.register(SimpleNamespace(cli=group))
+    path = tmp_path / "works.xlsx"
+    path.write_bytes(xlsx([("B02", None, "施工中", "2026-03-05")]))
+    before = state()
+    result = runner.invoke(group, ["works", "import", str(path), "--community", "WK1", "--as-user", "org"])
+    assert result.exit_code == 1 and "联合审查" in result.output and state() == before
+    result = runner.invoke(group, ["works", "import", str(path), "--community", "WK1", "--as-user", "admin",
+                                   "--override-reason", "雨季前必须开工"])
+    assert result.exit_code == 0, result.output
+    assert state()[0]["B02"][:2] == ("in_progress", date(2026, 3, 5))
