@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from participation.complaints.operations import act, file_ticket
 from participation.extensions import db
+from participation.jointreview.operations import open_review
 from participation.models import (AcceptanceRecord, CatalogueItem, ComplaintCategory, Organisation, Plan, PlanComment,
-                                  PlanCommentPeriod, PlanItem, PlanVersion, Ticket)
+                                  PlanCommentPeriod, PlanItem, PlanVersion, ReviewParty)
 from participation.models.types import utcnow
 from participation.plans.operations import today
 from participation.survey_facts import EXTENSION
@@ -360,3 +361,26 @@ def test_nothing_waiting_is_said_and_zero_lines_stay_quiet(client, site):
     page = client.get("/staff").text
     assert 'id="nothing-waiting"' in page
     assert 'href="/c/TD001' in page   # the community list stays below, linking to the community
+
+
+def test_a_reviewing_department_sees_the_items_awaiting_its_word(client, site, make_user):
+    community = site["community"]
+    items = list(db.session.scalars(select(CatalogueItem).order_by(CatalogueItem.code).limit(2)))
+    version = PlanVersion(number=1, status="adopted", adopted_at=utcnow(), items=[
+        PlanItem(item=item, position=index, included=True, quantity=Decimal(1), unit_cost=Decimal(100),
+                 cost=Decimal(100)) for index, item in enumerate(items)])
+    db.session.add(Plan(community=community, versions=[version]))
+    department = Organisation(name="规划和自然资源局", kind="department", speciality="planning")
+    db.session.add(department)
+    db.session.flush()
+    db.session.add(ReviewParty(locality_id=community.district.locality_id, organisation_id=department.id))
+    make_user("agency", username="dept", organisation=department)
+    open_review(site["users"]["organiser"], community)
+    db.session.commit()
+    sign_in(client, "dept")
+    (waiting,) = lines_of(client, "review_signoff")
+    assert waiting["count"] == 2 and waiting["href"] == "/c/TD001/joint-review"
+    assert client.get(waiting["href"]).status_code == 200
+    assert lines_of(client, "review_conflicts")[0]["quiet"]
+    sign_in(client, "builder")   # the contractor is no party: its joint-review lines are quiet
+    assert all(entry["quiet"] for entry in todo_lines(client) if entry["key"].startswith("review_"))
