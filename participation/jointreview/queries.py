@@ -281,9 +281,9 @@ def todo_for(user: User) -> dict:
 # --- the locality's list of parties ----------------------------------------------------------------------------
 
 def locality_parties(locality_id: int) -> list[ReviewParty]:
-    return list(db.session.scalars(select(ReviewParty).join(Organisation, Organisation.id == ReviewParty.organisation_id)
-                                   .where(ReviewParty.locality_id == locality_id)
-                                   .order_by(Organisation.kind, Organisation.name)))
+    return list(db.session.scalars(
+        select(ReviewParty).join(Organisation, Organisation.id == ReviewParty.organisation_id)
+        .where(ReviewParty.locality_id == locality_id).order_by(Organisation.kind, Organisation.name)))
 
 
 def reviewing_organisations(kinds) -> list[Organisation]:

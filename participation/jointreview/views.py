@@ -24,7 +24,7 @@ from participation.jointreview.operations import (ReviewRefused, answer_return, 
 from participation.jointreview.queries import (adopted_version_of, answers_of, conflicting_work_ids, conflicts,
                                                earlier_reviews, party_figures, party_of, review_items, review_of,
                                                review_state, reviews_listing, signoffs_by_cell, works_of)
-from participation.models import Building, CatalogueItem, PipelineWork, PlanItem, ReviewSignoff
+from participation.models import CatalogueItem, PipelineWork, PlanItem, ReviewSignoff
 from participation.permissions import (COMMUNITY_MANAGERS, JOINT_REVIEW_READERS, JOINT_REVIEW_SIGNERS,
                                        PIPELINE_WORKS_KINDS, can_manage_community, is_admin, role_required)
 
@@ -78,11 +78,9 @@ def _render_index(community, *, signoff_forms=None, answer_forms=None, close_for
         parties = [party for party in review.parties
                    if not agency or party.organisation_id == current_user.organisation_id]
     found = conflicts(community)
-    if agency:
-        mine = {work.id for work in works_of(community, current_user.organisation_id)}
-        found = [c for c in found if {c["first"]["id"], c["second"]["id"]} & mine
-                 and "pipeline" in (c["first"]["kind"], c["second"]["kind"])
-                 and current_user.organisation_id in (c["first"]["organisation_id"], c["second"]["organisation_id"])]
+    if agency:   # an agency sees the conflicts its own works are in
+        found = [c for c in found
+                 if current_user.organisation_id in (c["first"]["organisation_id"], c["second"]["organisation_id"])]
     open_review_ = review is not None and review.closed_at is None
     back_url, back_text = _back(community)
     signoff_forms = signoff_forms or {}

@@ -116,6 +116,8 @@ CASES: dict[str, Case] = {
     "/r/<community_code>": Case(get=everyone(200), post=everyone(400), public=True),
     # --- the resident's pages: only a household's own session (staff without an assisted household go home) ---
     "/home": Case(get=roles((), others=HOME, outsiders=HOME) | {RESIDENT: 200}),
+    # the progress page of the plan in force (participation/plans/progress_views.py): the household's community only
+    "/r/<community_code>/progress": Case(get=answering(200), cross=ANSWER_CROSS),
     "/home/notice": Case(get=roles((), others=HOME, outsiders=HOME) | {RESIDENT: 200},
                          post=roles((), others=HOME, outsiders=HOME) | {RESIDENT: Redirect("/home")}),
     # Asked only when a slip of another household was given in this browser; with nothing to ask, on to the page.

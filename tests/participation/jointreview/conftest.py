@@ -6,12 +6,21 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from participation.extensions import db
 from participation.models import (CatalogueItem, Community, JointReview, Organisation, Plan, PlanItem, PlanVersion,
                                   ReviewParty, User)
 from participation.models.types import utcnow
+
+
+@pytest.fixture(autouse=True)
+def _english(app, client):
+    """The tests read the English words (the pages are Chinese by default, once the catalogue has them)."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with force_locale("en"):
+        yield
 
 
 @dataclass
