@@ -2,9 +2,9 @@
 during the last five weeks of works, filed and moved through ``file_ticket`` / ``act`` at demo times so each step,
 deadline and rate is what the real lifecycle would have made.
 
-Deterministic given the demo's today (fixed texts; only receipt numbers are drawn at random) and idempotent: a ticket or a
-finding is looked up by its community and description and only added when missing. Most tickets are NG001's,
-whose contractor (the demo's agency account) and supervisor (``demo-supervisor``, added here) handle them; NG002
+Deterministic given the demo's today (fixed texts; only receipt numbers are drawn at random) and idempotent: a
+ticket or a finding is looked up by its community and description and only added when missing. Most tickets are
+NG001's, whose contractor (the demo's agency account) and supervisor (``demo-supervisor``, added here) handle them; NG002
 gets the desk's steps only (no agency account of its own). Times are Beijing time, written on a reference calendar
 (autumn 2025, whose "now" was Friday 2025-11-14 18:00) and moved by ``at`` to yesterday 18:00 of the demo's today:
 the last week keeps its spacing, older days are spread out 2.5 times, so the queue reaches back about five weeks.

@@ -157,7 +157,8 @@ def _vote(community: Community, people: dict, added: dict) -> None:
     organiser = people["org"]
     with clock.fixed_clock(votes, ballots, now=clock.at(*VOTE["created"])) as now:
         vote = votes.create_vote(organiser, community, VOTE["matter"], VOTE["title"], description=VOTE["description"],
-                                 scope="buildings", buildings=[building], closes_at=clock.at(*VOTE["closes"]), open_now=True)
+                                 scope="buildings", buildings=[building], closes_at=clock.at(*VOTE["closes"]),
+                                 open_now=True)
         households = {h.id: h for h in db.session.scalars(votes.households_in_scope(vote))}
         owners = sorted(votes.electorate(vote).values(), key=lambda owner: owner.household_ids[0])
         for index, owner in enumerate(owners):

@@ -1,14 +1,15 @@
 """The demo's plan of 曙光里小区 (NG001), told in the lawful order the plan's gates ask for, on the demo's calendar
 (days before demo today, ``participation.demo.clock``):
 
-1. version 1 from the plan inputs (it includes 停车位 I06 and 加装电梯 I14, which need owner votes);
-2. the owners' vote on 停车位施划 (Art. 278 item 8, linked to I06) fails: enough owners took part, too few agreed;
-3. version 2 excludes I06 (the vote failed) and I14 (elevators are decided 单元 by 单元, by their own votes);
-4. version 2's comment period: residents comment, every objection is answered, the period is closed;
-5. version 2 is adopted (the building-2 维修资金 vote of ``participation.py`` was final before);
-6. the joint review of version 2 (``jointreview.py``) is completed; only then the works start;
-7. the works: some items finished, some in progress, all dated in the past;
-8. version 3 (楼道扶手和座椅 I04) is open for comment now, closing in a few days: objections answered and not.
+1. version 1 from the plan inputs (the basic items);
+2. version 2 adds 停车位 (I06), which residents asked for and which needs an owner vote (Art. 278 item 8);
+3. the owners' vote on 停车位施划, linked to I06, fails: enough owners took part, too few agreed;
+4. version 3 takes I06 out again, with the vote's result as its reason;
+5. version 3's comment period: residents comment, every objection is answered, the period is closed;
+6. version 3 is adopted (the building-2 维修资金 vote of ``participation.py`` was final before);
+7. the joint review of version 3 (``jointreview.py``) is completed; only then the works start;
+8. the works: some items finished, some in progress, all dated in the past;
+9. version 4 (楼道扶手和座椅 I04) is open for comment now, closing in a few days: objections answered and not.
 
 Operations run under ``clock.fixed_clock`` so each step carries its demo time. Idempotent: the demo's plan is known
 by version 2's reason; a plan staff made otherwise is left alone, with everything on it.
@@ -31,16 +32,21 @@ PARKING_VOTE = {
     "opens": (-165, 9), "closes": (-152, 18), "finalised": (-143, 10),
 }
 VERSION_2 = {
+    "created": (-168, 10),
+    "changes": {"I06": {"included": True, "reason": "居民多次反映乱停车堵塞消防通道，拟施划停车位，须经业主表决。"}},
+    "measures": None,
+    "reason": "根据居民反映增加停车位施划，提请业主表决。",
+}
+VERSION_3 = {
     "created": (-140, 10),
-    "changes": {"I06": {"included": False, "reason": "停车位施划业主表决未通过：同意的面积和人数都不足参与表决的四分之三。"},
-                "I14": {"included": False, "reason": "加装电梯按单元由业主自愿申请、单独表决，不列入全小区方案。"}},
+    "changes": {"I06": {"included": False, "reason": "停车位施划业主表决未通过：同意的面积和人数都不足参与表决的四分之三。"}},
     "measures": "改造期间每周五下午在社区服务站答复居民问题；施工噪音作业不晚于晚上八点。",
-    "reason": "根据停车位表决结果和加装电梯的办理方式调整方案，形成公示稿。",
+    "reason": "根据停车位表决结果调整方案，形成公示稿。",
     "opens": -138, "closes": -125, "closed_at": (-125, 17), "adopted": (-120, 10),
-    "note": "方案第二版公示，请各户对改造项目和整体方案发表意见。",
+    "note": "方案第三版公示，请各户对改造项目和整体方案发表意见。",
 }
 # building, unit, room, item code (None: the whole plan), stance, words, hide reason, answer, day
-COMMENTS_2 = (
+COMMENTS_3 = (
     ("1", "1", "601", "B01", "support", "顶楼年年漏雨，屋面防水一定要做。", None, None, -137),
     ("2", "2", "502", "B12", "object", "道路改造别把楼前晾衣服的地方占了。", None,
      "道路只在原路面上翻修，不占用楼前晾晒场地；施工前在各单元门口公示平面图。", -136),
@@ -58,15 +64,15 @@ WORKS = (  # item, status, started (days), finished (days)
     ("B12", "in_progress", -55, None),
     ("B06", "in_progress", -20, None),
 )
-VERSION_3 = {
+VERSION_4 = {
     "created": (-8, 10),
     "changes": {"I04": {"included": True, "reason": "需求调查中老年住户多，楼道扶手和休息座椅需求集中。"}},
     "measures": "改造期间每周五下午在社区服务站答复居民问题；施工噪音作业不晚于晚上八点。楼道扶手安装时逐户上门确认位置。",
     "reason": "根据居民需求调查和施工中的反映，增加楼道扶手和休息座椅。",
     "opens": -4, "closes": 3,
-    "note": "方案第三版公示（新增楼道扶手和座椅），请各户发表意见。",
+    "note": "方案第四版公示（新增楼道扶手和座椅），请各户发表意见。",
 }
-COMMENTS_3 = (
+COMMENTS_4 = (
     ("1", "1", "502", "I04", "support", "家里老人上五楼要歇好几次，楼道扶手和座椅早就该装了。", None, None, -4),
     ("2", "2", "502", "I04", "object", "楼道本来就窄，放了座椅担架都抬不下去。", None,
      "座椅为折叠式，贴墙安装，收起后楼道净宽不变；安装前请消防部门确认。", -3),
@@ -88,26 +94,29 @@ def seed_demo_plan(community: Community, people: dict, added: dict) -> Plan | No
     with clock.fixed_clock(plans, plan_comments, votes, ballots, now=clock.at(*V1_CREATED)) as now:
         plan = plans.adopt_suggestions(organiser, community, plan_inputs(community))
         plan.created_at = plan.versions[0].created_at = now.now
-        parking_vote(community, organiser, people["rep"], now)
         now.now = clock.at(*VERSION_2["created"])
         second = plans.edit_version(organiser, plan, VERSION_2["changes"], VERSION_2["measures"], VERSION_2["reason"])
         second.created_at = now.now
-        comment_period(second, VERSION_2, COMMENTS_2, organiser, now)
-        now.now = clock.at(*VERSION_2["closed_at"])
-        plan_comments.close(organiser, plan_comments.period_for(second))
-        now.now = clock.at(*VERSION_2["adopted"])
-        plans.adopt_version(organiser, second)
-        complete_review(community, second, people)      # the works wait for it
+        parking_vote(community, organiser, people["rep"], now)
+        now.now = clock.at(*VERSION_3["created"])
+        third = plans.edit_version(organiser, plan, VERSION_3["changes"], VERSION_3["measures"], VERSION_3["reason"])
+        third.created_at = now.now
+        comment_period(third, VERSION_3, COMMENTS_3, organiser, now)
+        now.now = clock.at(*VERSION_3["closed_at"])
+        plan_comments.close(organiser, plan_comments.period_for(third))
+        now.now = clock.at(*VERSION_3["adopted"])
+        plans.adopt_version(organiser, third)
+        complete_review(community, third, people)      # the works wait for it
         for code, status, started, finished in WORKS:
             item = db.session.scalar(select(CatalogueItem).filter_by(code=code))
             now.now = clock.at(finished if finished is not None else started, 17)
             plans.set_work(organiser, plan, item, status, started_on=clock.day(started),
                            finished_on=None if finished is None else clock.day(finished), note=None)
-        now.now = clock.at(*VERSION_3["created"])
-        third = plans.edit_version(organiser, plan, VERSION_3["changes"], VERSION_3["measures"], VERSION_3["reason"])
-        third.created_at = now.now
-        comment_period(third, VERSION_3, COMMENTS_3, organiser, now)
-    added["plan_versions"] += 3
+        now.now = clock.at(*VERSION_4["created"])
+        fourth = plans.edit_version(organiser, plan, VERSION_4["changes"], VERSION_4["measures"], VERSION_4["reason"])
+        fourth.created_at = now.now
+        comment_period(fourth, VERSION_4, COMMENTS_4, organiser, now)
+    added["plan_versions"] += 4
     return plan
 
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from participation.demo.complaints import SUPERVISOR_LOGIN
+from participation.demo.jointreview import ACCOUNTS as REVIEW_ACCOUNTS
 from participation.extensions import db
 from participation.models import (ROLES, TICKET_STATES, AuditEvent, Building, Community, FieldFinding, Holiday,
                                   Household, HouseholdCode, Notification, Organisation, PatrolFinding, Ticket,
@@ -68,25 +69,31 @@ def test_demo_on_an_empty_database_has_the_stated_shape(runner):
                                 .having(func.count() > 1)).all()
     assert [count for _key, count in shared] == [2]
 
-    # The field survey of one community: a mix of conditions, quantities where something needs work.
+    # The field survey of the two communities with a plan: a mix of conditions, quantities where something needs work.
     findings = db.session.scalars(select(FieldFinding)).all()
-    assert {f.community_id for f in findings} == {communities[0].id}
+    assert {f.community_id for f in findings} == {communities[0].id, communities[2].id}
     assert set(Counter(f.condition for f in findings)) == {"good", "needs_repair", "missing", "not_applicable"}
     assert all(f.quantity is not None and f.quantity > 0 for f in findings if f.needs_work)
 
-    # One account per role, all demo, and a second agency account for the supervisor (patrol findings); the grid
-    # worker covers some buildings, the agency is the contractor.
-    assert [user["role"] for user in data["users"]] == [*ROLES, "agency"]
-    accounts = {u.role: u for u in db.session.scalars(select(User).where(User.username != SUPERVISOR_LOGIN[0]))}
+    # One account per role, all demo, and more agency accounts: the supervisor (patrol findings), a department and a
+    # pipeline company of the joint review; the grid worker covers some buildings, the agency is the contractor.
+    assert [user["role"] for user in data["users"]] == [*ROLES, "agency", "agency", "agency"]
+    extra = (SUPERVISOR_LOGIN[0], *(login[0] for login in REVIEW_ACCOUNTS.values()))
+    accounts = {u.role: u for u in db.session.scalars(select(User).where(User.username.notin_(extra)))}
     assert set(accounts) == set(ROLES) and all(u.is_demo for u in accounts.values())
     assert 0 < len(accounts["grid"].buildings) < len(communities[0].buildings)
     assert accounts["agency"].organisation_id == communities[0].contractor_id
     supervisor = db.session.scalar(select(User).filter_by(username=SUPERVISOR_LOGIN[0]))
     assert supervisor.is_demo and supervisor.organisation_id == communities[0].supervisor_id
-    for user in data["users"][:-1]:
+    for user in data["users"][:-3]:
         assert accounts[user["role"]].username == user["username"]
         assert accounts[user["role"]].check_password(user["password"])
-    assert data["users"][-1]["username"] == SUPERVISOR_LOGIN[0] and supervisor.check_password(SUPERVISOR_LOGIN[1])
+    assert data["users"][-3]["username"] == SUPERVISOR_LOGIN[0] and supervisor.check_password(SUPERVISOR_LOGIN[1])
+    for user, (speciality, login) in zip(data["users"][-2:], REVIEW_ACCOUNTS.items()):
+        account = db.session.scalar(select(User).filter_by(username=user["username"]))
+        assert user["username"] == login[0] and account.check_password(user["password"]) and account.is_demo
+        assert account.role == "agency" and account.organisation.speciality == speciality
+        assert account.organisation.kind == ("department" if speciality == "housing" else "pipeline")
 
     # Every printed code (plain, 9 characters) opens its own household, typed plainly or grouped.
     assert len(data["households"]) == db.session.scalar(select(func.count(Household.id)))
@@ -102,15 +109,24 @@ def test_demo_on_an_empty_database_has_the_stated_shape(runner):
 
 
 def test_demo_complaints_cover_every_state(runner):
-    """About 40 tickets through the real lifecycle, in every state, some overdue at the demo's "now", some called
-    back; patrol findings of both sources that count in no rate."""
-    from datetime import datetime, timezone
-    seed_json(runner)
+    """About 40 tickets through the real lifecycle, in every state, some overdue on the eve of the demo's today,
+    some called back; patrol findings of both sources that count in no rate. Placed relative to the demo's today
+    (fixed here, a day chinese-calendar knows), reaching back about five weeks, none later than that eve."""
+    from datetime import timedelta
+
+    from participation.demo import clock
+    assert seed(runner, "--json", "--today", "2026-11-20").exit_code == 0
+    clock.set_today(date(2026, 11, 20))
+    eve = clock.at(-1, 18)
+    clock.set_today(None)
     tickets = db.session.scalars(select(Ticket)).all()
     assert 35 <= len(tickets) <= 45
     assert {t.state for t in tickets} == set(TICKET_STATES)
-    demo_now = datetime(2025, 11, 14, 10, 0, tzinfo=timezone.utc)     # Friday 18:00 in Beijing
-    assert sum(1 for t in tickets if t.is_open and t.due_at < demo_now) >= 3
+    assert sum(1 for t in tickets if t.is_open and t.due_at < eve) >= 3
+    assert sum(1 for t in tickets if t.is_open and t.due_at >= eve) >= 3     # a queue that is not all overdue
+    assert all(e.at <= eve for t in tickets for e in t.events)
+    assert eve - min(t.received_at for t in tickets) > timedelta(weeks=4)
+    assert eve - max(t.received_at for t in tickets) < timedelta(days=1)
     called_back = [t for t in tickets if t.satisfaction is not None]
     assert len(called_back) >= 5 and {t.satisfaction for t in called_back} == {"satisfied", "basically_satisfied",
                                                                                  "dissatisfied"}
@@ -171,7 +187,7 @@ def test_second_run_changes_nothing_and_leaves_out_codes_changed_since(runner):
     assert result.exit_code == 0
     third = json.loads(result.stdout)
     assert third["households"] == [row for row in first["households"] if row != target]
-    assert [u["role"] for u in third["users"]] == [r for r in ROLES if r != "organiser"] + ["agency"]
+    assert [u["role"] for u in third["users"]] == [r for r in ROLES if r != "organiser"] + ["agency"] * 3
     assert "not printed" in result.stderr
 
 
@@ -193,26 +209,64 @@ def test_refuses_a_database_with_other_data_and_changes_nothing(runner, make_use
 
 
 def test_demo_participation_comment_period_acceptance_and_a_final_vote(runner):
-    """NG001's plan: version 2 open for comment with residents' comments (one hidden with its reason, answered
-    ones); a failed rating whose 整改 ticket was worked to completion, a passed re-rating and a record signed by all
-    three; a final owner vote with its tally. A second run adds nothing of it."""
+    """NG001's plan in the gates' order: the parking vote failed and its item is left out of the adopted version,
+    whose comment period closed (every objection answered) before adoption; the maintenance-fund vote was final
+    before it; the joint review closed before any works started; works finished and in progress, all in the past;
+    version 3 open for comment now (one hidden with its reason, answered and unanswered objections); a failed
+    rating whose 整改 ticket was worked to completion, a passed re-rating, a record signed by all three, and a round
+    open now. A second run adds nothing of it."""
     from participation.models import (AcceptanceRating, AcceptanceRecord, Ballot, PlanComment, PlanCommentPeriod,
-                                      PlanVersion, RatingResponse, Vote, VoteObjection)
+                                      PlanVersion, PlanWork, RatingResponse, Vote, VoteObjection)
+    from participation.models.jointreview import JointReview
     from participation.models.types import utcnow
+    from participation.plans import comments as plan_comments
     from participation.plans.operations import today
     from participation.votes import operations as votes
     seed_json(runner)
-    assert votes.utcnow is utcnow       # the demo's fixed clock was put back
+    assert votes.utcnow is utcnow and plan_comments.today is today     # the demo's fixed clocks were put back
+    community = db.session.scalar(select(Community).filter_by(code="NG001"))
 
-    period = db.session.scalar(select(PlanCommentPeriod))
-    assert period.version.number == 2 and period.state(today()) == "open"
+    parking = db.session.scalar(select(Vote).where(Vote.matter == 8))
+    assert parking.status == "final" and votes.tally(parking)["quorum_met"] and not votes.tally(parking)["passed"]
+    assert [item.code for item in parking.items] == ["I06"]
+    adopted = db.session.scalar(select(PlanVersion).where(PlanVersion.status == "adopted",
+                                                         PlanVersion.plan.has(community_id=community.id)))
+    assert adopted.number == 3
+    by_code = {item.item.code: item for item in adopted.items}
+    assert not by_code["I06"].included and "未通过" in by_code["I06"].change_reason
+    assert parking.finalised_at < adopted.created_at
+    assert adopted.adopted_at > parking.finalised_at
+    fund = db.session.scalar(select(Vote).where(Vote.matter == 5))
+    assert fund.finalised_at < adopted.adopted_at
+    closed = plan_comments.period_for(adopted)
+    assert closed.closed_at is not None and closed.closed_at < adopted.adopted_at
+    objections = [c for c in closed.comments if c.stance == "object"]
+    assert objections and all(c.answer and c.answered_at < adopted.adopted_at for c in objections)
+    review = db.session.scalar(select(JointReview).where(JointReview.version_id == adopted.id))
+    assert review.closed_at is not None and adopted.adopted_at < review.opened_at < review.closed_at
+    included = [item for item in adopted.items if item.included]
+    assert len(review.signoffs) == len(review.parties) * len(included) == 8 * len(included)
+    assert {s.decision for s in review.signoffs} == {"approved"}
+    works = db.session.scalars(select(PlanWork).where(PlanWork.plan_id == adopted.plan_id)).all()
+    started = [w for w in works if w.started_on is not None]
+    assert {w.status for w in works} == {"not_started", "in_progress", "finished"}
+    assert all(review.closed_at.date() < w.started_on <= today() for w in started)
+    assert all(w.finished_on <= today() for w in works if w.status == "finished")
+
+    period = plan_comments.current_period(community)
+    assert period.version.number == 4 and period.state(today()) == "open"
+    assert 0 < (period.closes_on - today()).days <= 7
     comments = period.comments
     assert len(comments) >= 3 and {c.stance for c in comments} == {"support", "object", "other"}
     hidden = [c for c in comments if c.hidden]
     assert len(hidden) == 1 and hidden[0].hidden_reason and hidden[0].stance == "object"
     assert any(c.answer and c.answered_at for c in comments)
+    assert any(c.stance == "object" and not c.answer for c in comments)     # an objection still to answer
+    assert all(c.created_at <= utcnow() for c in comments)
 
-    first, second = db.session.scalars(select(AcceptanceRating).order_by(AcceptanceRating.number)).all()
+    rounds = db.session.scalars(select(AcceptanceRating).order_by(AcceptanceRating.opens_at)).all()
+    first, second, open_now = rounds
+    assert open_now.is_open and open_now.subject != first.subject and open_now.opens_at < utcnow() < open_now.closes_at
     assert (first.number, first.status, first.result) == (1, "closed", "failed")
     assert first.ticket is not None and first.ticket.state in ("completed", "closed")
     assert first.ticket.agency_id == first.community.contractor_id
@@ -226,7 +280,7 @@ def test_demo_participation_comment_period_acceptance_and_a_final_vote(runner):
                                                                                       "agency")
     assert record.supervisor.organisation_id == record.community.supervisor_id
 
-    vote = db.session.scalar(select(Vote).where(Vote.matter == 5))     # the demo's other votes are still open
+    vote = fund
     assert (vote.matter, vote.matter_class, vote.status, vote.scope) == (5, "ordinary", "final", "buildings")
     result = votes.tally(vote)
     assert result["quorum_met"] and result["passed"] and result["headcount_participating"] > 0
@@ -249,10 +303,11 @@ def test_demo_leaves_alone_a_plan_staff_made_in_an_older_demo_database(runner):
                                       PlanWork, Vote)
     from participation.plans.inputs import plan_inputs
     from participation.plans.operations import adopt_suggestions
+    from participation.models.jointreview import JointReview
     seed_json(runner)
     db.session.execute(delete(AcceptanceRecord))
     db.session.execute(update(AcceptanceRating).values(previous_id=None))
-    for model in (AcceptanceRating, PlanCommentPeriod, PlanWork, PlanVersion, Plan):
+    for model in (AcceptanceRating, JointReview, PlanCommentPeriod, PlanWork, PlanVersion, Plan):
         for row in db.session.scalars(select(model)):
             db.session.delete(row)
         db.session.flush()
@@ -263,8 +318,10 @@ def test_demo_leaves_alone_a_plan_staff_made_in_an_older_demo_database(runner):
     db.session.commit()
 
     assert seed(runner).exit_code == 0
-    assert db.session.scalar(select(func.count(PlanVersion.id))) == 1
-    assert db.session.scalar(select(func.count(PlanCommentPeriod.id))) == 0
+    mine = select(PlanVersion.id).join(Plan).where(Plan.community_id == community.id)
+    assert db.session.scalar(select(func.count()).select_from(mine.subquery())) == 1
+    periods = select(func.count(PlanCommentPeriod.id)).where(PlanCommentPeriod.version_id.in_(mine))
+    assert db.session.scalar(periods) == 0
     assert db.session.scalar(select(func.count(AcceptanceRating.id))) == 0
     assert db.session.scalar(select(Vote.status).where(Vote.matter == 5)) == "final"
 
@@ -285,10 +342,11 @@ def test_demo_owners_verify_with_the_printed_id_tail(runner):
 
 
 def test_demo_open_elevator_consent_vote_and_property_management_vote(runner):
-    """NG001 has two open votes, closing in 14 days from the real now: an elevator consent vote scoped to one 单元
-    of building 5 or 6, linked to the 单元's request (started by one household, one shaft home marked), with some
-    paper ballots and at least two owner-occupied households still to vote; and a property-management proposal
-    with its mode and fee, with some paper ballots. A second run adds nothing of it."""
+    """NG001 has two votes open now (opened days ago, closing in days to come): an elevator consent vote scoped to
+    one 单元 of building 5 or 6, linked to the 单元's request (started by one household, one shaft home marked), with
+    paper ballots one owner short of the quorum and at least two owner-occupied households still to vote; and a
+    property-management proposal with its mode and fee, with some paper ballots, far short of its quorum. A second
+    run adds nothing of it."""
     from datetime import timedelta
 
     from participation.models import (AfterCareProposal, Ballot, BallotChange, ElevatorRequest, ElevatorShaftOwner,
@@ -300,7 +358,7 @@ def test_demo_open_elevator_consent_vote_and_property_management_vote(runner):
 
     vote = db.session.scalar(select(Vote).where(Vote.matter == 7))
     assert (vote.status, vote.scope, vote.matter_class) == ("open", "unit", "special")
-    assert vote.opened_at >= before_seed and vote.closes_at - vote.opened_at > timedelta(days=13)
+    assert vote.opened_at < before_seed - timedelta(days=2) and vote.closes_at > before_seed + timedelta(days=3)
     request = db.session.scalar(select(ElevatorRequest).where(ElevatorRequest.vote_id == vote.id))
     assert request.unit_id == vote.unit_id and request.status == "vote" and request.started_by is not None
     assert request.started_by.unit_id == vote.unit_id and request.unit.elevator_possible
@@ -316,7 +374,8 @@ def test_demo_open_elevator_consent_vote_and_property_management_vote(runner):
     waiting = [h for h in unit.households if h.occupancy == "owner_occupied" and votes.owner_of(h) not in voted]
     assert len(waiting) >= 2
     result = votes.tally(vote)
-    assert result["headcount_participating"] == len(ballots)
+    assert result["headcount_participating"] == len(ballots) and not result["quorum_met"]
+    assert 3 * (result["headcount_participating"] + 1) >= 2 * result["headcount_total"]     # one owner short
     # the owners still to vote are printed with their codes and ID tails, for the browser journey
     printed = {(h["building"], h["unit"], h["room"]) for h in seeded["households"] if h["community"] == "NG001"}
     assert all((unit.building.name, unit.name, h.room) in printed for h in waiting)
@@ -325,7 +384,8 @@ def test_demo_open_elevator_consent_vote_and_property_management_vote(runner):
     assert proposal.mode in ("quasi", "professional") and proposal.fee == Decimal("0.50")
     care = proposal.vote
     assert (care.matter, care.scope, care.status) == (4, "community", "open")
-    assert care.community.code == "NG001" and care.closes_at - care.opened_at > timedelta(days=13)
+    assert care.community.code == "NG001" and care.opened_at < before_seed < care.closes_at - timedelta(days=7)
+    assert not votes.tally(care)["quorum_met"]
     paper = db.session.scalars(select(Ballot).where(Ballot.vote_id == care.id)).all()
     assert 1 <= len(paper) < len(votes.electorate(care)) and {b.channel for b in paper} == {"paper"}
 
