@@ -4,9 +4,10 @@ from sqlalchemy import select
 
 from participation.extensions import db
 from participation.jointreview.operations import open_review, record_work, sign_off
-from participation.models import AuditEvent, GateOverride, Organisation, PipelineWork, ReviewSignoff
+from participation.models import (AuditEvent, GateOverride, JointReviewParty, Organisation, PipelineWork,
+                                  ReviewSignoff)
 from tests.conftest import csrf_token
-from tests.participation.jointreview.conftest import day
+from tests.participation.jointreview.conftest import add_version, day
 
 
 def url(world, tail=""):
@@ -176,3 +177,30 @@ def test_a_department_and_another_company_cannot_touch_the_works(client, auth, w
     assert client.post(url(world, f"/works/{work.id}/delete"), data={"csrf_token": csrf_token(page)}).status_code \
         == 403
     assert db.session.get(PipelineWork, work.id) is not None
+
+
+def test_conflicts_are_flagged_to_the_organiser_and_to_the_company(client, auth, world, make_user, catalogue):
+    review = opened(world)
+    water = Organisation(name="供水公司", kind="pipeline")
+    water_user = make_user("agency", username="water", organisation=water)
+    review.parties.append(JointReviewParty(organisation=water))
+    building = world.community.buildings[0]
+    record_work(world.gas_user, world.community, {"starts_on": day(1), "ends_on": day(10), "building": building})
+    record_work(water_user, world.community, {"starts_on": day(10), "ends_on": day(12), "building": building})
+    db.session.commit()
+    auth.login("org")
+    page = client.get(url(world)).get_data(as_text=True)
+    assert "At 1号楼 from 2026-05-10 to 2026-05-10:" in page and page.count(">Conflict<") == 2
+    auth.logout()
+    auth.login("gasman")
+    assert "At 1号楼 from 2026-05-10 to 2026-05-10:" in client.get(url(world)).get_data(as_text=True)
+    auth.logout()
+    auth.login("dept")   # its own works are in no conflict
+    assert "No two works on one place overlap in time." in client.get(url(world)).get_data(as_text=True)
+    auth.logout()
+    world.version.status = "superseded"
+    add_version(world.community, catalogue, 2)
+    db.session.commit()
+    auth.login("org")
+    page = client.get(url(world)).get_data(as_text=True)
+    assert "The joint review of version 2 has not been opened." in page and "Reviews of earlier versions" in page
