@@ -119,7 +119,6 @@ def _parse(rows: list[tuple[int, dict]], items: dict[str, CatalogueItem], proble
         before = len(problems)
         code = cell_text(cells.get("code")).upper()
         word = cell_text(cells.get("condition"))
-        quantity = _quantity(number, cells.get("quantity"), problems)
         note = free_text(cells.get("note"))
         item = None
         if not code:
@@ -134,9 +133,10 @@ def _parse(rows: list[tuple[int, dict]], items: dict[str, CatalogueItem], proble
         if word and word not in CONDITION_WORDS:
             problems.at(number, COLUMN["condition"], _("%(word)s is not a condition; write 完好, 需维修, 缺失 or "
                                                        "不适用.", word=word))
-        elif not word and (quantity is not None or note):
+        elif not word and (cell_text(cells.get("quantity")) or note):
             problems.at(number, COLUMN["condition"], _("the condition is empty, though a quantity or a note is "
                                                        "given."))
+        quantity = _quantity(number, cells.get("quantity"), problems)   # problems in the columns' order
         if len(note) > MAX_NOTE:
             problems.at(number, COLUMN["note"], _("the note is too long (at most %(n)d characters).", n=MAX_NOTE))
         if len(problems) == before and word:

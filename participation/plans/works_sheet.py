@@ -130,8 +130,6 @@ def _parse(rows: list[tuple[int, dict]], items: dict, problems: Problems) -> lis
         before = len(problems)
         code = cell_text(cells.get("code")).upper()
         word = cell_text(cells.get("status"))
-        started_on = _day(number, cells, "started_on", problems)
-        finished_on = _day(number, cells, "finished_on", problems)
         note = free_text(cells.get("note"))
         row = None
         if not code:
@@ -147,8 +145,10 @@ def _parse(rows: list[tuple[int, dict]], items: dict, problems: Problems) -> lis
         if word and status is None:
             problems.at(number, COLUMN["status"], _("%(word)s is not a status; write 未开工, 施工中 or 已完工.",
                                                     word=word))
-        elif not word and (started_on or finished_on or note):
+        elif not word and (cell_text(cells.get("started_on")) or cell_text(cells.get("finished_on")) or note):
             problems.at(number, COLUMN["status"], _("the status is empty, though a date or a note is given."))
+        started_on = _day(number, cells, "started_on", problems)   # problems in the columns' order
+        finished_on = _day(number, cells, "finished_on", problems)
         if len(note) > MAX_TEXT:
             problems.at(number, COLUMN["note"], _("the note is too long (at most %(n)d characters).", n=MAX_TEXT))
         if len(problems) == before and word:
