@@ -3,7 +3,7 @@ page, the city overview, the plan workbook, the plan JSON, the /api/v1 plan inpu
 shows the same labelled investment figures as ``plans.figures.community_estimates``, and the same response count.
 
 The community: the survey-results world (48 households, 4 vacant, one vacant household answered, a needs survey),
-field findings (B01 needing repair over 120 m², B02 missing, I01 good), an adopted version 1 with B01, B02 and I06
+field findings (B01 needing repair over 120 m², B02 missing, I01 good, and five more measured by the roster), an adopted version 1 with B01, B02 and I06
 (停车位, an Art. 278 matter) whose owner vote then failed, and a newer draft version 2. No figure is written here:
 each is computed from the rows, so the demo or the catalogue may change without this test changing.
 """
@@ -60,7 +60,10 @@ def world(reference_data, make_user):
         FieldFinding(community=community, item=items["B01"], condition="needs_repair", quantity=Decimal("120"),
                      recorded_by=organiser),
         FieldFinding(community=community, item=items["B02"], condition="missing", recorded_by=organiser),
-        FieldFinding(community=community, item=items["I01"], condition="good", recorded_by=organiser)])
+        FieldFinding(community=community, item=items["I01"], condition="good", recorded_by=organiser),
+        # quantities from the roster: per household, per 单元, per building, lump sum, and an area one
+        *(FieldFinding(community=community, item=items[code], condition="needs_repair", recorded_by=organiser)
+          for code in ("B04", "B06", "B13", "B14", "I13"))])
     plan = Plan(community=community)
     db.session.add(plan)
     _version(plan, 1, "adopted", [("B01", True, Decimal("120")), ("B02", True, Decimal("3")),

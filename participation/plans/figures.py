@@ -23,7 +23,7 @@ over the households not marked vacant; vacant units that answered are counted be
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, case, cast, false, func, null, select
+from sqlalchemy import Integer, and_, case, cast, false, func, null, select
 
 from participation.extensions import db
 from participation.models import (Building, CatalogueItem, Community, FieldFinding, Household, Plan, PlanItem,
@@ -144,28 +144,40 @@ def _elevator(communities):
 
 
 def _field_survey(communities, roster: dict, elevator) -> dict[int, Decimal]:
-    """{community id: cost of the items the field survey found needing work}, item by item as plan_inputs."""
-    elevators = {(cid, item_id) for cid, item_id in _run(select(elevator.c.cid, elevator.c.item_id))}
-    rows = _run(
-        select(FieldFinding.community_id, CatalogueItem.id, CatalogueItem.quantity_unit, CatalogueItem.unit_cost,
-               FieldFinding.quantity)
-        .join(CatalogueItem, CatalogueItem.id == FieldFinding.item_id)
-        .where(FieldFinding.community_id.in_(communities), FieldFinding.condition.in_(NEEDS_WORK),
-               CatalogueItem.retired_at.is_(None))).all()
+    """{community id: cost of the items the field survey found needing work}, item by item as plan_inputs.
+
+    Measured quantities row by row; the rest in one GROUP BY: an item whose quantity is a whole count (households,
+    单元, buildings, elevators) costs a whole number of fen, so summing the unit costs first is exact; an area
+    quantity is rounded per item, so those are grouped by unit cost."""
+    is_elevator = and_(CatalogueItem.quantity_unit == "per_unit", CatalogueItem.id == elevator.c.item_id)
+    unit = case((func.coalesce(is_elevator, False), "elevator"), else_=CatalogueItem.quantity_unit)
+    by_area = CatalogueItem.quantity_unit == "per_m2_area"
+    found = (select(FieldFinding.community_id).join(CatalogueItem, CatalogueItem.id == FieldFinding.item_id)
+             .where(FieldFinding.community_id.in_(communities), FieldFinding.condition.in_(NEEDS_WORK),
+                    CatalogueItem.retired_at.is_(None)))
     costs: dict[int, Decimal] = {}
-    for cid, item_id, quantity_unit, unit_cost, measured in rows:
-        if measured is not None:
-            quantity = Decimal(measured)
-        else:
-            totals = roster.get(cid) or {}
-            if quantity_unit == "per_unit" and (cid, item_id) in elevators:
-                quantity = Decimal(totals.get("elevator_units", 0))
-            else:
-                by_unit = {"per_m2_area": totals.get("area", 0), "per_household": totals.get("households", 0),
-                           "per_unit": totals.get("units", 0), "per_building": totals.get("buildings", 0),
-                           "lump_sum": 1}
-                quantity = Decimal(by_unit.get(quantity_unit, 0))
-        costs[cid] = costs.get(cid, Decimal("0.00")) + _money(quantity * Decimal(unit_cost))
+
+    def add(cid, cost):
+        costs[cid] = costs.get(cid, Decimal("0.00")) + cost
+
+    for cid, unit_cost, measured in _run(found.add_columns(CatalogueItem.unit_cost, FieldFinding.quantity)
+                                         .where(FieldFinding.quantity.is_not(None))).all():
+        add(cid, _money(Decimal(measured) * Decimal(unit_cost)))
+    for cid, unit_cost, items in _run(found.add_columns(CatalogueItem.unit_cost, func.count())
+                                      .where(FieldFinding.quantity.is_(None), by_area)
+                                      .group_by(FieldFinding.community_id, CatalogueItem.unit_cost)).all():
+        area = (roster.get(cid) or {}).get("area", 0)
+        add(cid, _money(Decimal(area) * Decimal(unit_cost)) * items)
+    for cid, quantity_unit, unit_costs in _run(
+            found.add_columns(unit, func.sum(CatalogueItem.unit_cost))
+            .outerjoin(elevator, elevator.c.cid == FieldFinding.community_id)
+            .where(FieldFinding.quantity.is_(None), ~by_area)
+            .group_by(FieldFinding.community_id, unit)).all():
+        totals = roster.get(cid) or {}
+        count = {"elevator": totals.get("elevator_units", 0), "per_household": totals.get("households", 0),
+                 "per_unit": totals.get("units", 0), "per_building": totals.get("buildings", 0),
+                 "lump_sum": 1}.get(quantity_unit, 0)
+        add(cid, _money(str(unit_costs or 0)) * count)
     return costs
 
 
