@@ -304,3 +304,16 @@ def test_the_command_line_imports_works_and_passes_the_gate_only_with_an_admin_r
                                    "--override-reason", "雨季前必须开工"])
     assert result.exit_code == 0, result.output
     assert state()[0]["B02"][:2] == ("in_progress", date(2026, 3, 5))
+
+
+def test_a_body_over_the_upload_limit_is_refused_with_413(app, client, auth, world):
+    auth.login("org")
+    before = state()
+    original = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 8 * 1024
+    try:
+        response = upload(client, b"x" * 20_000)
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = original
+    assert response.status_code == 413 and "photo" not in response.get_data(as_text=True).lower()
+    assert state() == before
