@@ -35,7 +35,7 @@ from participation.models import (AcceptanceRecord, Community, Plan, PlanComment
                                   Ticket, User, Vote)
 from participation.models.complaints import OPEN_STATES
 from participation.models.types import utcnow
-from participation.permissions import visible_communities
+from participation.permissions import WORKS_AGENCY_KINDS, visible_communities
 from participation.survey_facts import facts
 from participation.votes.operations import tally
 
@@ -297,7 +297,7 @@ def stalled(user: User, day: date, now: datetime) -> list[tuple[Community, str]]
                Ticket.due_at < now)
         .group_by(Community.id).order_by(Community.code)).all()
     for community, count in overdue:
-        why = _("in works with %(count)d overdue tickets", count=count)
+        why = _("%(count)d overdue tickets during the works", count=count)
         found[community.id] = (community, f"{found[community.id][1]}; {why}" if community.id in found else why)
     return sorted(found.values(), key=lambda pair: pair[0].code)
 
@@ -337,7 +337,9 @@ def todo(user: User, now: datetime | None = None) -> dict:
     day = beijing_today()
     groups, stalled_rows = [], None
     role = user.role
-    if role in ("organiser", "hotline", "agency", "admin"):
+    works_agency = role == "agency" and user.organisation is not None \
+        and user.organisation.kind in WORKS_AGENCY_KINDS
+    if role in ("organiser", "hotline", "admin") or works_agency:
         groups.append(_group("tickets", _("Complaint tickets"), ticket_lines(user, now), "due_soon"))
     if role == "organiser":
         surveys = community_surveys(list(db.session.scalars(_scope(user))))
@@ -349,8 +351,10 @@ def todo(user: User, now: datetime | None = None) -> dict:
                    "surveys", "low_response"),
             _group("gates", _("Gates waiting"), gate_lines(user, day), "gates"),
         ]
-    if role == "agency":
-        groups.append(_group("joint_review", _("Joint review"), joint_review_lines(user)))
+    if role == "agency":   # reviewing departments and pipeline companies; a contractor only when listed
+        review = joint_review_lines(user)
+        if not works_agency or any(entry["count"] for entry in review):
+            groups.append(_group("joint_review", _("Joint review"), review))
     if role == "owner_rep":
         groups += [_group("cosign", _("To co-sign"), cosign_lines(user)),
                    _group("acceptance", _("To sign"), acceptance_lines(user))]
