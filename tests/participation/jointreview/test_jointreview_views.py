@@ -50,6 +50,9 @@ def test_a_party_sees_only_its_own_column_and_signs_off(client, auth, world):
     auth.login("gasman")
     page = client.get(url(world)).get_data(as_text=True)
     assert "规划红线未标明" not in page and "规划和自然资源局" not in page
+    item_id = world.items[0].id
+    assert f'value="approved" id="decision-{item_id}-approved"> Approve' in page
+    assert f'value="returned" id="decision-{item_id}-returned"> Return with comments' in page
     item = world.items[0]
     refused = client.post(url(world, f"/items/{item.id}/signoff"),
                           data={"csrf_token": csrf_token(page), "decision": "returned", "comment": ""})
