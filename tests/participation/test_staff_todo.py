@@ -385,3 +385,15 @@ def test_a_reviewing_department_sees_the_items_awaiting_its_word(client, site, m
     assert not lines_of(client, "tickets_overdue")   # tickets are never a department's
     sign_in(client, "builder")   # the contractor is no party: no joint-review lines
     assert not [entry for entry in todo_lines(client) if entry["key"].startswith("review_")]
+
+
+def test_the_filtered_lists_keep_their_scope(client, site):
+    assert client.get("/staff").status_code == 302   # signed out: the login page
+    assert client.get("/assist/follow-up?community=TD001").status_code == 302
+    plan_with_period(site["outsider"], opens_on=today(), closes_on=today() + timedelta(days=7))
+    db.session.commit()
+    sign_in(client, "org")
+    assert client.get("/c/TD002/votes?show=short").status_code == 404
+    assert client.get("/c/TD002/plan/versions/1/comments?stance=object&unanswered=1").status_code == 404
+    overdue(site, community=site["outsider"])
+    assert rows_in(client, "/hotline?due=overdue&community=TD002", QUEUE_ROW) == 0
