@@ -3,9 +3,10 @@ page, the city overview, the plan workbook, the plan JSON, the /api/v1 plan inpu
 shows the same labelled investment figures as ``plans.figures.community_estimates``, and the same response count.
 
 The community: the survey-results world (48 households, 4 vacant, one vacant household answered, a needs survey),
-field findings (B01 needing repair over 120 m², B02 missing, I01 good, and five more measured by the roster), an adopted version 1 with B01, B02 and I06
-(停车位, an Art. 278 matter) whose owner vote then failed, and a newer draft version 2. No figure is written here:
-each is computed from the rows, so the demo or the catalogue may change without this test changing.
+field findings (B01 needing repair over 120 m², B02 missing, I01 good, five more measured by the roster), an
+adopted version 1 with B01, B02 and I06 (停车位, an Art. 278 matter) whose owner vote then failed, and a newer
+draft version 2. No figure is written here: each is computed from the rows, so the demo or the catalogue may
+change without this test changing.
 """
 import io
 import re
