@@ -18,6 +18,7 @@ from participation.extensions import db
 from participation.formatting import beijing
 from participation.jointreview.queries import party_of, review_of
 from participation.labels import VERSION_STATUS_LABELS, label
+from participation.lifecycle.overrides import overrides_of
 from participation.lifecycle.stages import missing_for, needs_surveys, next_stage, previous_stage
 from participation.models import (Building, Community, ElevatorRequest, FieldFinding, Household, HouseholdCode,
                                   OPEN_STATES, PlanComment, Ticket, Unit, User, Vote)
@@ -36,7 +37,10 @@ PERIOD_STATE_LABELS = {"upcoming": _l("Not open yet"), "open": _l("Open for comm
 def ladder(community: Community) -> dict:
     coming = next_stage(community)
     current = STAGES.index(community.status) if community.status in STAGES else 0
-    return {"current": community.status, "next": coming, "previous": previous_stage(community),
+    overrides = [{"stage": label("status", override.gate.removeprefix("stage:")), "reason": override.reason,
+                  "missing": override.missing.splitlines(), "by": override.by.display_name if override.by else "",
+                  "at": override.at} for override in overrides_of(community) if override.gate.startswith("stage:")]
+    return {"current": community.status, "next": coming, "previous": previous_stage(community), "overrides": overrides,
             "stages": [{"code": stage, "label": label("status", stage), "done": index < current,
                         "current": index == current} for index, stage in enumerate(STAGES)],
             "missing": missing_for(community, coming) if coming else []}

@@ -125,6 +125,7 @@ def test_an_admin_overrides_from_the_hub_and_goes_back_with_a_reason(client, log
     assert response.status_code == 302
     override = db.session.scalar(select(GateOverride))
     assert (override.gate, override.reason) == ("stage:annual_plan", "区里已批复预算")
+    assert "区里已批复预算" in client.get("/c/HB1").text          # the hub shows the override with its reason
     assert _post(client, "HB1", {"back-stage": "reserve"}).status_code == 422       # back needs a reason
     assert _post(client, "HB1", {"back-stage": "reserve", "back-reason": "误操作"}).status_code == 302
     db.session.refresh(community)
