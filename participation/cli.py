@@ -1,7 +1,7 @@
 """``flask --app app …`` commands. Each command commits once, at its end, and exits non-zero on refusal."""
 from flask import Flask
 
-from participation import backup
+from participation import backup, sheet_cli
 from participation.accounts import audit_cli as audit, cli as accounts, keys_cli as keys
 from participation.api import cli as api, open311_cli as open311
 from participation.complaints import cli as tickets
@@ -14,5 +14,5 @@ from participation.votes import cli as votes
 
 def init_app(app: Flask) -> None:
     for module in (accounts, api, catalogue, roster, demo, plan, benchdata, tickets, open311, votes, backup,
-                   audit, keys):
+                   audit, keys, sheet_cli):
         module.register(app)
