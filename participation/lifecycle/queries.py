@@ -19,7 +19,7 @@ from participation.formatting import beijing
 from participation.jointreview.queries import party_of, review_of
 from participation.labels import VERSION_STATUS_LABELS, label
 from participation.lifecycle.overrides import overrides_of
-from participation.lifecycle.stages import missing_for, needs_surveys, next_stage, previous_stage
+from participation.lifecycle.stages import community_surveys, missing_for, needs_surveys, next_stage, previous_stage
 from participation.models import (Building, Community, ElevatorRequest, FieldFinding, Household, HouseholdCode,
                                   OPEN_STATES, PlanComment, Ticket, Unit, User, Vote)
 from participation.models.lifecycle import STAGES
@@ -69,7 +69,7 @@ def hub(community: Community, user: User) -> dict:
         (role in HOUSEHOLD_READERS, _roster),
         (role in SLIP_PRINTERS, _slips),
         (uses_field_survey(user) and can_view_field_survey(user, community), _field_survey),
-        (role in DECISION_READERS, _surveys),
+        (role in DECISION_READERS and facts() is not None, _surveys),
         (role in HOUSEHOLD_READERS, _plan),
         (role in HOUSEHOLD_READERS and latest_version(plan) is not None, _comments),
         (role in DECISION_READERS, _votes),
@@ -123,7 +123,7 @@ def _field_survey(community, user, plan, manages) -> dict:
 
 
 def _surveys(community, user, plan, manages) -> dict:
-    surveys = facts().community_surveys(community.id)
+    surveys = community_surveys(community)
     needs = needs_surveys(community)
     running = [survey for survey in surveys if survey["status"] == "open"]
     state = _("%(count)d surveys, %(open)d open", count=len(surveys), open=len(running))

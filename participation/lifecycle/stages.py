@@ -66,8 +66,14 @@ def _census(community: Community) -> list[str]:
     return [] if households else [_("The roster has no households yet: import the roster.")]
 
 
+def community_surveys(community: Community) -> list[dict]:
+    """The community's surveys as the survey engine reports them; none when no survey engine is installed."""
+    engine = facts()
+    return engine.community_surveys(community.id) if engine is not None else []
+
+
 def needs_surveys(community: Community) -> list[dict]:
-    return [survey for survey in facts().community_surveys(community.id) if survey["is_needs_survey"]]
+    return [survey for survey in community_surveys(community) if survey["is_needs_survey"]]
 
 
 def _needs(community: Community) -> list[str]:
