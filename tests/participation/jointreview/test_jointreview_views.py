@@ -207,3 +207,24 @@ def test_conflicts_are_flagged_to_the_organiser_and_to_the_company(client, auth,
     auth.login("org")
     page = client.get(url(world)).get_data(as_text=True)
     assert "The joint review of version 2 has not been opened." in page and "Reviews of earlier versions" in page
+
+
+def test_a_company_changes_its_works_from_their_form(client, auth, world):
+    opened(world)
+    building = world.community.buildings[1]
+    work = record_work(world.gas_user, world.community, {"starts_on": day(1), "ends_on": day(2), "place": "东门",
+                                                         "building": building, "item": world.items[1].item})
+    db.session.commit()
+    auth.login("gasman")
+    page = client.get(url(world, f"/works/{work.id}/edit")).get_data(as_text=True)
+    assert 'value="东门"' in page and f'<option selected value="{building.id}">' in page
+    assert f'<option selected value="{world.items[1].item_id}">' in page
+    response = client.post(url(world, f"/works/{work.id}/edit"), data={
+        "csrf_token": csrf_token(page), "item": "", "building": "", "place": "南门广场", "starts_on": "2026-05-03",
+        "ends_on": "2026-05-04", "note": ""})
+    assert response.status_code == 302
+    db.session.expire_all()
+    changed = db.session.get(PipelineWork, work.id)
+    assert (changed.place, changed.building_id, changed.item_id, changed.starts_on) == ("南门广场", None, None, day(3))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "pipeline_work.update"))
+    assert event.detail["changes"]["place"] == ["东门", "南门广场"]
