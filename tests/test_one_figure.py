@@ -155,6 +155,12 @@ def test_every_surface_shows_the_same_labelled_figures_and_counts(world, client,
     assert page.status_code == 200
     assert _labelled(page.text) == {kind: estimates[kind] for kind in KINDS}
     assert re.search(r'id="responded">(\d+)<', page.text).group(1) == str(counts["responded"])
+    # the versions table, the version page and the printed notice give the version in force after the votes
+    assert _money(re.search(r'id="version-1-total">([^<]*)<', page.text).group(1)) == estimates["after_votes"]
+    version = client.get(f"/c/{CODE}/plan/versions/1").text
+    assert _money(re.search(r'id="total-cost">([^<]*)<', version).group(1)) == estimates["after_votes"]
+    notice = client.get(f"/c/{CODE}/plan/notice").text
+    assert _money(re.search(r'id="notice-total"><strong>([^<]*)<', notice).group(1)) == estimates["after_votes"]
 
     # the city overview: the row shows after_votes (the community has a plan), named by its label
     page = client.get("/city")
