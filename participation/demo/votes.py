@@ -44,9 +44,10 @@ ELEVATOR = {
     "shaft": ("101",),                    # the shaft would take part of this ground-floor home's yard
     "title": "5号楼2单元加装电梯业主表决",
     # paper ballots entered by the organiser, these rooms first (room, choice), then others "yes" in roster order
-    # until one more owner would make the quorum; the last two owner-occupied homes are always left to vote
+    # until one more owner would make the quorum; at least two owner-occupied homes are always left to vote
     "paper": (("402", "yes"), ("501", "yes"), ("502", "yes"), ("601", "yes"), ("102", "abstain")),
     "waiting": 2,
+    "left": ("201", "301"),                # the browser journeys' owners, who verify and vote (tests/e2e)
 }
 
 AFTERCARE = {
@@ -114,7 +115,11 @@ def _elevator_vote(community: Community, organiser) -> Vote | None:
 def _near_quorum(vote: Vote, unit: Unit, rooms: dict, organiser, now) -> None:
     """Paper ballots, the listed rooms first, until one more owner would make the quorum."""
     occupied = [h.room for h in sorted(unit.households, key=lambda h: h.sort_key) if h.occupancy == "owner_occupied"]
-    kept = set(occupied[-ELEVATOR["waiting"]:]) | set(ELEVATOR["shaft"]) | {ELEVATOR["starter"]}
+    kept = set(ELEVATOR["shaft"]) | {ELEVATOR["starter"]} | set(ELEVATOR["left"])
+    for room in reversed(occupied):         # at least ``waiting`` owner-occupied homes still to vote
+        if len(kept.intersection(occupied)) >= ELEVATOR["waiting"]:
+            break
+        kept.add(room)
     listed = dict(ELEVATOR["paper"])
     order = [room for room in listed if room not in kept] + \
         [h.room for h in sorted(unit.households, key=lambda h: h.sort_key) if h.room not in kept | set(listed)]
