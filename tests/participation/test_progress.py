@@ -117,10 +117,16 @@ def test_an_open_round_links_to_rating_for_households_in_its_scope(app, progress
     round_ = AcceptanceRating(community_id=progress_site["community"].id, plan_id=progress_site["plan"].id,
                               subject=f"item:{b01.id}", item_id=b01.id, number=1, opens_at=utcnow(),
                               closes_at=utcnow() + timedelta(days=5), status="open")
-    db.session.add(round_)
+    b02 = progress_site["items"]["B02"]
+    elsewhere = AcceptanceRating(community_id=progress_site["community"].id, plan_id=progress_site["plan"].id,
+                                 subject=f"item:{b02.id}", item_id=b02.id, number=1, opens_at=utcnow(),
+                                 closes_at=utcnow() + timedelta(days=5), status="open", scope="buildings",
+                                 buildings=[progress_site["community"].buildings[1]])
+    db.session.add_all([round_, elsewhere])
     db.session.commit()
     html = resident(app, homes(progress_site["unit"])[0]).get(f"/r/{progress_site['community'].code}/progress").text
     assert f'href="/r/rating/{round_.id}"' in html and "Not rated yet" in html
+    assert f'href="/r/rating/{elsewhere.id}"' not in html          # building 2 rates that one
 
 
 def test_a_failed_vote_takes_its_item_out_of_the_plan_in_force(app, progress_site, monkeypatch):
