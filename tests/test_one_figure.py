@@ -195,6 +195,14 @@ def test_every_surface_shows_the_same_labelled_figures_and_counts(world, client,
             counts["responded"], counts["responded_vacant"])
         assert body["budget"]["estimated_cost"] is not None          # no key taken away
 
+    # the API's community, alone and in the list
+    for path in (f"/api/v1/communities/{CODE}", "/api/v1/communities"):
+        body = client.get(path, headers={"Authorization": f"Bearer {token}"}).get_json()
+        shown = body if "code" in body else next(row for row in body["communities"] if row["code"] == CODE)
+        assert {kind: _decimal(shown["estimates"][kind]) for kind in KINDS} == {kind: estimates[kind]
+                                                                               for kind in KINDS}
+        assert shown["estimates"]["headline"] == "after_votes" and shown["households"] == counts["households"]
+
     # the annual list: 计划投资 is the headline, 投资来源 its label, the three figures at the end
     sheet = load_workbook(io.BytesIO(client.get(f"/city/annual-list.xlsx?year={current_year()}").data)).active
     headers = [cell.value for cell in sheet[1]]

@@ -22,7 +22,14 @@ SCHEMAS = {
     "Community": {"type": "object", "properties": {
         "code": {"type": "string"}, "name": {"type": "string"}, "district": {"type": "string"},
         "status": {"type": "string"}, "buildings": {"type": "integer"}, "units": {"type": "integer"},
-        "households": {"type": "integer"}}},
+        "households": {"type": "integer"},
+        "estimates": {"type": "object", "description": "the labelled investment figures in yuan "
+                      "(participation/plans/figures.py): field_survey, version_in_force, after_votes (null: none), "
+                      "headline (the one a single-number surface shows), labels, version, adopted, failed_items",
+                      "properties": {"field_survey": {"type": "number"},
+                                     "version_in_force": {"type": "number", "nullable": True},
+                                     "after_votes": {"type": "number", "nullable": True},
+                                     "headline": {"type": "string"}}}}},
     "Household": {"type": "object", "properties": {
         "id": {"type": "integer"}, "building": {"type": "string"}, "unit": {"type": "string"},
         "room": {"type": "string"}, "floor": {"type": "integer"},

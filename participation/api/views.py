@@ -22,6 +22,7 @@ from participation.models import ApiToken, Vote
 from participation.permissions import (DECISION_READERS, HOUSEHOLD_READERS, TICKET_DESK, TICKET_READERS,
                                        can_view_community, role_required)
 from participation.plans.export import plan_json
+from participation.plans.figures import estimates_json, estimates_of
 from participation.plans.inputs import plan_inputs
 from participation.roster.communities import community_summaries
 from participation.votes.operations import visible_tally
@@ -31,11 +32,11 @@ csrf.exempt(bp)
 admin_bp = Blueprint("api_tokens", __name__)
 
 
-def _community(summary: dict) -> dict:
+def _community(summary: dict, estimates: dict) -> dict:
     community = summary["community"]
     return {"code": community.code, "name": community.name, "district": community.district.name,
             "status": community.status, "buildings": summary["buildings"], "units": summary["units"],
-            "households": summary["households"]}
+            "households": summary["households"], "estimates": estimates_json(estimates[community.id])}
 
 
 @bp.get("/communities")
@@ -57,7 +58,9 @@ def communities():
                   communities: {type: array, items: {$ref: '#/components/schemas/Community'}}
         401: {$ref: '#/components/responses/Error'}
     """
-    return jsonify({"communities": [_community(summary) for summary in community_summaries(api_user())]})
+    summaries = community_summaries(api_user())
+    estimates = estimates_of([summary["community"].id for summary in summaries])
+    return jsonify({"communities": [_community(summary, estimates) for summary in summaries]})
 
 
 @bp.get("/communities/<code>")
@@ -81,7 +84,7 @@ def community(code: str):
     """
     found = community_or_404(code)
     summary = next(row for row in community_summaries(api_user()) if row["community"].id == found.id)
-    return jsonify(_community(summary))
+    return jsonify(_community(summary, estimates_of([found.id])))
 
 
 @bp.get("/communities/<code>/households")

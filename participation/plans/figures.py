@@ -100,6 +100,13 @@ def estimates_of(communities, *, roster: dict | None = None, elevator=None) -> d
     return result
 
 
+def estimates_json(estimates: dict) -> dict:
+    """The figures as the JSON API gives them: yuan as numbers to the fen, null where there is none."""
+    return {**{kind: None if estimates[kind] is None else float(estimates[kind]) for kind in KINDS},
+            "headline": estimates["headline"], "labels": estimates["labels"], "version": estimates["version"],
+            "adopted": estimates["adopted"], "failed_items": estimates["failed_items"]}
+
+
 def headline(estimates: dict) -> tuple[Decimal | None, str]:
     """(the figure, its kind) a single-number surface shows."""
     kind = estimates["headline"]
