@@ -130,15 +130,18 @@ def test_an_open_round_links_to_rating_for_households_in_its_scope(app, progress
 
 
 def test_a_failed_vote_takes_its_item_out_of_the_plan_in_force(app, progress_site, monkeypatch):
-    code = progress_site["items"]["B03"].code
+    code, passed = progress_site["items"]["B03"].code, progress_site["items"]["B01"].code
     monkeypatch.setattr("participation.plans.progress.item_outcomes", lambda community: {
-        code: {"title": "改建车棚", "passed": False, "finalised_at": utcnow()}})
+        code: {"title": "改建车棚", "passed": False, "finalised_at": utcnow()},
+        passed: {"title": "屋面改造", "passed": True, "finalised_at": utcnow()}})
     progress = progress_of(progress_site["community"])
     assert code not in [row["code"] for row in progress["planned"]]
     assert [row["code"] for row in progress["excluded"] if row["failed_vote"]] == [code]
     html = resident(app, homes(progress_site["unit"])[0]).get(f"/r/{progress_site['community'].code}/progress").text
     excluded = html[html.index('id="progress-excluded"'):]
     assert "The owner vote “改建车棚” did not pass." in excluded
+    built = html[html.index(f'id="item-{passed}"'):]
+    assert built[:built.index("</li>")].count("Owner vote “屋面改造”: passed") == 1
 
 
 def test_without_an_adopted_plan_the_page_says_so(app, reference_data, vote_site):
