@@ -48,6 +48,7 @@ OPEN_ROUND = {"opens": (-2, 9), "closes": (5, 18), "respond": Decimal("0.3"),
               "dissatisfied": (7, (0,)), "comments": ("门禁卡只给了一张，家里老人没有卡。", "门禁晚上声音太响。")}
 # (days after demo today, hour) pairs above are read through clock.at when the demo runs, not when imported
 
+FUND_LINE = (Decimal("150000"), (-127, 10))     # the budget's 维修资金 line, entered after the vote passed
 # The owner vote of building 2 on its maintenance fund (民法典第二百七十八条 item 5, an ordinary matter).
 VOTE = {
     "matter": 5, "building": "2",
@@ -70,6 +71,7 @@ def seed_demo_participation(communities: list[Community], users: dict) -> dict:
               "s": db.session.scalar(select(User).filter_by(username=SUPERVISOR_LOGIN[0]))}
     added = {"plan_versions": 0, "plan_comments": 0, "rating_rounds": 0, "acceptance_records": 0, "votes": 0}
     _vote(community, people, added)     # the maintenance-fund vote is final before the plan is adopted
+    _fund_line(community, people)
     plan = seed_demo_plan(community, people, added)
     if plan is not None:
         _rating(community, plan, people, added)
@@ -146,6 +148,17 @@ def _open_round(community: Community, plan: Plan, people: dict, added: dict) -> 
     buildings = [b for b in community.buildings if b.name in OPEN_BUILDINGS]
     _round(community, subject, buildings, _households(buildings), OPEN_ROUND, people, close=False)
     added["rating_rounds"] += 1
+
+
+def _fund_line(community: Community, people: dict) -> None:
+    """The budget's 维修资金 line, through ``save_budget`` and its gate (the matter-5 vote passed)."""
+    budget = plans.budget_for(community)
+    if budget is None or budget.maintenance_fund is not None:
+        return
+    fields = {name: getattr(budget, name) for name in plans.BUDGET_FIELDS}
+    fields["maintenance_fund"] = FUND_LINE[0]
+    with clock.fixed_clock(plans, now=clock.at(*FUND_LINE[1])):
+        plans.save_budget(people["org"], community, fields)
 
 
 # --- the owner vote ------------------------------------------------------------------------------------------------

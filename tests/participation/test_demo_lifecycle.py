@@ -51,11 +51,20 @@ def test_the_demo_is_the_same_on_the_same_day_and_moves_with_the_day(runner):
     assert clock.today() == beijing_today()     # the command put the real today back after seeding
 
 
-def test_demo_communities_are_at_different_stages(runner):
+def test_demo_communities_are_at_different_stages_reached_through_the_gates(runner):
+    """No gate was overridden to make the demo; the 维修资金 line came after its passed vote, through the gate."""
+    from participation.models import AuditEvent, CommunityBudget
+    from participation.models.lifecycle import GateOverride
     seed(runner, DAY)
     stages = {c.code: c.status for c in db.session.scalars(select(Community))}
     assert stages == {"NG001": "works", "NG002": "needs", "NG003": "joint_review"}
     assert set(stages.values()) <= set(STAGES)
+    assert db.session.scalars(select(GateOverride)).all() == []
+    funds = {b.community.code: b.maintenance_fund for b in db.session.scalars(select(CommunityBudget))}
+    assert funds["NG001"] > 0 and funds["NG003"] is None
+    fund_vote = db.session.scalar(select(Vote).where(Vote.matter == 5))
+    entered = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "community_budget.update"))
+    assert fund_vote.result_passed and entered is not None
 
 
 def test_demo_joint_review_parties_accounts_reviews_and_a_conflict(runner):
