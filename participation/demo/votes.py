@@ -2,7 +2,8 @@
 
 - an elevator for 5号楼2单元: one household started the request (一家牵头), the organiser opened the consultation,
   marked the one home the shaft would occupy (its owner's own consent is still to be asked) and opened the owners'
-  consent vote (matter 7, scoped to the 单元); a few owners have voted on paper, most have not, so a resident can
+  consent vote (matter 7, scoped to the 单元); owners have voted on paper up to one short of the quorum, the
+  others (at least two owner-occupied homes, and the browser journeys' 201 and 301) not yet, so a resident can
   verify as an owner and vote;
 - a property-management proposal (长效管理: 准物业, 0.50 yuan per m² a month) put to the whole community, with
   some paper ballots.
