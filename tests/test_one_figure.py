@@ -27,6 +27,7 @@ from participation.plans.figures import KINDS, community_estimates, estimates_of
 from participation.plans.inputs import plan_inputs
 from participation.plans.vote_items import item_outcomes, link_items
 from participation.reference.locality import current_year
+from participation.survey_facts import facts as survey_facts
 from participation.votes.ballots import cast_ballot
 from participation.votes.operations import close_vote, cosign, create_vote, finalise
 from tests.surveys.results_support import build_world
@@ -136,6 +137,9 @@ def test_every_surface_shows_the_same_labelled_figures_and_counts(world, client,
     # every submitted answer (what the survey's own pages count)
     assert counts["responded_vacant"] == 1 and counts["submitted"] == len(world.values)
     assert counts["rate"] == stats["rate"]
+    # the hub and the 工作台 read the survey's participation through survey_facts: the same count
+    needs = next(row for row in survey_facts().community_surveys(community.id) if row["is_needs_survey"])
+    assert (needs["answered"], needs["households"]) == (counts["responded"], counts["eligible"])
 
     # the dashboard
     page = client.get(f"/c/{CODE}/dashboard")
