@@ -1,10 +1,10 @@
 """The front page, the staff home, and the display switches (language, large text) every visitor has."""
-from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from participation.dashboards.todo import todo
+from participation.dashboards.todo import HUB_ENDPOINT, todo
 from participation.forms import EmptyForm
-from participation.permissions import role_required, uses_field_survey
+from participation.permissions import role_required
 from participation.roster.queries import communities_seen_by
 from participation.security import safe_next
 from participation.templating import LARGE_TEXT_COOKIE
@@ -25,17 +25,12 @@ def index():
     return render_template("main/index.html")
 
 
-# The community hub (issue 15, the lifecycle helper's page); the roster page until it is registered.
-HUB_ENDPOINTS = ("lifecycle.community", "roster.community")
-
-
 @bp.get("/staff")
 @role_required()
 def staff_home():
     """The 工作台: what waits for the user (``dashboards.todo``), then the communities they see with their stage."""
-    hub = next(endpoint for endpoint in HUB_ENDPOINTS if endpoint in current_app.view_functions)
     return render_template("main/staff_home.html", communities=communities_seen_by(current_user),
-                           field_survey=uses_field_survey(current_user), todo=todo(current_user), hub=hub)
+                           todo=todo(current_user), hub=HUB_ENDPOINT)
 
 
 @bp.post("/display/large-text")

@@ -16,8 +16,8 @@ The rules (each stated on the page, ``RULES``):
 - a survey is **to close** when it is open and every household answered, or its closing time passed;
 - a building is **under 30 %** when fewer than 30 % of its households (vacant ones left out) answered the
   community's open needs survey; its households without an answer are the follow-up visits;
-- a community **waits at a gate** when its newest plan version is a draft whose comment period has closed
-  (adoption is next);
+- a community **waits at a gate** when nothing its next stage needs is missing (``lifecycle.stages``), or when its
+  newest plan version is a draft whose comment period has closed (adoption is next);
 - a community is **stalled** when that draft has waited more than ``STALLED_DAYS`` days since its period closed,
   or it is in works (实施) with an overdue ticket.
 """
@@ -40,7 +40,11 @@ from participation.survey_facts import facts
 from participation.votes.operations import tally
 
 from participation.jointreview.queries import reviews_listing, todo_for as joint_review_todo
+from participation.labels import STATUS_LABELS
+from participation.lifecycle.stages import missing_for, next_stage
 
+# The community hub (the lifecycle helper's page, /c/<code>).
+HUB_ENDPOINT = "lifecycle.community"
 PERIOD_ENDING_DAYS = 3
 STALLED_DAYS = 14
 
@@ -52,8 +56,9 @@ RULES = {
     "surveys": _l("Surveys to close: open, and every household answered or the closing time passed."),
     "low_response": _l("Follow-up visits: households without an answer to the open needs survey, in buildings "
                        "where fewer than 30 % answered."),
-    "gates": _l("Waiting at a gate: the newest plan version is a draft whose comment period has closed — adopt it "
-                "or change it."),
+    "gates": _l("Ready for the next stage: nothing the next stage needs is missing (move it on from the community's "
+                "page). Awaiting adoption: the newest plan version is a draft whose comment period has closed — adopt "
+                "it or change it."),
     "stalled": _l("Stalled: a draft plan version whose comment period closed more than 14 days ago and is still "
                   "not adopted, or a community in works with an overdue ticket."),
 }
@@ -144,14 +149,24 @@ def comment_lines(user: User, day: date) -> list[dict]:
 
 
 def gate_lines(user: User, day: date) -> list[dict]:
-    """Communities whose newest version is a draft with a closed comment period: adoption is next."""
+    """Communities whose next stage's conditions are all met (``lifecycle.stages.missing_for`` finds nothing:
+    a few queries per community, the checks being the lifecycle's own), and those whose newest version is a draft
+    with a closed comment period: adoption is next."""
+    ready = []
+    for community in db.session.scalars(visible_communities(user)):
+        stage = next_stage(community)
+        if stage is not None and not missing_for(community, stage):
+            ready.append(line("gate_stage", _("%(community)s: ready to move on to %(stage)s",
+                                              community=community.name, stage=STATUS_LABELS.get(stage, stage)),
+                              1, HUB_ENDPOINT, community, community_code=community.code))
     waiting = []
     for community, version, period in _waiting_adoption(user, day):
         waiting.append(line("gate_adoption", _("%(community)s: version %(number)d awaits adoption (comment period "
                                                "closed %(day)s)", community=community.name, number=version.number,
                                                day=_closed_day(period).isoformat()),
                             1, "plans.version", community, community_code=community.code, number=version.number))
-    return _per_community("gate_adoption", _("Plan versions awaiting adoption"), waiting)
+    return (_per_community("gate_stage", _("Communities ready for their next stage"), ready)
+            + _per_community("gate_adoption", _("Plan versions awaiting adoption"), waiting))
 
 
 def _closed_day(period: PlanCommentPeriod) -> date:

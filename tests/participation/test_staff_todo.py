@@ -397,3 +397,13 @@ def test_the_filtered_lists_keep_their_scope(client, site):
     assert client.get("/c/TD002/plan/versions/1/comments?stance=object&unanswered=1").status_code == 404
     overdue(site, community=site["outsider"])
     assert rows_in(client, "/hotline?due=overdue&community=TD002", QUEUE_ROW) == 0
+
+
+def test_a_community_whose_next_stage_needs_nothing_more_waits_at_its_gate(client, site):
+    site["community"].status = "annual_plan"   # the census needs households on the roster: it has them
+    site["outsider"].status = "annual_plan"
+    db.session.commit()
+    sign_in(client, "org")
+    (ready,) = lines_of(client, "gate_stage")
+    assert ready["count"] == 1 and ready["community"] == "TD001" and ready["href"] == "/c/TD001"
+    assert client.get(ready["href"]).status_code == 200

@@ -164,6 +164,7 @@ CASES: dict[str, Case] = {
     "/assist/": Case(get=roles(ASSISTERS), query="?community={community}&building=1"),
     "/assist/households/<int:household_id>": Case(get=roles(ASSISTERS), post=roles(ASSISTERS, 400)),
     "/assist/stop": Case(post=roles(ASSISTERS, Redirect("/assist/"))),
+    "/assist/follow-up": Case(get=roles(ASSISTERS), query="?community={community}"),   # the staff to-do's visits
     # --- roster ---
     "/roster/": Case(get=roles(ROSTER_READERS)),
     "/roster/import": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400)),
