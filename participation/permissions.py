@@ -2,7 +2,8 @@
 
 Scopes: an admin or hotline user with no district sees the whole city, otherwise their district; an organiser sees
 their district or listed communities; an owner representative their listed communities; a grid worker their listed
-buildings; an agency the communities whose works their organisation does, plus any listed ones.
+buildings; an agency the communities whose works their organisation does or whose plan in force its organisation
+reviews jointly (联合共审), plus any listed ones.
 """
 from functools import wraps
 
