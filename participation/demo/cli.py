@@ -67,6 +67,9 @@ def _summary(result, surveys: dict | None, seconds: float) -> None:
                f"(added now: {added['households']} households, {added['codes']} codes, {added['users']} accounts, "
                f"{added['findings']} field-survey findings; {seconds:.1f} s)")
     for community in result.communities:
+        if not community["households"]:
+            click.echo(f"  {community['code']}  {community['name']}: in reserve (储备), no roster yet")
+            continue
         click.echo(f"  {community['code']}  {community['name']}: {community['buildings']} buildings, "
                    f"{community['households']} households — residents enter at /r/{community['code']}")
     if surveys is not None:

@@ -35,7 +35,8 @@ SEED = "minhu-woying-demo-1"
 DISTRICT = "南关区"
 HOUSEHOLDS_WANTED = 290  # about 300 a community (长春: 1,339 communities, 43万 households)
 
-# code, name, address, year built, stage (participation.models.lifecycle.STAGES: NG001 实施, NG002 问需, NG003 联合审查),
+# code, name, address, year built, stage (participation.models.lifecycle.STAGES: NG001 实施, NG002 问需, NG003 联合审查,
+# NG004 储备),
 # (质量监督举报, 监理投诉, 社区热线), contractor, supervisor
 COMMUNITIES = (
     ("NG001", "曙光里小区", "长春市南关区曙光路128号", 1989, "works",
@@ -47,6 +48,8 @@ COMMUNITIES = (
     ("NG003", "全安街小区", "长春市南关区全安街209号", 1998, "joint_review",
      ("0431-88950112", "0431-85601233", "0431-88763003"),
      ("长春兴业市政工程有限公司", "0431-86120447"), ("长春恒信工程咨询监理有限公司", "0431-85838816")),
+    # 储备: listed for a future year, nothing surveyed yet — no roster, no contractor, only the community's hotline
+    ("NG004", "民康路小区", "长春市南关区民康路77号", 2000, "reserve", (None, None, "0431-88764004"), None, None),
 )
 
 # role → (username, password, display name); passwords are fixed so the demo can be shown to anyone.
@@ -203,11 +206,12 @@ def _community(district: District, spec, counter: _Counter) -> Community:
         community = Community(code=code, name=name, address=address, year_built=year_built, status=status,
                               district=district, quality_hotline=hotlines[0], supervisor_hotline=hotlines[1],
                               community_hotline=hotlines[2], is_demo=True,
-                              contractor=_organisation(*contractor, kind="contractor"),
-                              supervisor=_organisation(*supervisor, kind="supervisor"))
+                              contractor=contractor and _organisation(*contractor, kind="contractor"),
+                              supervisor=supervisor and _organisation(*supervisor, kind="supervisor"))
         db.session.add(community)
         counter.add("communities")
-    _buildings(community, random.Random(f"{SEED}:layout:{code}"), counter)
+    if contractor is not None:      # a community in 储备 has no roster yet
+        _buildings(community, random.Random(f"{SEED}:layout:{code}"), counter)
     return community
 
 

@@ -57,7 +57,7 @@ def test_demo_communities_are_at_different_stages_reached_through_the_gates(runn
     from participation.models.lifecycle import GateOverride
     seed(runner, DAY)
     stages = {c.code: c.status for c in db.session.scalars(select(Community))}
-    assert stages == {"NG001": "works", "NG002": "needs", "NG003": "joint_review"}
+    assert stages == {"NG001": "works", "NG002": "needs", "NG003": "joint_review", "NG004": "reserve"}
     assert set(stages.values()) <= set(STAGES)
     assert db.session.scalars(select(GateOverride)).all() == []
     funds = {b.community.code: b.maintenance_fund for b in db.session.scalars(select(CommunityBudget))}

@@ -41,8 +41,11 @@ def test_demo_on_an_empty_database_has_the_stated_shape(runner):
     data = seed_json(runner)
     assert set(data) == {"users", "households"}
 
-    communities = db.session.scalars(select(Community).order_by(Community.code)).all()
-    assert len(communities) == 3 and all(c.is_demo for c in communities)
+    everyone = db.session.scalars(select(Community).order_by(Community.code)).all()
+    assert len(everyone) == 4 and all(c.is_demo for c in everyone)
+    reserve = everyone[3]           # 储备: listed, nothing surveyed yet
+    assert (reserve.status, reserve.buildings, reserve.contractor) == ("reserve", [], None)
+    communities = everyone[:3]
     for community in communities:
         assert community.district.name == "南关区" and community.district.locality.city == "长春市"
         assert "长春市南关区" in community.address
@@ -144,7 +147,7 @@ def test_demo_complaints_cover_every_state(runner):
 def test_without_json_prints_a_short_summary(runner):
     result = seed(runner)
     assert result.exit_code == 0, result.output
-    assert "3 communities" in result.output and "/r/NG001" in result.output
+    assert "4 communities" in result.output and "/r/NG001" in result.output and "NG004" in result.output
     assert "demo-organiser / demo-organiser-2025" in result.output
 
 
