@@ -5,19 +5,18 @@ item returned by the gas company and approved after the answer), NG003's open re
 item returned, some not yet) and pipeline works: NG001's done in the past, NG003's planned with one conflict (water
 and heating on 3号楼 with overlapping dates).
 
-The joint-review operations package was not there when this was written: the rows are written directly, with the
-times the review would have had (the completeness rule of ``JointReview.closed_at`` is kept: closed only when every
-party approved every included item).
+Everything goes through ``participation.jointreview.operations`` (open, sign off, answer a return, close — the works
+gate — and record works), run under ``clock.fixed_clock`` at demo times. Every party signs with its own agency
+account: the two above are printed with the demo's logins, the other six (``demo-review-<speciality>``) are not.
 """
-from datetime import timedelta
-
 from sqlalchemy import select
 
 from participation.accounts.operations import create_user
 from participation.demo import clock
 from participation.extensions import db
+from participation.jointreview import operations as reviews
 from participation.models import Building, CatalogueItem, Community, Locality, Organisation, PlanVersion, User
-from participation.models.jointreview import JointReview, JointReviewParty, PipelineWork, ReviewParty, ReviewSignoff
+from participation.models.jointreview import JointReview, PipelineWork, ReviewParty
 
 # name, kind, speciality, phone
 PARTIES = (
@@ -52,8 +51,8 @@ PIPELINE_WORKS = (
 )
 
 
-def seed_review_parties(locality: Locality) -> dict[str, Organisation]:
-    """The locality's review parties by speciality (organisations and ``ReviewParty`` rows added where missing)."""
+def seed_review_parties(locality: Locality, admin: User) -> dict[str, Organisation]:
+    """The locality's review parties by speciality (organisations added where missing, listed by the admin)."""
     found = {}
     for name, kind, speciality, phone in PARTIES:
         organisation = db.session.scalar(select(Organisation).filter_by(name=name))
@@ -63,109 +62,109 @@ def seed_review_parties(locality: Locality) -> dict[str, Organisation]:
             db.session.flush()
         if db.session.scalar(select(ReviewParty.id).filter_by(locality_id=locality.id,
                                                                 organisation_id=organisation.id)) is None:
-            db.session.add(ReviewParty(locality_id=locality.id, organisation_id=organisation.id))
+            reviews.add_party(admin, locality, organisation)
         found[speciality] = organisation
     db.session.flush()
     return found
 
 
 def agency_accounts(parties: dict[str, Organisation], result) -> dict[str, User]:
-    """The department's and the pipeline company's agency accounts, printed after the others."""
+    """An agency account for every party, by speciality; the department's and the pipeline company's of ``ACCOUNTS``
+    are printed after the other logins."""
     users = {}
-    for speciality, (username, password, display_name) in ACCOUNTS.items():
+    for speciality, organisation in parties.items():
+        printed = speciality in ACCOUNTS
+        username, password, display_name = ACCOUNTS.get(speciality) or (
+            f"demo-review-{speciality}", f"demo-review-{speciality}-2025", f"演示·{organisation.name}")
         user = db.session.scalar(select(User).filter_by(username=username))
         created = user is None
         if created:
             user = create_user(None, username=username, password=password, role="agency",
-                               display_name=display_name, organisation=parties[speciality], is_demo=True)
-        if created or user.check_password(password):
+                               display_name=display_name, organisation=organisation, is_demo=True)
+        if printed and (created or user.check_password(password)):
             result.users.append({"role": "agency", "username": username, "password": password})
-        else:
+        elif printed:
             result.omitted_users.append(username)
         users[speciality] = user
     return users
 
 
-def _parties(community: Community) -> list[Organisation]:
-    return list(db.session.scalars(select(Organisation).join(ReviewParty, ReviewParty.organisation_id ==
-                                                             Organisation.id)
-                                   .where(ReviewParty.locality_id == community.district.locality_id)
-                                   .order_by(ReviewParty.id)))
-
-
-def _open(version: PlanVersion, community: Community, organiser: User, days: int) -> JointReview:
-    review = JointReview(version_id=version.id, opened_at=clock.at(days, 9), opened_by_id=organiser.id)
-    review.parties = [JointReviewParty(organisation_id=party.id) for party in _parties(community)]
-    db.session.add(review)
-    db.session.flush()
+def _open(community: Community, organiser: User, days: int, now) -> JointReview:
+    now.now = clock.at(days, 9)
+    review = reviews.open_review(organiser, community)
+    review.opened_at = now.now
     return review
 
 
-def _sign(review: JointReview, party: Organisation, item, decision: str, comment, moment) -> None:
-    signoff = db.session.scalar(select(ReviewSignoff).filter_by(review_id=review.id, organisation_id=party.id,
-                                                                 plan_item_id=item.id))
-    if signoff is None:
-        signoff = ReviewSignoff(review_id=review.id, organisation_id=party.id, plan_item_id=item.id)
-        db.session.add(signoff)
-    signoff.decision, signoff.comment, signoff.at = decision, comment, moment
-    db.session.flush()
+def _sign(signer: User, review: JointReview, item, decision: str, comment, moment, now) -> None:
+    now.now = moment
+    signoff = reviews.sign_off(signer, review, item, decision, comment)
+    signoff.at = moment
 
 
 def complete_review(community: Community, version: PlanVersion, people: dict) -> JointReview:
-    """NG001's review: opened after adoption, every party approves every included item, closed."""
-    spec = NG001_REVIEW
-    review = _open(version, community, people["org"], spec["opened"])
-    included = [item for item in version.items if item.included]
-    speciality, code, comment, returned_on = spec["returned"]
-    for index, party in enumerate(_parties(community)):
-        for position, item in enumerate(included):
-            moment = clock.at(spec["signed"] - index % 4, 10, position % 60)
-            if party.speciality == speciality and item.item.code == code:
-                _sign(review, party, item, "returned", comment, clock.at(returned_on, 15))
-                moment = clock.at(spec["signed"], 16)
-            _sign(review, party, item, "approved", None, moment)
-    review.closed_at, review.closed_by_id = clock.at(*spec["closed"]), people["org"].id
-    db.session.flush()
+    """NG001's review: opened after adoption, every party approves every included item (the gas company returns
+    道路 first and approves it after the organiser's answer), closed through the works gate."""
+    spec, signers = NG001_REVIEW, people["signers"]
+    with clock.fixed_clock(reviews, now=clock.at(spec["opened"], 9)) as now:
+        review = _open(community, people["org"], spec["opened"], now)
+        included = [item for item in version.items if item.included]
+        speciality, code, comment, returned_on = spec["returned"]
+        for index, signer in enumerate(signers[party.organisation.speciality] for party in review.parties):
+            for position, item in enumerate(included):
+                if signer.organisation.speciality == speciality and item.item.code == code:
+                    _sign(signer, review, item, "returned", comment, clock.at(returned_on, 15), now)
+                    signoff = next(s for s in review.signoffs if s.plan_item_id == item.id
+                                   and s.organisation_id == signer.organisation_id)
+                    now.now = clock.at(returned_on + 1, 10)
+                    reviews.answer_return(people["org"], signoff, "已与燃气公司现场核对中压管线走向，道路翻修时燃气公司派人"
+                                                                  "旁站，管线两侧一米内人工开挖。")
+                    _sign(signer, review, item, "approved", None, clock.at(spec["signed"], 16), now)
+                    continue
+                _sign(signer, review, item, "approved", None,
+                      clock.at(spec["signed"] - index % 4, 10, position % 60), now)
+        now.now = clock.at(*spec["closed"])
+        reviews.close_review(people["org"], review)
     return review
 
 
 def open_review(community: Community, version: PlanVersion, people: dict) -> JointReview:
     """NG003's review, open: four parties signed every item, one part of them, one returned an item."""
-    spec = NG003_REVIEW
-    review = _open(version, community, people["org"], spec["opened"])
-    included = [item for item in version.items if item.included]
-    parties = {party.speciality: party for party in _parties(community)}
-    for index, speciality in enumerate(spec["signed"]):
+    spec, signers = NG003_REVIEW, people["signers"]
+    with clock.fixed_clock(reviews, now=clock.at(spec["opened"], 9)) as now:
+        review = _open(community, people["org"], spec["opened"], now)
+        included = [item for item in version.items if item.included]
+        for index, speciality in enumerate(spec["signed"]):
+            for position, item in enumerate(included):
+                _sign(signers[speciality], review, item, "approved", None, clock.at(-10 + index, 14, position % 60),
+                      now)
+        speciality, count = spec["partly"]
+        for position, item in enumerate(included[:count]):
+            _sign(signers[speciality], review, item, "approved", None, clock.at(-3, 10, position), now)
+        speciality, code, comment, days = spec["returned"]
         for position, item in enumerate(included):
-            _sign(review, parties[speciality], item, "approved", None, clock.at(-10 + index, 14, position % 60))
-    speciality, count = spec["partly"]
-    for position, item in enumerate(included[:count]):
-        _sign(review, parties[speciality], item, "approved", None, clock.at(-3, 10, position))
-    speciality, code, comment, days = spec["returned"]
-    for position, item in enumerate(included):
-        if item.item.code == code:
-            _sign(review, parties[speciality], item, "returned", comment, clock.at(days, 11))
-        elif position < 2:
-            _sign(review, parties[speciality], item, "approved", None, clock.at(days, 10, position))
+            if item.item.code == code:
+                _sign(signers[speciality], review, item, "returned", comment, clock.at(days, 11), now)
+            elif position < 2:
+                _sign(signers[speciality], review, item, "approved", None, clock.at(days, 10, position), now)
     return review
 
 
-def pipeline_works(communities: dict[str, Community], parties: dict[str, Organisation], people: dict) -> int:
-    """The pipeline companies' own works where missing (found by community, organisation and place)."""
+def pipeline_works(communities: dict[str, Community], signers: dict[str, User]) -> int:
+    """The pipeline companies' own works where missing (found by community, organisation and place), recorded by
+    each company's account."""
     added = 0
     for code, speciality, item_code, building_name, place, starts, ends, note in PIPELINE_WORKS:
-        community, organisation = communities.get(code), parties[speciality]
+        community, signer = communities.get(code), signers[speciality]
         if community is None or db.session.scalar(select(PipelineWork.id).filter_by(
-                community_id=community.id, organisation_id=organisation.id, place=place)) is not None:
+                community_id=community.id, organisation_id=signer.organisation_id, place=place)) is not None:
             continue
         building = None if building_name is None else db.session.scalar(
             select(Building).filter_by(community_id=community.id, name=building_name))
-        db.session.add(PipelineWork(
-            organisation_id=organisation.id, community_id=community.id, place=place, note=note,
-            item_id=db.session.scalar(select(CatalogueItem.id).filter_by(code=item_code)),
-            building_id=None if building is None else building.id, starts_on=clock.day(starts),
-            ends_on=clock.day(ends), created_by_id=getattr(people.get(speciality), "id", None),
-            created_at=min(clock.at(starts - 20, 10), clock.at(-2, 10)) + timedelta(0)))
+        work = reviews.record_work(signer, community, {
+            "item": db.session.scalar(select(CatalogueItem).filter_by(code=item_code)), "building": building,
+            "place": place, "starts_on": clock.day(starts), "ends_on": clock.day(ends), "note": note})
+        work.created_at = min(clock.at(starts - 20, 10), clock.at(-2, 10))
         added += 1
     db.session.flush()
     return added

@@ -67,7 +67,7 @@ def seed_demo_participation(communities: list[Community], users: dict) -> dict:
     """Add what is missing of NG001's plan, comments, rating rounds, record and owner vote; returns the counts added."""
     community = next(c for c in communities if c.code == COMMUNITY)
     people = {"org": users["organiser"], "rep": users["owner_rep"], "grid": users["grid"], "desk": users["hotline"],
-              "k": users["agency"],
+              "k": users["agency"], "signers": users["signers"],
               "s": db.session.scalar(select(User).filter_by(username=SUPERVISOR_LOGIN[0]))}
     added = {"plan_versions": 0, "plan_comments": 0, "rating_rounds": 0, "acceptance_records": 0, "votes": 0}
     _vote(community, people, added)     # the maintenance-fund vote is final before the plan is adopted

@@ -166,14 +166,14 @@ def seed_demo() -> DemoResult:
         _budget(community, users["organiser"])
     _codes(communities, counter, result)
     counter.added.update(seed_demo_complaints(communities, users, result))   # tickets and patrol findings
-    parties = seed_review_parties(locality)                 # the joint review's departments and pipeline companies
-    party_users = agency_accounts(parties, result)
-    counter.added.update(seed_demo_participation(communities, users))   # NG001: plan to works, acceptance, votes
-    people = {"org": users["organiser"], "rep": users["owner_rep"]}
+    parties = seed_review_parties(locality, users["admin"])                 # the joint review's departments and pipeline companies
+    signers = agency_accounts(parties, result)               # every party's account; two of them printed
+    counter.added.update(seed_demo_participation(communities, {**users, "signers": signers}))   # NG001: to works
+    people = {"org": users["organiser"], "rep": users["owner_rep"], "signers": signers}
     review_added = {"plan_versions": 0}
     seed_review_community(communities[2], people, review_added)        # NG003: its joint review open now
     counter.added["plan_versions"] += review_added["plan_versions"]
-    counter.added["pipeline_works"] = pipeline_works({c.code: c for c in communities}, parties, party_users)
+    counter.added["pipeline_works"] = pipeline_works({c.code: c for c in communities}, signers)
     counter.added.update(seed_demo_votes(communities, users))   # open votes: an elevator, property management
     result.added = counter.added
     for community in communities:

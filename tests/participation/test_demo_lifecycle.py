@@ -10,7 +10,7 @@ from participation.demo import clock
 from participation.demo.jointreview import ACCOUNTS
 from participation.extensions import db
 from participation.formatting import beijing_today
-from participation.models import Community, PlanCommentPeriod, Ticket, User, Vote
+from participation.models import AuditEvent, Community, PlanCommentPeriod, Ticket, User, Vote
 from participation.models.jointreview import SPECIALITIES, JointReview, PipelineWork, ReviewParty
 from participation.models.lifecycle import STAGES
 from tests.conftest import empty_every_table
@@ -85,6 +85,11 @@ def test_demo_joint_review_parties_accounts_reviews_and_a_conflict(runner):
     assert set(reviews) == {"NG001", "NG003"}
     done, running = reviews["NG001"], reviews["NG003"]
     assert done.closed_at is not None and running.closed_at is None
+    # through the operations: each party signed with its own agency account, the close passed the works gate
+    assert all(s.by.role == "agency" and s.by.organisation_id == s.organisation_id
+               for s in done.signoffs + running.signoffs)
+    closing = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "joint_review.close"))
+    assert closing is not None and closing.detail["overridden"] is False
     assert len(done.parties) == len(running.parties) == len(parties)
     included = [item for item in running.version.items if item.included]
     returned = [s for s in running.signoffs if s.decision == "returned"]
