@@ -8,7 +8,8 @@ with one quiet zero line when none has.
 
 The rules (each stated on the page, ``RULES``):
 - a ticket is **due soon** when it is due within the next 24 hours and not yet overdue (the queue's own flag,
-  ``complaints.queries.DUE_SOON``: the calendar clock, because the desk works 7×24);
+  ``complaints.queries.DUE_SOON``: the calendar clock, because the desk works 7×24); the counts are the queue's
+  (``queue_count``, the same statement as its pages);
 - a comment period is **ending** when it is open and its last day is within ``PERIOD_ENDING_DAYS`` days (Beijing);
   an objection is **unanswered** while it has no answer (hidden ones too: hiding hides words, not the objection);
 - a vote is **short of quorum** while it is open, its closing time is still ahead (or not set) and the votes
@@ -27,10 +28,13 @@ from math import ceil
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import and_, func, select
 
-from participation.complaints.queries import DUE_SOON, queue_count
+from participation.complaints.queries import queue_count
 from participation.dashboards.followup import community_surveys, follow_up
 from participation.extensions import db
 from participation.formatting import beijing_today
+from participation.jointreview.queries import reviews_listing, todo_for as joint_review_todo
+from participation.labels import STATUS_LABELS
+from participation.lifecycle.stages import missing_for, next_stage
 from participation.models import (AcceptanceRecord, Community, Plan, PlanComment, PlanCommentPeriod, PlanVersion,
                                   Ticket, User, Vote)
 from participation.models.complaints import OPEN_STATES
@@ -38,10 +42,6 @@ from participation.models.types import utcnow
 from participation.permissions import WORKS_AGENCY_KINDS, visible_communities
 from participation.survey_facts import facts
 from participation.votes.operations import tally
-
-from participation.jointreview.queries import reviews_listing, todo_for as joint_review_todo
-from participation.labels import STATUS_LABELS
-from participation.lifecycle.stages import missing_for, next_stage
 
 # The community hub (the lifecycle helper's page, /c/<code>).
 HUB_ENDPOINT = "lifecycle.community"
@@ -347,7 +347,8 @@ def joint_review_lines(user: User) -> list[dict]:
 
 
 def todo(user: User, now: datetime | None = None) -> dict:
-    """{"groups": [{"key", "title", "lines", "rules"}], "stalled": [(community, why)] | None} for ``user``."""
+    """{"groups": [{"key", "title", "lines", "rules", "waiting"}], "stalled": [(community, why)] (admins) or None,
+    "stalled_rule"} for ``user``."""
     now = now or utcnow()
     day = beijing_today()
     groups, stalled_rows = [], None
@@ -379,7 +380,7 @@ def todo(user: User, now: datetime | None = None) -> dict:
     if role == "admin":
         stalled_rows = stalled(user, day, now)
     return {"groups": [group for group in groups if group["lines"]], "stalled": stalled_rows,
-            "stalled_rule": RULES["stalled"], "due_soon_hours": int(DUE_SOON.total_seconds() // 3600)}
+            "stalled_rule": RULES["stalled"]}
 
 
 def _group(key: str, title: str, lines: list[dict], *rules: str) -> dict:
