@@ -7,7 +7,7 @@ adopted plan's items is kept per plan and item, so a new version does not lose i
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.extensions import db
@@ -49,6 +49,8 @@ class CommunityBudget(db.Model):
     maintenance_fund: Mapped[Decimal | None] = mapped_column(MONEY, nullable=True)  # 维修资金
     housing_fund: Mapped[Decimal | None] = mapped_column(MONEY, nullable=True)      # 公积金
     public_revenue: Mapped[Decimal | None] = mapped_column(MONEY, nullable=True)    # 公共收益
+    # The plan raises (筹集 / 续筹) the maintenance fund: a special-class owner decision (民法典 Art. 278, item 6).
+    raises_maintenance_fund: Mapped[bool] = mapped_column(nullable=False, default=False, server_default=false())
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)

@@ -32,6 +32,7 @@ def override_field():
 class BudgetForm(FlaskForm):
     plan_year = StringField(_l("Plan year"), validators=[Length(max=10)], render_kw={"inputmode": "numeric"})
     envelope = _money(_l("Budget envelope (yuan)"))
+    raises_maintenance_fund = BooleanField(_l("The plan raises the maintenance fund (筹集维修资金)"))
     note = TextAreaField(_l("Note"), validators=[TEXT], render_kw={"rows": 3})
     override_reason = override_field()
 

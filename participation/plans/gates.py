@@ -37,6 +37,7 @@ GATE_LABELS = {"adopt_comment_period": _l("Adopting a version: its comment perio
                "aftercare_vote": _l("After-care: the owners' vote")}
 WAITING = ("draft", "open", "preliminary")     # a vote not final yet (running when open or preliminary)
 FUND_MATTER = 5                                # 民法典 Art. 278 (五) 使用建筑物及其附属设施的维修资金
+RAISE_FUND_MATTER = 6                          # 民法典 Art. 278 (六) 筹集建筑物及其附属设施的维修资金
 ZERO = Decimal("0.00")
 
 
@@ -177,18 +178,37 @@ def owner_votes_missing(version: PlanVersion, states: dict[str, dict] | None = N
 
 # --- money from the maintenance fund -------------------------------------------------------------------------------
 
+def _matter_votes(community: Community, matter: int) -> tuple[bool, Vote | None]:
+    """Whether a final vote on ``matter`` passed in the community, and else the one still running."""
+    votes = list(db.session.scalars(select(Vote).where(Vote.community_id == community.id,
+                                                       Vote.matter == matter).order_by(Vote.id)))
+    if any(vote.status == "final" and vote.result_passed for vote in votes):
+        return True, None
+    return False, next((vote for vote in reversed(votes) if vote.status in ("open", "preliminary")), None)
+
+
 def maintenance_fund_missing(community: Community) -> list[str]:
     """A passed final vote on using the maintenance fund (matter 5) in the community."""
-    votes = list(db.session.scalars(select(Vote).where(Vote.community_id == community.id,
-                                                       Vote.matter == FUND_MATTER).order_by(Vote.id)))
-    if any(vote.status == "final" and vote.result_passed for vote in votes):
+    passed, running = _matter_votes(community, FUND_MATTER)
+    if passed:
         return []
-    running = next((vote for vote in reversed(votes) if vote.status in ("open", "preliminary")), None)
     if running is not None:
         return [_("Money from the maintenance fund (维修资金) needs the owners' vote on using it (民法典 Art. 278, "
                   "item 5): the vote “%(title)s” is still running.", title=running.title)]
     return [_("Money from the maintenance fund (维修资金) needs the owners' vote on using it (民法典 Art. 278, "
               "item 5): no such vote has passed in this community.")]
+
+
+def fund_raising_missing(community: Community) -> list[str]:
+    """A passed final vote on raising the maintenance fund (matter 6, a special-class decision)."""
+    passed, running = _matter_votes(community, RAISE_FUND_MATTER)
+    if passed:
+        return []
+    if running is not None:
+        return [_("Raising the maintenance fund (筹集维修资金) needs the owners' vote on it (民法典 Art. 278, item 6): "
+                  "the vote “%(title)s” is still running.", title=running.title)]
+    return [_("Raising the maintenance fund (筹集维修资金) needs the owners' vote on it (民法典 Art. 278, item 6): no "
+              "such vote has passed in this community.")]
 
 
 # --- works ---------------------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from participation.reference.locality import FIRST_YEAR, LAST_YEAR
 
 CENT = Decimal("0.01")
 BUDGET_MONEY_FIELDS = ("envelope",) + FUNDING_LINES
-BUDGET_FIELDS = ("plan_year",) + BUDGET_MONEY_FIELDS + ("note",)
+BUDGET_FIELDS = ("plan_year",) + BUDGET_MONEY_FIELDS + ("raises_maintenance_fund", "note")
 MONEY_LIMIT = Decimal("1e12")         # Numeric(14, 2): 12 digits before the point
 UNIT_COST_LIMIT = Decimal("1e10")     # Numeric(12, 2)
 MAX_TEXT = 2000
@@ -116,7 +116,8 @@ def works_by_item(plan: Plan | None) -> dict[int, PlanWork]:
 def save_budget(actor: User, community: Community, fields: dict, *, override_reason: str | None = None
                 ) -> CommunityBudget:
     """The plan year (2000–2100), the envelope and each funding line: an empty line is unknown (None), not 0. A new
-    amount from the maintenance fund passes the gate ``maintenance_fund_vote`` (a passed matter-5 vote)."""
+    amount from the maintenance fund passes the gate ``maintenance_fund_vote`` (a passed matter-5 vote), and so does
+    raising the fund (a passed matter-6 vote)."""
     errors, values = {}, {}
     year_text = str(fields.get("plan_year") or "").translate(_WIDE).strip()
     if not year_text:
@@ -134,13 +135,18 @@ def save_budget(actor: User, community: Community, fields: dict, *, override_rea
     if len(note) > MAX_TEXT:
         errors["note"] = _("The note is too long (at most %(max)d characters).", max=MAX_TEXT)
     values["note"] = note or None
+    values["raises_maintenance_fund"] = bool(fields.get("raises_maintenance_fund"))
     if errors:
         raise PlanRefused(errors)
     budget = budget_for(community)
     fund = values["maintenance_fund"]
+    missing = []
     if fund and fund != getattr(budget, "maintenance_fund", None):
-        passes(actor, community, "maintenance_fund_vote", gates.maintenance_fund_missing(community),
-               reason=override_reason)
+        missing += gates.maintenance_fund_missing(community)
+    if values["raises_maintenance_fund"] and not getattr(budget, "raises_maintenance_fund", False):
+        missing += gates.fund_raising_missing(community)
+    if missing:
+        passes(actor, community, "maintenance_fund_vote", missing, reason=override_reason)
     if budget is None:
         budget = CommunityBudget(community_id=community.id, plan_year=values["plan_year"])
         db.session.add(budget)

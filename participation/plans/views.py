@@ -74,7 +74,8 @@ def budget(community_code: str):
     form = BudgetForm()
     status, missing = 200, []
     if form.validate_on_submit():
-        fields = {name: form[name].data for name in ("plan_year", "note") + BUDGET_MONEY_FIELDS}
+        fields = {name: form[name].data for name in ("plan_year", "note", "raises_maintenance_fund")
+                  + BUDGET_MONEY_FIELDS}
         try:
             save_budget(current_user, community, fields, override_reason=form.override_reason.data)
         except GateRefused as refused:
@@ -93,6 +94,7 @@ def budget(community_code: str):
         if saved is not None:
             form.plan_year.data = str(saved.plan_year)
             form.note.data = saved.note
+            form.raises_maintenance_fund.data = saved.raises_maintenance_fund
             for name in BUDGET_MONEY_FIELDS:
                 value = getattr(saved, name)
                 form[name].data = "" if value is None else f"{value:f}"

@@ -291,6 +291,25 @@ def test_an_admin_saves_the_fund_line_with_a_reason(site):
     assert count(GateOverride) == 1
 
 
+def test_raising_the_maintenance_fund_needs_its_matter_6_vote(site, client, login_as):
+    community, plan, organiser, owner_rep, admin = site
+    fields = {"plan_year": "2026", "raises_maintenance_fund": True}
+    assert refused_words(lambda: save_budget(organiser, community, fields)) == [
+        "Raising the maintenance fund (筹集维修资金) needs the owners' vote on it (民法典 Art. 278, item 6): no such "
+        "vote has passed in this community."]
+    finish_vote(open_item_vote(organiser, community, 5, "使用维修资金", []), organiser, owner_rep, yes_share=0.75)
+    refused_words(lambda: save_budget(organiser, community, fields))      # using the fund is not raising it
+    vote = open_item_vote(organiser, community, 6, "续筹维修资金", [])
+    assert "“续筹维修资金” is still running" in refused_words(lambda: save_budget(organiser, community, fields))[0]
+    finish_vote(vote, organiser, owner_rep, yes_share=0.75)
+    assert save_budget(organiser, community, fields).raises_maintenance_fund is True
+    assert save_budget(organiser, community, {"plan_year": "2026"}).raises_maintenance_fund is False
+    db.session.commit()
+    login_as("organiser", community)
+    page = client.get("/c/GT1/plan/budget").text
+    assert 'name="raises_maintenance_fund"' in page and "checked" not in page.split('name="raises_maintenance_fund"')[1][:40]
+
+
 # --- works ---------------------------------------------------------------------------------------------------------
 
 def test_works_start_only_after_the_joint_review(site):
