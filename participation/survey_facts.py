@@ -57,7 +57,9 @@ class SurveyFacts(Protocol):
         """Every survey of the community (drafts too, never templates), newest first: {"id", "title" (in the
         page's language), "status" ("draft" | "open" | "closed", as residents meet it: an open survey past its
         closing time is closed), "opens_at", "closes_at" (aware datetime | None), "households" (households not
-        marked vacant), "answered" (their submitted responses), "is_needs_survey" (it has a need question)}."""
+        marked vacant), "answered" (their submitted responses), "is_needs_survey" (it has a need question),
+        "open_past_closing" (still open in the survey engine although its closing time passed: staff should close
+        it)}."""
 
     def household_surveys(self, household_id: int) -> list[dict]:
         """The surveys of the household's community that are open or closed in the last 30 days, open ones first
@@ -65,6 +67,10 @@ class SurveyFacts(Protocol):
         "draft" | "not_started": this household's response)}, and besides these "receipt" (the submitted
         response's receipt number, else None) and "results_visible" (closed, with results shown to residents).
         An unknown household has none."""
+
+    def answered_households(self, survey_id: int) -> set[int]:
+        """The ids of the households with a submitted response to the survey (drafts are not answers): the staff
+        to-do's follow-up visits are the households of a building not in it."""
 
     def seed_demo(self) -> dict:
         """Add the demo's surveys and answers (``flask seed-demo``) and say how many were added now:

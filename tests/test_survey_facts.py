@@ -22,7 +22,7 @@ from surveys.results.plan_needs import SurveyEngineFacts, community_needs
 from tests.participation.test_city_overview import _items, _needs_survey, _respond, city  # noqa: F401  (the fixture)
 
 PROTOCOL_METHODS = ("community_needs", "needs_surveys", "responded", "elevator_items", "community_surveys",
-                    "household_surveys", "seed_demo")
+                    "household_surveys", "answered_households", "seed_demo")
 
 # The survey tables as the city overview read them before the seam, by name.
 surveys_t = table("surveys", column("id"), column("community_id"), column("is_template"), column("status"),
@@ -189,7 +189,7 @@ def test_community_surveys_lists_every_survey_with_its_participation(app, listed
     assert set(by_id) == {surveys[key].id for key in wanted}
     needs = by_id[surveys["needs"].id]
     assert set(needs) == {"id", "title", "status", "opens_at", "closes_at", "households", "answered",
-                          "is_needs_survey"}
+                          "is_needs_survey", "open_past_closing"}
     assert needs["title"] == "需求调查" and needs["status"] == "open" and needs["is_needs_survey"] is True
     assert needs["households"] == 11 and needs["answered"] == 3
     assert needs["closes_at"] == surveys["needs"].closes_at
@@ -199,8 +199,21 @@ def test_community_surveys_lists_every_survey_with_its_participation(app, listed
     states = {key: by_id[surveys[key].id]["status"] for key in wanted}
     assert states == {"needs": "open", "later": "open", "soon": "open", "draft": "draft", "future": "draft",
                       "recent": "closed", "lapsed": "closed", "old": "closed"}
+    # only a survey still open in the engine past its closing time is to be closed; one closed by staff is not
+    assert {key for key in wanted if by_id[surveys[key].id]["open_past_closing"]} == {"lapsed"}
     assert survey_facts.facts().community_surveys(listed["b"].id)[0]["households"] == 6
     assert survey_facts.facts().community_surveys(-1) == []
+
+
+def test_answered_households_are_those_with_a_submitted_response(app, listed):
+    surveys, homes = listed["surveys"], listed["homes"]
+    engine = survey_facts.facts()
+    # the vacant home answered too: it is in the set (the follow-up list leaves vacant homes out itself)
+    assert engine.answered_households(surveys["needs"].id) == {home.id for home in homes[:4]}
+    assert engine.answered_households(surveys["soon"].id) == set()          # a draft is not an answer
+    assert engine.answered_households(surveys["recent"].id) == {homes[1].id, homes[2].id}
+    assert engine.answered_households(surveys["later"].id) == set()
+    assert engine.answered_households(-1) == set()
 
 
 def test_household_surveys_give_each_households_own_state(app, listed):

@@ -1,5 +1,5 @@
-"""The surveys of a community and of one household, as participation lists them (``SurveyFacts.community_surveys``
-and ``household_surveys``): the staff hub's survey module and 工作台, and the resident home's 已提交 / 草稿 / 未填.
+"""The surveys of a community and of one household, as participation lists them (``SurveyFacts.community_surveys``,
+``household_surveys`` and ``answered_households``): the staff hub's survey module and 工作台, and the resident home's 已提交 / 草稿 / 未填.
 
 Plain dicts, never ORM objects, so participation reads them without knowing the survey tables. The status is the
 one residents meet (``Survey.effective_status``: an open survey past its closing time is closed, one before its
@@ -47,8 +47,17 @@ def community_surveys(community_id: int) -> list[dict]:
     lang, now = _lang(), utcnow()
     return [{"id": survey.id, "title": survey.label(lang), "status": survey.effective_status(now),
              "opens_at": survey.opens_at, "closes_at": survey.closes_at, "households": households,
-             "answered": answered.get(survey.id, 0), "is_needs_survey": survey.id in needs}
+             "answered": answered.get(survey.id, 0), "is_needs_survey": survey.id in needs,
+             "open_past_closing": survey.status == "open" and survey.closes_at is not None
+             and survey.closes_at <= now}
             for survey in surveys]
+
+
+def answered_households(survey_id: int) -> set[int]:
+    """The ids of the households with a submitted response to the survey (a draft is not an answer; vacant
+    households are in it if they answered: the caller counts only the households it lists)."""
+    return set(db.session.scalars(select(Response.household_id).where(Response.survey_id == survey_id,
+                                                                      Response.status == "submitted")))
 
 
 def household_surveys(household_id: int) -> list[dict]:

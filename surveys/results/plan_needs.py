@@ -15,7 +15,7 @@ from surveys.answering.structure import structure
 from surveys.demo import seed_demo_surveys
 from surveys.models import Answer, Question, Response, Survey
 from surveys.results.figures import _figures
-from surveys.results.listings import community_surveys, household_surveys
+from surveys.results.listings import answered_households, community_surveys, household_surveys
 from surveys.results.summaries import ITEM_ROLES, _item_rows, participation
 
 COMMENT_TYPES = ("text", "long_text")
@@ -149,6 +149,9 @@ class SurveyEngineFacts:
 
     def household_surveys(self, household_id: int) -> list[dict]:
         return household_surveys(household_id)
+
+    def answered_households(self, survey_id: int) -> set[int]:
+        return answered_households(survey_id)
 
     def seed_demo(self) -> dict:
         return seed_demo_surveys()
