@@ -51,9 +51,8 @@ def follow_up(user: User, community_ids, surveys: dict[int, list[dict]], *, buil
     households (vacant ones left out) answered, whether that is under 30 %, and who has not answered. ``low_only``
     keeps the buildings under 30 %; ``building_id`` one building."""
     engine = facts()
-    answered_of = getattr(engine, "answered_households", None)   # requested of the survey engine (notes/todo.md)
     needs = {cid: survey for cid in community_ids if (survey := open_needs_survey(surveys.get(cid, [])))}
-    if not needs or answered_of is None:
+    if not needs or engine is None:
         return {}
     query = (select(Household, Building).join(Unit, Unit.id == Household.unit_id)
              .join(Building, Building.id == Unit.building_id)
@@ -63,7 +62,7 @@ def follow_up(user: User, community_ids, surveys: dict[int, list[dict]], *, buil
              .options(selectinload(Household.unit)))
     if building_id is not None:
         query = query.where(Building.id == building_id)
-    answered = {cid: answered_of(survey["id"]) for cid, survey in needs.items()}
+    answered = {cid: engine.answered_households(survey["id"]) for cid, survey in needs.items()}
     found: dict[int, dict] = {}
     for household, building in db.session.execute(query):
         cid = building.community_id

@@ -40,7 +40,6 @@ from participation.models import (AcceptanceRecord, Community, Plan, PlanComment
 from participation.models.complaints import OPEN_STATES
 from participation.models.types import utcnow
 from participation.permissions import WORKS_AGENCY_KINDS, visible_communities
-from participation.survey_facts import facts
 from participation.votes.operations import tally
 
 # The community hub (the lifecycle helper's page, /c/<code>).
@@ -252,21 +251,20 @@ def acceptance_lines(user: User) -> list[dict]:
 
 # --- surveys (through survey_facts: participation never reads the survey tables) ---------------------------------
 
-def to_close(survey: dict, now: datetime) -> bool:
-    """Open, and every household answered or its closing time passed (``community_surveys`` reports a survey past
-    its closing time as closed, as residents meet it: ``open_past_closing`` says the engine has not closed it)."""
-    if survey["status"] == "open":
-        return (survey["households"] > 0 and survey["answered"] >= survey["households"]) or \
-            (survey["closes_at"] is not None and survey["closes_at"] <= now)
-    return bool(survey.get("open_past_closing"))
+def to_close(survey: dict) -> bool:
+    """Still open in the survey engine although its closing time passed (``community_surveys`` reports it closed,
+    as residents meet it; ``open_past_closing`` says nobody closed it), or open with every household answered."""
+    if survey["open_past_closing"]:
+        return True
+    return survey["status"] == "open" and 0 < survey["households"] <= survey["answered"]
 
 
-def survey_lines(user: User, surveys: dict[int, list[dict]], now: datetime) -> list[dict]:
+def survey_lines(user: User, surveys: dict[int, list[dict]]) -> list[dict]:
     communities = _communities(set(surveys))
     rows = []
     for cid, listed in surveys.items():
         for survey in listed:
-            if to_close(survey, now):
+            if to_close(survey):
                 rows.append(line("survey_close", _("%(community)s: close the survey “%(title)s” (%(answered)d of "
                                                    "%(households)d households answered)",
                                                    community=communities[cid].name, title=survey["title"],
@@ -292,8 +290,6 @@ def follow_up_lines(user: User, surveys: dict[int, list[dict]], *, low_only: boo
         args = {"low": "1"} if low_only else {}
         rows.append(line("follow_up", label, households, "assisted.follow_up", community,
                          community=community.code, **args))
-    if facts() is None or getattr(facts(), "answered_households", None) is None:
-        return [line("follow_up", _("Follow-up visits: not available (no survey engine answers it yet)"), 0)]
     return _per_community("follow_up", _("Follow-up visits (needs survey)"), rows)
 
 
@@ -363,7 +359,7 @@ def todo(user: User, now: datetime | None = None) -> dict:
             _group("comments", _("Plan comments"), comment_lines(user, day), "period_ending"),
             _group("votes", _("Owner votes"), vote_lines(user, now), "quorum"),
             _group("surveys", _("Surveys and follow-up visits"),
-                   survey_lines(user, surveys, now) + follow_up_lines(user, surveys, low_only=True),
+                   survey_lines(user, surveys) + follow_up_lines(user, surveys, low_only=True),
                    "surveys", "low_response"),
             _group("gates", _("Gates waiting"), gate_lines(user, day), "gates"),
         ]

@@ -18,7 +18,9 @@ from participation.models.types import utcnow
 from participation.plans.operations import today
 from participation.survey_facts import EXTENSION
 from participation.votes.operations import close_vote, create_vote
+from surveys.models import Survey
 from tests.conftest import PASSWORD, csrf_token
+from tests.participation.test_city_overview import _needs_survey, _respond
 
 LINE = re.compile(r'<li class="todo-line( quiet)?" data-key="([^"]+)" data-count="(\d+)"'
                   r'(?: data-community="([^"]+)")?>\s*(?:<a href="([^"]+)")?')
@@ -278,7 +280,7 @@ class FakeFacts:
 def survey(survey_id, *, households, answered, closes_in=7, needs=True, status="open"):
     return {"id": survey_id, "title": f"问卷{survey_id}", "status": status, "opens_at": utcnow() - timedelta(days=3),
             "closes_at": utcnow() + timedelta(days=closes_in), "households": households, "answered": answered,
-            "is_needs_survey": needs}
+            "is_needs_survey": needs, "open_past_closing": False}
 
 
 @pytest.fixture
@@ -324,16 +326,38 @@ def test_follow_up_list_refuses_outside_scope_and_other_roles(client, site, engi
     assert client.get("/assist/follow-up?community=TD001").status_code == 403
 
 
-def test_without_a_survey_engine_answer_the_follow_up_line_says_so(client, site, app, monkeypatch):
-    monkeypatch.setitem(app.extensions, EXTENSION, FakeFacts({}, {}))
-    del FakeFacts.answered_households
-    try:
-        sign_in(client, "org")
-        english(client)
-        (visits,) = lines_of(client, "follow_up")
-        assert visits["quiet"] and "not available" in client.get("/staff").text
-    finally:
-        FakeFacts.answered_households = lambda self, survey_id: self.answered.get(survey_id, set())
+def test_the_survey_engine_itself_gives_follow_ups_and_surveys_to_close(client, site):
+    """No fake: real surveys and responses read through ``SurveyEngineFacts`` (answered_households,
+    open_past_closing); every count equals the rows of the list its line opens."""
+    community = site["community"]
+    first, second = (building.units[0].households + building.units[1].households for building in community.buildings)
+    needs = _needs_survey(community, closed=False)
+    needs.closes_at = utcnow() + timedelta(days=5)
+    _respond(needs, first[:5] + second[:2])                  # building 1: 5 of 12 (41 %), building 2: 2 of 12
+    _respond(needs, second[2:4], status="draft")              # drafts are not answers
+    lapsed = Survey(community=community, status="open", title={"zh": "过期未关"},
+                    opens_at=utcnow() - timedelta(days=20), closes_at=utcnow() - timedelta(days=1))
+    full = Survey(community=community, status="open", title={"zh": "都答了"}, opens_at=utcnow() - timedelta(days=2))
+    done = Survey(community=community, status="closed", title={"zh": "已关闭"},
+                  opens_at=utcnow() - timedelta(days=20), closes_at=utcnow() - timedelta(days=1))
+    db.session.add_all([lapsed, full, done])
+    db.session.flush()
+    _respond(full, first + second)
+    db.session.commit()
+    sign_in(client, "org")
+    (visits,) = lines_of(client, "follow_up")
+    assert visits["count"] == 10 and visits["href"].endswith("low=1")     # building 2 only: 12 homes, 2 answered
+    assert rows_in(client, visits["href"], FOLLOW_UP_ROW) == 10
+    closing = lines_of(client, "survey_close")
+    assert sorted(entry["href"].rsplit("/", 1)[1] for entry in closing) == sorted([str(lapsed.id), str(full.id)])
+    assert all(entry["count"] == 1 for entry in closing)
+    for entry in closing:
+        assert client.get(entry["href"]).status_code == 200
+    sign_in(client, "gridder")
+    (visits,) = lines_of(client, "follow_up")
+    assert visits["count"] == 7                                            # their building 1: 12 homes, 5 answered
+    assert rows_in(client, visits["href"], FOLLOW_UP_ROW) == 7
+    assert "not available" not in client.get("/staff").text
 
 
 # --- admin, zero lines, the community list ---------------------------------------------------------------------------
