@@ -184,6 +184,10 @@ CASES: dict[str, Case] = {
     "/c/<community_code>/field-survey/<item_code>": Case(
         get=roles(FIELD_SURVEY_RECORDERS), post=roles(FIELD_SURVEY_RECORDERS, 400), cross=READER_SCOPE_FIRST),
     "/c/<community_code>/field-survey/<item_code>/photo": Case(get=roles(FIELD_SURVEY_READERS)),
+    # --- field findings in Excel (participation/fieldsurvey/sheet_views.py): those who record findings ---
+    "/c/<community_code>/field-survey/template.xlsx": Case(get=roles(FIELD_SURVEY_RECORDERS), cross=READER_SCOPE_FIRST),
+    "/c/<community_code>/field-survey/import": Case(
+        get=roles(FIELD_SURVEY_RECORDERS), post=roles(FIELD_SURVEY_RECORDERS, 400), cross=READER_SCOPE_FIRST),
     # --- slips and posters ---
     "/slips/": Case(get=roles(SLIP_USERS)),
     "/slips/<community_code>": Case(get=roles(SLIP_USERS)),

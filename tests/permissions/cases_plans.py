@@ -20,6 +20,9 @@ CASES: dict = {
     "/c/<community_code>/plan/edit": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400)),
     # Readers follow the works; an empty update names no item: 400.
     "/c/<community_code>/plan/works": Case(get=roles(RESULT_READERS), post=roles(MANAGERS, 400)),
+    # works progress in Excel (participation/plans/works_sheet_views.py): those who manage the community
+    "/c/<community_code>/plan/works/template.xlsx": Case(get=roles(MANAGERS)),
+    "/c/<community_code>/plan/works/import": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400)),
     "/c/<community_code>/plan/notice": Case(get=roles(RESULT_READERS)),
     "/c/<community_code>/plan.xlsx": Case(get=roles(RESULT_READERS)),
     "/c/<community_code>/plan.json": Case(get=roles(RESULT_READERS)),
