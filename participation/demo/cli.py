@@ -24,7 +24,8 @@ def register(app: Flask) -> None:
                   help="Seed as if today (Beijing) were this day, YYYY-MM-DD (default: $DEMO_TODAY, or the real "
                        "today): the demo's activity is placed relative to it.")
     def seed_demo_command(as_json: bool, today) -> None:
-        """Add the demo (长春市南关区, three communities, one login per role); running it again changes nothing.
+        """Add the demo (长春市南关区, four communities, one login per role), its activity placed relative to today;
+        running it again changes nothing.
 
         Refuses to run on a database that holds communities or accounts that are not the demo's.
         """

@@ -1,4 +1,6 @@
-"""The demo: three old communities of 长春市南关区, one account per role, household codes from a fixed seed.
+"""The demo: four old communities of 长春市南关区 at different stages (three with a roster, one in 储备), one account
+per role (and the joint review's agency accounts), household codes from a fixed seed; its activity is placed
+relative to the day it runs (participation.demo.clock).
 
 Deterministic (every random choice comes from ``random.Random`` seeded with a fixed string) and idempotent (each
 object is looked up by its natural key and only added when missing, so a second run adds nothing). Only code hashes
