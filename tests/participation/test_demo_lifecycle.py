@@ -114,3 +114,23 @@ def clock_eve():
         return clock.at(0, 0)
     finally:
         clock.set_today(None)
+
+
+def test_the_demo_clock_reads_option_then_environment_then_today(monkeypatch):
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+    monkeypatch.setenv(clock.ENV, "2026-03-01")
+    assert clock.today() == date(2026, 3, 1) and clock.day(-1) == date(2026, 2, 28)
+    assert clock.at(-1, 18) == datetime(2026, 2, 28, 10, tzinfo=timezone.utc)      # 18:00 in Beijing
+    clock.set_today(DAY)
+    try:
+        assert clock.today() == DAY
+    finally:
+        clock.set_today(None)
+    assert clock.today() == date(2026, 3, 1)
+    monkeypatch.delenv(clock.ENV)
+    assert clock.today() == beijing_today()
+    module = SimpleNamespace(utcnow=lambda: "real", today=lambda: "real today")
+    with clock.fixed_clock(module, now=datetime(2026, 3, 1, 17, tzinfo=timezone.utc)) as now:
+        assert module.utcnow() == now.now and module.today() == date(2026, 3, 2)     # 01:00 the next day there
+    assert (module.utcnow(), module.today()) == ("real", "real today")
