@@ -172,6 +172,8 @@ class PlanWork(db.Model):
 
     plan: Mapped[Plan] = relationship(back_populates="works")
     item = relationship("CatalogueItem")
+    photos: Mapped[list["PlanWorkPhoto"]] = relationship(back_populates="work", cascade="all, delete-orphan",
+                                                         order_by="PlanWorkPhoto.id")
 
     __table_args__ = (
         UniqueConstraint("plan_id", "item_id"),
@@ -181,3 +183,36 @@ class PlanWork(db.Model):
 
     def __repr__(self) -> str:
         return f"<PlanWork plan={self.plan_id} item={self.item_id} {self.status}>"
+
+
+MAX_WORK_PHOTOS = 6   # per item of the plan: enough to show the works, few enough for a resident's phone
+MAX_CAPTION = 100
+
+
+class PlanWorkPhoto(db.Model):
+    """A photo of the works on one item (施工照片), shown to the community's residents on the progress page: stored
+    re-encoded without EXIF/GPS (participation.uploads) with its thumbnail, whose size the page's <img> declares."""
+
+    __tablename__ = "plan_work_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_work_id: Mapped[int] = mapped_column(ForeignKey("plan_works.id", ondelete="CASCADE"), nullable=False,
+                                              index=True)
+    path: Mapped[str] = mapped_column(String(200), nullable=False)
+    thumbnail_path: Mapped[str] = mapped_column(String(200), nullable=False)
+    thumbnail_width: Mapped[int] = mapped_column(nullable=False)
+    thumbnail_height: Mapped[int] = mapped_column(nullable=False)
+    caption: Mapped[str | None] = mapped_column(String(MAX_CAPTION), nullable=True)
+    taken_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    work: Mapped[PlanWork] = relationship(back_populates="photos")
+    uploaded_by = relationship("User")
+
+    __table_args__ = (
+        CheckConstraint("thumbnail_width > 0 AND thumbnail_height > 0", name="thumbnail_size"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<PlanWorkPhoto work={self.plan_work_id} {self.id}>"
