@@ -11,7 +11,8 @@ The rules (each stated on the page, ``RULES``):
   ``complaints.queries.DUE_SOON``: the calendar clock, because the desk works 7×24); the counts are the queue's
   (``queue_count``, the same statement as its pages);
 - a comment period is **ending** when it is open and its last day is within ``PERIOD_ENDING_DAYS`` days (Beijing);
-  an objection is **unanswered** while it has no answer (hidden ones too: hiding hides words, not the objection);
+  an objection is **unanswered** while it has no answer (hidden ones too: hiding hides words, not the objection;
+  ``plans.gates.unanswered_objection``, the adoption gate's own rule);
 - a vote is **short of quorum** while it is open, its closing time is still ahead (or not set) and the votes
   package's tally says the ⅔ area and ⅔ headcount quorum (Art. 278) is not met yet;
 - a survey is **to close** when it is open and every household answered, or its closing time passed;
@@ -35,11 +36,12 @@ from participation.formatting import beijing_today
 from participation.jointreview.queries import reviews_listing, todo_for as joint_review_todo
 from participation.labels import STATUS_LABELS
 from participation.lifecycle.stages import missing_for, next_stage
-from participation.models import (AcceptanceRecord, Community, Plan, PlanComment, PlanCommentPeriod, PlanVersion,
-                                  Ticket, User, Vote)
+from participation.models import (AcceptanceRecord, Community, Plan, PlanCommentPeriod, PlanVersion, Ticket, User,
+                                  Vote)
 from participation.models.complaints import OPEN_STATES
 from participation.models.types import utcnow
 from participation.permissions import WORKS_AGENCY_KINDS, visible_communities
+from participation.plans.gates import unanswered_objection_counts
 from participation.votes.operations import tally
 
 # The community hub (the lifecycle helper's page, /c/<code>).
@@ -122,11 +124,7 @@ def period_closed(period: PlanCommentPeriod, day: date) -> bool:
 def comment_lines(user: User, day: date) -> list[dict]:
     periods = _draft_periods(user)
     communities = _communities({cid for _p, _v, cid in periods})
-    unanswered = dict(db.session.execute(
-        select(PlanComment.version_id, func.count()).where(
-            PlanComment.version_id.in_([version.id for _p, version, _c in periods] or [-1]),
-            PlanComment.stance == "object", PlanComment.answer.is_(None))
-        .group_by(PlanComment.version_id)).all())
+    unanswered = unanswered_objection_counts([version.id for _p, version, _c in periods])
     ending, objections = [], []
     for period, version, cid in periods:
         community = communities[cid]

@@ -9,7 +9,7 @@ A module is {"key", "title", "state", "next" (str | None), "endpoint", "args", "
 never links to a 403: an agency sees the works' acceptance if it does the works, the joint review if it is one of
 the review's parties, the field survey if it is a pipeline company, and the complaints dispatched to it.
 """
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from sqlalchemy import func, select
 
 from participation.acceptance.queries import records_of, rounds_of
@@ -28,6 +28,7 @@ from participation.permissions import (ACCEPTANCE_READERS, DECISION_READERS, ELE
                                        HOUSEHOLD_READERS, SLIP_PRINTERS, TICKET_READERS, WORKS_AGENCY_KINDS,
                                        can_manage_community, can_view_field_survey, uses_field_survey)
 from participation.plans.comments import period_for
+from participation.plans.gates import unanswered_objection_counts
 from participation.plans.operations import adopted_version, latest_version, plan_for, today, works_by_item
 from participation.survey_facts import facts
 
@@ -116,7 +117,7 @@ def _slips(community, user, plan, manages) -> dict:
 def _field_survey(community, user, plan, manages) -> dict:
     findings = db.session.scalar(select(func.count(FieldFinding.id))
                                  .where(FieldFinding.community_id == community.id)) or 0
-    state = _("%(count)d items recorded", count=findings)
+    state = ngettext("%(num)d item recorded", "%(num)d items recorded", findings)
     next_step = _("Record each item's condition on site.") if not findings else None
     return _module("field_survey", _("Field survey"), state, next_step, "fieldsurvey.overview",
                    community_code=community.code)
@@ -126,7 +127,8 @@ def _surveys(community, user, plan, manages) -> dict:
     surveys = community_surveys(community)
     needs = needs_surveys(community)
     running = [survey for survey in surveys if survey["status"] == "open"]
-    state = _("%(count)d surveys, %(open)d open", count=len(surveys), open=len(running))
+    state = ngettext("%(num)d survey, %(open)d open", "%(num)d surveys, %(open)d open", len(surveys),
+                     open=len(running))
     if not needs:
         next_step = _("Create the needs survey.") if manages else None
     elif needs[0]["status"] == "open":
@@ -151,8 +153,8 @@ def _plan(community, user, plan, manages) -> dict:
         state, next_step = _("No plan version yet"), (_("Adopt the suggestions as a draft.") if manages else None)
     else:
         included = sum(1 for item in version.items if item.included)
-        state = _("Version %(number)d, %(status)s: %(count)d items", number=version.number,
-                  status=VERSION_STATUS_LABELS[version.status], count=included)
+        state = ngettext("Version %(number)d, %(status)s: %(num)d item",
+                         "Version %(number)d, %(status)s: %(num)d items", included, number=version.number, status=VERSION_STATUS_LABELS[version.status])
         next_step = (_("Publish a comment period for version %(number)d.", number=version.number)
                      if manages and version.status == "draft" and period_for(version) is None else None)
     return _module("plan", _("Plan and its versions"), state, next_step, "plans.plan", links,
@@ -165,13 +167,14 @@ def _comments(community, user, plan, manages) -> dict:
     if period is None:
         state, next_step = _("Not published yet"), None
     else:
-        comments = db.session.scalars(select(PlanComment).where(PlanComment.period_id == period.id)).all()
-        unanswered = sum(1 for comment in comments if comment.stance == "object" and not comment.answer
-                         and comment.hidden_at is None)
-        state = _("%(state)s, %(opens)s – %(closes)s: %(count)d comments",
-                  state=PERIOD_STATE_LABELS[period.state(today())], opens=period.opens_on.isoformat(),
-                  closes=period.closes_on.isoformat(), count=len(comments))
-        next_step = _("%(count)d objections to answer.", count=unanswered) if unanswered else None
+        comments = db.session.scalar(select(func.count(PlanComment.id)).where(PlanComment.period_id == period.id))
+        unanswered = unanswered_objection_counts([version.id]).get(version.id, 0)
+        state = ngettext("%(state)s, %(opens)s – %(closes)s: %(num)d comment",
+                         "%(state)s, %(opens)s – %(closes)s: %(num)d comments", comments,
+                         state=PERIOD_STATE_LABELS[period.state(today())], opens=period.opens_on.isoformat(),
+                         closes=period.closes_on.isoformat())
+        next_step = (ngettext("%(num)d objection to answer.", "%(num)d objections to answer.", unanswered)
+                     if unanswered else None)
     return _module("comments", _("Comments on the plan"), state, next_step, "plan_comments.comments",
                    community_code=community.code, number=version.number)
 
@@ -181,8 +184,8 @@ def _votes(community, user, plan, manages) -> dict:
                                      .group_by(Vote.status)).all())
     state = _("%(open)d open, %(closed)d awaiting the final result, %(final)d final", open=counts.get("open", 0),
               closed=counts.get("preliminary", 0), final=counts.get("final", 0))
-    next_step = (_("%(count)d votes to co-sign and finalise.", count=counts["preliminary"])
-                 if counts.get("preliminary") else None)
+    next_step = (ngettext("%(num)d vote to co-sign and finalise.", "%(num)d votes to co-sign and finalise.",
+                          counts["preliminary"]) if counts.get("preliminary") else None)
     return _module("votes", _("Owner votes"), state, next_step, "votes.index", community_code=community.code)
 
 

@@ -31,6 +31,7 @@ from participation.plans.comment_forms import (PERIOD_STATE_LABELS, STAFF_STANCE
 from participation.plans.comments import (MIN_DAYS, CommentRefused, answer, close, comment, comment_on, comments_of,
                                           current_period, empty_tally, hide, household_comments, item_by_code, lock,
                                           locked_version, period_for, publish, tallies, unhide)
+from participation.plans.gates import unanswered_objections
 from participation.plans.loading import plan_community, plan_version
 from participation.plans.operations import MIN_CELL, SUPPRESSED, today, version_by_number, version_changes
 from participation.roster.communities import community_by_code
@@ -56,11 +57,13 @@ def _refused(form, refused: CommentRefused) -> None:
 
 def _comments_page(community, version, *, publish_form=None, status=200, stance=None, hidden=None,
                    unanswered=False):
-    """``unanswered``: only comments without an answer (the staff to-do links objections so)."""
+    """``unanswered``: only the unanswered objections (``plans.gates.unanswered_objections``, the rule the hub,
+    the 工作台 and the adoption gate count by), within the other filters."""
     period = period_for(version)
     listed = comments_of(version, stance=stance, hidden=hidden)
     if unanswered:
-        listed = [row for row in listed if row.answer is None]
+        waiting = {row.id for row in unanswered_objections(version)}
+        listed = [row for row in listed if row.id in waiting]
     counts = tallies(version)
     previous = version_by_number(version.plan, version.number - 1)
     if publish_form is None:

@@ -17,7 +17,7 @@ from collections import Counter
 from decimal import Decimal
 
 from flask_babel import format_date, gettext as _, lazy_gettext as _l, ngettext
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
 from participation.extensions import db
 from participation.formatting import beijing_today
@@ -123,9 +123,33 @@ def version_view(version: PlanVersion) -> dict:
 
 # --- adopting a version --------------------------------------------------------------------------------------------
 
+def unanswered_objection():
+    """THE rule of an unanswered objection, as a SQL condition on ``PlanComment``: stance "object" and no answer.
+    Hidden ones count too: hiding takes rude words off the residents' pages, it does not silence the objection
+    (participation.plans.comments), and an organiser cannot get past the adoption gate by hiding one. The hub, the
+    工作台, the comments list's ``?unanswered=1`` and this gate all read it, so the figure reads the same everywhere."""
+    return and_(PlanComment.stance == "object", or_(PlanComment.answer.is_(None), PlanComment.answer == ""))
+
+
+def unanswered_objections(version: PlanVersion) -> list[PlanComment]:
+    """The unanswered objections to ``version``, oldest first."""
+    return list(db.session.scalars(select(PlanComment).where(PlanComment.version_id == version.id,
+                                                             unanswered_objection())
+                                   .order_by(PlanComment.created_at, PlanComment.id)))
+
+
+def unanswered_objection_counts(version_ids) -> dict[int, int]:
+    """{version id: its unanswered objections} for the versions ``version_ids`` lists (or selects); versions
+    without any are left out. One statement for every version (the 工作台's communities at once)."""
+    return dict(db.session.execute(
+        select(PlanComment.version_id, func.count()).where(PlanComment.version_id.in_(version_ids),
+                                                           unanswered_objection())
+        .group_by(PlanComment.version_id)).all())
+
+
 def comment_period_missing(version: PlanVersion) -> list[str]:
-    """The version adopted was itself shown for comment, the period has closed, and every objection shown (not
-    hidden) has its answer."""
+    """The version adopted was itself shown for comment, the period has closed, and every objection has its answer
+    (``unanswered_objections``: hidden ones too)."""
     period = db.session.scalar(select(PlanCommentPeriod).where(PlanCommentPeriod.version_id == version.id))
     if period is None:
         return [_("Version %(number)d has not been shown to residents for comment (方案公示): publish it for comment "
@@ -134,10 +158,7 @@ def comment_period_missing(version: PlanVersion) -> list[str]:
     if period.state(beijing_today()) != "closed":
         missing.append(_("The comment period of version %(number)d is still open until %(day)s: wait until it "
                          "closes, or close it.", number=version.number, day=format_date(period.closes_on, "medium")))
-    open_objections = list(db.session.scalars(
-        select(PlanComment).where(PlanComment.period_id == period.id, PlanComment.stance == "object",
-                                  PlanComment.hidden_at.is_(None), PlanComment.answer.is_(None))
-        .order_by(PlanComment.id)))
+    open_objections = unanswered_objections(version)
     if open_objections:
         per_item = Counter(comment.plan_item.item.name if comment.plan_item is not None else _("the plan as a whole")
                            for comment in open_objections)

@@ -89,11 +89,14 @@ def test_adopting_needs_its_own_closed_comment_period_with_every_objection_answe
     comments.hide(organiser, hidden, "不文明用语")
     comments.close(organiser, period)
     words = refused_words(lambda: adopt_version(organiser, first))
-    # the hidden objection is not counted; the others are named with their item
-    assert words == ["2 objections have no answer yet (屋面防水及保温维修: 1; the plan as a whole: 1): answer them first."]
+    # hiding rude words does not silence the objection: it is counted (and named with its item) like the others
+    assert words == ["3 objections have no answer yet (屋面防水及保温维修: 2; the plan as a whole: 1): answer them first."]
     assert first.status == "draft" and count(GateOverride) == 0
     comments.answer(organiser, objection, "已核实，按实际面积计价")
     comments.answer(organiser, whole, "已说明")
+    assert refused_words(lambda: adopt_version(organiser, first)) == [
+        "1 objection has no answer yet (屋面防水及保温维修: 1): answer it first."]
+    comments.answer(organiser, hidden, "请文明发言；价格已按实际面积核实")
     assert adopt_version(organiser, first).status == "adopted"
     assert count(GateOverride) == 0
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from participation.complaints.operations import act, file_ticket
@@ -15,6 +16,7 @@ from participation.jointreview.operations import open_review
 from participation.models import (AcceptanceRecord, CatalogueItem, ComplaintCategory, Organisation, Plan, PlanComment,
                                   PlanCommentPeriod, PlanItem, PlanVersion, ReviewParty)
 from participation.models.types import utcnow
+from participation.plans.gates import comment_period_missing
 from participation.plans.operations import today
 from participation.survey_facts import EXTENSION
 from participation.votes.operations import close_vote, create_vote
@@ -186,10 +188,46 @@ def plan_with_period(community, *, opens_on, closes_on, closed=False):
     return version, period
 
 
-def objection(version, period, household, *, answered=False, stance="object"):
-    db.session.add(PlanComment(period_id=period.id, version_id=version.id, household_id=household.id, stance=stance,
-                               body="不同意", answer="已答复" if answered else None,
-                               answered_at=utcnow() if answered else None))
+def objection(version, period, household, *, answered=False, stance="object", hidden=False):
+    row = PlanComment(period_id=period.id, version_id=version.id, household_id=household.id, stance=stance,
+                      body="不同意", answer="已答复" if answered else None, answered_at=utcnow() if answered else None,
+                      hidden_at=utcnow() if hidden else None, hidden_reason="不文明用语" if hidden else None)
+    db.session.add(row)
+    return row
+
+
+HUB_NEXT = re.compile(r'id="module-comments".*?<strong>Next step:</strong>\s*([^<]+)<', re.S)
+
+
+def test_unanswered_objections_read_the_same_on_the_hub_the_todo_the_list_and_the_gate(app, client, site):
+    """One rule (plans.gates.unanswered_objection): a hidden objection still waits for its answer."""
+    community = site["community"]
+    version, period = plan_with_period(community, opens_on=today() - timedelta(days=5),
+                                       closes_on=today() + timedelta(days=2))
+    homes = community.buildings[0].units[0].households
+    waiting = objection(version, period, homes[0])
+    objection(version, period, homes[1], hidden=True)
+    objection(version, period, homes[2], answered=True)
+    objection(version, period, homes[3], stance="support")
+    db.session.commit()
+    sign_in(client, "org")
+    english(client)
+
+    def figures():
+        hub = HUB_NEXT.search(client.get("/c/TD001").text)
+        (line_,) = lines_of(client, "objections_unanswered")
+        listed = rows_in(client, line_["href"], r'<tr id="c\d+"')
+        own = rows_in(client, "/c/TD001/plan/versions/1/comments?unanswered=1", r'<tr id="c\d+"')
+        with app.test_request_context(), force_locale("en"):
+            gate = [words for words in comment_period_missing(version) if "objection" in words]
+        return hub.group(1).strip() if hub else None, line_["count"], listed, own, gate
+
+    assert figures() == ("2 objections to answer.", 2, 2, 2,
+                         ["2 objections have no answer yet (the plan as a whole: 2): answer them first."])
+    waiting.answer, waiting.answered_at = "已答复", utcnow()
+    db.session.commit()
+    assert figures() == ("1 objection to answer.", 1, 1, 1,
+                         ["1 objection has no answer yet (the plan as a whole: 1): answer it first."])
 
 
 def test_comment_period_ending_and_unanswered_objections_match_the_comments_list(client, site):
