@@ -31,7 +31,7 @@ from participation.plans.comment_forms import (PERIOD_STATE_LABELS, STAFF_STANCE
 from participation.plans.comments import (MIN_DAYS, CommentRefused, answer, close, comment, comment_on, comments_of,
                                           current_period, empty_tally, hide, household_comments, item_by_code, lock,
                                           locked_version, period_for, publish, tallies, unhide)
-from participation.plans.gates import unanswered_objections
+from participation.plans.gates import unanswered_objections, version_view
 from participation.plans.loading import plan_community, plan_version
 from participation.plans.operations import MIN_CELL, SUPPRESSED, today, version_by_number, version_changes
 from participation.roster.communities import community_by_code
@@ -70,7 +70,8 @@ def _comments_page(community, version, *, publish_form=None, status=200, stance=
         day = today()
         publish_form = PublishForm(formdata=None, opens_on=day, closes_on=day + timedelta(days=MIN_DAYS - 1))
     return render_template(
-        "plans/comments.html", community=community, version=version, period=period, today=today(),
+        "plans/comments.html", community=community, version=version, view=version_view(version), period=period,
+        today=today(),
         counts=counts, empty=empty_tally(), comments=listed, unanswered=unanswered,
         changes=version_changes(previous, version), previous=previous, locked=locked_version(version.plan),
         may_manage=can_manage_community(current_user, community), publish_form=publish_form,
@@ -182,7 +183,8 @@ def notice(community_code: str, number: int):
     previous = version_by_number(version.plan, number - 1)
     page_url = url_for(".resident_plan", community_code=community.code, _external=True)
     return render_template(
-        "plans/comment_notice.html", community=community, version=version, period=period_for(version),
+        "plans/comment_notice.html", community=community, version=version, view=version_view(version),
+        period=period_for(version),
         changes=version_changes(previous, version), previous=previous, page_url=page_url, labels=LABELS,
         qr=qr_svg(page_url, label=_("QR code of the comment page of the plan of %(community)s",
                                     community=community.name)))
@@ -218,6 +220,7 @@ def _resident_page(community, acting, *, forms=None, status=200):
                                          body=own.body if own else "")
     return private(render_template(
         "resident/plan.html", community=community, period=period, version=version, previous=previous,
+        view=version_view(version) if version is not None else None,
         changes=version_changes(previous, version) if version is not None else [], acting=acting, mine=mine,
         answered=answered, forms=forms, labels=LABELS, open=period is not None and period.is_open(today()),
         state=period.state(today()) if period is not None else None, min_cell=MIN_CELL, suppressed=SUPPRESSED),
