@@ -16,8 +16,9 @@ from participation.reference.seed import default_locality
 
 logger = logging.getLogger(__name__)
 
-EDITABLE_FIELDS = ("name", "address", "year_built", "status", "quality_hotline", "supervisor_hotline",
-                   "community_hotline", "contractor", "supervisor", "lat", "long")
+# Not ``status``: the stage moves only through ``participation.lifecycle.operations.advance`` and its gates.
+EDITABLE_FIELDS = ("name", "address", "year_built", "quality_hotline", "supervisor_hotline", "community_hotline",
+                   "contractor", "supervisor", "lat", "long")
 
 
 class CommunityError(Refused):

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import AuditEvent, Community, District, Household, Locality, Organisation
+from participation.roster.communities import CommunityError, update_community
 from participation.roster.files import HEADERS
 from participation.roster.imports import import_roster
 from tests.conftest import AuthActions, csrf_token
@@ -334,6 +335,18 @@ def test_organiser_edits_the_community_record_and_it_is_audited(site, client, lo
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "community.update"))
     assert event.detail["changes"]["supervisor"] == [None, "吉林监理"]
     assert "已保存。" in client.get("/c/NG001/households").get_data(as_text=True)
+
+
+def test_the_record_cannot_move_the_stage_past_its_gates(site):
+    """update_community takes no ``status``: the stage moves only through lifecycle.operations.advance."""
+    organiser, community = site.user("organiser"), site.community
+    before = (community.name, community.status)
+    with pytest.raises(CommunityError) as refused:
+        update_community(organiser, community, name="幸福里小区", status="works")
+    assert "status" in refused.value.message
+    assert (community.name, community.status) == before and before[1] != "works"
+    assert audit_count("community.update") == 0
+    assert update_community(organiser, community, name="幸福里小区") == ["name"]   # the rest of the record still edits
 
 
 def test_a_bad_hotline_number_is_refused_and_nothing_changes(client, login):
