@@ -25,6 +25,7 @@ from participation.lifecycle.views import bp as lifecycle_bp
 from participation.plans.comment_views import bp as plan_comments_bp
 from participation.plans.progress_views import bp as progress_bp
 from participation.plans.views import bp as plans_bp
+from participation.plans.work_photo_views import bp as work_photos_bp
 from participation.plans.works_sheet_views import bp as works_sheet_bp
 from participation.reference.holiday_views import bp as holidays_bp
 from participation.reference.views import bp as admin_bp
@@ -37,5 +38,6 @@ from participation.votes.views import bp as votes_bp
 BLUEPRINTS = [main_bp, auth_bp, fieldsurvey_bp, resident_bp, slips_bp, assisted_bp, admin_bp, accounts_bp, roster_bp,
               plans_bp, dashboards_bp, city_bp, complaints_bp, hotline_bp, open311_bp, bulletin_bp, holidays_bp,
               plan_comments_bp, acceptance_bp, elevators_bp, votes_bp, resident_votes_bp, aftercare_bp,
-              api_bp, api_tokens_bp, jointreview_bp, lifecycle_bp, progress_bp, works_sheet_bp]
+              api_bp, api_tokens_bp, jointreview_bp, lifecycle_bp, progress_bp, works_sheet_bp,
+              work_photos_bp]
 

@@ -3,9 +3,9 @@ status and dates and their owner vote's outcome, whether the joint review (联�
 rating rounds and the joint acceptance record. Reads only; the page is ``progress_views``.
 
 Nothing here names a household or shows a count under ``MIN_CELL`` (DESIGN §6): a rating round rated by fewer than
-5 households shows its result, never its counts or shares; a vote shows passed or not, not its ballots. Photos:
-the works have none of their own yet (complaint and rating photos are households' own, field-survey photos are
-staff-only), so the page shows none.
+5 households shows its result, never its counts or shares; a vote shows passed or not, not its ballots. Photos: the
+works photos staff and the works agencies upload (``participation.plans.work_photos``), never the households' own
+(complaint and rating photos) nor the staff-only field-survey photos; no uploader's name.
 """
 from fractions import Fraction
 
@@ -16,6 +16,7 @@ from participation.extensions import db
 from participation.models import Community, JointReview, PlanVersion
 from participation.plans.operations import MIN_CELL, adopted_version, plan_for, works_by_item
 from participation.plans.vote_items import item_outcomes
+from participation.plans.work_photos import photos_by_item
 
 
 def joint_review_of(version: PlanVersion) -> JointReview | None:
@@ -25,6 +26,7 @@ def joint_review_of(version: PlanVersion) -> JointReview | None:
 def _item_rows(community: Community, version: PlanVersion) -> list[dict]:
     works = works_by_item(version.plan)
     outcomes = item_outcomes(community)
+    photos = photos_by_item(version.plan)
     rows = []
     for plan_item in version.items:
         catalogue_item = plan_item.item
@@ -39,6 +41,9 @@ def _item_rows(community: Community, version: PlanVersion) -> list[dict]:
             "status": work.status if work is not None else "not_started",
             "started_on": work.started_on if work is not None else None,
             "finished_on": work.finished_on if work is not None else None,
+            "photos": [{"id": photo.id, "caption": photo.caption, "taken_on": photo.taken_on,
+                        "width": photo.thumbnail_width, "height": photo.thumbnail_height}
+                       for photo in photos.get(catalogue_item.id, [])],
             "vote": None if outcome is None else {"title": outcome["title"], "passed": outcome["passed"],
                                                   "finalised_at": outcome["finalised_at"]},
         })

@@ -34,6 +34,7 @@ from participation.plans.operations import (BUDGET_MONEY_FIELDS, PlanRefused, ad
                                             adopted_version, budget_for, edit_version, latest_version, plan_for,
                                             public_items, public_participation, save_budget, set_work,
                                             version_by_number, version_changes, works_by_item)
+from participation.plans.work_photos import may_upload, photos_by_item
 from participation.templating import qr_svg
 
 bp = Blueprint("plans", __name__)
@@ -259,7 +260,8 @@ def works(community_code: str):
     unmatched = posted if posted is not None and not any(row["form"] is posted for row in rows) else None
     return render_template("plans/works.html", community=community, adopted=adopted, rows=rows, labels=LABELS,
                            may_manage=may_manage, unmatched=unmatched, missing=missing, posted=posted,
-                           may_override=is_admin(current_user)), status
+                           may_override=is_admin(current_user), photos=photos_by_item(current),
+                           may_upload_photos=may_upload(current_user, community)), status
 
 
 # --- the printable notice, the downloads -------------------------------------------------------------------------

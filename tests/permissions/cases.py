@@ -319,10 +319,12 @@ from tests.permissions.cases_patrols import CASES as PATROL_CASES  # noqa: E402
 from tests.permissions.cases_plan_comments import CASES as PLAN_COMMENT_CASES  # noqa: E402
 from tests.permissions.cases_plans import CASES as PLAN_CASES  # noqa: E402
 from tests.permissions.cases_votes import CASES as VOTE_CASES  # noqa: E402
+from tests.permissions.cases_work_photos import CASES as WORK_PHOTO_CASES  # noqa: E402
 
 for _cases in (PLAN_CASES, DASHBOARD_CASES, CITY_CASES, COMPLAINT_CASES, HOTLINE_CASES, OPEN311_CASES,
                BULLETIN_CASES, COMPLAINT_DASHBOARD_CASES, PATROL_CASES, HOLIDAY_CASES, ACCEPTANCE_CASES,
-               PLAN_COMMENT_CASES, ELEVATOR_CASES, VOTE_CASES, AFTERCARE_CASES, API_CASES, JOINT_REVIEW_CASES):
+               PLAN_COMMENT_CASES, ELEVATOR_CASES, VOTE_CASES, AFTERCARE_CASES, API_CASES, JOINT_REVIEW_CASES,
+               WORK_PHOTO_CASES):
     overlap = set(CASES) & set(_cases)
     assert not overlap, f"permission rows defined twice: {sorted(overlap)}"
     CASES.update(_cases)
