@@ -26,7 +26,7 @@ The rules (each stated on the page, ``RULES``):
 from datetime import date, datetime, timedelta
 from math import ceil
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from sqlalchemy import and_, func, select
 
 from participation.complaints.queries import queue_count
@@ -215,8 +215,9 @@ def vote_lines(user: User, now: datetime) -> list[dict]:
         community = communities[cid]
         ends = [vote.closes_at for vote in votes if vote.closes_at is not None]
         days = max(1, ceil((min(ends) - now) / timedelta(days=1))) if ends else None
-        label = (_("%(community)s: votes short of quorum (the first closes in %(days)d days)",
-                   community=community.name, days=days) if days is not None
+        label = (ngettext("%(community)s: votes short of quorum (the first closes in %(num)d day)",
+                          "%(community)s: votes short of quorum (the first closes in %(num)d days)", days,
+                          community=community.name) if days is not None
                  else _("%(community)s: votes short of quorum", community=community.name))
         rows.append(line("votes_short", label, len(votes), "votes.index", community, community_code=community.code,
                          show="short"))
@@ -281,8 +282,9 @@ def follow_up_lines(user: User, surveys: dict[int, list[dict]], *, low_only: boo
         if not households:
             continue
         community = communities[cid]
-        label = (_("%(community)s: households to visit in %(buildings)d buildings under 30 %%",
-                   community=community.name, buildings=len(entry["buildings"])) if low_only
+        label = (ngettext("%(community)s: households to visit in %(num)d building under 30 %%",
+                          "%(community)s: households to visit in %(num)d buildings under 30 %%",
+                          len(entry["buildings"]), community=community.name) if low_only
                  else _("%(community)s: households in your buildings without an answer to the needs survey",
                         community=community.name))
         args = {"low": "1"} if low_only else {}
@@ -306,7 +308,7 @@ def stalled(user: User, day: date, now: datetime) -> list[tuple[Community, str]]
                Ticket.due_at < now)
         .group_by(Community.id).order_by(Community.code)).all()
     for community, count in overdue:
-        why = _("%(count)d overdue tickets during the works", count=count)
+        why = ngettext("%(num)d overdue ticket during the works", "%(num)d overdue tickets during the works", count)
         found[community.id] = (community, f"{found[community.id][1]}; {why}" if community.id in found else why)
     return sorted(found.values(), key=lambda pair: pair[0].code)
 

@@ -411,7 +411,7 @@ def test_admin_sees_stalled_communities_by_the_stated_rule(client, site):
     stalled = re.findall(r'<li data-community="([^"]+)">', page)
     assert stalled == ["TD001", "TD002"]
     reasons = re.findall(r'<li data-community="[^"]+">.*?<span class="muted">([^<]+)</span>', page, re.S)
-    assert "version 1" in reasons[0] and "1 overdue tickets" in reasons[1]
+    assert "version 1" in reasons[0] and "1 overdue ticket during" in reasons[1]
     assert "more than 14 days ago" in page   # the rule, stated on the page
 
 
