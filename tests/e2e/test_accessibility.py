@@ -178,7 +178,8 @@ def test_a_survey_answered_with_the_keyboard_only(page, live_server, keyboard_su
         _tab_to(page, "el.tagName === 'BUTTON' && " + _focused_text("我已阅读并同意"))
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(r"/home$"))
-    _tab_to(page, "el.tagName === 'A' && " + _focused_text(KEYBOARD_TITLE))
+    # the home lists each survey by its title, with its own button (请填写) under it
+    _tab_to(page, f"el.tagName === 'A' && (el.closest('li')?.innerText || '').includes({KEYBOARD_TITLE!r})")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(rf"/s/{survey_id}"))
 

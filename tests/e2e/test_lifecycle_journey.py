@@ -267,6 +267,8 @@ def test_a_fresh_community_goes_from_roster_to_after_care(page, browser, browser
     shot(organiser, "90-08-plan-inputs")
     organiser.get_by_role("button", name="采纳建议，生成方案草稿").click()
     expect(organiser.locator("h1")).to_contain_text(re.compile("第 ?1 ?版"))
+    expect(organiser.locator("#item-I06")).to_have_class(re.compile("included"))    # most answered 需要
+    expect(organiser.locator("#item-I06 .vote-status")).to_have_attribute("data-status", "pending")
     shot(organiser, "90-09-draft-version-1")
     _advance(organiser, "planning", "plan_notice")
 
@@ -279,8 +281,10 @@ def test_a_fresh_community_goes_from_roster_to_after_care(page, browser, browser
     expect(organiser.get_by_role("button", name="立即结束公示期")).to_be_visible()
     _advance(organiser, "plan_notice", "owner_vote")
     # the owner-vote gate names the Art. 278 item that has no vote yet
-    expect(organiser.locator("#next-stage .gate-missing")).to_contain_text(PARKING)
-    shot(organiser, "90-10-gate-owner-vote-missing")
+    gate = organiser.locator("#next-stage")
+    expect(gate.locator(".gate-missing")).to_contain_text(PARKING)
+    expect(gate.locator("button[type=submit]")).to_have_count(0)         # no way on for the organiser
+    gate.screenshot(path=str(shot(organiser, "90-10-gate-owner-vote-missing").with_name("90-10b-gate-card.png")))
 
     objector = _resident(browser, browser_context_args, live_server, codes["202"])
     objector.locator("a[href$='/r/%s/plan']" % CODE).first.click()
@@ -384,6 +388,7 @@ def test_a_fresh_community_goes_from_roster_to_after_care(page, browser, browser
     _module(organiser, "plan")
     organiser.locator("#plan-versions, section[aria-labelledby=plan-versions]").get_by_role(
         "link", name=re.compile("第 ?1 ?版")).first.click()
+    expect(organiser.locator("#item-I06 .vote-status")).to_have_attribute("data-status", "passed")
     organiser.get_by_role("button", name="采用此版本").click()
     expect(organiser.locator("main")).to_contain_text("已采用")
     shot(organiser, "90-20-version-adopted")
@@ -419,8 +424,9 @@ def test_a_fresh_community_goes_from_roster_to_after_care(page, browser, browser
     admin.locator("header").get_by_role("link", name="工作台").click()
     admin.locator("#communities").get_by_role("link", name=NAME).click()
     admin.locator("#module-plan h3 a").click()
-    expect(admin.locator("#overrides")).to_contain_text(OVERRIDE)
-    shot(admin, "90-23-plan-shows-override")
+    overrides = admin.locator("#overrides")
+    expect(overrides).to_contain_text(OVERRIDE)
+    overrides.screenshot(path=str(shot(admin, "90-23-plan-shows-override").with_name("90-23b-override-card.png")))
     _advance(organiser, "works", "acceptance")
 
     # --- 实施: every item finished on the works page ------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """An organiser on a phone opens the community dashboard (the charts draw), downloads the plan-inputs workbook,
-adopts the suggestions as a draft plan and edits it into a second version with a reason — for NG002, since the
-demo's NG001 already has its plan (under comment)."""
+adopts the suggestions as a draft plan, edits it into a second version with a reason, shows it for comment and
+adopts it — for NG002, since the demo's NG001 already has its plan (under comment)."""
 import re
 
 from openpyxl import load_workbook
@@ -43,5 +43,13 @@ def test_dashboard_workbook_and_plan_versions(page, live_server, login, shot, tm
     expect(change).to_contain_text("只做西侧三栋楼的外墙保温")
     expect(change).to_contain_text("12,000")
     shot(page, "42-plan-version-2")
+    # A version is adopted only after its comment period closed (issue 15): shown for comment, closed early (no
+    # resident commented), then adopted from the version's page.
+    page.get_by_role("link", name="公示征求意见").click()
+    page.get_by_role("button", name="公示", exact=True).click()
+    page.once("dialog", lambda dialog: dialog.accept())              # "close the comment period now?"
+    page.get_by_role("button", name="立即结束公示期").click()
+    expect(page.get_by_role("button", name="立即结束公示期")).to_have_count(0)
+    page.locator("main").get_by_role("link", name=re.compile("第 ?2 ?版")).first.click()
     page.get_by_role("button", name="采用此版本").click()
     expect(page.locator("body")).to_contain_text("已采用")

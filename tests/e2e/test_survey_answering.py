@@ -74,7 +74,7 @@ def test_answering_across_pages_with_the_network_dropping_midway(page, context, 
     agree = page.get_by_role("button", name="我已阅读并同意")
     if agree.count():
         agree.click()
-    page.get_by_role("link", name=TITLE).click()
+    page.locator(".survey-list li", has_text=TITLE).get_by_role("link", name="请填写").click()   # the survey's own button
     expect(page.get_by_text("第 1 页，共 3 页")).to_be_visible()
     expect(page.get_by_text("家里常住几口人？")).to_be_visible()
     expect(page.get_by_text("请按重要程度排序")).to_be_hidden()    # later pages wait their turn
