@@ -3,8 +3,9 @@ from the staff home (/staff) or, for residents, from the entry page their slip's
 home: roster import with the owners' ID tails → code slips → field survey from its Excel template → a needs survey
 built from the item block, answered by residents, closed → suggestions adopted as a draft → comment period, an
 objection answered, closed → an owner vote on the Art. 278 item and the after-care vote, cast by the owners,
-co-signed, final → version adopted → joint review → works finished → a rating round and the acceptance record →
-and the stage moved on the community's page at each step, its gate passing because the step was done.
+co-signed, final → version adopted → joint review → works finished (on the page and from the works Excel) → a
+rating round and the acceptance record → and the stage moved on the community's page at each step, its gate passing
+because the step was done.
 
 Two things are not done by the pages, each said where it happens: the owner votes' objection period (询异公示, 7 days)
 is moved into the past with one UPDATE of the e2e database; and the joint review's six parties without a demo
@@ -429,15 +430,31 @@ def test_a_fresh_community_goes_from_roster_to_after_care(page, browser, browser
     overrides.screenshot(path=str(shot(admin, "90-23-plan-shows-override").with_name("90-23b-override-card.png")))
     _advance(organiser, "works", "acceptance")
 
-    # --- 实施: every item finished on the works page ------------------------------------------------------------------
+    # --- 实施: B04 and B05 finished on the works page, I06 through the works Excel (template → import) -----------------
     _module(organiser, "works")
-    for code in ITEMS:
+    for code in ITEMS[:2]:
         organiser.locator(f"#status-{code}").select_option("finished")
         organiser.locator(f"#started_on-{code}").fill(today.isoformat())
         organiser.locator(f"#finished_on-{code}").fill(today.isoformat())
         organiser.locator(f"form:has(#status-{code}) button[type=submit]").click()
         expect(organiser.locator(f"#status-{code}")).to_have_value("finished")
-    shot(organiser, "90-24-works-finished")
+    organiser.locator("a[href$='/plan/works/import']").first.click()
+    with organiser.expect_download() as download:
+        organiser.locator("a[href$='/plan/works/template.xlsx']").first.click()
+    download.value.save_as(tmp_path / "works-template.xlsx")
+    workbook = load_workbook(tmp_path / "works-template.xlsx")
+    row = next(row for row in workbook["施工进度"].iter_rows(min_row=2) if row[0].value == "I06")
+    row[2].value, row[3].value, row[4].value = "已完工", today.isoformat(), today.isoformat()
+    row[5].value = "停车位已在楼侧施划，消防通道留空"
+    workbook.save(tmp_path / "works.xlsx")
+    organiser.locator("input[type=file]").set_input_files(str(tmp_path / "works.xlsx"))
+    organiser.get_by_role("button", name="检查并导入").click()
+    expect(organiser.locator("main table").first).to_be_visible()
+    shot(organiser, "90-24-works-imported")
+    _module(organiser, "works")
+    for code in ITEMS:
+        expect(organiser.locator(f"#status-{code}")).to_have_value("finished")
+    shot(organiser, "90-24b-works-finished")
     _advance(organiser, "acceptance", "aftercare")
 
     # --- 验收: a rating round on the whole project, the residents rate, the record signed by three ---------------------
