@@ -69,7 +69,7 @@ def resident_paths(page, live_server) -> list[str]:
     guessed): surveys and their results, complaints and one of the home's own, plan, votes, elevator, ratings."""
     page.goto(f"{live_server}/home")
     paths = ["/home/notice", "/home", "/complaints/new", "/complaints", "/r/NG001/plan", "/r/NG001/votes",
-             "/r/NG001/elevator"]
+             "/r/NG001/elevator", "/r/NG001/progress"]
     paths += _links(page, r"/s/\d+(/results)?") + _links(page, r"/r/rating/\d+")
     page.goto(f"{live_server}/complaints")
     paths += _links(page, r"/complaints/[0-9A-Z]+")[:1]
@@ -100,7 +100,9 @@ def test_the_elevator_vote_pages_have_no_serious_violations(page, live_server, d
 
 
 STAFF_PATHS = ["/staff", "/hotline", "/hotline/new", "/c/NG001/plan", "/c/NG001/dashboard", "/c/NG001/votes",
-               "/c/NG001/acceptance", "/bulletin", "/c/NG001/surveys"]
+               "/c/NG001/acceptance", "/bulletin", "/c/NG001/surveys",
+               # issue 15: the community hub, the joint review (NG003's is open), the works page
+               "/c/NG001", "/c/NG003/joint-review", "/c/NG001/plan/works"]
 
 
 @pytest.mark.parametrize("large", [False, True], ids=["normal-text", "large-text"])
