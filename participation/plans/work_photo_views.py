@@ -1,5 +1,6 @@
-"""Photos of the works (施工照片): the page of one item's photos at /c/<community_code>/plan/works/<item_code>/photos
-where staff see them and those who may upload add and delete them, and the photo files — for staff at
+"""Photos of the works (施工照片): every item's photos at /c/<community_code>/plan/works/photos, the page of one item's
+photos at /c/<community_code>/plan/works/<item_code>/photos where staff see them and those who may upload add and
+delete them, and the photo files — for staff at
 /c/<community_code>/plan/works/photos/<id>.jpg (and /thumb.jpg), for the community's residents at
 /r/<community_code>/progress/photos/<id>.jpg (and /thumb.jpg; the progress page shows them).
 
@@ -18,8 +19,10 @@ from participation.handlers import refuse_onto
 from participation.models.plans import MAX_WORK_PHOTOS
 from participation.permissions import WORKS_AGENCY_KINDS, role_required
 from participation.plans.work_photo_forms import WorkPhotoForm
+from participation.plans.operations import plan_for
 from participation.plans.work_photos import (PhotoRefused, add_photo, community_photo, delete_photo, may_delete,
-                                             may_see_photos, may_upload, photos_of_item, planned_item)
+                                             may_see_photos, may_upload, photos_by_item, photos_of_item,
+                                             planned_item, planned_items)
 from participation.uploads import stored_file
 
 bp = Blueprint("work_photos", __name__)
@@ -44,6 +47,18 @@ def _photo(community, photo_id: int):
     if photo is None:
         abort(404)
     return photo
+
+
+@bp.get("/c/<community_code>/plan/works/photos")
+@role_required()
+def index(community_code: str):
+    """Every item of the adopted plan with its photos: where the contractor and the supervisor, who do not read the
+    plan's works page, start."""
+    community = _community(community_code)
+    photos = photos_by_item(plan_for(community))
+    rows = [{"item": item, "photos": photos.get(item.id, [])} for item in planned_items(community)]
+    return render_template("plans/work_photo_index.html", community=community, rows=rows,
+                           may_upload=may_upload(current_user, community), limit=MAX_WORK_PHOTOS)
 
 
 @bp.route("/c/<community_code>/plan/works/<item_code>/photos", methods=["GET", "POST"])

@@ -188,6 +188,9 @@ def test_a_post_without_the_csrf_token_is_refused(app, site):
 
 def test_the_contractor_and_supervisor_upload_and_delete_their_own_only(app, site):
     builder = staff(app, "builder")
+    index = builder.get(f"/c/{site['community'].code}/plan/works/photos")   # where the agency starts
+    assert index.status_code == 200 and page_url(site) in index.text and page_url(site, "B03") in index.text
+    assert page_url(site, "I01") not in index.text   # left out of the adopted plan
     assert builder.get(page_url(site)).status_code == 200
     assert upload(builder, site, jpeg_with_gps(), caption="基础开挖").status_code == 302
     assert upload(staff(app, "watcher"), site, png_bytes(), name="w.png").status_code == 302
@@ -239,6 +242,8 @@ def test_scope_other_roles_and_communities(app, site, make_community):
 
     gas = staff(app, "gas")   # a pipeline company: never works photos
     assert gas.get(page_url(site)).status_code == 403
+    assert gas.get(f"/c/{code}/plan/works/photos").status_code == 403
+    assert other_grid.get(f"/c/{code}/plan/works/photos").status_code == 404
     assert gas.get(f"/c/{code}/plan/works/photos/{photo.id}.jpg").status_code == 403
 
     outsider = resident(app, site["other"].buildings[0].units[0].households[0])

@@ -19,6 +19,7 @@ SCOPE_FIRST = {role: 404 for role in (OWNER_REP, GRID, HOTLINE)}
 BASE = "/c/<community_code>/plan/works"
 
 CASES: dict = {
+    BASE + "/photos": Case(get=roles(SEE)),
     # The scope comes first: those who see A's photos but may not upload get 403 there and 404 on B's.
     BASE + "/<item_code>/photos": Case(get=roles(SEE), post=roles(UPLOAD, 400), cross=SCOPE_FIRST),
     BASE + "/photos/<int:photo_id>/delete": Case(post=STAFF_PHOTO, params=NONE_HERE),
