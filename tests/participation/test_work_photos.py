@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from participation.demo.work_photos import seed_work_photos
 from participation.extensions import db
 from participation.models import AuditEvent, Organisation
 from participation.models.plans import MAX_WORK_PHOTOS, PlanWorkPhoto
@@ -251,3 +252,12 @@ def test_scope_other_roles_and_communities(app, site, make_community):
     assert outsider.get(f"/r/{other}/progress/photos/{photo.id}/thumb.jpg").status_code == 404
     assert app.test_client().get(f"/r/{code}/progress/photos/{photo.id}.jpg").status_code == 302
     assert db.session.get(PlanWorkPhoto, photo.id) is not None
+
+
+def test_the_demo_draws_one_photo_per_finished_item(app, site):
+    added = seed_work_photos(site["community"], site["organiser"])
+    db.session.commit()
+    assert added == 1   # B01 is the only finished item
+    photo = db.session.scalar(select(PlanWorkPhoto))
+    assert photo.work.item.code == "B01" and photo.taken_on == photo.work.finished_on
+    assert seed_work_photos(site["community"], site["organiser"]) == 0   # run again: nothing more
