@@ -1,40 +1,66 @@
-"""The demo's surveys, in 曙光里小区 (NG001): an open 需求调查 about 60 % answered, and a closed 意见征集.
+"""The demo's surveys, each where its community's stage puts it, on the demo's calendar (``participation.demo.clock``):
 
-Called by ``flask seed-demo`` after the roster demo. Deterministic: every answer comes from a ``random.Random``
-seeded with the demo seed and the household's address, so it never depends on what else exists. Idempotent: a
-survey is found again by its community and Chinese title, and only households without a response get one.
+- 曙光里小区 (NG001, 实施): its needs survey ran before the plan (opened and closed before version 1, answers spread
+  over those weeks; the plan inputs still read it), and a 施工安排 opinion survey during the works, closed two weeks
+  ago; both show their results to residents after the close, so the resident home links the results page.
+- 桃源路小区 (NG002, 问需): the needs survey open now, opened two and a half weeks ago and closing in three and a
+  half, about 60 % of the households answered (the organiser's paper and door-to-door share) and a few drafts.
+- 全安街小区 (NG003, 联合审查): a short draft for the works period, for the builder's editing pages.
+- A needs-survey template of the admin, the start organisers can copy.
+
+Called by ``flask seed-demo`` after the roster demo. Deterministic for a given demo today: every answer comes from
+a ``random.Random`` seeded with the demo seed and the household's address, every time from the demo's calendar.
+Idempotent: a survey is found again by its community (None for the template) and Chinese title, and only
+households without a response get one.
 
 Answers are drawn as raw form values, checked by ``clean_answers`` exactly like a web submission, then inserted in
 bulk (about 175 responses × 60 answer rows): one ORM insert of the responses, one executemany of the answers and
-one of the revisions, instead of a save per household.
+one of the revisions, instead of a save per household. The drafts go through ``save_response`` like a resident's.
 """
 import random
 from datetime import timedelta
 
 from sqlalchemy import insert, select
 
+from participation.demo import clock
+from participation.demo.plan import V1_CREATED
 from participation.demo.seed import COMMUNITIES, SEED, USERS
 from participation.extensions import db
 from participation.models import Building, CatalogueItem, Community, FieldFinding, Household, Unit, User
 from participation.models.fieldsurvey import NEEDS_WORK
-from participation.models.types import utcnow
 from participation.roster.codes import ALPHABET
+from surveys import models as survey_models
+from surveys.answering import operations as answering
 from surveys.answering.checks import clean_answers
 from surveys.answering.operations import RECEIPT_LENGTH, answer_rows
 from surveys.answering.values import jsonable
 from surveys.builder.itemblock import add_elevator_question, add_item_block
+from surveys.builder.operations import create_survey
 from surveys.builder.questions import add_section_raw, append_question, renumber
 from surveys.models import Answer, Choice, Response, ResponseRevision, Survey
 from surveys.results.tallies import rebuild
 
 COMMUNITY = COMMUNITIES[0][0]   # 曙光里小区: the field survey, the grid worker, the owner representative
+OPEN_COMMUNITY = COMMUNITIES[1][0]    # 桃源路小区, at 问需: its needs survey is open now
+DRAFT_COMMUNITY = COMMUNITIES[2][0]   # 全安街小区: a draft being written
 NEEDS_TITLE = {"zh": "曙光里小区改造需求调查", "en": "Shuguangli renovation needs survey"}
+OPEN_TITLE = {"zh": "桃源路小区改造需求调查", "en": "Taoyuanlu renovation needs survey"}
 NEEDS_DESCRIPTION = {"zh": "请告诉我们您家需要改造哪些项目、先做哪些。每户填写一份，截止前可以修改。",
                      "en": "Tell us which items your household needs and which should come first. One answer per "
                            "household; you can change it until the survey closes."}
-OPINION_TITLE = {"zh": "楼道照明改造方案意见征集", "en": "Stairwell lighting plan: your views"}
-OPINION_DESCRIPTION = {"zh": "楼道照明改造方案已在各单元门口张贴，请提出您的意见。",
-                       "en": "The stairwell lighting plan is posted at every entrance; tell us what you think."}
+TEMPLATE_TITLE = {"zh": "老旧小区改造需求调查（模板）", "en": "Old-community renovation needs survey (template)"}
+DRAFT_TITLE = {"zh": "施工期间意见征集", "en": "Your views during the works"}
+OPINION_TITLE = {"zh": "曙光里小区施工安排意见征集", "en": "Shuguangli works arrangements: your views"}
+OPINION_DESCRIPTION = {"zh": "屋面防水、道路等项目正在施工，请对施工时间、围挡和出行安排提出您的意见。",
+                       "en": "Roofs, roads and other items are being worked on; tell us what you think of the "
+                             "hours, the hoardings and getting in and out."}
+# (days after demo today, hour) of opening and closing. NG001's needs survey closed ten days before the plan's
+# version 1 was made from its answers (participation.demo.plan.V1_CREATED).
+NEEDS_OPENS, NEEDS_CLOSES = (V1_CREATED[0] - 31, 9), (V1_CREATED[0] - 10, 18)
+OPINION_OPENS, OPINION_CLOSES = (-28, 9), (-14, 18)
+OPEN_OPENS, OPEN_CLOSES = (-17, 9), (25, 18)
+OPEN_ANSWERED_UNTIL = (-1, 21)    # nothing after the eve of demo today
+OPEN_DRAFTS = 4                   # households that began answering and saved without submitting
 ANSWER_SHARE = {"needs": 0.65, "opinion": 0.45}   # of occupied households: about 60 % and 43 % of all households
 ELEVATOR_BUILDINGS = ("1", "2", "3", "4", "5")    # units where the field survey found room for an elevator
 COMMENTS = (
@@ -42,37 +68,114 @@ COMMENTS = (
     "施工期间请注意噪音，家里有老人和孩子。", "希望能加装电梯，住六楼上下楼太难了。", "雨季小区门口积水严重。",
     "电动车充电桩越多越好。", "垃圾点离楼太近，夏天有味道。", "希望改造过程多公示、多听居民意见。",
 )
-OPINION_COMMENTS = ("灯的亮度可以再高一些。", "希望用声控加人体感应的灯。", "施工时间尽量避开午休。",
-                    "一楼门口也需要一盏灯。")
+OPINION_COMMENTS = ("晚上八点以后别再用电镐了。", "围挡把单元门口挡住一半，推轮椅过不去。", "施工车辆进出请有人指挥。",
+                    "道路施工时请留一条能走的路。")
 
 
 def seed_demo_surveys() -> dict:
     """Add the demo surveys and their answers where missing; returns what was added. Never commits."""
     added = {"surveys": 0, "responses": 0}
-    community = db.session.scalar(select(Community).filter_by(code=COMMUNITY))
-    organiser = db.session.scalar(select(User).filter_by(username=USERS["organiser"][0]))
-    grid = db.session.scalar(select(User).filter_by(username=USERS["grid"][0]))
-    if community is None or organiser is None or grid is None:
+    users = {role: db.session.scalar(select(User).filter_by(username=USERS[role][0]))
+             for role in ("admin", "organiser", "grid")}
+    communities = {community.code: community for community in db.session.scalars(
+        select(Community).where(Community.code.in_((COMMUNITY, OPEN_COMMUNITY, DRAFT_COMMUNITY))))}
+    if None in users.values() or len(communities) < 3:
         return added
-    now = utcnow().replace(microsecond=0)
+    _shuguangli(communities[COMMUNITY], users, added)
+    _taoyuanlu(communities[OPEN_COMMUNITY], users["organiser"], added)
+    _template(users["admin"], added)
+    _draft(communities[DRAFT_COMMUNITY], users["organiser"], added)
+    db.session.flush()
+    return added
+
+
+def _shuguangli(community: Community, users: dict, added: dict) -> None:
+    """The needs survey before the plan, the opinion survey during the works: answered while open, then closed."""
     households = community_households(community)
     needs = _find(community, NEEDS_TITLE)
     if needs is None:
-        needs = build_needs_survey(community, organiser, opened=now - timedelta(days=18),
-                                   closes=now + timedelta(days=40))
+        needs = build_needs_survey(community, users["organiser"], opened=clock.at(*NEEDS_OPENS),
+                                   closes=clock.at(*NEEDS_CLOSES))
         added["surveys"] += 1
-    if needs.is_accepting(now):
-        added["responses"] += bulk_answers(needs, households, "needs", needs_answers, grid, now)
+    if needs.status == "open" and not needs.is_accepting(clock.at(0)):   # ran its course: answered, then closed
+        added["responses"] += bulk_answers(needs, households, "needs", needs_answers, users["grid"],
+                                           needs.closes_at - timedelta(hours=1))
+        needs.close(now=needs.closes_at)
     opinion = _find(community, OPINION_TITLE)
     if opinion is None:
-        opinion = _opinion_survey(community, organiser, opened=now - timedelta(days=75))
+        opinion = _opinion_survey(community, users["organiser"], opened=clock.at(*OPINION_OPENS),
+                                  closes=clock.at(*OPINION_CLOSES))
         added["surveys"] += 1
-    if opinion.status == "open":   # answered while it ran, then closed: answers go in before the close
-        added["responses"] += bulk_answers(opinion, households, "opinion", _opinion_raw, grid,
-                                           now - timedelta(days=46))
-        opinion.close(now=now - timedelta(days=45))
+    if opinion.status == "open" and not opinion.is_accepting(clock.at(0)):
+        added["responses"] += bulk_answers(opinion, households, "opinion", _opinion_raw, users["grid"],
+                                           opinion.closes_at - timedelta(hours=1))
+        opinion.close(now=opinion.closes_at)
+
+
+def _taoyuanlu(community: Community, organiser: User, added: dict) -> None:
+    """Open now, about 60 % answered: NG002 has no grid worker, so the organiser enters the paper and
+    door-to-door answers; a few households saved a draft in the last days."""
+    survey = _find(community, OPEN_TITLE)
+    if survey is None:
+        survey = build_needs_survey(community, organiser, opened=clock.at(*OPEN_OPENS), closes=clock.at(*OPEN_CLOSES),
+                                    title=OPEN_TITLE)
+        added["surveys"] += 1
+    if not survey.is_accepting(clock.at(*OPEN_ANSWERED_UNTIL)):
+        return
+    households = community_households(community)
+    added["responses"] += bulk_answers(survey, households, "needs", needs_answers, organiser,
+                                       clock.at(*OPEN_ANSWERED_UNTIL),
+                                       staff_buildings={building.id for building in community.buildings})
+    _drafts(survey, households)
+
+
+def _drafts(survey: Survey, households: list[Household]) -> None:
+    """The first occupied households without a response, every 25th: their household page only, saved as a draft."""
+    started = dict(db.session.execute(select(Response.household_id, Response.status)
+                                      .where(Response.survey_id == survey.id)).all())
+    if "draft" in started.values():   # added by an earlier run (or a resident since): left as they are
+        return
+    waiting = [h for h in households if h.occupancy != "vacant" and h.id not in started][::25][:OPEN_DRAFTS]
+    for index, household in enumerate(waiting):
+        when = clock.at(-3 + index % 3, 19 + index % 3, 7 * index % 60)
+        rng = random.Random(f"{SEED}:survey:draft:{household.unit.building.name}:{household.unit.name}:"
+                            f"{household.room}")
+        raw = {"residents": str(rng.choice((1, 2, 3, 4))), "elderly": rng.choice(("yes", "no"))}
+        values, errors = clean_answers(survey, household, raw, check_required=False)
+        if errors:
+            raise RuntimeError(f"demo draft refused for {household.room}: {errors}")
+        with clock.fixed_clock(survey_models, answering, now=when):
+            draft = answering.save_response(None, survey, household, values, channel="web", submit=False)
+        draft.receipt = "R" + "".join(rng.choice(ALPHABET) for _ in range(RECEIPT_LENGTH))   # the seed's
+
+
+def _template(admin: User, added: dict) -> None:
+    """The admin's needs-survey template: the standard item block, for organisers to copy."""
+    if db.session.scalar(select(Survey.id).where(Survey.is_template.is_(True), Survey.community_id.is_(None),
+                                                 Survey.title["zh"].as_string() == TEMPLATE_TITLE["zh"])):
+        return
+    create_survey(admin, None, {"title": dict(TEMPLATE_TITLE), "description": dict(NEEDS_DESCRIPTION)}, kind="needs")
+    added["surveys"] += 1
+
+
+def _draft(community: Community, organiser: User, added: dict) -> None:
+    """A short draft in NG003 for the works period, not opened yet: a page, a choice question, a comment box."""
+    if _find(community, DRAFT_TITLE) is not None:
+        return
+    survey = create_survey(organiser, community, {"title": dict(DRAFT_TITLE), "description": {
+        "zh": "联合审查通过后即将开工，请告诉我们施工期间您最关心什么。",
+        "en": "Works start after the joint review; tell us what matters most to you while they last."}})
+    page = survey.sections[0]
+    concern = append_question(survey, page, name="concern", type="select_one", required=True,
+                              label={"zh": "施工期间您最关心什么？", "en": "What matters most to you during the works?"})
+    for position, (name, zh, en) in enumerate((("noise", "施工噪音", "Noise"), ("access", "出行和停车", "Getting about"),
+                                                ("safety", "施工安全", "Safety")), 1):
+        concern.choices.append(Choice(name=name, label={"zh": zh, "en": en}, position=position))
+    append_question(survey, page, name="suggestion", type="long_text",
+                    label={"zh": "其他意见和建议", "en": "Anything else?"})
     db.session.flush()
-    return added
+    renumber(survey)
+    added["surveys"] += 1
 
 
 def _find(community: Community, title: dict) -> Survey | None:
@@ -88,9 +191,13 @@ def community_households(community: Community) -> list[Household]:
 
 # ---------------------------------------------------------------------------------------------------- structure
 
-def build_needs_survey(community: Community, organiser: User | None, *, opened, closes) -> Survey:
-    survey = Survey(community=community, title=dict(NEEDS_TITLE), description=dict(NEEDS_DESCRIPTION),
-                    created_by_id=getattr(organiser, "id", None), closes_at=closes)
+def build_needs_survey(community: Community, organiser: User | None, *, opened, closes,
+                       title: dict = NEEDS_TITLE) -> Survey:
+    """The demo's needs survey, open from ``opened`` (made two days before) until ``closes``; its results are
+    shown to residents after the close."""
+    survey = Survey(community=community, title=dict(title), description=dict(NEEDS_DESCRIPTION),
+                    created_by_id=getattr(organiser, "id", None), closes_at=closes, results_visibility="after_close",
+                    created_at=opened - timedelta(days=2))
     db.session.add(survey)
     about = add_section_raw(survey, {"zh": "您家的情况", "en": "Your household"}, name="about")
     append_question(survey, about, name="residents", type="integer", required=True,
@@ -114,25 +221,26 @@ def build_needs_survey(community: Community, organiser: User | None, *, opened, 
     return survey
 
 
-def _opinion_survey(community: Community, organiser: User, *, opened) -> Survey:
+def _opinion_survey(community: Community, organiser: User, *, opened, closes) -> Survey:
     survey = Survey(community=community, title=dict(OPINION_TITLE), description=dict(OPINION_DESCRIPTION),
-                    created_by_id=organiser.id)
+                    created_by_id=organiser.id, closes_at=closes, results_visibility="after_close",
+                    created_at=opened - timedelta(days=1))
     db.session.add(survey)
     page = add_section_raw(survey, {"zh": "意见", "en": "Your views"}, name="views")
-    satisfied = append_question(survey, page, name="plan_opinion", type="select_one", required=True,
-                                label={"zh": "您对楼道照明改造方案是否满意？",
-                                       "en": "Are you satisfied with the plan?"})
+    satisfied = append_question(survey, page, name="arrangements", type="select_one", required=True,
+                                label={"zh": "您对目前的施工安排是否满意？",
+                                       "en": "Are you satisfied with how the works are arranged?"})
     for position, (name, zh, en) in enumerate((("satisfied", "满意", "Satisfied"),
                                                 ("mostly", "基本满意", "Mostly satisfied"),
                                                 ("unsatisfied", "不满意", "Not satisfied")), 1):
         satisfied.choices.append(Choice(name=name, label={"zh": zh, "en": en}, position=position))
     concerns = append_question(survey, page, name="concerns", type="select_multiple",
                                label={"zh": "您最关心哪些方面？（可多选）", "en": "What matters most to you?"})
-    for position, (name, zh, en) in enumerate((("brightness", "亮度", "Brightness"),
-                                                ("sensor", "感应开关", "Sensor switches"),
-                                                ("noise", "施工噪音", "Building noise"),
-                                                ("schedule", "施工时间", "Schedule"),
-                                                ("safety", "用电安全", "Electrical safety")), 1):
+    for position, (name, zh, en) in enumerate((("noise", "施工噪音", "Building noise"),
+                                                ("schedule", "施工时间", "Working hours"),
+                                                ("dust", "扬尘", "Dust"),
+                                                ("access", "出行和停车", "Getting in and out, parking"),
+                                                ("safety", "施工安全", "Safety on site")), 1):
         concerns.choices.append(Choice(name=name, label={"zh": zh, "en": en}, position=position))
     append_question(survey, page, name="suggestion", type="text",
                     label={"zh": "其他建议", "en": "Other suggestions"})
@@ -153,18 +261,22 @@ def _mark_elevator_units(community: Community) -> None:
 # ---------------------------------------------------------------------------------------------------- answers
 
 def bulk_answers(survey: Survey, households: list[Household], kind: str, draw, grid: User | None, until, *,
-                 share: float | None = None) -> int:
+                 share: float | None = None, staff_buildings: set[int] | None = None) -> int:
     """Responses for the households the seed says answered (``share`` of the occupied ones, by default the demo's)
-    and that have none yet; returns how many were added. Also used by ``bench/survey_summaries.py``."""
+    and that have none yet, at times between the opening and ``until``; returns how many were added. In
+    ``staff_buildings`` (by default the grid worker's) a fifth are entered by ``grid`` from paper or door to door.
+    Also used by ``bench/survey_summaries.py``."""
     answered = set(db.session.scalars(select(Response.household_id).where(Response.survey_id == survey.id)))
     findings = field_findings(survey.community)
-    grid_buildings = {building.id for building in grid.buildings} if grid is not None else set()
+    grid_buildings = staff_buildings if staff_buildings is not None else \
+        {building.id for building in grid.buildings} if grid is not None else set()
+    place = survey.community.code
     share = ANSWER_SHARE[kind] if share is None else share
     span = max((until - survey.opens_at).total_seconds(), 3600)
     new: list[tuple[Response, dict]] = []
     for household in households:
         unit = household.unit
-        rng = random.Random(f"{SEED}:survey:{kind}:{unit.building.name}:{unit.name}:{household.room}")
+        rng = random.Random(f"{SEED}:survey:{kind}:{place}:{unit.building.name}:{unit.name}:{household.room}")
         if household.occupancy == "vacant" or rng.random() >= share or household.id in answered:
             continue
         raw = draw(survey, household, rng, findings)
@@ -267,9 +379,9 @@ def _weighted_order(rng: random.Random, options: list[tuple[str, float]], top: i
 
 
 def _opinion_raw(survey: Survey, household: Household, rng: random.Random, findings: dict) -> dict:
-    raw: dict = {"plan_opinion": rng.choices(("satisfied", "mostly", "unsatisfied"), weights=(50, 35, 15))[0]}
-    concerns = [name for name, odds in (("brightness", 0.5), ("sensor", 0.45), ("noise", 0.2), ("schedule", 0.15),
-                                        ("safety", 0.3)) if rng.random() < odds]
+    raw: dict = {"arrangements": rng.choices(("satisfied", "mostly", "unsatisfied"), weights=(50, 35, 15))[0]}
+    concerns = [name for name, odds in (("noise", 0.5), ("schedule", 0.35), ("dust", 0.3), ("access", 0.45),
+                                        ("safety", 0.2)) if rng.random() < odds]
     if concerns:
         raw["concerns"] = concerns
     if rng.random() < 0.12:

@@ -33,13 +33,13 @@ def register(app: Flask) -> None:
         clock.set_today(None if today is None else today.date())
         try:
             result = seed_demo()
+            answers = survey_facts()   # the survey engine adds its part of the demo (on the same calendar), if any
+            surveys = answers.seed_demo() if answers is not None else None
         except DemoRefused as refusal:
             db.session.rollback()
             raise click.ClickException(refusal.message) from refusal
         finally:
             clock.set_today(None)
-        answers = survey_facts()   # the survey engine adds its part of the demo, when there is one
-        surveys = answers.seed_demo() if answers is not None else None
         db.session.commit()
         for place in result.omitted_codes:
             click.echo(f"note: the code of {place} was changed since the demo issued it; not printed", err=True)
@@ -74,8 +74,9 @@ def _summary(result, surveys: dict | None, seconds: float) -> None:
         click.echo(f"  {community['code']}  {community['name']}: {community['buildings']} buildings, "
                    f"{community['households']} households — residents enter at /r/{community['code']}")
     if surveys is not None:
-        click.echo(f"Surveys in NG001: an open needs survey about 60 % answered and a closed one (added now: "
-                   f"{surveys['surveys']} surveys, {surveys['responses']} responses)")
+        click.echo(f"Surveys: NG001's needs survey closed before its plan and a closed opinion survey, NG002's needs "
+                   f"survey open about 60 % answered, an NG003 draft, a template (added now: {surveys['surveys']} "
+                   f"surveys, {surveys['responses']} responses)")
     _plan_line(result.communities[0]["code"])
     click.echo("Staff logins at /login (username / password):")
     for user in result.users:
