@@ -1,6 +1,7 @@
 """An organiser on a phone opens the community dashboard (the charts draw), downloads the plan-inputs workbook,
-adopts the suggestions as a draft plan, edits it into a second version with a reason, shows it for comment and
-adopts it — for NG002, since the demo's NG001 already has its plan (under comment)."""
+adopts the suggestions as a draft plan, edits it into a second version with a reason (items awaiting an owner vote
+left out), shows it for comment and adopts it — for NG002, since the demo's NG001 already has its plan (under
+comment)."""
 import re
 
 from openpyxl import load_workbook
@@ -36,6 +37,13 @@ def test_dashboard_workbook_and_plan_versions(page, live_server, login, shot, tm
     row = page.locator("#row-I13")
     row.get_by_label("数量").fill("12000")
     row.get_by_label("修改原因").fill("只做西侧三栋楼的外墙保温，面积按实测")
+    # Items that change the owners' shared parts (民法典 Art. 278: elevators, charging points…) may be adopted only
+    # after their owner vote passed (issue 15); none is held here, so this version leaves them out, with the reason.
+    for awaiting in page.locator("fieldset[id^=row-]:has(.vote-status[data-status=pending])").all():
+        included = awaiting.locator("input[type=checkbox]")
+        if included.is_checked():
+            included.uncheck()
+            awaiting.get_by_label("修改原因").fill("须经业主表决，表决通过前本期不纳入")
     page.get_by_label("本版本的修改说明").fill("节能改造分期实施")
     page.get_by_role("button", name="保存为新版本").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile("第 ?2 ?版"))
