@@ -2,20 +2,19 @@
 
 - 曙光里小区 (NG001, 实施): its needs survey ran before the plan (opened and closed before version 1, answers spread
   over those weeks; the plan inputs still read it), and a 施工安排 opinion survey during the works, closed two weeks
-  ago; both show their results to residents after the close, so the resident home links the results page.
+  ago; both show their results to residents after the close, so the resident home links the results page. And
+  the draft of the next one, before the final inspection (the newest on NG001's list, for the builder's pages).
 - 桃源路小区 (NG002, 问需): the needs survey open now, opened two and a half weeks ago and closing in three and a
   half, about 60 % of the households answered (the organiser's paper and door-to-door share) and a few drafts.
-- 全安街小区 (NG003, 联合审查): a short draft for the works period, for the builder's editing pages.
+- 全安街小区 (NG003, 联合审查): a short draft for the works period.
 - A needs-survey template of the admin, the start organisers can copy.
 
-Called by ``flask seed-demo`` after the roster demo. Deterministic for a given demo today: every answer comes from
-a ``random.Random`` seeded with the demo seed and the household's address, every time from the demo's calendar.
+Called by ``flask seed-demo`` after the roster demo. Deterministic for a given demo today (answers from a
+``random.Random`` seeded with the demo seed and the household's address, times from the demo's calendar).
 Idempotent: a survey is found again by its community (None for the template) and Chinese title, and only
-households without a response get one.
-
-Answers are drawn as raw form values, checked by ``clean_answers`` exactly like a web submission, then inserted in
-bulk (about 175 responses × 60 answer rows): one ORM insert of the responses, one executemany of the answers and
-one of the revisions, instead of a save per household. The drafts go through ``save_response`` like a resident's.
+households without a response get one. Answers are drawn as raw form values, checked by ``clean_answers`` like a
+web submission, then inserted in bulk (one insert of the responses, one executemany of the answers and one of the
+revisions, instead of a save per household); the drafts go through ``save_response`` like a resident's.
 """
 import random
 from datetime import timedelta
@@ -42,14 +41,26 @@ from surveys.results.tallies import rebuild
 
 COMMUNITY = COMMUNITIES[0][0]   # 曙光里小区: the field survey, the grid worker, the owner representative
 OPEN_COMMUNITY = COMMUNITIES[1][0]    # 桃源路小区, at 问需: its needs survey is open now
-DRAFT_COMMUNITY = COMMUNITIES[2][0]   # 全安街小区: a draft being written
 NEEDS_TITLE = {"zh": "曙光里小区改造需求调查", "en": "Shuguangli renovation needs survey"}
 OPEN_TITLE = {"zh": "桃源路小区改造需求调查", "en": "Taoyuanlu renovation needs survey"}
 NEEDS_DESCRIPTION = {"zh": "请告诉我们您家需要改造哪些项目、先做哪些。每户填写一份，截止前可以修改。",
                      "en": "Tell us which items your household needs and which should come first. One answer per "
                            "household; you can change it until the survey closes."}
 TEMPLATE_TITLE = {"zh": "老旧小区改造需求调查（模板）", "en": "Old-community renovation needs survey (template)"}
-DRAFT_TITLE = {"zh": "施工期间意见征集", "en": "Your views during the works"}
+# Drafts being written (community code, title, description, the choice question, its choices, made days ago)
+DRAFTS = (
+    ("NG003", {"zh": "施工期间意见征集", "en": "Your views during the works"},
+     {"zh": "联合审查通过后即将开工，请告诉我们施工期间您最关心什么。",
+      "en": "Works start after the joint review; tell us what matters most to you while they last."},
+     {"zh": "施工期间您最关心什么？", "en": "What matters most to you during the works?"},
+     (("noise", "施工噪音", "Noise"), ("access", "出行和停车", "Getting about"), ("safety", "施工安全", "Safety")), -3),
+    ("NG001", {"zh": "竣工验收前居民意见征集", "en": "Before the final inspection: your views"},
+     {"zh": "部分项目即将完工，联合验收前请告诉我们您家看到的问题。",
+      "en": "Some items are nearly finished; before the joint inspection, tell us what problems you see."},
+     {"zh": "您对已完工的项目总体是否满意？", "en": "Overall, are you satisfied with the finished items?"},
+     (("satisfied", "满意", "Satisfied"), ("mostly", "基本满意", "Mostly"), ("unsatisfied", "不满意", "Not satisfied")),
+     -1),
+)
 OPINION_TITLE = {"zh": "曙光里小区施工安排意见征集", "en": "Shuguangli works arrangements: your views"}
 OPINION_DESCRIPTION = {"zh": "屋面防水、道路等项目正在施工，请对施工时间、围挡和出行安排提出您的意见。",
                        "en": "Roofs, roads and other items are being worked on; tell us what you think of the "
@@ -77,14 +88,15 @@ def seed_demo_surveys() -> dict:
     added = {"surveys": 0, "responses": 0}
     users = {role: db.session.scalar(select(User).filter_by(username=USERS[role][0]))
              for role in ("admin", "organiser", "grid")}
-    communities = {community.code: community for community in db.session.scalars(
-        select(Community).where(Community.code.in_((COMMUNITY, OPEN_COMMUNITY, DRAFT_COMMUNITY))))}
-    if None in users.values() or len(communities) < 3:
+    codes = {COMMUNITY, OPEN_COMMUNITY} | {spec[0] for spec in DRAFTS}
+    communities = {c.code: c for c in db.session.scalars(select(Community).where(Community.code.in_(codes)))}
+    if None in users.values() or len(communities) < len(codes):
         return added
     _shuguangli(communities[COMMUNITY], users, added)
     _taoyuanlu(communities[OPEN_COMMUNITY], users["organiser"], added)
     _template(users["admin"], added)
-    _draft(communities[DRAFT_COMMUNITY], users["organiser"], added)
+    for spec in DRAFTS:
+        _draft(communities[spec[0]], users["organiser"], spec, added)
     db.session.flush()
     return added
 
@@ -158,19 +170,18 @@ def _template(admin: User, added: dict) -> None:
     added["surveys"] += 1
 
 
-def _draft(community: Community, organiser: User, added: dict) -> None:
-    """A short draft in NG003 for the works period, not opened yet: a page, a choice question, a comment box."""
-    if _find(community, DRAFT_TITLE) is not None:
+def _draft(community: Community, organiser: User, spec: tuple, added: dict) -> None:
+    """A short draft, not opened yet: a page, a choice question, a comment box. NG001's (the newest survey there,
+    first on its list) is the next one its organiser is writing; NG003's waits for the works to start."""
+    _code, title, description, label, choices, made = spec
+    if _find(community, title) is not None:
         return
-    survey = create_survey(organiser, community, {"title": dict(DRAFT_TITLE), "description": {
-        "zh": "联合审查通过后即将开工，请告诉我们施工期间您最关心什么。",
-        "en": "Works start after the joint review; tell us what matters most to you while they last."}})
+    survey = create_survey(organiser, community, {"title": dict(title), "description": dict(description)})
+    survey.created_at = clock.at(made, 15)
     page = survey.sections[0]
-    concern = append_question(survey, page, name="concern", type="select_one", required=True,
-                              label={"zh": "施工期间您最关心什么？", "en": "What matters most to you during the works?"})
-    for position, (name, zh, en) in enumerate((("noise", "施工噪音", "Noise"), ("access", "出行和停车", "Getting about"),
-                                                ("safety", "施工安全", "Safety")), 1):
-        concern.choices.append(Choice(name=name, label={"zh": zh, "en": en}, position=position))
+    question = append_question(survey, page, name="choice", type="select_one", required=True, label=dict(label))
+    for position, (name, zh, en) in enumerate(choices, 1):
+        question.choices.append(Choice(name=name, label={"zh": zh, "en": en}, position=position))
     append_question(survey, page, name="suggestion", type="long_text",
                     label={"zh": "其他意见和建议", "en": "Anything else?"})
     db.session.flush()

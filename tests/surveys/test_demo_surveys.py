@@ -14,6 +14,7 @@ from participation.models import Building, Community, Household, Plan, PlanVersi
 from participation.survey_facts import facts
 from surveys.answering.checks import clean_answers, in_audience
 from surveys.answering.operations import response_values
+from surveys.builder import queries
 from surveys.demo import NEEDS_TITLE, OPEN_TITLE, OPINION_TITLE, TEMPLATE_TITLE
 from surveys.models import Answer, Question, Response, ResponseRevision, Survey
 from tests.conftest import empty_every_table
@@ -62,7 +63,7 @@ def answers_snapshot() -> list[tuple]:
 
 def test_ng001s_needs_survey_ran_before_its_plan_and_the_plan_inputs_read_it(runner):
     output = seed(runner, "--today", TODAY.isoformat()).output
-    assert "added now: 5 surveys" in output
+    assert "added now: 6 surveys" in output
     needs = survey_titled(NEEDS_TITLE)
     assert needs.community.code == "NG001" and needs.status == "closed" and not needs.is_accepting(MIDNIGHT)
     assert needs.results_visibility == "after_close"
@@ -137,7 +138,9 @@ def test_ng002s_needs_survey_is_open_about_60_percent_answered_with_drafts(runne
     assert [(row["status"], row["is_needs_survey"]) for row in listed] == [("open", True)]
 
 
-def test_a_needs_template_of_the_admin_and_a_draft_in_ng003(runner):
+def test_a_needs_template_of_the_admin_and_drafts_first_on_their_lists(runner):
+    """The builder's editing pages have something to edit: NG003's draft for the works, and NG001's next survey,
+    the newest on NG001's list (staff meet it first), made on the demo's calendar."""
     seed(runner, "--today", TODAY.isoformat())
     template = survey_titled(TEMPLATE_TITLE)
     admin = db.session.scalar(select(User).filter_by(username="demo-admin"))
@@ -148,6 +151,10 @@ def test_a_needs_template_of_the_admin_and_a_draft_in_ng003(runner):
     survey = db.session.get(Survey, draft["id"])
     assert survey.sections and any(q.choices for q in survey.questions)
     assert not db.session.scalar(select(func.count(Response.id)).where(Response.survey_id == survey.id))
+    rows = queries.community_surveys(community("NG001"))
+    assert [row["survey"].status for row in rows][:1] == ["draft"] and len(rows) == 3
+    newest = rows[0]["survey"]
+    assert MIDNIGHT - timedelta(days=7) < newest.created_at < MIDNIGHT and any(q.choices for q in newest.questions)
 
 
 def test_demo_answers_look_real_and_pass_the_servers_checks(runner):
