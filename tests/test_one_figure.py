@@ -181,7 +181,9 @@ def test_every_surface_shows_the_same_labelled_figures_and_counts(world, client,
     # the plan workbook: 概况 has the three labelled rows and the same count
     sheet = load_workbook(io.BytesIO(client.get(f"/c/{CODE}/plan.xlsx").data))["概况"]
     for kind in KINDS:
-        value = _xlsx_row(sheet, f"{estimates['labels'][kind]} (yuan)")
+        with app.test_request_context():     # the workbook's words are in the default language
+            name = gettext("%(figure)s (yuan)", figure=estimates["labels"][kind])
+        value = _xlsx_row(sheet, name)
         assert (None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))) == estimates[kind]
     with app.test_request_context():     # the workbook's words are in the default language
         answered = gettext("Households that answered (vacant apart)")
