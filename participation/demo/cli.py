@@ -75,8 +75,8 @@ def _summary(result, surveys: dict | None, seconds: float) -> None:
                    f"{community['households']} households — residents enter at /r/{community['code']}")
     if surveys is not None:
         click.echo(f"Surveys: NG001's needs survey closed before its plan and a closed opinion survey, NG002's needs "
-                   f"survey open about 60 % answered, an NG003 draft, a template (added now: {surveys['surveys']} "
-                   f"surveys, {surveys['responses']} responses)")
+                   f"survey open about 60 % answered, drafts in NG001 and NG003, a template (added now: "
+                   f"{surveys['surveys']} surveys, {surveys['responses']} responses)")
     _plan_line(result.communities[0]["code"])
     click.echo("Staff logins at /login (username / password):")
     for user in result.users:
