@@ -22,6 +22,7 @@ from participation.demo.jointreview import agency_accounts, pipeline_works, seed
 from participation.demo.participation import seed_demo_participation
 from participation.demo.stages import seed_review_community
 from participation.demo.votes import seed_demo_votes
+from participation.demo.work_photos import seed_work_photos
 from participation.extensions import db
 from participation.fieldsurvey.operations import record_finding, roster_quantity, roster_totals
 from participation.handlers import Refused
@@ -171,6 +172,7 @@ def seed_demo() -> DemoResult:
     parties = seed_review_parties(locality, users["admin"])                 # the joint review's departments and pipeline companies
     signers = agency_accounts(parties, result)               # every party's account; two of them printed
     counter.added.update(seed_demo_participation(communities, {**users, "signers": signers}))   # NG001: to works
+    counter.added["work_photos"] = seed_work_photos(communities[0], users["agency"])   # NG001's finished items
     people = {"org": users["organiser"], "rep": users["owner_rep"], "signers": signers}
     review_added = {"plan_versions": 0}
     seed_review_community(communities[2], people, review_added)        # NG003: its joint review open now
