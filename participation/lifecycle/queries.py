@@ -30,6 +30,7 @@ from participation.permissions import (ACCEPTANCE_READERS, DECISION_READERS, ELE
 from participation.plans.comments import period_for
 from participation.plans.gates import unanswered_objection_counts
 from participation.plans.operations import adopted_version, latest_version, plan_for, today, works_by_item
+from participation.plans.work_photos import is_works_agency
 from participation.survey_facts import facts
 
 PERIOD_STATE_LABELS = {"upcoming": _l("Not open yet"), "open": _l("Open for comments"), "closed": _l("Closed")}
@@ -76,7 +77,7 @@ def hub(community: Community, user: User) -> dict:
         (role in DECISION_READERS, _votes),
         (role in ELEVATOR_AND_AFTERCARE_READERS, _elevators),
         (role in DECISION_READERS or (role == "agency" and _reviews(user, plan)), _joint_review),
-        (role in HOUSEHOLD_READERS, _works),
+        (role in HOUSEHOLD_READERS or is_works_agency(user, community), _works),
         (role in ACCEPTANCE_READERS and (role != "agency" or kind in WORKS_AGENCY_KINDS), _acceptance),
         (role in ELEVATOR_AND_AFTERCARE_READERS, _aftercare),
         (role in TICKET_READERS, _complaints),
@@ -215,16 +216,18 @@ def _joint_review(community, user, plan, manages) -> dict:
 
 
 def _works(community, user, plan, manages) -> dict:
+    """The works page; the contractor's and supervisor's accounts open the works photos, their part of it."""
+    endpoint = "work_photos.index" if user.role == "agency" else "plans.works"
     version = adopted_version(plan)
     if version is None:
-        return _module("works", _("Works"), _("Waits for an adopted plan version"), None, "plans.works",
+        return _module("works", _("Works"), _("Waits for an adopted plan version"), None, endpoint,
                        community_code=community.code)
     works = works_by_item(plan)
     included = [item.item_id for item in version.items if item.included]
     statuses = [works[item_id].status if item_id in works else "not_started" for item_id in included]
     state = _("%(finished)d of %(count)d items finished, %(under_way)d under way",
               finished=statuses.count("finished"), count=len(statuses), under_way=statuses.count("in_progress"))
-    return _module("works", _("Works"), state, None, "plans.works", community_code=community.code)
+    return _module("works", _("Works"), state, None, endpoint, community_code=community.code)
 
 
 def _acceptance(community, user, plan, manages) -> dict:

@@ -23,7 +23,7 @@ CARDS = {
     "owner_rep": EVERY - {"slips", "complaints"},
     "grid": {"roster", "slips", "field_survey", "plan", "elevators", "works", "aftercare"},
     "hotline": {"roster", "plan", "works", "acceptance", "complaints"},
-    "agency": {"acceptance", "complaints"},           # the community's contractor
+    "agency": {"works", "acceptance", "complaints"},  # the community's contractor: its works photos
     "pipeline": {"field_survey", "complaints"},       # a pipeline company listed on the community
 }
 
