@@ -3,6 +3,7 @@ reader (.xlsx, old .xls and .csv, within the shared limits on hostile files), it
 fixed Chinese column names, and every problem is collected with its row number and column, so that the page lists
 them all and nothing is written. Also the look of their templates: bold headers, widths, drop-down lists.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -57,6 +58,24 @@ class Problems(list):
     def raise_if_any(self) -> None:
         if self:
             raise SheetImportError([message for _row, message in sorted(self, key=lambda problem: problem[0])])
+
+
+def row_item(number: int, code: str, items: dict, column: Column, problems: Problems, first_row: dict, *,
+             unknown: Callable[[str], str]):
+    """The thing a row's item code names in ``items`` (a catalogue item, a plan item …), or None with the row's
+    problem added: the code is empty, unknown (``unknown(code)`` says why), or already on an earlier row (the first
+    row of each code is kept in ``first_row``)."""
+    if not code:
+        problems.at(number, column, _("the item code is empty."))
+        return None
+    found = items.get(code)
+    if found is None:
+        problems.at(number, column, unknown(code))
+    elif code in first_row:
+        problems.at(number, column, _("item %(code)s is already on row %(first)d.", code=code, first=first_row[code]))
+    else:
+        first_row[code] = number
+    return found
 
 
 def read_sheet(source, filename: str | None, columns: tuple[Column, ...]) -> list[tuple[int, dict]]:

@@ -22,7 +22,7 @@ from participation.logs import logs_refusals
 from participation.models import CatalogueItem, Community, FieldFinding, User
 from participation.roster.files import cell_text
 from participation.sheet_imports import (Column, Problems, SheetImportError, add_choices, free_text, read_sheet,
-                                         write_header)
+                                         row_item, write_header)
 from participation.spreadsheets import workbook_bytes
 
 COLUMNS = (
@@ -120,16 +120,8 @@ def _parse(rows: list[tuple[int, dict]], items: dict[str, CatalogueItem], proble
         code = cell_text(cells.get("code")).upper()
         word = cell_text(cells.get("condition"))
         note = free_text(cells.get("note"))
-        item = None
-        if not code:
-            problems.at(number, COLUMN["code"], _("the item code is empty."))
-        elif (item := items.get(code)) is None:
-            problems.at(number, COLUMN["code"], _("there is no item %(code)s in the catalogue in use.", code=code))
-        elif code in first_row:
-            problems.at(number, COLUMN["code"], _("item %(code)s is already on row %(first)d.", code=code,
-                                                  first=first_row[code]))
-        else:
-            first_row[code] = number
+        item = row_item(number, code, items, COLUMN["code"], problems, first_row,
+                        unknown=lambda code: _("there is no item %(code)s in the catalogue in use.", code=code))
         if word and word not in CONDITION_WORDS:
             problems.at(number, COLUMN["condition"], _("%(word)s is not a condition; write 完好, 需维修, 缺失 or "
                                                        "不适用.", word=word))

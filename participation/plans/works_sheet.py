@@ -22,7 +22,7 @@ from participation.models import Community, Plan, PlanWork, User
 from participation.plans.operations import MAX_TEXT, adopted_version, plan_for, set_work, works_by_item
 from participation.roster.files import cell_text
 from participation.sheet_imports import (Column, Problems, SheetImportError, add_choices, column_letter, free_text,
-                                         read_sheet, write_header)
+                                         read_sheet, row_item, write_header)
 from participation.spreadsheets import workbook_bytes
 
 COLUMNS = (
@@ -131,16 +131,8 @@ def _parse(rows: list[tuple[int, dict]], items: dict, problems: Problems) -> lis
         code = cell_text(cells.get("code")).upper()
         word = cell_text(cells.get("status"))
         note = free_text(cells.get("note"))
-        row = None
-        if not code:
-            problems.at(number, COLUMN["code"], _("the item code is empty."))
-        elif (row := items.get(code)) is None:
-            problems.at(number, COLUMN["code"], _("item %(code)s is not in the adopted plan.", code=code))
-        elif code in first_row:
-            problems.at(number, COLUMN["code"], _("item %(code)s is already on row %(first)d.", code=code,
-                                                  first=first_row[code]))
-        else:
-            first_row[code] = number
+        row = row_item(number, code, items, COLUMN["code"], problems, first_row,
+                       unknown=lambda code: _("item %(code)s is not in the adopted plan.", code=code))
         status = STATUS_WORDS.get(word) or OTHER_STATUS_WORDS.get(word)
         if word and status is None:
             problems.at(number, COLUMN["status"], _("%(word)s is not a status; write 未开工, 施工中 or 已完工.",
