@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -151,3 +151,21 @@ def add_choices(sheet, columns: tuple[Column, ...], field: str, words, last_row:
 
 def column_letter(columns: tuple[Column, ...], field: str) -> str:
     return get_column_letter(next(index for index, column in enumerate(columns, 1) if column.field == field))
+
+
+def write_notes(book, rows) -> None:
+    """The template's 说明 sheet: one line per column (its Chinese header, what to enter), then how the file is
+    checked."""
+    notes = book.create_sheet("说明")
+    notes.append([_("Column"), _("What to enter")])
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+    for header, text in rows:
+        notes.append([header, text])
+    notes.append([])
+    notes.append([_("The whole file is checked first. If any row has a mistake, nothing is imported and every "
+                    "mistake is listed with its row number.")])
+    notes.column_dimensions["A"].width = 12
+    notes.column_dimensions["B"].width = 90
+    for line in notes.iter_rows(min_row=2):
+        line[-1].alignment = Alignment(wrap_text=True, vertical="top")

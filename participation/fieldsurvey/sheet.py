@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
 
 from participation.audit import record
@@ -22,7 +21,7 @@ from participation.logs import logs_refusals
 from participation.models import CatalogueItem, Community, FieldFinding, User
 from participation.roster.files import cell_text
 from participation.sheet_imports import (Column, Problems, SheetImportError, add_choices, free_text, read_sheet,
-                                         row_item, write_header)
+                                         row_item, write_header, write_notes)
 from participation.spreadsheets import workbook_bytes
 
 COLUMNS = (
@@ -73,19 +72,7 @@ def template_workbook(community: Community) -> bytes:
         sheet.cell(row=sheet.max_row, column=1).number_format = "@"
     add_choices(sheet, COLUMNS, "condition", CONDITION_WORDS, len(rows) + 1, title=_("Condition"),
                 message=_("Choose 完好, 需维修, 缺失 or 不适用."))
-    notes = book.create_sheet("说明")
-    notes.append([_("Column"), _("What to enter")])
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
-    for header, text in _notes():
-        notes.append([header, text])
-    notes.append([])
-    notes.append([_("The whole file is checked first. If any row has a mistake, nothing is imported and every "
-                    "mistake is listed with its row number.")])
-    notes.column_dimensions["A"].width = 12
-    notes.column_dimensions["B"].width = 90
-    for row in notes.iter_rows(min_row=2):
-        row[-1].alignment = Alignment(wrap_text=True, vertical="top")
+    write_notes(book, _notes())
     return workbook_bytes(book)
 
 

@@ -12,7 +12,6 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
 from participation.audit import record
 from participation.handlers import Refused
@@ -22,7 +21,7 @@ from participation.models import Community, Plan, PlanWork, User
 from participation.plans.operations import MAX_TEXT, adopted_version, plan_for, set_work, works_by_item
 from participation.roster.files import cell_text
 from participation.sheet_imports import (Column, Problems, SheetImportError, add_choices, column_letter, free_text,
-                                         read_sheet, row_item, write_header)
+                                         read_sheet, row_item, write_header, write_notes)
 from participation.spreadsheets import workbook_bytes
 
 COLUMNS = (
@@ -69,27 +68,15 @@ def template_workbook(community: Community) -> bytes:
             sheet[f"{letter}{line}"].number_format = "yyyy-mm-dd"
     add_choices(sheet, COLUMNS, "status", STATUS_WORDS, len(rows) + 1, title=_("Status"),
                 message=_("Choose 未开工, 施工中 or 已完工."))
-    notes = book.create_sheet("说明")
-    notes.append([_("Column"), _("What to enter")])
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
-    for header, text in (
-            ("项目编码", _("The plan item's code. Keep it as it is; each item appears once.")),
-            ("项目名称", _("The item's name, for reading only: the import does not read it.")),
-            ("状态", _("未开工, 施工中 or 已完工 (choose from the list). Leave the row's status empty to keep what is "
-                     "recorded.")),
-            ("开工日期", _("The day the works started, as a date or written as 2026-03-05 or 2026/3/5; not in the "
-                       "future.")),
-            ("完工日期", _("The day the works finished: needed for 已完工, not before the start.")),
-            ("备注", _("Anything to note, at most %(n)d characters.", n=MAX_TEXT))):
-        notes.append([header, text])
-    notes.append([])
-    notes.append([_("The whole file is checked first. If any row has a mistake, nothing is imported and every "
-                    "mistake is listed with its row number.")])
-    notes.column_dimensions["A"].width = 12
-    notes.column_dimensions["B"].width = 90
-    for line in notes.iter_rows(min_row=2):
-        line[-1].alignment = Alignment(wrap_text=True, vertical="top")
+    write_notes(book, (
+        ("项目编码", _("The plan item's code. Keep it as it is; each item appears once.")),
+        ("项目名称", _("The item's name, for reading only: the import does not read it.")),
+        ("状态", _("未开工, 施工中 or 已完工 (choose from the list). Leave the row's status empty to keep what is "
+                 "recorded.")),
+        ("开工日期", _("The day the works started, as a date or written as 2026-03-05 or 2026/3/5; not in the "
+                   "future.")),
+        ("完工日期", _("The day the works finished: needed for 已完工, not before the start.")),
+        ("备注", _("Anything to note, at most %(n)d characters.", n=MAX_TEXT))))
     return workbook_bytes(book)
 
 
