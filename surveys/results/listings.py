@@ -10,11 +10,12 @@ from datetime import timedelta
 
 from flask import has_request_context
 from flask_babel import get_locale
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from participation.extensions import db
 from participation.models import Building, Household, Unit
 from participation.models.types import utcnow
+from surveys.answering.operations import household_surveys as household_surveys_met
 from surveys.models import Question, Response, Survey
 
 # A closed survey stays on the household's list this long (its receipt and results are still asked about).
@@ -67,25 +68,13 @@ def household_surveys(household_id: int) -> list[dict]:
     if household is None:
         return []
     now = utcnow()
-    surveys = db.session.scalars(
-        select(Survey).where(Survey.community_id == household.unit.building.community_id,
-                             Survey.is_template.is_(False), Survey.status.in_(("open", "closed")))
-        .order_by(Survey.id.desc())).all()
-    listed = []
-    for survey in surveys:
-        status = survey.effective_status(now)
-        if status == "open" or (status == "closed" and (survey.closes_at is None
-                                                        or survey.closes_at >= now - RECENTLY_CLOSED)):
-            listed.append((survey, status))
-    if not listed:
-        return []
-    responses = {response.survey_id: response for response in db.session.scalars(
-        select(Response).where(and_(Response.household_id == household_id,
-                                    Response.survey_id.in_([survey.id for survey, _status in listed]))))}
     lang = _lang()
     rows = []
-    for survey, status in listed:
-        response = responses.get(survey.id)
+    met = sorted(household_surveys_met(household), key=lambda pair: pair[0].id, reverse=True)   # newest first
+    for survey, response in met:
+        status = survey.effective_status(now)
+        if status == "closed" and survey.closes_at is not None and survey.closes_at < now - RECENTLY_CLOSED:
+            continue
         state = "not_started" if response is None else ("submitted" if response.status == "submitted" else "draft")
         rows.append({"id": survey.id, "title": survey.label(lang), "status": status, "closes_at": survey.closes_at,
                      "state": state, "receipt": response.receipt if state == "submitted" else None,

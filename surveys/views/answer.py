@@ -16,18 +16,12 @@ from participation.handlers import withdraw
 from participation.uploads import stored_file
 from surveys.answering.checks import CONSENT_FIELD, clean_answers, hidden_questions, in_audience
 from surveys.answering.forms import AnswerForm, chosen_action, raw_answers, shown_raw, shown_values
-from surveys.answering.operations import (ResponseConflict, find_response, household_surveys, load_survey,
-                                          response_values, revisions, save_response)
+from surveys.answering.operations import (ResponseConflict, find_response, load_survey, response_values, revisions,
+                                          save_response)
 from surveys.answering.structure import structure
 from surveys.models import Survey, SurveyStateError
 
 bp = Blueprint("survey_answer", __name__)
-
-
-@bp.app_context_processor
-def _surveys_for_home() -> dict:
-    """The resident home page lists the community's surveys through this (participation never imports surveys)."""
-    return {"household_surveys": household_surveys}
 
 
 def _lang() -> str:
