@@ -12,7 +12,7 @@ PORT ?= 5000
 LOCK ?= requirements-dev.lock
 INSTALLED = $(VENV)/.installed-from-$(1)
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
-UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --no-config --universal --python-version 3.11 \
+UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --no-config --universal --python-version 3.11 --only-binary :all: \
 	--generate-hashes --upgrade --custom-compile-command 'make lock'
 # $(1): what to resolve, $(2): the lock; rewritten only when it changes, so an unchanged lock keeps .venv as it is.
 define compile_lock

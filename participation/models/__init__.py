@@ -4,7 +4,7 @@ from participation.models.accounts import ROLES, User, user_buildings, user_comm
 from participation.models.aftercare import AFTERCARE_MODES, AfterCareProposal  # noqa: F401
 from participation.models.audit import AuditEvent
 from participation.models.catalogue import CATEGORIES, QUANTITY_UNITS, CatalogueItem
-from participation.models.complaints import (OPEN_STATES, TICKET_STATES, ComplaintCategory, Holiday, Notification,
+from participation.models.complaints import (OPEN_STATES, TICKET_STATES, ComplaintCategory, Holiday,
                                              Open311Key, PatrolFinding, PatrolFindingEvent, Ticket, TicketEvent,
                                              TicketPhoto)
 from participation.models.elevators import ELEVATOR_STATUSES, ElevatorRequest, ElevatorShaftOwner  # noqa: F401
@@ -35,3 +35,5 @@ from participation.models.votes import VoteRegisterCorrection, VoteRegisterEntry
 from participation.models.jointreview import (SIGNOFF_DECISIONS, SPECIALITIES, JointReview,  # noqa: E402, F401
                                               JointReviewParty, PipelineWork, ReviewParty, ReviewSignoff)
 from participation.models.lifecycle import GATES, STAGES, GateOverride  # noqa: E402, F401
+from participation.models.reach import (CHANNELS as DELIVERY_CHANNELS, Delivery, DeliveryAttempt,  # noqa: E402, F401
+                                        EntryCode, Notification, SmsConsent, SmsSettings, WecomRobot)

@@ -1,5 +1,6 @@
 """Complaints (接诉即办, DESIGN §5): tickets through one lifecycle, their timeline, photos and call-backs; the
-holiday table the deadlines count working days with; supervisors' patrol findings; the notification outbox.
+holiday table the deadlines count working days with; supervisors' patrol findings. (The outbox of
+notifications is ``participation.models.reach``.)
 
 The lifecycle itself (which action moves which state, and who may take it) lives in
 ``participation.complaints.operations``; the models only keep the states within their allowed values.
@@ -255,27 +256,6 @@ class PatrolFindingEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<PatrolFindingEvent {self.finding_id} {self.action} {self.from_state}→{self.to_state}>"
-
-
-class Notification(db.Model):
-    """The outbox: a message for a household or a staff member, written here and sent by a sender that plugs in
-    later (SMS, WeChat). Nothing is sent from this application."""
-
-    __tablename__ = "notifications"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), nullable=True)
-    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), nullable=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    kind: Mapped[str] = mapped_column(String(30), nullable=False)
-    text: Mapped[str] = mapped_column(Text, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-
-    __table_args__ = (
-        CheckConstraint("household_id IS NOT NULL OR user_id IS NOT NULL", name="has_recipient"),
-        Index("ix_notifications_unsent", "sent_at", "id"),
-    )
 
 
 class Open311Key(db.Model):
