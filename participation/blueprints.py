@@ -16,6 +16,7 @@ from participation.dashboards.home_views import bp as main_bp
 from participation.dashboards.views import bp as dashboards_bp
 from participation.elevators.views import bp as elevators_bp
 from participation.entry.assisted_views import bp as assisted_bp
+from participation.entry.phone_views import bp as phone_entry_bp
 from participation.entry.views import bp as resident_bp
 from participation.fieldsurvey import sheet_views  # noqa: F401  (the field survey in Excel, on "fieldsurvey")
 from participation.fieldsurvey.views import bp as fieldsurvey_bp
@@ -27,6 +28,9 @@ from participation.plans.progress_views import bp as progress_bp
 from participation.plans.views import bp as plans_bp
 from participation.plans.work_photo_views import bp as work_photos_bp
 from participation.plans.works_sheet_views import bp as works_sheet_bp
+from participation.reach.admin_views import bp as reach_admin_bp
+from participation.reach.inbox_views import bp as inbox_bp
+from participation.reach.robot_views import bp as robots_bp
 from participation.reference.holiday_views import bp as holidays_bp
 from participation.reference.views import bp as admin_bp
 from participation.roster.slip_views import bp as slips_bp
@@ -39,5 +43,5 @@ BLUEPRINTS = [main_bp, auth_bp, fieldsurvey_bp, resident_bp, slips_bp, assisted_
               plans_bp, dashboards_bp, city_bp, complaints_bp, hotline_bp, open311_bp, bulletin_bp, holidays_bp,
               plan_comments_bp, acceptance_bp, elevators_bp, votes_bp, resident_votes_bp, aftercare_bp,
               api_bp, api_tokens_bp, jointreview_bp, lifecycle_bp, progress_bp, works_sheet_bp,
-              work_photos_bp]
+              work_photos_bp, inbox_bp, reach_admin_bp, robots_bp, phone_entry_bp]
 

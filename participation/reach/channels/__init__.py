@@ -29,3 +29,23 @@ class Sms:
     community: str | None = None                  # the community's code, for the file backend's line
     key: str = ""                                 # the delivery's idempotency key
 
+
+
+@dataclass(frozen=True)
+class SmsConfig:
+    """The SMS settings as a sender needs them: the admin's row over the environment (``participation.reach.settings``
+    builds it). Secrets come from the environment only."""
+    provider: str = "off"                 # off | file | aliyun | tencent
+    sign_name: str = ""
+    app_id: str = ""                      # 腾讯云 SmsSdkAppId
+    region: str = ""                      # 腾讯云 ap-guangzhou …; 阿里云 cn-hangzhou …
+    templates: dict = field(default_factory=dict)    # kind → approved template code
+    daily_cap: int = 5                    # SMS per household per Beijing day (urgent kinds aside)
+    file_path: str = ""                   # SMS_FILE, for the file backend
+    aliyun_access_key_id: str = ""
+    aliyun_access_key_secret: str = ""
+    aliyun_endpoint: str = ""             # default dysmsapi.aliyuncs.com; tests point it at a local server
+    tencent_secret_id: str = ""
+    tencent_secret_key: str = ""
+    tencent_endpoint: str = ""            # default sms.tencentcloudapi.com; tests point it at a local server
+    timeout_seconds: float = 10.0
