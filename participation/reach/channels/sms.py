@@ -2,11 +2,16 @@
 ``DeliveryError``. The provider modules are imported only when chosen, so a development setup with the ``file``
 backend never loads (or needs) the cloud SDKs.
 """
+import re
 from typing import Protocol
+from urllib.parse import urlsplit
 
-from participation.reach.channels import Sms, SmsConfig
+from participation.labels import mask_phone
+from participation.reach.channels import DeliveryError, Sms, SmsConfig
 
 PROVIDERS = ("file", "aliyun", "tencent")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+MAINLAND_MOBILE = re.compile(r"(?:(?<=\+86)|(?<=0086)|(?<!\d))1[3-9]\d{9}(?!\d)")
 
 
 class SmsSender(Protocol):
@@ -26,3 +31,30 @@ def sender(config: SmsConfig) -> SmsSender:
         from participation.reach.channels.sms_tencent import TencentSender
         return TencentSender(config)
     raise ValueError(f"no SMS sender for provider {config.provider!r}")
+
+
+def split_endpoint(endpoint: str) -> tuple[str, str]:
+    """``(protocol, host[:port])`` from an endpoint setting. A bare host means HTTPS, as in production; plain HTTP is
+    accepted only for this machine (the tests' checking servers), never for a host that would see numbers in clear."""
+    if "://" not in endpoint:
+        return "https", endpoint.strip().rstrip("/")
+    parts = urlsplit(endpoint.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"the SMS endpoint {endpoint!r} is not a host or an http(s) address")
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        raise ValueError(f"the SMS endpoint {endpoint!r} must use https")
+    return parts.scheme, parts.netloc
+
+
+def scrub(text: str, phone: str) -> str:
+    """``text`` with the recipient's number, and anything else shaped like a mobile number, masked."""
+    digits = "".join(ch for ch in phone if ch.isdigit())[-11:]
+    if digits:
+        text = text.replace(digits, mask_phone(digits))
+    return MAINLAND_MOBILE.sub(lambda match: mask_phone(match.group()), text)
+
+
+def provider_error(provider: str, code: str, message: str, phone: str, *, temporary: bool) -> DeliveryError:
+    """The error a delivery records: the provider, its code and its message, with no number left in clear."""
+    text = f"{provider} {code}: {message}".strip().rstrip(":")
+    return DeliveryError(scrub(text, phone)[:500], temporary=temporary)
