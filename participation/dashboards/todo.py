@@ -42,6 +42,7 @@ from participation.models.complaints import OPEN_STATES
 from participation.models.types import utcnow
 from participation.permissions import WORKS_AGENCY_KINDS, visible_communities
 from participation.plans.gates import unanswered_objection_counts
+from participation.reach.inbox import todo_messages
 from participation.votes.operations import tally
 
 # The community hub (the lifecycle helper's page, /c/<code>).
@@ -344,7 +345,7 @@ def joint_review_lines(user: User) -> list[dict]:
 
 def todo(user: User, now: datetime | None = None) -> dict:
     """{"groups": [{"key", "title", "lines", "rules", "waiting"}], "stalled": [(community, why)] (admins) or None,
-    "stalled_rule"} for ``user``."""
+    "stalled_rule", "messages": {"unread", "newest"}} for ``user``."""
     now = now or utcnow()
     day = beijing_today()
     groups, stalled_rows = [], None
@@ -376,7 +377,7 @@ def todo(user: User, now: datetime | None = None) -> dict:
     if role == "admin":
         stalled_rows = stalled(user, day, now)
     return {"groups": [group for group in groups if group["lines"]], "stalled": stalled_rows,
-            "stalled_rule": RULES["stalled"]}
+            "stalled_rule": RULES["stalled"], "messages": todo_messages(user)}
 
 
 def _group(key: str, title: str, lines: list[dict], *rules: str) -> dict:

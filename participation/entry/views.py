@@ -16,6 +16,7 @@ from participation.extensions import limiter
 from participation.forms import EmptyForm
 from participation.guards import private
 from participation.plans.comment_forms import STANCE_LABELS
+from participation.reach.inbox import household_unread
 from participation.votes.forms import CHOICE_LABELS
 from participation.roster.communities import community_by_code
 
@@ -134,7 +135,7 @@ def home():
                                                                                       assisted=acting.assisted),
                                    choice_words=CHOICE_LABELS, channel_words=BALLOT_CHANNEL_WORDS,
                                    stance_words=STANCE_LABELS, activities=recent_activities(household),
-                                   leave_form=EmptyForm()))
+                                   leave_form=EmptyForm(), unread=household_unread(household)))
 
 
 @bp.route("/home/notice", methods=["GET", "POST"])

@@ -1,0 +1,17 @@
+"""The inbox's one form with a field: a household's choice about the SMS it may refuse (the buttons that mark
+messages read are ``participation.forms.EmptyForm``)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField
+from wtforms.validators import InputRequired
+
+RECEIVE, REFUSE = "opt_in", "opt_out"   # the values of SmsConsent.choice
+
+
+class SmsChoiceForm(FlaskForm):
+    """Shown with the household's current choice selected: that is a setting it reads back, not an answer the
+    product counts, so nothing here is pre-selected on anyone's behalf (a household that never chose receives)."""
+
+    choice = RadioField(_l("Notice SMS (surveys, reminders, ratings and the like)"),
+                        choices=[(RECEIVE, _l("Send them to me")), (REFUSE, _l("Do not send them"))],
+                        validators=[InputRequired(message=_l("Please choose whether to receive notice SMS."))])
