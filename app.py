@@ -7,7 +7,9 @@ from participation import cli, errors, handlers, logs, security, survey_facts, t
 from participation.blueprints import BLUEPRINTS
 from participation.config import check_keys, load_config
 from participation.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, select_locale
-from surveys import cli as survey_cli, models as survey_models  # noqa: F401  (the survey tables, for migrations)
+from participation.reach import jobs as reach_jobs, queue as reach_queue
+from surveys import cli as survey_cli, jobs as survey_jobs
+from surveys import models as survey_models  # noqa: F401  (the survey tables, for migrations)
 from surveys.results.plan_needs import SurveyEngineFacts
 from surveys.views import BLUEPRINTS as SURVEY_BLUEPRINTS
 
@@ -27,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     compress.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    reach_queue.init_app(app)   # the task queue; the outbox hands new deliveries to it after each commit
     check_keys(app, config or {})   # after Babel, so a refusal reads in the default language
 
     for blueprint in [*BLUEPRINTS, *SURVEY_BLUEPRINTS]:
@@ -37,5 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     survey_cli.init_app(app)
+    reach_jobs.init_app(app)    # periodic jobs on the worker, instead of cron lines
+    survey_jobs.init_app(app)
     survey_facts.provide(app, SurveyEngineFacts())   # what participation reads of residents' answers
     return app

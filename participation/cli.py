@@ -7,6 +7,7 @@ from participation.api import cli as api, open311_cli as open311
 from participation.complaints import cli as tickets
 from participation.demo import benchdata, cli as demo
 from participation.plans import cli as plan
+from participation.reach import cli as reach
 from participation.reference import cli as catalogue
 from participation.roster import cli as roster
 from participation.votes import cli as votes
@@ -14,5 +15,5 @@ from participation.votes import cli as votes
 
 def init_app(app: Flask) -> None:
     for module in (accounts, api, catalogue, roster, demo, plan, benchdata, tickets, open311, votes, backup,
-                   audit, keys, sheet_cli):
+                   audit, keys, sheet_cli, reach):
         module.register(app)

@@ -125,6 +125,37 @@ def load_config(instance_path: str) -> dict:
         # handle per request), so only buffered responses — our pages — are compressed; static assets are small.
         "COMPRESS_STREAMS": False,
         "SEND_FILE_MAX_AGE_DEFAULT": 60 * 60 * 24 * 7,
+        **_reach(instance_path, redis_url),
+    }
+
+
+def _reach(instance_path: str, redis_url: str | None) -> dict:
+    """The task queue and the messages' channels (issue 16, DESIGN §8/§10). The admin's SMS settings row wins over
+    these (``participation.reach.settings``), except the providers' secrets, which come from the environment only.
+    The queue keeps its tasks in SQLite beside the database by default (no server to run) and in Redis when
+    REDIS_URL is set, so workers on several hosts share one queue."""
+    env = os.environ.get
+    return {
+        "QUEUE_BACKEND": env("QUEUE_BACKEND") or ("redis" if redis_url else "sqlite"),
+        "QUEUE_FILE": env("QUEUE_FILE") or str(Path(instance_path) / "queue.db"),
+        "REDIS_URL": redis_url,
+        "SMS_BACKEND": env("SMS_BACKEND") or "off",
+        "SMS_FILE": env("SMS_FILE") or "",
+        "SMS_SIGN_NAME": env("SMS_SIGN_NAME") or "",
+        "SMS_APP_ID": env("SMS_APP_ID") or "",
+        "SMS_REGION": env("SMS_REGION") or "",
+        "SMS_TEMPLATES": env("SMS_TEMPLATES") or "{}",     # JSON: {"survey.opened": "SMS_123456789", …}
+        "SMS_DAILY_CAP": int(env("SMS_DAILY_CAP") or 5),
+        "ALIYUN_ACCESS_KEY_ID": env("ALIYUN_ACCESS_KEY_ID") or "",
+        "ALIYUN_ACCESS_KEY_SECRET": env("ALIYUN_ACCESS_KEY_SECRET") or "",
+        "ALIYUN_SMS_ENDPOINT": env("ALIYUN_SMS_ENDPOINT") or "",
+        "TENCENT_SECRET_ID": env("TENCENT_SECRET_ID") or "",
+        "TENCENT_SECRET_KEY": env("TENCENT_SECRET_KEY") or "",
+        "TENCENT_SMS_ENDPOINT": env("TENCENT_SMS_ENDPOINT") or "",
+        "QUIET_HOURS": env("QUIET_HOURS") or "on",         # "off": tests, drills, the development server
+        "DELIVERY_MAX_ATTEMPTS": int(env("DELIVERY_MAX_ATTEMPTS") or 5),
+        "DELIVERY_BATCH": int(env("DELIVERY_BATCH") or 200),   # deliveries a worker claims at once
+        "WECOM_ALLOWED_HOSTS": env("WECOM_ALLOWED_HOSTS") or "qyapi.weixin.qq.com",
     }
 
 

@@ -62,6 +62,8 @@ def app(tmp_path_factory):
         "SERVER_NAME": "localhost",
         # scrypt costs ~0.2 s a hash; tests make many accounts. Checking reads the method from the stored hash.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # Tasks wait in this process until a test runs them (participation.reach.queue.run_waiting).
+        "QUEUE_BACKEND": "memory",
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

@@ -8,6 +8,7 @@ not require (``kinds.Kind.optional``); its choice is PIPL consent, kept as histo
 ``participation.reach.delivery`` applies them in order; pages (the inbox's opt-out switch, the admin's counts) call
 the same functions so a page never says something the worker does differently.
 """
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app, has_app_context
@@ -18,11 +19,63 @@ from participation.extensions import db
 from participation.formatting import BEIJING, beijing_midnight
 from participation.models import Delivery, Household, Notification, SmsConsent
 from participation.models.reach import CONSENT_ACTORS, CONSENT_CHOICES
-from participation.reach.kinds import KINDS
+from participation.reach.channels import SmsConfig
+from participation.reach.kinds import KINDS, kind as kind_of
 
 QUIET_START = time(21, 0)    # Beijing wall clock
 QUIET_END = time(8, 0)
 URGENT_KINDS = tuple(name for name, entry in KINDS.items() if entry.urgent)
+ROBOT_PER_MINUTE = 20        # 企业微信: a robot takes about 20 messages a minute, then answers 45009
+TEMPLATED_PROVIDERS = ("aliyun", "tencent")   # they send only approved templates; the file backend needs none
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What to do with one delivery now: ``send`` (with ``template``), ``skip`` for ``reason`` (a
+    ``models.reach.SKIP_REASONS`` word), or ``defer`` until ``until`` (not an attempt: nothing was tried)."""
+    action: str
+    reason: str | None = None
+    until: datetime | None = None
+    template: str | None = None
+
+
+def sms_verdict(message: Notification, config: SmsConfig, now: datetime) -> Verdict:
+    """The SMS rules in their order: the backend off; no approved template for the kind; the household refused an
+    optional kind; no phone any more; quiet hours (not for urgent kinds); the daily cap (not for urgent kinds)."""
+    entry = kind_of(message.kind)
+    if config.provider == "off":
+        return Verdict("skip", "off")
+    template = (config.templates or {}).get(message.kind)
+    if not template:
+        if config.provider in TEMPLATED_PROVIDERS:
+            return Verdict("skip", "no_template")
+        template = message.kind
+    if entry.optional and opted_out(message.household_id):
+        return Verdict("skip", "opted_out")
+    if message.household is None or not message.household.phone:
+        return Verdict("skip", "no_phone")
+    if not entry.urgent:
+        until = quiet_until(now)
+        if until is not None:
+            return Verdict("defer", until=until)
+        if sms_sent_today(message.household_id, now) >= config.daily_cap:
+            return Verdict("skip", "capped")
+    return Verdict("send", template=template)
+
+
+def robot_verdict(message: Notification, now: datetime) -> Verdict:
+    """A robot switched off since the message was written is skipped; a busy one waits a minute rather than being
+    answered 45009 (which would cost an attempt)."""
+    robot = message.robot
+    if robot is None or not robot.active:
+        return Verdict("skip", "inactive")
+    recent = db.session.scalar(
+        select(func.count(Delivery.id)).join(Notification, Delivery.notification_id == Notification.id)
+        .where(Notification.robot_id == robot.id, Delivery.channel == "wecom", Delivery.state == "sent",
+               Delivery.sent_at > now - timedelta(minutes=1))) or 0
+    if recent >= ROBOT_PER_MINUTE:
+        return Verdict("defer", until=now + timedelta(minutes=1))
+    return Verdict("send")
 
 
 def beijing_day(now: datetime) -> date:

@@ -1,0 +1,142 @@
+"""The delivery engine (issue 16 point 2): sent once, retried with back-off, failed after N attempts with the
+admins told, a permanent error failing at once, the lease of a crashed worker reclaimed, and an admin's retry."""
+from datetime import timedelta
+
+from participation.extensions import db
+from participation.models import AuditEvent, Delivery, DeliveryAttempt, Notification
+from participation.reach.channels import DeliveryError, sms as sms_channel
+from participation.reach.channels.sms import sender as real_sender
+from participation.reach.delivery import backoff, claim, deliver_due, retry, sweep
+from tests.reach.conftest_engine import DAY, failing, homes, lines, message, sms_file  # noqa: F401 (fixtures)
+
+
+def test_a_due_sms_goes_out_once_through_the_file_backend(sms_file, homes):
+    delivery = message(homes[0])
+    counts = deliver_due(now=DAY)
+    assert (counts.sent, counts.retry, counts.failed, counts.skipped) == (1, 0, 0, 0)
+    assert lines(sms_file) == [{"phone": homes[0].phone, "kind": "survey.opened", "template": "survey.opened",
+                                "params": {"community": "幸福小区", "title": "需求调查", "deadline": "1月20日"},
+                                "community": "NG9"}]
+    db.session.refresh(delivery)
+    assert (delivery.state, delivery.attempts, delivery.sent_at) == ("sent", 1, DAY)
+    assert delivery.provider_id and delivery.claimed_by is None
+    assert [a.outcome for a in delivery.attempt_log] == ["sent"]
+    assert delivery.notification.sent_at == DAY
+    assert deliver_due(now=DAY + timedelta(hours=1)).sent == 0     # nothing is sent twice
+    assert len(lines(sms_file)) == 1
+
+
+def test_the_params_go_in_the_kinds_order(sms_file, homes):
+    message(homes[0], "ticket.replied")
+    deliver_due(now=DAY)
+    assert list(lines(sms_file)[0]["params"]) == ["receipt"]
+
+
+def test_a_temporary_error_is_retried_with_a_growing_backoff(sms_file, homes, failing):
+    sender = failing()
+    delivery = message(homes[0])
+    assert deliver_due(now=DAY).retry == 1
+    db.session.refresh(delivery)
+    assert (delivery.state, delivery.attempts) == ("pending", 1)
+    assert delivery.next_attempt_at == DAY + timedelta(seconds=30)
+    assert deliver_due(now=DAY + timedelta(seconds=29)).retry == 0     # not due yet
+    second = DAY + timedelta(seconds=30)
+    assert deliver_due(now=second).retry == 1
+    db.session.refresh(delivery)
+    assert delivery.attempts == 2 and delivery.next_attempt_at == second + timedelta(minutes=2)
+    assert sender.tries == 2
+    assert [a.outcome for a in delivery.attempt_log] == ["error", "error"]
+    assert delivery.last_error == "provider busy"
+    assert backoff(5) == timedelta(seconds=30 * 4 ** 4) and backoff(20) == timedelta(hours=6)
+
+
+def test_after_the_last_attempt_the_delivery_fails_and_active_admins_are_told_in_app(app, sms_file, homes, failing,
+                                                                                    make_user, monkeypatch):
+    monkeypatch.setitem(app.config, "DELIVERY_MAX_ATTEMPTS", 3)
+    failing()
+    admin = make_user("admin")
+    make_user("admin").active = False
+    make_user("organiser")
+    delivery = message(homes[0])
+    moment = DAY
+    for expected in ("pending", "pending", "failed"):
+        deliver_due(now=moment)
+        db.session.refresh(delivery)
+        assert delivery.state == expected
+        moment = delivery.next_attempt_at
+    assert delivery.attempts == 3
+    told = db.session.scalars(db.select(Notification).where(Notification.kind == "delivery.failed")).all()
+    assert [n.user_id for n in told] == [admin.id]
+    assert told[0].link == f"/admin/messages/{delivery.notification_id}"
+    assert db.session.scalar(db.select(db.func.count(Delivery.id))) == 1    # in-app only
+    assert delivery.notification.sent_at is not None
+
+
+def test_a_permanent_error_fails_at_once(sms_file, homes, failing, make_user):
+    make_user("admin")
+    failing(DeliveryError("template unknown to the provider", temporary=False))
+    delivery = message(homes[0])
+    assert deliver_due(now=DAY).failed == 1
+    db.session.refresh(delivery)
+    assert (delivery.state, delivery.attempts) == ("failed", 1)
+
+
+def test_any_other_exception_is_retried_and_its_text_keeps_no_phone(sms_file, homes, failing):
+    failing(RuntimeError(f"socket closed while sending to {homes[0].phone}"))
+    delivery = message(homes[0])
+    assert deliver_due(now=DAY).retry == 1
+    db.session.refresh(delivery)
+    assert homes[0].phone not in delivery.last_error
+    assert homes[0].phone[:3] + "****" + homes[0].phone[-4:] in delivery.last_error
+    assert delivery.last_error.startswith("RuntimeError")
+
+
+def test_a_lease_run_out_puts_the_crashed_workers_claim_back(sms_file, homes):
+    delivery = message(homes[0])
+    assert claim(None, 10, DAY, "crashed-worker") == [delivery.id]    # claimed, then the worker died
+    assert deliver_due(now=DAY + timedelta(minutes=5)).sent == 0      # its lease still holds
+    later = DAY + timedelta(minutes=11)
+    counts = sweep(now=later, worker="survivor")
+    assert (counts.reclaimed, counts.sent) == (1, 1)
+    db.session.refresh(delivery)
+    assert (delivery.state, delivery.attempts) == ("sent", 2)
+    log = db.session.scalars(db.select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == delivery.id)
+                             .order_by(DeliveryAttempt.id)).all()
+    assert [(a.outcome, a.worker) for a in log] == [("error", "crashed-worker"), ("sent", "survivor")]
+    assert "lease expired" in log[0].error
+    assert len(lines(sms_file)) == 1
+
+
+def test_a_worker_whose_claim_was_taken_back_does_not_send(sms_file, homes):
+    delivery = message(homes[0])
+    claim(None, 10, DAY, "slow-worker")
+    sweep(now=DAY + timedelta(minutes=11), worker="survivor")
+    db.session.refresh(delivery)
+    assert delivery.state == "sent" and len(lines(sms_file)) == 1
+
+
+def test_an_admin_retries_a_failed_delivery(sms_file, homes, failing, make_user, monkeypatch):
+    admin = make_user("admin")
+    failing(DeliveryError("no", temporary=False))
+    delivery = message(homes[0])
+    deliver_due(now=DAY)
+    monkeypatch.setattr(sms_channel, "sender", real_sender)     # the provider works again
+    db.session.refresh(delivery)
+    retry(delivery, admin)
+    db.session.commit()
+    assert (delivery.state, delivery.attempts) == ("pending", 0)
+    assert db.session.scalar(db.select(AuditEvent.action).where(AuditEvent.action == "delivery.retry")) \
+        == "delivery.retry"
+    assert deliver_due(now=DAY + timedelta(hours=1)).sent == 1
+    db.session.refresh(delivery)
+    assert delivery.state == "sent" and delivery.notification.sent_at is not None
+
+
+def test_only_a_failed_delivery_is_retried(sms_file, homes, make_user):
+    delivery = message(homes[0])
+    try:
+        retry(delivery, make_user("admin"))
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a pending delivery was retried")
