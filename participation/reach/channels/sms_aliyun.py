@@ -102,6 +102,7 @@ class AliyunSender:
 
 
 def _network_reason(error: Exception) -> str:
-    """The kind of failure (a timeout, a refused connection) without the exception's text, which holds the URL."""
-    inner = getattr(error, "inner_exception", None) or getattr(error, "__cause__", None) or error
-    return type(inner).__name__
+    """The kind of failure (ReadTimeout, ConnectionError …) without the exception's text, which holds the URL. The
+    SDK wraps the HTTP library's error in a RetryError raised while handling it, so the type is its context's."""
+    inner = getattr(error, "inner_exception", None) or error
+    return type(inner.__context__ or inner).__name__

@@ -88,8 +88,10 @@ class TencentSender:
             response = self.client.SendSms(request)
         except TencentCloudSDKException as error:
             code = error.get_code() or "Unknown"
-            # A network error's message is the HTTP library's text; keep only the code for those.
-            message = "" if code.endswith("NetworkError") else (error.get_message() or "")
+            message = error.get_message() or ""
+            if code == "ClientNetworkError":
+                # The HTTP library's text, URL and all: say only whether it timed out.
+                message = "timed out" if "timed out" in message.lower() else "could not connect"
             raise provider_error(PROVIDER, code, message, sms.phone, temporary=is_temporary(code)) from None
         statuses = response.SendStatusSet or []
         if not statuses:
