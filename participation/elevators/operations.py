@@ -25,13 +25,13 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from participation.audit import record
+from participation.elevators import messages
 from participation.elevators.queries import active_request, elevator_units, latest_requests, plan_year
 from participation.elevators.shares import unit_estimate, year_terms
 from participation.extensions import db
 from participation.formatting import number
 from participation.handlers import Refused
-from participation.models import (Community, ElevatorRequest, ElevatorShaftOwner, Household, Notification, Unit, User,
-                                  Vote)
+from participation.models import Community, ElevatorRequest, ElevatorShaftOwner, Household, Unit, User, Vote
 from participation.models.types import utcnow
 from participation.reference.locality import rules_for_year
 from participation.votes import art278, ballots, operations as votes
@@ -45,12 +45,6 @@ class ElevatorRefused(Refused):
 
 
 # --- the request -------------------------------------------------------------------------------------------------
-
-def _tell(households, kind: str, text: str) -> None:
-    """The outbox (a sender plugs in later): one message per household."""
-    for household in households:
-        db.session.add(Notification(household_id=household.id, kind=f"elevator.{kind}", text=text))
-
 
 def _unit_name(unit: Unit) -> str:
     return f"{unit.building.label}{unit.label}"
@@ -76,9 +70,9 @@ def start_request(household: Household, *, channel: str = "web", staff: User | N
     community = unit.building.community
     record(staff, "elevator.start", request, community=community, channel=channel, unit=_unit_name(unit),
            household=household.address)
-    _tell(unit.households, "started", _("A household of %(unit)s has started a request for an elevator (一家牵头). "
-                                        "Open your household page to see the estimate and your share.",
-                                        unit=_unit_name(unit)))
+    messages.tell(unit, unit.households, _("A household of %(unit)s has started a request for an elevator "
+                                           "(一家牵头). Open your household page to see the estimate and your "
+                                           "share.", unit=_unit_name(unit)))
     return request
 
 
@@ -104,7 +98,7 @@ def move_request(actor: User | None, request: ElevatorRequest, status: str, **de
         "rejected": _("The elevator for %(unit)s was not approved."),
         "withdrawn": _("The request for an elevator in %(unit)s was withdrawn."),
     }
-    _tell(unit.households, status, texts[status] % {"unit": _unit_name(unit)})
+    messages.tell(unit, unit.households, texts[status] % {"unit": _unit_name(unit)})
     return request
 
 
@@ -165,8 +159,9 @@ def mark_shaft_households(actor: User, request: ElevatorRequest, households: lis
     change = {"added": [h.room for h in added], "removed": [owner.household.room for owner in removed]}
     if added or removed:
         record(actor, "elevator.shaft_mark", request, community=request.unit.building.community, **change)
-        _tell(added, "shaft", _("The elevator planned for %(unit)s would occupy part of your home. It needs your "
-                                "own consent; the organiser will ask you.", unit=_unit_name(request.unit)))
+        messages.tell(request.unit, added, _("The elevator planned for %(unit)s would occupy part of your home. It "
+                                             "needs your own consent; the organiser will ask you.",
+                                             unit=_unit_name(request.unit)))
     return change
 
 
@@ -189,8 +184,8 @@ def record_shaft_consent(actor: User, request: ElevatorRequest, household: House
     db.session.flush()
     record(actor, "elevator.shaft_consent", owner, community=request.unit.building.community, channel=channel,
            household=household.address, before=before, after=consent)
-    _tell([household], "consent", _("Your answer on the elevator shaft in your home was recorded: %(answer)s.",
-                                    answer=_("I agree") if consent else _("I do not agree")))
+    messages.tell(request.unit, [household], _("Your answer on the elevator shaft in your home was recorded: "
+                                               "%(answer)s.", answer=_("I agree") if consent else _("I do not agree")))
     return owner
 
 
@@ -295,7 +290,7 @@ def settle_consent(actor: User, request: ElevatorRequest) -> ElevatorRequest:
     outcome = "rejected" if reasons else "approved"
     move_request(actor, request, outcome, vote_id=vote.id, passed=vote.result_passed, reasons=reasons)
     if reasons:
-        _tell(request.unit.households, "reasons", _("Why: %(reasons)s", reasons="; ".join(reasons)))
+        messages.tell(request.unit, request.unit.households, _("Why: %(reasons)s", reasons="; ".join(reasons)))
     return request
 
 

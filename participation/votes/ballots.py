@@ -26,12 +26,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from participation.audit import record
 from participation.extensions import db
-from participation.models import Ballot, BallotChange, Household, Notification, OwnerVerification, User, Vote
+from participation.models import Ballot, BallotChange, Household, OwnerVerification, User, Vote
 from participation.models.types import utcnow
 from participation.permissions import COMMUNITY_MANAGERS, can_act_for_household, can_manage_community
 from participation.roster.imports import id_tail_matches
 from participation.throttle import record_failure, record_success, wait_seconds
-from participation.votes.operations import VoteError, owner_of, register_owner
+from participation.votes import messages
+from participation.votes.operations import VoteError, owner_of, register_owner, tally
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +174,8 @@ def cast_ballot(vote: Vote, household: Household, choice: str, channel: str, act
            changed=old is not None, method="paper_sheet" if channel == "paper" else verification.method,
            verified_by=verification.verified_by_id,
            sheet_no=sheet_no, via=via)
+    if not messages.quorum_told(vote) and tally(vote)["quorum_met"]:
+        messages.quorum_reached(vote)
     return ballot
 
 
@@ -258,8 +261,7 @@ def _history(ballot, old, choice, channel, household, actor, now, *, also_tell: 
         text = _("Your owner ballot in the vote \"%(title)s\" was recorded (%(channel)s, %(time)s). Open the vote on "
                  "your household page to see it; if it was not the owner, tell the community office.",
                  title=vote.title, channel=_channel_words(channel), time=format_datetime(now, "yyyy-MM-dd HH:mm"))
-        for household_id in dict.fromkeys(filter(None, (household.id, also_tell))):
-            db.session.add(Notification(household_id=household_id, kind="vote.ballot_changed", text=text))
+        messages.ballot_changed(vote, dict.fromkeys(filter(None, (household.id, also_tell))), text)
     db.session.flush()
 
 

@@ -39,7 +39,7 @@ from participation.extensions import db
 from participation.handlers import Refused
 from participation.models import Ballot, Building, Community, Household, Unit, User, Vote, VoteObjection
 from participation.models.types import utcnow
-from participation.votes import art278, register as vote_register
+from participation.votes import art278, messages, register as vote_register
 
 OBJECTION_DAYS = 7
 CHOICE_WORDS = {"同意": "yes", "反对": "no", "弃权": "abstain"}
@@ -133,6 +133,7 @@ def open_vote(actor: User | None, vote: Vote, *, closes_at: datetime | None = No
     totals = vote_register.totals(vote)
     record(actor, "vote.open", vote, community=vote.community_id, closes_at=closes_at,
            register={"units": units, "headcount": totals["headcount"], "area": totals["area"]})
+    messages.opened(vote)   # the Art. 278 notice to the register's households
     return vote
 
 
@@ -150,6 +151,7 @@ def close_vote(actor: User | None, vote: Vote, *, objection_days: int = OBJECTIO
         setattr(vote, f"result_{key}", result[key])
     db.session.flush()
     record(actor, "vote.close", vote, community=vote.community_id, **_plain(result))
+    messages.cosign_waiting(vote)
     return tally(vote)
 
 

@@ -14,6 +14,7 @@ from participation.audit import apply_changes, record
 from participation.extensions import db
 from participation.models import CatalogueItem, Community, User
 from participation.models.types import utcnow
+from surveys import messages
 from surveys.builder.itemblock import add_elevator_question, add_item_block, block_items, remove_block_items
 from surveys.builder.queries import active_items, has_responses
 from surveys.builder.questions import (BuilderError, add_section_raw, delete_question, ordered_questions,
@@ -120,6 +121,7 @@ def open_survey(actor: User, survey: Survey, now: datetime | None = None, *, cha
     db.session.flush()
     record(actor, "survey.open", survey, community=survey.community, channel=channel, opens_at=survey.opens_at,
            closes_at=survey.closes_at)
+    messages.opened(survey, now)   # every household of the community; a later opening time: surveys.reminders
     return survey
 
 
