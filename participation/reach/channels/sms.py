@@ -2,16 +2,15 @@
 ``DeliveryError``. The provider modules are imported only when chosen, so a development setup with the ``file``
 backend never loads (or needs) the cloud SDKs.
 """
-import re
 from typing import Protocol
 from urllib.parse import urlsplit
 
 from participation.labels import mask_phone
+from participation.logs import redact
 from participation.reach.channels import DeliveryError, Sms, SmsConfig
 
 PROVIDERS = ("file", "aliyun", "tencent")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-MAINLAND_MOBILE = re.compile(r"(?:(?<=\+86)|(?<=0086)|(?<!\d))1[3-9]\d{9}(?!\d)")
 
 
 class SmsSender(Protocol):
@@ -47,11 +46,12 @@ def split_endpoint(endpoint: str) -> tuple[str, str]:
 
 
 def scrub(text: str, phone: str) -> str:
-    """``text`` with the recipient's number, and anything else shaped like a mobile number, masked."""
+    """``text`` with the recipient's number masked wherever it appears (also inside +86…, which
+    ``participation.logs.redact`` leaves alone), and any other standalone mobile number too."""
     digits = "".join(ch for ch in phone if ch.isdigit())[-11:]
     if digits:
         text = text.replace(digits, mask_phone(digits))
-    return MAINLAND_MOBILE.sub(lambda match: mask_phone(match.group()), text)
+    return redact(text)
 
 
 def provider_error(provider: str, code: str, message: str, phone: str, *, temporary: bool) -> DeliveryError:
