@@ -38,16 +38,17 @@ def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
 
 
-def expected_signature(seen: Seen, signed_headers: list[str], secret_key: str, timestamp: str, date: str) -> str:
+def expected_signature(seen: Seen, signed_headers: list[str], secret_key: str, timestamp: str, date: str,
+                       service: str = SERVICE) -> str:
     canonical_headers = "".join(f"{name}:{seen.header(name).strip().lower()}\n" for name in signed_headers)
     canonical_request = "\n".join([
         seen.method, "/", seen.raw_query if seen.method == "GET" else "", canonical_headers,
         ";".join(signed_headers), hashlib.sha256(seen.body).hexdigest(),
     ])
-    scope = f"{date}/{SERVICE}/tc3_request"
+    scope = f"{date}/{service}/tc3_request"
     string_to_sign = "\n".join([ALGORITHM, timestamp, scope,
                                 hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()])
-    signing_key = _hmac(_hmac(_hmac(f"TC3{secret_key}".encode("utf-8"), date), SERVICE), "tc3_request")
+    signing_key = _hmac(_hmac(_hmac(f"TC3{secret_key}".encode("utf-8"), date), service), "tc3_request")
     return hmac.new(signing_key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
