@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from participation.logs import redact
 from participation.reach.channels import DeliveryError, Sms, SmsConfig
 from participation.reach.channels.sms import sender
 from tests.reach.providers.aliyun import AliyunServer
@@ -59,6 +60,17 @@ def test_a_good_send_is_signed_as_documented_and_carries_the_four_parameters_and
     assert json.loads(seen.params["TemplateParam"]) == {"community": "南苑 小区", "title": "加装电梯 & 停车+",
                                                         "deadline": "12月20日"}
     assert PHONE not in caplog.text and "138****8000" in caplog.text
+
+
+def test_debug_lines_of_a_send_hold_the_number_only_where_the_log_redaction_masks_it(server, config, caplog):
+    # urllib3 logs the request URL at DEBUG, and SendSms puts PhoneNumbers in the query: the number stands alone
+    # there ("PhoneNumbers=13800138000&"), which participation.logs masks on every line it writes.
+    caplog.set_level(logging.DEBUG)
+
+    sender(config).send(_sms())
+
+    assert any(PHONE in record.getMessage() for record in caplog.records)
+    assert not any(PHONE in redact(record.getMessage()) for record in caplog.records)
 
 
 def test_a_wrong_secret_fails_the_servers_signature_check_and_is_permanent(server, config):

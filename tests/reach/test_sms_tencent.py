@@ -63,6 +63,16 @@ def test_a_good_send_is_signed_as_documented_with_the_values_in_the_kinds_order(
     assert PHONE not in caplog.text and "138****8000" in caplog.text
 
 
+def test_the_sdks_own_debug_log_of_the_request_and_answer_masks_the_number(server, config, caplog):
+    caplog.set_level(logging.DEBUG, logger="tencentcloud_sdk_common")
+
+    sender(config).send(_sms())
+
+    sdk_lines = [record.getMessage() for record in caplog.records if record.name == "tencentcloud_sdk_common"]
+    assert any("+86138****8000" in line for line in sdk_lines)       # the SDK did log the request
+    assert not any(PHONE in line for line in sdk_lines)
+
+
 def test_a_wrong_secret_key_fails_the_servers_signature_check_and_is_permanent(server, config):
     error = _refusal(replace(config, tencent_secret_key="not-the-key"))
 

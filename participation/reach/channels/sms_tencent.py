@@ -8,6 +8,7 @@ accidental one. The SDK retries nothing unless given a retryer, and none is give
 retries and their log. Error texts come from the provider's code and message, scrubbed of the number.
 """
 import logging
+import re
 
 from tencentcloud.common import credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
@@ -22,6 +23,24 @@ from participation.reach.channels.sms import provider_error, split_endpoint
 from participation.reach.kinds import kind as message_kind
 
 logger = logging.getLogger(__name__)
+E164_MAINLAND = re.compile(r"\+86(1[3-9]\d{9})(?!\d)")
+
+
+class MaskNumbers(logging.Filter):
+    """The SDK logs each request and answer at DEBUG, body and all: ``"PhoneNumberSet": ["+8613800138000"]``. The
+    log redaction masks a number standing alone, not one glued to +86, so these records are masked here."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        masked = E164_MAINLAND.sub(lambda match: "+86" + mask_phone(match.group(1)), text)
+        if masked != text:
+            record.msg, record.args = masked, ()
+        return True
+
+
+SDK_LOGGER = logging.getLogger("tencentcloud_sdk_common")
+if not any(isinstance(existing, MaskNumbers) for existing in SDK_LOGGER.filters):
+    SDK_LOGGER.addFilter(MaskNumbers())
 
 DEFAULT_ENDPOINT = "sms.tencentcloudapi.com"
 DEFAULT_REGION = "ap-guangzhou"
