@@ -35,8 +35,8 @@ FAILED_SHOWN = 200          # the newest failures on the page; the total says ho
 RECENT_SHOWN = 20
 RETRY_ALL_LIMIT = 1000      # one click retries at most this many, so a request stays short; click again for more
 
-STATE_LABELS = {"pending": _l("Waiting"), "sending": _l("Being sent"), "sent": _l("Sent"), "failed": _l("Failed"),
-                "skipped": _l("Not sent")}
+STATE_LABELS = {"pending": _l("Waiting to be sent"), "sending": _l("Being sent"), "sent": _l("Sent"),
+                "failed": _l("Delivery failed"), "skipped": _l("Not sent")}
 CHANNEL_LABELS = {"sms": _l("SMS"), "wecom": _l("WeCom group robot")}
 SKIP_REASON_LABELS = {
     "opted_out": _l("The household opted out of this kind of message"),
@@ -46,6 +46,9 @@ SKIP_REASON_LABELS = {
     "off": _l("SMS sending is switched off"),
     "inactive": _l("The robot is switched off"),
 }
+# The same reasons in a word or two, for the columns of the counts
+SKIP_REASON_SHORT = {"opted_out": _l("Opted out"), "capped": _l("Daily limit reached"), "no_phone": _l("No phone"),
+                     "no_template": _l("No template"), "off": _l("SMS off"), "inactive": _l("Robot off")}
 OUTCOME_LABELS = {"sent": _l("Sent"), "error": _l("Error"), "deferred": _l("Deferred (quiet hours or rate limit)")}
 
 
@@ -256,7 +259,7 @@ def sms_counts_xlsx(counts: SmsCounts) -> bytes:
                      + [counts.community_total(community_id)])
     sheet.append(["", _("Total")] + [counts.month_total(month) for month in counts.months] + [counts.total])
     skipped = book.create_sheet(_("SMS not sent"))
-    skipped.append([_("Month")] + [str(SKIP_REASON_LABELS[reason]) for reason in counts.reasons])
+    skipped.append([_("Month (Beijing time)")] + [str(SKIP_REASON_SHORT[reason]) for reason in counts.reasons])
     for month in counts.months:
         skipped.append([month] + [counts.skipped.get((month, reason), 0) for reason in counts.reasons])
     return workbook_bytes(book)
@@ -265,7 +268,7 @@ def sms_counts_xlsx(counts: SmsCounts) -> bytes:
 # --- the SMS settings ---------------------------------------------------------------------------------------------
 
 FROM_ENVIRONMENT = "env"    # the provider choice that leaves the row empty
-PROVIDER_LABELS = {"off": _l("Off"), "file": _l("File (for development)"), "aliyun": _l("Alibaba Cloud SMS"),
+PROVIDER_LABELS = {"off": _l("Off (no SMS)"), "file": _l("File (for development)"), "aliyun": _l("Alibaba Cloud SMS"),
                    "tencent": _l("Tencent Cloud SMS")}
 TEMPLATE_CODE = re.compile(r"[A-Za-z0-9_]{1,40}")
 ALIYUN_TEMPLATE = re.compile(r"SMS_[0-9]{1,36}")

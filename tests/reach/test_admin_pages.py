@@ -147,7 +147,7 @@ def test_the_message_page_shows_each_delivery_and_its_attempt_log(client, login,
     login("admin")
     page = client.get(f"/admin/messages/{delivery.notification_id}").text
     assert "问卷开始了" in page and "Survey opened" in page and "138****0101" in page and household.phone not in page
-    assert "Failed" in page and "SMS_100" in page and delivery.idempotency_key in page
+    assert "Delivery failed" in page and "SMS_100" in page and delivery.idempotency_key in page
     log = page.split('class="list admin-table compact attempts"')[1].split("</table>")[0]
     assert log.count("<tr>") == 4 and "Deferred" in log and log.count("<td>Error</td>") == 2 and "temporary: 503" in log
     assert f"/admin/messages/deliveries/{delivery.id}/retry" in page
