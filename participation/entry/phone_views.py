@@ -81,6 +81,7 @@ def enter_code(community_code: str):
             form.form_errors.append(_("Please try again later."))
         else:
             status = 400
+            form.code.data = ""       # typed afresh, not corrected digit by digit
             form.code.errors.append(_("The code is wrong or has expired. Please ask for a new one."))
     elif form.is_submitted():
         status = 400
