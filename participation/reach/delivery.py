@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from participation.audit import record
 from participation.extensions import db
@@ -82,13 +83,21 @@ def deliver_due(*, ids=None, limit: int = 200, now: datetime | None = None, work
     config = sms_config()
     db.session.commit()     # end the read of the settings: each claim below is its own short transaction
     wanted = sorted(set(ids)) if ids is not None else None
-    while True:
-        moment = now or utcnow()
-        claimed = claim(wanted, limit, moment, worker)
-        if not claimed:
-            return counts
-        for delivery_id in claimed:
-            counts.add(_deliver_one(delivery_id, moment, worker, config))
+    session = db.session()
+    # What a batch reads (its messages, households, robots) is loaded once with the claim and stays loaded over
+    # each outcome's commit; the delivery row itself is read again before it is sent (``_attempt``).
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        while True:
+            moment = now or utcnow()
+            claimed = claim(wanted, limit, moment, worker)
+            if not claimed:
+                return counts
+            _load(claimed)
+            for delivery_id in claimed:
+                counts.add(_deliver_one(delivery_id, moment, worker, config))
+    finally:
+        session.expire_on_commit = expire_on_commit
 
 
 def claim(ids, limit: int, now: datetime, worker: str) -> list[int]:
@@ -110,6 +119,13 @@ def claim(ids, limit: int, now: datetime, worker: str) -> list[int]:
     return claimed
 
 
+def _load(ids: list[int]) -> None:
+    db.session.scalars(select(Delivery).where(Delivery.id.in_(ids)).options(
+        joinedload(Delivery.notification).options(
+            joinedload(Notification.household), joinedload(Notification.community), joinedload(Notification.robot),
+            selectinload(Notification.deliveries)))).unique().all()
+
+
 def reclaim_expired(now: datetime | None = None) -> int:
     """Deliveries whose worker stopped before recording an outcome (its lease ran out) go back to pending, with a
     log row; one that has used its last attempt fails instead, so a message that kills workers stops being tried."""
@@ -119,7 +135,7 @@ def reclaim_expired(now: datetime | None = None) -> int:
     limit = max_attempts()
     for delivery in stuck:
         note = f"lease expired: worker {delivery.claimed_by} stopped before recording an outcome"
-        db.session.add(DeliveryAttempt(delivery=delivery, at=now, outcome="error", error=note,
+        db.session.add(DeliveryAttempt(delivery_id=delivery.id, at=now, outcome="error", error=note,
                                        worker=delivery.claimed_by))
         delivery.last_error = note
         delivery.claimed_until = delivery.claimed_by = None
@@ -173,9 +189,10 @@ def _deliver_one(delivery_id: int, now: datetime, worker: str, config) -> Counts
 
 
 def _attempt(delivery_id: int, now: datetime, worker: str, config) -> Counts:
-    delivery = db.session.get(Delivery, delivery_id, populate_existing=True)
-    if delivery is None or delivery.state != "sending" or delivery.claimed_by != worker:
+    holder = db.session.execute(select(Delivery.state, Delivery.claimed_by).where(Delivery.id == delivery_id)).first()
+    if holder is None or tuple(holder) != ("sending", worker):
         return Counts()     # reclaimed by the sweep after our lease ran out: the other worker has it now
+    delivery = db.session.get(Delivery, delivery_id)     # loaded with the batch (``_load``)
     message = delivery.notification
     verdict = sms_verdict(message, config, now) if delivery.channel == "sms" else robot_verdict(message, now)
     if verdict.action == "skip":
@@ -190,7 +207,7 @@ def _attempt(delivery_id: int, now: datetime, worker: str, config) -> Counts:
     except Exception as error:   # the channel's failure, whatever its type: recorded, retried or failed
         return _record_error(delivery, error, now, worker)
     _settle(delivery, "sent", now, provider_id=provider_id)
-    db.session.add(DeliveryAttempt(delivery=delivery, at=now, outcome="sent", provider_id=provider_id,
+    db.session.add(DeliveryAttempt(delivery_id=delivery.id, at=now, outcome="sent", provider_id=provider_id,
                                    worker=worker))
     return Counts(sent=1)
 
@@ -218,7 +235,7 @@ def _record_error(delivery: Delivery, error: Exception, now: datetime, worker: s
                      exc_info=(type(error), error, error.__traceback__))
         text = f"{type(error).__name__}: {text}"
         temporary = True
-    db.session.add(DeliveryAttempt(delivery=delivery, at=now, outcome="error", error=text, worker=worker,
+    db.session.add(DeliveryAttempt(delivery_id=delivery.id, at=now, outcome="error", error=text, worker=worker,
                                    provider_id=getattr(error, "provider_id", None)))
     delivery.last_error = text
     delivery.claimed_until = delivery.claimed_by = None
@@ -234,7 +251,7 @@ def _defer(delivery: Delivery, verdict: Verdict, now: datetime, worker: str) -> 
     delivery.state, delivery.next_attempt_at = "pending", verdict.until
     delivery.attempts = max(delivery.attempts - 1, 0)
     delivery.claimed_until = delivery.claimed_by = None
-    db.session.add(DeliveryAttempt(delivery=delivery, at=now, outcome="deferred", worker=worker,
+    db.session.add(DeliveryAttempt(delivery_id=delivery.id, at=now, outcome="deferred", worker=worker,
                                    error=f"held until {verdict.until.isoformat()}"))
 
 
@@ -261,6 +278,5 @@ def _fail(delivery: Delivery, now: datetime) -> None:
 
 
 def _close_notification(message: Notification, now: datetime) -> None:
-    db.session.flush()
     if all(delivery.state in ENDED for delivery in message.deliveries):
         message.sent_at = now
