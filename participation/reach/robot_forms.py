@@ -23,7 +23,7 @@ def kind_choices() -> list[SelectChoice]:
 
 class RobotForm(FlaskForm):
     # Not validated against the choices here: a tampered value gets the operation's message, not WTForms' English.
-    group = SelectField(_l("Group"), choices=[], validate_choice=False)
+    group = SelectField(_l("Staff group"), choices=[], validate_choice=False)
     name = StringField(_l("Name"), render_kw={"maxlength": 60, "autocomplete": "off"})
     webhook_url = StringField(_l("Webhook address"),
                               render_kw={"inputmode": "url", "autocomplete": "off", "spellcheck": "false"})
