@@ -159,14 +159,13 @@ def roster_households(community: Community, *, phone: str | None = None, digest:
     each candidate is normalised here; every call reads the same rows whatever the answer."""
     if digest is not None and (not isinstance(digest, str) or version not in current_ring().versions):
         return []
-    rows = db.session.execute(
-        select(Household, HouseholdCode.id).join(Unit, Household.unit_id == Unit.id)
-        .join(Building, Unit.building_id == Building.id)
+    rows = db.session.scalars(
+        select(Household).join(Unit, Household.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
         .join(HouseholdCode, (HouseholdCode.household_id == Household.id) & HouseholdCode.revoked_at.is_(None))
         .where(Building.community_id == community.id, Household.phone.is_not(None))
         .order_by(Building.sort_key, Unit.sort_key, Household.sort_key, Household.id)).all()
     found = []
-    for household, _code_id in rows:
+    for household in rows:
         number = normalise_mobile(household.phone)
         if number is None:
             continue
@@ -185,7 +184,7 @@ class Checked:
 
     households: tuple = ()
     wait: int = 0
-    version: int = 0
+    version: int = 0        # the key version the phone's hash was made with (the choice page hashes the roster again)
 
 
 def check_code(community: Community, phone_digest: str, typed: str, *, remote_addr: str | None,
