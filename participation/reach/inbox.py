@@ -39,7 +39,7 @@ SMS_WORDS = {
 # A robot delivery's state, for the organiser who needs to know whether the group was told.
 ROBOT_WORDS = {
     "sent": _l("Sent to the group"),
-    "failed": _l("Failed"),
+    "failed": _l("Not delivered to the group"),
     "pending": _l("Waiting to be sent"),
     "sending": _l("Being sent"),
     "skipped": _l("Not sent: the robot is switched off"),

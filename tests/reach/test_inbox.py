@@ -151,12 +151,12 @@ def test_staff_see_their_own_messages_and_the_todo_counts_them(app, inbox_site, 
     db.session.commit()
     browser = staff(app, "org")
     home = browser.get("/staff").text
-    assert 'data-key="messages_unread" data-count="1"' in home and 'href="/messages"' in home
+    assert 'id="messages-unread" data-count="1"' in home and 'href="/messages"' in home
     assert "投诉已超时" in home and "别人的消息" not in home
     page = browser.get("/messages").text
     assert "投诉已超时" in page and "别人的消息" not in page and ">Unread<" in page
     assert post(browser, "/messages/read", token_from="/messages").status_code == 302
-    assert 'data-key="messages_unread" data-count="0"' in browser.get("/staff").text
+    assert 'id="messages-unread" data-count="0"' in browser.get("/staff").text
     assert db.session.scalar(select(Notification.read_at).where(Notification.text == "别人的消息")) is None
 
 
