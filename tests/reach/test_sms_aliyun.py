@@ -106,6 +106,7 @@ def test_a_number_the_provider_refuses_is_permanent(server, config):
     (200, "isv.SMS_SIGNATURE_ILLEGAL", False),
     (200, "isv.TEMPLATE_MISSING_PARAMETERS", False),
     (200, "isv.MOBILE_NUMBER_ILLEGAL", False),
+    (200, "isv.AMOUNT_NOT_ENOUGH", False),
     (403, "Forbidden.RAM", False),
 ])
 def test_each_answer_is_sorted_into_retry_later_or_give_up_without_the_number(server, config, status, code,

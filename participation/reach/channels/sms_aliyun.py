@@ -25,12 +25,13 @@ logger = logging.getLogger(__name__)
 DEFAULT_ENDPOINT = "dysmsapi.aliyuncs.com"
 PROVIDER = "阿里云短信"
 
-# Codes that say "not now" rather than "never": flow control per account, per number and per minute/hour/day,
-# the provider's own faults, an account out of credit (an admin tops it up; the retry then succeeds).
+# Codes that say "not now" rather than "never": flow control per account, per number and per minute/hour/day, and
+# the provider's own faults. An account out of credit (isv.AMOUNT_NOT_ENOUGH, isv.OUT_OF_SERVICE) is permanent, as
+# 腾讯云's FailedOperation.InsufficientBalanceInSmsPackage is: the failure reaches admins at once, and they retry
+# the failed deliveries after topping up.
 TEMPORARY_CODES = {
     "isv.BUSINESS_LIMIT_CONTROL", "isv.MINUTE_LIMIT_CONTROL", "isv.HOUR_LIMIT_CONTROL", "isv.DAY_LIMIT_CONTROL",
-    "isv.SYSTEM_ERROR", "isp.SYSTEM_ERROR", "isv.OUT_OF_SERVICE", "isv.AMOUNT_NOT_ENOUGH",
-    "ServiceUnavailable", "InternalError", "UnknownError",
+    "isv.SYSTEM_ERROR", "isp.SYSTEM_ERROR", "ServiceUnavailable", "InternalError", "UnknownError",
 }
 
 
