@@ -122,6 +122,26 @@ def test_each_answer_is_sorted_into_retry_later_or_give_up_without_the_number(se
     assert server.requests[0].signature_valid
 
 
+class _Garbled(AliyunServer):
+    """A proxy in front of the API answering with a page instead of the API's JSON."""
+
+    status = 502
+
+    def answer(self, seen):
+        super().answer(seen)
+        return self.status, "text/html", b"<html>bad gateway</html>"
+
+
+@pytest.mark.parametrize("status", [200, 502])
+def test_an_answer_that_is_not_the_apis_json_is_temporary(config, status):
+    with _Garbled() as garbled:
+        garbled.status = status
+        error = _refusal(replace(config, aliyun_endpoint=f"http://{garbled.endpoint}"))
+
+    assert error.temporary is True
+    assert garbled.requests[0].signature_valid
+
+
 def test_a_server_slower_than_the_timeout_is_temporary(server, config):
     server.delay = 10
 

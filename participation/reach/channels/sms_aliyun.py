@@ -14,6 +14,7 @@ from alibabacloud_dysmsapi20170525 import models as dysms_models
 from alibabacloud_dysmsapi20170525.client import Client
 from alibabacloud_tea_openapi import exceptions as openapi_exceptions
 from alibabacloud_tea_openapi import models as openapi_models
+from darabonba.exceptions import UnretryableException
 from darabonba.runtime import RuntimeOptions
 
 from participation.labels import mask_phone
@@ -91,7 +92,7 @@ class AliyunSender:
             data = error.data if isinstance(error.data, dict) else {}
             raise provider_error(PROVIDER, code, data.get("Message") or data.get("message") or "", sms.phone,
                                  temporary=is_temporary(code, error.status_code)) from None
-        except Exception as error:   # the SDK wraps network failures and timeouts in its own exception types
+        except UnretryableException as error:   # how the SDK reports timeouts, refused connections, garbled answers
             raise provider_error(PROVIDER, "network", _network_reason(error), sms.phone, temporary=True) from None
         body = response.body
         if body is None or body.code != "OK":
