@@ -1,10 +1,6 @@
 """The 企业微信 robot channel against a local receiver that checks each request as the robot's documentation
 describes it (POST, JSON ``{"msgtype": "text", "text": {"content": …}}``, application/json) and answers as the
 robot does: errcode 0, 45009 (flow control), 93000 (invalid key), an HTTP error, or nothing in time."""
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from participation.extensions import db
@@ -12,80 +8,18 @@ from participation.models import Delivery, WecomRobot
 from participation.reach import outbox
 from participation.reach.channels import DeliveryError
 from participation.reach.channels.wecom import MAX_CONTENT_BYTES, cut, masked, send, url_problem
-
-KEY = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"
-
-
-class Receiver(BaseHTTPRequestHandler):
-    """A robot's webhook: records every request and answers what the test asked for by the URL's key."""
-
-    def do_POST(self):    # noqa: N802 (http.server's name)
-        length = int(self.headers.get("Content-Length", 0))
-        body = self.rfile.read(length)
-        self.server.received.append({"method": "POST", "path": self.path, "body": body,
-                                     "content_type": self.headers.get("Content-Type", "")})
-        answer = self.server.answer
-        if answer == "slow":
-            self.server.release.wait(5)
-            answer = {"errcode": 0, "errmsg": "ok"}
-        if isinstance(answer, int):
-            self.send_response(answer)
-            self.end_headers()
-            self.wfile.write(b"error page")
-            return
-        if answer == "redirect":
-            self.send_response(302)
-            self.send_header("Location", "http://169.254.169.254/latest/meta-data")
-            self.end_headers()
-            return
-        payload = answer.encode() if isinstance(answer, str) else json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def do_GET(self):     # noqa: N802
-        self.server.received.append({"method": "GET", "path": self.path})
-        self.send_response(405)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def robot_server(app, monkeypatch):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    server.received, server.answer, server.release = [], {"errcode": 0, "errmsg": "ok"}, threading.Event()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setitem(app.config, "WECOM_ALLOWED_HOSTS", "127.0.0.1")
-    server.url = f"http://127.0.0.1:{server.server_port}/cgi-bin/webhook/send?key={KEY}"
-    yield server
-    server.release.set()
-    server.shutdown()
-    server.server_close()
-
-
-def _only_request(server) -> dict:
-    assert len(server.received) == 1, server.received
-    request = server.received[0]
-    assert request["method"] == "POST"
-    assert request["path"] == f"/cgi-bin/webhook/send?key={KEY}"
-    assert request["content_type"].split(";")[0].strip() == "application/json"
-    return json.loads(request["body"].decode("utf-8"))
+from tests.reach.conftest_robots import KEY, only_request, robot_server  # noqa: F401 (fixture)
 
 
 def test_a_text_message_is_posted_as_the_robot_expects(robot_server):
     provider_id = send(robot_server.url, "工单 GD-1 已派单：楼道墙皮脱落", key="wecom-abc")
     assert provider_id == "wecom-wecom-abc"
-    assert _only_request(robot_server) == {"msgtype": "text", "text": {"content": "工单 GD-1 已派单：楼道墙皮脱落"}}
+    assert only_request(robot_server) == {"msgtype": "text", "text": {"content": "工单 GD-1 已派单：楼道墙皮脱落"}}
 
 
 def test_a_long_message_is_cut_to_the_robots_limit_between_characters(robot_server):
     send(robot_server.url, "派" * 1000, key="k")       # 3000 bytes in UTF-8
-    content = _only_request(robot_server)["text"]["content"]
+    content = only_request(robot_server)["text"]["content"]
     assert len(content.encode("utf-8")) <= MAX_CONTENT_BYTES
     assert content == "派" * (MAX_CONTENT_BYTES // 3)
     assert cut("ab派", 3) == "ab" and cut("ab派", 5) == "ab派"
@@ -182,4 +116,4 @@ def test_a_dispatch_written_by_the_outbox_reaches_the_subscribed_robot(robot_ser
     provider_id = send(delivery.notification.robot.webhook_url, delivery.notification.text,
                        key=delivery.idempotency_key)
     assert provider_id == f"wecom-{delivery.idempotency_key}"
-    assert _only_request(robot_server)["text"]["content"] == "工单 GD-7 已派给甲建筑公司，请在 2 个工作日内处理"
+    assert only_request(robot_server)["text"]["content"] == "工单 GD-7 已派给甲建筑公司，请在 2 个工作日内处理"
