@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from participation.acceptance import messages
 from participation.acceptance.queries import (TICKET_DONE, blocking_subjects, counts, households_count, in_scope,
                                               last_round, plan_of, response_of, signing_role, subject_name, subjects)
 from participation.audit import record
@@ -156,6 +157,7 @@ def open_round(actor, community: Community, subject: str, *, closes_at: datetime
     record(actor, "acceptance.open", round_, community=community, subject=subject, number=round_.number,
            scope=round_.scope, buildings=[b.name for b in buildings], closes_at=closes_at.isoformat(),
            hide_tallies=round_.hide_tallies)
+    messages.rating_opened(round_)
     return round_
 
 
@@ -181,6 +183,8 @@ def close_round(actor, round_: AcceptanceRating, *, now: datetime | None = None)
            result=round_.result, rule_year=rule.year, rule=round_.rule_text, source=rule.source, **numbers)
     if not passed:
         _rectification_ticket(actor, round_, numbers, now)
+    else:
+        messages.cosign_waiting(community)   # a record covering this subject may be signable now
     return round_
 
 
@@ -276,6 +280,7 @@ def create_record(actor, community: Community, chosen: list[str], result_text: s
     db.session.add(row)
     db.session.flush()
     record(actor, "acceptance.record", row, community=community, subjects=chosen)
+    messages.cosign_waiting(community)
     return row
 
 

@@ -22,12 +22,13 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
 from participation.audit import record
+from participation.complaints import messages
 from participation.complaints.deadlines import deadline_at_receipt, deadline_on_reopen
 from participation.extensions import db
 from participation.handlers import Refused
 from participation.labels import label
-from participation.models import (OPEN_STATES, Community, ComplaintCategory, Household, Notification, Organisation,
-                                  Ticket, TicketEvent, User, user_communities)
+from participation.models import (OPEN_STATES, Community, ComplaintCategory, Household, Organisation, Ticket,
+                                  TicketEvent, User)
 from participation.models.complaints import SATISFACTION, TICKET_CHANNELS, URGENCIES
 from participation.models.types import utcnow
 from participation.permissions import TICKET_DESK, can_view_community
@@ -129,7 +130,7 @@ def file_ticket(actor: User | None, community: Community, *, category: Complaint
            details={"channel": channel, "due_at": due.isoformat(), "estimated": estimated})
     record(actor, "ticket.receive", ticket, community=community, channel=channel, receipt=ticket.receipt,
            category=category.code, urgency=urgency)
-    _tell_resident(ticket, "received", _("Your complaint %(receipt)s was received.", receipt=ticket.receipt))
+    messages.received(ticket)
     return ticket
 
 
@@ -161,8 +162,7 @@ def act(actor: User, ticket: Ticket, action: str, *, agency: Organisation | None
                    public=action not in ("approve_extension", "refuse_extension"))
     record(actor, f"ticket.{action}", ticket, community=ticket.community_id, receipt=ticket.receipt,
            from_state=before, to_state=target, **details)
-    _tell_resident(ticket, action, _("Your complaint %(receipt)s: %(step)s.", receipt=ticket.receipt,
-                                      step=str(step.label)))
+    messages.stepped(ticket, action, now=now)
     db.session.flush()
     return event.ticket
 
@@ -288,18 +288,12 @@ def _event(ticket: Ticket, actor, action: str, before, after: str, *, note=None,
     return event
 
 
-def _tell_resident(ticket: Ticket, kind: str, text: str) -> None:
-    """The outbox: the household that filed the ticket hears of every public step (a sender plugs in later)."""
-    if ticket.household_id is not None:
-        db.session.add(Notification(ticket_id=ticket.id, household_id=ticket.household_id, kind=f"ticket.{kind}",
-                                    text=text))
-
-
 # --- the clock ----------------------------------------------------------------------------------------------------
 
 def escalate_overdue(now: datetime | None = None) -> list[Ticket]:
     """Open tickets past their deadline that were not escalated yet: marked, audited, and the community's
-    organisers told through the outbox. Run from cron; a second run finds nothing new."""
+    organisers and the community's and agency's robots told through the outbox (``messages.overdue``). A periodic
+    job of the queue runs it (and ``flask tickets escalate``); a second run finds nothing new."""
     now = now or utcnow()
     overdue = db.session.scalars(select(Ticket).where(Ticket.state.in_(OPEN_STATES), Ticket.due_at < now,
                                                       Ticket.escalated_at.is_(None))
@@ -309,15 +303,6 @@ def escalate_overdue(now: datetime | None = None) -> list[Ticket]:
         _event(ticket, None, "escalate", ticket.state, ticket.state, now=now, public=False,
                details={"due_at": ticket.due_at.isoformat()})
         record(None, "ticket.escalate", ticket, community=ticket.community_id, channel="cli", receipt=ticket.receipt)
-        for organiser in _organisers(ticket.community):
-            db.session.add(Notification(ticket_id=ticket.id, user_id=organiser.id, kind="ticket.overdue",
-                                        text=_("Complaint %(receipt)s is past its deadline.", receipt=ticket.receipt)))
+        messages.overdue(ticket)
     db.session.flush()
     return overdue
-
-
-def _organisers(community: Community) -> list[User]:
-    listed = select(user_communities.c.user_id).where(user_communities.c.community_id == community.id)
-    return list(db.session.scalars(select(User).where(User.role == "organiser", User.active.is_(True))
-                                   .where((User.id.in_(listed)) | (User.district_id == community.district_id))))
-

@@ -24,15 +24,17 @@ from participation.audit import record
 from participation.complaints import photos as complaint_photos
 from participation.extensions import db
 from participation.handlers import Refused
-from participation.models import (Building, Community, ComplaintCategory, Notification, Organisation, PatrolFinding,
+from participation.models import (Building, Community, ComplaintCategory, Organisation, PatrolFinding,
                                   PatrolFindingEvent, User)
 from participation.models.types import utcnow
 from participation.permissions import can_view_community, visible_communities
+from participation.reach import outbox
 from participation.uploads import UploadError
 
 MAX_DESCRIPTION = 4000
 MAX_PLACE = 100
 MAX_NOTE = 1000   # a rectification note or a reason for returning a finding
+PATROLS_LINK = "/patrols"
 
 
 class FindingRefused(Refused):
@@ -118,9 +120,7 @@ def record_finding(actor: User, community: Community, category: ComplaintCategor
         contractor = db.session.get(Organisation, community.contractor_id)
         text = _("Patrol finding at %(community)s: %(category)s — %(description)s", community=community.name,
                  category=category.name, description=description[:200])
-        for user in db.session.scalars(select(User).where(User.role == "agency", User.active.is_(True),
-                                                          User.organisation_id == contractor.id)):
-            db.session.add(Notification(user_id=user.id, kind="patrol.finding", text=text))
+        _tell(_organisation_accounts(contractor.id), "patrol.finding", text, community)
     db.session.flush()
     return finding
 
@@ -200,9 +200,10 @@ def _wrong_state(finding: PatrolFinding) -> str:
     return _("This finding has not been marked rectified yet.")
 
 
-def _tell(users, kind: str, text: str) -> None:
+def _tell(users, kind: str, text: str, community: Community) -> None:
+    """In-app, through the outbox: ``patrol.finding`` (a new finding) or ``patrol.step`` (its rectification)."""
     for user_id in dict.fromkeys(users):
-        db.session.add(Notification(user_id=user_id, kind=kind, text=text))
+        outbox.to_user(db.session.get(User, user_id), kind, text, community=community, link=PATROLS_LINK)
 
 
 def _organisation_accounts(organisation_id: int | None) -> list[int]:
@@ -240,9 +241,9 @@ def rectify_finding(actor: User, finding: PatrolFinding, note: str, photos=(),
     supervisor = _organisation_accounts(community.supervisor_id)
     recorder = db.session.get(User, finding.recorded_by_id)
     filer = [recorder.id] if recorder is not None and recorder.active else []
-    _tell(filer + supervisor, "patrol.rectified",
+    _tell(filer + supervisor, "patrol.step",
           _("Patrol finding at %(community)s marked rectified — please check: %(note)s", community=community.name,
-            note=note[:200]))
+            note=note[:200]), community)
     db.session.flush()
     return event
 
@@ -258,9 +259,9 @@ def verify_finding(actor: User, finding: PatrolFinding, now: datetime | None = N
     _move(finding, "rectified", state="verified", verified_at=now)
     event = _event(finding, actor, "verify", "rectified", now=now)
     record(actor, "patrol_finding.verify", finding, community=finding.community_id)
-    _tell(_organisation_accounts(finding.contractor_id), "patrol.verified",
+    _tell(_organisation_accounts(finding.contractor_id), "patrol.step",
           _("Rectification of the patrol finding at %(community)s was verified: %(description)s",
-            community=finding.community.name, description=finding.description[:200]))
+            community=finding.community.name, description=finding.description[:200]), finding.community)
     db.session.flush()
     return event
 
@@ -279,9 +280,9 @@ def return_finding(actor: User, finding: PatrolFinding, reason: str,
     _move(finding, "rectified", state="open", rectified_at=None, verified_at=None)
     event = _event(finding, actor, "return", "rectified", reason, now=now)
     record(actor, "patrol_finding.return", finding, community=finding.community_id, reason=reason)
-    _tell(_organisation_accounts(finding.contractor_id), "patrol.returned",
+    _tell(_organisation_accounts(finding.contractor_id), "patrol.step",
           _("Rectification of the patrol finding at %(community)s was not accepted: %(reason)s",
-            community=finding.community.name, reason=reason[:200]))
+            community=finding.community.name, reason=reason[:200]), finding.community)
     db.session.flush()
     return event
 

@@ -28,6 +28,7 @@ from participation.extensions import db
 from participation.models import (COMMENT_MAX, STANCES, Community, Household, Plan, PlanComment, PlanCommentPeriod,
                                   PlanItem, PlanVersion, User)
 from participation.models.types import utcnow
+from participation.plans import messages
 from participation.plans.operations import PlanRefused, latest_version, plan_for, today
 
 MIN_DAYS = 7          # product default: a plan-comment round of at least 7 days, opening and closing day included
@@ -190,6 +191,7 @@ def publish(actor: User, version: PlanVersion, opens_on, closes_on, *, note: str
     db.session.flush()
     record(actor, "plan_comment_period.publish", period, community=plan.community_id, version=version.number,
            opens_on=first, closes_on=last)
+    messages.comment_opened(period)
     return period
 
 
@@ -313,6 +315,7 @@ def comment(household: Household, period: PlanCommentPeriod, item: PlanItem | No
             db.session.flush()
             record(staff, "plan_comment.update", existing, community=community, channel=channel,
                    changes={"stance": [before[0], stance], "body": [before[1], body]}, **detail)
+            messages.objection(existing)
             return existing
         row = PlanComment(period_id=period.id, version_id=version.id, plan_item_id=item_id, household_id=household.id,
                           stance=stance, body=body, channel=channel, entered_by_id=getattr(staff, "id", None))
@@ -325,5 +328,6 @@ def comment(household: Household, period: PlanCommentPeriod, item: PlanItem | No
                 raise
             continue
         record(staff, "plan_comment.create", row, community=community, channel=channel, stance=stance, **detail)
+        messages.objection(row)
         return row
     raise AssertionError("unreachable")
