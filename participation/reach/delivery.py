@@ -109,8 +109,12 @@ def claim(ids, limit: int, now: datetime, worker: str) -> list[int]:
             return []
         due = due.where(Delivery.id.in_(ids))
     if db.session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    statement = (update(Delivery).where(Delivery.id.in_(due.scalar_subquery()), Delivery.state == "pending")
+        # Picked once, as a materialised CTE: a plain ``IN (subquery)`` may be re-run for every row the UPDATE
+        # scans, each run skipping the rows this statement already changed — and claiming far more than ``limit``.
+        due = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+    else:
+        due = due.cte("due")
+    statement = (update(Delivery).where(Delivery.id.in_(select(due.c.id)), Delivery.state == "pending")
                  .values(state="sending", claimed_until=now + LEASE, claimed_by=worker,
                          attempts=Delivery.attempts + 1)
                  .returning(Delivery.id))

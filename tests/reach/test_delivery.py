@@ -140,3 +140,14 @@ def test_only_a_failed_delivery_is_retried(sms_file, homes, make_user):
         pass
     else:
         raise AssertionError("a pending delivery was retried")
+
+
+def test_a_claim_takes_at_most_its_limit(sms_file, make_community):
+    """On PostgreSQL a plain ``IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`` may be re-run per row and claim
+    everything; the claim picks its rows once."""
+    community = make_community("LIM", buildings=1, units=1, floors=3, per_floor=5)
+    for household in (h for building in community.buildings for unit in building.units for h in unit.households):
+        message(household)
+    assert len(claim(None, 10, DAY, "w")) == 10
+    assert db.session.scalar(db.select(db.func.count(Delivery.id)).where(Delivery.state == "sending")) == 10
+    assert len(claim(None, 10, DAY, "w")) == 5
