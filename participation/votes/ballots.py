@@ -174,7 +174,7 @@ def cast_ballot(vote: Vote, household: Household, choice: str, channel: str, act
            changed=old is not None, method="paper_sheet" if channel == "paper" else verification.method,
            verified_by=verification.verified_by_id,
            sheet_no=sheet_no, via=via)
-    if not messages.quorum_told(vote) and tally(vote)["quorum_met"]:
+    if messages.quorum_due(vote) and tally(vote)["quorum_met"]:
         messages.quorum_reached(vote)
     return ballot
 

@@ -5,7 +5,7 @@ operations inside their transaction; everything goes through ``participation.rea
 
     opened(vote) -> int                          # the notice; required (kinds.py: not optional)
     ballot_changed(vote, household_ids, text)    # in-app text as the ballot module words it
-    quorum_told(vote) -> bool                    # after a ballot: unless told, the ballot module counts and
+    quorum_due(vote) -> bool                     # after a ballot: if so, the ballot module counts the tally and
     quorum_reached(vote) -> int                  # tells the organisers the first time the quorum is met
     cosign_waiting(vote) -> int                  # on closing: the owner representatives and the robots
 
@@ -21,13 +21,13 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from participation.extensions import db
 from participation.formatting import BEIJING
-from participation.models import (Building, Community, Household, Notification, Unit, User, Vote, VoteRegisterEntry,
-                                  user_communities)
+from participation.models import (Ballot, Building, Community, Household, Notification, Unit, User, Vote,
+                                  VoteRegisterEntry, user_communities)
 from participation.reach import outbox
 
 TITLE_LENGTH = 20   # an SMS template variable is short (阿里云 caps a variable's length); the in-app text has it all
@@ -134,11 +134,19 @@ def ballot_changed(vote: Vote, household_ids, text: str) -> None:
         outbox.to_household(household, "vote.ballot_changed", text, params=params, link=vote_link(vote))
 
 
-def quorum_told(vote: Vote) -> bool:
-    """Whether anyone was told of the vote's quorum already (one look-up: the tally is counted only until then)."""
+def quorum_due(vote: Vote) -> bool:
+    """Whether the tally should be counted after a ballot to see if the quorum was just met: not while the ballots
+    (an upper bound of the owners taking part) are fewer than ⅔ of the register's owners, nor once someone was
+    told. Small look-ups, so a paper import does not count the whole tally for every row."""
+    if vote.register_frozen_at is not None:
+        ballots = db.session.scalar(select(func.count(Ballot.id)).where(Ballot.vote_id == vote.id))
+        owners = db.session.scalar(select(func.count(func.distinct(VoteRegisterEntry.owner)))
+                                   .where(VoteRegisterEntry.vote_id == vote.id))
+        if 3 * ballots < 2 * owners:
+            return False
     return db.session.scalar(select(Notification.id).where(
         Notification.community_id == vote.community_id, Notification.kind == "vote.quorum_reached",
-        Notification.dedupe_key.startswith(_quorum_prefix(vote), autoescape=True)).limit(1)) is not None
+        Notification.dedupe_key.startswith(_quorum_prefix(vote), autoescape=True)).limit(1)) is None
 
 
 def quorum_reached(vote: Vote) -> int:
