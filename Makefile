@@ -41,7 +41,15 @@ demo: venv translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 
+# The web server and, beside it, the task queue's worker (it delivers messages and runs the periodic jobs). Ctrl-C
+# stops both: the trap stops the worker when the server ends, however it ends. SMS go to the file backend
+# (instance/sms.jsonl, one JSON line each) and quiet hours are off, so the demo's messages appear at once whatever
+# the hour — a development machine must never text real phones; the environment overrides any of the three.
 run: demo
+	@export SMS_BACKEND="$${SMS_BACKEND:-file}" SMS_FILE="$${SMS_FILE:-instance/sms.jsonl}" \
+		QUIET_HOURS="$${QUIET_HOURS:-off}"; \
+	$(FLASK) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' INT TERM EXIT; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # The import contracts first (pyproject.toml [tool.importlinter]): seconds, and a broken one names the import.

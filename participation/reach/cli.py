@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask_babel import force_locale, gettext as _
 
 from participation.reach.delivery import sweep, worker_name
-from participation.reach.queue import queue, run_waiting
+from participation.reach.queue import TASKS, queue, run_waiting
 
 
 def register(app: Flask) -> None:
@@ -28,6 +28,8 @@ def register(app: Flask) -> None:
                               "skipped, %(deferred)d deferred.", **counts.as_dict()))
                 return
             click.echo(_("The worker runs with %(count)d threads; stop it with Ctrl-C.", count=workers))
+        # A sweep at once, not at the next full minute: what waited while no worker ran goes out now.
+        current_app.extensions[TASKS]["reach.sweep"]()
         consumer = queue().create_consumer(workers=workers, worker_type="thread", periodic=True,
                                            check_worker_health=True)
         consumer.run()

@@ -14,13 +14,13 @@ error. Periodic jobs (``every``) replace the cron lines; each runs under a lock,
 run the same job at once.
 """
 import logging
+import time
 from functools import wraps
 from pathlib import Path
 
 from flask import Flask, current_app
 from flask_babel import force_locale
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
-from huey.exceptions import TaskLockedException
 
 from participation.extensions import db
 from participation.reach import delivery
@@ -105,15 +105,40 @@ def every(app: Flask, name: str, fn, **schedule) -> None:
     job = in_app_context(app, name, fn)
 
     def locked():
-        try:
-            with huey.lock_task(name, ttl=JOB_LOCK_SECONDS):
-                return job()
-        except TaskLockedException:
+        if not acquire_job_lock(huey, name):
             logger.info("periodic job %s is already running elsewhere; skipped", name)
             return None
+        try:
+            return job()
+        finally:
+            release_job_lock(huey, name)
 
     app.extensions[JOBS][name] = job
     app.extensions[TASKS][name] = huey.periodic_task(crontab(**schedule), name=name)(locked)
+
+
+def _lock_key(huey, name: str) -> str:
+    return f"{huey.name}.lock.{name}"
+
+
+def acquire_job_lock(huey, name: str, now: float | None = None) -> bool:
+    """Take the job's lock in the queue's storage (shared by every worker on it). A lock older than
+    ``JOB_LOCK_SECONDS`` was left by a worker killed mid-job and is taken over; Huey's own ``lock_task`` would hold
+    it for ever, since its SQLite storage cannot expire keys."""
+    now = time.time() if now is None else now
+    key = _lock_key(huey, name)
+    if huey.put_if_empty(key, now):
+        return True
+    taken = huey.get(key, peek=True)
+    if isinstance(taken, (int, float)) and now - taken <= JOB_LOCK_SECONDS:
+        return False
+    logger.warning("periodic job %s: a lock left by a stopped worker is taken over", name)
+    huey.delete(key)
+    return huey.put_if_empty(key, now)
+
+
+def release_job_lock(huey, name: str) -> None:
+    huey.delete(_lock_key(huey, name))
 
 
 def run_waiting(app: Flask | None = None) -> delivery.Counts:

@@ -1,6 +1,7 @@
 """The task queue (issue 16 point 1): Huey built from the configuration, the outbox's hand-over after commit that
 never raises, idempotent hand-overs, the periodic jobs (sweep, escalation, closing due surveys) run in the app's
 context under a lock."""
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,7 +13,8 @@ from participation.extensions import db
 from participation.models import ComplaintCategory, Delivery, Ticket
 from participation.models.types import utcnow
 from participation.reach.outbox import HAND_OVER
-from participation.reach.queue import JOBS, TASKS, in_app_context, queue, run_waiting
+from participation.reach.queue import (JOB_LOCK_SECONDS, JOBS, TASKS, acquire_job_lock, in_app_context, queue,
+                                       release_job_lock, run_waiting)
 from surveys.builder.operations import create_survey, open_survey
 from surveys.builder.questions import add_question
 from surveys.models import Survey
@@ -77,11 +79,21 @@ def test_a_job_already_running_elsewhere_is_skipped(app, sms_file, homes, monkey
     monkeypatch.setitem(app.config, "QUIET_HOURS", "off")
     delivery = message(homes[0])
     sweep_task = app.extensions[TASKS]["reach.sweep"]
-    with queue(app).lock_task("reach.sweep"):          # another worker's scheduler runs it now
-        assert sweep_task.call_local() is None
+    assert acquire_job_lock(queue(app), "reach.sweep")     # another worker's scheduler runs it now
+    assert sweep_task.call_local() is None
     db.session.refresh(delivery)
     assert delivery.state == "pending"
+    release_job_lock(queue(app), "reach.sweep")
     assert sweep_task.call_local().sent == 1           # the lock released, the job runs
+    assert acquire_job_lock(queue(app), "reach.sweep")     # … and released it again
+
+
+def test_a_lock_left_by_a_killed_worker_is_taken_over(app):
+    huey = queue(app)
+    assert acquire_job_lock(huey, "tickets.escalate", now=time.time() - JOB_LOCK_SECONDS - 60)
+    assert acquire_job_lock(huey, "tickets.escalate")
+    assert not acquire_job_lock(huey, "tickets.escalate")
+    release_job_lock(huey, "tickets.escalate")
 
 
 def test_the_escalation_job_marks_an_overdue_ticket_and_commits(app, make_community, reference_data):
