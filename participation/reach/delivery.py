@@ -273,12 +273,15 @@ def _fail(delivery: Delivery, now: datetime) -> None:
     message = delivery.notification
     admins = db.session.scalars(select(User).where(User.role == "admin", User.active.is_(True))
                                 .order_by(User.id)).all()
+    words = {"kind": str(kind_of(message.kind).label), "attempts": delivery.attempts}
+    if delivery.channel == "sms":
+        text = _("An SMS (%(kind)s) could not be delivered after %(attempts)d attempts.", **words)
+    else:
+        text = _("A WeCom group robot message (%(kind)s) could not be delivered after %(attempts)d attempts.",
+                 **words)
     for admin in admins:
-        outbox.to_user(admin, "delivery.failed",
-                       _("A message (%(kind)s) could not be delivered by %(channel)s after %(attempts)d attempts.",
-                         kind=str(kind_of(message.kind).label), channel=delivery.channel,
-                         attempts=delivery.attempts),
-                       link=f"/admin/messages/{message.id}", dedupe_key=f"delivery.failed:{delivery.id}:{admin.id}")
+        outbox.to_user(admin, "delivery.failed", text, link=f"/admin/messages/{message.id}",
+                       dedupe_key=f"delivery.failed:{delivery.id}:{admin.id}")
 
 
 def _close_notification(message: Notification, now: datetime) -> None:
