@@ -98,6 +98,15 @@ def _unread(where) -> int:
     return db.session.scalar(select(func.count(Notification.id)).where(where, Notification.read_at.is_(None))) or 0
 
 
+def household_newest(household: Household) -> int | None:
+    """The id "mark all as read" reaches up to: the newest message when the page was drawn."""
+    return db.session.scalar(select(func.max(Notification.id)).where(Notification.household_id == household.id))
+
+
+def user_newest(user: User) -> int | None:
+    return db.session.scalar(select(func.max(Notification.id)).where(Notification.user_id == user.id))
+
+
 def todo_messages(user: User) -> dict:
     """The staff 工作台's messages block: {"unread", "newest": [{"id", "text", "when", "link", "unread"}]} — the
     newest few, read or not, ready to draw."""
@@ -173,17 +182,19 @@ def when(moment: datetime | None, now: datetime | None = None) -> str:
 
 # --- marking read ---------------------------------------------------------------------------------------------------
 
-def mark_household_read(household: Household, now: datetime | None = None) -> int:
-    """Every unread message of the household becomes read; the number of them. No commit."""
-    return _mark_read(Notification.household_id == household.id, now)
+def mark_household_read(household: Household, upto: int, now: datetime | None = None) -> int:
+    """The household's unread messages up to id ``upto`` (the newest its page showed) become read; how many. No
+    commit."""
+    return _mark_read(Notification.household_id == household.id, upto, now)
 
 
-def mark_user_read(user: User, now: datetime | None = None) -> int:
-    """Every unread message of the staff member becomes read; the number of them. No commit."""
-    return _mark_read(Notification.user_id == user.id, now)
+def mark_user_read(user: User, upto: int, now: datetime | None = None) -> int:
+    """The staff member's unread messages up to id ``upto`` become read; how many. No commit."""
+    return _mark_read(Notification.user_id == user.id, upto, now)
 
 
-def _mark_read(where, now: datetime | None) -> int:
-    result = db.session.execute(update(Notification).where(where, Notification.read_at.is_(None))
+def _mark_read(where, upto: int, now: datetime | None) -> int:
+    result = db.session.execute(update(Notification).where(where, Notification.id <= upto,
+                                                           Notification.read_at.is_(None))
                                 .values(read_at=now or utcnow()).execution_options(synchronize_session=False))
     return result.rowcount or 0

@@ -1,9 +1,9 @@
-"""The inbox's one form with a field: a household's choice about the SMS it may refuse (the buttons that mark
-messages read are ``participation.forms.EmptyForm``)."""
+"""The inbox's forms: a household's choice about the SMS it may refuse, and the button that marks messages read."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField
-from wtforms.validators import InputRequired
+from wtforms import IntegerField, RadioField
+from wtforms.validators import InputRequired, NumberRange
+from wtforms.widgets import HiddenInput
 
 RECEIVE, REFUSE = "opt_in", "opt_out"   # the values of SmsConsent.choice
 
@@ -15,3 +15,10 @@ class SmsChoiceForm(FlaskForm):
     choice = RadioField(_l("Notice SMS (surveys, reminders, ratings and the like)"),
                         choices=[(RECEIVE, _l("Send them to me")), (REFUSE, _l("Do not send them"))],
                         validators=[InputRequired(message=_l("Please choose whether to receive notice SMS."))])
+
+
+class MarkReadForm(FlaskForm):
+    """"Mark all as read" up to the newest message the page showed: one that arrives between the page and the
+    click stays unread."""
+
+    upto = IntegerField(validators=[InputRequired(), NumberRange(min=1)], widget=HiddenInput())

@@ -1,5 +1,6 @@
 """What the inbox tests share (imported explicitly): two communities, a resident's and a staff member's client, and a
 message written the way features write them (``participation.reach.outbox``), its SMS delivery put in a state."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from participation.reach import outbox
 from tests.conftest import csrf_token
 from tests.participation.test_vote_pages import resident, staff
 
-__all__ = ["resident", "staff", "post", "households", "message", "inbox_site"]
+__all__ = ["resident", "staff", "post", "mark_read", "households", "message", "inbox_site"]
 
 PARAMS = {"community": "甲小区", "title": "需求调查", "deadline": "12月20日", "code": "123456"}
 
@@ -20,6 +21,14 @@ PARAMS = {"community": "甲小区", "title": "需求调查", "deadline": "12月2
 def post(client, url, data=None, *, token_from):
     page = client.get(token_from)
     return client.post(url, data={**(data or {}), "csrf_token": csrf_token(page.text)})
+
+
+def mark_read(client, url, page_url):
+    """Press "mark all as read" on the page at ``page_url`` as drawn now: its token and its newest message id."""
+    page = client.get(page_url).text
+    upto = re.search(r'<input[^>]*name="upto"[^>]*value="(\d+)"|<input[^>]*value="(\d+)"[^>]*name="upto"', page)
+    assert upto, "the page has no mark-read button"
+    return client.post(url, data={"upto": upto.group(1) or upto.group(2), "csrf_token": csrf_token(page)})
 
 
 def households(community) -> list[Household]:

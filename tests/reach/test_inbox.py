@@ -10,7 +10,8 @@ from participation.extensions import db
 from participation.models import Delivery, Notification, WecomRobot
 from participation.models.types import utcnow
 from participation.reach import inbox, outbox
-from tests.reach.conftest_inbox import inbox_site, message, post, resident, staff  # noqa: F401 (fixture)
+from tests.conftest import csrf_token
+from tests.reach.conftest_inbox import inbox_site, mark_read, message, resident, staff  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("inbox_site")
 
@@ -38,7 +39,9 @@ def test_another_communitys_messages_page_is_404_and_nobody_goes_to_the_start(ap
     mine = inbox_site["homes"][0]
     browser = resident(app, mine)
     assert browser.get(f"/r/{inbox_site['b'].code}/messages").status_code == 404
-    assert browser.post(f"/r/{inbox_site['b'].code}/messages/read").status_code in (400, 404)
+    token = csrf_token(browser.get(f"/r/{inbox_site['a'].code}/messages").text)
+    assert browser.post(f"/r/{inbox_site['b'].code}/messages/read",
+                        data={"upto": "1", "csrf_token": token}).status_code == 404
     away = client.get(f"/r/{inbox_site['a'].code}/messages")
     assert away.status_code == 302 and away.headers["Location"].endswith("/")
 
@@ -56,7 +59,7 @@ def test_unread_messages_are_counted_marked_in_words_and_read_only_by_the_button
     assert html.index("第二条") < html.index("第一条")                       # newest first
     db.session.expire_all()
     assert first.read_at is None and second.read_at is None                  # a GET writes nothing
-    done = post(browser, f"/r/{inbox_site['a'].code}/messages/read", token_from=f"/r/{inbox_site['a'].code}/messages")
+    done = mark_read(browser, f"/r/{inbox_site['a'].code}/messages/read", f"/r/{inbox_site['a'].code}/messages")
     assert done.status_code == 302
     db.session.expire_all()
     assert first.read_at is not None and second.read_at is not None
@@ -66,14 +69,33 @@ def test_unread_messages_are_counted_marked_in_words_and_read_only_by_the_button
     assert "My messages: " not in browser.get("/home").text
 
 
-def test_mark_read_without_the_form_token_changes_nothing(app, inbox_site):
+def test_mark_read_without_the_form_token_or_the_newest_id_changes_nothing(app, inbox_site):
     mine = inbox_site["homes"][0]
     written = message(mine)
     db.session.commit()
     browser = resident(app, mine)
-    assert browser.post(f"/r/{inbox_site['a'].code}/messages/read").status_code == 400
+    url = f"/r/{inbox_site['a'].code}/messages"
+    assert browser.post(f"{url}/read", data={"upto": str(written.id)}).status_code == 400
+    page = browser.get(url).text
+    stale = browser.post(f"{url}/read", data={"csrf_token": csrf_token(page)})
+    assert stale.status_code == 400 and "The page was out of date" in stale.text
+    assert f'name="upto" type="hidden" value="{written.id}"' in stale.text   # the button works again
     db.session.expire_all()
     assert written.read_at is None
+
+
+def test_a_message_that_came_after_the_page_was_drawn_stays_unread(app, inbox_site):
+    mine = inbox_site["homes"][0]
+    seen = message(mine, "看到的")
+    db.session.commit()
+    browser = resident(app, mine)
+    url = f"/r/{inbox_site['a'].code}/messages"
+    page = browser.get(url).text
+    later = message(mine, "后来的")
+    db.session.commit()
+    browser.post(f"{url}/read", data={"upto": str(seen.id), "csrf_token": csrf_token(page)})
+    db.session.expire_all()
+    assert seen.read_at is not None and later.read_at is None
 
 
 def test_the_page_says_in_words_what_each_sms_did(app, inbox_site):
@@ -155,7 +177,7 @@ def test_staff_see_their_own_messages_and_the_todo_counts_them(app, inbox_site, 
     assert "投诉已超时" in home and "别人的消息" not in home
     page = browser.get("/messages").text
     assert "投诉已超时" in page and "别人的消息" not in page and ">Unread<" in page
-    assert post(browser, "/messages/read", token_from="/messages").status_code == 302
+    assert mark_read(browser, "/messages/read", "/messages").status_code == 302
     assert 'id="messages-unread" data-count="0"' in browser.get("/staff").text
     assert db.session.scalar(select(Notification.read_at).where(Notification.text == "别人的消息")) is None
 

@@ -77,7 +77,9 @@ def test_another_households_setting_is_not_touched(app, inbox_site):
     db.session.expire_all()
     assert opted_out(mine.id) and not opted_out(neighbour.id)
     other = resident(app, inbox_site["b_homes"][0])
-    assert other.post(f"/r/{inbox_site['a'].code}/messages/sms", data={"choice": "opt_out"}).status_code in (400, 404)
+    token = csrf_token(other.get(f"/r/{inbox_site['b'].code}/messages").text)
+    assert other.post(f"/r/{inbox_site['a'].code}/messages/sms",
+                      data={"choice": "opt_out", "csrf_token": token}).status_code == 404
     assert not opted_out(inbox_site["b_homes"][0].id)
 
 
