@@ -17,7 +17,7 @@ supervisor's accounts hear of a rectification, the contractor's of a verificatio
 """
 from datetime import datetime
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import Select, or_, select, update
 
 from participation.audit import record
@@ -30,6 +30,7 @@ from participation.models.types import utcnow
 from participation.permissions import can_view_community, visible_communities
 from participation.reach import outbox
 from participation.uploads import UploadError
+from participation.votes.messages import default_language
 
 MAX_DESCRIPTION = 4000
 MAX_PLACE = 100
@@ -118,7 +119,7 @@ def record_finding(actor: User, community: Community, category: ComplaintCategor
            building=building.name if building else None, place=place, photos=stored)
     if community.contractor_id is not None:
         contractor = db.session.get(Organisation, community.contractor_id)
-        text = _("Patrol finding at %(community)s: %(category)s — %(description)s", community=community.name,
+        text = _l("Patrol finding at %(community)s: %(category)s — %(description)s", community=community.name,
                  category=category.name, description=description[:200])
         _tell(_organisation_accounts(contractor.id), "patrol.finding", text, community)
     db.session.flush()
@@ -200,8 +201,11 @@ def _wrong_state(finding: PatrolFinding) -> str:
     return _("This finding has not been marked rectified yet.")
 
 
-def _tell(users, kind: str, text: str, community: Community) -> None:
-    """In-app, through the outbox: ``patrol.finding`` (a new finding) or ``patrol.step`` (its rectification)."""
+def _tell(users, kind: str, words, community: Community) -> None:
+    """In-app, through the outbox: ``patrol.finding`` (a new finding) or ``patrol.step`` (its rectification),
+    worded (``words``: a lazy string) in the default language, whoever took the step."""
+    with default_language():
+        text = str(words)
     for user_id in dict.fromkeys(users):
         outbox.to_user(db.session.get(User, user_id), kind, text, community=community, link=PATROLS_LINK)
 
@@ -242,7 +246,7 @@ def rectify_finding(actor: User, finding: PatrolFinding, note: str, photos=(),
     recorder = db.session.get(User, finding.recorded_by_id)
     filer = [recorder.id] if recorder is not None and recorder.active else []
     _tell(filer + supervisor, "patrol.step",
-          _("Patrol finding at %(community)s marked rectified — please check: %(note)s", community=community.name,
+          _l("Patrol finding at %(community)s marked rectified — please check: %(note)s", community=community.name,
             note=note[:200]), community)
     db.session.flush()
     return event
@@ -260,7 +264,7 @@ def verify_finding(actor: User, finding: PatrolFinding, now: datetime | None = N
     event = _event(finding, actor, "verify", "rectified", now=now)
     record(actor, "patrol_finding.verify", finding, community=finding.community_id)
     _tell(_organisation_accounts(finding.contractor_id), "patrol.step",
-          _("Rectification of the patrol finding at %(community)s was verified: %(description)s",
+          _l("Rectification of the patrol finding at %(community)s was verified: %(description)s",
             community=finding.community.name, description=finding.description[:200]), finding.community)
     db.session.flush()
     return event
@@ -281,7 +285,7 @@ def return_finding(actor: User, finding: PatrolFinding, reason: str,
     event = _event(finding, actor, "return", "rectified", reason, now=now)
     record(actor, "patrol_finding.return", finding, community=finding.community_id, reason=reason)
     _tell(_organisation_accounts(finding.contractor_id), "patrol.step",
-          _("Rectification of the patrol finding at %(community)s was not accepted: %(reason)s",
+          _l("Rectification of the patrol finding at %(community)s was not accepted: %(reason)s",
             community=finding.community.name, reason=reason[:200]), finding.community)
     db.session.flush()
     return event

@@ -6,6 +6,7 @@ outbox. A second community's staff and robots hear nothing."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from participation.complaints.messages import CALLBACK_WITHIN_DAYS, day_words
@@ -252,3 +253,15 @@ def test_every_link_is_a_page_of_the_app(site, app):
     assert links
     for link in links:
         adapter.match(link, method="GET")
+
+
+def test_messages_are_worded_in_the_default_language_whoever_clicked(site, app):
+    users = site["users"]
+    with app.test_request_context(headers={"Accept-Language": "en"}), force_locale("en"):
+        ticket = dispatched(site)
+        record_finding(users["supervisor"], site["community"], site["category"], "钢筋外露", now=NOW)
+    db.session.commit()
+    assert all("11月10日" in row.text and "Nov" not in row.text for row in messages("ticket.dispatched"))
+    assert ticket.receipt in messages("ticket.dispatched")[0].text
+    [finding] = messages("patrol.finding")
+    assert "巡查发现" in finding.text and "Patrol finding" not in finding.text
