@@ -111,8 +111,8 @@ def test_the_whole_loop_with_history_outbox_and_audit(site, app):
     with Image.open(upload_root() / db.session.get(TicketPhoto, event.photo_ids[0]).path) as stored:
         assert stored.format == "JPEG" and not stored.getexif()   # re-encoded, EXIF and GPS gone
     # the filer (ss, also the supervisor's account) hears once; the contractor's own accounts do not
-    assert len(notices(users["ss"].id, "patrol.rectified")) == 1
-    assert notices(users["kk_b"].id, "patrol.rectified") == []
+    assert len(notices(users["ss"].id, "patrol.step")) == 1
+    assert notices(users["kk_b"].id, "patrol.step") == []
     assert audits("patrol_finding.rectify")[-1].object_id == str(finding.id)
     assert finding_actions(users["ss"], finding) == ("verify", "return")
     assert finding_actions(users["rep"], finding) == ("verify", "return")
@@ -122,7 +122,7 @@ def test_the_whole_loop_with_history_outbox_and_audit(site, app):
     db.session.commit()
     assert (finding.state, finding.rectified_at, finding.verified_at) == ("open", None, None)
     assert finding.events[-1].note == "防护网未覆盖顶层"
-    assert {len(notices(users[name].id, "patrol.returned")) for name in ("kk", "kk_b")} == {1}
+    assert {len(notices(users[name].id, "patrol.step")) for name in ("kk", "kk_b")} == {1}
     assert len(audits("patrol_finding.return")) == 1
 
     rectify_finding(users["kk_b"], finding, "顶层已补设", now=bj(11, 6, 9))
@@ -132,7 +132,7 @@ def test_the_whole_loop_with_history_outbox_and_audit(site, app):
     assert [(e.action, e.actor_id) for e in finding.events] == [
         ("rectify", users["kk"].id), ("return", users["rep"].id), ("rectify", users["kk_b"].id),
         ("verify", users["ss"].id)]
-    assert len(notices(users["kk"].id, "patrol.verified")) == 1
+    assert len(notices(users["kk"].id, "patrol.step")) == 2   # the return, then the verification
     assert len(audits("patrol_finding.verify")) == 1
     assert finding_actions(users["kk"], finding) == () and finding_actions(users["ss"], finding) == ()
 
