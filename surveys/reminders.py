@@ -18,6 +18,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from participation.audit import record
@@ -106,7 +107,7 @@ def remind_now(actor: User, survey: Survey, now: datetime | None = None) -> int:
     had none in the last day (key suffix ``:m<n>``, n its number)."""
     now = now or utcnow()
     if survey.community_id is None or not survey.is_accepting(now):
-        raise SurveyStateError("Only an open survey sends reminders.")
+        raise SurveyStateError(_("Only an open survey sends reminders."))
     groups = _silent(survey, reminders_max(), since=now - MANUAL_GAP)
     written = sum(messages.remind(households, survey, f":m{count + 1}") for count, households in groups.items())
     record(actor, "survey.remind", survey, community=survey.community, households=written)
