@@ -154,6 +154,15 @@ def upgrade():
                "WHERE household_id IS NOT NULL")
     op.execute("UPDATE notifications SET community_id = (SELECT t.community_id FROM tickets t WHERE t.id = "
                "notifications.ticket_id) WHERE community_id IS NULL AND ticket_id IS NOT NULL")
+    # The old messages' kinds, as participation/reach/kinds.py names them now (its inbox and pages label each kind):
+    # a reply and a completion keep their own kind; every other step of a ticket or patrol finding is a "step"; every
+    # message of an elevator request is about the unit's request.
+    op.execute("UPDATE notifications SET kind = 'ticket.replied' WHERE kind = 'ticket.reply'")
+    op.execute("UPDATE notifications SET kind = 'ticket.completed' WHERE kind = 'ticket.complete'")
+    op.execute("UPDATE notifications SET kind = 'ticket.step' WHERE kind LIKE 'ticket.%' AND household_id IS NOT NULL "
+               "AND kind NOT IN ('ticket.received', 'ticket.replied', 'ticket.completed', 'ticket.callback')")
+    op.execute("UPDATE notifications SET kind = 'patrol.step' WHERE kind LIKE 'patrol.%' AND kind != 'patrol.finding'")
+    op.execute("UPDATE notifications SET kind = 'elevator.request' WHERE kind LIKE 'elevator.%'")
 
     # ### end Alembic commands ###
 
