@@ -48,6 +48,7 @@ KINDS = {kind.name: kind for kind in (
     Kind("plan.objection", STAFF, _l("Objection to a plan"), robot=True),
     Kind("cosign.waiting", STAFF, _l("Co-signature waiting"), robot=True),
     Kind("delivery.failed", STAFF, _l("Message not delivered")),
+    Kind("robot.test", STAFF, _l("Robot test message")),      # the robots page's "send a test" (no subscription)
     Kind("patrol.finding", STAFF, _l("Patrol finding")),
     Kind("patrol.step", STAFF, _l("Patrol finding progress")),
 )}
