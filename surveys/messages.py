@@ -49,8 +49,8 @@ def opened(survey: Survey, now: datetime | None = None) -> int:
     opening time is told when that time comes (``surveys.reminders.tell_due_openings``)."""
     if survey.community_id is None or not survey.is_accepting(now or utcnow()):
         return 0
-    values = params(survey)
     with default_language():
+        values = params(survey)
         text = _("A survey of %(community)s is open: \"%(title)s\", until %(deadline)s. Each household answers once "
                  "and may change its answer until then: open it on your household page.",
                  community=values["community"], title=survey.label("zh"), deadline=values["deadline"])
@@ -61,8 +61,8 @@ def opened(survey: Survey, now: datetime | None = None) -> int:
 def remind(households: list[Household], survey: Survey, suffix: str) -> int:
     """A reminder of the survey to each of ``households`` not yet sent the one keyed
     ``survey.reminder:<survey>:<household><suffix>`` (``surveys.reminders`` chooses whom, and the suffix)."""
-    values = params(survey)
     with default_language():
+        values = params(survey)
         text = _("Reminder: your household has not answered the survey \"%(title)s\" of %(community)s yet. It "
                  "closes on %(deadline)s: open it on your household page, or ask the community office for help.",
                  title=survey.label("zh"), community=values["community"], deadline=values["deadline"])

@@ -42,9 +42,9 @@ def send_vote_reminders(now: datetime | None = None) -> int:
     for vote in due_votes(now):
         if vote.opens_at is not None and vote.opens_at > now:
             continue
-        params = {"community": vote.community.name, "title": messages.short_title(vote.title),
-                  "deadline": messages.closing_day(vote.closes_at)}
         with messages.default_language():
+            params = {"community": vote.community.name, "title": messages.short_title(vote.title),
+                      "deadline": messages.closing_day(vote.closes_at)}
             text = _("Reminder: the owners' vote of %(community)s \"%(title)s\" closes on %(deadline)s and your "
                      "household's owner has not voted yet. Open the vote on your household page, or ask the "
                      "community office for a paper ballot.", community=params["community"], title=vote.title,
