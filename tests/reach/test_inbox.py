@@ -124,7 +124,8 @@ def test_the_page_says_in_words_what_each_sms_did(app, inbox_site):
 @pytest.mark.parametrize("hour, expected", [(10, "sending"), (22, "after_quiet"), (6, "after_quiet")])
 def test_a_waiting_sms_in_the_night_is_said_to_come_after_8(app, inbox_site, hour, expected):
     app.config["QUIET_HOURS"] = "on"
-    written = message(inbox_site["homes"][0], state="pending", next_attempt_at=datetime(2026, 12, 1, tzinfo=timezone.utc))
+    written = message(inbox_site["homes"][0], state="pending",
+                      next_attempt_at=datetime(2026, 12, 1, tzinfo=timezone.utc))
     beijing_hour = datetime(2026, 12, 7, hour, 30, tzinfo=timezone(timedelta(hours=8)))
     assert inbox.sms_state(written, beijing_hour) == expected
 
