@@ -44,14 +44,16 @@ def init_app(app: Flask) -> None:
     app.extensions[JOBS] = {}
     deliver = huey.task(name="reach.deliver")(in_app_context(app, "reach.deliver", _deliver))
     app.extensions[TASKS]["reach.deliver"] = deliver
-
-    def hand_over(ids) -> None:
-        try:
-            deliver(sorted(ids))
-        except Exception:   # noqa: BLE001 — the rows are committed; the sweep sends them within a minute
-            logger.exception("the queue refused %d deliveries; the sweep will send them", len(ids))
-
     app.extensions[HAND_OVER] = hand_over
+
+
+def hand_over(ids) -> None:
+    """Queue the delivery of ``ids`` (committed rows). Never raises: the event that wrote them has committed, and
+    if the queue's storage is down the rows stay pending for the sweep."""
+    try:
+        current_app.extensions[TASKS]["reach.deliver"](sorted(ids))
+    except Exception:   # noqa: BLE001 — the rows are committed; the sweep sends them within a minute
+        logger.exception("the queue refused %d deliveries; the sweep will send them", len(ids))
 
 
 def _build(app: Flask):

@@ -10,7 +10,8 @@ from participation.extensions import db
 from participation.models import Delivery, Household
 from participation.reach import outbox
 from participation.reach.channels import DeliveryError, sms as sms_channel
-from participation.reach.queue import queue
+from participation.reach.outbox import HAND_OVER
+from participation.reach.queue import hand_over, queue
 
 DAY = datetime(2030, 1, 7, 2, 0, tzinfo=timezone.utc)      # 10:00 in Beijing
 NIGHT = datetime(2030, 1, 7, 13, 30, tzinfo=timezone.utc)  # 21:30 in Beijing
@@ -27,6 +28,7 @@ def sms_file(app, tmp_path, monkeypatch):
                        "SMS_DAILY_CAP": 5, "DELIVERY_MAX_ATTEMPTS": 5}.items():
         monkeypatch.setitem(app.config, key, value)
     queue(app).flush()
+    monkeypatch.setitem(app.extensions, HAND_OVER, hand_over)   # whatever another test's fixture left there
     return path
 
 
