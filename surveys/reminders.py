@@ -31,6 +31,7 @@ from surveys.models import Survey, SurveyStateError
 
 WINDOWS = (timedelta(days=3), timedelta(days=1))   # time left when an automatic reminder is due, earliest first
 MANUAL_GAP = timedelta(days=1)                      # the button does not remind a household twice in a day
+AUTOMATIC_GAP = timedelta(hours=12)                 # nor does the job just after the button (the job runs daily)
 OPENING_GRACE = timedelta(days=2)                   # a scheduled opening older than this is not announced late
 
 
@@ -89,15 +90,17 @@ def window(survey: Survey, now: datetime) -> int:
 
 
 def send_reminders(now: datetime | None = None) -> int:
-    """The automatic reminders: reminder ``n`` of a window is written once per household (key suffix ``:n``) and
-    only while the household has had fewer than the maximum, however many the organisers sent."""
+    """The automatic reminders: reminder ``n`` of a window is written once per household (key suffix ``:n``), only
+    while the household has had fewer than the maximum, however many the organisers sent, and not within 12 hours
+    of the button's."""
     now = now or utcnow()
     written = 0
     limit = reminders_max()
     for survey in db.session.scalars(_accepting(now).where(Survey.closes_at <= now + WINDOWS[0])).all():
         n = window(survey, now)
         if n:
-            households = [h for group in _silent(survey, limit).values() for h in group]
+            silent = _silent(survey, limit, since=now - AUTOMATIC_GAP)
+            households = [h for group in silent.values() for h in group]
             written += messages.remind(households, survey, f":{n}")
     return written
 

@@ -208,6 +208,16 @@ def test_the_button_waits_a_day_and_counts_against_the_maximum(running):
     assert reminders.send_reminders(now + timedelta(days=4, hours=1)) == 0             # N = 2 reached
 
 
+def test_the_job_does_not_follow_the_button_within_hours(running):
+    survey, _community, organiser, silent = running
+    now = utcnow()
+    survey.closes_at = now + timedelta(days=2)                        # inside the 3-day window already
+    reminders.remind_now(organiser, survey, now)
+    db.session.commit()
+    assert reminders.send_reminders(now + timedelta(hours=1)) == 0
+    assert reminders.send_reminders(now + timedelta(hours=13)) == len(silent)
+
+
 def test_the_button_refuses_a_survey_that_is_not_open(world):
     community, _other, organiser = world
     survey = make_survey(organiser, community)
