@@ -35,6 +35,10 @@ NOT_LINKED = {
 # Pages linked only beside data the demo does not hold (a photo someone attached, a household's own answer just
 # sent): each must still be linked from a template, which the last test checks.
 LINKED_WITH_DATA = {
+    "phone_entry.enter_code": "the SMS code page, by redirect once a mobile number was typed on /r/<code>/phone",
+    "phone_entry.choose": "asked after a right SMS code when several households share the phone (by redirect)",
+    "robots.edit": "a robot's form, linked beside each robot on the robot lists (the demo has no robot: a webhook is a "
+                   "real group's)",
     "acceptance.response_photo": "the photo a household attached to its rating, linked from the round's responses",
     "complaints.photo": "a resident's photo on their ticket page",
     "fieldsurvey.photo": "a finding's photo, on the field survey page once one is uploaded",

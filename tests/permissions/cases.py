@@ -114,6 +114,22 @@ CASES: dict[str, Case] = {
     "/display/large-text": Case(post=everyone(HOME)),
     # The entry page is public by design (the slip's QR opens it); the household code is what is private.
     "/r/<community_code>": Case(get=everyone(200), post=everyone(400), public=True),
+    # Entry by phone and SMS code (participation/entry/phone_views.py): public like the slip's entry beside it;
+    # without a number asked for in this browser, the code and choice pages send the visitor back to ask for one.
+    "/r/<community_code>/phone": Case(get=everyone(200), post=everyone(400), public=True),
+    "/r/<community_code>/phone/code": Case(get=everyone(Redirect("/r/{community}/phone")),
+                                           post=everyone(Redirect("/r/{community}/phone")), public=True),
+    "/r/<community_code>/phone/choose": Case(get=everyone(Redirect("/r/{community}/phone")),
+                                             post=everyone(Redirect("/r/{community}/phone")), public=True),
+    # 我的消息 (participation/reach/inbox_views.py): the household's own messages and its SMS setting; staff acting
+    # for nobody and visitors go to the start page; another community's page is 404 for the resident. "Mark all as
+    # read" needs the newest id the page showed (upto), so a bare POST is 400 and changes nothing.
+    "/r/<community_code>/messages": Case(get=answering(200), cross=ANSWER_CROSS),
+    "/r/<community_code>/messages/read": Case(post=answering(400), cross=ANSWER_CROSS),
+    "/r/<community_code>/messages/sms": Case(post=answering(400), cross=ANSWER_CROSS),
+    # a staff member's own messages (the 工作台's "未读消息" line links here); organisers also see their groups' robots
+    "/messages": Case(get=STAFF_STATUS),
+    "/messages/read": Case(post=roles(STAFF, 400)),
     # --- the resident's pages: only a household's own session (staff without an assisted household go home) ---
     "/home": Case(get=roles((), others=HOME, outsiders=HOME) | {RESIDENT: 200}),
     # the progress page of the plan in force (participation/plans/progress_views.py): the household's community only
@@ -318,13 +334,15 @@ from tests.permissions.cases_open311 import CASES as OPEN311_CASES  # noqa: E402
 from tests.permissions.cases_patrols import CASES as PATROL_CASES  # noqa: E402
 from tests.permissions.cases_plan_comments import CASES as PLAN_COMMENT_CASES  # noqa: E402
 from tests.permissions.cases_plans import CASES as PLAN_CASES  # noqa: E402
+from tests.permissions.cases_reach_admin import CASES as REACH_ADMIN_CASES  # noqa: E402
+from tests.permissions.cases_robots import CASES as ROBOT_CASES  # noqa: E402
 from tests.permissions.cases_votes import CASES as VOTE_CASES  # noqa: E402
 from tests.permissions.cases_work_photos import CASES as WORK_PHOTO_CASES  # noqa: E402
 
 for _cases in (PLAN_CASES, DASHBOARD_CASES, CITY_CASES, COMPLAINT_CASES, HOTLINE_CASES, OPEN311_CASES,
                BULLETIN_CASES, COMPLAINT_DASHBOARD_CASES, PATROL_CASES, HOLIDAY_CASES, ACCEPTANCE_CASES,
                PLAN_COMMENT_CASES, ELEVATOR_CASES, VOTE_CASES, AFTERCARE_CASES, API_CASES, JOINT_REVIEW_CASES,
-               WORK_PHOTO_CASES):
+               WORK_PHOTO_CASES, REACH_ADMIN_CASES, ROBOT_CASES):
     overlap = set(CASES) & set(_cases)
     assert not overlap, f"permission rows defined twice: {sorted(overlap)}"
     CASES.update(_cases)

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from participation.accounts.operations import create_user
 from participation.complaints.operations import act, file_ticket
 from participation.extensions import db
-from participation.models import (CatalogueItem, ComplaintCategory, District, FieldFinding, Locality, LocalityRule,
-                                  Organisation, Plan, PlanItem, PlanVersion, PlanWork)
+from participation.models import (CatalogueItem, ComplaintCategory, Delivery, District, FieldFinding, Locality,
+                                  LocalityRule, Notification, Organisation, Plan, PlanItem, PlanVersion, PlanWork)
 from participation.models.types import utcnow
 from participation.roster.codes import issue_code
 from participation.uploads import upload_root
@@ -145,6 +145,12 @@ def build_world(make_community):
     act(users[HOTLINE], tickets[a.code], "dispatch", agency=contractor)
     resident_code = issue_code(None, resident_home)
     issue_code(None, b.buildings[0].units[0].households[0])
+    # A message to the resident's household whose SMS failed: the admins' delivery pages show and retry it.
+    failed_sms = Delivery(channel="sms", community_id=a.id, state="failed", attempts=5,
+                          idempotency_key="sms-matrix-failed", last_error="timeout")
+    db.session.add(Notification(household=resident_home, community=a, kind="survey.opened", text="问卷开始了",
+                                params={"community": a.name, "title": "问卷", "deadline": "12月20日"},
+                                deliveries=[failed_sms]))
     survey_keys = survey_world(a, b, resident_home)
     rules = db.session.scalars(select(LocalityRule).where(LocalityRule.locality_id == locality.id)
                                .order_by(LocalityRule.id)).all()
@@ -157,7 +163,8 @@ def build_world(make_community):
                 "retired_item": b03.code, "locality": locality_.id, "rule": rule.id, "spare_rule": spare_rule.id,
                 "user": user.id, "inactive_user": inactive.id, "organisation": contractor.id,
                 "plan_version": plan_versions[community.code].number,
-                "ticket": tickets[community.code].receipt} | surveys
+                "ticket": tickets[community.code].receipt, "message": failed_sms.notification_id,
+                "failed_delivery": failed_sms.id} | surveys
 
     own = {"user": target_a, "inactive": inactive_a, "locality_": locality, "rule": rules[0], "spare_rule": rules[-1],
            "surveys": surveys_a}
