@@ -124,7 +124,9 @@ def claim(ids, limit: int, now: datetime, worker: str) -> list[int]:
 
 
 def _load(ids: list[int]) -> None:
-    db.session.scalars(select(Delivery).where(Delivery.id.in_(ids)).options(
+    """The claimed batch with what sending it reads, read afresh (a delivery retried within one long run may still
+    be in the session from its earlier try)."""
+    db.session.scalars(select(Delivery).where(Delivery.id.in_(ids)).execution_options(populate_existing=True).options(
         joinedload(Delivery.notification).options(
             joinedload(Notification.household), joinedload(Notification.community), joinedload(Notification.robot),
             selectinload(Notification.deliveries)))).unique().all()

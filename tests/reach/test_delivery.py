@@ -151,3 +151,13 @@ def test_a_claim_takes_at_most_its_limit(sms_file, make_community):
     assert len(claim(None, 10, DAY, "w")) == 10
     assert db.session.scalar(db.select(db.func.count(Delivery.id)).where(Delivery.state == "sending")) == 10
     assert len(claim(None, 10, DAY, "w")) == 5
+
+
+def test_a_retry_in_the_same_session_counts_its_attempts_afresh(app, sms_file, homes, failing, monkeypatch):
+    """The second try reads the attempt its claim counted (the claim is an UPDATE the session did not see)."""
+    monkeypatch.setitem(app.config, "DELIVERY_MAX_ATTEMPTS", 2)
+    failing()
+    delivery = message(homes[0])
+    deliver_due(now=DAY)
+    assert deliver_due(now=DAY + timedelta(seconds=30)).failed == 1
+    assert delivery.state == "failed" and delivery.attempts == 2
