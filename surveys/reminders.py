@@ -50,7 +50,7 @@ def tell_due_openings(now: datetime | None = None) -> int:
     survey from before messages existed is not announced out of the blue)."""
     now = now or utcnow()
     written = 0
-    for survey in db.session.scalars(_accepting(now).where(Survey.opens_at > now - OPENING_GRACE)):
+    for survey in db.session.scalars(_accepting(now).where(Survey.opens_at > now - OPENING_GRACE)).all():
         told = db.session.scalar(select(Notification.id).where(
             Notification.community_id == survey.community_id, Notification.kind == "survey.opened",
             Notification.dedupe_key.startswith(f"survey.opened:{survey.id}:", autoescape=True)).limit(1))
