@@ -163,7 +163,8 @@ def sweep(now: datetime | None = None, worker: str | None = None) -> Counts:
 
 
 def retry(delivery: Delivery, actor) -> Delivery:
-    """An admin's retry of a failed delivery: due now, with its attempts counted afresh; audited, no commit."""
+    """An admin's retry of a failed delivery: due now, with its attempts counted afresh, handed to the queue after
+    the commit (the sweep would take it within a minute anyway); audited, no commit."""
     if delivery.state != "failed":
         raise ValueError(f"delivery {delivery.id} is {delivery.state}, not failed")
     delivery.state, delivery.attempts, delivery.next_attempt_at = "pending", 0, utcnow()
@@ -173,6 +174,7 @@ def retry(delivery: Delivery, actor) -> Delivery:
     record(actor, "delivery.retry", delivery, community=delivery.community_id, channel_name=delivery.channel,
            kind=notification.kind)
     db.session.flush()
+    db.session.info.setdefault(outbox.FLUSHED, []).append(delivery.id)   # queued after the commit, as a new one
     return delivery
 
 

@@ -68,10 +68,12 @@ def test_a_queue_that_refuses_the_hand_over_loses_nothing(app, sms_file, homes, 
 
 
 def test_the_periodic_jobs_and_their_schedules(app):
-    def names(minute):
-        return sorted(task.name for task in queue(app).read_periodic(datetime(2030, 1, 7, 2, minute)))
-    assert names(5) == ["reach.sweep", "surveys.close_due", "tickets.escalate"]
-    assert names(3) == ["reach.sweep"]
+    def names(minute, hour=3):
+        return {task.name for task in queue(app).read_periodic(datetime(2030, 1, 7, hour, minute))}
+    assert {"reach.sweep", "surveys.close_due", "tickets.escalate", "plans.comment_opened"} <= names(5)
+    assert names(3) == {"reach.sweep"}
+    assert {"tickets.due_soon", "surveys.openings"} <= names(10) and "surveys.reminders" not in names(0)
+    assert {"surveys.reminders", "votes.reminders"} <= names(0, hour=2)    # 10:00 in Beijing
     assert {"reach.deliver", "reach.sweep", "surveys.close_due", "tickets.escalate"} <= set(app.extensions[TASKS])
 
 
