@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from participation.audit import record
 from participation.extensions import db
 from participation.labels import mask_phone
-from participation.models import Delivery, DeliveryAttempt, Notification, User
+from participation.models import Community, Delivery, DeliveryAttempt, Notification, User
 from participation.models.types import utcnow
 from participation.reach import outbox
 from participation.reach.channels import DeliveryError, Sms, sms as sms_channel, wecom
@@ -272,10 +272,15 @@ def _settle(delivery: Delivery, state: str, now: datetime, *, skip_reason=None, 
 
 
 def _fail(delivery: Delivery, now: datetime) -> None:
-    """Given up: every active admin is told in-app (once per delivery), and the admin page offers a retry."""
+    """Given up: the active admins who see it are told in-app (once per delivery); their page offers a retry."""
     _settle(delivery, "failed", now)
     message = delivery.notification
-    admins = db.session.scalars(select(User).where(User.role == "admin", User.active.is_(True))
+    # The admins whose failure list shows it (participation.reach.admin): the city's, and the district's.
+    community = db.session.get(Community, delivery.community_id) if delivery.community_id else None
+    scope = User.district_id.is_(None)
+    if community is not None:
+        scope = scope | (User.district_id == community.district_id)
+    admins = db.session.scalars(select(User).where(User.role == "admin", User.active.is_(True), scope)
                                 .order_by(User.id)).all()
     words = {"kind": str(kind_of(message.kind).label), "attempts": delivery.attempts}
     if delivery.channel == "sms":

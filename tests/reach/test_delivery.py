@@ -3,7 +3,7 @@ admins told, a permanent error failing at once, the lease of a crashed worker re
 from datetime import timedelta
 
 from participation.extensions import db
-from participation.models import AuditEvent, Delivery, DeliveryAttempt, Notification
+from participation.models import AuditEvent, Delivery, DeliveryAttempt, District, Notification
 from participation.reach.channels import DeliveryError, sms as sms_channel
 from participation.reach.channels.sms import sender as real_sender
 from participation.reach.delivery import backoff, claim, deliver_due, retry, sweep
@@ -51,12 +51,14 @@ def test_a_temporary_error_is_retried_with_a_growing_backoff(sms_file, homes, fa
     assert backoff(5) == timedelta(seconds=30 * 4 ** 4) and backoff(20) == timedelta(hours=6)
 
 
-def test_after_the_last_attempt_the_delivery_fails_and_active_admins_are_told_in_app(app, sms_file, homes, failing,
-                                                                                    make_user, monkeypatch):
+def test_after_the_last_attempt_it_fails_and_the_admins_who_see_it_are_told_in_app(app, sms_file, homes, failing,
+                                                                                   make_user, monkeypatch):
     monkeypatch.setitem(app.config, "DELIVERY_MAX_ATTEMPTS", 3)
     failing()
     admin = make_user("admin")
+    district_admin = make_user("admin", district=homes[0].community.district)
     make_user("admin").active = False
+    make_user("admin", district=District(locality=homes[0].community.district.locality, name="朝阳区"))
     make_user("organiser")
     delivery = message(homes[0])
     moment = DAY
@@ -67,7 +69,7 @@ def test_after_the_last_attempt_the_delivery_fails_and_active_admins_are_told_in
         moment = delivery.next_attempt_at
     assert delivery.attempts == 3
     told = db.session.scalars(db.select(Notification).where(Notification.kind == "delivery.failed")).all()
-    assert [n.user_id for n in told] == [admin.id]
+    assert sorted(n.user_id for n in told) == [admin.id, district_admin.id]    # the city's and the district's
     assert told[0].link == f"/admin/messages/{delivery.notification_id}"
     assert db.session.scalar(db.select(db.func.count(Delivery.id))) == 1    # in-app only
     assert delivery.notification.sent_at is not None
