@@ -38,6 +38,7 @@ LEASE = timedelta(minutes=10)          # longer than a batch takes to send (time
 FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=6)
 ENDED = ("sent", "failed", "skipped")
+SECRET_PARAMS = {"entry.code": ("code",)}     # needed only until the SMS is sent (the code is kept hashed)
 PHONE = re.compile(r"(?<!\d)(?:\+?86)?1\d{10}(?!\d)")
 
 
@@ -294,5 +295,10 @@ def _fail(delivery: Delivery, now: datetime) -> None:
 
 
 def _close_notification(message: Notification, now: datetime) -> None:
+    """Every delivery ended: the message is done, and a secret it carried for its SMS (an entry code) is blanked,
+    so the database keeps no code a page or a dump could show."""
     if all(delivery.state in ENDED for delivery in message.deliveries):
         message.sent_at = now
+        secret = SECRET_PARAMS.get(message.kind, ())
+        if secret and any((message.params or {}).get(name) for name in secret):
+            message.params = {name: "" if name in secret else value for name, value in message.params.items()}

@@ -166,3 +166,11 @@ def test_a_retry_in_the_same_session_counts_its_attempts_afresh(app, sms_file, h
     deliver_due(now=DAY)
     assert deliver_due(now=DAY + timedelta(seconds=30)).failed == 1
     assert delivery.state == "failed" and delivery.attempts == 2
+
+
+def test_an_entry_codes_digits_are_blanked_once_its_sms_ended(sms_file, homes):
+    delivery = message(homes[0], "entry.code", code="482913")
+    deliver_due(now=DAY)
+    assert lines(sms_file)[0]["params"] == {"code": "482913"}      # the SMS carried it …
+    db.session.expire_all()
+    assert db.session.get(Notification, delivery.notification_id).params == {"code": ""}   # … the database no more
