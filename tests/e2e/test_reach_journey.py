@@ -83,7 +83,7 @@ def server(reach_app):
 def _household(reach_app, demo) -> dict:
     """A demo household of NG001 whose roster phone is its own (the phone entry then opens it directly), that has
     filed nothing yet, and with the fewest SMS waiting from the demo (all go out on the worker's first run and
-    count towards the household's daily cap): its code, address parts and roster phone."""
+    count towards the household's daily cap): its slip code, roster phone and contact name."""
     with reach_app.app_context():
         rows = db.session.execute(
             select(Household, Building.name, Unit.name).join(Unit, Household.unit_id == Unit.id)
@@ -106,8 +106,8 @@ def _household(reach_app, demo) -> dict:
                 select(func.count(Delivery.id)).join(Notification, Delivery.notification_id == Notification.id)
                 .where(Notification.household_id == household.id, Delivery.channel == "sms",
                        Delivery.state == "pending"))
-            candidates.append((waiting, household.id, {"code": code, "phone": phone, "id": household.id,
-                                                       "contact": household.contact_name or "", "room": household.room}))
+            candidates.append((waiting, household.id,
+                               {"code": code, "phone": phone, "contact": household.contact_name or ""}))
         waiting, _id, chosen = min(candidates, key=lambda row: row[:2])
         # received + replied follow the demo's waiting ones on the same day; the cap must leave room for both
         assert waiting + 2 <= DAILY_CAP, f"every household has {waiting} SMS waiting; the reply would be capped"
@@ -150,6 +150,7 @@ def test_a_reply_reaches_the_resident_by_sms_and_the_dispatch_the_agency_group(b
     if agree.count():
         agree.click()
     expect(resident).to_have_url(re.compile(r"/home$"))
+    address = resident.locator("h1").inner_text().strip()
     resident.locator("#complaint-link").click()
     resident.get_by_label("施工质量").check()
     resident.get_by_label("问题描述").fill(COMPLAINT)
@@ -235,5 +236,6 @@ def test_a_reply_reaches_the_resident_by_sms_and_the_dispatch_the_agency_group(b
     steps.shots(shot, resident, "16-10-phone-code", narrow=True)
     resident.locator("main form button[type=submit]").click()
     expect(resident).to_have_url(re.compile(r"/home$"))
-    expect(resident.locator("#home-complaints")).to_contain_text("施工质量")   # the same household's page
+    expect(resident.locator("h1")).to_have_text(address)                  # the same household's page
+    expect(resident.locator("#home-complaints")).to_contain_text("施工质量")
     steps.shots(shot, resident, "16-11-home-by-sms-code", narrow=True)
