@@ -98,7 +98,8 @@ def follow(page, link, missing_path: str):
 
 
 def shots(shot, page, name: str, narrow: bool = False):
-    """The page at the phone's width (412 px) and, for residents' pages, at 360 px too (``<name>-360``)."""
+    """The page at the phone's width (412 px) and, when ``narrow``, at 360 px too (``<name>-360``), where nothing may
+    stick out sideways."""
     shot(page, name)
     if narrow:
         wide = page.viewport_size

@@ -132,13 +132,13 @@ def test_a_reply_reaches_the_resident_by_sms_and_the_dispatch_the_agency_group(b
     admin.locator("input[name=name]").fill(ROBOT_NAME)
     admin.locator("input[name=webhook_url]").fill(receiver.webhook(ROBOT_KEY))
     expect(admin.locator("input[name=kinds][value='ticket.dispatched']")).to_be_checked()
-    steps.shots(shot, admin, "16-01-robot-form")
+    steps.shots(shot, admin, "16-01-robot-form", narrow=True)
     admin.locator("main form button[type=submit]").click()
     card = admin.locator("section.card", has_text=ROBOT_NAME)
     expect(card).to_contain_text(AGENCY)
     expect(card).to_contain_text(ROBOT_KEY[-4:])
     expect(card).not_to_contain_text(ROBOT_KEY)           # the key is shown masked once saved
-    steps.shots(shot, admin, "16-02-robot-saved")
+    steps.shots(shot, admin, "16-02-robot-saved", narrow=True)
     admin.context.close()
 
     # --- 2. the resident enters with the slip's code and reports a problem from the home page ------------------------
@@ -168,7 +168,7 @@ def test_a_reply_reaches_the_resident_by_sms_and_the_dispatch_the_agency_group(b
     dispatch.locator("select[name=agency]").select_option(label=AGENCY)
     dispatch.get_by_role("button", name="派单").click()
     expect(desk.locator("main")).to_contain_text("已派单")
-    steps.shots(shot, desk, "16-05-hotline-dispatched")
+    steps.shots(shot, desk, "16-05-hotline-dispatched", narrow=True)
     desk.context.close()
 
     # --- 4. the worker posts the dispatch to the contractor's group --------------------------------------------------
@@ -189,7 +189,7 @@ def test_a_reply_reaches_the_resident_by_sms_and_the_dispatch_the_agency_group(b
     agency = steps.sign_in(phone_page(), server, *demo_user(demo, "agency"))
     line = agency.locator("li", has_text=receipt).first
     expect(line).to_be_visible()
-    steps.shots(shot, agency, "16-06-agency-home-message")
+    steps.shots(shot, agency, "16-06-agency-home-message", narrow=True)
     line.get_by_role("link", name="去看看").click()
     expect(agency.locator("h1")).to_contain_text(receipt)
     sign = agency.locator("#act-sign")
@@ -198,7 +198,7 @@ def test_a_reply_reaches_the_resident_by_sms_and_the_dispatch_the_agency_group(b
     agency.locator("#note-reply").fill(REPLY)
     agency.locator("#act-reply").get_by_role("button", name="回复").click()
     expect(agency.locator("main")).to_contain_text("已回复")
-    steps.shots(shot, agency, "16-07-agency-replied")
+    steps.shots(shot, agency, "16-07-agency-replied", narrow=True)
     agency.context.close()
 
     # --- 6. the worker sends the reply's SMS once; 我的消息 says so ---------------------------------------------------
