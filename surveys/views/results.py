@@ -5,15 +5,16 @@ Staff who see the community's households read results (agencies: 403); a survey 
 scope answers 404. Exports hold every household's answers: organisers and admins only, and never for a
 confidential survey, whose organisers see aggregates only (403 with the reason).
 """
-from flask import Blueprint, Response, abort, render_template
-from flask_babel import get_locale, gettext as _
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale, gettext as _, ngettext
 from flask_login import current_user
 
 from participation.charts import chart_fragment, item_need_chart, participation_chart, question_chart
 from participation.extensions import db
 from participation.permissions import (COMMUNITY_MANAGERS, HOUSEHOLD_READERS, can_export_survey_responses,
-                                       can_view_survey_results, role_required)
-from surveys.models import Survey
+                                       can_manage_community, can_view_survey_results, role_required)
+from surveys import reminders
+from surveys.models import Survey, SurveyStateError
 from surveys.results.exports import responses_csv, responses_long_csv, responses_xlsx
 from surveys.results.summaries import must_suppress, non_responders, participation, survey_results
 
@@ -76,7 +77,30 @@ def results(survey_id: int):
 def follow_up(survey_id: int):
     survey = _survey(survey_id)
     return render_template("surveys/results_follow_up.html", survey=survey, community=survey.community,
-                           lang=_lang(), missing=non_responders(survey, current_user))
+                           lang=_lang(), missing=non_responders(survey, current_user),
+                           may_remind=can_manage_community(current_user, survey.community) and survey.is_accepting(),
+                           reminders_max=reminders.reminders_max())
+
+
+@bp.post("/surveys/<int:survey_id>/remind")
+@role_required(*COMMUNITY_MANAGERS)
+def remind(survey_id: int):
+    """The follow-up page's "提醒未填写的住户": one reminder to each household of the community that has not answered
+    (``surveys.reminders.remind_now``: at most ``SURVEY_REMINDERS_MAX`` each, never twice in a day)."""
+    survey = _survey(survey_id)
+    if not can_manage_community(current_user, survey.community):
+        abort(403)
+    try:
+        count = reminders.remind_now(current_user, survey)
+    except SurveyStateError as error:
+        flash(str(error), "error")
+    else:
+        if count:
+            flash(ngettext("%(num)d household was reminded.", "%(num)d households were reminded.", count), "success")
+        else:
+            flash(_("No household was reminded: every one that has not answered had a reminder today or has had "
+                    "the most it may have."), "info")
+    return redirect(url_for(".follow_up", survey_id=survey.id))
 
 
 @bp.get("/surveys/<int:survey_id>/responses.csv")

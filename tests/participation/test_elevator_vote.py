@@ -94,8 +94,8 @@ def test_the_consent_vote_opens_scoped_to_the_unit_with_the_special_class(site):
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "elevator.vote"))
     assert event.detail["vote_id"] == vote.id and event.detail["rule"] == "3/4 participating"
     told = db.session.scalar(select(func.count()).select_from(Notification)
-                             .where(Notification.kind == "elevator.vote"))
-    assert told == 14
+                             .where(Notification.kind == "elevator.request"))
+    assert told == 3 * 14                          # started, consultation, the vote: each home of the 单元
 
 
 def test_the_vote_cannot_open_before_the_consultation_and_nothing_is_created(site):
@@ -153,8 +153,9 @@ def test_vote_passed_but_one_shaft_owner_refused_is_rejected_with_the_reason(sit
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "elevator.rejected"))
     assert event.detail["passed"] is True and len(event.detail["reasons"]) == 1
     assert second.address in event.detail["reasons"][0] and first.address not in event.detail["reasons"][0]
-    assert db.session.scalar(select(func.count()).select_from(Notification)
-                             .where(Notification.kind == "elevator.reasons")) == 14
+    why = db.session.scalars(select(Notification).where(Notification.kind == "elevator.request")
+                             .order_by(Notification.id.desc()).limit(14)).all()
+    assert len({m.household_id for m in why}) == 14 and all(second.address in m.text for m in why)
 
 
 def test_vote_passed_and_every_shaft_owner_consented_is_approved(site):

@@ -168,7 +168,7 @@ def test_one_household_starts_the_request_and_the_unit_is_told(site):
     db.session.commit()
     assert request.status == "started" and request.started_by.room == "502" and request.started_channel == "web"
     assert request.vote_id is None
-    assert _count(Notification, Notification.kind == "elevator.started") == len(unit.households) == 14
+    assert _count(Notification, Notification.kind == "elevator.request") == len(unit.households) == 14
     assert _count(AuditEvent, AuditEvent.action == "elevator.start") == 1
 
 
@@ -241,7 +241,8 @@ def test_occupied_owners_consent_one_by_one(site):
     first, second = _household(unit, "101"), _household(unit, "102")
     change = mark_shaft_households(organiser, request, [first, second])
     assert change == {"added": ["101", "102"], "removed": []}
-    assert _count(Notification, Notification.kind == "elevator.shaft") == 2
+    assert _count(Notification, Notification.kind == "elevator.request",
+                  Notification.household_id.in_([first.id, second.id])) == 2 + 2   # started, then the shaft
     assert shaft_consent_summary(request) == {"marked": 2, "yes": 0, "no": 0, "pending": 2, "all_agreed": False}
     owner = record_shaft_consent(organiser, request, first, True, "paper", "签字")
     assert owner.consent is True and owner.consent_channel == "paper" and owner.consent_at is not None

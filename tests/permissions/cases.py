@@ -226,6 +226,10 @@ CASES: dict[str, Case] = {
     "/surveys/<int:survey_id>/settings": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400)),
     "/surveys/<int:survey_id>/items": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400)),
     "/surveys/<int:survey_id>/copy": Case(get=roles(MANAGERS), post=roles(MANAGERS, 400)),
+    # before /close below: POSTs run in this order and /close closes the same survey, which then sends no reminder
+    "/surveys/<int:survey_id>/remind": Case(
+        post=roles(MANAGERS, Acts(Redirect("/surveys/{open_survey}/follow-up"), "survey.remind")),
+        params={"survey_id": "open_survey"}),
     "/surveys/<int:survey_id>/open": Case(
         post=roles(MANAGERS, Acts(Redirect("/surveys/{draft_to_open}"), "survey.open")),
         params={"survey_id": "draft_to_open"}),
