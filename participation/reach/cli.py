@@ -1,9 +1,9 @@
 """``flask --app app worker [--burst] [--workers N]``: the task queue's worker (DESIGN §8).
 
 Without ``--burst`` it runs Huey's consumer — worker threads taking tasks as they come, and the scheduler running
-the periodic jobs (the sweep every minute, escalation, closing due surveys) — until SIGINT or SIGTERM. With
-``--burst`` it runs what is waiting, delivers everything due now, prints the counts and exits: for tests, drills and
-a cron line on a host that runs no resident worker.
+the periodic jobs (the sweep every minute, escalation, closing due surveys) — until SIGTERM (running tasks finish
+first) or SIGINT. With ``--burst`` it runs what is waiting, delivers everything due now, prints the counts and
+exits: for tests, drills and a cron line on a host that runs no resident worker.
 """
 import click
 from flask import Flask, current_app
@@ -11,6 +11,8 @@ from flask_babel import force_locale, gettext as _
 
 from participation.reach.delivery import sweep, worker_name
 from participation.reach.queue import TASKS, queue, run_waiting
+
+GRACEFUL_SECONDS = 60
 
 
 def register(app: Flask) -> None:
@@ -30,6 +32,9 @@ def register(app: Flask) -> None:
             click.echo(_("The worker runs with %(count)d threads; stop it with Ctrl-C.", count=workers))
         # A sweep at once, not at the next full minute: what waited while no worker ran goes out now.
         current_app.extensions[TASKS]["reach.sweep"]()
+        # SIGTERM (systemd, make run's trap) lets running tasks record their outcome, for a minute at most: a
+        # message sent but not yet marked would be sent again after its lease. SIGINT stops at once.
         consumer = queue().create_consumer(workers=workers, worker_type="thread", periodic=True,
-                                           check_worker_health=True)
+                                           check_worker_health=True, graceful_signal="TERM",
+                                           shutdown_timeout=GRACEFUL_SECONDS)
         consumer.run()
