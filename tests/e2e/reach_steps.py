@@ -8,7 +8,6 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 
@@ -85,16 +84,6 @@ def sign_in(page, server: str, username: str, password: str):
 
 def sign_out(page):
     page.locator("header").get_by_role("button", name=re.compile("^退出")).click()
-
-
-def follow(page, link, missing_path: str):
-    """Click ``link``; while the page that should carry it does not yet (see the notes of issue 16, task e2e),
-    open ``missing_path`` — the page the link leads to — instead, so the rest of the journey still runs."""
-    if link.count():
-        link.first.click()
-    else:
-        parts = urlsplit(page.url)
-        page.goto(f"{parts.scheme}://{parts.netloc}{missing_path}")
 
 
 def shots(shot, page, name: str, narrow: bool = False):
