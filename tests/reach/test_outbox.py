@@ -10,10 +10,10 @@ from participation.reach.outbox import HAND_OVER
 
 @pytest.fixture
 def handed(app):
-    received = []
+    received, previous = [], app.extensions.get(HAND_OVER)
     app.extensions[HAND_OVER] = received.extend
     yield received
-    app.extensions.pop(HAND_OVER, None)
+    app.extensions[HAND_OVER] = previous
 
 
 @pytest.fixture
