@@ -1,6 +1,7 @@
 """The layout rules of DESIGN §7 that import-linter cannot see (its contracts live in pyproject.toml and run in
 ``make test``): every views module is named in the contract that protects views, modules stay small, views neither
-build queries nor commit, and imports sit at the top of their module unless they break a documented cycle."""
+build queries nor commit, and imports sit at the top of their module unless they break a documented cycle or load a heavy optional library only
+where it is used (a ``# lazy:`` comment says why: an SMS provider's SDK costs every process ~1.5 s)."""
 import ast
 import tomllib
 from pathlib import Path
@@ -63,13 +64,14 @@ def test_modules_stay_small(path):
 
 
 def imports_inside_functions(path: Path) -> list[int]:
-    """Line numbers of imports inside a function body that carry no ``# cycle:`` comment saying why."""
+    """Line numbers of imports inside a function body that carry no ``# cycle:`` or ``# lazy:`` comment saying why."""
     lines = path.read_text(encoding="utf-8").splitlines()
     found = []
     for node in ast.walk(tree(path)):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for inner in ast.walk(node):
-                if isinstance(inner, (ast.Import, ast.ImportFrom)) and "# cycle:" not in lines[inner.lineno - 1]:
+                if isinstance(inner, (ast.Import, ast.ImportFrom)) and not any(
+                        mark in lines[inner.lineno - 1] for mark in ("# cycle:", "# lazy:")):
                     found.append(inner.lineno)
     return sorted(set(found))
 
@@ -118,7 +120,8 @@ def test_the_checks_above_can_fail(tmp_path):
         "    from participation.models import Plan  # cycle: plans ↔ models, because …\n"
         "    db.session.scalars(select(User))\n"
         "    User.query.all()\n"
-        "    db.session.commit()\n", encoding="utf-8")
+        "    db.session.commit()\n"
+        "    import heavy_sdk  # lazy: costs every process a second\n", encoding="utf-8")
     registered = tmp_path / "registered_views.py"
     registered.write_text("bp.add_url_rule('/y', view_func=y)\n", encoding="utf-8")
     module = tree(sample)

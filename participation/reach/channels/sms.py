@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from participation.labels import mask_phone
 from participation.logs import redact
 from participation.reach.channels import DeliveryError, Sms, SmsConfig
+from participation.reach.channels.sms_file import FileSender
 
 PROVIDERS = ("file", "aliyun", "tencent")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -21,13 +22,12 @@ def sender(config: SmsConfig) -> SmsSender:
     """The backend for ``config.provider``. ``off`` (or anything unknown) is refused: the engine keeps SMS in-app when
     the provider is off, so asking for a sender then is a programming error, not a delivery failure."""
     if config.provider == "file":
-        from participation.reach.channels.sms_file import FileSender
         return FileSender(config)
     if config.provider == "aliyun":
-        from participation.reach.channels.sms_aliyun import AliyunSender
+        from participation.reach.channels.sms_aliyun import AliyunSender  # lazy: its SDK takes ~1.5 s to import
         return AliyunSender(config)
     if config.provider == "tencent":
-        from participation.reach.channels.sms_tencent import TencentSender
+        from participation.reach.channels.sms_tencent import TencentSender  # lazy: a deployment uses one provider
         return TencentSender(config)
     raise ValueError(f"no SMS sender for provider {config.provider!r}")
 
