@@ -78,13 +78,21 @@ def to_robots(kind: str, text: str, *, community=None, organisation=None, ticket
         key = f"{dedupe_key}:r{robot.id}" if dedupe_key else None
         if _already_written(key):
             continue
-        community_id = getattr(community, "id", None) or robot.community_id
-        message = Notification(robot_id=robot.id, community_id=community_id, kind=kind, text=text, dedupe_key=key,
-                               ticket_id=getattr(ticket, "id", None))
-        db.session.add(message)
-        _deliver(message, "wecom", community_id)
-        written.append(message)
+        written.append(to_robot(robot, kind, text, community=community, ticket=ticket, dedupe_key=key))
     return written
+
+
+def to_robot(robot: WecomRobot, kind: str, text: str, *, community=None, ticket=None,
+             dedupe_key: str | None = None) -> Notification:
+    """A message to one robot's group, whatever it subscribed to (the robots page's test message)."""
+    if kind_of(kind).audience != STAFF:
+        raise ValueError(f"{kind} is a message to residents")
+    community_id = getattr(community, "id", None) or robot.community_id
+    message = Notification(robot_id=robot.id, community_id=community_id, kind=kind, text=text, dedupe_key=dedupe_key,
+                           ticket_id=getattr(ticket, "id", None))
+    db.session.add(message)
+    _deliver(message, "wecom", community_id)
+    return message
 
 
 def _already_written(dedupe_key: str | None) -> bool:

@@ -17,9 +17,9 @@ from participation.models import Community, Notification, Organisation, User, We
 from participation.permissions import can_manage_community, visible_communities
 from participation.reach.channels.wecom import allowed_hosts, masked, url_problem
 from participation.reach.kinds import ROBOT_KINDS
-from participation.reach.outbox import _deliver
+from participation.reach.outbox import to_robot
 
-TEST_KIND = "robot.test"     # not a kind any event writes: the lead adds it to kinds.py (staff, in-app label only)
+TEST_KIND = "robot.test"     # no event writes it and no group subscribes to it (kinds.py: staff, in-app label only)
 MAX_NAME = 60
 MAX_URL = 500
 
@@ -119,9 +119,7 @@ def send_test(actor: User, robot: WecomRobot) -> Notification:
         raise RobotRefused(_("The robot is switched off: switch it on before sending a test message."))
     text = _("Test message from 民呼我应 to the robot “%(name)s”: if this group sees it, the robot is set up "
              "correctly. Sent by %(who)s.", name=robot.name, who=actor.display_name or actor.username)
-    message = Notification(robot_id=robot.id, community_id=robot.community_id, kind=TEST_KIND, text=text)
-    db.session.add(message)
-    _deliver(message, "wecom", robot.community_id)
+    message = to_robot(robot, TEST_KIND, text)
     db.session.flush()
     record(actor, "wecom_robot.test", robot, community=robot.community_id, notification_id=message.id)
     return message
