@@ -20,8 +20,13 @@ Baselines, median of 5, in the same run: a bare loop writing the same lines (``j
 open file), and ``FileSender.send`` alone (the backend's open, append and close per line) — the floor the engine
 adds its claims, rules, log rows and commits to.
 
+``--held-batch-ab`` measures instead, in this process, ``participation.reach.delivery.deliver_due`` as it is against
+the same with the batch it loads kept referenced until the batch is done (monkeypatched ``_load``): the session's
+identity map holds objects weakly, so a batch loaded and dropped is read again row by row.
+
     .venv/bin/python bench/notifications.py
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_notifications .venv/bin/python bench/notifications.py
+    .venv/bin/python bench/notifications.py --held-batch-ab --count 1000 --households 200
 """
 import argparse
 import json
@@ -215,6 +220,52 @@ def forget_messages() -> None:
     db.session.commit()
 
 
+def held_batch_ab(app, env: dict, count: int, households: int, rounds: int = 3) -> None:
+    """In this process, ``deliver_due`` as it is against the same with the batch ``_load`` reads kept referenced
+    until the batch is done (the session's identity map holds objects weakly: a batch loaded and dropped is read
+    again row by row, message by message). Rounds in turns; statements per message counted."""
+    from sqlalchemy import event
+    from participation.reach import delivery
+    app.config.update(SMS_BACKEND="file", SMS_FILE=env["SMS_FILE"], QUIET_HOURS="off", SMS_DAILY_CAP=10 ** 6)
+    logging.getLogger("participation.reach.channels.sms_file").setLevel(logging.WARNING)
+    as_is, held = delivery._load, []
+
+    def holding(ids):
+        held[:] = db.session.scalars(select(Delivery).where(Delivery.id.in_(ids)).options(
+            joinedload(Delivery.notification).options(
+                joinedload(Notification.household), joinedload(Notification.community),
+                joinedload(Notification.robot), delivery.selectinload(Notification.deliveries)))).unique().all()
+
+    build_community(households)
+    homes = db.session.scalars(select(Household).order_by(Household.id).options(
+        joinedload(Household.unit).joinedload(Unit.building))).all()
+    seconds, statements = {"as is": [], "batch held": []}, {}
+    for run in range(rounds):
+        for name, loader in (("as is", as_is), ("batch held", holding)):
+            forget_messages()
+            queue_messages(planned(count, homes, f"{name}{run}"), 1)
+            tally = [0]
+
+            def counted(*_args, **_kwargs):
+                tally[0] += 1
+            event.listen(db.engine, "before_cursor_execute", counted)
+            delivery._load = loader
+            started = time.perf_counter()
+            sent = delivery.deliver_due().sent
+            seconds[name].append(time.perf_counter() - started)
+            delivery._load = as_is
+            event.remove(db.engine, "before_cursor_execute", counted)
+            held[:] = []
+            statements[name] = tally[0] / count
+            if sent != count:
+                raise SystemExit(f"{name}: {sent} of {count} sent")
+    for name, taken in seconds.items():
+        middle = statistics.median(taken)
+        print(f"  deliver_due, {name}: {count / middle:,.0f} messages/s (median of {rounds}), "
+              f"{statements[name]:.1f} statements a message")
+    print(f"  batch held ÷ as is: {statistics.median(seconds['as is']) / statistics.median(seconds['batch held']):.2f}×")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=10_000)
@@ -223,6 +274,8 @@ def main() -> int:
     parser.add_argument("--runs", default="1,2", help="worker processes per run, e.g. 1,2,4")
     parser.add_argument("--batch", type=int, default=None, help="DELIVERY_BATCH for the workers (default: theirs)")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--held-batch-ab", action="store_true",
+                        help="instead: deliver_due in this process as it is against the batch kept referenced")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-notifications-"))
     url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
@@ -233,6 +286,15 @@ def main() -> int:
         worker_env["DELIVERY_BATCH"] = str(args.batch)
     app = fresh_app(env)
     label = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    if args.held_batch_ab:
+        print(f"{label}: {args.count:,} messages to {args.households:,} households, in this process")
+        with app.app_context():
+            held_batch_ab(app, env, args.count, args.households)
+            db.session.remove()
+            if label == "PostgreSQL":
+                db.drop_all()
+            db.engine.dispose()
+        return 0
     print(f"{label}: {args.count:,} messages to {args.households:,} households, "
           f"queued in {args.transactions} transaction(s); worker runs {args.runs}")
     failed = False
