@@ -82,10 +82,6 @@ def sign_in(page, server: str, username: str, password: str):
     return page
 
 
-def sign_out(page):
-    page.locator("header").get_by_role("button", name=re.compile("^退出")).click()
-
-
 def shots(shot, page, name: str, narrow: bool = False):
     """The page at the phone's width (412 px) and, when ``narrow``, at 360 px too (``<name>-360``), where nothing may
     stick out sideways."""
