@@ -1,7 +1,7 @@
 """What a survey tells residents, and whom (DESIGN §10): "a survey is open" to every household of its community,
 and reminders to the households that have not answered. Everything goes through ``participation.reach.outbox``,
 in the transaction of the event (flush, never commit); the many-household pass is
-``participation.votes.messages.tell_households`` (households loaded with their place, one look-up of those told).
+``participation.reach.recipients.tell_households`` (households loaded with their place, one look-up of those told).
 
     opened(survey, now=None) -> int            # 0 while a scheduled opening is still ahead (surveys.reminders tells
                                                # it when it comes); once per household and survey
@@ -16,10 +16,10 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from participation.models import Building, Household, Unit
+from participation.models import Building, Household
 from participation.models.types import utcnow
-from participation.votes.messages import (closing_day, default_language, households_with_places, short_title,
-                                          tell_households)
+from participation.reach.recipients import households_with_places, tell_households
+from participation.reach.words import closing_day, default_language, short_title
 from surveys.models import Response, Survey
 
 

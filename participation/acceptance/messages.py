@@ -11,12 +11,11 @@ failed (``queries.blocking_subjects``) — so it is looked for when a record is 
 from flask_babel import gettext as _
 
 from participation.acceptance.queries import blocking_subjects, records_of, subject_name, subjects
-from participation.complaints.messages import tell_staff
 from participation.extensions import db
 from participation.models import Building, Community
 from participation.models.acceptance import AcceptanceRating
-from participation.votes.messages import (closing_day, default_language, households_with_places, staff_of,
-                                          tell_households)
+from participation.reach.recipients import households_with_places, staff_of, tell_households, tell_staff
+from participation.reach.words import closing_day, default_language
 
 
 def rating_opened(round_: AcceptanceRating) -> int:

@@ -10,49 +10,26 @@ its recipients, written through ``participation.reach.outbox`` in the transactio
 - The community's organisers and robots (and the agency's robots) hear of a deadline within 24 hours
   (``participation.complaints.reminders``) and of an overdue ticket (督办, ``operations.escalate_overdue``).
 
-Messages are worded in the default language, whoever took the step (``votes.messages.default_language``): they
+Messages are worded in the default language, whoever took the step (``participation.reach.words``): they
 are read by residents and staff groups, not by the person at the keyboard. ``tell_staff`` (accounts and robots, a
-dedupe key per recipient) serves the plans' and acceptance's staff messages too.
+dedupe key per recipient, ``participation.reach.recipients``) serves every feature's staff messages.
 """
 from datetime import datetime, timedelta
-from functools import wraps
 
-from babel.dates import format_skeleton
-from flask_babel import get_locale, gettext as _
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from participation.extensions import db
-from participation.formatting import BEIJING
 from participation.models import Organisation, Ticket, User
 from participation.reach import outbox
-from participation.votes.messages import default_language, staff_of
+from participation.reach.recipients import staff_of, tell_staff
+from participation.reach.words import day_words, in_default_language, moment_words
 
 # When the desk calls the resident back after a ticket is completed (回访), in calendar days: a product default to be
 # confirmed locally (no locality rule holds it yet); the message promises it in words ("12月10日前").
 CALLBACK_WITHIN_DAYS = 3
 # Timeline steps the resident does not read (participation.complaints.operations marks them not public).
 PRIVATE_ACTIONS = ("approve_extension", "refuse_extension")
-
-
-def in_default_language(fn):
-    """Word ``fn``'s messages in the default language (see the module's docstring)."""
-    @wraps(fn)
-    def worded(*args, **kwargs):
-        with default_language():
-            return fn(*args, **kwargs)
-    return worded
-
-
-# --- words for times ------------------------------------------------------------------------------------------------
-
-def day_words(moment: datetime) -> str:
-    """The Beijing day of ``moment`` as people write it: "12月7日" (Chinese), "Dec 7" (English)."""
-    return format_skeleton("MMMd", moment.astimezone(BEIJING).date(), locale=get_locale())
-
-
-def moment_words(moment: datetime) -> str:
-    """The Beijing day and time of ``moment``: "12月7日 17:00"."""
-    return f"{day_words(moment)} {moment.astimezone(BEIJING):%H:%M}"
 
 
 # --- who is told ----------------------------------------------------------------------------------------------------
@@ -63,22 +40,6 @@ def agency_accounts(organisation: Organisation | None) -> list[User]:
         return []
     return list(db.session.scalars(select(User).where(User.role == "agency", User.active.is_(True),
                                                       User.organisation_id == organisation.id).order_by(User.id)))
-
-
-def tell_staff(users, kind: str, text: str, *, community=None, organisation=None, ticket=None,
-               link: str | None = None, dedupe_key: str | None = None) -> int:
-    """``kind`` to each of ``users`` (in-app, each once) and to the robots of ``community`` and ``organisation``
-    that asked for it. A ``dedupe_key`` is made per recipient, since a key is unique across all messages. Returns
-    how many messages were written."""
-    written = 0
-    for user in {user.id: user for user in users}.values():
-        key = f"{dedupe_key}:u{user.id}" if dedupe_key else None
-        written += outbox.to_user(user, kind, text, community=community, ticket=ticket, link=link,
-                                  dedupe_key=key) is not None
-    if community is not None or organisation is not None:
-        written += len(outbox.to_robots(kind, text, community=community, organisation=organisation, ticket=ticket,
-                                        dedupe_key=dedupe_key))
-    return written
 
 
 # --- to the resident ------------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from participation.models.types import utcnow
 from participation.permissions import can_view_community, visible_communities
 from participation.reach import outbox
 from participation.uploads import UploadError
-from participation.votes.messages import default_language
+from participation.reach.words import default_language
 
 MAX_DESCRIPTION = 4000
 MAX_PLACE = 100

@@ -31,7 +31,7 @@ from participation.elevators.shares import unit_estimate, year_terms
 from participation.extensions import db
 from participation.formatting import number
 from participation.handlers import Refused
-from participation.models import Community, ElevatorRequest, ElevatorShaftOwner, Household, Unit, User, Vote
+from participation.models import Community, ElevatorRequest, ElevatorShaftOwner, Household, User, Vote
 from participation.models.types import utcnow
 from participation.reference.locality import rules_for_year
 from participation.votes import art278, ballots, operations as votes
@@ -45,10 +45,6 @@ class ElevatorRefused(Refused):
 
 
 # --- the request -------------------------------------------------------------------------------------------------
-
-def _unit_name(unit: Unit) -> str:
-    return f"{unit.building.label}{unit.label}"
-
 
 def start_request(household: Household, *, channel: str = "web", staff: User | None = None,
                   note: str | None = None) -> ElevatorRequest:
@@ -68,11 +64,11 @@ def start_request(household: Household, *, channel: str = "web", staff: User | N
     except IntegrityError:   # another household of the 单元 started one at the same moment
         raise ElevatorRefused(_("A request for an elevator in this 单元 is already under way.")) from None
     community = unit.building.community
-    record(staff, "elevator.start", request, community=community, channel=channel, unit=_unit_name(unit),
+    record(staff, "elevator.start", request, community=community, channel=channel, unit=messages.unit_words(unit),
            household=household.address)
     messages.tell(unit, unit.households, _("A household of %(unit)s has started a request for an elevator "
                                            "(一家牵头). Open your household page to see the estimate and your "
-                                           "share.", unit=_unit_name(unit)))
+                                           "share.", unit=messages.unit_words(unit)))
     return request
 
 
@@ -90,7 +86,7 @@ def move_request(actor: User | None, request: ElevatorRequest, status: str, **de
     db.session.flush()
     unit = request.unit
     record(actor, f"elevator.{status}", request, community=unit.building.community, before=before, after=status,
-           unit=_unit_name(unit), **detail)
+           unit=messages.unit_words(unit), **detail)
     texts = {
         "consultation": _("The request for an elevator in %(unit)s is now open for consultation (意愿征询)."),
         "vote": _("The owners of %(unit)s are asked to vote on the elevator."),
@@ -98,7 +94,7 @@ def move_request(actor: User | None, request: ElevatorRequest, status: str, **de
         "rejected": _("The elevator for %(unit)s was not approved."),
         "withdrawn": _("The request for an elevator in %(unit)s was withdrawn."),
     }
-    messages.tell(unit, unit.households, texts[status] % {"unit": _unit_name(unit)})
+    messages.tell(unit, unit.households, texts[status] % {"unit": messages.unit_words(unit)})
     return request
 
 
@@ -161,7 +157,7 @@ def mark_shaft_households(actor: User, request: ElevatorRequest, households: lis
         record(actor, "elevator.shaft_mark", request, community=request.unit.building.community, **change)
         messages.tell(request.unit, added, _("The elevator planned for %(unit)s would occupy part of your home. It "
                                              "needs your own consent; the organiser will ask you.",
-                                             unit=_unit_name(request.unit)))
+                                             unit=messages.unit_words(request.unit)))
     return change
 
 
@@ -211,7 +207,7 @@ def elevator_overview(community: Community, year: int | None = None) -> list[dic
         active = request if request is not None and request.active else None
         estimate = unit_estimate(unit, year, request=active, terms=terms)
         rows.append({
-            "unit_id": unit.id, "unit": _unit_name(unit), "status": request.status if request else None,
+            "unit_id": unit.id, "unit": messages.unit_words(unit), "status": request.status if request else None,
             "vote_id": request.vote_id if request else None, "vote": vote_summary(request), "year": year,
             "cost": estimate["cost"],
             "subsidy": estimate["subsidy"], "subsidy_configured": estimate["subsidy_configured"],
@@ -257,7 +253,7 @@ def open_consent_vote(actor: User, request: ElevatorRequest, *, closes_at, opens
     year = plan_year(community)
     estimate = unit_estimate(unit, year, request=request)
     rule = consent_rule(community, year)
-    name = _unit_name(unit)
+    name = messages.unit_words(unit)
     lines = [_("Adding an elevator to %(unit)s (加装电梯).", unit=name)]
     if estimate["cost"] is not None:
         lines.append(_("Estimated cost: %(cost)s yuan.", cost=number(estimate['cost'])))

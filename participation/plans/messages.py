@@ -13,14 +13,13 @@ from datetime import date, datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from participation.complaints.messages import tell_staff
 from participation.extensions import db
 from participation.formatting import BEIJING, beijing_midnight
 from participation.models import Building, PlanComment, PlanCommentPeriod
 from participation.models.types import utcnow
 from participation.plans.operations import today
-from participation.votes.messages import (closing_day, default_language, households_with_places, staff_of,
-                                          tell_households)
+from participation.reach.recipients import households_with_places, staff_of, tell_households, tell_staff
+from participation.reach.words import closing_day, default_language
 
 
 def _period_end(period: PlanCommentPeriod) -> datetime:

@@ -12,95 +12,17 @@ operations inside their transaction; everything goes through ``participation.rea
 An SMS carries the template's values only (kinds.py); a message's words are in the default language, whoever
 triggered it, since they are for residents and staff groups rather than the person at the keyboard.
 
-The many-household messages (the notice, reminders, survey openings) are written in one pass: the households come
-with their 单元 and building loaded, one query finds those already told, and each new message gets its dedupe key
-set on the row (the UNIQUE column still refuses a second copy) instead of ``outbox``'s per-call look-up, which
-would query, and flush, once per household.
+The many-household messages (the notice, reminders) are written in one pass by
+``participation.reach.recipients.tell_households``.
 """
-from datetime import datetime, timedelta
-
-from flask import current_app
-from flask_babel import force_locale, gettext as _
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager
+from flask_babel import gettext as _
+from sqlalchemy import func, select
 
 from participation.extensions import db
-from participation.formatting import BEIJING
-from participation.models import (Ballot, Building, Community, Household, Notification, Unit, User, Vote,
-                                  VoteRegisterEntry, user_communities)
+from participation.models import Ballot, Household, Notification, Vote, VoteRegisterEntry
 from participation.reach import outbox
-
-TITLE_LENGTH = 20   # an SMS template variable is short (阿里云 caps a variable's length); the in-app text has it all
-
-
-# --- values an SMS may carry ----------------------------------------------------------------------------------------
-
-def short_title(title: str) -> str:
-    """A title cut to what a template variable takes."""
-    title = (title or "").strip()
-    return title if len(title) <= TITLE_LENGTH else title[:TITLE_LENGTH - 1] + "…"
-
-
-def closing_day(closes_at: datetime | None) -> str:
-    """The last day to take part, as an SMS says it ("12月20日", Beijing): a close at midnight is the day before's
-    end. Without a closing time: 另行通知 (the template's variable must hold something)."""
-    if closes_at is None:
-        return _("to be announced")
-    day = (closes_at - timedelta(seconds=1)).astimezone(BEIJING).date()
-    return f"{day.month}月{day.day}日"
-
-
-def default_language():
-    return force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hans_CN"))
-
-
-# --- recipients ----------------------------------------------------------------------------------------------------
-
-def staff_of(community: Community, role: str) -> list[User]:
-    """Active staff of ``role`` who see ``community``: listed for it, or (organisers) for its whole district — as
-    ``participation.permissions.visible_communities`` scopes them."""
-    listed = select(user_communities.c.user_id).where(user_communities.c.community_id == community.id)
-    scope = [User.id.in_(listed)]
-    if role in ("admin", "hotline", "organiser"):
-        scope.append(User.district_id == community.district_id)
-    return list(db.session.scalars(select(User).where(User.role == role, User.active.is_(True), or_(*scope))
-                                   .order_by(User.id)))
-
-
-def households_with_places(condition) -> list[Household]:
-    """The households matching ``condition`` with their 单元 and building loaded (the outbox reads the community
-    through them), in roster order."""
-    return list(db.session.scalars(
-        select(Household).join(Household.unit).join(Unit.building)
-        .options(contains_eager(Household.unit).contains_eager(Unit.building))
-        .where(condition).order_by(Building.sort_key, Unit.sort_key, Household.sort_key, Household.id)))
-
-
-def written_keys(kind: str, community_id: int, prefix: str) -> set[str]:
-    """The dedupe keys of the community's ``kind`` messages that start with ``prefix``."""
-    return set(db.session.scalars(select(Notification.dedupe_key).where(
-        Notification.community_id == community_id, Notification.kind == kind,
-        Notification.dedupe_key.startswith(prefix, autoescape=True))))
-
-
-def tell_households(households, kind: str, text: str, params: dict, *, link: str | None, prefix: str,
-                    suffix: str = "") -> int:
-    """One message to each of ``households`` not yet told (dedupe key ``prefix`` + household id + ``suffix``); how
-    many were written. See the module's docstring for why the key is set here rather than passed to the outbox."""
-    if not households:
-        return 0
-    written_before = written_keys(kind, households[0].unit.building.community_id, prefix)
-    written = 0
-    for household in households:
-        key = f"{prefix}{household.id}{suffix}"
-        if key in written_before:
-            continue
-        message = outbox.to_household(household, kind, text, params=params, link=link)
-        message.dedupe_key = key
-        written += 1
-    db.session.flush()
-    return written
-
+from participation.reach.recipients import households_with_places, staff_of, tell_households, tell_staff
+from participation.reach.words import closing_day, default_language, short_title
 
 # --- the vote's events ---------------------------------------------------------------------------------------------
 
@@ -155,8 +77,8 @@ def quorum_reached(vote: Vote) -> int:
     with default_language():
         text = _("The owners' vote \"%(title)s\" of %(community)s has reached its quorum (two thirds of the area "
                  "and of the owners took part).", title=vote.title, community=vote.community.name)
-    return _tell_staff(vote, "vote.quorum_reached", text, staff_of(vote.community, "organiser"),
-                       _quorum_prefix(vote))
+    return tell_staff(staff_of(vote.community, "organiser"), "vote.quorum_reached", text, community=vote.community,
+                      link=_staff_link(vote), dedupe_key=_quorum_prefix(vote).rstrip(":"))
 
 
 def _quorum_prefix(vote: Vote) -> str:
@@ -168,14 +90,9 @@ def cosign_waiting(vote: Vote) -> int:
     with default_language():
         text = _("The preliminary result of the owners' vote \"%(title)s\" of %(community)s waits for the owner "
                  "representative's co-signature.", title=vote.title, community=vote.community.name)
-    return _tell_staff(vote, "cosign.waiting", text, staff_of(vote.community, "owner_rep"),
-                       f"cosign.waiting:vote:{vote.id}:")
+    return tell_staff(staff_of(vote.community, "owner_rep"), "cosign.waiting", text, community=vote.community,
+                      link=_staff_link(vote), dedupe_key=f"cosign.waiting:vote:{vote.id}")
 
 
-def _tell_staff(vote: Vote, kind: str, text: str, users: list[User], prefix: str) -> int:
-    link = f"/c/{vote.community.code}/votes/{vote.id}"          # participation.votes.views.show
-    written = [outbox.to_user(user, kind, text, community=vote.community, link=link, dedupe_key=f"{prefix}u{user.id}")
-               for user in users]
-    written += outbox.to_robots(kind, text, community=vote.community, dedupe_key=prefix.rstrip(":"))
-    db.session.flush()
-    return len([message for message in written if message is not None])
+def _staff_link(vote: Vote) -> str:
+    return f"/c/{vote.community.code}/votes/{vote.id}"          # participation.votes.views.show

@@ -15,6 +15,8 @@ from participation.extensions import db
 from participation.models import Ballot, Household, Vote, VoteRegisterEntry
 from participation.models.types import utcnow
 from participation.reach.queue import every
+from participation.reach.recipients import households_with_places, tell_households
+from participation.reach.words import closing_day, default_language, short_title
 from participation.votes import messages
 
 REMIND_BEFORE = timedelta(days=2)
@@ -33,7 +35,7 @@ def not_voted(vote: Vote) -> list[Household]:
     voted = select(Ballot.owner).where(Ballot.vote_id == vote.id)
     waiting = select(VoteRegisterEntry.household_id).where(VoteRegisterEntry.vote_id == vote.id,
                                                            VoteRegisterEntry.owner.not_in(voted))
-    return messages.households_with_places(Household.id.in_(waiting))
+    return households_with_places(Household.id.in_(waiting))
 
 
 def send_vote_reminders(now: datetime | None = None) -> int:
@@ -42,14 +44,14 @@ def send_vote_reminders(now: datetime | None = None) -> int:
     for vote in due_votes(now):
         if vote.opens_at is not None and vote.opens_at > now:
             continue
-        with messages.default_language():
-            params = {"community": vote.community.name, "title": messages.short_title(vote.title),
-                      "deadline": messages.closing_day(vote.closes_at)}
+        with default_language():
+            params = {"community": vote.community.name, "title": short_title(vote.title),
+                      "deadline": closing_day(vote.closes_at)}
             text = _("Reminder: the owners' vote of %(community)s \"%(title)s\" closes on %(deadline)s and your "
                      "household's owner has not voted yet. Open the vote on your household page, or ask the "
                      "community office for a paper ballot.", community=params["community"], title=vote.title,
                      deadline=params["deadline"])
-        written += messages.tell_households(not_voted(vote), "vote.reminder", text, params,
+        written += tell_households(not_voted(vote), "vote.reminder", text, params,
                                             link=messages.vote_link(vote), prefix=f"vote.reminder:{vote.id}:")
     return written
 

@@ -35,7 +35,8 @@ def browser_context_args(browser_context_args, playwright):
 
 def _flask(instance: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{instance / 'e2e.db'}", "SECRET_KEY": "e2e-secret",
-           "HOUSEHOLD_CODE_KEY": "e2e-code-key", "UPLOAD_FOLDER": str(instance / "uploads")}
+           "HOUSEHOLD_CODE_KEY": "e2e-code-key", "UPLOAD_FOLDER": str(instance / "uploads"),
+           "QUEUE_FILE": str(instance / "queue.db")}   # the demo's tasks stay out of a developer's instance/
     env.pop("TEST_DATABASE_URL", None)
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=600)
@@ -59,7 +60,7 @@ def live_server(demo):
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'e2e.db'}", "SECRET_KEY": "e2e-secret",
         "HOUSEHOLD_CODE_KEY": "e2e-code-key", "UPLOAD_FOLDER": str(instance / "uploads"),
-        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_STORAGE_URI": "memory://", "QUEUE_FILE": str(instance / "queue.db"),
     })
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -9,7 +9,8 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from participation.complaints.messages import CALLBACK_WITHIN_DAYS, day_words
+from participation.complaints.messages import CALLBACK_WITHIN_DAYS
+from participation.reach.words import day_words
 from participation.complaints.operations import act, escalate_overdue, file_ticket
 from participation.complaints.patrols import record_finding, rectify_finding
 from participation.complaints.reminders import due_soon

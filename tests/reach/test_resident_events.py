@@ -10,7 +10,7 @@ from sqlalchemy import event, func, select
 from participation.extensions import db
 from participation.models import Delivery, Household, Notification
 from participation.models.types import utcnow
-from participation.votes.messages import closing_day, short_title
+from participation.reach.words import closing_day, short_title
 from surveys import reminders
 from surveys.builder.operations import create_survey, open_survey
 from surveys.builder.questions import add_question
