@@ -28,7 +28,7 @@ from participation.extensions import db
 from participation.models import Building, CatalogueItem, Community, FieldFinding, Household, Unit, User
 from participation.models.fieldsurvey import NEEDS_WORK
 from participation.roster.codes import ALPHABET
-from surveys import models as survey_models
+from surveys import messages, models as survey_models
 from surveys.answering import operations as answering
 from surveys.answering.checks import clean_answers
 from surveys.answering.operations import RECEIPT_LENGTH, answer_rows
@@ -229,6 +229,7 @@ def build_needs_survey(community: Community, organiser: User | None, *, opened, 
     renumber(survey)
     _mark_elevator_units(community)
     survey.open(now=opened)
+    messages.opened(survey, opened)   # as open_survey tells the households (survey.opened)
     return survey
 
 
@@ -258,6 +259,7 @@ def _opinion_survey(community: Community, organiser: User, *, opened, closes) ->
     db.session.flush()
     renumber(survey)
     survey.open(now=opened)
+    messages.opened(survey, opened)   # as open_survey tells the households (survey.opened)
     return survey
 
 

@@ -129,8 +129,6 @@ def test_the_demo_messages_of_complaints_votes_plans_and_ratings_are_there(demo)
         assert kinds[kind] > 0, kind
 
 
-@pytest.mark.xfail(strict=True, reason="seed-demo opens its surveys without surveys.messages.opened (the lead's "
-                                       "notes from bench): NG002's open needs survey tells no household")
 def test_the_demo_open_survey_is_announced(demo):
     assert any(line["kind"] == "survey.opened" for line in written(demo["sms"]))
 
