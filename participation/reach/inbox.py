@@ -55,14 +55,6 @@ class Page:
     pages: int
     total: int
 
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
 
 # --- reading ------------------------------------------------------------------------------------------------------
 
