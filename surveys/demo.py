@@ -9,12 +9,11 @@
 - 全安街小区 (NG003, 联合审查): a short draft for the works period.
 - A needs-survey template of the admin, the start organisers can copy.
 
-Called by ``flask seed-demo`` after the roster demo. Deterministic for a given demo today (answers from a
-``random.Random`` seeded with the demo seed and the household's address, times from the demo's calendar).
-Idempotent: a survey is found again by its community (None for the template) and Chinese title, and only
-households without a response get one. Answers are drawn as raw form values, checked by ``clean_answers`` like a
-web submission, then inserted in bulk (one insert of the responses, one executemany of the answers and one of the
-revisions, instead of a save per household); the drafts go through ``save_response`` like a resident's.
+Called by ``flask seed-demo`` after the roster demo; an opened survey tells its households as ``open_survey`` does.
+Deterministic for a given demo today (answers from a ``random.Random`` seeded with the demo seed and the
+household's address, times from the demo's calendar). Idempotent: a survey is found again by its community (None
+for the template) and Chinese title; only households without a response get one. Answers are raw form values
+checked by ``clean_answers``, inserted in bulk; the drafts go through ``save_response`` like a resident's.
 """
 import random
 from datetime import timedelta
@@ -229,7 +228,7 @@ def build_needs_survey(community: Community, organiser: User | None, *, opened, 
     renumber(survey)
     _mark_elevator_units(community)
     survey.open(now=opened)
-    messages.opened(survey, opened)   # as open_survey tells the households (survey.opened)
+    messages.opened(survey, opened)
     return survey
 
 
@@ -259,7 +258,7 @@ def _opinion_survey(community: Community, organiser: User, *, opened, closes) ->
     db.session.flush()
     renumber(survey)
     survey.open(now=opened)
-    messages.opened(survey, opened)   # as open_survey tells the households (survey.opened)
+    messages.opened(survey, opened)
     return survey
 
 
