@@ -10,10 +10,9 @@
 - A needs-survey template of the admin, the start organisers can copy.
 
 Called by ``flask seed-demo`` after the roster demo; an opened survey tells its households as ``open_survey`` does.
-Deterministic for a given demo today (answers from a ``random.Random`` seeded with the demo seed and the
-household's address, times from the demo's calendar). Idempotent: a survey is found again by its community (None
-for the template) and Chinese title; only households without a response get one. Answers are raw form values
-checked by ``clean_answers``, inserted in bulk; the drafts go through ``save_response`` like a resident's.
+Deterministic for a given demo today (answers from a ``random.Random`` seeded with the demo seed and the address;
+times from the demo's calendar). Idempotent: a survey is found again by its community and Chinese title; only
+households without a response get one (raw form values checked by ``clean_answers``, inserted in bulk).
 """
 import random
 from datetime import timedelta
