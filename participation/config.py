@@ -146,6 +146,7 @@ def _reach(instance_path: str, redis_url: str | None) -> dict:
         "SMS_REGION": env("SMS_REGION") or "",
         "SMS_TEMPLATES": env("SMS_TEMPLATES") or "{}",     # JSON: {"survey.opened": "SMS_123456789", …}
         "SMS_DAILY_CAP": int(env("SMS_DAILY_CAP") or 5),
+        "SMS_TIMEOUT": float(env("SMS_TIMEOUT") or 10),    # seconds a provider may take to answer one SMS
         "ALIYUN_ACCESS_KEY_ID": env("ALIYUN_ACCESS_KEY_ID") or "",
         "ALIYUN_ACCESS_KEY_SECRET": env("ALIYUN_ACCESS_KEY_SECRET") or "",
         "ALIYUN_SMS_ENDPOINT": env("ALIYUN_SMS_ENDPOINT") or "",

@@ -76,4 +76,5 @@ def sms_config() -> SmsConfig:
         tencent_secret_id=config.get("TENCENT_SECRET_ID") or "",
         tencent_secret_key=config.get("TENCENT_SECRET_KEY") or "",
         tencent_endpoint=config.get("TENCENT_SMS_ENDPOINT") or "",
+        timeout_seconds=float(config.get("SMS_TIMEOUT") or 10),
     )

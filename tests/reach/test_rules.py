@@ -140,6 +140,12 @@ def test_the_settings_row_wins_over_the_environment_but_never_holds_secrets(app,
     assert settings_row() is row and db.session.scalar(db.select(db.func.count(SmsSettings.id))) == 1
 
 
+def test_the_provider_timeout_comes_from_the_environment(app, sms_file, monkeypatch):
+    assert sms_config().timeout_seconds == 10
+    monkeypatch.setitem(app.config, "SMS_TIMEOUT", 3.5)
+    assert sms_config().timeout_seconds == 3.5
+
+
 def test_a_malformed_template_setting_reads_as_none(app, sms_file, monkeypatch):
     monkeypatch.setitem(app.config, "SMS_TEMPLATES", "{not json")
     assert sms_config().templates == {}
