@@ -38,7 +38,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 # An 11-digit mainland mobile number (kept as 138****5678, the way pages mask it) and an 18-character resident ID
 # number (kept as its first 6 characters, the region), each standing alone in the text.
-MOBILE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
+# A mainland mobile, also as SMS providers write it (+8613…, 008613…, 8613…): the prefix stays, the middle goes.
+MOBILE = re.compile(r"(?<![0-9])((?:(?:\+|00)?86)?1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])([0-9]{6})[0-9]{11}[0-9Xx](?![0-9A-Za-z])")
 CONTEXT_FIELDS = ("request_id", "user_id", "household_id")
 # What every LogRecord carries; anything else on a record came with ``extra=`` and is written as a field.

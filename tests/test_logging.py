@@ -235,14 +235,15 @@ def test_phone_and_id_numbers_are_masked_in_messages_fields_and_tracebacks(loggi
     logging_app()
     log = logging.getLogger("participation.test")
     capfd.readouterr()
-    log.info("call %s or +86 %s; ref 138123456789", PHONE, "13912345678",
+    log.info("call %s or +86 %s; ref 138123456789; sent to +8613712345678 and 008613612345678", PHONE, "13912345678",
              extra={"contact": "15900001111", "numbers": ["17700002222"], "id_number": "22010219900307123X"})
     try:
         raise ValueError(f"duplicate phone {PHONE}")
     except ValueError:
         log.exception("import failed")
     lines, err = json_lines(capfd)
-    assert lines[0]["message"] == "call 138****5678 or +86 139****5678; ref 138123456789"
+    assert lines[0]["message"] == ("call 138****5678 or +86 139****5678; ref 138123456789; sent to +86137****5678 and "
+                                   "0086136****5678")
     assert lines[0]["contact"] == "159****1111" and lines[0]["numbers"] == ["177****2222"]
     assert lines[0]["id_number"] == "220102************"
     assert "duplicate phone 138****5678" in lines[1]["exception"] and lines[1]["level"] == "ERROR"
