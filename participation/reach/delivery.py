@@ -153,7 +153,8 @@ def reclaim_expired(now: datetime | None = None) -> int:
             _fail(delivery, now)
         else:
             delivery.state, delivery.next_attempt_at = "pending", now
-        logger.warning("delivery %s reclaimed after its lease expired", delivery.id)
+        logger.warning("delivery %s reclaimed after its lease expired", delivery.id,
+                       extra={"event": "delivery.reclaimed", "delivery_id": delivery.id})
     db.session.commit()
     return len(stuck)
 
@@ -239,12 +240,15 @@ def _send(delivery: Delivery, message: Notification, config) -> str:
 def _record_error(delivery: Delivery, error: Exception, now: datetime, worker: str) -> Counts:
     text = masked(str(error) or type(error).__name__)[:2000]
     if isinstance(error, DeliveryError):
-        logger.warning("delivery %s (%s) failed: %s", delivery.id, delivery.channel, text)
+        logger.warning("delivery %s (%s) failed: %s", delivery.id, delivery.channel, text,
+                       extra={"event": "delivery.error", "delivery_id": delivery.id, "channel": delivery.channel,
+                              "temporary": error.temporary})
         temporary = error.temporary
     else:
         # An unexpected exception: the traceback is logged (ours to fix), the text stored for the admin.
         logger.error("delivery %s (%s) raised %s", delivery.id, delivery.channel, type(error).__name__,
-                     exc_info=(type(error), error, error.__traceback__))
+                     exc_info=(type(error), error, error.__traceback__),
+                     extra={"event": "delivery.crashed", "delivery_id": delivery.id, "channel": delivery.channel})
         text = f"{type(error).__name__}: {text}"
         temporary = True
     db.session.add(DeliveryAttempt(delivery_id=delivery.id, at=now, outcome="error", error=text, worker=worker,

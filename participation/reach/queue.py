@@ -53,7 +53,8 @@ def hand_over(ids) -> None:
     try:
         current_app.extensions[TASKS]["reach.deliver"](sorted(ids))
     except Exception:   # noqa: BLE001 — the rows are committed; the sweep sends them within a minute
-        logger.exception("the queue refused %d deliveries; the sweep will send them", len(ids))
+        logger.exception("the queue refused %d deliveries; the sweep will send them", len(ids),
+                         extra={"event": "queue.refused", "count": len(ids)})
 
 
 def _build(app: Flask):

@@ -75,13 +75,15 @@ def test_after_the_last_attempt_it_fails_and_the_admins_who_see_it_are_told_in_a
     assert delivery.notification.sent_at is not None
 
 
-def test_a_permanent_error_fails_at_once(sms_file, homes, failing, make_user):
+def test_a_permanent_error_fails_at_once(sms_file, homes, failing, make_user, caplog):
     make_user("admin")
     failing(DeliveryError("template unknown to the provider", temporary=False))
     delivery = message(homes[0])
     assert deliver_due(now=DAY).failed == 1
     db.session.refresh(delivery)
     assert (delivery.state, delivery.attempts) == ("failed", 1)
+    logged = [record for record in caplog.records if getattr(record, "event", None) == "delivery.error"]
+    assert [(r.delivery_id, r.channel, r.temporary) for r in logged] == [(delivery.id, "sms", False)]
 
 
 def test_any_other_exception_is_retried_and_its_text_keeps_no_phone(sms_file, homes, failing):
