@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import HiddenInput
 
@@ -13,7 +14,8 @@ class SmsChoiceForm(FlaskForm):
     product counts, so nothing here is pre-selected on anyone's behalf (a household that never chose receives)."""
 
     choice = RadioField(_l("Notice SMS (surveys, reminders, ratings and the like)"),
-                        choices=[(RECEIVE, _l("Send them to me")), (REFUSE, _l("Do not send them"))],
+                        choices=[SelectChoice(RECEIVE, _l("Send them to me")),
+                                 SelectChoice(REFUSE, _l("Do not send them"))],
                         validators=[InputRequired(message=_l("Please choose whether to receive notice SMS."))])
 
 
