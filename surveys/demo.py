@@ -227,7 +227,7 @@ def build_needs_survey(community: Community, organiser: User | None, *, opened, 
     renumber(survey)
     _mark_elevator_units(community)
     survey.open(now=opened)
-    messages.opened(survey, opened)
+    messages.opened(survey, clock.at(0))   # told today only if still open today
     return survey
 
 
@@ -257,7 +257,7 @@ def _opinion_survey(community: Community, organiser: User, *, opened, closes) ->
     db.session.flush()
     renumber(survey)
     survey.open(now=opened)
-    messages.opened(survey, opened)
+    messages.opened(survey, clock.at(0))   # told today only if still open today
     return survey
 
 
