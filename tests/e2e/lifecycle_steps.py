@@ -6,6 +6,8 @@ import re
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import expect
 
+from tests.e2e.residents import agree_to_notice_if_asked
+
 CODE, NAME = "E2E15", "全程小区"
 ROSTER = ["小区编码", "小区名称", "楼栋", "单元", "房号", "楼层", "面积", "业主标识", "业主证件后六位", "联系人", "电话",
           "居住状态"]
@@ -87,10 +89,7 @@ def resident(browser, browser_context_args, live_server, code):
     page.goto(f"{live_server}/r/{CODE}")
     page.get_by_label("户码").fill(code)
     page.get_by_role("button", name="进入我家的页面").click()
-    agree = page.get_by_role("button", name="我已阅读并同意")
-    if agree.count():
-        agree.click()
-    expect(page).to_have_url(re.compile(r"/home$"))
+    agree_to_notice_if_asked(page)
     return page
 
 

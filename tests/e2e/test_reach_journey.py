@@ -27,6 +27,7 @@ from participation.extensions import db
 from participation.models import Building, Community, Delivery, Household, Notification, Ticket, Unit
 from tests.e2e import reach_steps as steps
 from tests.e2e.lifecycle_steps import accepting, demo_user
+from tests.e2e.residents import agree_to_notice_if_asked
 
 COMMUNITY = "NG001"               # its contractor is the demo agency's organisation
 AGENCY = "长春安平建筑工程有限公司"
@@ -145,10 +146,7 @@ def test_a_reply_reaches_the_resident_by_sms_and_the_dispatch_the_agency_group(b
     resident.goto(f"{server}/r/{COMMUNITY}")
     resident.get_by_label("户码").fill(household["code"])
     resident.get_by_role("button", name="进入我家的页面").click()
-    agree = resident.get_by_role("button", name="我已阅读并同意")
-    if agree.count():
-        agree.click()
-    expect(resident).to_have_url(re.compile(r"/home$"))
+    agree_to_notice_if_asked(resident)
     address = resident.locator("h1").inner_text().strip()
     resident.locator("#complaint-link").click()
     resident.get_by_label("施工质量").check()

@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 
 from playwright.sync_api import expect
 
+from tests.e2e.residents import agree_to_notice_if_asked
+
 
 def _household(demo, index):
     return demo["households"][index]
@@ -16,12 +18,6 @@ def _address_pattern(household):
     building = f"{building}号楼" if building.isdigit() else building
     return re.compile(re.escape(building) + r".*" + re.escape(household["room"]) + "室")
 
-
-def _accept_notice_if_asked(page):
-    agree = page.get_by_role("button", name="我已阅读并同意")
-    if agree.count():
-        expect(page.get_by_role("heading", level=1)).to_contain_text("个人信息")
-        agree.click()
 
 
 def test_typing_the_code(page, live_server, demo, shot):
@@ -34,7 +30,7 @@ def test_typing_the_code(page, live_server, demo, shot):
     page.get_by_label("户码").fill(f"{code[:3]} {code[3:6]}-{code[6:]}")  # as an elderly resident might type it
     page.get_by_role("button", name="进入我家的页面").click()
     shot(page, "02-processing-notice")
-    _accept_notice_if_asked(page)
+    agree_to_notice_if_asked(page)
     expect(page.locator("main")).to_contain_text(_address_pattern(household))
     tel_links = page.locator("a[href^='tel:']")
     assert tel_links.count() >= 1
@@ -60,7 +56,7 @@ def test_large_text_mode(page, live_server, demo, shot):
     assert large > normal
     page.get_by_label("户码").fill(household["code"])
     page.get_by_role("button", name="进入我家的页面").click()
-    _accept_notice_if_asked(page)
+    agree_to_notice_if_asked(page)
     expect(page.locator("body")).to_have_class(re.compile("large-text"))  # kept in a cookie across pages
     expect(page.locator("main")).to_contain_text(_address_pattern(household))
     shot(page, "04-resident-home-large-text")
@@ -70,7 +66,7 @@ def test_opening_the_slip_url_enters_without_typing(page, live_server, demo, sho
     household = _household(demo, 3)
     page.goto(f"{live_server}/r/{household['community']}#{household['code']}")
     page.wait_for_load_state("networkidle")
-    _accept_notice_if_asked(page)
+    agree_to_notice_if_asked(page)
     expect(page.locator("main")).to_contain_text(_address_pattern(household))
     assert "#" not in page.url and household["code"] not in page.url
     shot(page, "05-scanned-slip")
@@ -83,7 +79,7 @@ def test_typing_works_with_javascript_off(browser, browser_context_args, live_se
     page.goto(f"{live_server}/r/{household['community']}")
     page.get_by_label("户码").fill(household["code"])
     page.get_by_role("button", name="进入我家的页面").click()
-    _accept_notice_if_asked(page)
+    agree_to_notice_if_asked(page)
     expect(page.locator("main")).to_contain_text(_address_pattern(household))
     context.close()
 
@@ -118,7 +114,7 @@ def test_a_busy_address_solves_the_check_in_the_browser_and_gets_in(page, live_s
         print(f"proof of work: counter {proof.input_value()} in {proof.get_attribute('data-ms')} ms")
         page.get_by_label("户码").fill(household["code"])
         page.get_by_role("button", name="进入我家的页面").click()
-        _accept_notice_if_asked(page)
+        agree_to_notice_if_asked(page)
         expect(page.locator("main")).to_contain_text(_address_pattern(household))
 
 
@@ -128,12 +124,12 @@ def test_a_busy_address_typed_before_the_check_is_done_and_by_a_scanned_slip(pag
         page.goto(f"{live_server}/r/{household['community']}")
         page.get_by_label("户码").fill(household["code"])
         page.get_by_role("button", name="进入我家的页面").click()   # waits for the check, then sends
-        _accept_notice_if_asked(page)
+        agree_to_notice_if_asked(page)
         expect(page.locator("main")).to_contain_text(_address_pattern(household))
         context = page.context.browser.new_context(**{"locale": "zh-CN"})
         other = context.new_page()
         other.goto(f"{live_server}/r/{scanned['community']}#{scanned['code']}")
-        _accept_notice_if_asked(other)
+        agree_to_notice_if_asked(other)
         expect(other.locator("main")).to_contain_text(_address_pattern(scanned), timeout=30_000)
         context.close()
 
@@ -163,7 +159,7 @@ def test_the_check_at_360_px_normal_and_large_text(browser, live_server, demo, s
 def test_a_slip_of_another_household_asks_before_switching(page, live_server, demo, shot):
     first, second = _household(demo, 9), _household(demo, 10)
     page.goto(f"{live_server}/r/{first['community']}#{first['code']}")
-    _accept_notice_if_asked(page)
+    agree_to_notice_if_asked(page)
     expect(page.locator("main")).to_contain_text(_address_pattern(first))
     page.goto(f"{live_server}/r/{second['community']}#{second['code']}")
     expect(page.locator("[name=switch]")).to_be_visible()
@@ -173,5 +169,5 @@ def test_a_slip_of_another_household_asks_before_switching(page, live_server, de
     expect(page.locator("main")).to_contain_text(_address_pattern(first))
     page.goto(f"{live_server}/r/{second['community']}#{second['code']}")
     page.locator("[name=switch]").click()
-    _accept_notice_if_asked(page)
+    agree_to_notice_if_asked(page)
     expect(page.locator("main")).to_contain_text(_address_pattern(second))

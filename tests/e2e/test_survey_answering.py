@@ -13,6 +13,7 @@ from participation.models import CatalogueItem, Community
 from participation.models.types import utcnow
 from surveys.answering.operations import response_values
 from surveys.models import Response
+from tests.e2e.residents import agree_to_notice_if_asked
 from tests.surveys.test_answers import make_survey
 
 TITLE = "楼道和院子需求调查（测试）"
@@ -71,9 +72,7 @@ def test_answering_across_pages_with_the_network_dropping_midway(page, context, 
     page.goto(f"{live_server}/r/{household['community']}")
     page.get_by_label("户码").fill(household["code"])
     page.get_by_role("button", name="进入我家的页面").click()
-    agree = page.get_by_role("button", name="我已阅读并同意")
-    if agree.count():
-        agree.click()
+    agree_to_notice_if_asked(page)
     page.locator(".survey-list li", has_text=TITLE).get_by_role("link", name="请填写").click()   # the survey's own button
     expect(page.get_by_text("第 1 页，共 3 页")).to_be_visible()
     expect(page.get_by_text("家里常住几口人？")).to_be_visible()
