@@ -18,7 +18,7 @@ from participation.models import Community
 from participation.models.types import utcnow
 from surveys.answering.operations import response_values
 from surveys.models import Response
-from tests.e2e.test_resident_entry import _accept_notice_if_asked
+from tests.e2e.residents import agree_to_notice_if_asked
 from tests.surveys.test_answers import make_survey
 
 BLOCKING = {"serious", "critical"}
@@ -56,7 +56,7 @@ def _enter(page, live_server, household):
     page.goto(f"{live_server}/r/{household['community']}")
     page.get_by_label("户码").fill(household["code"])
     page.get_by_role("button", name="进入我家的页面").click()
-    _accept_notice_if_asked(page)
+    agree_to_notice_if_asked(page)
 
 
 def _links(page, pattern: str) -> list[str]:

@@ -5,7 +5,7 @@ import io
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.test_resident_entry import _accept_notice_if_asked
+from tests.e2e.residents import agree_to_notice_if_asked
 
 
 def _photo(path):
@@ -25,7 +25,7 @@ def test_a_complaint_from_report_to_call_back(page, browser, browser_context_arg
     page.goto(f"{live_server}/r/NG001")
     page.get_by_label("户码").fill(household["code"])
     page.get_by_role("button", name="进入我家的页面").click()
-    _accept_notice_if_asked(page)
+    agree_to_notice_if_asked(page)
     page.goto(f"{live_server}/complaints/new")
     page.get_by_label("施工质量").check()
     page.get_by_label("问题描述").fill("楼道新刷的墙皮一碰就掉，楼梯上全是碎渣，老人下楼容易滑倒。")

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 
 from tests.e2e.test_accessibility import _blocking_violations, _set_large_text
-from tests.e2e.test_resident_entry import _accept_notice_if_asked
+from tests.e2e.residents import agree_to_notice_if_asked
 
 SUPERVISOR = ("demo-supervisor", "demo-supervisor-2025")
 
@@ -22,9 +22,10 @@ def _enter(page, live_server, household):
     page.goto(f"{live_server}/r/{household['community']}")
     page.get_by_label("户码").fill(household["code"])
     page.get_by_role("button", name="进入我家的页面").click()
+    page.wait_for_url(re.compile(r"/home(/notice|/switch)?$"))   # arrived, wherever the entry sent it
     if "/home/switch" in page.url:
         page.get_by_role("button", name="切换").click()
-    _accept_notice_if_asked(page)
+    agree_to_notice_if_asked(page)
 
 
 def _homes(demo, building):
