@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import chinese_calendar
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import extract, select
 
 from participation.extensions import db
@@ -148,3 +149,53 @@ def _holiday_name(name) -> str | None:
         return None
     text = getattr(name, "value", None) or str(name)
     return NAMES.get(text, text)[:40]
+
+
+# --- the time left, in words ------------------------------------------------------------------------------------
+
+def runs_on_working_days(limit_class: str | None) -> bool:
+    """Whether a ticket of ``limit_class`` runs on the working-day clock by default (the complex class): its time
+    left is then counted in working days, as its deadline was."""
+    return DEFAULT_LIMITS.get(limit_class or "", (None, ""))[1] == "working_days"
+
+
+def working_days_left(now: datetime, due_at: datetime, calendar: WorkCalendar | None = None) -> int:
+    """The working days from tomorrow (Beijing) to the day ``due_at`` ends, as ``due_after`` counted them; a
+    deadline at midnight ends the day before."""
+    today = now.astimezone(BEIJING).date()
+    last = (due_at.astimezone(BEIJING) - timedelta(microseconds=1)).date()
+    if last <= today:
+        return 0
+    if calendar is None:
+        calendar = WorkCalendar.load(range(today.year, last.year + 1))
+    return sum(1 for n in range(1, (last - today).days + 1) if calendar.is_workday(today + timedelta(days=n)))
+
+
+def time_left(due_at: datetime, now: datetime, *, working_days: bool = False,
+              calendar: WorkCalendar | None = None) -> dict:
+    """How long until ``due_at`` (or since, when overdue): {"overdue", "days", "hours", "minutes", "working_days"}.
+    Over a day ahead on the working-day clock, ``working_days`` says how many are left (else None)."""
+    seconds = (due_at - now).total_seconds()
+    overdue = seconds < 0
+    minutes = int(abs(seconds) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    left = {"overdue": overdue, "days": days, "hours": rest // 60, "minutes": rest % 60, "working_days": None}
+    if working_days and not overdue and days >= 1:
+        left["working_days"] = working_days_left(now, due_at, calendar)
+    return left
+
+
+def time_left_words(left: dict) -> str:
+    """"1 h 58 min left", "3 h overdue", "4 working days left" — the queue's words beside the deadline (never the
+    colour alone)."""
+    if left["working_days"] is not None:
+        return ngettext("%(num)d working day left", "%(num)d working days left", left["working_days"])
+    if left["days"]:
+        span = _("%(days)d d %(hours)d h", days=left["days"], hours=left["hours"]) if left["hours"] \
+            else _("%(days)d d", days=left["days"])
+    elif left["hours"]:
+        span = _("%(hours)d h %(minutes)d min", hours=left["hours"], minutes=left["minutes"]) if left["minutes"] \
+            else _("%(hours)d h", hours=left["hours"])
+    else:
+        span = _("%(minutes)d min", minutes=left["minutes"])
+    return _("%(span)s overdue", span=span) if left["overdue"] else _("%(span)s left", span=span)

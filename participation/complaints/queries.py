@@ -9,9 +9,11 @@ from sqlalchemy import Integer, bindparam, func, or_, select, text
 from sqlalchemy.orm import selectinload
 
 from participation.audit import record
+from participation.complaints.deadlines import WorkCalendar, runs_on_working_days, time_left
 from participation.complaints.patrols import patrol_communities, visible_findings
 from participation.entry.assisted import find_households
 from participation.extensions import db
+from participation.formatting import BEIJING
 from participation.models import (OPEN_STATES, Building, Community, ComplaintCategory, Household, Organisation,
                                   PatrolFinding, Ticket, TicketEvent, TicketPhoto, Unit, User)
 from participation.models.complaints import OPEN_PREDICATE
@@ -23,6 +25,10 @@ PAGE_SIZE = 50
 DUE_SOON = timedelta(hours=24)
 DUPLICATE_WINDOW = timedelta(days=7)
 PHONE_RESULTS = 20
+FIRST_LINE_READ = 200    # characters of a description the queue reads for its first line
+FIRST_LINE_SHOWN = 60
+# The queue within each due band (overdue, due within DUE_SOON, later): emergencies, then urgent, then the rest.
+URGENCY_RANK = {"emergency": 0, "urgent": 1, "normal": 2}
 
 
 def phone_digits(text: str | None) -> str:
@@ -105,7 +111,8 @@ _AGENCY = Organisation.__table__.alias("agency")
 _COMMUNITY, _CATEGORY, _BUILDING = Community.__table__, ComplaintCategory.__table__, Building.__table__
 _QUEUE_COLUMNS = (_T.c.receipt, _T.c.state, _T.c.urgency, _T.c.due_at, _T.c.channel, _T.c.place,
                   _T.c.escalated_at.is_not(None), _T.c.extension_until.is_not(None), _COMMUNITY.c.code,
-                  _COMMUNITY.c.name, _CATEGORY.c.name, _AGENCY.c.name, _BUILDING.c.name)
+                  _COMMUNITY.c.name, _CATEGORY.c.name, _AGENCY.c.name, _BUILDING.c.name, _T.c.limit_class,
+                  func.substr(_T.c.description, 1, FIRST_LINE_READ))
 _FILTERS = {
     "state": lambda: _T.c.state == bindparam("state"),
     "agency_user": lambda: _T.c.agency_id == bindparam("agency_user"),
@@ -217,15 +224,30 @@ def queue(user: User, *, community: str | None = None, state: str | None = None,
     rows = db.session.execute(statement, _bound(filters, params) | {"offset": params["offset"],
                                                                      "limit": params["limit"]}).all()
     soon = now + DUE_SOON
+    complex_days = [row.due_at for row in rows[:PAGE_SIZE] if runs_on_working_days(row.limit_class)]
+    calendar = WorkCalendar.load(range(now.astimezone(BEIJING).year, max(complex_days).astimezone(BEIJING).year + 1)) \
+        if complex_days else None
     items = [{
         "receipt": receipt, "state": state_, "urgency": urgency, "due_at": due_at, "channel": channel,
         "place": place, "community_code": community_code, "community_name": community_name,
         "category": category_name, "agency": agency_name, "building": building,
         "escalated": bool(escalated), "extension_asked": bool(extension_asked),
-        "overdue": due_at < now, "due_soon": now <= due_at < soon,
+        "overdue": due_at < now, "due_soon": now <= due_at < soon, "first_line": first_line(description),
+        "left": time_left(due_at, now, working_days=runs_on_working_days(limit_class), calendar=calendar),
     } for (receipt, state_, urgency, due_at, channel, place, escalated, extension_asked, community_code,
-           community_name, category_name, agency_name, building) in rows[:PAGE_SIZE]]
+           community_name, category_name, agency_name, building, limit_class, description) in rows[:PAGE_SIZE]]
+    # Urgent tickets first within their due band. The page is read in due order from the partial index (its speed
+    # depends on it), so the bands are re-ordered here, within the page: a band that runs on to the next page keeps
+    # its urgent tickets of that page at the top of that page.
+    items.sort(key=lambda item: (0 if item["overdue"] else 1 if item["due_soon"] else 2,
+                                 URGENCY_RANK.get(item["urgency"], len(URGENCY_RANK))))
     return {"items": items, "page": page, "has_next": len(rows) > PAGE_SIZE, "has_previous": page > 1}
+
+
+def first_line(description: str | None) -> str:
+    """The description's first non-empty line, cut to FIRST_LINE_SHOWN characters with an ellipsis."""
+    line = next((part.strip() for part in (description or "").splitlines() if part.strip()), "")
+    return line if len(line) <= FIRST_LINE_SHOWN else line[:FIRST_LINE_SHOWN - 1] + "…"
 
 
 def timeline(ticket: Ticket) -> list[TicketEvent]:

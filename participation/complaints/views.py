@@ -11,6 +11,7 @@ from participation.api.open311_forms import PlaceReportForm
 from participation.charts import chart_fragment
 from participation.complaints import charts as complaint_charts
 from participation.complaints.dashboard import desk_dashboard
+from participation.complaints.deadlines import time_left_words
 from participation.complaints.forms import CallerSearchForm, IntakeForm, TicketActionForm
 from participation.complaints.operations import ACTIONS, TicketRefused, act, agencies_of, file_ticket, may_act
 from participation.complaints.queries import (DUE_FILTERS, building_named, community_by_text, desk_categories,
@@ -56,6 +57,7 @@ def index():
     agencies = [] if current_user.role == "agency" else dispatch_agencies()
     return render_template("hotline/queue.html", result=result, filters=filters, states=OPEN_STATES,
                            categories=desk_categories(), agencies=agencies, desk=current_user.role in TICKET_DESK,
+                           show_agency=current_user.role != "agency", time_left_words=time_left_words,
                            unplaced=open311.unplaced_count() if current_user.role in UNPLACED_REPORT_HANDLERS else None)
 
 
