@@ -35,10 +35,12 @@ def staff_home():
 
 @bp.post("/display/large-text")
 def toggle_large_text():
-    """大字模式, remembered in a cookie for a year; works as a plain form button without JavaScript."""
+    """大字模式, remembered in a cookie for a year; works as a plain form button without JavaScript. The footer's
+    switch flips it; the first-entry offer says which (``mode`` on or off), so a second tap cannot undo the choice."""
     response = make_response(redirect(_back()))
     if EmptyForm().validate_on_submit():
-        turn_on = request.cookies.get(LARGE_TEXT_COOKIE) != "1"
+        mode = request.form.get("mode")
+        turn_on = mode == "on" if mode in ("on", "off") else request.cookies.get(LARGE_TEXT_COOKIE) != "1"
         response.set_cookie(LARGE_TEXT_COOKIE, "1" if turn_on else "0", max_age=ONE_YEAR, samesite="Lax",
                             httponly=True)
     return response
