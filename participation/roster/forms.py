@@ -1,4 +1,4 @@
-"""Forms of the roster pages: the upload, the community record, the phone reveal button."""
+"""Forms of the roster pages: the upload, the community record, the households' search."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -6,7 +6,7 @@ from wtforms import DecimalField, IntegerField, SelectField, StringField, Submit
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
-from participation.labels import STATUS_LABELS
+from participation.labels import OCCUPANCY_LABELS, STATUS_LABELS
 from participation.models import COMMUNITY_STATUSES
 from participation.roster.files import normalise_phone
 
@@ -64,3 +64,39 @@ class CommunityForm(FlaskForm):
         none = SelectChoice(0, _l("— none —"))
         self.contractor.choices = [none] + [SelectChoice(org.id, org.name) for org in contractors]
         self.supervisor.choices = [none] + [SelectChoice(org.id, org.name) for org in supervisors]
+
+
+class RosterSearchForm(FlaskForm):
+    """The roster page's search (GET, no CSRF: it changes nothing). A value that is not among the choices is
+    dropped by the view, never an error page."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=60)],
+                    description=_l("Building-unit-room such as 3-2-502, a room, a name, or a phone's last 4 digits"))
+    place = SelectField(_l("Building or unit"), default="")
+    occupancy = SelectField(_l("Occupancy"), default="",
+                            choices=[SelectChoice("", _l("All"))] + [SelectChoice(code, text) for code, text
+                                                                      in OCCUPANCY_LABELS.items()])
+    phone = SelectField(_l("Phone on file"), default="",
+                        choices=[SelectChoice("", _l("All")), SelectChoice("yes", _l("With a phone")),
+                                 SelectChoice("no", _l("Without a phone"))])
+    code = SelectField(_l("Household code"), default="",
+                       choices=[SelectChoice("", _l("All")), SelectChoice("yes", _l("Code issued")),
+                                SelectChoice("no", _l("No code yet"))])
+
+    def set_places(self, places) -> None:
+        """Choices from ``roster_places``: each building, then each of its 单元 by its full name (1号楼2单元)."""
+        choices = [SelectChoice("", _l("All buildings"))]
+        for building, units in places:
+            choices.append(SelectChoice(f"b:{building.id}", building.label))
+            choices += [SelectChoice(f"u:{unit.id}", f"{building.label}{unit.label}") for unit in units]
+        self.place.choices = choices
+
+    def chosen(self) -> dict:
+        """The fields typed correctly, by name; a wrong one is left out (the page shows all rows for it)."""
+        self.validate()
+        typed = {name: (self[name].data or "").strip() for name in ("q", "place", "occupancy", "phone", "code")
+                 if not self[name].errors}
+        return {name: value for name, value in typed.items() if value}

@@ -1,5 +1,5 @@
-"""The roster pages: communities with counts, import and template, export, a community's households and its
-record. The community page itself is the lifecycle hub (participation.lifecycle.views)."""
+"""The roster pages: communities with counts, import and template, export, a community's households (searched,
+filtered, 50 a page) and its record. The community page itself is the lifecycle hub (participation.lifecycle.views)."""
 import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
@@ -12,21 +12,23 @@ from participation.forms import EmptyForm
 from participation.guards import staff_community
 from participation.handlers import refuse_onto
 from participation.models import Household
-from participation.permissions import (COMMUNITY_MANAGERS, HOUSEHOLD_READERS, PHONE_REVEAL_ROLES, can_export_roster,
-                                       can_issue_codes, can_manage_community, can_reveal_phone, can_reveal_phones_of,
-                                       role_required)
+from participation.permissions import (ASSISTED_ENTRY_HELPERS, COMMUNITY_MANAGERS, HOUSEHOLD_READERS,
+                                       PHONE_REVEAL_ROLES, can_export_roster, can_issue_codes, can_manage_community,
+                                       can_reveal_phone, can_reveal_phones_of, role_required)
 from participation.roster.communities import (CommunityError, addable_districts, community_summaries,
                                               organisations_of_kind, reveal_phone, roster_tree, update_community)
 from participation.roster.export import export_roster, template_workbook
 from participation.roster.files import RosterImportError
-from participation.roster.forms import CommunityForm, RosterUploadForm
+from participation.roster.forms import CommunityForm, RosterSearchForm, RosterUploadForm
 from participation.roster.imports import import_roster as run_import
+from participation.roster.queries import RosterFilters, clamp_page, roster_page, roster_places
 
 bp = Blueprint("roster", __name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RESULT_KEY = "roster_import_result"
 REVEALED_KEY = "revealed_household"
+SEARCH_ARGS = ("q", "place", "occupancy", "phone", "code", "page")
 
 
 def _xlsx(data: bytes, name: str):
@@ -87,14 +89,25 @@ def export(community_code: str):
 @bp.get("/c/<community_code>/households")
 @role_required(*HOUSEHOLD_READERS)
 def community(community_code: str):
+    """The households, 50 a page, searched and filtered; each row's actions (show the number, act for the
+    household, a new code slip) open on demand."""
     community = staff_community(community_code)
-    revealed = session.pop(REVEALED_KEY, None)
-    return render_template("roster/community.html", community=community,
-                           buildings=roster_tree(current_user, community),
+    form = RosterSearchForm(formdata=request.args)
+    form.set_places(roster_places(current_user, community))
+    chosen = form.chosen()
+    filters = RosterFilters(text=chosen.get("q", ""), place=chosen.get("place", ""),
+                            occupancy=chosen.get("occupancy", ""), phone=chosen.get("phone", ""),
+                            code=chosen.get("code", ""))
+    page = roster_page(current_user, community, filters, page=clamp_page(request.args.get("page")))
+    may_issue = can_issue_codes(current_user, community)
+    return render_template("roster/community.html", community=community, form=form, page=page,
+                           filters=filters, link_args=chosen, reveal_form=EmptyForm(),
                            may_manage=can_manage_community(current_user, community),
                            may_export=can_export_roster(current_user, community),
-                           may_reveal=can_reveal_phones_of(current_user, community), revealed=revealed,
-                           may_slips=can_issue_codes(current_user, community) or current_user.role == "grid")
+                           may_reveal=can_reveal_phones_of(current_user, community),
+                           revealed=session.pop(REVEALED_KEY, None), may_issue=may_issue,
+                           may_assist=current_user.role in ASSISTED_ENTRY_HELPERS,
+                           may_slips=may_issue or current_user.role == "grid")
 
 
 @bp.post("/c/<community_code>/phone")
@@ -110,7 +123,8 @@ def reveal(community_code: str):
         abort(404)
     reveal_phone(current_user, household)
     session[REVEALED_KEY] = household.id   # the id, not the number: nothing personal in the cookie
-    return redirect(url_for("roster.community", community_code=community.code, _anchor=f"h{household.id}"))
+    back = {name: request.form[name] for name in SEARCH_ARGS if request.form.get(name)}   # the same page again
+    return redirect(url_for("roster.community", community_code=community.code, **back, _anchor=f"h{household.id}"))
 
 
 @bp.route("/c/<community_code>/edit", methods=["GET", "POST"])
