@@ -1,7 +1,8 @@
 """What residents see of a closed survey's results, when the organisers chose to show them after close.
 
-Aggregates only, with every count under 5 shown as "<5" (surveys.results.summaries suppresses them for residents), and no
-plotly: a resident page stays light, so each share is a plain <progress> bar.
+Aggregates only, with every count under 5 shown as "<5" (surveys.results.summaries suppresses them for residents),
+and no plotly: a resident page stays light, so each share is a plain <progress> bar. A summary first (the most needed
+items of each category), then the answers in parts by section and item category (surveys.results.sections).
 """
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import get_locale
@@ -9,7 +10,8 @@ from flask_babel import get_locale
 from participation.entry import residents
 from participation.extensions import db
 from surveys.models import Survey
-from surveys.results.summaries import participation_for_residents, survey_summaries
+from surveys.results.sections import question_parts, top_needs
+from surveys.results.summaries import item_block, participation_for_residents, survey_summaries
 
 bp = Blueprint("survey_resident_results", __name__)
 
@@ -34,4 +36,6 @@ def show(survey_id: int):
     summaries = [summary for summary in survey_summaries(survey, suppress=True, lang=lang)
                  if summary["type"] in SHOWN_TYPES]
     return render_template("surveys/resident_results.html", survey=survey, lang=lang, summaries=summaries,
+                           parts=question_parts(survey, summaries, lang=lang),
+                           top_needs=top_needs(item_block(survey, suppress=True)),
                            stats=participation_for_residents(survey), household=household)
