@@ -14,6 +14,9 @@ from participation.plans.comments import MAX_ANSWER, MAX_NOTE, MAX_REASON
 
 STANCE_LABELS = {"support": _l("I support it"), "object": _l("I object"), "other": _l("Another opinion")}
 STAFF_STANCE_LABELS = {"support": _l("Supports"), "object": _l("Objects"), "other": _l("Other opinion")}
+# The moderation list's "show only" choices (participation.plans.comment_queries.FILTERS).
+FILTER_LABELS = {"unanswered": _l("Unanswered objections"), "object": _l("Objecting comments"),
+                 "support": _l("Supports"), "other": _l("Other opinions"), "hidden": _l("Hidden comments")}
 PERIOD_STATE_LABELS = {"upcoming": _l("Not open yet"), "open": _l("Open for comment"), "closed": _l("Closed")}
 
 

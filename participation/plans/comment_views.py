@@ -26,12 +26,15 @@ from participation.guards import private
 from participation.handlers import refuse_onto, withdraw
 from participation.labels import SUGGESTION_LABELS, VERSION_STATUS_LABELS
 from participation.permissions import COMMUNITY_MANAGERS, HOUSEHOLD_READERS, can_manage_community, role_required
-from participation.plans.comment_forms import (PERIOD_STATE_LABELS, STAFF_STANCE_LABELS, STANCE_LABELS, CommentForm,
-                                               ModerateForm, PublishForm)
+from participation.plans.comment_forms import (FILTER_LABELS, PERIOD_STATE_LABELS, STAFF_STANCE_LABELS, STANCE_LABELS,
+                                               CommentForm, ModerateForm, PublishForm)
+from participation.plans.comment_queries import (FILTERS, buildings_of, compared_version, moderation_list,
+                                                 resident_items)
 from participation.plans.comments import (MIN_DAYS, CommentRefused, answer, close, comment, comment_on, comments_of,
                                           current_period, empty_tally, hide, household_comments, item_by_code, lock,
                                           locked_version, period_for, publish, tallies, unhide)
 from participation.plans.gates import unanswered_objections, version_view
+from participation.plans.inputs import roster_figures
 from participation.plans.loading import plan_community, plan_version
 from participation.plans.operations import MIN_CELL, SUPPRESSED, today, version_by_number, version_changes
 from participation.roster.communities import community_by_code
@@ -55,15 +58,25 @@ def _refused(form, refused: CommentRefused) -> None:
         flash(message, "error")
 
 
-def _comments_page(community, version, *, publish_form=None, status=200, stance=None, hidden=None,
-                   unanswered=False):
-    """``unanswered``: only the unanswered objections (``plans.gates.unanswered_objections``, the rule the hub,
-    the 工作台 and the adoption gate count by), within the other filters."""
+def _list_args(args, community) -> dict:
+    """The moderation list's search, building, filter and page from a query string, kept only when valid (older
+    links say ``unanswered=1``, ``stance=…`` and ``show=visible``; they read the same)."""
+    show = args.get("show") or ("unanswered" if args.get("unanswered") == "1" else args.get("stance"))
+    building = args.get("building", "")
+    building = int(building) if building.isdigit() and any(
+        row.id == int(building) for row in community.buildings) else None
+    page = args.get("page", "")
+    chosen = {"show": show if show in FILTERS + ("visible",) else None, "q": (args.get("q") or "").strip()[:100],
+              "building": building, "page": int(page) if page.isdigit() and 0 < int(page) < 100000 else None}
+    return {key: value for key, value in chosen.items() if value}
+
+
+def _comments_page(community, version, *, publish_form=None, status=200, args=None):
+    args = args or {}
     period = period_for(version)
-    listed = comments_of(version, stance=stance, hidden=hidden)
-    if unanswered:
-        waiting = {row.id for row in unanswered_objections(version)}
-        listed = [row for row in listed if row.id in waiting]
+    listed = moderation_list(version, show=args.get("show"), text=args.get("q"), building_id=args.get("building"),
+                             page=args.get("page") or 1)
+    waiting = {row.id for row in unanswered_objections(version)}
     counts = tallies(version)
     previous = version_by_number(version.plan, version.number - 1)
     if publish_form is None:
@@ -72,10 +85,12 @@ def _comments_page(community, version, *, publish_form=None, status=200, stance=
     return render_template(
         "plans/comments.html", community=community, version=version, view=version_view(version), period=period,
         today=today(),
-        counts=counts, empty=empty_tally(), comments=listed, unanswered=unanswered,
+        counts=counts, empty=empty_tally(), listed=listed, comments=listed["rows"], waiting=waiting, args=args,
+        list_args={key: value for key, value in args.items() if key != "page"},
+        buildings=buildings_of(community), filters=FILTER_LABELS,
         changes=version_changes(previous, version), previous=previous, locked=locked_version(version.plan),
         may_manage=can_manage_community(current_user, community), publish_form=publish_form,
-        moderate_form=ModerateForm, form=EmptyForm(), labels=LABELS, stance=stance, hidden=hidden), status
+        moderate_form=ModerateForm, form=EmptyForm(), labels=LABELS), status
 
 
 @bp.get("/c/<community_code>/plan/versions/<int:number>/comments")
@@ -83,10 +98,7 @@ def _comments_page(community, version, *, publish_form=None, status=200, stance=
 def comments(community_code: str, number: int):
     community = plan_community(community_code)
     version = plan_version(community, number)
-    shown = request.args.get("show")
-    return _comments_page(community, version, stance=request.args.get("stance"),
-                          hidden={"hidden": True, "visible": False}.get(shown),
-                          unanswered=request.args.get("unanswered") == "1")
+    return _comments_page(community, version, args=_list_args(request.args, community))
 
 
 @bp.post("/c/<community_code>/plan/versions/<int:number>/comments/publish")
@@ -148,13 +160,14 @@ def lock_view(community_code: str, number: int):
 def moderate(community_code: str, number: int):
     community = plan_community(community_code, manage=True)
     version = plan_version(community, number)
+    args = _list_args(request.args, community)
     form = ModerateForm()
     if not form.validate_on_submit() or form.action.data not in ("hide", "unhide", "answer") \
             or not str(form.comment.data).isdigit():
         for errors in form.errors.values():
             for message in errors:
                 flash(message, "error")
-        return _comments_page(community, version, status=400)
+        return _comments_page(community, version, status=400, args=args)
     target = comment_on(version, int(form.comment.data))
     if target is None:
         abort(404)
@@ -170,9 +183,10 @@ def moderate(community_code: str, number: int):
             message = _("Answer saved: the household sees it on its plan page.")
     except CommentRefused as refused:
         _refused(form, refused)
-        return _comments_page(community, version, status=400)
+        return _comments_page(community, version, status=400, args=args)
     flash(message, "success")
-    return redirect(url_for(".comments", community_code=community.code, number=number, _anchor=f"c{target.id}"))
+    return redirect(url_for(".comments", community_code=community.code, number=number, **args,
+                            _anchor=f"c{target.id}"))
 
 
 @bp.get("/c/<community_code>/plan/versions/<int:number>/notice")
@@ -202,26 +216,36 @@ def _household_here(community):
     return acting
 
 
-def _resident_page(community, acting, *, forms=None, status=200):
+def _resident_page(community, acting, *, forms=None, status=200, saved=None):
+    """``saved``: the item code ("" for the whole plan) whose view was just saved: its card is open and says so.
+    Items whose form came back with errors are open too."""
     period = current_period(community)
     version = period.version if period is not None else None
-    previous = version_by_number(version.plan, version.number - 1) if version is not None else None
+    previous = compared_version(version) if version is not None else None
     mine, answered = {}, []
     if acting is not None and version is not None:
         mine = household_comments(acting.household, version)
         answered = [row for row in comments_of(version, hidden=False)
                     if row.answer and row.household_id != acting.household.id]
     forms = forms or {}
+    opened = set(forms)
     if version is not None and acting is not None:
         for key, item in [("", None)] + [(row.item.code, row) for row in version.items]:
             if key not in forms:
                 own = mine.get(None if item is None else item.id)
                 forms[key] = CommentForm(formdata=None, item=key, stance=own.stance if own else None,
                                          body=own.body if own else "")
+    codes = {""} | {row.item.code for row in version.items} if version is not None else set()
+    if saved in codes:
+        opened.add(saved)
+    else:
+        saved = None
+    view = version_view(version) if version is not None else None
+    changes = version_changes(previous, version) if version is not None else []
+    items = resident_items(view, changes, roster_figures(community)["households"]) if view is not None else None
     return private(render_template(
         "resident/plan.html", community=community, period=period, version=version, previous=previous,
-        view=version_view(version) if version is not None else None,
-        changes=version_changes(previous, version) if version is not None else [], acting=acting, mine=mine,
+        view=view, items=items, changes=changes, acting=acting, mine=mine, saved=saved, opened=opened,
         answered=answered, forms=forms, labels=LABELS, open=period is not None and period.is_open(today()),
         state=period.state(today()) if period is not None else None, min_cell=MIN_CELL, suppressed=SUPPRESSED),
         status)
@@ -232,7 +256,9 @@ def resident_plan(community_code: str):
     community = community_by_code(community_code)
     if community is None:
         abort(404)
-    return _resident_page(community, _household_here(community))
+    acting = _household_here(community)
+    saved = request.args.get("saved") if acting is not None else None
+    return _resident_page(community, acting, saved=saved)
 
 
 @bp.post("/r/<community_code>/plan")
@@ -271,5 +297,6 @@ def resident_comment(community_code: str):
     except IntegrityError:   # a third tap at the same moment: comment() retried once already
         refuse_onto(form, {"": _("Your comment was not saved; please try again.")})
         return _resident_page(community, acting, forms={code: form}, status=400)
-    flash(_("Thank you: your view is saved. You can change it until the comment period closes."), "success")
-    return redirect(url_for(".resident_plan", community_code=community.code, _anchor=f"item-{code or 'plan'}"))
+    # The thanks stand beside the item (the page opens there), not in a flash at the top, screens away.
+    return redirect(url_for(".resident_plan", community_code=community.code, saved=code,
+                            _anchor=f"item-{code or 'plan'}"))
