@@ -12,13 +12,14 @@ from participation.accounts.operations import (AccountError, change_own_password
                                                create_staff_user, deactivate, delete_organisation, reactivate,
                                                set_password, update_organisation, update_user)
 from participation.accounts.queries import (buildings_of, chosen_scope, communities_offered, districts_offered,
-                                            manageable_users, organisation_in_use, organisations_by_kind,
-                                            organisations_by_name)
+                                            organisation_in_use, organisations_by_kind, organisations_by_name)
+from participation.accounts.user_list import users_page
 from participation.extensions import db
 from participation.forms import EmptyForm
 from participation.handlers import refuse_onto, withdraw
 from participation.models import ROLES, Organisation, User
 from participation.permissions import can_manage_user, role_required
+from participation.roster.queries import clamp_page
 from participation.reference.forms import (OrganisationForm, OwnPasswordForm, PasswordResetForm, UserCreateForm,
                                            UserEditForm)
 
@@ -59,9 +60,13 @@ def _scope(form) -> dict:
 @bp.get("/admin/users")
 @role_required("admin")
 def users():
+    """The accounts, 50 a page, by role and by a word of the username or name; a wrong page number is page 1."""
     role = request.args.get("role") if request.args.get("role") in ROLES else None
-    return render_template("admin/users.html", users=manageable_users(current_user, role), role=role, roles=ROLES,
-                           button_form=EmptyForm())
+    text = (request.args.get("q") or "").strip()[:40]
+    page = users_page(current_user, role=role, text=text, page=clamp_page(request.args.get("page")))
+    link_args = {name: value for name, value in (("role", role), ("q", text)) if value}
+    return render_template("admin/users.html", page=page, users=page.users, role=role, roles=ROLES, q=text,
+                           link_args=link_args, button_form=EmptyForm())
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
