@@ -86,7 +86,7 @@ def _word_condition(word: str):
     if word.endswith("室") and len(word) > 1:
         return [Household.room.in_(name_variants(word, ROOM_SUFFIXES))]
     either = [Household.room.in_(name_variants(word, ROOM_SUFFIXES)),
-              Household.contact_name.contains(word, autoescape=True)]
+              Household.contact_name.icontains(word, autoescape=True)]
     if len(word) == PHONE_TAIL and word.isascii() and word.isdigit():
         either.append(Household.phone.endswith(word))
     return [or_(*either)]
