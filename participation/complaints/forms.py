@@ -22,7 +22,7 @@ class CallerSearchForm(FlaskForm):
     community = StringField(_l("Community (code or name)"), validators=[Optional(), Length(max=100)])
     address = StringField(_l("Address, e.g. 3-2-502"), validators=[Optional(), Length(max=60)])
     building = StringField(_l("Building"), validators=[Optional(), Length(max=20)])
-    unit = StringField(_l("Unit"), validators=[Optional(), Length(max=20)])
+    unit = StringField(_l("Unit (stairwell)"), validators=[Optional(), Length(max=20)])   # 单元, not 单位
     room = StringField(_l("Room"), validators=[Optional(), Length(max=20)])
     phone = StringField(_l("Caller's phone"), validators=[Optional(), Length(max=30)],
                         render_kw={"type": "tel", "autofocus": True, "autocomplete": "off"})
@@ -48,10 +48,17 @@ class IntakeForm(FlaskForm):
     submit = SubmitField(_l("Check and file"))
 
 
+def _id_or_none(value) -> int | None:
+    """An organisation's id as the select sends it; None for "Choose the agency…" (an empty value)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return int(value)
+
+
 class TicketActionForm(FlaskForm):
     """Every action's fields; each action's form on the page shows only its own, the operation checks them."""
     action = HiddenField(validators=[DataRequired()])
-    agency = SelectField(_l("Agency"), coerce=int, validate_choice=False, validators=[Optional()])
+    agency = SelectField(_l("Agency"), coerce=_id_or_none, validate_choice=False)
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=4000)], render_kw={"rows": 2})
     until = DateTimeLocalField(_l("Until"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     # The call-back's answers start empty ("Choose…"): a default would be counted in 解决率 and 满意率 when
@@ -59,7 +66,17 @@ class TicketActionForm(FlaskForm):
     solved = SelectField(_l("Solved?"), choices=[SelectChoice("", _l("Choose…")), SelectChoice("yes", _l("Yes")),
                                                      SelectChoice("no", _l("No"))], validate_choice=False)
     satisfaction = SelectField(_l("Satisfaction"), validate_choice=False)
-    original = StringField(_l("Receipt of the original ticket"), validators=[Optional(), Length(max=20)])
+    original = StringField(_l("Receipt of the original ticket"), validators=[Length(max=20)])
+
+    def validate_agency(self, field) -> None:
+        # nothing is chosen for the desk beforehand: a ticket sent without a choice must be refused, not sent to
+        # whichever agency came first
+        if self.action.data in ("dispatch", "reassign") and field.data is None:
+            raise ValidationError(_l("Choose the agency to send the ticket to."))
+
+    def validate_original(self, field) -> None:
+        if self.action.data == "mark_duplicate" and not (field.data or "").strip():
+            raise ValidationError(_l("Enter the receipt of the original ticket."))
 
     def validate_solved(self, field) -> None:
         if self.action.data == "callback" and field.data not in ("yes", "no"):

@@ -17,10 +17,10 @@ from PIL import Image
 from sqlalchemy import event, func, select
 
 from participation.audit import record
-from participation.complaints.operations import file_ticket
+from participation.complaints.operations import act, file_ticket
 from participation.extensions import db, limiter
 from participation.handlers import Refused
-from participation.models import Ticket, TicketPhoto
+from participation.models import Ticket, TicketEvent, TicketPhoto
 from participation.models.complaints import PatrolFinding
 from participation.models.types import utcnow
 from participation.uploads import (JPEG_QUALITY, MAX_PIXELS, UploadError, clean_image, describe_size, discard,
@@ -82,16 +82,20 @@ def _too_large(number: int) -> UploadError:
                          number=number, size=describe_size(MAX_PHOTO_BYTES)))
 
 
-def store_ticket_photos(ticket_or_finding: Ticket | PatrolFinding, files, *, actor=None) -> list[TicketPhoto]:
+def store_ticket_photos(ticket_or_finding: Ticket | PatrolFinding, files, *, actor=None,
+                        event: TicketEvent | None = None) -> list[TicketPhoto]:
     """Check, clean and store up to three photos of a ticket or a patrol finding, each with its thumbnail; add the
-    TicketPhoto rows. Raises UploadError with nothing stored when any file is refused. ``files`` are uploaded files
-    (werkzeug FileStorage) or photos already returned by ``check_photos``."""
+    TicketPhoto rows (of the ticket's step ``event``, for an agency's reply). Raises UploadError with nothing stored
+    when any file is refused. ``files`` are uploaded files (werkzeug FileStorage) or photos already returned by
+    ``check_photos``."""
     files = list(files or [])
     checked = files if files and all(isinstance(f, _Checked) for f in files) else check_photos(files)
     if not checked:
         return []
     if isinstance(ticket_or_finding, Ticket):
         owner, community = {"ticket": ticket_or_finding}, ticket_or_finding.community_id
+        if event is not None:
+            owner["event_id"] = event.id
     else:
         owner, community = {"finding_id": ticket_or_finding.id}, ticket_or_finding.community_id
     written: list[str] = []
@@ -109,7 +113,7 @@ def store_ticket_photos(ticket_or_finding: Ticket | PatrolFinding, files, *, act
     db.session.add_all(rows)
     db.session.flush()
     record(actor, "ticket.photos", ticket_or_finding, community=community, count=len(rows),
-           photos=[row.id for row in rows])
+           photos=[row.id for row in rows], **({"event": event.id} if event is not None else {}))
     return rows
 
 
@@ -177,3 +181,15 @@ def file_with_photos(actor, community, files, *, channel: str = "web", **fields)
     ticket = file_ticket(actor, community, channel=TICKET_CHANNEL_OF.get(channel, "web"), **fields)
     photos = store_ticket_photos(ticket, checked, actor=actor)
     return ticket, photos
+
+
+def reply_with_photos(actor, ticket: Ticket, note: str | None, files) -> tuple[Ticket, list[TicketPhoto]]:
+    """The agency's reply (回复) with up to three photos of the fix, all or nothing: the photos are checked first
+    (UploadError, no reply), then the reply is taken (TicketRefused, nothing stored), then the photos are stored as
+    the reply step's."""
+    checked = check_photos(files)
+    act(actor, ticket, "reply", note=note)
+    event = db.session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
+                                                        TicketEvent.action == "reply")
+                              .order_by(TicketEvent.id.desc()).limit(1))
+    return ticket, store_ticket_photos(ticket, checked, actor=actor, event=event)

@@ -338,8 +338,38 @@ def public_timeline(ticket: Ticket) -> list[TicketEvent]:
 
 
 def ticket_photos(ticket: Ticket) -> list[TicketPhoto]:
+    """All the ticket's photos in the order they came (the resident's, then each reply's): a photo's number in the
+    photo links is its place in this list."""
     return list(db.session.scalars(select(TicketPhoto).where(TicketPhoto.ticket_id == ticket.id)
                                    .order_by(TicketPhoto.id)))
+
+
+def photos_by_step(photos: list[TicketPhoto]) -> dict:
+    """The photos numbered (1, 2, …) and grouped by the step they were sent with: None for the resident's own,
+    a reply's event id for that reply's proof of the fix."""
+    grouped: dict = {}
+    for number, photo in enumerate(photos, start=1):
+        grouped.setdefault(photo.event_id, []).append((number, photo))
+    return grouped
+
+
+def actor_name(user: User | None) -> str | None:
+    """Who took a ticket's step, as the staff pages name them: an agency's people by their organisation, anyone else
+    by their display name (never the login name)."""
+    if user is None:
+        return None
+    if user.role == "agency" and user.organisation is not None:
+        return user.organisation.name
+    return user.display_name or None
+
+
+def public_actor_name(event: TicketEvent) -> str | None:
+    """Who took a step, as the resident reads it: the agency that signed for or answered the ticket (an
+    organisation's name, as "Sent to …" already says); the desk's people are not named to residents."""
+    actor = event.actor
+    if actor is not None and actor.role == "agency" and actor.organisation is not None:
+        return actor.organisation.name
+    return None
 
 
 # --- patrol findings --------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from participation.complaints.photos import (MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_RE
                                              check_filing_rate, discard_unless_committed, file_with_photos,
                                              stored_paths)
 from participation.complaints.queries import (community_categories, household_ticket, household_tickets,
-                                              public_timeline, ticket_photos)
+                                              photos_by_step, public_actor_name, public_timeline, ticket_photos)
 from participation.complaints.resident_forms import URGENCY_HINTS, ComplaintForm
 from participation.entry import residents
 from participation.extensions import csrf
@@ -103,16 +103,17 @@ def show(receipt: str):
         return away
     ticket = _own_ticket(acting, receipt)
     events = public_timeline(ticket)
-    photos = ticket_photos(ticket)
+    photos = photos_by_step(ticket_photos(ticket))
     return private(render_template("complaints/show.html", acting=acting, household=acting.household,
                                    ticket=ticket, events=events, photos=photos, note_shown=NOTE_SHOWN,
+                                   names={event.id: public_actor_name(event) for event in events},
                                    just_filed=request.args.get("new") == "1"))
 
 
 @bp.get("/complaints/<receipt>/photos/<int:number>")
 def photo(receipt: str, number: int):
-    """The ticket's photo ``number`` (1, 2, 3; ``?size=thumb`` for its thumbnail), served only to the household
-    that filed it; anyone else, and a missing photo, get 404."""
+    """The ticket's photo ``number`` (its own 1, 2, 3, then the agency's photos of the fix; ``?size=thumb`` for its
+    thumbnail), served only to the household that filed it; anyone else, and a missing photo, get 404."""
     acting = residents.acting()
     if acting is None:
         abort(404)

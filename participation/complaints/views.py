@@ -1,9 +1,10 @@
 """The hotline desk (接诉即办): taking a call (find the household or record the caller, check for duplicates, file),
 the queue of open tickets by due time, and the ticket page with its timeline and one form per action the user may
 take now. Agencies use the queue and the ticket page for the tickets that are with their organisation."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
 
 from participation.api import open311
@@ -14,12 +15,15 @@ from participation.complaints.dashboard import desk_dashboard
 from participation.complaints.deadlines import time_left_words
 from participation.complaints.forms import CallerSearchForm, IntakeForm, TicketActionForm
 from participation.complaints.operations import ACTIONS, TicketRefused, act, agencies_of, file_ticket, may_act
-from participation.complaints.queries import (DUE_FILTERS, building_named, community_by_text, desk_categories,
-                                              dispatch_agencies, duplicate_suggestions, households_by_address,
-                                              households_by_phone, live_category, queue, reveal_ticket_phone,
-                                              ticket_by_receipt, ticket_visible, timeline)
+from participation.complaints.photos import (MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_REQUEST_BYTES,
+                                             discard_unless_committed, reply_with_photos, stored_paths)
+from participation.complaints.queries import (DUE_FILTERS, actor_name, building_named, community_by_text,
+                                              desk_categories, dispatch_agencies, duplicate_suggestions,
+                                              households_by_address, households_by_phone, live_category,
+                                              photos_by_step, queue, reveal_ticket_phone, ticket_by_receipt,
+                                              ticket_photos, ticket_visible, timeline)
 from participation.entry.assisted import name_variants
-from participation.extensions import db
+from participation.extensions import csrf, db
 from participation.formatting import BEIJING
 from participation.forms import EmptyForm
 from participation.handlers import refuse_onto, withdraw
@@ -30,6 +34,7 @@ from participation.models.open311_intake import Open311Report
 from participation.permissions import (DESK_PHONE_REVEALERS, PHONE_REVEAL_ROLES, TICKET_DESK, TICKET_READERS,
                                        UNPLACED_REPORT_HANDLERS, can_view_household, role_required)
 from participation.security import MAX_PAGE, id_or_none, int_arg
+from participation.uploads import UploadError, describe_size, stored_file
 
 bp = Blueprint("hotline", __name__)
 
@@ -197,36 +202,84 @@ def place(report_id: int):
 # --- the ticket -----------------------------------------------------------------------------------------------------
 
 @bp.route("/hotline/tickets/<receipt>", methods=["GET", "POST"])
+@csrf.exempt   # the action form checks its own CSRF token, after the view allowed an agency's reply its photos
 @role_required(*TICKET_READERS)
 def ticket(receipt: str):
     ticket = _ticket_or_404(receipt)
-    form = _action_form(ticket)
-    status = 200
-    if request.method == "POST":
-        if not form.validate_on_submit() or form.action.data not in ACTIONS:
+    status, refused = 200, None
+    if request.method == "POST" and current_user.role == "agency":
+        request.max_content_length = MAX_REQUEST_BYTES   # the reply's three photos
+    try:
+        form = _action_form(ticket)
+        valid = request.method == "POST" and form.validate_on_submit()
+    except RequestEntityTooLarge:
+        form, valid, status = _action_form(ticket, formdata=None), False, 413
+        refused = {"action": "reply", "message": _(
+            "The photos are too large. Up to %(count)d photos of %(size)s each are accepted. Nothing was sent.",
+            count=MAX_PHOTOS, size=describe_size(MAX_PHOTO_BYTES))}
+    if request.method == "POST" and status == 200:
+        action = form.action.data if form.action.data in ACTIONS else None
+        if not valid or action is None:
             status = 400
-            flash(_("Choose one of the options offered."), "error")
-        elif ACTIONS[form.action.data].by != ("agency" if current_user.role == "agency" else "desk"):
+            refused = {"action": action, "message": _refusal(form)}
+        elif ACTIONS[action].by != ("agency" if current_user.role == "agency" else "desk"):
             abort(403)
         else:
             try:
-                act(current_user, ticket, form.action.data, **_action_fields(ticket, form))
-            except TicketRefused as error:
-                flash(str(withdraw(error)), "error")
+                if action == "reply":
+                    _reply, photos = reply_with_photos(current_user, ticket, form.note.data,
+                                                       request.files.getlist("photos"))
+                    discard_unless_committed(stored_paths(photos))   # the request commits after the view returns
+                else:
+                    act(current_user, ticket, action, **_action_fields(ticket, form))
+            except (TicketRefused, UploadError) as error:
+                refused = {"action": action, "message": str(withdraw(error))}
                 status = 400
             else:
-                flash(_("Done: %(step)s.", step=str(ACTIONS[form.action.data].label)))
+                flash(_("Done: %(step)s.", step=str(ACTIONS[action].label)))
                 if not ticket_visible(current_user, ticket):
                     return redirect(url_for("hotline.index"))
                 return redirect(url_for("hotline.ticket", receipt=ticket.receipt))
+    actions = [name for name in ACTIONS if may_act(current_user, ticket, name)]
+    if refused is not None and refused["action"] not in actions:
+        flash(refused["message"], "error")   # no form of that action on the page to show it beside
     revealed = session.pop(REVEALED_KEY, None) == ticket.id if request.method == "GET" else False
     phone = ticket.household.phone if ticket.household is not None else ticket.caller_phone
-    return render_template("hotline/ticket.html", ticket=ticket, events=timeline(ticket), form=form,
-                           actions=[name for name in ACTIONS if may_act(current_user, ticket, name)],
+    events = timeline(ticket)
+    return render_template("hotline/ticket.html", ticket=ticket, events=events, form=form,
+                           actions=actions, refused=refused, photos=photos_by_step(ticket_photos(ticket)),
+                           names={event.id: actor_name(event.actor) for event in events},
                            phone=phone if revealed else mask_phone(phone),
                            may_reveal=bool(phone) and not revealed and current_user.role in PHONE_REVEAL_ROLES,
-                           desk=current_user.role in TICKET_DESK,
+                           desk=current_user.role in TICKET_DESK, max_photos=MAX_PHOTOS,
+                           photo_size=describe_size(MAX_PHOTO_BYTES),
                            actions_labels=_action_labels()), status
+
+
+def _refusal(form: TicketActionForm) -> str:
+    """The words for a form that did not validate: its own field errors, or the expired form's."""
+    if form.csrf_token.errors:
+        return _("This form has expired or was sent from elsewhere. Please reload the page and send it again.")
+    errors = [str(error) for field in form if field.name != "csrf_token" for error in field.errors]
+    return " ".join(errors) or _("Choose one of the options offered.")
+
+
+@bp.get("/hotline/tickets/<receipt>/photos/<int:number>")
+@role_required(*TICKET_READERS)
+def photo(receipt: str, number: int):
+    """The ticket's photo ``number`` (the resident's and the replies', in the order they came; ``?size=thumb``
+    for its thumbnail) to those who may open the ticket; anyone else, and a missing photo, get 404."""
+    ticket = _ticket_or_404(receipt)
+    photos = ticket_photos(ticket)
+    if not 1 <= number <= len(photos):
+        abort(404)
+    row = photos[number - 1]
+    path = stored_file(row.thumbnail_path if request.args.get("size") == "thumb" else row.path)
+    if path is None:
+        abort(404)
+    result = send_file(path, mimetype="image/jpeg", max_age=0, conditional=True)
+    result.headers["Cache-Control"] = "private, no-store"
+    return result
 
 
 def _action_labels() -> dict:
@@ -234,8 +287,8 @@ def _action_labels() -> dict:
     return words | {"receive": _("Received"), "escalate": _("Escalated: past the deadline")}
 
 
-def _action_form(ticket) -> TicketActionForm:
-    form = TicketActionForm()
+def _action_form(ticket, **kwargs) -> TicketActionForm:
+    form = TicketActionForm(**kwargs)
     form.agency.choices = [SelectChoice(o.id, o.name) for o in agencies_of(ticket.community)]
     form.satisfaction.choices = [SelectChoice(code, SATISFACTION_LABELS[code]) for code in SATISFACTION]
     return form

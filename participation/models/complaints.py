@@ -174,7 +174,8 @@ class TicketEvent(db.Model):
 
 
 class TicketPhoto(db.Model):
-    """A photo of a ticket, stored re-encoded without EXIF/GPS, with its thumbnail."""
+    """A photo of a ticket, stored re-encoded without EXIF/GPS, with its thumbnail: the resident's (no event), or
+    the agency's proof of the fix sent with its reply (``event_id``, the reply's step)."""
 
     __tablename__ = "ticket_photos"
 
@@ -183,6 +184,8 @@ class TicketPhoto(db.Model):
                                                   index=True)
     finding_id: Mapped[int | None] = mapped_column(ForeignKey("patrol_findings.id", ondelete="CASCADE"),
                                                    nullable=True, index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_events.id", ondelete="CASCADE"), nullable=True,
+                                                 index=True)
     path: Mapped[str] = mapped_column(String(200), nullable=False)
     thumbnail_path: Mapped[str] = mapped_column(String(200), nullable=False)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
