@@ -1,6 +1,11 @@
-/* Survey answering, progressive enhancement of the one long form the server renders (which works without this).
+/* Survey answering, progressive enhancement of the paged form the server renders (which works without this: there
+   every "next page" is a post that saves a draft and shows the next page).
 
-   - Pages the survey section by section, with "previous" / "next" buttons and "page n of m".
+   - Pages the form on the phone (the pages the server cut: sections, the item block's categories), with "previous"
+     / "next", "page n of m", a progress bar and the list of pages to jump to.
+   - Tap-to-rank: the priorities question offers only the items marked 需要 on earlier pages; taps number them
+     1, 2, 3 … and a second tap takes one out. The order goes in hidden fields named as the selects were.
+   - "Rows not answered yet: X" answers a grid's empty rows on the phone.
    - Asks the server which questions the answers so far hide (action=check; nothing is saved) and hides them; the
      server checks everything again when the answers arrive, so nothing here matters for what is accepted.
    - Keeps every answer in localStorage as it changes, per survey and household. When sending fails (no network,
@@ -42,8 +47,8 @@
     var pairs = [];
     Array.prototype.forEach.call(form.elements, function (element) {
       if (!element.name || element.name === "csrf_token" || element.name === "action" || element.type === "file" ||
-          element.disabled) {
-        return;
+          element.disabled || element.tagName === "BUTTON") {
+        return;   // buttons (page steps, "rows not answered yet") are actions, not answers
       }
       if ((element.type === "checkbox" || element.type === "radio") && !element.checked) {
         return;
@@ -80,11 +85,13 @@
     saved.pairs.forEach(function (pair) {
       (byName[pair[0]] = byName[pair[0]] || []).push(pair[1]);
     });
+    ranks.forEach(function (rank) { rank.set(byName[rank.name] || []); });
     var seen = {};
     Array.prototype.forEach.call(form.elements, function (element) {
       var name = element.name;
-      if (!name || name === "csrf_token" || name === "action" || element.type === "file") {
-        return;
+      if (!name || name === "csrf_token" || name === "action" || name === "page" || element.type === "file" ||
+          element.type === "hidden" || element.tagName === "BUTTON") {
+        return;   // hidden fields: the ranks, set above
       }
       var values = byName[name] || [];
       if (element.type === "checkbox" || element.type === "radio") {
@@ -223,26 +230,151 @@
     }
   }
 
+  // --- tap-to-rank ------------------------------------------------------------------------------------------------
+
+  function needed(button) {
+    var need = button.getAttribute("data-need");
+    if (!need) {
+      return true;
+    }
+    var picked = form.querySelector('input[name="' + need + '"]:checked');
+    return !!picked && picked.value === "need";
+  }
+
+  function Rank(fieldset) {
+    var self = this;
+    this.name = fieldset.getAttribute("data-name");
+    this.top = parseInt(fieldset.getAttribute("data-top"), 10) || 5;
+    this.fieldset = fieldset;
+    this.buttons = Array.prototype.slice.call(fieldset.querySelectorAll("button.rank-tap"));
+    this.order = [];
+    var list = fieldset.querySelector(".rank-list");
+    this.placeLabel = list ? list.getAttribute("data-label-place") : "{n}";
+    this.full = fieldset.querySelector(".rank-full");
+    this.none = fieldset.querySelector(".rank-none");
+    this.store = document.createElement("div");
+    fieldset.appendChild(this.store);
+    Array.prototype.forEach.call(fieldset.querySelectorAll(".rank-selects select"), function (select) {
+      if (select.value) {
+        self.order.push(select.value);
+      }
+      select.disabled = true;   // the hidden fields below carry the order instead
+    });
+    fieldset.querySelector(".rank-selects").hidden = true;
+    fieldset.querySelector(".rank-taps").hidden = false;
+    this.buttons.forEach(function (button) {
+      button.addEventListener("click", function () { self.tap(button.getAttribute("data-choice")); });
+    });
+    this.draw();
+  }
+
+  Rank.prototype.set = function (order) {
+    this.order = order.slice(0, this.top);
+    this.draw();
+  };
+
+  Rank.prototype.tap = function (choice) {
+    var at = this.order.indexOf(choice);
+    if (at !== -1) {
+      this.order.splice(at, 1);
+    } else if (this.order.length < this.top) {
+      this.order.push(choice);
+    } else {
+      this.full.hidden = false;
+      return;
+    }
+    this.draw();
+    form.dispatchEvent(new Event("change", {bubbles: true}));
+  };
+
+  Rank.prototype.draw = function () {
+    var self = this;
+    var offered = 0;
+    var allowed = {};
+    this.buttons.forEach(function (button) {
+      var ok = needed(button);
+      button.parentNode.hidden = !ok;
+      if (ok) {
+        offered += 1;
+        allowed[button.getAttribute("data-choice")] = true;
+      }
+    });
+    this.order = this.order.filter(function (choice) { return allowed[choice]; });
+    this.buttons.forEach(function (button) {
+      var place = self.order.indexOf(button.getAttribute("data-choice"));
+      var name = button.querySelector(".rank-name").textContent;
+      button.setAttribute("aria-pressed", place === -1 ? "false" : "true");
+      button.querySelector(".rank-badge").textContent = place === -1 ? "" : String(place + 1);
+      if (place === -1) {
+        button.removeAttribute("aria-label");
+      } else {
+        button.setAttribute("aria-label", self.placeLabel.replace("{n}", String(place + 1)) + " " + name);
+      }
+    });
+    if (this.none) {
+      this.none.hidden = offered > 0;
+    }
+    this.fieldset.querySelector(".rank-taps").hidden = offered === 0;
+    if (this.order.length < this.top) {
+      this.full.hidden = true;
+    }
+    this.store.textContent = "";
+    this.order.forEach(function (choice) {
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = self.name;
+      input.value = choice;
+      self.store.appendChild(input);
+    });
+  };
+
+  var ranks = Array.prototype.slice.call(form.querySelectorAll("fieldset.rank[data-top]")).map(function (fieldset) {
+    return new Rank(fieldset);
+  });
+
+  function redrawRanks() {
+    ranks.forEach(function (rank) { rank.draw(); });
+  }
+
+  // --- "rows not answered yet: X" -------------------------------------------------------------------------------
+
+  function fillGrid(value) {
+    var cut = value.lastIndexOf(":");
+    var grid = form.querySelector('.answer-grid[data-grid="' + value.slice(0, cut) + '"]');
+    var choice = value.slice(cut + 1);
+    if (!grid) {
+      return;
+    }
+    Array.prototype.forEach.call(grid.querySelectorAll(".grid-row"), function (row) {
+      if (row.hidden || row.querySelector("input[type=radio]:checked")) {
+        return;
+      }
+      var input = row.querySelector('input[type=radio][value="' + choice + '"]');
+      if (input) {
+        input.checked = true;
+      }
+    });
+    form.dispatchEvent(new Event("change", {bubbles: true}));
+  }
+
   // --- paging ----------------------------------------------------------------------------------------------------
 
-  var nav = document.createElement("div");
-  nav.className = "survey-nav";
-  var back = document.createElement("button");
-  back.type = "button";
-  back.className = "button";
-  back.textContent = form.getAttribute("data-label-back");
-  var next = document.createElement("button");
-  next.type = "button";
-  next.className = "button primary";
-  next.textContent = form.getAttribute("data-label-next");
-  var counter = document.createElement("p");
-  counter.className = "survey-progress";
-  counter.setAttribute("aria-live", "polite");
-  nav.appendChild(back);
-  nav.appendChild(next);
-  var actions = form.querySelector(".survey-actions");
-  form.insertBefore(counter, pages[0] || actions);
-  form.insertBefore(nav, actions);
+  var pager = document.getElementById("survey-pager");
+  var back = pager ? pager.querySelector(".survey-back") : null;
+  var next = pager ? pager.querySelector(".survey-next") : null;
+  var progress = document.getElementById("survey-progress");
+  var pageField = document.getElementById("survey-page-number");
+  var submitButton = form.querySelector(".survey-submit");
+  if (submitButton) {
+    submitButton.hidden = false;   // shown on the last page by the "on-last-page" class
+  }
+  var current = 0;
+  var startAt = parseInt(form.getAttribute("data-current"), 10) || 1;
+  pages.forEach(function (page, index) {
+    if (String(index + 1) === String(startAt)) {
+      current = index;
+    }
+  });
 
   function visiblePages() {
     return pages.filter(function (page) { return page.getAttribute("data-empty") !== "true"; });
@@ -255,16 +387,42 @@
     }
     pages.forEach(function (page) { page.hidden = page !== list[current]; });
     var last = current >= list.length - 1;
-    back.hidden = current === 0;
-    next.hidden = last;
+    if (back) {
+      back.hidden = current === 0;
+    }
+    if (next) {
+      next.hidden = last;
+    }
     form.classList.toggle("on-last-page", last);
-    counter.textContent = form.getAttribute("data-label-page")
-      .replace("{n}", String(current + 1)).replace("{total}", String(list.length));
+    if (pageField && list[current]) {
+      pageField.value = list[current].getAttribute("data-page");
+    }
+    if (progress) {
+      progress.querySelector(".progress-count").textContent = form.getAttribute("data-label-page")
+        .replace("{n}", String(current + 1)).replace("{total}", String(list.length));
+      var bar = progress.querySelector("progress");
+      bar.max = list.length;
+      bar.value = current + 1;
+      Array.prototype.forEach.call(progress.querySelectorAll("li[data-step]"), function (step) {
+        var page = form.querySelector('section.survey-page[data-page="' + step.getAttribute("data-step") + '"]');
+        var button = step.querySelector("button");
+        step.hidden = !page || page.getAttribute("data-empty") === "true";
+        if (page === list[current]) {
+          button.setAttribute("aria-current", "step");
+        } else {
+          button.removeAttribute("aria-current");
+        }
+      });
+    }
   }
 
   function go(index) {
     current = index;
     render();
+    var details = progress && progress.querySelector("details");
+    if (details) {
+      details.open = false;
+    }
     var heading = visiblePages()[current] && visiblePages()[current].querySelector("h2");
     if (heading) {
       heading.setAttribute("tabindex", "-1");
@@ -283,22 +441,30 @@
     }
   }
 
-  back.addEventListener("click", function () { go(Math.max(0, current - 1)); });
-  // Next page: a draft is saved on the server as the resident goes (kept on the phone if that fails); once
+  // A page step: a draft is saved on the server as the resident goes (kept on the phone if that fails); once
   // submitted, changes wait for "save my changes", and the server is only asked what to hide.
-  next.addEventListener("click", function () {
-    var step = function () { go(Math.min(visiblePages().length - 1, current + 1)); };
+  function step(target) {
+    var move = function () {
+      var list = visiblePages();
+      var index = list.indexOf(target);
+      go(index === -1 ? Math.min(list.length - 1, current + 1) : index);
+    };
     if (form.getAttribute("data-submitted") === "true") {
-      check().then(step);
+      check().then(move);
       return;
     }
     store(true, "draft");
     send("draft").then(function (ok) {
       if (ok || !form.querySelector(".question.has-error")) {
-        step();
+        move();
       }
     });
-  });
+  }
+
+  function pageAfter(offset) {
+    var list = visiblePages();
+    return list[Math.max(0, Math.min(list.length - 1, current + offset))];
+  }
 
   function remember() {
     var saved = load();
@@ -310,6 +476,7 @@
   }
 
   form.addEventListener("change", function () {
+    redrawRanks();
     remember();
     window.clearTimeout(checkTimer);
     checkTimer = window.setTimeout(check, 300);
@@ -318,6 +485,22 @@
 
   form.addEventListener("submit", function (event) {
     var button = event.submitter;
+    if (button && button.name === "go") {
+      event.preventDefault();
+      if (button === back) {
+        go(Math.max(0, current - 1));
+      } else if (button === next) {
+        step(pageAfter(1));
+      } else {
+        step(form.querySelector('section.survey-page[data-page="' + button.value + '"]'));
+      }
+      return;
+    }
+    if (button && button.name === "fill") {
+      event.preventDefault();
+      fillGrid(button.value);
+      return;
+    }
     var action = button && button.value ? button.value : "submit";
     if (form.querySelector("input[type=file]") && Array.prototype.some.call(
         form.querySelectorAll("input[type=file]"), function (input) { return input.files && input.files.length; })) {

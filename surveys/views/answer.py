@@ -1,10 +1,12 @@
 """Answering a survey at /s/<id>: the household that entered with its code, or a staff member acting for it
 (staff-assisted mode, with the channel and the staff member recorded).
 
-Without JavaScript the survey is one long form with "save draft" and "submit". ``static/js/survey.js`` pages it
-section by section, asks this view which questions the answers so far hide (``action=check``, nothing saved), keeps
-the answers on the phone while the network is away and sends them when it returns (``Accept: application/json``).
-The server checks everything either way; the script decides nothing.
+The form holds every page (``surveys.answering.paging``); the server shows one (``?page=n``) and hides the
+questions the saved answers make irrelevant. Without JavaScript each "next page" is a post (``go``) that saves a
+draft and shows the next page as the answers now decide; "fill" answers a grid's empty rows at once.
+``static/js/survey.js`` pages the same form on the phone, asks this view which questions the answers so far hide
+(``action=check``, nothing saved), keeps the answers on the phone while the network is away and sends them when it
+returns (``Accept: application/json``). The server checks everything either way; the script decides nothing.
 """
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale, gettext as _
@@ -18,6 +20,7 @@ from surveys.answering.checks import CONSENT_FIELD, clean_answers, hidden_questi
 from surveys.answering.forms import AnswerForm, chosen_action, raw_answers, shown_raw, shown_values
 from surveys.answering.operations import (ResponseConflict, find_response, load_survey, response_values, revisions,
                                           save_response)
+from surveys.answering.paging import answer_pages, need_links, page_of
 from surveys.answering.structure import structure
 from surveys.models import Survey, SurveyStateError
 
@@ -59,7 +62,7 @@ def _load(survey_id: int, *, pages: bool = False):
 
 
 def _pages(survey: Survey, household) -> list:
-    """(section, questions this household is asked) per page, in order; audiences leave questions out."""
+    """(section, questions this household is asked) per section, in order, for the read-only closed page."""
     pages = []
     for section in sorted(survey.sections, key=lambda s: s.position):
         questions = [q for q in sorted(section.questions, key=lambda q: q.position) if in_audience(q, household)]
@@ -68,15 +71,24 @@ def _pages(survey: Survey, household) -> list:
     return pages
 
 
-def _render_form(acting, survey, response, *, values, errors=None, consent=False, status=200):
-    pages = _pages(survey, acting.household)
+def _render_form(acting, survey, response, *, values, errors=None, consent=False, status=200, current=None):
+    household = acting.household
+    pages = answer_pages(survey, household)
+    if errors:
+        current = min((page_of(pages, name) or len(pages) for name in errors), default=current)
+    current = min(max(current or 1, 1), max(len(pages), 1))
     # The separate consent (PIPL Arts. 28–29) sits on the page of the first sensitive question.
-    consent_page = next((number for number, (_section, questions) in enumerate(pages, start=1)
-                         if any(q.sensitive for q in questions)), None)
+    consent_page = next((page.number for page in pages if any(q.sensitive for q in page.questions)), None)
+    # What the answers so far hide is left out of the page (sensitive questions stay: their consent is on the page).
+    hidden = hidden_questions(survey, household, values, consent=True)
+    links = need_links(survey)
+    needed = {code for code, name in links.items() if values.get(name) == "need"}
+    staff_view = acting.assisted
     return _private(render_template(
-        "surveys/answer.html", survey=survey, acting=acting, household=acting.household, response=response,
-        pages=pages, values=values, errors=errors or {}, consent=consent, consent_page=consent_page,
-        form=AnswerForm(), lang=_lang(), history=revisions(response) if response is not None else [],
+        "surveys/answer.html", survey=survey, acting=acting, household=household, response=response,
+        pages=pages, current=current, hidden=hidden, need_links=links, needed=needed,
+        values=values, errors=errors or {}, consent=consent, consent_page=consent_page,
+        form=AnswerForm(), lang=_lang(), history=revisions(response) if response is not None and staff_view else [],
         consent_field=CONSENT_FIELD), status)
 
 
@@ -92,7 +104,8 @@ def show(survey_id: int):
                                         household=acting.household, values=values, lang=_lang(),
                                         pages=_pages(survey, acting.household)))
     return _render_form(acting, survey, response, values=shown_values(values),
-                        consent=response is not None and response.sensitive_consent_at is not None)
+                        consent=response is not None and response.sensitive_consent_at is not None,
+                        current=request.args.get("page", type=int))
 
 
 @bp.post("/s/<int:survey_id>")
@@ -103,6 +116,9 @@ def save(survey_id: int):
     household = acting.household
     raw = raw_answers(survey, request.form, request.files)
     action = chosen_action(request.form)
+    going = _page_number(request.form.get("go"))
+    if "go" in request.form or "fill" in request.form:
+        action = "go"
     if action == "check":
         return jsonify(ok=True, hidden=sorted(hidden_questions(survey, household, raw)))
     if survey.effective_status() != "open":
@@ -112,8 +128,13 @@ def save(survey_id: int):
     # A submitted response stays submitted: every later save is a checked edit, never a draft again.
     submit = action == "submit" or (response is not None and response.status == "submitted")
     consent = request.form.get(CONSENT_FIELD) == "1"
+    previous = response_values(response) if response is not None else {}
+    here = _page_number(request.form.get("page")) or 1
+    if action == "go" and going is None:   # "fill", or a page number that is none
+        going = here
+        _fill_grid(survey, household, raw, request.form.get("fill") or "")
     values, errors = clean_answers(survey, household, raw, lang=_lang(), consent=consent, check_required=submit,
-                                   previous=response_values(response) if response is not None else {})
+                                   previous=previous)
     if errors:
         # Nothing was written (clean_answers only reads, and discards photos it stored), so the request's commit
         # has nothing to save; no rollback here, which would expire the survey and reload it page by page to show it.
@@ -123,7 +144,21 @@ def save(survey_id: int):
         flash(_("Some answers need another look. They are marked below."), "error")
         load_survey(survey_id)   # the form shows every page again
         return _render_form(acting, survey, response, values=shown_raw(raw), errors=errors, consent=consent,
-                            status=400)
+                            status=400, current=here)
+    if action == "go":
+        unchanged = response is not None and values == previous and \
+            (response.sensitive_consent_at is not None) == (consent and any(q.sensitive for q in survey.questions))
+        if not unchanged:
+            try:
+                response, _raced = _save(acting, survey, values, submit=submit, consent=consent, existing=response)
+            except SurveyStateError as error:
+                withdraw(error)
+                return _refused(survey, _("This survey is closed. Your answers can no longer be changed."))
+            except ResponseConflict as error:
+                withdraw(error)
+                return _refused(survey, _("Someone else was saving this household's answers at the same moment. "
+                                          "Please try again."), status=409)
+        return redirect(_next_page(survey, household, raw, previous, consent, here, going))
     try:
         response, raced = _save(acting, survey, values, submit=submit, consent=consent, existing=response)
     except SurveyStateError as error:
@@ -148,6 +183,40 @@ def save(survey_id: int):
     if submit:
         return redirect(url_for(".receipt", survey_id=survey_id))
     return redirect(url_for(".show", survey_id=survey_id))
+
+
+def _page_number(text) -> int | None:
+    return int(text) if isinstance(text, str) and text.isdigit() and len(text) < 4 else None
+
+
+def _next_page(survey, household, raw, previous, consent, here: int, going: int) -> str:
+    """Where a page step leads: the page asked for, unless the answers just given make questions on this page
+    relevant that were not asked yet (a follow-up): then this page again, at the first of them."""
+    pages = answer_pages(survey, household)
+    before = hidden_questions(survey, household, shown_values(previous), consent=True)
+    after = hidden_questions(survey, household, raw, consent=True)
+    page = next((p for p in pages if p.number == here), None)
+    new = [q.name for q in page.questions if q.name in before and q.name not in after
+           and q.type != "note" and not raw.get(q.name)] if page is not None else []
+    if new and going != here:
+        return url_for(".show", survey_id=survey.id, page=here, _anchor=f"q-{new[0]}-box")
+    return url_for(".show", survey_id=survey.id, page=going, _anchor="survey-form")
+
+
+def _fill_grid(survey, household, raw: dict, fill: str) -> None:
+    """"The rows not answered yet: <choice>" — the grid of ``fill``'s first question gets that answer in each of
+    its rows still empty; answered rows keep theirs. Anything that is not a grid and one of its choices is ignored."""
+    first, _sep, choice = fill.partition(":")
+    for page in answer_pages(survey, household):
+        for kind, questions in page.blocks:
+            if kind == "grid" and questions[0].name == first \
+                    and choice in {c.name for c in questions[0].choices} | ({"yes", "no"} if not questions[0].choices
+                                                                           and questions[0].type == "yes_no" else set()):
+                hidden = hidden_questions(survey, household, raw, consent=True)
+                for question in questions:
+                    if not raw.get(question.name) and question.name not in hidden:
+                        raw[question.name] = choice
+                return
 
 
 def _save(acting, survey, values, *, submit: bool, consent: bool, existing):

@@ -98,7 +98,11 @@ def test_answering_across_pages_with_the_network_dropping_midway(page, context, 
     page.get_by_role("button", name="下一页").click()
 
     expect(page.get_by_text("第 3 页，共 3 页")).to_be_visible()
-    page.get_by_label("第 1 位").select_option(value="I02")
+    ranking = page.locator("[data-name=priorities]")
+    expect(ranking.locator("button.rank-tap[data-choice=B04]")).to_be_hidden()   # only the needed items are ranked
+    ranking.locator("button.rank-tap[data-choice=I02]").click()                 # the first tap is No. 1
+    expect(ranking.locator("button.rank-tap[data-choice=I02]")).to_have_attribute("aria-pressed", "true")
+    expect(ranking.locator("button.rank-tap[data-choice=I02] .rank-badge")).to_have_text("1")
     page.get_by_label("还有什么想说的？").fill("楼道灯晚上太暗。")
     expect(offline_note).to_contain_text("已保存在这部手机上")
     shot(page, "32-survey-last-page-offline")
