@@ -113,3 +113,37 @@ def test_the_home_pages_main_actions_are_full_width_rows(client, site):
     assert targets[f"/r/{community.code}/votes"] == "全部表决及结果"
     assert targets["/complaints"] == "我反映的问题"
     assert targets["/home/notice"] == "个人信息处理告知"
+
+
+# -- 语音阅读: which pages load the script (what it does is tested in the browser, test_elderly_pages.py) ----------
+
+READ_SCRIPT = '<script src="/static/js/readaloud.js" defer></script>'
+
+
+def test_resident_pages_carry_the_read_aloud_button_hidden_until_the_script_shows_it(client, site):
+    community, _, code = site
+    entry = client.get(f"/r/{community.code}").text
+    assert READ_SCRIPT not in entry and "read-aloud" not in entry          # no household yet
+    enter(client, community.code, code)
+    accept_notice(client)
+    for path in ("/home", f"/r/{community.code}/progress", "/complaints"):
+        html = client.get(path).text
+        assert html.count(READ_SCRIPT) == 1, path
+        button = re.search(r'<button type="button" class="read-aloud[^"]*" hidden[^>]*>', html).group(0)
+        assert 'aria-label="朗读本页"' in button and 'data-stop-label="停止朗读"' in button
+        assert "data-read-target" not in button                            # the page's own: reads <main>
+
+
+def test_staff_pages_do_not_load_it(client, site, login_as):
+    login_as("organiser", site[0])
+    html = client.get("/staff").text
+    assert READ_SCRIPT not in html and "read-aloud" not in html
+
+
+def test_the_script_speaks_chinese_in_the_browser_and_sends_nothing_anywhere(client):
+    response = client.get("/static/js/readaloud.js")
+    script = response.text
+    response.close()
+    assert 'LANG = "zh-CN"' in script and "RATE = 0.9" in script
+    for network in ("fetch(", "XMLHttpRequest", "sendBeacon", "http://", "https://", "WebSocket"):
+        assert network not in script, network
