@@ -33,6 +33,7 @@ from participation.handlers import refuse_onto
 from participation.models import Household, Unit
 from participation.permissions import (COMMUNITY_MANAGERS, ELEVATOR_AND_AFTERCARE_READERS, can_manage_community,
                                        role_required)
+from participation.reference.locality import current_year
 from participation.votes.operations import VoteError
 
 bp = Blueprint("elevators", __name__)
@@ -63,7 +64,7 @@ def _resident_page(acting, form, status=200):
         "elevators/resident.html", acting=acting, household=household, community=community, unit=unit,
         estimate=estimate, my_share=share_of(estimate, household), elevator_request=request, shaft_mine=mine,
         status_labels=STATUS_LABELS, form=form, withdraw_form=EmptyForm(), consent_vote=vote_summary(request),
-        vote_status_labels=VOTE_STATUS_LABELS), status)
+        vote_status_labels=VOTE_STATUS_LABELS, this_year=current_year()), status)
 
 
 @bp.get("/r/<community_code>/elevator")
@@ -144,7 +145,7 @@ def _staff_page(community, status: int = 200):
     return render_template(
         "elevators/staff.html", community=community, year=year, rows=rows, status_labels=STATUS_LABELS,
         may_manage=can_manage_community(current_user, community), consent_channels=CONSENT_CHANNELS,
-        form=EmptyForm(), vote_status_labels=VOTE_STATUS_LABELS, consent_rule=rule), status
+        form=EmptyForm(), vote_status_labels=VOTE_STATUS_LABELS, consent_rule=rule, this_year=current_year()), status
 
 
 @bp.get("/c/<community_code>/elevators")
