@@ -4,10 +4,10 @@ the vote's own rule (``rule_of``)."""
 from decimal import Decimal
 from fractions import Fraction
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
-from participation.formatting import number
+from participation.formatting import MISSING, number
 from participation.models import Vote
 from participation.votes import art278
 from participation.votes.forms import (BALLOT_CHANNEL_LABELS, CHOICE_LABELS, MATTER_CLASS_LABELS, VOTE_SCOPE_LABELS,
@@ -32,19 +32,59 @@ def matter_choices() -> list[SelectChoice]:
 
 
 # --- figures --------------------------------------------------------------------------------------------------------
+# Every vote page (the resident's, the staff result, the notice) prints a figure through these, so it reads the same
+# everywhere: areas with separators and their unit, owners counted as people, shares as a percentage with one
+# decimal cut (never rounded up: 66.66% is not shown as the 66.7% a two-thirds threshold asks for).
+
+CHINESE_NUMERALS = "零一二三四五六七八九十"
+
+
+def fraction_words(numerator: int, denominator: int) -> str:
+    """3/4 as the law writes it: 四分之三 in Chinese, "3/4" in English."""
+    if str(get_locale()).startswith("zh") and denominator <= 10:
+        return f"{CHINESE_NUMERALS[denominator]}分之{CHINESE_NUMERALS[numerator]}"
+    return f"{numerator}/{denominator}"
+
+
+def area_words(value) -> str:
+    """18154.37 → "18,154.37 m²" (平方米 in Chinese)."""
+    return _("%(area)s m²", area=number(Decimal(value)))
+
+
+def owners_words(count) -> str:
+    """204 → "204 owners" (204 人: the headcount of Art. 278 counts owners, not households)."""
+    return _("%(count)s owners", count=f"{int(count):,}")
+
+
+def share_words(share: Fraction | None) -> str:
+    """A share as a percentage cut to one decimal: 18154/35649 → "50.9%"; "—" without a base."""
+    if share is None:
+        return MISSING
+    tenths = (share * 1000).numerator // (share * 1000).denominator
+    return f"{tenths // 10}.{tenths % 10}%"
+
 
 def _percent(value: Fraction) -> str:
-    return f"{(Decimal(value.numerator) * 100 / Decimal(value.denominator)).quantize(Decimal('0.01'))}%"
+    """A threshold's percentage: exact when it has one decimal or none (75%, 50%), else about it (约66.7%)."""
+    tenths = value * 1000
+    if tenths.denominator == 1:
+        text = f"{tenths.numerator // 10}" + (f".{tenths.numerator % 10}" if tenths.numerator % 10 else "")
+        return f"{text}%"
+    return _("about %(percent)s", percent=f"{Decimal(value.numerator) * 100 / Decimal(value.denominator):.1f}%")
 
 
 def _requirement(rule: art278.VoteRule) -> str:
-    sign = ">" if rule.strict else "≥"
-    return f"{sign} {rule.numerator}/{rule.denominator} ({_percent(Fraction(rule.numerator, rule.denominator))})"
+    """"at least 3/4 (75%)", "more than 1/2 (50%)": 四分之三以上（75%）, 超过二分之一（50%）."""
+    words = fraction_words(rule.numerator, rule.denominator)
+    percent = _percent(Fraction(rule.numerator, rule.denominator))
+    if rule.strict:
+        return _("more than %(fraction)s (%(percent)s)", fraction=words, percent=percent)
+    return _("at least %(fraction)s (%(percent)s)", fraction=words, percent=percent)
 
 
 def thresholds(vote: Vote, counts: dict) -> list[dict]:
     """Each threshold of the vote's rule against its requirement, met or not as ``tally`` decided it (its
-    "failed" codes): the value reached, its base, the share as a fraction and a percentage."""
+    "failed" codes): the value reached of its base ("18,154.37 m² / 35,649.00 m²"), the share ("50.9%")."""
     rule = rule_of(vote)
     failed = set(counts.get("failed") or ())
     values = {"area": (Decimal(counts["area_total"]), Decimal(counts["area_participating"]),
@@ -56,15 +96,13 @@ def thresholds(vote: Vote, counts: dict) -> list[dict]:
             total, part, yes = values[measure]
             reached, base = (part, total) if code == "quorum" else (yes, part if chosen.base == "participating"
                                                                      else total)
-            unit = "m²" if measure == "area" else _("owners")
-            text = number if measure == "area" else (lambda v: f"{v}")
+            text = area_words if measure == "area" else owners_words
             share = None
             if base:
                 share = Fraction(int(Decimal(reached) * 100), int(Decimal(base) * 100))
             rows.append({
                 "code": f"{code}_{measure}", "label": THRESHOLD_LABELS[f"{code}_{measure}"],
-                "reached": f"{text(reached)} / {text(base)} {unit}",
-                "share": f"{share.numerator}/{share.denominator} ({_percent(share)})" if share is not None else "—",
+                "reached": f"{text(reached)} / {text(base)}", "share": share_words(share),
                 "requirement": _requirement(chosen), "met": f"{code}_{measure}" not in failed,
             })
     return rows
