@@ -190,7 +190,8 @@ def bulletin_xlsx(result: dict) -> bytes:
     header rows, column widths, counts, percentages and Beijing times formatted."""
     book = Workbook()
     period = f"{result['first_day']:%Y-%m-%d} 至 {result['last_day']:%Y-%m-%d}"
-    title = [f"每周通报 {result['week']}（{period}）"]
+    year, _sep, week = result["week"].partition("-W")     # the ISO key stays, as in the file's name
+    title = [f"每周通报 {year}年第{int(week)}周（{period}，{result['week']}）"]
     rates = result["rates"]
     summary = [("新增工单", result["totals"]["new"]), ("办结关闭工单", result["totals"]["closed"]),
                ("超期工单", result["totals"]["overdue"]), ("巡查发现", len(result["findings"])),

@@ -28,7 +28,7 @@ from participation.complaints.queries import (building_named, categories_of_loca
                                               findings_shown)
 from participation.complaints.rates import complaint_rates, iso_week, periods_between, week_of
 from participation.extensions import db
-from participation.formatting import BEIJING, beijing_midnight
+from participation.formatting import BEIJING, beijing_midnight, week_label
 from participation.handlers import refuse_onto, withdraw
 from participation.models import Community, ComplaintCategory, PatrolFinding
 from participation.models.types import utcnow
@@ -75,6 +75,7 @@ def week():
     result = weekly_bulletin(key, **_scope())
     monday = result["first_day"]
     return render_template("bulletin/week.html", result=result, source_labels=SOURCE_LABELS,
+                           week_words=week_label(result["week"]),
                            previous=week_of(beijing_midnight(monday - timedelta(days=3))),
                            following=week_of(beijing_midnight(monday + timedelta(days=10))))
 

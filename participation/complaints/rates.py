@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 
 from participation.extensions import db
-from participation.formatting import BEIJING, beijing_midnight
+from participation.formatting import BEIJING, beijing_midnight, period_label
 from participation.models import OPEN_STATES, Building, Community, ComplaintCategory, Organisation, Ticket, TicketEvent
 from participation.models.types import utcnow
 
@@ -173,7 +173,7 @@ def complaint_rates(start: datetime, end: datetime, *, communities=None, agency_
         figures.pop(None, None)
         if figures or periods:
             # every period gets a row, an empty one too, so a chart has no holes
-            result["rows"] = [{"key": p.key, "label": p.key, "start": p.start, "end": p.end}
+            result["rows"] = [{"key": p.key, "label": period_label(p.key), "start": p.start, "end": p.end}
                               | with_rates(dict(EMPTY) | figures.get(i, {})) for i, p in enumerate(periods)]
             result["total"] = with_rates(_sum(figures.values()))
         return result
