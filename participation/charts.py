@@ -44,6 +44,7 @@ INSIDE_TEXT = {"textposition": "inside", "textangle": 0, "insidetextanchor": "mi
 # Room on the right of the longest bar for its label ("144 · 82%"): a share of the axis, so no label is cut off;
 # a percent axis keeps its ticks at 0–100 % (no "120%" tick on a share).
 TEXT_ROOM = 1.22
+TEXT_MARGIN = {"r": 64}   # and room in pixels, for a phone's narrow chart where a share of the axis is too little
 PERCENT_AXIS = {"tickformat": ".0%", "range": [0, TEXT_ROOM], "tickvals": [0, 0.2, 0.4, 0.6, 0.8, 1]}
 
 
@@ -72,7 +73,7 @@ def bar_spec(labels: list[str], cells: list, *, shares: list | None = None, axis
         axis["dtick"] = 1   # a few households or communities: whole numbers on the axis, never 0.5
     if counted and max(counted) > 0:
         axis["range"] = [0, max(counted) * TEXT_ROOM]
-    return {"data": [trace], "layout": {"template": TEMPLATE_JSON, "xaxis": axis,
+    return {"data": [trace], "layout": {"template": TEMPLATE_JSON, "xaxis": axis, "margin": TEXT_MARGIN,
                                         "height": FRAME_HEIGHT + BAR_HEIGHT * max(len(labels), 1)}}
 
 
@@ -95,7 +96,7 @@ def grouped_bar_chart(labels: list[str], series: list[tuple[str, list]], *, perc
     height = FRAME_HEIGHT + 40 + int(BAR_HEIGHT * max(len(labels), 1) * max(len(series), 1) / 1.5)
     largest = max((value for _name, values in series for value in values
                    if value is not None and value != SUPPRESSED), default=0)
-    figure.update_layout(template=CHART_TEMPLATE, barmode="group", height=height, showlegend=True,
+    figure.update_layout(template=CHART_TEMPLATE, barmode="group", height=height, showlegend=True, margin=TEXT_MARGIN,
                          legend={"orientation": "h", "y": -0.15 if labels else 0, "x": 0},
                          xaxis=PERCENT_AXIS if percent
                          else {"tickformat": "", "range": [0, largest * TEXT_ROOM] if largest else None})
@@ -207,7 +208,7 @@ def need_by_category_chart(rows: list[dict]) -> go.Figure | None:
             hovertemplate="%{y}: %{text} · " + _("by area") + " %{customdata[0]} · %{customdata[1]}/%{customdata[2]}"
                           "<extra></extra>"))
     figure.update_layout(template=CHART_TEMPLATE, showlegend=True, legend={"orientation": "h", "y": -0.12, "x": 0},
-                         height=FRAME_HEIGHT + 40 + BAR_HEIGHT * len(rows),
+                         height=FRAME_HEIGHT + 40 + BAR_HEIGHT * len(rows), margin=TEXT_MARGIN,
                          xaxis={**PERCENT_AXIS, "fixedrange": True}, yaxis={"fixedrange": True})
     return figure
 
