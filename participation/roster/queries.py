@@ -3,7 +3,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, distinct, exists, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from participation.entry.assisted import name_variants
@@ -165,3 +165,53 @@ def roster_places(user: User, community: Community) -> list[tuple[Building, list
     for unit in units:
         by_building.setdefault(unit.building_id, []).append(unit)
     return [(building, by_building.get(building.id, [])) for building in buildings]
+
+
+@dataclass(frozen=True)
+class CommunitiesPage:
+    """One page of the communities a user sees, each a dict as ``community_summaries`` gives (community, buildings,
+    units, households)."""
+    summaries: list = field(default_factory=list)
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    everyone: int = 0
+    first: int = 0
+    last: int = 0
+
+
+def communities_page(user: User, *, text: str = "", status: str = "", page: int = 1,
+                     per_page: int = ROSTER_PAGE_SIZE) -> CommunitiesPage:
+    """The communities ``user`` sees, by code, narrowed to those whose code or name holds ``text`` and to the stage
+    ``status``; one page read with LIMIT/OFFSET, its buildings, 单元 and households counted for that page only."""
+    visible = visible_communities(user)
+    matching = visible
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    if text:
+        matching = matching.where(Community.code.icontains(text, autoescape=True)
+                                  | Community.name.icontains(text, autoescape=True))
+    if status:
+        matching = matching.where(Community.status == status)
+
+    def count(query: Select) -> int:
+        return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+    everyone = count(visible)
+    total = count(matching) if matching is not visible else everyone
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    offset = (page - 1) * per_page
+    communities = list(db.session.scalars(matching.offset(offset).limit(per_page)))
+    counts = {}
+    if communities:
+        counts = {community_id: (buildings, units, households) for community_id, buildings, units, households in
+                  db.session.execute(
+                      select(Building.community_id, func.count(distinct(Building.id)), func.count(distinct(Unit.id)),
+                             func.count(Household.id))
+                      .select_from(Building).outerjoin(Unit).outerjoin(Household)
+                      .where(Building.community_id.in_([c.id for c in communities]))
+                      .group_by(Building.community_id))}
+    summaries = [dict(zip(("buildings", "units", "households"), counts.get(community.id, (0, 0, 0))),
+                      community=community) for community in communities]
+    return CommunitiesPage(summaries=summaries, page=page, pages=pages, total=total, everyone=everyone,
+                           first=offset + 1 if communities else 0, last=offset + len(communities))

@@ -11,17 +11,17 @@ from participation.extensions import db
 from participation.forms import EmptyForm
 from participation.guards import staff_community
 from participation.handlers import refuse_onto
-from participation.models import Household
+from participation.models import COMMUNITY_STATUSES, Household
 from participation.permissions import (ASSISTED_ENTRY_HELPERS, COMMUNITY_MANAGERS, HOUSEHOLD_READERS,
                                        PHONE_REVEAL_ROLES, can_export_roster, can_issue_codes, can_manage_community,
                                        can_reveal_phone, can_reveal_phones_of, role_required)
-from participation.roster.communities import (CommunityError, addable_districts, community_summaries,
-                                              organisations_of_kind, reveal_phone, roster_tree, update_community)
+from participation.roster.communities import (CommunityError, addable_districts, organisations_of_kind, reveal_phone,
+                                              roster_tree, update_community)
 from participation.roster.export import export_roster, template_workbook
 from participation.roster.files import RosterImportError
 from participation.roster.forms import CommunityForm, RosterSearchForm, RosterUploadForm
 from participation.roster.imports import import_roster as run_import
-from participation.roster.queries import RosterFilters, clamp_page, roster_page, roster_places
+from participation.roster.queries import RosterFilters, clamp_page, communities_page, roster_page, roster_places
 
 bp = Blueprint("roster", __name__)
 
@@ -38,7 +38,13 @@ def _xlsx(data: bytes, name: str):
 @bp.get("/roster/")
 @role_required(*HOUSEHOLD_READERS)
 def index():
-    return render_template("roster/index.html", summaries=community_summaries(current_user),
+    """The communities the user sees, 50 a page, by a word of the code or name and by stage."""
+    text = (request.args.get("q") or "").strip()[:40]
+    status = request.args.get("status") if request.args.get("status") in COMMUNITY_STATUSES else ""
+    page = communities_page(current_user, text=text, status=status, page=clamp_page(request.args.get("page")))
+    link_args = {name: value for name, value in (("q", text), ("status", status)) if value}
+    return render_template("roster/index.html", page=page, summaries=page.summaries, q=text, status=status,
+                           statuses=COMMUNITY_STATUSES, link_args=link_args,
                            may_import=current_user.role in COMMUNITY_MANAGERS)
 
 

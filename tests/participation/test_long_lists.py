@@ -92,3 +92,50 @@ def test_other_staff_get_403(client, make_user, auth):
     db.session.commit()
     auth.login("org")
     assert client.get(URL, query_string={"q": "a", "page": "2"}).status_code == 403
+
+
+# --- the communities under /roster/ ------------------------------------------------------------------------------
+
+@pytest.fixture
+def city(make_community, make_user, auth):
+    """60 communities of one household each (C001 …), five of them past 储备; a city-wide hotline user."""
+    communities = [make_community(buildings=1, units=1, floors=1, per_floor=1) for _ in range(60)]
+    for community in communities[:5]:
+        community.status = "needs"
+    make_community("ZZ9", district="朝阳区", name="青年小区", buildings=1, units=1, floors=1, per_floor=1)
+    make_user("hotline", username="cityhotline")
+    db.session.commit()
+    auth.login("cityhotline")
+    return communities
+
+
+def codes(html: str) -> list[str]:
+    return re.findall(r'<td><a href="/c/([^"/]+)"', html)
+
+
+def test_the_communities_page_fifty_at_a_time_with_counts(client, city):
+    html = client.get("/roster/").get_data(as_text=True)
+    assert codes(html)[:2] == ["C001", "C002"] and len(codes(html)) == 50
+    assert "共 61 个小区，显示第 1–50 个" in html and "第1页，共2页" in html
+    second = client.get("/roster/", query_string={"page": "2"}).get_data(as_text=True)
+    assert codes(second) == [f"C{n:03d}" for n in range(51, 61)] + ["ZZ9"]
+    for typed in ("0", "-1", "x", "9" * 30):
+        assert client.get("/roster/", query_string={"page": typed}).status_code == 200
+
+
+@pytest.mark.parametrize("args, found", [({"q": "c05"}, 10), ({"q": "青年"}, 1), ({"q": "C059小区"}, 1),
+                                         ({"status": "needs"}, 5), ({"status": "needs", "q": "C003"}, 1),
+                                         ({"status": "nope"}, 61), ({"q": "%"}, 0)])
+def test_communities_are_found_by_code_name_and_stage(client, city, args, found):
+    html = client.get("/roster/", query_string=args).get_data(as_text=True)
+    assert len(codes(html)) == min(found, 50)
+
+
+def test_an_organiser_pages_through_their_own_communities_only(client, city, make_user, auth):
+    make_user("organiser", username="org", communities=city[:3])
+    db.session.commit()
+    auth.logout()
+    auth.login("org")
+    html = client.get("/roster/").get_data(as_text=True)
+    assert codes(html) == ["C001", "C002", "C003"] and "共 3 个小区" in html
+    assert codes(client.get("/roster/", query_string={"q": "ZZ9"}).get_data(as_text=True)) == []
