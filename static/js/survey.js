@@ -149,6 +149,11 @@
     Array.prototype.forEach.call(form.querySelectorAll(".question"), function (box) {
       box.hidden = !!hidden[box.getAttribute("data-name")];
     });
+    Array.prototype.forEach.call(form.querySelectorAll(".answer-grid"), function (grid) {
+      grid.hidden = !Array.prototype.some.call(grid.querySelectorAll(".grid-row"), function (row) {
+        return !row.hidden;
+      });
+    });
     pages.forEach(function (page) {
       var boxes = page.querySelectorAll(".question");
       var shown = Array.prototype.some.call(boxes, function (box) { return !box.hidden; });
