@@ -12,6 +12,7 @@
 
   var LAZY = "details.results-section div.chart[data-chart]";
   var observer = null;
+  var queue = [];
 
   document.documentElement.classList.add("charts-on");
 
@@ -35,11 +36,26 @@
     });
   }
 
+  function drawNext() {
+    // one chart a task: a click between two charts is answered at once, not after the whole part
+    draw(queue.shift());
+    if (queue.length) {
+      window.setTimeout(drawNext, 0);
+    }
+  }
+
+  function later(box) {
+    queue.push(box);
+    if (queue.length === 1) {
+      window.setTimeout(drawNext, 0);
+    }
+  }
+
   function drawOpen(details) {
     // no IntersectionObserver: a part's charts are drawn when it opens
     var boxes = details.querySelectorAll("div.chart[data-chart]");
     for (var i = 0; i < boxes.length; i += 1) {
-      draw(boxes[i]);
+      later(boxes[i]);
     }
   }
 
@@ -51,7 +67,7 @@
         entries.forEach(function (entry) {
           if (entry.isIntersecting) {
             observer.unobserve(entry.target);
-            draw(entry.target);
+            later(entry.target);
           }
         });
       }, {rootMargin: "300px 0px"});
