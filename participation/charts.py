@@ -45,6 +45,9 @@ INSIDE_TEXT = {"textposition": "inside", "textangle": 0, "insidetextanchor": "mi
 # a percent axis keeps its ticks at 0–100 % (no "120%" tick on a share).
 TEXT_ROOM = 1.22
 TEXT_MARGIN = {"r": 64}   # and room in pixels, for a phone's narrow chart where a share of the axis is too little
+# A short stacked chart's legend goes above it: below, it would sit on the axis title on a phone.
+LEGEND_ABOVE = {"legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+                "margin": {"t": 40, "r": 16}}
 PERCENT_AXIS = {"tickformat": ".0%", "range": [0, TEXT_ROOM], "tickvals": [0, 0.2, 0.4, 0.6, 0.8, 1]}
 
 
@@ -249,8 +252,7 @@ def findings_chart(findings: dict) -> go.Figure | None:
                                 marker={"color": CONDITION_COLOURS.get(condition, "#555555")},
                                 text=[count or "" for count in counts], **INSIDE_TEXT,
                                 hovertemplate=f"{name} %{{y}}: %{{x}}<extra></extra>"))
-    figure.update_layout(template=CHART_TEMPLATE, barmode="stack", showlegend=True,
-                         legend={"orientation": "h", "y": -0.2, "x": 0},
+    figure.update_layout(template=CHART_TEMPLATE, barmode="stack", showlegend=True, **LEGEND_ABOVE,
                          height=FRAME_HEIGHT + 60 + 44 * len(categories),
                          xaxis={"title": {"text": _("Items")}, "fixedrange": True}, yaxis={"fixedrange": True})
     return figure

@@ -4,8 +4,8 @@ to draw; the page then shows its table alone."""
 import plotly.graph_objects as go
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from participation.charts import (ACCENT, CHART_TEMPLATE, FRAME_HEIGHT, INSIDE_TEXT, SECOND, bar_chart,
-                                  grouped_bar_chart)
+from participation.charts import (ACCENT, CHART_TEMPLATE, FRAME_HEIGHT, INSIDE_TEXT, LEGEND_ABOVE, SECOND,
+                                  bar_chart, grouped_bar_chart)
 from participation.labels import label
 
 GOOD, WAIT = "#1f6f3a", "#8a5300"
@@ -91,7 +91,7 @@ def findings_chart(findings: dict) -> go.Figure | None:
         figure.add_trace(go.Bar(name=name, orientation="h", x=counts, y=labels, marker={"color": colour},
                                 text=[count or "" for count in counts], **INSIDE_TEXT,
                                 hovertemplate=f"{name} %{{y}}: %{{x}}<extra></extra>"))
-    figure.update_layout(template=CHART_TEMPLATE, barmode="stack", showlegend=True,
-                         legend={"orientation": "h", "y": -0.2, "x": 0}, height=FRAME_HEIGHT + 60 + 44 * len(rows),
+    figure.update_layout(template=CHART_TEMPLATE, barmode="stack", showlegend=True, **LEGEND_ABOVE,
+                         height=FRAME_HEIGHT + 60 + 44 * len(rows),
                          xaxis={"title": {"text": _("Findings")}})
     return _whole_numbers(figure)
