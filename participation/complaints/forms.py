@@ -1,7 +1,8 @@
 """Forms of the hotline desk: finding the caller, taking the call, and one form per ticket action."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (BooleanField, DateTimeLocalField, HiddenField, MultipleFileField, SelectField, StringField,
+                     SubmitField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -67,6 +68,8 @@ class TicketActionForm(FlaskForm):
                                                      SelectChoice("no", _l("No"))], validate_choice=False)
     satisfaction = SelectField(_l("Satisfaction"), validate_choice=False)
     original = StringField(_l("Receipt of the original ticket"), validators=[Length(max=20)])
+    # the reply's proof of the fix; participation.complaints.photos decodes and checks them
+    photos = MultipleFileField(_l("Photos of the fix"), render_kw={"accept": "image/jpeg,image/png,image/webp"})
 
     def validate_agency(self, field) -> None:
         # nothing is chosen for the desk beforehand: a ticket sent without a choice must be refused, not sent to

@@ -118,7 +118,7 @@ def test_the_contractor_replies_with_a_photo_from_the_phone(browser, live_server
     card = page.locator(".action-card", has=reply).bounding_box()
     assert abs(extension_box["x"] - card["x"]) <= 1 and abs(extension_box["width"] - card["width"]) <= 1
     page.locator("#note-reply").fill("楼道墙面已修补，请查看照片。")
-    page.locator("#photos-reply").set_input_files([{"name": "fix.png", "mimeType": "image/png", "buffer": _png()}])
+    reply.locator("input[name=photos]").set_input_files([{"name": "fix.png", "mimeType": "image/png", "buffer": _png()}])
     reply.get_by_role("button", name="回复").click()
     expect(page.locator(".ticket-state")).to_have_text("已回复")
     photo = page.locator("ol.timeline .reply-photos img").first
