@@ -47,8 +47,9 @@ def needs_survey(e2e_app, demo):
             select(Household, Unit, Building).join(Unit, Household.unit_id == Unit.id)
             .join(Building, Unit.building_id == Building.id).where(Building.community_id == community.id)
             .order_by(Building.sort_key, Unit.sort_key, Household.sort_key)).all()
-        codes = {(h["building"], h["unit"], h["room"]): h["code"] for h in demo["households"]
-                 if h["community"] == "NG002"}
+        ng002 = [h for h in demo["households"] if h["community"] == "NG002"]
+        # the households test_elderly_pages.py measures the survey with (its SURVEY_NTH and the next) stay unanswered
+        codes = {(h["building"], h["unit"], h["room"]): h["code"] for h in ng002[:7] + ng002[9:]}
 
         def pick(fits):
             return next((household.id, codes[(building.name, unit.name, household.room)])
