@@ -63,11 +63,11 @@ def _list_args(args, community) -> dict:
     links say ``unanswered=1``, ``stance=…`` and ``show=visible``; they read the same)."""
     show = args.get("show") or ("unanswered" if args.get("unanswered") == "1" else args.get("stance"))
     building = args.get("building", "")
-    building = int(building) if building.isdigit() and any(
+    building = int(building) if building.isdecimal() and any(
         row.id == int(building) for row in community.buildings) else None
     page = args.get("page", "")
     chosen = {"show": show if show in FILTERS + ("visible",) else None, "q": (args.get("q") or "").strip()[:100],
-              "building": building, "page": int(page) if page.isdigit() and 0 < int(page) < 100000 else None}
+              "building": building, "page": int(page) if page.isdecimal() and 0 < int(page) < 100000 else None}
     return {key: value for key, value in chosen.items() if value}
 
 
@@ -163,7 +163,7 @@ def moderate(community_code: str, number: int):
     args = _list_args(request.args, community)
     form = ModerateForm()
     if not form.validate_on_submit() or form.action.data not in ("hide", "unhide", "answer") \
-            or not str(form.comment.data).isdigit():
+            or not str(form.comment.data).isdecimal():
         for errors in form.errors.values():
             for message in errors:
                 flash(message, "error")

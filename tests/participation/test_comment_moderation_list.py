@@ -119,3 +119,17 @@ def test_an_action_brings_the_list_back_as_it_was(app, site, client, login_as):
                                                                      "action": "hide", "reason": ""})
     assert refused.status_code == 400 and db.session.get(PlanComment, made[6].id).hidden_at is None
     assert db.session.scalar(select(PlanCommentPeriod)) is not None
+
+
+def test_odd_numbers_in_the_query_or_the_form_never_fail(app, site, client, login_as):
+    made = seed(site, objections=1, supports=1)
+    login_as("organiser", site[0])
+    for query in ("?page=²", "?building=²", "?page=" + "9" * 40, "?building=" + "9" * 40, "?show=é", "?q=%25%5F"):
+        assert client.get(COMMENTS + query).status_code == 200, query
+    assert client.get(COMMENTS + "?q=%00").status_code == 400           # the app refuses NUL bytes anywhere
+    token = csrf_token(client.get(COMMENTS).text)
+    for comment in ("²", "1²", "", "x"):
+        answer = client.post(f"{COMMENTS}/moderate", data={"csrf_token": token, "comment": comment, "action": "answer",
+                                                            "answer": "好"})
+        assert answer.status_code == 400, comment
+    assert db.session.get(PlanComment, made[0].id).answer is None
