@@ -206,10 +206,12 @@ def queue_count(user: User, *, community: str | None = None, state: str | None =
 def queue(user: User, *, community: str | None = None, state: str | None = None, category: str | None = None,
           agency: int | None = None, due: str | None = None, reopened: bool = False, page: int = 1,
           now: datetime | None = None) -> dict:
-    """One page of open tickets the user may see, by due time, as plain rows with overdue and due-soon flags.
-    One query: a city-wide desk and an agency (its own tickets) use a statement kept per shape of filters; anyone
-    else's scope is the sub-select of the communities they see, built for them. ``due`` ("overdue" or "soon") and
-    ``reopened`` (重办 tickets only) are the staff to-do's filters."""
+    """One page of open tickets the user may see, by due time (urgent ones first within each due band), as plain
+    rows with overdue and due-soon flags, the time left and the description's first line. One query: a city-wide
+    desk and an agency (its own tickets) use a statement kept per shape of filters; anyone else's scope is the
+    sub-select of the communities they see, built for them — and a second, small one for the holiday table only when
+    the page holds a ticket on the working-day clock. ``due`` ("overdue" or "soon") and ``reopened`` (重办 tickets
+    only) are the staff to-do's filters."""
     now = now or utcnow()
     page = max(1, page)
     params = _queue_params(user, now, community=community, state=state, category=category, agency=agency, due=due,
