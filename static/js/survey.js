@@ -149,6 +149,20 @@
     Array.prototype.forEach.call(form.querySelectorAll(".question"), function (box) {
       box.hidden = !!hidden[box.getAttribute("data-name")];
     });
+    refreshEmpty();
+  }
+
+  // The simple conditions (${need_I02} = 'need') are followed on the phone at once, offline too; the server's
+  // answer to "check" follows and wins.
+  function followSimpleConditions() {
+    Array.prototype.forEach.call(form.querySelectorAll(".question[data-if-name]"), function (box) {
+      var picked = form.querySelector('input[name="' + box.getAttribute("data-if-name") + '"]:checked');
+      box.hidden = !picked || picked.value !== box.getAttribute("data-if-value");
+    });
+    refreshEmpty();
+  }
+
+  function refreshEmpty() {
     Array.prototype.forEach.call(form.querySelectorAll(".answer-grid"), function (grid) {
       grid.hidden = !Array.prototype.some.call(grid.querySelectorAll(".grid-row"), function (row) {
         return !row.hidden;
@@ -481,6 +495,7 @@
   }
 
   form.addEventListener("change", function () {
+    followSimpleConditions();
     redrawRanks();
     remember();
     window.clearTimeout(checkTimer);

@@ -9,11 +9,13 @@ saved answers which questions the next page shows).
 On a page, consecutive single-choice questions with the same choices (each item's 需要 / 无所谓 / 不需要, each
 follow-up's 是 / 否) are drawn as one answer grid: a row per question, the choices as cells.
 """
+import re
 from dataclasses import dataclass, field
 
 from surveys.answering.checks import in_audience
 
 TAIL_ROLES = ("item_priority", "cofunding_band")
+SIMPLE_CONDITION = re.compile(r"\s*\$\{(\w+)\}\s*=\s*'([^'\\]*)'\s*")
 GRID_TYPES = ("select_one", "yes_no")
 
 
@@ -92,3 +94,15 @@ def page_of(pages: list[Page], name: str) -> int | None:
 def need_links(survey) -> dict[str, str]:
     """Priority choice name (a catalogue code) → the name of the question asking whether that item is needed."""
     return {q.item.code: q.name for q in survey.questions if q.role == "item_need" and q.item is not None}
+
+
+def simple_conditions(survey) -> dict[str, tuple[str, str]]:
+    """Question name → (the choice question it depends on, the choice) for relevance of the form
+    ``${name} = 'choice'`` on a single-choice question: the page script follows those on the phone at once."""
+    choice_questions = {q.name for q in survey.questions if q.type in GRID_TYPES}
+    found = {}
+    for question in survey.questions:
+        match = SIMPLE_CONDITION.fullmatch(question.relevant or "")
+        if match and match.group(1) in choice_questions and not question.sensitive:
+            found[question.name] = (match.group(1), match.group(2))
+    return found

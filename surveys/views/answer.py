@@ -20,7 +20,7 @@ from surveys.answering.checks import CONSENT_FIELD, clean_answers, hidden_questi
 from surveys.answering.forms import AnswerForm, chosen_action, raw_answers, shown_raw, shown_values
 from surveys.answering.operations import (ResponseConflict, find_response, load_survey, response_values, revisions,
                                           save_response)
-from surveys.answering.paging import answer_pages, need_links, page_of
+from surveys.answering.paging import answer_pages, need_links, page_of, simple_conditions
 from surveys.answering.structure import structure
 from surveys.models import Survey, SurveyStateError
 
@@ -87,6 +87,7 @@ def _render_form(acting, survey, response, *, values, errors=None, consent=False
     return _private(render_template(
         "surveys/answer.html", survey=survey, acting=acting, household=household, response=response,
         pages=pages, current=current, hidden=hidden, need_links=links, needed=needed,
+        conditions=simple_conditions(survey),
         values=values, errors=errors or {}, consent=consent, consent_page=consent_page,
         form=AnswerForm(), lang=_lang(), history=revisions(response) if response is not None and staff_view else [],
         consent_field=CONSENT_FIELD), status)

@@ -111,6 +111,8 @@ def test_next_page_saves_a_draft_and_shows_the_follow_ups_only_for_needed_items(
     ranking = last[last.index('class="rank-selects"'):last.index('class="rank-taps"')]
     assert set(re.findall(r'<option value="(\w*)"', ranking)) == {"", "B01", "I01"}
     assert ranking.count("<select") == 2
+    # the page script follows a simple condition at once (offline too); the server's check follows and wins
+    assert re.search(r'id="q-share_I02-box" hidden data-if-name="need_I02" data-if-value="need"', last)
     # the tap list carries every item with the question saying whether it is needed, for the page script
     assert 'data-choice="B02" data-need="need_B02"' in last
     # the chosen answers show again, in the grid
