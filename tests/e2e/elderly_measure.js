@@ -33,7 +33,8 @@
     const cls = [...el.classList].slice(0, 3);
     if (cls.length) s += "." + cls.join(".");
     if (el.type && el.tagName !== "A" && el.tagName !== "BUTTON") s += `[type=${el.type}]`;
-    const words = (el.innerText || el.value || el.getAttribute("aria-label") || el.name || "").trim().replace(/\s+/g, " ");
+    const words = (el.innerText || el.value || el.getAttribute("aria-label") || el.name || "")
+      .trim().replace(/\s+/g, " ");
     return words ? `${s} «${words.slice(0, 24)}»` : s;
   };
   const add = (rule, el, value) => breaches.push({rule, where: describe(el), value});
@@ -63,8 +64,10 @@
   const isChoiceLabel = el => el.tagName === "LABEL" &&
     !!(el.querySelector("input[type=checkbox],input[type=radio]") ||
        (el.htmlFor && document.getElementById(el.htmlFor)?.matches("input[type=checkbox],input[type=radio]")));
-  const labelOf = input => input.closest("label") || (input.id && document.querySelector(`label[for="${CSS.escape(input.id)}"]`));
-  const isMain = el => el.matches("button,input[type=submit],input[type=button],.button,a.row-link,[role=button],summary") ||
+  const labelOf = input => input.closest("label") ||
+    (input.id && document.querySelector(`label[for="${CSS.escape(input.id)}"]`));
+  const MAIN = "button,input[type=submit],input[type=button],.button,a.row-link,[role=button],summary";
+  const isMain = el => el.matches(MAIN) ||
     el.matches(FIELD) || isChoiceLabel(el);
 
   const seen = new Set();
@@ -82,7 +85,8 @@
     const r = el.getBoundingClientRect();
     const need = large && isMain(el) ? TAP_MAIN : TAP;
     if (r.width + SLACK < need || r.height + SLACK < need)
-      add(need === TAP_MAIN ? "tap-main" : "tap", el, `${Math.round(r.width)}×${Math.round(r.height)} px (needs ${need}×${need})`);
+      add(need === TAP_MAIN ? "tap-main" : "tap", el,
+          `${Math.round(r.width)}×${Math.round(r.height)} px (needs ${need}×${need})`);
   }
 
   // Text: every visible text node's element; form controls' own text.
@@ -110,7 +114,8 @@
       const key = describe(el);
       if (!lineSeen.has(key)) {
         lineSeen.add(key);
-        add("line", el, lh === null ? "line-height: normal" : `${(lh / size).toFixed(2)} × ${size.toFixed(1)} px (needs ${LINE})`);
+        add("line", el, lh === null ? "line-height: normal"
+                                    : `${(lh / size).toFixed(2)} × ${size.toFixed(1)} px (needs ${LINE})`);
       }
     }
   }
@@ -121,10 +126,12 @@
     if (!shown(p) || !shown(prev) || !p.innerText.trim() || !prev.innerText.trim()) continue;
     const s = getComputedStyle(p), t = getComputedStyle(prev);
     if (s.position !== "static" || t.position !== "static" || s.float !== "none") continue;
-    const lh = Math.max(parseFloat(s.lineHeight) || 1.2 * parseFloat(s.fontSize), parseFloat(t.lineHeight) || 1.2 * parseFloat(t.fontSize));
+    const pitch = style => parseFloat(style.lineHeight) || 1.2 * parseFloat(style.fontSize);
+    const lh = Math.max(pitch(s), pitch(t));
     const gap = p.getBoundingClientRect().top - prev.getBoundingClientRect().bottom;
     if (gap + SLACK < (PARA - 1) * lh)
-      add("para", p, `${gap.toFixed(1)} px after the paragraph before (needs ${((PARA - 1) * lh).toFixed(1)}: 1.3 line pitches of ${lh.toFixed(1)} px)`);
+      add("para", p, `${gap.toFixed(1)} px after the paragraph before ` +
+                     `(needs ${((PARA - 1) * lh).toFixed(1)}: 1.3 line pitches of ${lh.toFixed(1)} px)`);
   }
 
   // What sticks out to the right (the innermost elements only, not inside a sideways-scrolling box).

@@ -36,13 +36,7 @@ KINDS = ["entry", "notice", "home", "switch", "complaint-new", "complaints", "co
 # Breaches known and in another helper's hands while issue 17 is worked on (/work/i17/notes/elderly.md says what
 # fixes each): (kind, mode) -> why. Such a page is an expected failure while its breaches last, and a failure as
 # soon as it passes, so the entry is taken out.
-SURVEY_GAP = ("survey helper: static/css/survey.css `.survey-status p { margin: .2rem 0 }` sets the status lines 3 px "
-              "apart (need ≥ .5em)")
 KNOWN: dict[tuple[str, str], str] = {
-    ("survey", "normal-text"): SURVEY_GAP,
-    ("survey", "large-text"): SURVEY_GAP + "; and templates/surveys/answer.html's 截止时间 keeps date and time in one "
-                                           "nowrap span, 211 px wide at 200 % zoom: one span each "
-                                           "(templates/_macros/nowrap_dates.html at())",
     ("complaint", "large-text"): "hotline helper: templates/complaints/show.html's history `span.when.nowrap` keeps "
                                  "date and time together, 186 px at 200 % zoom: one span each (nowrap_dates.html at())",
 }
@@ -215,7 +209,9 @@ const synth = {
   pause() {}, resume() {}, addEventListener() {}, removeEventListener() {},
 };
 Object.defineProperty(window, 'speechSynthesis', {value: synth, configurable: true});
-window.SpeechSynthesisUtterance = function (text) { this.text = text; this.lang = ''; this.rate = 1; this.voice = null; };
+window.SpeechSynthesisUtterance = function (text) {
+  this.text = text; this.lang = ''; this.rate = 1; this.voice = null;
+};
 """
 NO_SPEECH = "Object.defineProperty(window, 'speechSynthesis', {value: undefined, configurable: true});"
 

@@ -1,5 +1,6 @@
 """适老版 (issue 17, DESIGN §11): large text offered at first entry and remembered; the home page's main actions as
-full-width rows. The measured rules (tap areas, sizes, overflow) are checked in a browser: tests/e2e/test_elderly_pages.py."""
+full-width rows; which pages load 语音阅读. The measured rules (tap areas, sizes, overflow) and what the read-aloud
+script says are checked in a browser: tests/e2e/test_elderly_pages.py."""
 import re
 
 import pytest
