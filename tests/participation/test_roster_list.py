@@ -209,3 +209,15 @@ def test_showing_a_number_comes_back_to_the_same_search(client, login_as, site):
     assert location.endswith(f"#h{target.id}") and "occupancy=rented" in location
     shown = client.get(location.split("#")[0]).get_data(as_text=True)
     assert "13912345678" in shown and rows(shown) == [str(target.id)]
+
+
+def test_showing_a_number_on_page_two_comes_back_to_page_two(client, login_as, site):
+    community, _, by_address = site
+    login_as("organiser", community)
+    target = by_address[("3", "2", "602")]   # the last household: page 2
+    html = get(client, page="2")
+    assert f'name="household_id" value="{target.id}"' in html and 'name="page" value="2"' in html
+    response = client.post("/c/NG001/phone", data={"csrf_token": csrf_token(html), "household_id": target.id,
+                                                   "page": "2"})
+    assert "page=2" in response.headers["Location"]
+    assert str(target.id) in rows(client.get(response.headers["Location"].split("#")[0]).get_data(as_text=True))
