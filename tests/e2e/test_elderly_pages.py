@@ -2,7 +2,8 @@
 normal and in large-text mode. In the page (tests/e2e/elderly_measure.js): every visible control's tap area (44×44;
 in large text the main controls 60×60; a link inside running text exempt), every visible text's size (≥ 18 px in
 large text), line height (≥ 1.3) and the gap between paragraphs; then the page may not scroll sideways at 360 px nor
-at 180 px (200 % zoom). A failure lists every breach: page, rule, element, measured value.
+at 180 px (200 % zoom); and axe finds nothing serious or critical. A failure lists every breach: page, rule,
+element, measured value.
 
 Then 语音阅读 (point 7) with the browser's speechSynthesis replaced by a recorder: the page's button reads the page's
 own words (not the navigation, not the buttons), a question's button reads that question, a second press stops, and
@@ -14,6 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.e2e.residents import agree_to_notice_if_asked
@@ -22,6 +24,7 @@ MEASURE = (Path(__file__).parent / "elderly_measure.js").read_text(encoding="utf
 PHONE = {"width": 360, "height": 800}
 ZOOMED = {"width": 180, "height": 800}          # 360 px at 200 % zoom
 MODES = {False: "normal-text", True: "large-text"}
+AXE = Axe()
 
 COMPLAINT_HOME = ("NG001", "1", "1", "601")     # has a complaint in the demo
 ELEVATOR_HOME = ("NG001", "5", "2", "301")      # in the 单元 of the demo's elevator consent vote
@@ -66,6 +69,10 @@ class Measurer:
         where = label or page.url.removeprefix(self.base)
         self.seen[kind].append(where)
         breaches = page.evaluate(MEASURE, {"large": self.large})
+        # axe as in test_accessibility.py, on the pages it does not visit too (survey steps, switch, phone, rating)
+        breaches += [{"rule": f"axe {v['id']}", "where": "; ".join(n["html"][:100] for n in v["nodes"][:3]),
+                      "value": v["impact"]}
+                     for v in AXE.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
         width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         breaches = [b for b in breaches if b["rule"] != "overflow"] + (
             [{"rule": "overflow", "where": "page", "value": f"{width[0]} px wide at {width[1]} px"}] +
