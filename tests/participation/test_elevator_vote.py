@@ -200,7 +200,7 @@ def test_the_pages_link_the_vote_and_the_share_is_shown_for_the_vote(app, site, 
     assert "vote-my-share-amount" in rendered and f"{shown['my_share']['share']:,.0f}" in rendered
     login_as("organiser", community)
     html = client.get(f"/c/{community.code}/elevators").text
-    assert f'href="/c/{community.code}/votes/{vote.id}"' in html and "3/4 participating" in html
+    assert f'href="/c/{community.code}/votes/{vote.id}"' in html and "双四分之三" in html
 
 
 def test_staff_open_the_vote_and_settle_it_through_the_page(site, client, login_as, make_user):

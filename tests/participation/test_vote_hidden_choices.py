@@ -93,7 +93,7 @@ def test_residents_see_participation_only_while_an_owner_vote_is_open(app, vote_
     household_client = resident(app, homes(unit)[5])
     url = f"/r/{community.code}/votes/{vote.id}"
     page = household_client.get(url).text
-    assert "4 of 6" in page and 'id="tallies-hidden"' in page
+    assert "4 owners / 6 owners" in page and 'id="tallies-hidden"' in page
     assert 'id="vote-yes"' not in page and 'id="thresholds"' not in page and "Result:" not in page
     listing = household_client.get(f"/r/{community.code}/votes").text
     assert "Passed" not in listing and "Not passed" not in listing

@@ -155,7 +155,7 @@ def test_notice_register_page_and_correction_form(app, site, make_community):
     base = f"/c/{community.code}/votes/{vote.id}"
 
     notice = html_lib.unescape(org.get(f"{base}/notice").text)
-    assert re.search(r'id="register-headcount">6<', notice) and re.search(r'id="register-area">390.42 m²', notice)
+    assert re.search(r'id="register-headcount">6 owners<', notice) and re.search(r'id="register-area">390.42 m²', notice)
     assert "87.92" in notice and "9999.99" not in notice and "1号楼1单元201室" in notice
     assert "owner-3" not in notice   # the roster's 业主标识 is not printed; owners are numbered
 
@@ -181,7 +181,7 @@ def test_notice_register_page_and_correction_form(app, site, make_community):
                                    "csrf_token": csrf_token(form.text)})
     assert response.status_code == 302
     show = org.get(base).text
-    assert 'id="register-corrections"' in show and "87.92 → 90.00" in show and "登记簿面积为90.00" in show
+    assert 'id="register-corrections"' in show and "87.92 m² → 90.00 m²" in show and "登记簿面积为90.00" in show
     response = org.post(url, data={"owner": "owner-9", "area": "90.00", "reason": "已过户",
                                    "csrf_token": csrf_token(form.text)})
     assert response.status_code == 302
@@ -200,7 +200,7 @@ def test_notice_register_page_and_correction_form(app, site, make_community):
     close_vote(organiser, vote)
     db.session.commit()
     result = org.get(f"{base}/result").text
-    assert "87.92 → 90.00" in result and "登记簿面积为90.00" in result and "owner-3" not in result
+    assert "87.92 m² → 90.00 m²" in result and "登记簿面积为90.00" in result and "owner-3" not in result
     closed = org.post(url, data={"owner": "owner-3", "area": "91.00", "reason": "晚了",
                                  "csrf_token": csrf_token(form.text)})
     assert closed.status_code == 400
@@ -213,5 +213,5 @@ def test_a_draft_has_no_register_yet(app, site):
     org = staff(app, "org")
     assert org.get(f"/c/{community.code}/votes/{vote.id}/register").status_code == 404
     notice = org.get(f"/c/{community.code}/votes/{vote.id}/notice").text
-    assert 'id="register-not-frozen"' in notice and 'id="vote-headcount-total">6<' in notice
+    assert 'id="register-not-frozen"' in notice and 'id="vote-headcount-total">6 owners<' in notice
 
