@@ -43,6 +43,7 @@ def test_a_complaint_from_report_to_call_back(page, browser, browser_context_arg
     expect(desk.locator("main")).to_contain_text(receipt)
     desk.goto(f"{live_server}/hotline/tickets/{receipt}")
     expect(desk.locator("main")).not_to_contain_text(household["code"])
+    desk.locator("#act-dispatch select[name=agency]").select_option(index=1)   # nothing is chosen beforehand
     desk.locator("#act-dispatch").get_by_role("button", name="派单").click()
     expect(desk.locator("main")).to_contain_text("已派单")
     shot(desk, "52-hotline-dispatched")

@@ -19,6 +19,8 @@ CASES: dict = {
     # Open311 reports awaiting placement (待定位): the city-wide desk only; the world holds none (404 to place).
     "/hotline/unplaced": Case(get=roles((ADMIN, HOTLINE))),
     "/hotline/unplaced/<int:report_id>": Case(post=roles((ADMIN, HOTLINE), 404), params={"report_id": "user"}),
+    # issue 17: the agency's reply photos, to whoever may open the ticket; the world's ticket has none
+    "/hotline/tickets/<receipt>/photos/<int:number>": Case(get=roles(TICKET_READERS, 404) | {PIPELINE: 404}),
     "/hotline/tickets/<receipt>/phone": Case(
         post=roles(DESK, Acts(Redirect("/hotline/tickets/{ticket}"), "ticket.phone_reveal"))),
 }
