@@ -10,7 +10,7 @@ from participation.permissions import role_required
 from participation.reference.forms import DayForm, YearForm
 from participation.reference.holidays import (HolidayInvalid, calendar_years, days_of, estimated_open_by_year,
                                               kind_label, parse_year, recompute_estimated, remove_day, seed_year,
-                                              set_day, weekday_label, years_with_data)
+                                              set_day, source_label, weekday_label, years_with_data)
 from participation.reference.locality import current_year
 
 bp = Blueprint("holidays", __name__, url_prefix="/admin/holidays")
@@ -29,7 +29,8 @@ def _page(year: int, form: DayForm | None = None, error: str | None = None, stat
     return render_template("admin/holidays.html", year=year, days=days_of(year), years=years_with_data(),
                            seedable=year in calendar_years(), estimated=estimated,
                            estimated_here=estimated.get(year, 0), form=form,
-                           weekday_label=weekday_label, kind_label=kind_label, error=error), status
+                           weekday_label=weekday_label, kind_label=kind_label, source_label=source_label,
+                           error=error), status
 
 
 @bp.get("")

@@ -24,6 +24,9 @@ MAX_NAME = 40
 ADMIN_SOURCE = "admin"
 # Until participation/labels.py carries them: the words for the two kinds of day.
 KIND_LABELS = {"holiday": _l("Day off (holiday)"), "workday": _l("Make-up working day (调休)")}
+# Where a row came from, in words: typed by an admin, or seeded from the State Council's notices that the
+# chinese-calendar package carries.
+SOURCE_LABELS = {ADMIN_SOURCE: _l("Entered by an admin"), "chinese-calendar": _l("State Council notice (built in)")}
 WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"),
             _l("Sunday"))
 
@@ -87,6 +90,10 @@ def weekday_label(day: date) -> str:
 
 def kind_label(kind: str) -> str:
     return str(KIND_LABELS.get(kind, kind))
+
+
+def source_label(source: str) -> str:
+    return str(SOURCE_LABELS.get(source, source))
 
 
 # --- editing ------------------------------------------------------------------------------------------------------
