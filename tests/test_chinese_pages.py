@@ -41,20 +41,6 @@ PHRASES = [name for name in ALLOWED if " " in name]
 # Pages whose English is still waiting for its fix, each with the fix (issue 17's closing list). Their words are
 # not failures yet; a page listed here that reads in Chinese fails the test, so the list only shrinks.
 KNOWN = {
-    "admin.audit": "login names and each record's stored details (kind, scope, null…): mark them <code> or "
-                   "translate=\"no\" in templates/admin/audit.html",
-    "accounts.users": "login names (demo-admin): <code> in templates/admin/users.html",
-    "accounts.edit_user": "the login name in the title: translate=\"no\"",
-    "accounts.reset_password": "the login name in the sentence: <code>",
-    "admin.catalogue": "English notes in participation/data/catalogue.csv (I06 \"may change the use of common "
-                       "parts\", I08, I14 \"per 单元; consent vote per unit\"): write them in Chinese",
-    "admin.index": "the package name chinese-calendar: <code>",
-    "holidays.index": "the source values chinese-calendar and admin: <code> or their Chinese names",
-    "admin.rules": "rule keys (basic, emergency, buildings…): <code>",
-    "admin.rules_by_year": "rule keys: <code>",
-    "admin.new_rule": "rule keys in the hint: <code>",
-    "admin.edit_rule": "rule keys in the hint: <code>",
-    "reach_admin.settings": "the provider's field SmsSdkAppId and regions ap-guangzhou, cn-hangzhou: <code>",
     "survey_builder.question": "names and expressions in the hints (selected(${problems}, 'leak'), 'need', yes): "
                                "<code>",
     "survey_builder.choice": "example names yes, other: <code>",
