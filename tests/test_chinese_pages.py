@@ -40,14 +40,7 @@ ALLOWED = {
 PHRASES = [name for name in ALLOWED if " " in name]
 # Pages whose English is still waiting for its fix, each with the fix (issue 17's closing list). Their words are
 # not failures yet; a page listed here that reads in Chinese fails the test, so the list only shrinks.
-KNOWN = {
-    "survey_builder.question": "names and expressions in the hints (selected(${problems}, 'leak'), 'need', yes): "
-                               "<code>",
-    "survey_builder.choice": "example names yes, other: <code>",
-    "survey_builder.section": "the example condition ${own_car} = 'yes': <code>",
-    "survey_response_import.upload": "ODK's columns start, end, meta/instanceID: <code>",
-    "survey_xlsform.upload": "XLSForm's sheets and columns (survey, choices, item, role, label::Chinese (zh)): <code>",
-}
+KNOWN: dict[str, str] = {}
 VISIBLE_ATTRIBUTES = ("placeholder", "alt")
 # Not read as the page's words: scripts and styles, and a field's content, which is what a person typed (as an
 # input's value, an attribute, is not read either).
