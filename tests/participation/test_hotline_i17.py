@@ -119,6 +119,13 @@ def test_dispatch_has_nothing_chosen_and_is_refused_in_chinese_without_a_choice(
     assert '<details class="action-more" id="more-mark_duplicate" open>' in refused.text
     expired = client.post(f"/hotline/tickets/{ticket.receipt}", data={"action": "dispatch", "agency": ""})
     assert expired.status_code == 400
+    # the view is exempt from the global CSRF check only so the form can check it after the upload limit is set:
+    # a complete dispatch without the token is still refused, and nothing moves
+    forged = client.post(f"/hotline/tickets/{ticket.receipt}",
+                         data={"action": "dispatch", "agency": str(site["contractor"].id)})
+    assert forged.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).state == "received"
     assert client.post(f"/hotline/tickets/{ticket.receipt}",
                        data={"action": "dispatch", "agency": str(site["contractor"].id),
                              "csrf_token": csrf_token(page)}).status_code == 302
