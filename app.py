@@ -3,7 +3,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from participation import cli, errors, handlers, logs, security, survey_facts, templating
+from participation import assets, cli, errors, handlers, logs, security, survey_facts, templating
 from participation.blueprints import BLUEPRINTS
 from participation.config import check_keys, load_config
 from participation.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, select_locale
@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
+    assets.init_app(app)   # after Flask-Compress, so its hook sees static files already read into memory
     babel.init_app(app, locale_selector=select_locale)
     reach_queue.init_app(app)   # the task queue; the outbox hands new deliveries to it after each commit
     check_keys(app, config or {})   # after Babel, so a refusal reads in the default language

@@ -117,12 +117,13 @@ def load_config(instance_path: str) -> dict:
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0") or 0),
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
         "WTF_CSRF_TIME_LIMIT": 60 * 60 * 12,
-        "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/javascript", "application/json",
-                               "image/svg+xml", "text/csv"],
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
+                               "application/json", "image/svg+xml", "text/csv"],
         "COMPRESS_ALGORITHM": ["gzip"],
         "COMPRESS_MIN_SIZE": 500,
         # Flask-Compress re-wraps streamed bodies without closing the file behind them (static files leak a
-        # handle per request), so only buffered responses — our pages — are compressed; static assets are small.
+        # handle per request), so only buffered responses are compressed: our pages, and static files, which
+        # participation.assets reads into memory first.
         "COMPRESS_STREAMS": False,
         "SEND_FILE_MAX_AGE_DEFAULT": 60 * 60 * 24 * 7,
         **_reach(instance_path, redis_url),
