@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import abort, send_file
 from flask_babel import gettext as _
 from limits import parse as parse_limit
 from PIL import Image
@@ -24,7 +25,7 @@ from participation.models import Ticket, TicketEvent, TicketPhoto
 from participation.models.complaints import PatrolFinding
 from participation.models.types import utcnow
 from participation.uploads import (JPEG_QUALITY, MAX_PIXELS, UploadError, clean_image, describe_size, discard,
-                                   upload_root)
+                                   stored_file, upload_root)
 
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -193,3 +194,20 @@ def reply_with_photos(actor, ticket: Ticket, note: str | None, files) -> tuple[T
                                                         TicketEvent.action == "reply")
                               .order_by(TicketEvent.id.desc()).limit(1))
     return ticket, store_ticket_photos(ticket, checked, actor=actor, event=event)
+
+
+def send_ticket_photo(ticket: Ticket, number: int, *, thumbnail: bool):
+    """The ticket's photo ``number`` (1-based: the resident's, then the replies', in the order they came) or its
+    thumbnail, never cached by a proxy; a number out of range or a file gone is 404. The caller has checked that
+    the person may open the ticket."""
+    from participation.complaints.queries import ticket_photos  # cycle: queries imports patrols, which imports photos
+    photos = ticket_photos(ticket)
+    if not 1 <= number <= len(photos):
+        abort(404)
+    row = photos[number - 1]
+    path = stored_file(row.thumbnail_path if thumbnail else row.path)
+    if path is None:
+        abort(404)
+    result = send_file(path, mimetype="image/jpeg", max_age=0, conditional=True)
+    result.headers["Cache-Control"] = "private, no-store"
+    return result

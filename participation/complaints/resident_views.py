@@ -5,14 +5,14 @@ The pages serve the household this browser acts for (``residents.acting()``): th
 household code, or a staff member acting for the household (the ticket's channel then says how). Staff acting for
 nobody and visitors go to the start page, as on the survey answering pages. A ticket of another household is 404.
 """
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from participation.complaints.operations import TicketRefused
 from participation.complaints.photos import (MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_REQUEST_BYTES, FilingTooFrequent,
                                              check_filing_rate, discard_unless_committed, file_with_photos,
-                                             stored_paths)
+                                             send_ticket_photo, stored_paths)
 from participation.complaints.queries import (community_categories, household_ticket, household_tickets,
                                               photos_by_step, public_actor_name, public_timeline, ticket_photos)
 from participation.complaints.resident_forms import URGENCY_HINTS, ComplaintForm
@@ -21,7 +21,7 @@ from participation.extensions import csrf
 from participation.guards import private, resident_or_start
 from participation.handlers import withdraw
 from participation.models import Ticket
-from participation.uploads import UploadError, describe_size, stored_file
+from participation.uploads import UploadError, describe_size
 
 bp = Blueprint("complaints", __name__)
 
@@ -118,14 +118,5 @@ def photo(receipt: str, number: int):
     if acting is None:
         abort(404)
     ticket = _own_ticket(acting, receipt)
-    photos = ticket_photos(ticket)
-    if not 1 <= number <= len(photos):
-        abort(404)
-    row = photos[number - 1]
-    path = stored_file(row.thumbnail_path if request.args.get("size") == "thumb" else row.path)
-    if path is None:
-        abort(404)
-    result = send_file(path, mimetype="image/jpeg", max_age=0, conditional=True)
-    result.headers["Cache-Control"] = "private, no-store"
-    return result
+    return send_ticket_photo(ticket, number, thumbnail=request.args.get("size") == "thumb")
 

@@ -1,7 +1,7 @@
 """The hotline desk (接诉即办): taking a call (find the household or record the caller, check for duplicates, file),
 the queue of open tickets by due time, and the ticket page with its timeline and one form per action the user may
 take now. Agencies use the queue and the ticket page for the tickets that are with their organisation."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -16,7 +16,8 @@ from participation.complaints.deadlines import time_left_words
 from participation.complaints.forms import CallerSearchForm, IntakeForm, TicketActionForm
 from participation.complaints.operations import ACTIONS, TicketRefused, act, agencies_of, file_ticket, may_act
 from participation.complaints.photos import (MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_REQUEST_BYTES,
-                                             discard_unless_committed, reply_with_photos, stored_paths)
+                                             discard_unless_committed, reply_with_photos, send_ticket_photo,
+                                             stored_paths)
 from participation.complaints.queries import (DUE_FILTERS, actor_name, building_named, community_by_text,
                                               desk_categories, dispatch_agencies, duplicate_suggestions,
                                               households_by_address, households_by_phone, live_category,
@@ -34,7 +35,7 @@ from participation.models.open311_intake import Open311Report
 from participation.permissions import (DESK_PHONE_REVEALERS, PHONE_REVEAL_ROLES, TICKET_DESK, TICKET_READERS,
                                        UNPLACED_REPORT_HANDLERS, can_view_household, role_required)
 from participation.security import MAX_PAGE, id_or_none, int_arg
-from participation.uploads import UploadError, describe_size, stored_file
+from participation.uploads import UploadError, describe_size
 
 bp = Blueprint("hotline", __name__)
 
@@ -270,16 +271,7 @@ def photo(receipt: str, number: int):
     """The ticket's photo ``number`` (the resident's and the replies', in the order they came; ``?size=thumb``
     for its thumbnail) to those who may open the ticket; anyone else, and a missing photo, get 404."""
     ticket = _ticket_or_404(receipt)
-    photos = ticket_photos(ticket)
-    if not 1 <= number <= len(photos):
-        abort(404)
-    row = photos[number - 1]
-    path = stored_file(row.thumbnail_path if request.args.get("size") == "thumb" else row.path)
-    if path is None:
-        abort(404)
-    result = send_file(path, mimetype="image/jpeg", max_age=0, conditional=True)
-    result.headers["Cache-Control"] = "private, no-store"
-    return result
+    return send_ticket_photo(ticket, number, thumbnail=request.args.get("size") == "thumb")
 
 
 def _action_labels() -> dict:
