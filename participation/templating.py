@@ -8,6 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from participation import formatting
+from participation.votes.words import stored_rule_words
 from participation.entry.residents import current_household
 from participation.labels import label, mask_phone
 from participation.permissions import (ASSISTED_ENTRY_HELPERS, COMMUNITY_MANAGERS, DECISION_READERS, HOUSEHOLD_READERS,
@@ -66,5 +67,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["mask_phone"] = mask_phone
     for name in ("percent", "number", "plain_number", "yuan", "beijing"):
         app.jinja_env.filters[name] = getattr(formatting, name)
+    app.jinja_env.filters["vote_rule"] = stored_rule_words
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -24,6 +24,7 @@ from participation.labels import (AFTERCARE_MODE_LABELS, FUNDING_LABELS, NOT_CON
 from participation.models import FUNDING_LINES, Community, User
 from participation.plans.figures import KINDS, community_estimates, estimates_for_code
 from participation.plans.inputs import CENT, plan_inputs
+from participation.votes.words import stored_rule_words
 
 # The sheet names are part of the interface (DESIGN §6): the same in every language.
 SHEETS = ("概况", "需求汇总", "分楼栋", "资金测算", "意见与投诉")
@@ -281,7 +282,7 @@ def elevator_words(row: dict) -> str:
     vote = row.get("vote")
     if vote is not None:
         outcome = _("under way") if vote["passed"] is None else (_("passed") if vote["passed"] else _("did not pass"))
-        words.append(_("consent vote %(outcome)s (rule %(rule)s, %(source)s)", outcome=outcome, rule=vote["rule"],
+        words.append(_("consent vote %(outcome)s (rule %(rule)s, %(source)s)", outcome=outcome, rule=stored_rule_words(vote["rule"]),
                        source=vote["rule_source"]))
     shaft = row.get("shaft")
     if shaft and shaft["marked"]:

@@ -116,6 +116,31 @@ def rule_words(vote: Vote) -> dict:
             "locality": vote.rule_text is not None}
 
 
+def stored_rule_words(text: str | None) -> str:
+    """An owner vote's rule in words, from the text a vote stores (``art278.VoteRule.text``: "3/4 participating",
+    "1/2 participating strict", "9/10 all headcount"): Art. 278's two classes by their Chinese names and the law's
+    words, a locality's rule by its fraction, base and measures — never the stored code, which people cannot read.
+    Text in no known shape is shown as it is."""
+    words = (text or "").split()
+    if words == ["3/4", "participating"]:
+        return _("Double three-quarters: yes from owners holding at least three quarters of the participating "
+                 "exclusive area and at least three quarters of the participating owners")
+    if words == ["1/2", "participating", "strict"]:
+        return _("Double majority: yes from owners holding more than half of the participating exclusive area and "
+                 "more than half of the participating owners")
+    if len(words) >= 2 and words[1] in ("participating", "all") and "/" in words[0]:
+        strict = "strict" in words[2:]
+        measures = [word for word in words[2:] if word != "strict"]
+        share = (_("more than %(fraction)s", fraction=words[0]) if strict
+                 else _("at least %(fraction)s", fraction=words[0]))
+        by = (_("by area") if measures == ["area"] else _("by headcount") if measures == ["headcount"]
+              else _("by area and by headcount"))
+        if words[1] == "participating":
+            return _("Yes from %(share)s of the participating owners, %(by)s", share=share, by=by)
+        return _("Yes from %(share)s of all owners, %(by)s", share=share, by=by)
+    return text or ""
+
+
 def scope_words(vote: Vote) -> str:
     """The vote's scope as the notice prints it: the community, its buildings, or one 单元."""
     if vote.scope == "buildings":

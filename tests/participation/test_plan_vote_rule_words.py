@@ -1,18 +1,20 @@
 """An owner vote's rule reads as words wherever the plan prints it (issue 17): the stored "3/4 participating" of
 Art. 278's special class is 双四分之三 with the law's words, the ordinary class 双过半, and a locality's stricter
-rule its fraction, base and measures — never the stored code (templates/plans/_vote_rule.html)."""
+rule its fraction, base and measures — never the stored code (participation.votes.words.stored_rule_words, the
+templates' ``vote_rule`` filter, and the plan workbook's elevator line)."""
 import pytest
 from flask import render_template_string
 from flask_babel import force_locale
 
+from participation.plans.export import elevator_words
 from participation.votes import art278
 
-MACRO = '{% from "plans/_vote_rule.html" import rule_words %}{{ rule_words(text) }}'
+FILTER = "{{ text|vote_rule }}"
 
 
 def words(app, text, locale="zh_Hans_CN"):
     with app.test_request_context(), force_locale(locale):
-        return render_template_string(MACRO, text=text).strip()
+        return render_template_string(FILTER, text=text).strip()
 
 
 @pytest.mark.parametrize("rule, expected", [
@@ -31,3 +33,11 @@ def test_english_and_the_unknown(app):
     assert words(app, "3/4 participating", "en").startswith("Double three-quarters")
     assert words(app, "nonsense") == "nonsense"          # shown as it is rather than hidden
     assert words(app, None) == ""
+
+
+def test_the_plan_workbook_says_the_rule_in_words_too(app):
+    with app.test_request_context(), force_locale("zh_Hans_CN"):
+        line = elevator_words({"status": None, "vote": {"passed": True, "rule": art278.SPECIAL.text,
+                                                         "rule_source": "民法典第二百七十八条"},
+                               "shaft": None, "cost": None, "subsidy": None})
+    assert "双四分之三" in line and art278.SPECIAL.text not in line
