@@ -1,26 +1,12 @@
 """The staff accounts list under /admin/users as a long list: searched by username or name, 50 a page, read with
 LIMIT/OFFSET. The scope is ``can_manage_user``'s, written as SQL so that a page is a page: every account for a
 city-wide admin; for a district admin, the accounts whose scope touches their district and no other."""
-from dataclasses import dataclass, field
-
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, false, select
 
 from participation.accounts.queries import district_user_ids
 from participation.extensions import db
 from participation.models import ROLES, Building, Community, User, user_buildings, user_communities
-
-USERS_PAGE_SIZE = 50
-
-
-@dataclass(frozen=True)
-class UsersPage:
-    users: list = field(default_factory=list)
-    page: int = 1
-    pages: int = 1
-    total: int = 0        # accounts matching the search
-    everyone: int = 0     # accounts the admin manages
-    first: int = 0
-    last: int = 0
+from participation.paging import PAGE_SIZE, ListPage, count, read_page
 
 
 def _outside_district_ids(district_id: int):
@@ -46,12 +32,8 @@ def _managed(actor: User) -> Select:
     return query
 
 
-def _count(query: Select) -> int:
-    return db.session.scalar(query.with_only_columns(func.count(User.id)).order_by(None)) or 0
-
-
 def users_page(actor: User, *, role: str | None = None, text: str = "", page: int = 1,
-               per_page: int = USERS_PAGE_SIZE) -> UsersPage:
+               per_page: int = PAGE_SIZE) -> ListPage:
     """The accounts ``actor`` manages, by username, narrowed to ``role`` and to those whose username or name holds
     ``text``; one page of ``per_page`` (a page past the end is the last one)."""
     managed = _managed(actor)
@@ -62,11 +44,8 @@ def users_page(actor: User, *, role: str | None = None, text: str = "", page: in
     if text:
         matching = matching.where(User.username.icontains(text, autoescape=True)
                                   | User.display_name.icontains(text, autoescape=True))
-    everyone = _count(managed)
-    total = _count(matching) if matching is not managed else everyone
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    offset = (page - 1) * per_page
-    users = list(db.session.scalars(matching.order_by(User.username).offset(offset).limit(per_page)))
-    return UsersPage(users=users, page=page, pages=pages, total=total, everyone=everyone,
-                     first=offset + 1 if users else 0, last=offset + len(users))
+    everyone = count(managed)
+    return read_page(
+        lambda offset, limit: list(db.session.scalars(matching.order_by(User.username).offset(offset).limit(limit))),
+        total=count(matching) if matching is not managed else everyone, everyone=everyone, page=page,
+        per_page=per_page)

@@ -18,8 +18,8 @@ from participation.extensions import db
 from participation.forms import EmptyForm
 from participation.handlers import refuse_onto, withdraw
 from participation.models import ROLES, Organisation, User
+from participation.paging import page_number
 from participation.permissions import can_manage_user, role_required
-from participation.roster.queries import clamp_page
 from participation.reference.forms import (OrganisationForm, OwnPasswordForm, PasswordResetForm, UserCreateForm,
                                            UserEditForm)
 
@@ -63,9 +63,9 @@ def users():
     """The accounts, 50 a page, by role and by a word of the username or name; a wrong page number is page 1."""
     role = request.args.get("role") if request.args.get("role") in ROLES else None
     text = (request.args.get("q") or "").strip()[:40]
-    page = users_page(current_user, role=role, text=text, page=clamp_page(request.args.get("page")))
+    page = users_page(current_user, role=role, text=text, page=page_number(request.args.get("page")))
     link_args = {name: value for name, value in (("role", role), ("q", text)) if value}
-    return render_template("admin/users.html", page=page, users=page.users, role=role, roles=ROLES, q=text,
+    return render_template("admin/users.html", page=page, users=page.rows, role=role, roles=ROLES, q=text,
                            link_args=link_args, button_form=EmptyForm())
 
 

@@ -1,17 +1,17 @@
 """Questions the roster pages ask of the database, one named function each."""
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import Select, distinct, exists, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from participation.entry.assisted import name_variants
 from participation.extensions import db
+from participation.paging import PAGE_SIZE, ListPage, count, read_page
 from participation.models import Building, Community, Household, HouseholdCode, Unit, User
 from participation.permissions import visible_buildings, visible_communities
 
-ROSTER_PAGE_SIZE = 50
 BUILDING_SUFFIXES = ("号楼", "栋", "幢", "号", "#")
 UNIT_SUFFIXES = ("单元",)
 ROOM_SUFFIXES = ("室", "号")
@@ -39,27 +39,6 @@ class RosterFilters:
     @property
     def any(self) -> bool:
         return any((self.text, self.place, self.occupancy, self.phone, self.code))
-
-
-@dataclass(frozen=True)
-class RosterPage:
-    """One page of a community's households in roster order: (household, has a live code) pairs."""
-    rows: list = field(default_factory=list)
-    page: int = 1
-    pages: int = 1
-    total: int = 0        # households matching the filters
-    everyone: int = 0     # households the user sees in the community, whatever the filters
-    first: int = 0        # 1-based positions of the first and last row shown (0 when none)
-    last: int = 0
-
-
-def clamp_page(value) -> int:
-    """A page number from a query argument: anything that is not a whole number ≥ 1 is page 1 (too large a page is
-    clamped to the last one by ``roster_page``, which knows how many there are)."""
-    text = str(value or "").strip()
-    if not (text.isascii() and text.isdigit()):
-        return 1
-    return max(1, min(int(text[:12]), 10 ** 9))
 
 
 def _words(text: str) -> list[str]:
@@ -130,30 +109,25 @@ def _filtered(query: Select, filters: RosterFilters) -> Select:
     return query
 
 
-def _count(query: Select) -> int:
-    return db.session.scalar(query.with_only_columns(func.count(Household.id)).order_by(None)) or 0
-
-
 def roster_page(user: User, community: Community, filters: RosterFilters, *, page: int = 1,
-                per_page: int = ROSTER_PAGE_SIZE) -> RosterPage:
+                per_page: int = PAGE_SIZE) -> ListPage:
     """The households of ``community`` that ``user`` may see (a grid worker: their buildings) and ``filters`` keep,
     in roster order (building, 单元, room), one page of ``per_page`` read with LIMIT/OFFSET; a page past the end is
-    the last page."""
+    the last page. Its rows are (household, has a live code) pairs."""
     visible = _visible_households(user, community)
     matching = _filtered(visible, filters)
-    everyone = _count(visible)
-    total = _count(matching) if filters.any else everyone
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    offset = (page - 1) * per_page
-    rows = db.session.execute(
-        matching.add_columns(_has_code().label("has_code"))
-        .options(contains_eager(Household.unit).contains_eager(Unit.building))
-        .order_by(Building.sort_key, Unit.sort_key, Household.sort_key, Household.id)
-        .offset(offset).limit(per_page)).all()
-    shown = [(household, bool(has_code)) for household, has_code in rows]
-    return RosterPage(rows=shown, page=page, pages=pages, total=total, everyone=everyone,
-                      first=offset + 1 if shown else 0, last=offset + len(shown))
+    everyone = count(visible)
+
+    def read(offset: int, limit: int) -> list:
+        rows = db.session.execute(
+            matching.add_columns(_has_code().label("has_code"))
+            .options(contains_eager(Household.unit).contains_eager(Unit.building))
+            .order_by(Building.sort_key, Unit.sort_key, Household.sort_key, Household.id)
+            .offset(offset).limit(limit)).all()
+        return [(household, bool(has_code)) for household, has_code in rows]
+
+    return read_page(read, total=count(matching) if filters.any else everyone, everyone=everyone, page=page,
+                     per_page=per_page)
 
 
 def roster_places(user: User, community: Community) -> list[tuple[Building, list[Unit]]]:
@@ -167,21 +141,8 @@ def roster_places(user: User, community: Community) -> list[tuple[Building, list
     return [(building, by_building.get(building.id, [])) for building in buildings]
 
 
-@dataclass(frozen=True)
-class CommunitiesPage:
-    """One page of the communities a user sees, each a dict as ``community_summaries`` gives (community, buildings,
-    units, households)."""
-    summaries: list = field(default_factory=list)
-    page: int = 1
-    pages: int = 1
-    total: int = 0
-    everyone: int = 0
-    first: int = 0
-    last: int = 0
-
-
 def communities_page(user: User, *, text: str = "", status: str = "", page: int = 1,
-                     per_page: int = ROSTER_PAGE_SIZE) -> CommunitiesPage:
+                     per_page: int = PAGE_SIZE) -> ListPage:
     """The communities ``user`` sees, by code, narrowed to those whose code or name holds ``text`` and to the stage
     ``status``; one page read with LIMIT/OFFSET, its buildings, 单元 and households counted for that page only."""
     visible = visible_communities(user)
@@ -193,25 +154,21 @@ def communities_page(user: User, *, text: str = "", status: str = "", page: int 
     if status:
         matching = matching.where(Community.status == status)
 
-    def count(query: Select) -> int:
-        return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-
     everyone = count(visible)
-    total = count(matching) if matching is not visible else everyone
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    offset = (page - 1) * per_page
-    communities = list(db.session.scalars(matching.offset(offset).limit(per_page)))
-    counts = {}
-    if communities:
-        counts = {community_id: (buildings, units, households) for community_id, buildings, units, households in
-                  db.session.execute(
-                      select(Building.community_id, func.count(distinct(Building.id)), func.count(distinct(Unit.id)),
-                             func.count(Household.id))
-                      .select_from(Building).outerjoin(Unit).outerjoin(Household)
-                      .where(Building.community_id.in_([c.id for c in communities]))
-                      .group_by(Building.community_id))}
-    summaries = [dict(zip(("buildings", "units", "households"), counts.get(community.id, (0, 0, 0))),
-                      community=community) for community in communities]
-    return CommunitiesPage(summaries=summaries, page=page, pages=pages, total=total, everyone=everyone,
-                           first=offset + 1 if communities else 0, last=offset + len(communities))
+
+    def read(offset: int, limit: int) -> list:
+        communities = list(db.session.scalars(matching.offset(offset).limit(limit)))
+        counts = {}
+        if communities:
+            counts = {community_id: (buildings, units, households) for community_id, buildings, units, households in
+                      db.session.execute(
+                          select(Building.community_id, func.count(distinct(Building.id)),
+                                 func.count(distinct(Unit.id)), func.count(Household.id))
+                          .select_from(Building).outerjoin(Unit).outerjoin(Household)
+                          .where(Building.community_id.in_([c.id for c in communities]))
+                          .group_by(Building.community_id))}
+        return [dict(zip(("buildings", "units", "households"), counts.get(community.id, (0, 0, 0))),
+                     community=community) for community in communities]
+
+    return read_page(read, total=count(matching) if matching is not visible else everyone, everyone=everyone,
+                     page=page, per_page=per_page)

@@ -21,7 +21,8 @@ from participation.roster.export import export_roster, template_workbook
 from participation.roster.files import RosterImportError
 from participation.roster.forms import CommunityForm, RosterSearchForm, RosterUploadForm
 from participation.roster.imports import import_roster as run_import
-from participation.roster.queries import RosterFilters, clamp_page, communities_page, roster_page, roster_places
+from participation.paging import page_number
+from participation.roster.queries import RosterFilters, communities_page, roster_page, roster_places
 
 bp = Blueprint("roster", __name__)
 
@@ -41,9 +42,9 @@ def index():
     """The communities the user sees, 50 a page, by a word of the code or name and by stage."""
     text = (request.args.get("q") or "").strip()[:40]
     status = request.args.get("status") if request.args.get("status") in COMMUNITY_STATUSES else ""
-    page = communities_page(current_user, text=text, status=status, page=clamp_page(request.args.get("page")))
+    page = communities_page(current_user, text=text, status=status, page=page_number(request.args.get("page")))
     link_args = {name: value for name, value in (("q", text), ("status", status)) if value}
-    return render_template("roster/index.html", page=page, summaries=page.summaries, q=text, status=status,
+    return render_template("roster/index.html", page=page, summaries=page.rows, q=text, status=status,
                            statuses=COMMUNITY_STATUSES, link_args=link_args,
                            may_import=current_user.role in COMMUNITY_MANAGERS)
 
@@ -104,7 +105,7 @@ def community(community_code: str):
     filters = RosterFilters(text=chosen.get("q", ""), place=chosen.get("place", ""),
                             occupancy=chosen.get("occupancy", ""), phone=chosen.get("phone", ""),
                             code=chosen.get("code", ""))
-    page = roster_page(current_user, community, filters, page=clamp_page(request.args.get("page")))
+    page = roster_page(current_user, community, filters, page=page_number(request.args.get("page")))
     may_issue = can_issue_codes(current_user, community)
     return render_template("roster/community.html", community=community, form=form, page=page,
                            filters=filters, link_args=chosen, reveal_form=EmptyForm(),

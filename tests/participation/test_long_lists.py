@@ -82,7 +82,7 @@ def test_a_district_admin_pages_through_exactly_the_accounts_they_manage(make_us
     expected = [user.username for user in manageable_users(district_admin)]
     assert expected == ["gridin", "inside", "ngadmin", "nghotline"]
     assert page.everyone == 4 and page.pages == 2
-    pages = [user.username for n in (1, 2) for user in users_page(district_admin, page=n, per_page=2).users]
+    pages = [user.username for n in (1, 2) for user in users_page(district_admin, page=n, per_page=2).rows]
     assert pages == expected
     assert all(can_manage_user(district_admin, user) == (user.username in expected) for user in made)
 

@@ -8,7 +8,8 @@ from sqlalchemy import event
 
 from participation.extensions import db
 from participation.roster.codes import issue_code
-from participation.roster.queries import RosterFilters, clamp_page, roster_page
+from participation.paging import page_number
+from participation.roster.queries import RosterFilters, roster_page
 from tests.conftest import csrf_token
 
 URL = "/c/NG001/households"
@@ -68,8 +69,8 @@ def test_any_typed_page_number_is_clamped_never_an_error(client, login_as, site,
     assert len(rows(html)) == (50 if shown == 1 else 22)
 
 
-def test_clamp_page_reads_only_plain_whole_numbers():
-    assert [clamp_page(v) for v in (None, "", "0", "-3", "x", "7", "٣", "10" * 20)] == [1, 1, 1, 1, 1, 7, 1, 10 ** 9]
+def test_a_page_number_is_only_a_plain_whole_number():
+    assert [page_number(v) for v in (None, "", "0", "-3", "x", "7", "٣", "10" * 20)] == [1, 1, 1, 1, 1, 7, 1, 10 ** 9]
 
 
 def test_the_page_is_read_with_limit_and_offset_in_sql(app, site):
