@@ -150,25 +150,15 @@ def save(survey_id: int):
         unchanged = response is not None and values == previous and \
             (response.sensitive_consent_at is not None) == (consent and any(q.sensitive for q in survey.questions))
         if not unchanged:
-            try:
-                response, _raced = _save(acting, survey, values, submit=submit, consent=consent, existing=response)
-            except SurveyStateError as error:
-                withdraw(error)
-                return _refused(survey, _("This survey is closed. Your answers can no longer be changed."))
-            except ResponseConflict as error:
-                withdraw(error)
-                return _refused(survey, _("Someone else was saving this household's answers at the same moment. "
-                                          "Please try again."), status=409)
+            _saved, refusal = _save_or_refuse(acting, survey, values, submit=submit, consent=consent,
+                                              existing=response)
+            if refusal is not None:
+                return refusal
         return redirect(_next_page(survey, household, raw, previous, consent, here, going))
-    try:
-        response, raced = _save(acting, survey, values, submit=submit, consent=consent, existing=response)
-    except SurveyStateError as error:
-        withdraw(error)
-        return _refused(survey, _("This survey is closed. Your answers can no longer be changed."))
-    except ResponseConflict as error:
-        withdraw(error)
-        return _refused(survey, _("Someone else was saving this household's answers at the same moment. Please "
-                                  "try again."), status=409)
+    saved, refusal = _save_or_refuse(acting, survey, values, submit=submit, consent=consent, existing=response)
+    if refusal is not None:
+        return refusal
+    response, raced = saved
     status, receipt_number, version = response.status, response.receipt, response.version
     hidden = sorted(hidden_questions(survey, household, raw, consent=consent)) if _wants_json() else None
     message = _("Your answers were submitted.") if status == "submitted" and action == "submit" else \
@@ -218,6 +208,20 @@ def _fill_grid(survey, household, raw: dict, fill: str) -> None:
                     if not raw.get(question.name) and question.name not in hidden:
                         raw[question.name] = choice
                 return
+
+
+def _save_or_refuse(acting, survey, values, *, submit, consent, existing):
+    """``((response, raced), None)`` once saved, or ``(None, the refusal page)`` when the survey closed meanwhile or
+    another save of the household's answers won the race; what was flushed is withdrawn either way."""
+    try:
+        return _save(acting, survey, values, submit=submit, consent=consent, existing=existing), None
+    except SurveyStateError as error:
+        withdraw(error)
+        return None, _refused(survey, _("This survey is closed. Your answers can no longer be changed."))
+    except ResponseConflict as error:
+        withdraw(error)
+        return None, _refused(survey, _("Someone else was saving this household's answers at the same moment. "
+                                        "Please try again."), status=409)
 
 
 def _save(acting, survey, values, *, submit: bool, consent: bool, existing):
