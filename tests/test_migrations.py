@@ -106,3 +106,32 @@ def test_issue_12_migrations_keep_every_row_down_and_up(tmp_path):
             after = {name: connection.scalar(text(f'SELECT count(*) FROM "{name}"')) for name in tables}
         engine.dispose()
         assert after == before
+
+
+@pytest.mark.slow
+def test_the_catalogue_notes_migration_rewrites_only_the_seed_s_english(tmp_path):
+    """A database seeded before issue 17 holds three English notes: upgrading gives them the Chinese words, keeps a
+    note an admin rewrote, and downgrading puts the English back."""
+    from sqlalchemy import create_engine, text
+    insert = text("INSERT INTO catalogue_items (code, name, category, quantity_unit, unit_cost, note, updated_at) "
+                  "VALUES (:code, :code, 'improvement', 'lump_sum', 1, :note, CURRENT_TIMESTAMP)")
+    notes = text("SELECT code, note FROM catalogue_items ORDER BY code")
+    with empty_database(tmp_path) as url:
+        assert flask("db", "upgrade", "i17_reply_photos", database_url=url).returncode == 0
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.begin() as connection:
+            connection.execute(insert, [{"code": "I06", "note": "may change the use of common parts"},
+                                        {"code": "I08", "note": "管理员改过的说明"},
+                                        {"code": "I14", "note": "per 单元; consent vote per unit"}])
+        up = flask("db", "upgrade", database_url=url)
+        assert up.returncode == 0, up.stderr
+        with engine.connect() as connection:
+            assert connection.execute(notes).all() == [
+                ("I06", "可能改变共有部分用途"), ("I08", "管理员改过的说明"), ("I14", "按单元计；每个单元分别表决同意")]
+        down = flask("db", "downgrade", "i17_reply_photos", database_url=url)
+        assert down.returncode == 0, down.stderr
+        with engine.connect() as connection:
+            assert connection.execute(notes).all() == [
+                ("I06", "may change the use of common parts"), ("I08", "管理员改过的说明"),
+                ("I14", "per 单元; consent vote per unit")]
+        engine.dispose()
