@@ -41,6 +41,8 @@ LINKED_WITH_DATA = {
                    "real group's)",
     "acceptance.response_photo": "the photo a household attached to its rating, linked from the round's responses",
     "complaints.photo": "a resident's photo on their ticket page",
+    "hotline.photo": "a ticket's photos (the resident's and the agency's reply) on the ticket page; the demo's tickets "
+                     "have none",
     "fieldsurvey.photo": "a finding's photo, on the field survey page once one is uploaded",
     "survey_answer.photo": "a photo answer, on the household's closed-survey page",
     "survey_answer.receipt": "the receipt a household sees right after submitting (by redirect)",
