@@ -69,6 +69,15 @@ def live_server(demo):
     server.shutdown()
 
 
+@pytest.fixture(scope="session")
+def e2e_app(demo):
+    """The e2e database opened from the test process, for a test's own data shortcut or to read what a page saved
+    (the live server has its own app on the same file)."""
+    instance = demo["instance"]
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'e2e.db'}", "SECRET_KEY": "e2e-secret",
+                       "HOUSEHOLD_CODE_KEY": "e2e-code-key", "UPLOAD_FOLDER": str(instance / "uploads")})
+
+
 @pytest.fixture
 def shot():
     """Save a full-page screenshot under tests/e2e/screenshots/NAME.png (looked at by a person, not asserted)."""

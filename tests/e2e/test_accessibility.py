@@ -12,7 +12,6 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from app import create_app
 from participation.extensions import db
 from participation.models import Community
 from participation.models.types import utcnow
@@ -135,11 +134,9 @@ KEYBOARD_TITLE = "键盘作答测试问卷"
 
 
 @pytest.fixture(scope="module")
-def keyboard_survey(demo):
+def keyboard_survey(e2e_app, demo):
     """A small open survey in NG003, and the household that answers it."""
-    instance = demo["instance"]
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'e2e.db'}", "SECRET_KEY": "e2e-secret",
-                      "HOUSEHOLD_CODE_KEY": "e2e-code-key", "UPLOAD_FOLDER": str(instance / "uploads")})
+    app = e2e_app
     with app.app_context():
         community = db.session.scalar(select(Community).filter_by(code="NG003"))
         spec = [

@@ -21,19 +21,10 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 from sqlalchemy import select, update
 
-from app import create_app
 from participation.extensions import db
 from participation.models import Community, Vote
 from participation.models.types import utcnow
 from tests.e2e import lifecycle_steps as steps
-
-@pytest.fixture(scope="module")
-def e2e_app(demo):
-    """The e2e database, opened from this process for the one data shortcut (the objection period)."""
-    instance = demo["instance"]
-    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'e2e.db'}", "SECRET_KEY": "e2e-secret",
-                       "HOUSEHOLD_CODE_KEY": "e2e-code-key", "UPLOAD_FOLDER": str(instance / "uploads")})
-
 
 def test_a_fresh_community_goes_from_roster_to_after_care(page, browser, browser_context_args, live_server, demo,
                                                           login, shot, tmp_path, e2e_app):

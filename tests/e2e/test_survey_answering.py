@@ -7,7 +7,6 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from app import create_app
 from participation.extensions import db
 from participation.models import CatalogueItem, Community
 from participation.models.types import utcnow
@@ -20,22 +19,14 @@ TITLE = "楼道和院子需求调查（测试）"
 
 
 @pytest.fixture(scope="module")
-def survey_app(demo):
-    """The e2e database, opened from this process to add a survey and read the response the browser sent."""
-    instance = demo["instance"]
-    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'e2e.db'}", "SECRET_KEY": "e2e-secret",
-                       "HOUSEHOLD_CODE_KEY": "e2e-code-key", "UPLOAD_FOLDER": str(instance / "uploads")})
-
-
-@pytest.fixture(scope="module")
 def household(demo):
     return demo["households"][-1]
 
 
 @pytest.fixture(scope="module")
-def survey_id(survey_app, household):
+def survey_id(e2e_app, household):
     """An open three-page survey in the household's community: about the home, the item block, priorities."""
-    with survey_app.app_context():
+    with e2e_app.app_context():
         community = db.session.scalar(select(Community).filter_by(code=household["community"]))
         items = {code: db.session.scalar(select(CatalogueItem).filter_by(code=code)) for code in ("B04", "I02")}
         need = [("need", "需要"), ("neutral", "无所谓"), ("no", "不需要")]
@@ -68,7 +59,7 @@ def survey_id(survey_app, household):
 
 
 def test_answering_across_pages_with_the_network_dropping_midway(page, context, live_server, household, survey_id,
-                                                                  survey_app, shot):
+                                                                  e2e_app, shot):
     page.goto(f"{live_server}/r/{household['community']}")
     page.get_by_label("户码").fill(household["code"])
     page.get_by_role("button", name="进入我家的页面").click()
@@ -109,7 +100,7 @@ def test_answering_across_pages_with_the_network_dropping_midway(page, context, 
 
     context.set_offline(False)                                      # back online: what waited is sent
     expect(offline_note).to_contain_text("答案已保存")
-    with survey_app.app_context():
+    with e2e_app.app_context():
         response = db.session.scalar(select(Response).where(Response.survey_id == survey_id))
         assert response is not None and response.status == "draft"
         assert response_values(response)["share_I02"] == "yes"     # answered while offline
@@ -119,7 +110,7 @@ def test_answering_across_pages_with_the_network_dropping_midway(page, context, 
     receipt = page.locator("#receipt-number").inner_text()
     assert re.fullmatch(r"R[2-9A-HJKMNP-Z]{8}", receipt)
     shot(page, "33-survey-receipt")
-    with survey_app.app_context():
+    with e2e_app.app_context():
         response = db.session.scalar(select(Response).where(Response.survey_id == survey_id))
         values = response_values(response)
         assert (response.status, response.receipt, response.channel) == ("submitted", receipt, "web")

@@ -16,7 +16,6 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from app import create_app
 from participation.extensions import db
 from participation.models import Building, Community, Household, Unit
 from surveys.answering.operations import response_values
@@ -24,13 +23,6 @@ from surveys.models import Question, Response, Survey
 from tests.e2e.residents import agree_to_notice_if_asked
 
 PHONE = {"width": 360, "height": 740}
-
-
-@pytest.fixture(scope="module")
-def e2e_app(demo):
-    instance = demo["instance"]
-    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'e2e.db'}", "SECRET_KEY": "e2e-secret",
-                       "HOUSEHOLD_CODE_KEY": "e2e-code-key", "UPLOAD_FOLDER": str(instance / "uploads")})
 
 
 @pytest.fixture(scope="module")
